@@ -1,0 +1,56 @@
+"""riverrun: Prefect 3's programming model, far faster and lighter.
+
+Public names are loaded on first use (PEP 562), so ``import riverrun`` costs almost nothing
+and imports no heavy dependency; ``from riverrun import flow`` loads only what flows need.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "flow": "riverrun.flows",
+    "Flow": "riverrun.flows",
+    "serve": "riverrun.flows",
+    "task": "riverrun.tasks",
+    "Task": "riverrun.tasks",
+    "tags": "riverrun.context",
+    "get_run_logger": "riverrun.logging",
+    "get_client": "riverrun.client",
+    "State": "riverrun.states",
+    "unmapped": "riverrun.utilities.annotations",
+    "allow_failure": "riverrun.utilities.annotations",
+    "RiverrunFuture": "riverrun.futures",
+    "pause_flow_run": "riverrun.flow_runs",
+    "suspend_flow_run": "riverrun.flow_runs",
+    "resume_flow_run": "riverrun.flow_runs",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riverrun.client import get_client
+    from riverrun.context import tags
+    from riverrun.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
+    from riverrun.flows import Flow, flow, serve
+    from riverrun.futures import RiverrunFuture
+    from riverrun.logging import get_run_logger
+    from riverrun.states import State
+    from riverrun.tasks import Task, task
+    from riverrun.utilities.annotations import allow_failure, unmapped
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'riverrun' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

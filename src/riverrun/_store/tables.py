@@ -1,0 +1,280 @@
+"""The schema: SQLAlchemy Core tables with dialect-neutral types, one for SQLite and PostgreSQL.
+
+Conventions, chosen so that the same SQL text works on both dialects and the embedded
+writer can use the stdlib ``sqlite3`` module without importing SQLAlchemy:
+
+- IDs are UUID strings (``String(36)``); new ones are UUIDv7, so recent rows are neighbours.
+- Timestamps are ``BigInteger`` microseconds since the Unix epoch, UTC.
+- JSON values (parameters, tags, data...) are ``Text`` holding JSON.
+- Tags are also normalised into ``*_tag`` tables so tag filters use an index on both dialects.
+
+Changing anything here needs an Alembic revision in ``riverrun/_store/migrations/versions``
+and a line in ``MIGRATIONS.md``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s__%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s__%(column_0_name)s__%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+
+
+def _id_column() -> Column:
+    return Column("id", ID, primary_key=True)
+
+
+def _state_columns() -> list[Column]:
+    """The run's current state, denormalised onto the run row for fast filters and sorts."""
+    return [
+        Column("state_id", ID),
+        Column("state_type", String(20)),
+        Column("state_name", String(50)),
+        Column("state_timestamp", BigInteger),
+        Column("state_message", Text),
+        Column("start_time", BigInteger),
+        Column("end_time", BigInteger),
+        Column("expected_start_time", BigInteger),
+        Column("next_scheduled_start_time", BigInteger),
+        Column("run_count", Integer, nullable=False, server_default="0"),
+        Column("total_run_time", Float, nullable=False, server_default="0"),
+    ]
+
+
+flow = Table(
+    "flow",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+flow_run = Table(
+    "flow_run",
+    metadata,
+    _id_column(),
+    Column("flow_id", ID, ForeignKey("flow.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("parameters", Text, nullable=False, server_default="{}"),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("parent_task_run_id", ID),
+    Column("deployment_id", ID),
+    Column("work_queue_name", String(255)),
+    Column("work_pool_name", String(255)),
+    Column("flow_version", String(255)),
+    Column("idempotency_key", String(255)),
+    Column("empirical_policy", Text, nullable=False, server_default="{}"),
+    Column("context", Text, nullable=False, server_default="{}"),
+    Column("heartbeat", BigInteger),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    *_state_columns(),
+    Index("ix_flow_run__flow_id", "flow_id"),
+    Index("ix_flow_run__start_time", "start_time"),
+    Index("ix_flow_run__expected_start_time", "expected_start_time"),
+    Index("ix_flow_run__name", "name"),
+    Index("ix_flow_run__state_type", "state_type"),
+    Index("ix_flow_run__parent_task_run_id", "parent_task_run_id"),
+    Index("ix_flow_run__deployment_id", "deployment_id"),
+    Index("ix_flow_run__created", "created"),
+    Index("ix_flow_run__end_time", "end_time"),
+)
+
+flow_run_tag = Table(
+    "flow_run_tag",
+    metadata,
+    Column("flow_run_id", ID, ForeignKey("flow_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(255), primary_key=True),
+    Index("ix_flow_run_tag__tag", "tag", "flow_run_id"),
+)
+
+flow_run_state = Table(
+    "flow_run_state",
+    metadata,
+    _id_column(),
+    Column("flow_run_id", ID, ForeignKey("flow_run.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("name", String(50), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("message", Text),
+    Column("data", Text),
+    Column("state_details", Text, nullable=False, server_default="{}"),
+    Index("ix_flow_run_state__flow_run_id_timestamp", "flow_run_id", "timestamp"),
+)
+
+task_run = Table(
+    "task_run",
+    metadata,
+    _id_column(),
+    Column("flow_run_id", ID, ForeignKey("flow_run.id", ondelete="CASCADE")),
+    Column("task_key", String(255), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("dynamic_key", String(255), nullable=False, server_default="0"),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("task_inputs", Text, nullable=False, server_default="{}"),
+    Column("cache_key", String(255)),
+    Column("cache_expiration", BigInteger),
+    Column("task_version", String(255)),
+    Column("empirical_policy", Text, nullable=False, server_default="{}"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    *_state_columns(),
+    Index("ix_task_run__flow_run_id", "flow_run_id"),
+    Index("ix_task_run__start_time", "start_time"),
+    Index("ix_task_run__expected_start_time", "expected_start_time"),
+    Index("ix_task_run__name", "name"),
+    Index("ix_task_run__state_type", "state_type"),
+)
+
+task_run_tag = Table(
+    "task_run_tag",
+    metadata,
+    Column("task_run_id", ID, ForeignKey("task_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(255), primary_key=True),
+    Index("ix_task_run_tag__tag", "tag", "task_run_id"),
+)
+
+task_run_state = Table(
+    "task_run_state",
+    metadata,
+    _id_column(),
+    Column("task_run_id", ID, ForeignKey("task_run.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("name", String(50), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("message", Text),
+    Column("data", Text),
+    Column("state_details", Text, nullable=False, server_default="{}"),
+    Index("ix_task_run_state__task_run_id_timestamp", "task_run_id", "timestamp"),
+)
+
+log = Table(
+    "log",
+    metadata,
+    _id_column(),
+    # No foreign keys: a log line may arrive before its run row (separate batches, or a
+    # spool replayed out of band) and must never be lost for that.
+    Column("flow_run_id", ID),
+    Column("task_run_id", ID),
+    Column("name", String(255), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Index("ix_log__flow_run_id_timestamp", "flow_run_id", "timestamp"),
+    Index("ix_log__task_run_id", "task_run_id"),
+    Index("ix_log__timestamp", "timestamp"),
+)
+
+artifact = Table(
+    "artifact",
+    metadata,
+    _id_column(),
+    Column("key", String(255)),
+    Column("type", String(50)),
+    Column("description", Text),
+    Column("data", Text),
+    Column("metadata_", Text),
+    Column("flow_run_id", ID),
+    Column("task_run_id", ID),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("ix_artifact__key", "key"),
+    Index("ix_artifact__flow_run_id", "flow_run_id"),
+    Index("ix_artifact__created", "created"),
+)
+
+variable = Table(
+    "variable",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("value", Text),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+deployment = Table(
+    "deployment",
+    metadata,
+    _id_column(),
+    Column("flow_id", ID, ForeignKey("flow.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("version", String(255)),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("parameters", Text, nullable=False, server_default="{}"),
+    Column("parameter_openapi_schema", Text),
+    Column("entrypoint", Text),
+    Column("path", Text),
+    Column("work_pool_name", String(255)),
+    Column("work_queue_name", String(255)),
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_deployment__flow_id_name", "flow_id", "name", unique=True),
+)
+
+block_type = Table(
+    "block_type",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False),
+    Column("slug", String(255), nullable=False, unique=True),
+    Column("logo_url", Text),
+    Column("documentation_url", Text),
+    Column("description", Text),
+    Column("code_example", Text),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+block_schema = Table(
+    "block_schema",
+    metadata,
+    _id_column(),
+    Column("checksum", String(255), nullable=False),
+    Column("block_type_id", ID, ForeignKey("block_type.id", ondelete="CASCADE"), nullable=False),
+    Column("fields", Text, nullable=False, server_default="{}"),
+    Column("capabilities", Text, nullable=False, server_default="[]"),
+    Column("version", String(50), nullable=False, server_default="1"),
+    Column("created", BigInteger, nullable=False),
+    Index("uq_block_schema__checksum_version", "checksum", "version", unique=True),
+)
+
+block_document = Table(
+    "block_document",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False),
+    Column("block_type_id", ID, ForeignKey("block_type.id", ondelete="CASCADE"), nullable=False),
+    Column("block_schema_id", ID, ForeignKey("block_schema.id", ondelete="CASCADE"), nullable=False),
+    # JSON of the fields; secret fields hold Fernet tokens, never plaintext.
+    Column("data", Text, nullable=False, server_default="{}"),
+    Column("is_anonymous", Boolean, nullable=False, server_default="0"),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_block_document__block_type_id_name", "block_type_id", "name", unique=True),
+)

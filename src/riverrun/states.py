@@ -1,0 +1,351 @@
+"""Run states: what a flow or task run is doing, with its result or error.
+
+A ``State`` is a small plain object (not a pydantic model) because the engine makes several
+per task run and the hot path must stay cheap; it still validates and serializes inside
+pydantic models through ``__get_pydantic_core_schema__``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from riverrun._internal import clock
+from riverrun._internal.ids import new_id
+from riverrun.exceptions import (
+    CancelledRun,
+    CrashedRun,
+    FailedRun,
+    MissingResult,
+    PausedRun,
+    UnfinishedRun,
+)
+
+
+class StateType(str, enum.Enum):
+    """The kind of a state; several state names share one type (``Cached`` is COMPLETED)."""
+
+    SCHEDULED = "SCHEDULED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    CRASHED = "CRASHED"
+    PAUSED = "PAUSED"
+    CANCELLING = "CANCELLING"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL_STATES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED}
+)
+
+_DEFAULT_NAMES = {t: t.value.title() for t in StateType}
+
+
+class State:
+    """A state of a flow or task run.
+
+    Attributes:
+        type: the ``StateType``.
+        name: the display name (``"Completed"``, ``"Cached"``, ``"Retrying"``...).
+        message: a human-readable explanation, or None.
+        timestamp: when the state was entered (timezone-aware UTC).
+        data: the run's return value, the exception that ended it, or a stored result reference.
+        state_details: extra facts (``flow_run_id``, ``task_run_id``, ``scheduled_time``,
+            ``cache_key``...).
+        id: the state's UUID, also the ID of the event that records it.
+    """
+
+    __slots__ = ("type", "name", "message", "timestamp", "data", "state_details", "id")
+
+    def __init__(
+        self,
+        type: StateType | str,
+        name: str | None = None,
+        message: str | None = None,
+        timestamp: datetime | None = None,
+        data: Any = None,
+        state_details: dict[str, Any] | None = None,
+        id: str | None = None,
+    ) -> None:
+        self.type = StateType(type)
+        self.name = name or _DEFAULT_NAMES[self.type]
+        self.message = message
+        self.timestamp = timestamp or clock.now()
+        self.data = data
+        self.state_details = state_details if state_details is not None else {}
+        self.id = id or new_id()
+
+    # -- predicates -------------------------------------------------------------------
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_final(self) -> bool:
+        return self.type in TERMINAL_STATES
+
+    # -- result -----------------------------------------------------------------------
+    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+        """Return the run's result, or raise the error that ended it.
+
+        Args:
+            raise_on_failure: raise the run's exception when the state is Failed, Crashed
+                or Cancelled; if False, return the exception instead.
+            fetch: accepted for Prefect compatibility; persisted results are always fetched.
+
+        Raises:
+            The run's own exception, ``UnfinishedRun`` for a state that is not final, or
+            ``MissingResult`` when the result was not persisted.
+        """
+        data = self.data
+        if isinstance(data, dict) and data.get("__riverrun_result__"):
+            from riverrun.results import load_result_reference
+
+            data = load_result_reference(data)
+        if self.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+            exc = _exception_for(self, data)
+            if raise_on_failure:
+                raise exc
+            return exc
+        if self.type is StateType.PAUSED:
+            exc = PausedRun(self.message or "The run is paused.")
+            if raise_on_failure:
+                raise exc
+            return exc
+        if self.type is not StateType.COMPLETED:
+            exc2 = UnfinishedRun(
+                f"Run is in {self.type.value} state {self.name!r}; its result is not available yet."
+            )
+            if raise_on_failure:
+                raise exc2
+            return exc2
+        if isinstance(data, _NotPersisted):
+            raise MissingResult(
+                "The result of this run was not persisted. Set persist_result=True on the "
+                "flow or task (or RIVERRUN_RESULTS_PERSIST_BY_DEFAULT=true) to keep results."
+            )
+        if isinstance(data, State):
+            return data.result(raise_on_failure=raise_on_failure)
+        return data
+
+    # -- copying and display -----------------------------------------------------------
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> State:
+        values = {slot: getattr(self, slot) for slot in self.__slots__}
+        values["state_details"] = dict(self.state_details)
+        values.update(update or {})
+        return State(**values)
+
+    copy = model_copy
+
+    def fresh_copy(self, **updates: Any) -> State:
+        """A copy with a new ID and timestamp, as when a state is proposed again."""
+        return self.model_copy(update={"id": new_id(), "timestamp": clock.now(), **updates})
+
+    def __repr__(self) -> str:
+        result = ""
+        if self.data is not None and not isinstance(self.data, _NotPersisted):
+            result = f", result={_short_repr(self.data)}"
+        return f"{self.name}(message={self.message!r}, type={self.type.value}{result})"
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.message!r})" if self.message else f"{self.name}()"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return self.id == other.id and self.type == other.type and self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    # -- serialization -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-able form of the state, as stored and sent over HTTP."""
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "name": self.name,
+            "message": self.message,
+            "timestamp": self.timestamp.isoformat(),
+            "data": self.data if _is_jsonable_reference(self.data) else None,
+            "state_details": _jsonable_details(self.state_details),
+        }
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> State:
+        ts = value.get("timestamp")
+        if isinstance(ts, str):
+            ts = datetime.fromisoformat(ts)
+        return cls(
+            type=value["type"],
+            name=value.get("name"),
+            message=value.get("message"),
+            timestamp=ts,
+            data=value.get("data"),
+            state_details=dict(value.get("state_details") or {}),
+            id=value.get("id"),
+        )
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> State:
+            if isinstance(value, State):
+                return value
+            if isinstance(value, dict):
+                return cls.from_dict(value)
+            raise ValueError("expected a State or a state dictionary")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda s: s.to_dict(), when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "title": "State",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "type": {"type": "string", "enum": [t.value for t in StateType]},
+                "name": {"type": "string"},
+                "message": {"type": ["string", "null"]},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "state_details": {"type": "object"},
+            },
+            "required": ["type"],
+        }
+
+
+class _NotPersisted:
+    """Marker for a result that exists only in the process that produced it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<result not persisted>"
+
+
+NOT_PERSISTED = _NotPersisted()
+
+
+def _is_jsonable_reference(data: Any) -> bool:
+    return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
+
+
+def _jsonable_details(details: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, datetime):
+            out[key] = value.isoformat()
+        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _exception_for(state: State, data: Any) -> BaseException:
+    if isinstance(data, BaseException):
+        return data
+    if isinstance(data, State):
+        return _exception_for(data, data.data)
+    message = state.message or f"Run ended in state {state.name!r}."
+    if state.type is StateType.CRASHED:
+        return CrashedRun(message)
+    if state.type is StateType.CANCELLED:
+        return CancelledRun(message)
+    return FailedRun(message)
+
+
+def _make(type_: StateType, default_name: str | None = None):  # type: ignore[no-untyped-def]
+    def constructor(cls: type[State] = State, **kwargs: Any) -> State:
+        if default_name and not kwargs.get("name"):
+            kwargs["name"] = default_name
+        return cls(type=type_, **kwargs)
+
+    constructor.__name__ = default_name or _DEFAULT_NAMES[type_]
+    constructor.__doc__ = f"Return a {constructor.__name__} state (type {type_.value})."
+    return constructor
+
+
+Scheduled = _make(StateType.SCHEDULED)
+Late = _make(StateType.SCHEDULED, "Late")
+AwaitingRetry = _make(StateType.SCHEDULED, "AwaitingRetry")
+Pending = _make(StateType.PENDING)
+Running = _make(StateType.RUNNING)
+Retrying = _make(StateType.RUNNING, "Retrying")
+Completed = _make(StateType.COMPLETED)
+Cached = _make(StateType.COMPLETED, "Cached")
+Failed = _make(StateType.FAILED)
+TimedOut = _make(StateType.FAILED, "TimedOut")
+Crashed = _make(StateType.CRASHED)
+Cancelling = _make(StateType.CANCELLING)
+Cancelled = _make(StateType.CANCELLED)
+Paused = _make(StateType.PAUSED)
+Suspended = _make(StateType.PAUSED, "Suspended")
+
+
+def get_state_exception(state: State) -> BaseException:
+    """Return the exception a failed, crashed or cancelled state carries."""
+    return _exception_for(state, state.data)
+
+
+__all__ = [
+    "AwaitingRetry",
+    "Cached",
+    "Cancelled",
+    "Cancelling",
+    "Completed",
+    "Crashed",
+    "Failed",
+    "Late",
+    "Paused",
+    "Pending",
+    "Retrying",
+    "Running",
+    "Scheduled",
+    "State",
+    "StateType",
+    "Suspended",
+    "TERMINAL_STATES",
+    "TimedOut",
+    "get_state_exception",
+]
