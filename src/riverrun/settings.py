@@ -33,31 +33,36 @@ class SettingDefinition:
     type: type
     default: Any
     description: str
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
 
     @property
     def env_var(self) -> str:
         return f"RIVERRUN_{self.name.upper()}"
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("home", Path, "~/.riverrun", "Where the embedded store, profiles, results and spool live."),
     SettingDefinition("api_url", str, None, "URL of a riverrun server's API; unset means the embedded store."),
-    SettingDefinition("api_key", str, None, "API key sent to the server as a Bearer token."),
-    SettingDefinition("database_url", str, None, "Database the server uses; default: the embedded SQLite file."),
-    SettingDefinition("logging_level", str, "INFO", "Level of riverrun's run loggers."),
+    SettingDefinition("api_key", str, None, "API key sent to the server as a Bearer token.", secret=True),
+    SettingDefinition("database_url", str, None, "Database the server uses; default: the embedded SQLite file.", secret=True),
+    SettingDefinition("logging_level", str, "INFO", "Level of riverrun's run loggers.", choices=_LEVELS),
     SettingDefinition("logging_to_console", bool, True, "Print run logs to the console as well as storing them."),
     SettingDefinition("logging_log_prints", bool, False, "Treat print() inside flows and tasks as INFO logs."),
     SettingDefinition("results_persist_by_default", bool, False, "Persist every flow and task result."),
-    SettingDefinition("results_default_serializer", str, "pickle", "Serializer for persisted results: pickle or json."),
+    SettingDefinition("results_default_serializer", str, "pickle", "Serializer for persisted results: pickle or json.", choices=("pickle", "json")),
     SettingDefinition("local_storage_path", Path, None, "Where results are persisted; default: $RIVERRUN_HOME/storage."),
-    SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none."),
-    SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none."),
-    SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none."),
-    SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything)."),
+    SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0),
+    SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
+    SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
+    SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
     SettingDefinition("server_host", str, "127.0.0.1", "Address `riverrun server start` listens on."),
-    SettingDefinition("server_port", int, 4200, "Port `riverrun server start` listens on."),
+    SettingDefinition("server_port", int, 4200, "Port `riverrun server start` listens on.", minimum=0),
     SettingDefinition("server_auth", bool, False, "Require API keys on every route but /api/health."),
-    SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock."),
+    SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock.", minimum=0),
 ]
 
 DEFINITIONS: dict[str, SettingDefinition] = {d.name: d for d in _DEFINITIONS}
@@ -71,6 +76,34 @@ def _coerce(definition: SettingDefinition, raw: Any, source: str) -> Any:
     if raw is None:
         return None
     try:
+        return _convert(definition, raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"Setting {definition.env_var} from {source} is invalid: {exc}. "
+            f"Fix it with `riverrun config set {definition.env_var}=...` or unset it."
+        ) from None
+
+
+def _convert(definition: SettingDefinition, raw: Any) -> Any:
+    """Convert a raw value (text from env or CLI, or a TOML value) to the setting's type."""
+    value = _convert_type(definition, raw)
+    if definition.choices:
+        text = str(value)
+        match = next((c for c in definition.choices if c.lower() == text.lower()), None)
+        if match is None:
+            raise ValueError(f"expected one of {', '.join(definition.choices)}, got {raw!r}")
+        value = match
+    if definition.minimum is not None and value < definition.minimum:
+        raise ValueError(f"expected a number >= {definition.minimum:g}, got {raw!r}")
+    return value
+
+
+def _convert_type(definition: SettingDefinition, raw: Any) -> Any:
+    if definition.type in (int, float) and isinstance(raw, bool):
+        raise ValueError(f"expected a number, got {raw!r}")
+    if definition.type is int and isinstance(raw, float) and not raw.is_integer():
+        raise ValueError(f"expected a whole number, got {raw!r}")
+    try:
         if definition.type is bool:
             if isinstance(raw, bool):
                 return raw
@@ -82,12 +115,16 @@ def _coerce(definition: SettingDefinition, raw: Any, source: str) -> Any:
             raise ValueError(f"expected true or false, got {raw!r}")
         if definition.type is Path:
             return Path(str(raw)).expanduser()
+        if definition.type is int:
+            return int(raw) if isinstance(raw, (int, float)) else int(str(raw).strip())
+        if definition.type is float:
+            return float(str(raw).strip())
         return definition.type(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"Setting {definition.env_var} from {source} is invalid: {exc}. "
-            f"Fix it with `riverrun config set {definition.env_var}=...` or unset it."
-        ) from None
+        if definition.type in (int, float) and "expected" not in str(exc):
+            kind = "a whole number" if definition.type is int else "a number"
+            raise ValueError(f"expected {kind}, got {raw!r}") from None
+        raise
 
 
 class Settings:
@@ -146,7 +183,17 @@ def read_profiles(path: Path) -> dict[str, Any]:
             "`riverrun reset` recreates it."
         ) from None
     data.setdefault("active", "default")
-    data.setdefault("profiles", {}).setdefault(data["active"], {})
+    profiles = data.setdefault("profiles", {})
+    if (
+        not isinstance(data["active"], str)
+        or not isinstance(profiles, dict)
+        or not all(isinstance(p, dict) for p in profiles.values())
+    ):
+        raise ConfigurationError(
+            f"The profiles file {path} is malformed: expected `active = \"name\"` and "
+            "[profiles.<name>] tables. Fix or delete it; `riverrun reset` recreates it."
+        )
+    profiles.setdefault(data["active"], {})
     return data
 
 
@@ -158,6 +205,92 @@ def write_profiles(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(tomli_w.dumps(data))
     tmp.replace(path)
+
+
+def find_setting(name: str) -> SettingDefinition:
+    """The setting called ``name``, given with or without the ``RIVERRUN_`` prefix, any case.
+
+    Raises:
+        ConfigurationError: no such setting; the message lists the closest names.
+    """
+    key = name.strip().upper()
+    if not key.startswith("RIVERRUN_"):
+        key = "RIVERRUN_" + key
+    definition = ENV_VARS.get(key)
+    if definition is not None:
+        return definition
+    import difflib
+
+    close = difflib.get_close_matches(key, ENV_VARS, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise ConfigurationError(
+        f"Unknown setting {name!r}; {hint}`riverrun config view` lists every setting."
+    )
+
+
+def parse_setting_value(definition: SettingDefinition, raw: str) -> Any:
+    """Validate ``raw`` (text from the command line) for a setting; return its TOML value.
+
+    Raises:
+        ConfigurationError: the value does not fit the setting, with what was expected.
+    """
+    if definition.name == "home":
+        raise ConfigurationError(
+            "RIVERRUN_HOME cannot be stored in a profile, because it says where the profiles "
+            "are; set it in the environment instead (export RIVERRUN_HOME=...)."
+        )
+    try:
+        value = _convert(definition, raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"Invalid value for {definition.env_var}: {exc}. {definition.description}"
+        ) from None
+    return str(value) if isinstance(value, Path) else value
+
+
+def display_value(definition: SettingDefinition, value: Any) -> str:
+    """A setting's value as text for people, with secrets masked."""
+    if value is None:
+        return ""
+    text = str(value)
+    if not definition.secret or not text:
+        return text
+    if "://" in text:
+        # A database URL stays useful with only its password hidden.
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(text)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":********@", 1)
+            return urlunsplit(parts._replace(netloc=netloc))
+        return text
+    return "********"
+
+
+def active_profile_name(profiles: dict[str, Any] | None = None) -> str:
+    """The active profile: ``RIVERRUN_PROFILE``, else the one the profiles file names."""
+    if profiles is None:
+        profiles = read_profiles(home_path() / "profiles.toml")
+    return os.environ.get("RIVERRUN_PROFILE") or str(profiles.get("active") or "default")
+
+
+def update_profile(
+    set_values: dict[str, Any] | None = None, unset: list[str] | None = None
+) -> tuple[str, Path]:
+    """Set and unset settings (by env var name) in the active profile, and write the file.
+
+    Returns:
+        The profile's name and the profiles file's path.
+    """
+    path = home_path() / "profiles.toml"
+    profiles = read_profiles(path)
+    name = active_profile_name(profiles)
+    profile = profiles.setdefault("profiles", {}).setdefault(name, {})
+    for key in unset or []:
+        profile.pop(key, None)
+    profile.update(set_values or {})
+    write_profiles(path, profiles)
+    return name, path
 
 
 _cache: tuple[Any, Settings] | None = None
@@ -182,7 +315,7 @@ def get_current_settings() -> Settings:
         return _cache[1]
     home = home_path()
     profiles = read_profiles(home / "profiles.toml")
-    active = os.environ.get("RIVERRUN_PROFILE") or profiles["active"]
+    active = active_profile_name(profiles)
     profile_values = profiles.get("profiles", {}).get(active, {})
     unknown = [k for k in profile_values if k not in ENV_VARS]
     if unknown:
@@ -237,9 +370,14 @@ __all__ = [
     "ENV_VARS",
     "SettingDefinition",
     "Settings",
+    "active_profile_name",
+    "display_value",
+    "find_setting",
     "get_current_settings",
     "home_path",
+    "parse_setting_value",
     "read_profiles",
     "temporary_settings",
+    "update_profile",
     "write_profiles",
 ]

@@ -1,0 +1,1 @@
+"""The ``riverrun`` command line: a thin presentation layer over the client and settings."""

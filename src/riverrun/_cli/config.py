@@ -1,0 +1,130 @@
+"""``riverrun config``: see every setting and where it came from; change the active profile."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from riverrun.settings import SettingDefinition
+
+app = typer.Typer(
+    help="View and change settings (environment over the active profile over defaults).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def view(
+    show_sources: bool = typer.Option(
+        False, "--show-sources", help="Say where each value came from."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Show every setting with its value; secrets are masked."""
+    from riverrun._cli._common import console, print_json
+    from riverrun.settings import ENV_VARS, display_value, get_current_settings
+
+    settings = get_current_settings()
+    if as_json:
+        print_json(
+            {
+                "profile": settings.profile_name,
+                "profiles_path": str(settings.profiles_path),
+                "settings": {
+                    name: {
+                        "value": _json_value(ENV_VARS[name], value),
+                        "source": source,
+                    }
+                    for name, value, source in settings.items()
+                },
+            }
+        )
+        return
+    rows = [
+        (env_var, display_value(ENV_VARS[env_var], value), source)
+        for env_var, value, source in settings.items()
+    ]
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("Setting")
+    table.add_column("Value", overflow="fold")
+    if show_sources:
+        table.add_column("Source", style="bright_black")
+    for name, value, source in rows:
+        style = "bright_black" if source == "default" else ""
+        cells = [name, value if value != "" else "(unset)"]
+        if show_sources:
+            cells.append(source)
+        table.add_row(*cells, style=style)
+    out = console()
+    out.print(f"Profile: {settings.profile_name}  ({settings.profiles_path})")
+    out.print(table)
+
+
+def _json_value(definition: SettingDefinition, value: Any) -> Any:
+    from riverrun.settings import display_value
+
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return display_value(definition, value) if definition.secret else str(value)
+
+
+@app.command("set")
+def set_(
+    assignments: list[str] = typer.Argument(
+        ..., metavar="NAME=VALUE...", help="Settings to store, e.g. RIVERRUN_LOGGING_LEVEL=DEBUG."
+    ),
+) -> None:
+    """Store settings in the active profile (names with or without the RIVERRUN_ prefix)."""
+    from riverrun._cli._common import fail, note
+    from riverrun.settings import find_setting, parse_setting_value, update_profile
+
+    values = {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        if not sep or not name.strip():
+            fail(f"Expected NAME=VALUE, got {assignment!r}; e.g. `riverrun config set RIVERRUN_LOGGING_LEVEL=DEBUG`.")
+        definition = find_setting(name)
+        values[definition.env_var] = parse_setting_value(definition, raw)
+    profile, path = update_profile(set_values=values)
+    for env_var, value in values.items():
+        typer.echo(f"Set {env_var}={value} in profile {profile!r} ({path}).")
+        if env_var in os.environ:
+            note(f"Note: {env_var} is also set in the environment, which takes precedence.")
+
+
+@app.command()
+def unset(
+    names: list[str] = typer.Argument(..., metavar="NAME...", help="Settings to remove."),
+) -> None:
+    """Remove settings from the active profile, so they fall back to their defaults."""
+    from riverrun._cli._common import note
+    from riverrun.settings import (
+        active_profile_name,
+        find_setting,
+        home_path,
+        read_profiles,
+        update_profile,
+    )
+
+    profiles = read_profiles(home_path() / "profiles.toml")
+    profile = profiles["profiles"].get(active_profile_name(profiles), {})
+    keys = []
+    for name in names:
+        # A name the profile holds is removable even when riverrun no longer knows it.
+        stored = next((k for k in profile if k.upper() in (name.upper(), f"RIVERRUN_{name.upper()}")), None)
+        keys.append(stored or find_setting(name).env_var)
+    absent = [k for k in keys if k not in profile]
+    profile_name, path = update_profile(unset=keys)
+    for key in keys:
+        if key in absent:
+            note(f"{key} was not set in profile {profile_name!r}; nothing to do.")
+        else:
+            typer.echo(f"Unset {key} in profile {profile_name!r} ({path}).")
+        if key in os.environ:
+            note(f"Note: {key} is still set in the environment, which takes precedence.")

@@ -1,0 +1,124 @@
+"""The ``riverrun`` command: a root group whose sub-commands are imported on first use.
+
+``riverrun --help`` lists every command from the table below without importing any of
+them, so it answers before rich, pydantic or SQLAlchemy are loaded. A command's module is
+imported only when that command runs (or its own ``--help`` is asked for).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:
+    from typer import _click  # typer >= 0.26 carries its own copy of click
+except ImportError:  # pragma: no cover
+    import click as _click  # type: ignore[no-redef]
+
+# name -> (module, one-line help, shown in `riverrun --help` only when the module exists)
+_COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
+    "flow": ("riverrun._cli.flow", "List flows.", False),
+    "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
+    "config": ("riverrun._cli.config", "View and change settings.", False),
+    "server": ("riverrun._cli.server", "Start the riverrun server.", True),
+    "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the store.", False),
+    "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
+}
+
+
+def _module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class _LazyGroup(TyperGroup):
+    """A group that imports a sub-command's module only when that command is used."""
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        names = [n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)]
+        return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, short_help, optional = _COMMANDS[cmd_name]
+        if optional and not _module_exists(module_name):
+            return None
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            return _missing_command(cmd_name, module_name, short_help)
+        command = typer.main.get_command(module.app)
+        command.name = cmd_name
+        return command
+
+    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        # The one-line help comes from the table, so listing commands imports none of them.
+        rows = [(name, _COMMANDS[name][1]) for name in self.list_commands(ctx) if name in _COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        from riverrun.exceptions import RiverrunException
+
+        try:
+            return super().invoke(ctx)
+        except RiverrunException as exc:
+            # A user error is one line (problem and fix), never a traceback.
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+def _missing_command(name: str, module_name: str, short_help: str) -> _click.Command:
+    stub = typer.Typer(add_completion=False)
+
+    @stub.command(
+        name,
+        help=short_help,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def explain() -> None:
+        typer.echo(
+            f"Error: the `riverrun {name}` commands are not available in this installation "
+            f"({module_name} is missing). Reinstall riverrun (pip install -U riverrun).",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+    return typer.main.get_command(stub)
+
+
+app = typer.Typer(
+    cls=_LazyGroup,
+    name="riverrun",
+    no_args_is_help=True,
+    add_completion=False,
+    # Plain help for the root keeps `riverrun --help` from importing rich.
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root() -> None:
+    """riverrun: flows and tasks, every run recorded. Runs are stored locally unless
+    RIVERRUN_API_URL points at a server."""
+
+
+def main() -> None:
+    """Run the CLI (``python -m riverrun``)."""
+    sys.exit(app())
+
+
+__all__ = ["app", "main"]
