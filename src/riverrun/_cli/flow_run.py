@@ -1,0 +1,226 @@
+"""``riverrun flow-run``: list, inspect, follow and delete flow runs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+
+app = typer.Typer(
+    help="List, inspect, follow and delete flow runs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+_JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+@app.command("ls")
+def ls(
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="Only runs whose flow name or run name contains this text."
+    ),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Only runs with this tag (repeatable; all must match)."),
+    state: list[str] = typer.Option(
+        [], "--state", "-s", help="Only runs in this state name or type, e.g. Failed, Cached (repeatable)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Only runs started since: 30m, 1h, 2d, 1w, or an ISO date."
+    ),
+    limit: int = typer.Option(20, "--limit", "-l", min=1, help="At most this many runs."),
+    tree: bool = typer.Option(
+        False, "--tree", help="Show each run with its subflow runs and task runs nested under it."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """List flow runs, newest first."""
+    from riverrun._cli import _runs
+    from riverrun._cli._common import parse_since, print_json, state_filter, sync_client
+
+    since_time = parse_since(since) if since else None
+    states = state_filter(state)
+    with sync_client() as client:
+        runs = _runs.query_flow_runs(
+            client, name=name, tags=tag, state=states, since=since_time, limit=limit
+        )
+        _runs.fill_flow_names(client, runs)
+        if tree:
+            forest = _runs.build_forest(client, runs)
+            if as_json:
+                print_json([node.to_json() for node in forest])
+            else:
+                _runs.print_forest(forest)
+            return
+    if as_json:
+        from riverrun._cli._common import dump
+
+        print_json([dump(run) for run in runs])
+        return
+    _print_table(runs)
+
+
+def _print_table(runs: list[Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from riverrun._cli._common import (
+        console,
+        format_duration,
+        format_time,
+        run_duration,
+        state_text,
+    )
+
+    if not runs:
+        console().print("No flow runs match.", style="bright_black")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("ID", no_wrap=True, style="bright_black")
+    table.add_column("Flow")
+    table.add_column("Name")
+    table.add_column("State", no_wrap=True)
+    table.add_column("Started", no_wrap=True)
+    table.add_column("Duration", justify="right", no_wrap=True)
+    table.add_column("Tags")
+    for run in runs:
+        state_name, style = state_text(run)
+        table.add_row(
+            run.id,
+            Text(run.flow_name or ""),
+            Text(run.name),
+            Text(state_name, style=style),
+            format_time(run.start_time),
+            format_duration(run_duration(run)),
+            Text(", ".join(run.tags)),
+        )
+    console().print(table)
+
+
+@app.command()
+def inspect(
+    flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
+    as_json: bool = _JSON,
+) -> None:
+    """Show every field of a flow run and its state history."""
+    import json
+
+    from riverrun._cli import _runs
+    from riverrun._cli._common import (
+        console,
+        dump,
+        format_duration,
+        print_json,
+        read_flow_run_or_fail,
+        run_duration,
+        state_text,
+        sync_client,
+    )
+
+    with sync_client() as client:
+        run = read_flow_run_or_fail(client, flow_run_id)
+        _runs.fill_flow_names(client, [run])
+        history = client.read_flow_run_states(run.id)
+    states = [entry for entry in map(_runs.state_to_json, history) if entry is not None]
+    data = dump(run)
+    data.pop("state", None)
+    if as_json:
+        print_json({**data, "state": _runs.state_to_json(run.state), "state_history": states})
+        return
+
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    state_name, style = state_text(run)
+    title = Text.assemble(
+        (run.flow_name or "", "bold"), "  (", run.name, ", ", (state_name, style), ")"
+    )
+    out.print(title)
+    if run.state is not None and run.state.message:
+        out.print(Text(run.state.message, style=style))
+    fields = Table(box=None, show_header=False, pad_edge=False)
+    fields.add_column(style="bright_black", no_wrap=True)
+    fields.add_column(overflow="fold")
+    data["duration"] = format_duration(run_duration(run))
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, (dict, list)):
+            text = json.dumps(value, default=str) if value else ""
+        else:
+            text = "" if value is None else str(value)
+        fields.add_row(key, Text(text))
+    out.print(fields)
+
+    history_table = Table(title="State history", title_justify="left", box=None, header_style="bold")
+    history_table.add_column("Time", no_wrap=True)
+    history_table.add_column("State", no_wrap=True)
+    history_table.add_column("Type", no_wrap=True, style="bright_black")
+    history_table.add_column("Message", overflow="fold")
+    for entry in states:
+        history_table.add_row(
+            entry["timestamp"] or "", entry["name"], entry["type"], Text(entry["message"] or "")
+        )
+    out.print()
+    out.print(history_table)
+
+
+@app.command()
+def logs(
+    flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Keep printing new logs until the run finishes (Ctrl-C stops)."
+    ),
+    timeout: float = typer.Option(
+        3600.0, "--timeout", min=0, help="With --follow, stop waiting after this many seconds."
+    ),
+    poll_interval: float = typer.Option(
+        0.5, "--poll-interval", min=0.05, help="With --follow, seconds between checks.", hidden=True
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per log line, for scripts."
+    ),
+) -> None:
+    """Print a flow run's logs, oldest first; with --follow, until the run is final."""
+    from riverrun._cli import _runs
+    from riverrun._cli._common import fail, is_final, note, read_flow_run_or_fail, sync_client
+
+    with sync_client() as client:
+        run = read_flow_run_or_fail(client, flow_run_id)
+        tail = _runs.LogTail(client, run.id, _runs.LogPrinter(as_json=as_json))
+        tail.poll()
+        if not follow:
+            return
+        deadline = time.monotonic() + timeout
+        try:
+            while not is_final(run):
+                if time.monotonic() >= deadline:
+                    fail(
+                        f"Stopped following after {timeout:g}s; flow run {run.id} is still "
+                        f"{run.state_name or 'running'}. Run the command again to keep following.",
+                    )
+                time.sleep(poll_interval)
+                tail.poll()
+                run = client.read_flow_run(run.id)
+            # Logs written just before the final state may land in the same batch.
+            tail.poll()
+        except KeyboardInterrupt:
+            note(f"Stopped following flow run {run.id}.")
+            raise typer.Exit(130) from None
+
+
+@app.command()
+def delete(
+    flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
+) -> None:
+    """Delete a flow run with its task runs, states and logs."""
+    from riverrun._cli._common import not_found, read_flow_run_or_fail, sync_client
+    from riverrun.exceptions import ObjectNotFound
+
+    with sync_client() as client:
+        run = read_flow_run_or_fail(client, flow_run_id)
+        try:
+            client.delete_flow_run(run.id)
+        except ObjectNotFound:
+            not_found(flow_run_id)
+    typer.echo(f"Deleted flow run {run.name!r} ({run.id}).")
