@@ -221,8 +221,10 @@ def find_setting(name: str) -> SettingDefinition:
         return definition
     import difflib
 
-    close = difflib.get_close_matches(key, ENV_VARS, n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    # Compare without the shared prefix, which would make every name look close.
+    bare = {d.name.upper(): d.env_var for d in _DEFINITIONS}
+    close = difflib.get_close_matches(key.removeprefix("RIVERRUN_"), bare, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(bare[c] for c in close)}? " if close else ""
     raise ConfigurationError(
         f"Unknown setting {name!r}; {hint}`riverrun config view` lists every setting."
     )
