@@ -14,7 +14,6 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "flow": "riverrun.flows",
     "Flow": "riverrun.flows",
-    "serve": "riverrun.flows",
     "task": "riverrun.tasks",
     "Task": "riverrun.tasks",
     "tags": "riverrun.context",
@@ -24,9 +23,6 @@ _EXPORTS: dict[str, str] = {
     "unmapped": "riverrun.utilities.annotations",
     "allow_failure": "riverrun.utilities.annotations",
     "RiverrunFuture": "riverrun.futures",
-    "pause_flow_run": "riverrun.flow_runs",
-    "suspend_flow_run": "riverrun.flow_runs",
-    "resume_flow_run": "riverrun.flow_runs",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -34,8 +30,7 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.client import get_client
     from riverrun.context import tags
-    from riverrun.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
-    from riverrun.flows import Flow, flow, serve
+    from riverrun.flows import Flow, flow
     from riverrun.futures import RiverrunFuture
     from riverrun.logging import get_run_logger
     from riverrun.states import State

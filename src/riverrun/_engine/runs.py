@@ -1,0 +1,214 @@
+"""In-memory records of the runs in progress, and the events that describe them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from riverrun._internal import clock
+from riverrun.states import State, StateType
+
+_FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
+
+
+class _RunInfo:
+    """What the engine knows about a run: its identity, tags and the state it is in."""
+
+    __slots__ = (
+        "id",
+        "name",
+        "tags",
+        "parameters",
+        "state",
+        "start_time",
+        "end_time",
+        "run_count",
+        "total_run_time",
+        "created",
+        "_running_since",
+    )
+
+    def __init__(self, id: str, name: str, tags: list[str], parameters: dict[str, Any]) -> None:
+        self.id = id
+        self.name = name
+        self.tags = tags
+        self.parameters = parameters
+        self.state: State | None = None
+        self.start_time: int | None = None
+        self.end_time: int | None = None
+        self.run_count = 0
+        self.total_run_time = 0.0
+        self.created = clock.now_us()
+        self._running_since: int | None = None
+
+    def state_event(self, kind: str, state: State, data: Any = None) -> dict[str, Any]:
+        """Move the run into ``state`` and return the event that records it."""
+        ts = clock.to_us(state.timestamp)
+        type_ = state.type.value
+        start_time = end_time = run_count = total = None
+        if type_ == "RUNNING":
+            self.run_count += 1
+            run_count = self.run_count
+            if self.start_time is None:
+                self.start_time = start_time = ts
+            self._running_since = ts
+        elif self._running_since is not None:
+            self.total_run_time += (ts - self._running_since) / 1_000_000
+            self._running_since = None
+            total = self.total_run_time
+        if type_ in _FINAL:
+            self.end_time = end_time = ts
+        self.state = state
+        return {
+            "kind": kind,
+            "id": state.id,
+            "run_id": self.id,
+            "type": type_,
+            "name": state.name,
+            "message": state.message,
+            "timestamp": ts,
+            "data": data,
+            "state_details": state.state_details,
+            "start_time": start_time,
+            "end_time": end_time,
+            "run_count": run_count,
+            "total_run_time": total,
+        }
+
+    def _times(self) -> dict[str, Any]:
+        return {
+            "start_time": clock.from_us(self.start_time) if self.start_time else None,
+            "end_time": clock.from_us(self.end_time) if self.end_time else None,
+            "run_count": self.run_count,
+            "total_run_time": timedelta(seconds=self.total_run_time),
+            "created": clock.from_us(self.created),
+            "state": self.state,
+            "state_id": self.state.id if self.state else None,
+            "state_type": self.state.type if self.state else None,
+            "state_name": self.state.name if self.state else None,
+        }
+
+
+class FlowRunInfo(_RunInfo):
+    """A flow run in progress."""
+
+    __slots__ = ("flow_id", "flow_name", "parent_task_run_id", "flow_version", "deployment_id")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        tags: list[str],
+        parameters: dict[str, Any],
+        flow_id: str,
+        flow_name: str,
+        parent_task_run_id: str | None,
+        flow_version: str | None,
+        deployment_id: str | None = None,
+    ) -> None:
+        super().__init__(id, name, tags, parameters)
+        self.flow_id = flow_id
+        self.flow_name = flow_name
+        self.parent_task_run_id = parent_task_run_id
+        self.flow_version = flow_version
+        self.deployment_id = deployment_id
+
+    def as_flow_run(self) -> Any:
+        from riverrun.client.schemas.objects import FlowRun
+
+        return FlowRun.model_construct(
+            id=self.id,
+            name=self.name,
+            flow_id=self.flow_id,
+            flow_name=self.flow_name,
+            tags=list(self.tags),
+            parameters=self.parameters,
+            parent_task_run_id=self.parent_task_run_id,
+            flow_version=self.flow_version,
+            deployment_id=self.deployment_id,
+            **self._times(),
+        )
+
+    def creation_event(self, parameters_json: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": "flow_run",
+            "id": self.id,
+            "flow_id": self.flow_id,
+            "flow_name": self.flow_name,
+            "name": self.name,
+            "parameters": parameters_json,
+            "tags": self.tags,
+            "parent_task_run_id": self.parent_task_run_id,
+            "deployment_id": self.deployment_id,
+            "flow_version": self.flow_version,
+            "created": self.created,
+            "expected_start_time": self.created,
+            "empirical_policy": policy,
+            "state": None,
+        }
+
+
+class TaskRunInfo(_RunInfo):
+    """A task run in progress."""
+
+    __slots__ = ("flow_run_id", "task_key", "dynamic_key", "task_name", "cache_key", "task_inputs")
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        tags: list[str],
+        parameters: dict[str, Any],
+        flow_run_id: str | None,
+        task_key: str,
+        dynamic_key: str,
+        task_name: str,
+        task_inputs: dict[str, list[dict[str, str]]],
+    ) -> None:
+        super().__init__(id, name, tags, parameters)
+        self.flow_run_id = flow_run_id
+        self.task_key = task_key
+        self.dynamic_key = dynamic_key
+        self.task_name = task_name
+        self.cache_key: str | None = None
+        self.task_inputs = task_inputs
+
+    def as_task_run(self) -> Any:
+        from riverrun.client.schemas.objects import TaskRun, TaskRunInput
+
+        return TaskRun.model_construct(
+            id=self.id,
+            name=self.name,
+            flow_run_id=self.flow_run_id,
+            task_key=self.task_key,
+            dynamic_key=self.dynamic_key,
+            cache_key=self.cache_key,
+            tags=list(self.tags),
+            task_inputs={
+                k: [TaskRunInput.model_construct(**i) for i in v] for k, v in self.task_inputs.items()
+            },
+            **self._times(),
+        )
+
+    def creation_event(self, first_state: dict[str, Any] | None, policy: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": "task_run",
+            "id": self.id,
+            "flow_run_id": self.flow_run_id,
+            "task_key": self.task_key,
+            "name": self.name,
+            "dynamic_key": self.dynamic_key,
+            "tags": self.tags,
+            "task_inputs": self.task_inputs,
+            "cache_key": self.cache_key,
+            "task_version": None,
+            "created": self.created,
+            "expected_start_time": self.created,
+            "empirical_policy": policy,
+            "state": first_state,
+        }
+
+
+def is_final(state: State) -> bool:
+    """True for Completed, Failed, Cancelled and Crashed states."""
+    return state.type in (StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED)

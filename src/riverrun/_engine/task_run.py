@@ -1,0 +1,188 @@
+"""A task run from start to final state, as a generator of steps shared by both drivers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from riverrun._engine.decisions import failure_message, retry_delay, should_retry
+from riverrun._engine.drivers import Call, Sleep, Steps
+from riverrun._engine.runs import TaskRunInfo
+from riverrun._internal import clock
+from riverrun.context import FlowRunContext, TaskRunContext
+from riverrun.exceptions import TaskRunTimeoutError, UpstreamTaskError
+from riverrun.logging.loggers import log_prints_var
+from riverrun.states import State, StateType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._recording.recorder import Recorder
+    from riverrun.tasks import Task
+
+_logger = logging.getLogger("riverrun.task_runs")
+
+
+class LogPrintsContext:
+    """Sets the log_prints flag for the user code of one run."""
+
+    __slots__ = ("value", "_token")
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __enter__(self) -> None:
+        self._token = log_prints_var.set(self.value)
+
+    def __exit__(self, *exc: Any) -> None:
+        log_prints_var.reset(self._token)
+
+
+def _log(info: TaskRunInfo, level: int, message: str, flow_ctx: FlowRunContext | None) -> None:
+    if _logger.isEnabledFor(level):
+        _logger.log(
+            level,
+            message,
+            extra={
+                "flow_run_id": info.flow_run_id,
+                "task_run_id": info.id,
+                "task_run_name": info.name,
+                "flow_run_name": flow_ctx.info.name if flow_ctx else None,
+            },
+        )
+
+
+def task_run_steps(
+    task: Task[Any, Any],
+    info: TaskRunInfo,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    recorder: Recorder,
+    flow_ctx: FlowRunContext | None,
+    upstream_failure: State | None = None,
+) -> Steps:
+    """The life of one task run: Pending, (cache lookup), Running, retries, final state."""
+    from riverrun.states import (
+        AwaitingRetry,
+        Cached,
+        Completed,
+        Failed,
+        Pending,
+        Retrying,
+        Running,
+        TimedOut,
+    )
+
+    record = recorder.record
+    policy = task.retry_policy_json
+    record(info.creation_event(None, policy))
+    record(info.state_event("task_run_state", Pending()))
+
+    if upstream_failure is not None:
+        exc = UpstreamTaskError(
+            f"Upstream task run did not reach a Completed state ({upstream_failure.name}): "
+            f"{upstream_failure.message}. Wrap the argument in allow_failure(...) to run anyway."
+        )
+        final = Failed(message=str(exc), data=exc)
+        record(info.state_event("task_run_state", final, _error_data(exc)))
+        return final
+
+    log_prints = task.log_prints if task.log_prints is not None else (flow_ctx.log_prints if flow_ctx else False)
+    persist = task.should_persist(flow_ctx)
+    cache_key: str | None = None
+    if persist and task.refresh_cache is not True:
+        cache_key = task.compute_cache_key(info, args, kwargs, flow_ctx)
+        if cache_key is not None:
+            from riverrun.results import read_result
+
+            info.cache_key = cache_key
+            hit, value = read_result(cache_key)
+            if hit:
+                final = Cached(data=value, state_details={"cache_key": cache_key})
+                record(info.state_event("task_run_state", final, _reference(cache_key, task)))
+                return final
+    elif persist:
+        cache_key = task.compute_cache_key(info, args, kwargs, flow_ctx)
+        info.cache_key = cache_key
+
+    contexts: tuple[Any, ...] = (TaskRunContext(task, info, kwargs, log_prints), LogPrintsContext(log_prints))
+    attempt = 0
+    while True:
+        attempt += 1
+        running = Running() if attempt == 1 else Retrying()
+        record(info.state_event("task_run_state", running))
+        ok, value = yield Call(
+            task.fn, args, kwargs, contexts, task.timeout_seconds, f"Task run {info.name!r}"
+        )
+        if ok:
+            data_ref = None
+            if persist:
+                data_ref, value_error = _persist(task, info, value, cache_key)
+                if value_error is not None:
+                    final = Failed(message=str(value_error), data=value_error)
+                    record(info.state_event("task_run_state", final, _error_data(value_error)))
+                    break
+            final = Completed(data=value)
+            record(info.state_event("task_run_state", final, data_ref))
+            break
+        exc = value
+        if should_retry(attempt, task.retries, exc, task.retry_condition_fn, (task, info.as_task_run(), Failed(data=exc))):
+            delay = retry_delay(task.retry_delay_seconds, attempt, task.retry_jitter_factor)
+            scheduled = clock.now() + timedelta(seconds=delay)
+            waiting = AwaitingRetry(
+                message=failure_message(exc, "Task run") + f" - retry {attempt}/{task.retries} in {delay:g}s",
+                state_details={"scheduled_time": scheduled},
+            )
+            record(info.state_event("task_run_state", waiting))
+            _log(info, logging.WARNING, waiting.message or "", flow_ctx)
+            yield Sleep(delay)
+            continue
+        if isinstance(exc, TaskRunTimeoutError):
+            final = TimedOut(message=str(exc), data=exc)
+        elif not isinstance(exc, Exception):
+            final = _crashed_or_cancelled(exc)
+        else:
+            final = Failed(message=failure_message(exc, "Task run"), data=exc)
+        record(info.state_event("task_run_state", final, _error_data(exc)))
+        break
+
+    if final.type is StateType.COMPLETED:
+        _log(info, logging.DEBUG, f"Finished in state {final}", flow_ctx)
+    else:
+        _log(info, logging.ERROR, f"Finished in state {final}", flow_ctx)
+    hooks = task.on_completion_hooks if final.type is StateType.COMPLETED else task.on_failure_hooks
+    if final.type is StateType.CRASHED:
+        hooks = []
+    for hook in hooks:
+        ok, hook_error = yield Call(hook, (task, info.as_task_run(), final), label="hook")
+        if not ok:
+            _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}", flow_ctx)
+    return final
+
+
+def _crashed_or_cancelled(exc: BaseException) -> State:
+    from riverrun.states import Crashed
+
+    return Crashed(message=f"Execution was interrupted by {type(exc).__name__}.", data=exc)
+
+
+def _error_data(exc: BaseException) -> dict[str, Any]:
+    return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _reference(key: str, task: Task[Any, Any]) -> dict[str, Any]:
+    return {"__riverrun_result__": True, "storage_key": key, "serializer": task.result_serializer}
+
+
+def _persist(
+    task: Task[Any, Any], info: TaskRunInfo, value: Any, cache_key: str | None
+) -> tuple[dict[str, Any] | None, Exception | None]:
+    from riverrun.results import write_result
+
+    key = cache_key or f"task-run-{info.id}"
+    expiration: datetime | None = None
+    if task.cache_expiration is not None:
+        expiration = clock.now() + task.cache_expiration
+    try:
+        return write_result(key, value, task.result_serializer, expiration), None
+    except Exception as exc:  # noqa: BLE001 - reported as the task's failure with a clear message
+        return None, exc

@@ -1,0 +1,189 @@
+"""The batching recorder: one queue, one writer thread, batches of events per transaction.
+
+The engine's hot path only appends to a deque; the writer thread drains it and hands whole
+batches to a *sink* (the embedded store's ``ingest``, or the HTTP transport). A failing sink
+never breaks the user's flow: the recorder warns once and keeps the flow running.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+Event = dict[str, Any]
+Sink = Callable[[list[Event]], None]
+
+_MAX_BATCH = 5000
+
+
+class Recorder:
+    """Collects events in memory and writes them in batches on a background thread."""
+
+    def __init__(self, sink: Sink, destination: str) -> None:
+        self.destination = destination
+        self._sink = sink
+        self._queue: collections.deque[Event] = collections.deque()
+        self._wakeup = threading.Event()
+        self._done = threading.Condition()
+        self._submitted = 0
+        self._written = 0
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self._warned = False
+        self.dropped = 0
+
+    # -- hot path ------------------------------------------------------------------------
+    def record(self, event: Event) -> None:
+        """Queue one event; never blocks on disk or network."""
+        self._queue.append(event)
+        self._submitted += 1
+        if self._thread is None:
+            self._start()
+        if not self._wakeup.is_set():
+            self._wakeup.set()
+
+    def record_many(self, events: list[Event]) -> None:
+        """Queue several events at once."""
+        self._queue.extend(events)
+        self._submitted += len(events)
+        if self._thread is None:
+            self._start()
+        self._wakeup.set()
+
+    # -- flushing ------------------------------------------------------------------------
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every event queued before this call is written; False on timeout."""
+        target = self._submitted
+        if self._written >= target:
+            return True
+        if self._thread is None or not self._thread.is_alive():
+            self._drain_inline()
+            return self._written >= target
+        self._wakeup.set()
+        with self._done:
+            return self._done.wait_for(lambda: self._written >= target, timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush and stop the writer thread."""
+        self.flush(timeout)
+        self._closed = True
+        self._wakeup.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    # -- writer thread -----------------------------------------------------------------------
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(
+                    target=self._run, name=f"riverrun-recorder[{self.destination}]", daemon=True
+                )
+                self._thread = thread
+                thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wakeup.wait()
+            self._wakeup.clear()
+            self._drain_inline()
+            if self._closed and not self._queue:
+                return
+
+    def _drain_inline(self) -> None:
+        queue = self._queue
+        while queue:
+            batch: list[Event] = []
+            pop = queue.popleft
+            try:
+                while len(batch) < _MAX_BATCH:
+                    batch.append(pop())
+            except IndexError:
+                pass
+            try:
+                self._sink(batch)
+            except BaseException as exc:  # noqa: BLE001 - observability must never kill the flow
+                self.dropped += len(batch)
+                self._warn(exc, len(batch))
+            with self._done:
+                self._written += len(batch)
+                self._done.notify_all()
+
+    def _warn(self, exc: BaseException, count: int) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        print(
+            f"riverrun: WARNING: could not record {count} event(s) to {self.destination}: {exc}. "
+            "Your flow keeps running; these runs may be missing from the store. "
+            "Check that RIVERRUN_HOME is writable (`riverrun config view`).",
+            file=sys.stderr,
+        )
+
+
+_lock = threading.Lock()
+_active: Recorder | None = None
+
+
+def _embedded_sink(path: str) -> Sink:
+    state: dict[str, Any] = {}
+
+    def sink(events: list[Event]) -> None:
+        store = state.get("store")
+        if store is None:
+            from riverrun._store.embedded import embedded_writer
+
+            store = state["store"] = embedded_writer(path)
+        store.ingest(events)
+
+    return sink
+
+
+def get_recorder() -> Recorder:
+    """The recorder for the current settings' destination, created on first use.
+
+    When the destination changes (a new ``RIVERRUN_HOME``), the previous recorder is flushed
+    and closed first, so no event goes to the wrong store.
+    """
+    global _active
+    from riverrun.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api_url:
+        destination = str(settings.api_url)
+    else:
+        destination = str(settings.database_path)
+    current = _active
+    if current is not None and current.destination == destination:
+        return current
+    with _lock:
+        if _active is not None and _active.destination == destination:
+            return _active
+        if _active is not None:
+            _active.close()
+        if settings.api_url:
+            from riverrun._recording.remote import remote_sink
+
+            sink = remote_sink(settings)
+        else:
+            sink = _embedded_sink(destination)
+        _active = Recorder(sink, destination)
+        return _active
+
+
+def flush_active(timeout: float = 30.0) -> None:
+    """Flush the active recorder, if any."""
+    recorder = _active
+    if recorder is not None:
+        recorder.flush(timeout)
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    recorder = _active
+    if recorder is not None:
+        recorder.flush(60.0)

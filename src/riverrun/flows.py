@@ -1,0 +1,381 @@
+"""``@flow``: a function whose every call is recorded as a flow run, with its tasks and subflows."""
+
+from __future__ import annotations
+
+import inspect
+import signal
+import threading
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+
+from riverrun._engine.drivers import drive_async, drive_sync
+from riverrun._engine.flow_run import flow_run_steps
+from riverrun._engine.parameters import ParameterValidator, bind, call_arguments, jsonable
+from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
+from riverrun._internal.ids import new_id
+from riverrun._internal.names import generate_run_name
+from riverrun.context import FlowRunContext, TaskRunContext, current_tags
+from riverrun.exceptions import InvalidNameError, TerminationSignal
+from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
+from riverrun.states import State
+from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
+from riverrun.tasks import _require_function
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riverrun.utilities.callables import ParameterSchema
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_FLOW_NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4c1e-9d3a-2b8f0e4a7c61")
+_BAD_NAME_CHARS = set("/%&><")
+StateHook = Callable[..., Any]
+
+
+def flow_id_for(name: str) -> str:
+    """Flow IDs derive from the name, so every process agrees on them without asking."""
+    return str(uuid.uuid5(_FLOW_NAMESPACE, name))
+
+
+class Flow(Generic[P, R]):
+    """A function whose calls are recorded as flow runs. Create flows with ``@flow``."""
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        name: str | None = None,
+        version: str | None = None,
+        flow_run_name: str | Callable[[], str] | None = None,
+        retries: int | None = None,
+        retry_delay_seconds: int | float | None = None,
+        task_runner: TaskRunner | None = None,
+        description: str | None = None,
+        timeout_seconds: int | float | None = None,
+        validate_parameters: bool = True,
+        persist_result: bool | None = None,
+        result_serializer: str | None = None,
+        log_prints: bool | None = None,
+        on_completion: list[StateHook] | None = None,
+        on_failure: list[StateHook] | None = None,
+        on_cancellation: list[StateHook] | None = None,
+        on_crashed: list[StateHook] | None = None,
+        on_running: list[StateHook] | None = None,
+        **unsupported: Any,
+    ) -> None:
+        _require_function(fn, "flow")
+        if unsupported:
+            raise TypeError(
+                f"@flow got unexpected argument(s) {sorted(unsupported)}. See help(riverrun.flow)."
+            )
+        self.fn = fn
+        self.isasync = inspect.iscoroutinefunction(fn)
+        self.name = name or getattr(fn, "__name__", "flow").replace("_", "-")
+        bad = _BAD_NAME_CHARS.intersection(self.name)
+        if bad:
+            raise InvalidNameError(
+                f"Flow name {self.name!r} contains {''.join(sorted(bad))!r}; names may not contain "
+                "any of / % & > <. Choose another name."
+            )
+        self.flow_id = flow_id_for(self.name)
+        self.version = version
+        self.flow_run_name = flow_run_name
+        self.retries = int(retries or 0)
+        self.retry_delay_seconds = retry_delay_seconds or 0
+        if task_runner is not None and isinstance(task_runner, type):
+            task_runner = task_runner()
+        if task_runner is not None and not isinstance(task_runner, TaskRunner):
+            raise TypeError(
+                f"task_runner must be a TaskRunner such as ThreadPoolTaskRunner(), got {task_runner!r}."
+            )
+        self.task_runner = task_runner or ThreadPoolTaskRunner()
+        self.description = description or inspect.getdoc(fn)
+        if timeout_seconds is not None and timeout_seconds <= 0:
+            raise ValueError("timeout_seconds must be a positive number of seconds.")
+        self.timeout_seconds = float(timeout_seconds) if timeout_seconds else None
+        self.should_validate_parameters = validate_parameters
+        self.persist_result = persist_result
+        self.result_serializer = result_serializer or "pickle"
+        self.log_prints = log_prints
+        self.on_completion_hooks = list(on_completion or [])
+        self.on_failure_hooks = list(on_failure or [])
+        self.on_cancellation_hooks = list(on_cancellation or [])
+        self.on_crashed_hooks = list(on_crashed or [])
+        self.on_running_hooks = list(on_running or [])
+        self.retry_policy_json = {"retries": self.retries, "retry_delay": self.retry_delay_seconds}
+        self._signature = inspect.signature(fn)
+        self._validator = ParameterValidator(fn, self.name)
+        self._options = dict(
+            name=name, version=version, flow_run_name=flow_run_name, retries=retries,
+            retry_delay_seconds=retry_delay_seconds, task_runner=task_runner, description=description,
+            timeout_seconds=timeout_seconds, validate_parameters=validate_parameters,
+            persist_result=persist_result, result_serializer=result_serializer, log_prints=log_prints,
+            on_completion=on_completion, on_failure=on_failure, on_cancellation=on_cancellation,
+            on_crashed=on_crashed, on_running=on_running,
+        )
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__name__ = getattr(fn, "__name__", self.name)
+        self.__qualname__ = getattr(fn, "__qualname__", self.name)
+        self.__module__ = getattr(fn, "__module__", __name__)
+        self.__wrapped__ = fn
+
+    # -- introspection ----------------------------------------------------------------------
+    @property
+    def parameters(self) -> ParameterSchema:
+        """The JSON schema of the flow's parameters (what deployment forms are built from)."""
+        from riverrun.utilities.callables import parameter_schema
+
+        return parameter_schema(self.fn)
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Validate and coerce ``parameters`` against the type hints; raise ParameterTypeError."""
+        bound = bind(self.fn, self._signature, (), dict(parameters), self.name)
+        return self._validator.validate(bound)
+
+    def with_options(self, **options: Any) -> Flow[P, R]:
+        """A copy of this flow with some arguments changed (same as ``@flow``'s)."""
+        return Flow(self.fn, **{**self._options, **options})
+
+    def on_completion(self, fn: StateHook) -> StateHook:
+        self.on_completion_hooks.append(fn)
+        return fn
+
+    def on_failure(self, fn: StateHook) -> StateHook:
+        self.on_failure_hooks.append(fn)
+        return fn
+
+    def on_crashed(self, fn: StateHook) -> StateHook:
+        self.on_crashed_hooks.append(fn)
+        return fn
+
+    def on_cancellation(self, fn: StateHook) -> StateHook:
+        self.on_cancellation_hooks.append(fn)
+        return fn
+
+    # -- persistence ----------------------------------------------------------------------------
+    def should_persist(self, ctx: FlowRunContext) -> bool:
+        return bool(self.persist_result if self.persist_result is not None else ctx.persist_result)
+
+    def persist(self, info: FlowRunInfo, value: Any) -> dict[str, Any] | None:
+        from riverrun.results import write_result
+
+        try:
+            return write_result(f"flow-run-{info.id}", value, self.result_serializer)
+        except Exception:  # noqa: BLE001 - an unpersistable flow result is logged, not fatal
+            import logging
+
+            logging.getLogger("riverrun.flow_runs").warning(
+                "The result of flow run %r could not be persisted; it is returned but not stored.",
+                info.name,
+                extra={"flow_run_id": info.id, "task_run_id": None, "flow_run_name": info.name},
+            )
+            return None
+
+    # -- running ----------------------------------------------------------------------------------
+    def _prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        from riverrun._recording.recorder import get_recorder
+
+        parent_ctx = FlowRunContext.__var__.get()
+        parent_task_ctx = TaskRunContext.__var__.get()
+        validation_error: BaseException | None = None
+        try:
+            parameters = bind(self.fn, self._signature, args, kwargs, self.name)
+            if self.should_validate_parameters:
+                parameters = self._validator.validate(parameters)
+        except (TypeError, ValueError) as exc:
+            validation_error = exc
+            parameters = {}
+            for name, value in zip(self._signature.parameters, args):
+                parameters[name] = value
+            parameters.update(kwargs)
+        if parent_ctx is not None:
+            recorder = parent_ctx.recorder
+            persist_default = parent_ctx.persist_result
+        else:
+            ensure_logging_configured()
+            recorder = get_recorder()
+            from riverrun.settings import get_current_settings
+
+            persist_default = bool(get_current_settings().results_persist_by_default)
+        log_prints = self.log_prints if self.log_prints is not None else (
+            parent_ctx.log_prints if parent_ctx is not None else _settings_log_prints()
+        )
+        if log_prints:
+            enable_log_prints()
+        parent_task: TaskRunInfo | None = None
+        if parent_ctx is not None:
+            dynamic_key = parent_ctx.next_dynamic_key(self.flow_id)
+            parent_task = TaskRunInfo(
+                new_id(),
+                f"{self.name}-{dynamic_key}",
+                sorted(current_tags()),
+                {},
+                parent_ctx.info.id,
+                self.flow_id,
+                str(dynamic_key),
+                self.name,
+                {},
+            )
+        elif parent_task_ctx is not None:
+            parent_task = None
+        tags = sorted(current_tags())
+        info = FlowRunInfo(
+            new_id(),
+            "",
+            tags,
+            parameters,
+            self.flow_id,
+            self.name,
+            parent_task.id if parent_task is not None else None,
+            self.version,
+        )
+        info.name = self._run_name(info, parameters)
+        ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
+        call_args, call_kwargs = (
+            call_arguments(self._signature, parameters) if validation_error is None else (args, kwargs)
+        )
+        steps = flow_run_steps(
+            self, info, ctx, call_args, call_kwargs, jsonable(parameters), parent_task, parent_ctx,
+            validation_error,
+        )
+        return steps, ctx, parent_ctx
+
+    def _run_name(self, info: FlowRunInfo, parameters: dict[str, Any]) -> str:
+        template = self.flow_run_name
+        if template is None:
+            return generate_run_name()
+        if callable(template):
+            ctx = FlowRunContext(self, info, None, self.task_runner, False, None)  # type: ignore[arg-type]
+            with ctx:
+                return str(template())
+        try:
+            return template.format(**parameters)
+        except (KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(
+                f"flow_run_name {template!r} refers to {exc} which is not a parameter of flow "
+                f"{self.name!r}; parameters are {sorted(parameters)}."
+            ) from None
+
+    def _run_sync(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
+        steps, ctx, parent_ctx = self._prepare(args, kwargs)
+        restore = _install_sigterm_handler() if parent_ctx is None else None
+        try:
+            return drive_sync(steps)
+        finally:
+            ctx.task_runner.shutdown()
+            if restore is not None:
+                restore()
+            if parent_ctx is None:
+                ctx.recorder.flush()
+
+    async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
+        steps, ctx, parent_ctx = self._prepare(args, kwargs)
+        try:
+            return await drive_async(steps)
+        finally:
+            ctx.task_runner.shutdown()
+            if parent_ctx is None:
+                ctx.recorder.flush()
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    @overload
+    def __call__(self, *args: Any, return_state: bool = ..., **kwargs: Any) -> Any: ...
+
+    def __call__(self, *args: Any, return_state: bool = False, **kwargs: Any) -> Any:
+        """Run the flow now; return its result, or its final State with ``return_state=True``."""
+        if self.isasync:
+            return self._acall(args, kwargs, return_state)
+        state = self._run_sync(args, kwargs)
+        return state if return_state else state.result()
+
+    async def _acall(self, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool) -> Any:
+        state = await self._run_async(args, kwargs)
+        return state if return_state else state.result()
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r})"
+
+
+def _settings_log_prints() -> bool:
+    from riverrun.settings import get_current_settings
+
+    return bool(get_current_settings().logging_log_prints)
+
+
+def _install_sigterm_handler() -> Callable[[], None] | None:
+    """Turn SIGTERM into TerminationSignal during a top-level run, so it is recorded Crashed."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: Any) -> None:
+        raise TerminationSignal(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        return None
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
+@overload
+def flow(__fn: Callable[P, R]) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    __fn: None = None,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    flow_run_name: str | Callable[[], str] | None = None,
+    retries: int | None = None,
+    retry_delay_seconds: int | float | None = None,
+    task_runner: TaskRunner | None = None,
+    description: str | None = None,
+    timeout_seconds: int | float | None = None,
+    validate_parameters: bool = True,
+    persist_result: bool | None = None,
+    result_serializer: str | None = None,
+    log_prints: bool | None = None,
+    on_completion: list[StateHook] | None = None,
+    on_failure: list[StateHook] | None = None,
+    on_cancellation: list[StateHook] | None = None,
+    on_crashed: list[StateHook] | None = None,
+    **kwargs: Any,
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(__fn: Any = None, **kwargs: Any) -> Any:
+    """Turn a function into a flow: each call is recorded as a flow run.
+
+    Use bare (``@flow``) or with arguments (``@flow(name="vtasks.backup", retries=1)``).
+    Parameters are validated and coerced from the type hints before the body runs.
+
+    Args:
+        name: the flow's name (default: the function's name with ``_`` as ``-``).
+        flow_run_name: a format string over the parameters, or a callable.
+        retries, retry_delay_seconds: retry the whole flow on failure.
+        timeout_seconds: fail the run as TimedOut after this many seconds.
+        task_runner: where ``.submit``/``.map`` run (default ``ThreadPoolTaskRunner()``).
+        validate_parameters: validate and coerce parameters (default True).
+        persist_result, result_serializer: persist the return value.
+        log_prints: turn ``print`` into INFO logs inside the flow and its tasks.
+        on_completion, on_failure, on_cancellation, on_crashed: hooks
+            called with ``(flow, flow_run, state)``.
+
+    Example:
+        >>> @flow(name="good_morning")
+        ... def good_morning(env: str = "pro"): ...
+    """
+    if __fn is not None:
+        return Flow(__fn, **kwargs)
+    return lambda fn: Flow(fn, **kwargs)
+
+
+__all__ = ["Flow", "flow", "flow_id_for"]

@@ -1,0 +1,180 @@
+"""Loggers bound to the current run, and ``print`` redirected to them with ``log_prints``."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import sys
+import threading
+from contextvars import ContextVar
+from typing import Any
+
+from riverrun._internal.ids import new_id
+from riverrun._recording.recorder import get_recorder
+from riverrun.context import FlowRunContext, TaskRunContext
+from riverrun.exceptions import MissingContextError
+
+_print = builtins.print
+_setup_lock = threading.Lock()
+_configured = False
+log_prints_var: ContextVar[bool] = ContextVar("riverrun_log_prints", default=False)
+
+
+class RunLoggerAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger whose records carry the IDs of the run that emitted them."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = kwargs.get("extra")
+        kwargs["extra"] = {**self.extra, **extra} if extra else self.extra
+        return msg, kwargs
+
+
+def get_logger(name: str | None = None) -> logging.Logger:
+    """A logger under riverrun's ``riverrun`` logger namespace."""
+    ensure_logging_configured()
+    return logging.getLogger(f"riverrun.{name}" if name else "riverrun")
+
+
+def get_run_logger(**kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+    """A logger for the current flow or task run; its records are stored linked to the run.
+
+    Raises:
+        MissingContextError: when called outside a flow or task run.
+    """
+    task_ctx = TaskRunContext.get()
+    if task_ctx is not None:
+        info = task_ctx.info
+        flow_ctx = FlowRunContext.get()
+        extra = {
+            "flow_run_id": info.flow_run_id,
+            "task_run_id": info.id,
+            "task_run_name": info.name,
+            "task_name": task_ctx.task.name,
+            "flow_run_name": flow_ctx.info.name if flow_ctx else None,
+            "flow_name": flow_ctx.info.flow_name if flow_ctx else None,
+            **kwargs,
+        }
+        logger = get_logger("task_runs")
+        return RunLoggerAdapter(logger, extra)
+    flow_ctx = FlowRunContext.get()
+    if flow_ctx is not None:
+        extra = {
+            "flow_run_id": flow_ctx.info.id,
+            "task_run_id": None,
+            "flow_run_name": flow_ctx.info.name,
+            "flow_name": flow_ctx.info.flow_name,
+            **kwargs,
+        }
+        return RunLoggerAdapter(get_logger("flow_runs"), extra)
+    raise MissingContextError(
+        "There is no active flow or task run: get_run_logger() can only be called inside a "
+        "function decorated with @flow or @task. Outside a run, use "
+        "riverrun.logging.get_logger() or the standard logging module."
+    )
+
+
+class RecorderHandler(logging.Handler):
+    """Turns records that belong to a run into ``log`` events for the recorder."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        flow_run_id = getattr(record, "flow_run_id", None)
+        task_run_id = getattr(record, "task_run_id", None)
+        if flow_run_id is None and task_run_id is None:
+            return
+        try:
+            flow_ctx = FlowRunContext.__var__.get()
+            recorder = flow_ctx.recorder if flow_ctx is not None else get_recorder()
+            message = record.getMessage()
+            if record.exc_info:
+                message = message + "\n" + logging.Formatter().formatException(record.exc_info)
+            recorder.record(
+                {
+                    "kind": "log",
+                    "id": new_id(),
+                    "flow_run_id": flow_run_id,
+                    "task_run_id": task_run_id,
+                    "name": record.name,
+                    "level": record.levelno,
+                    "message": message,
+                    "timestamp": int(record.created * 1_000_000),
+                }
+            )
+        except Exception:  # noqa: BLE001 - a log line must never break the run
+            self.handleError(record)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """``12:01:02.345 | INFO    | Flow run 'crimson-otter' - message``."""
+
+    def __init__(self) -> None:
+        super().__init__(datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = ""
+        task_run_name = getattr(record, "task_run_name", None)
+        flow_run_name = getattr(record, "flow_run_name", None)
+        if task_run_name:
+            prefix = f"Task run {task_run_name!r} - "
+        elif flow_run_name:
+            prefix = f"Flow run {flow_run_name!r} - "
+        text = (
+            f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d} | "
+            f"{record.levelname:<7} | {prefix}{record.getMessage()}"
+        )
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def ensure_logging_configured() -> None:
+    """Attach riverrun's handlers to the ``riverrun`` logger once per process."""
+    global _configured
+    if _configured:
+        return
+    with _setup_lock:
+        if _configured:
+            return
+        from riverrun.settings import get_current_settings
+
+        settings = get_current_settings()
+        root = logging.getLogger("riverrun")
+        level = logging.getLevelName(str(settings.logging_level).upper())
+        root.setLevel(level if isinstance(level, int) else logging.INFO)
+        root.propagate = False
+        root.addHandler(RecorderHandler())
+        if settings.logging_to_console:
+            console = logging.StreamHandler(sys.stderr)
+            console.setFormatter(ConsoleFormatter())
+            root.addHandler(console)
+        _configured = True
+
+
+def _patched_print(*args: Any, **kwargs: Any) -> None:
+    file = kwargs.get("file")
+    if log_prints_var.get() and (file is None or file is sys.stdout):
+        sep = kwargs.get("sep")
+        end = kwargs.get("end")
+        message = (" " if sep is None else sep).join(str(a) for a in args)
+        if end not in (None, "\n"):
+            message += end
+        try:
+            get_run_logger().info(message)
+            return
+        except MissingContextError:
+            pass
+    _print(*args, **kwargs)
+
+
+def enable_log_prints() -> None:
+    """Install the print wrapper (once); it only redirects inside runs with log_prints on."""
+    if builtins.print is not _patched_print:
+        builtins.print = _patched_print
+
+
+def print_as_log(*args: Any, **kwargs: Any) -> None:
+    """``print`` that logs to the current run's logger inside a run."""
+    token = log_prints_var.set(True)
+    try:
+        _patched_print(*args, **kwargs)
+    finally:
+        log_prints_var.reset(token)

@@ -1,0 +1,1 @@
+"""Public utilities, as in Prefect 3's ``prefect.utilities``."""
