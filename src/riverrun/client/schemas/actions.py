@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +18,8 @@ class ActionBaseModel(BaseModel):
 class FlowRunUpdate(ActionBaseModel):
     """Change a flow run's name or tags."""
 
-    name: Optional[str] = None
-    tags: Optional[list[str]] = None
+    name: str | None = None
+    tags: list[str] | None = None
 
 
 class StateCreate(ActionBaseModel):
@@ -41,16 +41,16 @@ class VariableUpdate(ActionBaseModel):
     """Change a variable's value or tags."""
 
     value: Any = None
-    tags: Optional[list[str]] = None
+    tags: list[str] | None = None
 
 
 class ArtifactCreate(ActionBaseModel):
     """Create an artifact."""
 
-    key: Optional[str] = None
-    type: Optional[str] = None
-    description: Optional[str] = None
+    key: str | None = None
+    type: str | None = None
+    description: str | None = None
     data: Any = None
-    metadata_: Optional[dict[str, Any]] = None
-    flow_run_id: Optional[str] = None
-    task_run_id: Optional[str] = None
+    metadata_: dict[str, Any] | None = None
+    flow_run_id: str | None = None
+    task_run_id: str | None = None

@@ -7,7 +7,7 @@ never silently ignored (a misspelt filter would otherwise match everything).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -43,31 +43,31 @@ class OperatorMixin(BaseModel):
 
 
 class _AnyId(RiverrunFilterBaseModel):
-    any_: Optional[list[Any]] = None
-    not_any_: Optional[list[Any]] = None
+    any_: list[Any] | None = None
+    not_any_: list[Any] | None = None
 
 
 class _Name(RiverrunFilterBaseModel):
-    any_: Optional[list[str]] = None
-    like_: Optional[str] = None
-    not_any_: Optional[list[str]] = None
+    any_: list[str] | None = None
+    like_: str | None = None
+    not_any_: list[str] | None = None
 
 
 class _Tags(RiverrunFilterBaseModel):
-    all_: Optional[list[str]] = None
-    any_: Optional[list[str]] = None
-    is_null_: Optional[bool] = None
+    all_: list[str] | None = None
+    any_: list[str] | None = None
+    is_null_: bool | None = None
 
 
 class _Time(RiverrunFilterBaseModel):
-    before_: Optional[datetime] = None
-    after_: Optional[datetime] = None
-    is_null_: Optional[bool] = None
+    before_: datetime | None = None
+    after_: datetime | None = None
+    is_null_: bool | None = None
 
 
 class _OptionalId(RiverrunFilterBaseModel):
-    any_: Optional[list[Any]] = None
-    is_null_: Optional[bool] = None
+    any_: list[Any] | None = None
+    is_null_: bool | None = None
 
 
 # -- flows ------------------------------------------------------------------------------
@@ -88,9 +88,9 @@ class FlowFilterTags(_Tags):
 class FlowFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter flows."""
 
-    id: Optional[FlowFilterId] = None
-    name: Optional[FlowFilterName] = None
-    tags: Optional[FlowFilterTags] = None
+    id: FlowFilterId | None = None
+    name: FlowFilterName | None = None
+    tags: FlowFilterTags | None = None
 
 
 # -- flow runs ----------------------------------------------------------------------------
@@ -119,28 +119,28 @@ class FlowRunFilterWorkQueueName(_OptionalId):
 class FlowRunFilterStateType(RiverrunFilterBaseModel):
     """Match flow runs by state type."""
 
-    any_: Optional[list[StateType]] = None
-    not_any_: Optional[list[StateType]] = None
+    any_: list[StateType] | None = None
+    not_any_: list[StateType] | None = None
 
 
 class FlowRunFilterStateName(RiverrunFilterBaseModel):
     """Match flow runs by state name (``Completed``, ``Cached``, ``Late``...)."""
 
-    any_: Optional[list[str]] = None
-    not_any_: Optional[list[str]] = None
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
 
 
 class FlowRunFilterState(OperatorMixin, RiverrunFilterBaseModel):
     """Match flow runs by state type and/or name."""
 
-    type: Optional[FlowRunFilterStateType] = None
-    name: Optional[FlowRunFilterStateName] = None
+    type: FlowRunFilterStateType | None = None
+    name: FlowRunFilterStateName | None = None
 
 
 class FlowRunFilterFlowVersion(RiverrunFilterBaseModel):
     """Match flow runs by flow version."""
 
-    any_: Optional[list[str]] = None
+    any_: list[str] | None = None
 
 
 class FlowRunFilterStartTime(_Time):
@@ -162,7 +162,7 @@ class FlowRunFilterNextScheduledStartTime(_Time):
 class FlowRunFilterParentFlowRunId(RiverrunFilterBaseModel):
     """Match subflow runs of the given parent flow runs."""
 
-    any_: Optional[list[Any]] = None
+    any_: list[Any] | None = None
 
 
 class FlowRunFilterParentTaskRunId(_OptionalId):
@@ -172,27 +172,27 @@ class FlowRunFilterParentTaskRunId(_OptionalId):
 class FlowRunFilterIdempotencyKey(RiverrunFilterBaseModel):
     """Match flow runs by idempotency key."""
 
-    any_: Optional[list[str]] = None
-    not_any_: Optional[list[str]] = None
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
 
 
 class FlowRunFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter flow runs; every given sub-filter must match (``operator="or_"`` for any)."""
 
-    id: Optional[FlowRunFilterId] = None
-    name: Optional[FlowRunFilterName] = None
-    tags: Optional[FlowRunFilterTags] = None
-    deployment_id: Optional[FlowRunFilterDeploymentId] = None
-    work_queue_name: Optional[FlowRunFilterWorkQueueName] = None
-    state: Optional[FlowRunFilterState] = None
-    flow_version: Optional[FlowRunFilterFlowVersion] = None
-    start_time: Optional[FlowRunFilterStartTime] = None
-    end_time: Optional[FlowRunFilterEndTime] = None
-    expected_start_time: Optional[FlowRunFilterExpectedStartTime] = None
-    next_scheduled_start_time: Optional[FlowRunFilterNextScheduledStartTime] = None
-    parent_flow_run_id: Optional[FlowRunFilterParentFlowRunId] = None
-    parent_task_run_id: Optional[FlowRunFilterParentTaskRunId] = None
-    idempotency_key: Optional[FlowRunFilterIdempotencyKey] = None
+    id: FlowRunFilterId | None = None
+    name: FlowRunFilterName | None = None
+    tags: FlowRunFilterTags | None = None
+    deployment_id: FlowRunFilterDeploymentId | None = None
+    work_queue_name: FlowRunFilterWorkQueueName | None = None
+    state: FlowRunFilterState | None = None
+    flow_version: FlowRunFilterFlowVersion | None = None
+    start_time: FlowRunFilterStartTime | None = None
+    end_time: FlowRunFilterEndTime | None = None
+    expected_start_time: FlowRunFilterExpectedStartTime | None = None
+    next_scheduled_start_time: FlowRunFilterNextScheduledStartTime | None = None
+    parent_flow_run_id: FlowRunFilterParentFlowRunId | None = None
+    parent_task_run_id: FlowRunFilterParentTaskRunId | None = None
+    idempotency_key: FlowRunFilterIdempotencyKey | None = None
 
 
 # -- task runs -----------------------------------------------------------------------------
@@ -221,14 +221,14 @@ class TaskRunFilterStateName(FlowRunFilterStateName):
 class TaskRunFilterState(OperatorMixin, RiverrunFilterBaseModel):
     """Match task runs by state type and/or name."""
 
-    type: Optional[TaskRunFilterStateType] = None
-    name: Optional[TaskRunFilterStateName] = None
+    type: TaskRunFilterStateType | None = None
+    name: TaskRunFilterStateName | None = None
 
 
 class TaskRunFilterSubFlowRuns(RiverrunFilterBaseModel):
     """Match task runs that stand for subflow runs (``exists_=True``) or not."""
 
-    exists_: Optional[bool] = None
+    exists_: bool | None = None
 
 
 class TaskRunFilterStartTime(_Time):
@@ -246,14 +246,14 @@ class TaskRunFilterFlowRunId(_OptionalId):
 class TaskRunFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter task runs."""
 
-    id: Optional[TaskRunFilterId] = None
-    name: Optional[TaskRunFilterName] = None
-    tags: Optional[TaskRunFilterTags] = None
-    state: Optional[TaskRunFilterState] = None
-    start_time: Optional[TaskRunFilterStartTime] = None
-    expected_start_time: Optional[TaskRunFilterExpectedStartTime] = None
-    subflow_runs: Optional[TaskRunFilterSubFlowRuns] = None
-    flow_run_id: Optional[TaskRunFilterFlowRunId] = None
+    id: TaskRunFilterId | None = None
+    name: TaskRunFilterName | None = None
+    tags: TaskRunFilterTags | None = None
+    state: TaskRunFilterState | None = None
+    start_time: TaskRunFilterStartTime | None = None
+    expected_start_time: TaskRunFilterExpectedStartTime | None = None
+    subflow_runs: TaskRunFilterSubFlowRuns | None = None
+    flow_run_id: TaskRunFilterFlowRunId | None = None
 
 
 # -- deployments -------------------------------------------------------------------------------
@@ -274,9 +274,9 @@ class DeploymentFilterTags(_Tags):
 class DeploymentFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter deployments."""
 
-    id: Optional[DeploymentFilterId] = None
-    name: Optional[DeploymentFilterName] = None
-    tags: Optional[DeploymentFilterTags] = None
+    id: DeploymentFilterId | None = None
+    name: DeploymentFilterName | None = None
+    tags: DeploymentFilterTags | None = None
 
 
 # -- logs --------------------------------------------------------------------------------------
@@ -285,8 +285,8 @@ class DeploymentFilter(OperatorMixin, RiverrunFilterBaseModel):
 class LogFilterLevel(RiverrunFilterBaseModel):
     """Match logs at or above ``ge_`` and at or below ``le_``."""
 
-    ge_: Optional[int] = None
-    le_: Optional[int] = None
+    ge_: int | None = None
+    le_: int | None = None
 
 
 class LogFilterTimestamp(_Time):
@@ -296,7 +296,7 @@ class LogFilterTimestamp(_Time):
 class LogFilterFlowRunId(RiverrunFilterBaseModel):
     """Match logs of the given flow runs."""
 
-    any_: Optional[list[Any]] = None
+    any_: list[Any] | None = None
 
 
 class LogFilterTaskRunId(_OptionalId):
@@ -306,10 +306,10 @@ class LogFilterTaskRunId(_OptionalId):
 class LogFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter logs."""
 
-    level: Optional[LogFilterLevel] = None
-    timestamp: Optional[LogFilterTimestamp] = None
-    flow_run_id: Optional[LogFilterFlowRunId] = None
-    task_run_id: Optional[LogFilterTaskRunId] = None
+    level: LogFilterLevel | None = None
+    timestamp: LogFilterTimestamp | None = None
+    flow_run_id: LogFilterFlowRunId | None = None
+    task_run_id: LogFilterTaskRunId | None = None
 
 
 # -- artifacts and variables ---------------------------------------------------------------------
@@ -322,38 +322,38 @@ class ArtifactFilterId(_AnyId):
 class ArtifactFilterKey(RiverrunFilterBaseModel):
     """Match artifacts by key."""
 
-    any_: Optional[list[str]] = None
-    like_: Optional[str] = None
-    exists_: Optional[bool] = None
+    any_: list[str] | None = None
+    like_: str | None = None
+    exists_: bool | None = None
 
 
 class ArtifactFilterFlowRunId(RiverrunFilterBaseModel):
     """Match artifacts of the given flow runs."""
 
-    any_: Optional[list[Any]] = None
+    any_: list[Any] | None = None
 
 
 class ArtifactFilterTaskRunId(RiverrunFilterBaseModel):
     """Match artifacts of the given task runs."""
 
-    any_: Optional[list[Any]] = None
+    any_: list[Any] | None = None
 
 
 class ArtifactFilterType(RiverrunFilterBaseModel):
     """Match artifacts by type (``markdown``, ``table``, ``link``...)."""
 
-    any_: Optional[list[str]] = None
-    not_any_: Optional[list[str]] = None
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
 
 
 class ArtifactFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter artifacts."""
 
-    id: Optional[ArtifactFilterId] = None
-    key: Optional[ArtifactFilterKey] = None
-    flow_run_id: Optional[ArtifactFilterFlowRunId] = None
-    task_run_id: Optional[ArtifactFilterTaskRunId] = None
-    type: Optional[ArtifactFilterType] = None
+    id: ArtifactFilterId | None = None
+    key: ArtifactFilterKey | None = None
+    flow_run_id: ArtifactFilterFlowRunId | None = None
+    task_run_id: ArtifactFilterTaskRunId | None = None
+    type: ArtifactFilterType | None = None
 
 
 class VariableFilterName(_Name):
@@ -367,6 +367,6 @@ class VariableFilterTags(_Tags):
 class VariableFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter variables."""
 
-    id: Optional[_AnyId] = None
-    name: Optional[VariableFilterName] = None
-    tags: Optional[VariableFilterTags] = None
+    id: _AnyId | None = None
+    name: VariableFilterName | None = None
+    tags: VariableFilterTags | None = None

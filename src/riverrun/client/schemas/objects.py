@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,15 +22,15 @@ class Flow(RiverrunBaseModel):
     id: str
     name: str
     tags: list[str] = Field(default_factory=list)
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
+    created: datetime | None = None
+    updated: datetime | None = None
 
 
 class FlowRunPolicy(RiverrunBaseModel):
     """Retry policy of a flow run."""
 
-    retries: Optional[int] = None
-    retry_delay: Optional[float] = None
+    retries: int | None = None
+    retry_delay: float | None = None
     pause_keys: list[str] = Field(default_factory=list)
     resuming: bool = False
 
@@ -41,39 +41,39 @@ class FlowRun(RiverrunBaseModel):
     id: str
     name: str
     flow_id: str
-    flow_name: Optional[str] = None
-    state_id: Optional[str] = None
-    deployment_id: Optional[str] = None
-    work_queue_name: Optional[str] = None
-    work_pool_name: Optional[str] = None
-    flow_version: Optional[str] = None
+    flow_name: str | None = None
+    state_id: str | None = None
+    deployment_id: str | None = None
+    work_queue_name: str | None = None
+    work_pool_name: str | None = None
+    flow_version: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
-    idempotency_key: Optional[str] = None
+    idempotency_key: str | None = None
     context: dict[str, Any] = Field(default_factory=dict)
     empirical_policy: FlowRunPolicy = Field(default_factory=FlowRunPolicy)
     tags: list[str] = Field(default_factory=list)
     labels: dict[str, Any] = Field(default_factory=dict)
-    parent_task_run_id: Optional[str] = None
+    parent_task_run_id: str | None = None
     run_count: int = 0
-    expected_start_time: Optional[datetime] = None
-    next_scheduled_start_time: Optional[datetime] = None
-    start_time: Optional[datetime] = None
-    end_time: Optional[datetime] = None
+    expected_start_time: datetime | None = None
+    next_scheduled_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
     total_run_time: timedelta = timedelta(0)
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
-    heartbeat: Optional[datetime] = None
-    state_type: Optional[StateType] = None
-    state_name: Optional[str] = None
-    state: Optional[State] = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    heartbeat: datetime | None = None
+    state_type: StateType | None = None
+    state_name: str | None = None
+    state: State | None = None
 
 
 class TaskRunPolicy(RiverrunBaseModel):
     """Retry policy of a task run."""
 
-    retries: Optional[int] = None
-    retry_delay: Optional[Any] = None
-    retry_jitter_factor: Optional[float] = None
+    retries: int | None = None
+    retry_delay: Any | None = None
+    retry_jitter_factor: float | None = None
 
 
 class TaskRunInput(RiverrunBaseModel):
@@ -88,28 +88,28 @@ class TaskRun(RiverrunBaseModel):
 
     id: str
     name: str
-    flow_run_id: Optional[str] = None
+    flow_run_id: str | None = None
     task_key: str
     dynamic_key: str = "0"
-    cache_key: Optional[str] = None
-    cache_expiration: Optional[datetime] = None
-    task_version: Optional[str] = None
+    cache_key: str | None = None
+    cache_expiration: datetime | None = None
+    task_version: str | None = None
     empirical_policy: TaskRunPolicy = Field(default_factory=TaskRunPolicy)
     tags: list[str] = Field(default_factory=list)
     labels: dict[str, Any] = Field(default_factory=dict)
     task_inputs: dict[str, list[TaskRunInput]] = Field(default_factory=dict)
     run_count: int = 0
     flow_run_run_count: int = 0
-    expected_start_time: Optional[datetime] = None
-    start_time: Optional[datetime] = None
-    end_time: Optional[datetime] = None
+    expected_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
     total_run_time: timedelta = timedelta(0)
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
-    state_id: Optional[str] = None
-    state_type: Optional[StateType] = None
-    state_name: Optional[str] = None
-    state: Optional[State] = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    state_id: str | None = None
+    state_type: StateType | None = None
+    state_name: str | None = None
+    state: State | None = None
 
 
 class Log(RiverrunBaseModel):
@@ -120,23 +120,23 @@ class Log(RiverrunBaseModel):
     level: int
     message: str
     timestamp: datetime
-    flow_run_id: Optional[str] = None
-    task_run_id: Optional[str] = None
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
 
 
 class Artifact(RiverrunBaseModel):
     """A rich result a run published: markdown, a table, a link."""
 
     id: str
-    key: Optional[str] = None
-    type: Optional[str] = None
-    description: Optional[str] = None
+    key: str | None = None
+    type: str | None = None
+    description: str | None = None
     data: Any = None
-    metadata_: Optional[dict[str, Any]] = None
-    flow_run_id: Optional[str] = None
-    task_run_id: Optional[str] = None
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
+    metadata_: dict[str, Any] | None = None
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
 
 
 class Variable(RiverrunBaseModel):
@@ -146,8 +146,8 @@ class Variable(RiverrunBaseModel):
     name: str
     value: Any = None
     tags: list[str] = Field(default_factory=list)
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
+    created: datetime | None = None
+    updated: datetime | None = None
 
 
 class Deployment(RiverrunBaseModel):
@@ -156,26 +156,26 @@ class Deployment(RiverrunBaseModel):
     id: str
     name: str
     flow_id: str
-    description: Optional[str] = None
-    version: Optional[str] = None
+    description: str | None = None
+    version: str | None = None
     tags: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
-    parameter_openapi_schema: Optional[dict[str, Any]] = None
-    entrypoint: Optional[str] = None
-    path: Optional[str] = None
-    work_pool_name: Optional[str] = None
-    work_queue_name: Optional[str] = None
+    parameter_openapi_schema: dict[str, Any] | None = None
+    entrypoint: str | None = None
+    path: str | None = None
+    work_pool_name: str | None = None
+    work_queue_name: str | None = None
     paused: bool = False
-    created: Optional[datetime] = None
-    updated: Optional[datetime] = None
+    created: datetime | None = None
+    updated: datetime | None = None
 
 
 class OrchestrationResult(RiverrunBaseModel):
     """The answer to a proposed state: accepted (with the state) or rejected (with a reason)."""
 
     status: str  # "ACCEPT" | "REJECT" | "ABORT" | "WAIT"
-    state: Optional[State] = None
-    reason: Optional[str] = None
+    state: State | None = None
+    reason: str | None = None
 
 
 __all__ = [
