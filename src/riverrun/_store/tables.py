@@ -146,6 +146,8 @@ task_run = Table(
     Index("ix_task_run__expected_start_time", "expected_start_time"),
     Index("ix_task_run__name", "name"),
     Index("ix_task_run__state_type", "state_type"),
+    # The engine looks up a completed run by cache key before running a cached task.
+    Index("ix_task_run__cache_key", "cache_key"),
 )
 
 task_run_tag = Table(

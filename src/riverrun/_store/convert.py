@@ -1,0 +1,175 @@
+"""Rows to the pydantic objects of ``client/schemas/objects.py``: times, JSON, states."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from riverrun._internal.clock import from_us
+from riverrun.client.schemas import objects as o
+from riverrun.states import State
+
+
+def _time(value: int | None) -> Any:
+    return None if value is None else from_us(value)
+
+
+def _json(value: str | None, default: Any = None) -> Any:
+    return default if value is None else json.loads(value)
+
+
+def state_from_row(row: Any) -> State:
+    """A ``State`` from a ``*_run_state`` row."""
+    return State(
+        type=row.type,
+        name=row.name,
+        message=row.message,
+        timestamp=from_us(row.timestamp),
+        data=_json(row.data),
+        state_details=_json(row.state_details, {}),
+        id=row.id,
+    )
+
+
+def _current_state(m: Any) -> State | None:
+    if m["state_id"] is None:
+        return None
+    details = m.get("s_state_details")
+    return State(
+        type=m["state_type"],
+        name=m["state_name"],
+        message=m["state_message"],
+        timestamp=from_us(m["state_timestamp"]),
+        data=_json(m.get("s_data")),
+        state_details=_json(details, {}),
+        id=m["state_id"],
+    )
+
+
+def _run_common(m: Any) -> dict[str, Any]:
+    return {
+        "id": m["id"],
+        "name": m["name"],
+        "tags": _json(m["tags"], []),
+        "run_count": m["run_count"],
+        "expected_start_time": _time(m["expected_start_time"]),
+        "start_time": _time(m["start_time"]),
+        "end_time": _time(m["end_time"]),
+        "total_run_time": timedelta(seconds=m["total_run_time"] or 0),
+        "created": _time(m["created"]),
+        "updated": _time(m["updated"]),
+        "state_id": m["state_id"],
+        "state_type": m["state_type"],
+        "state_name": m["state_name"],
+        "state": _current_state(m),
+        "empirical_policy": _json(m["empirical_policy"], {}),
+    }
+
+
+def flow_run(row: Any) -> o.FlowRun:
+    """A ``FlowRun`` from a ``flow_run`` row joined with its flow's name and current state."""
+    m = row._mapping
+    return o.FlowRun(
+        **_run_common(m),
+        flow_id=m["flow_id"],
+        flow_name=m.get("flow_name"),
+        deployment_id=m["deployment_id"],
+        work_queue_name=m["work_queue_name"],
+        work_pool_name=m["work_pool_name"],
+        flow_version=m["flow_version"],
+        parameters=_json(m["parameters"], {}),
+        idempotency_key=m["idempotency_key"],
+        context=_json(m["context"], {}),
+        parent_task_run_id=m["parent_task_run_id"],
+        next_scheduled_start_time=_time(m["next_scheduled_start_time"]),
+        heartbeat=_time(m["heartbeat"]),
+    )
+
+
+def task_run(row: Any) -> o.TaskRun:
+    """A ``TaskRun`` from a ``task_run`` row joined with its current state."""
+    m = row._mapping
+    return o.TaskRun(
+        **_run_common(m),
+        flow_run_id=m["flow_run_id"],
+        task_key=m["task_key"],
+        dynamic_key=m["dynamic_key"],
+        cache_key=m["cache_key"],
+        cache_expiration=_time(m["cache_expiration"]),
+        task_version=m["task_version"],
+        task_inputs=_json(m["task_inputs"], {}),
+    )
+
+
+def flow(row: Any) -> o.Flow:
+    """A ``Flow`` from a ``flow`` row."""
+    return o.Flow(
+        id=row.id,
+        name=row.name,
+        tags=_json(row.tags, []),
+        created=_time(row.created),
+        updated=_time(row.updated),
+    )
+
+
+def log(row: Any) -> o.Log:
+    """A ``Log`` from a ``log`` row."""
+    return o.Log(
+        id=row.id,
+        name=row.name,
+        level=row.level,
+        message=row.message,
+        timestamp=from_us(row.timestamp),
+        flow_run_id=row.flow_run_id,
+        task_run_id=row.task_run_id,
+    )
+
+
+def artifact(row: Any) -> o.Artifact:
+    """An ``Artifact`` from an ``artifact`` row."""
+    return o.Artifact(
+        id=row.id,
+        key=row.key,
+        type=row.type,
+        description=row.description,
+        data=_json(row.data),
+        metadata_=_json(row.metadata_),
+        flow_run_id=row.flow_run_id,
+        task_run_id=row.task_run_id,
+        created=_time(row.created),
+        updated=_time(row.updated),
+    )
+
+
+def variable(row: Any) -> o.Variable:
+    """A ``Variable`` from a ``variable`` row."""
+    return o.Variable(
+        id=row.id,
+        name=row.name,
+        value=_json(row.value),
+        tags=_json(row.tags, []),
+        created=_time(row.created),
+        updated=_time(row.updated),
+    )
+
+
+def deployment(row: Any) -> o.Deployment:
+    """A ``Deployment`` from a ``deployment`` row."""
+    return o.Deployment(
+        id=row.id,
+        name=row.name,
+        flow_id=row.flow_id,
+        description=row.description,
+        version=row.version,
+        tags=_json(row.tags, []),
+        parameters=_json(row.parameters, {}),
+        parameter_openapi_schema=_json(row.parameter_openapi_schema),
+        entrypoint=row.entrypoint,
+        path=row.path,
+        work_pool_name=row.work_pool_name,
+        work_queue_name=row.work_queue_name,
+        paused=bool(row.paused),
+        created=_time(row.created),
+        updated=_time(row.updated),
+    )

@@ -1,0 +1,232 @@
+"""The embedded SQLite writer: the recorder's fast path, with no SQLAlchemy and no Alembic.
+
+A ``python script.py`` with one flow must finish in well under 300 ms, and importing
+SQLAlchemy alone costs ~0.27 s, Alembic ~0.5 s. So the embedded recorder writes through the
+stdlib ``sqlite3`` module with the shared SQL of ``ingest.py``. A brand-new file gets the
+schema from the pre-rendered ``schema_sqlite.sql`` (a test proves it equals what Alembic's
+migrations create); only a file at an older revision pays for Alembic.
+
+Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for it up to the busy
+timeout, so a transaction never fails half-way with "database is locked"; a lock held by
+someone else for longer than that raises ``StoreLocked`` naming the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from riverrun._store import ingest as _ingest
+from riverrun._store.dialect import configure_sqlite, sqlite_url
+from riverrun._store.migrate import HEAD_REVISION, SQLITE_SCHEMA_PATH
+from riverrun.exceptions import StoreError, StoreLocked
+
+_LOCK_RETRIES = 3
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class EmbeddedWriter:
+    """Writes event batches into one SQLite file; safe to share between threads.
+
+    Args:
+        path: the database file (created with its directory if missing).
+        busy_timeout_s: how long one attempt waits for another process's write lock.
+
+    Raises:
+        StoreError: the directory cannot be created or written, or the file is not a
+            riverrun database (corrupt, or made by a newer riverrun).
+    """
+
+    def __init__(self, path: Path | str, busy_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        self._lock = threading.Lock()
+        self._conn = _open(self.path, busy_timeout_s)
+        try:
+            ensure_schema(self._conn, self.path)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def ingest(self, events: Iterable[dict[str, Any]]) -> None:
+        """Write a batch of events in one transaction; idempotent by event ID.
+
+        Raises:
+            StoreLocked: another process held the write lock for longer than
+                ``_LOCK_RETRIES`` busy timeouts.
+            StoreError: the database could not be written.
+        """
+        steps = _ingest.plan(events)
+        if not steps:
+            return
+        with self._lock:
+            self._write(lambda cur: _ingest.apply(steps, cur.executemany))
+
+    def _write(self, work: Any) -> None:
+        conn = self._conn
+        for attempt in range(1, _LOCK_RETRIES + 1):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_locked(exc) and attempt < _LOCK_RETRIES:
+                    time.sleep(0.05 * attempt)
+                    continue
+                raise _store_error(self.path, exc, self.busy_timeout_s * attempt) from exc
+            try:
+                work(conn.cursor())
+                conn.execute("COMMIT")
+                return
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _store_error(self.path, exc, self.busy_timeout_s) from exc
+                raise
+
+    def close(self) -> None:
+        """Close the connection (further writes fail)."""
+        with self._lock:
+            self._conn.close()
+
+
+def _store_error(path: Path, exc: sqlite3.Error, waited_s: float) -> StoreError:
+    if _is_locked(exc):
+        return StoreLocked(
+            f"The riverrun database {path} stayed locked by another process for "
+            f"{waited_s:.0f} s. Stop the process holding it (`fuser {path}` shows it) or "
+            "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
+        )
+    return StoreError(f"Could not write the riverrun database {path}: {exc}.")
+
+
+def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
+    home = path.parent
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the riverrun home {home} ({exc.strerror or exc}). Point "
+            "RIVERRUN_HOME at a writable directory, or create this one with write access."
+        ) from None
+    try:
+        conn = sqlite3.connect(
+            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"Cannot open the riverrun database {path} ({exc}). Check that {home} is writable "
+            "(or point RIVERRUN_HOME at a directory that is)."
+        ) from None
+    try:
+        configure_sqlite(conn, busy_timeout_s)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _open_error(path, exc) from None
+    return conn
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    if _is_locked(exc):
+        return _store_error(path, exc, 0)
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreError(
+            f"The riverrun database {path} is not writable ({exc}). Make it and its "
+            "directory writable, or point RIVERRUN_HOME at a directory that is."
+        )
+    return StoreError(
+        f"The file {path} is not a usable riverrun database ({exc}); it may be corrupt. "
+        "Move it aside (riverrun then starts a fresh one) or restore it from a backup."
+    )
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise
+    return row[0] if row else None
+
+
+def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file's schema to ``HEAD_REVISION``: nothing, the DDL script, or Alembic.
+
+    Raises:
+        StoreError: the file holds tables that are not riverrun's, or a newer revision.
+    """
+    try:
+        version = _version(conn)
+        if version == HEAD_REVISION:
+            return
+        if version is None:
+            tables = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()[0]
+            if tables:
+                raise StoreError(
+                    f"The file {path} holds tables but no riverrun schema version; it is not "
+                    "a riverrun database. Move it aside or set RIVERRUN_HOME elsewhere."
+                )
+            _create_schema(conn)
+            version = _version(conn)
+            if version == HEAD_REVISION:
+                return
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from None
+    _upgrade(path, version)
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    script = (
+        "BEGIN IMMEDIATE;\n"
+        + SQLITE_SCHEMA_PATH.read_text()
+        + f"\nINSERT INTO alembic_version (version_num) VALUES ('{HEAD_REVISION}');\nCOMMIT;\n"
+    )
+    try:
+        conn.executescript(script)
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        # Another process created the schema between our check and our lock: fine.
+        if "already exists" not in str(exc):
+            raise
+
+
+def _upgrade(path: Path, version: str | None) -> None:
+    from alembic.script import ScriptDirectory
+
+    from riverrun._store import migrate
+
+    scripts = ScriptDirectory.from_config(migrate._config(sqlite_url(path)))
+    known = {rev.revision for rev in scripts.walk_revisions()}
+    if version not in known:
+        raise StoreError(
+            f"The riverrun database {path} is at schema revision {version!r}, which this "
+            "riverrun does not know (it was made by a newer version). Upgrade riverrun, or "
+            "point RIVERRUN_HOME elsewhere."
+        )
+    migrate.upgrade(sqlite_url(path))
+
+
+_writers: dict[Path, EmbeddedWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def embedded_writer(path: Path | str, busy_timeout_s: float = 30.0) -> EmbeddedWriter:
+    """The process's writer for a database file, opened (and its schema checked) once."""
+    key = Path(path).resolve()
+    with _writers_lock:
+        writer = _writers.get(key)
+        if writer is None:
+            writer = _writers[key] = EmbeddedWriter(key, busy_timeout_s)
+        return writer

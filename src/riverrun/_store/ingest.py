@@ -1,0 +1,362 @@
+"""Ingest: turn a batch of events into rows, with one set of SQL text for every driver.
+
+The SQL uses ``:named`` parameters, which both the stdlib ``sqlite3`` module (the embedded
+fast path) and SQLAlchemy's ``text()`` (every other path) understand, and only constructs
+that SQLite and PostgreSQL share (``INSERT ... ON CONFLICT DO NOTHING``), so writing an event
+means the same thing everywhere. Nothing here imports SQLAlchemy.
+
+Every insert is idempotent by primary key, so a batch ingested twice changes nothing. A state
+event moves its run's denormalised state columns only if it is not older than the run's
+current state, so out-of-order or replayed events converge on the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from riverrun._internal.clock import now_us
+from riverrun._internal.events import KINDS
+from riverrun.exceptions import StoreError
+
+ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
+Plan = list[tuple[str, list[dict[str, Any]]]]
+
+# json.dumps with non-default arguments builds a new encoder per call; reuse one.
+_dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
+
+INSERT_FLOW = """
+INSERT INTO flow (id, name, tags, created, updated)
+VALUES (:id, :name, '[]', :created, :created)
+ON CONFLICT DO NOTHING
+"""
+
+_RUN_STATE_COLUMNS = (
+    "state_id, state_type, state_name, state_timestamp, state_message, "
+    "start_time, end_time, run_count, total_run_time"
+)
+_RUN_STATE_VALUES = (
+    ":state_id, :state_type, :state_name, :state_timestamp, :state_message, "
+    ":start_time, :end_time, :run_count, :total_run_time"
+)
+
+# The flow is looked up by its unique name: a flow first recorded under another ID (another
+# process, an older version) keeps its ID, and the run must point at it.
+INSERT_FLOW_RUN = f"""
+INSERT INTO flow_run (
+    id, flow_id, name, parameters, tags, parent_task_run_id, deployment_id,
+    work_queue_name, work_pool_name, flow_version, idempotency_key, empirical_policy,
+    context, created, updated, expected_start_time, {_RUN_STATE_COLUMNS}
+)
+VALUES (
+    :id, COALESCE((SELECT id FROM flow WHERE name = :flow_name), :flow_id), :name,
+    :parameters, :tags, :parent_task_run_id, :deployment_id, :work_queue_name,
+    :work_pool_name, :flow_version, :idempotency_key, :empirical_policy, :context,
+    :created, :created, :expected_start_time, {_RUN_STATE_VALUES}
+)
+ON CONFLICT (id) DO NOTHING
+"""
+
+INSERT_TASK_RUN = f"""
+INSERT INTO task_run (
+    id, flow_run_id, task_key, name, dynamic_key, tags, task_inputs, cache_key,
+    cache_expiration, task_version, empirical_policy, created, updated,
+    expected_start_time, {_RUN_STATE_COLUMNS}
+)
+VALUES (
+    :id, :flow_run_id, :task_key, :name, :dynamic_key, :tags, :task_inputs, :cache_key,
+    :cache_expiration, :task_version, :empirical_policy, :created, :created,
+    :expected_start_time, {_RUN_STATE_VALUES}
+)
+ON CONFLICT (id) DO NOTHING
+"""
+
+INSERT_FLOW_RUN_TAG = """
+INSERT INTO flow_run_tag (flow_run_id, tag) VALUES (:run_id, :tag) ON CONFLICT DO NOTHING
+"""
+INSERT_TASK_RUN_TAG = """
+INSERT INTO task_run_tag (task_run_id, tag) VALUES (:run_id, :tag) ON CONFLICT DO NOTHING
+"""
+DELETE_FLOW_RUN_TAGS = "DELETE FROM flow_run_tag WHERE flow_run_id = :run_id"
+
+
+def _insert_state(kind: str) -> str:
+    # A state of a run that is not (yet) stored is skipped rather than failing the whole
+    # batch on the foreign key; the engine always records a run before its states.
+    return f"""
+INSERT INTO {kind}_state (id, {kind}_id, type, name, timestamp, message, data, state_details)
+SELECT :id, run.id, :type, :name, :timestamp, :message, :data, :state_details
+FROM {kind} AS run WHERE run.id = :run_id
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+def _update_run_state(kind: str) -> str:
+    return f"""
+UPDATE {kind} SET
+    state_id = :id, state_type = :type, state_name = :name, state_timestamp = :timestamp,
+    state_message = :message,
+    start_time = COALESCE(:start_time, start_time),
+    end_time = COALESCE(:end_time, end_time),
+    run_count = COALESCE(:run_count, run_count),
+    total_run_time = COALESCE(:total_run_time, total_run_time),
+    updated = :timestamp
+WHERE id = :run_id AND (state_timestamp IS NULL OR state_timestamp <= :timestamp)
+"""
+
+
+INSERT_FLOW_RUN_STATE = _insert_state("flow_run")
+INSERT_TASK_RUN_STATE = _insert_state("task_run")
+UPDATE_FLOW_RUN_STATE = _update_run_state("flow_run")
+UPDATE_TASK_RUN_STATE = _update_run_state("task_run")
+
+UPDATE_FLOW_RUN = """
+UPDATE flow_run SET name = COALESCE(:name, name), tags = COALESCE(:tags, tags),
+    updated = :updated
+WHERE id = :run_id
+"""
+
+INSERT_LOG = """
+INSERT INTO log (id, flow_run_id, task_run_id, name, level, message, timestamp)
+VALUES (:id, :flow_run_id, :task_run_id, :name, :level, :message, :timestamp)
+ON CONFLICT (id) DO NOTHING
+"""
+
+INSERT_ARTIFACT = """
+INSERT INTO artifact (
+    id, "key", type, description, data, metadata_, flow_run_id, task_run_id, created, updated
+)
+VALUES (
+    :id, :key, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id,
+    :created, :created
+)
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+def _json_object(value: dict[str, Any] | None) -> str:
+    # Most dicts the engine sends are empty; skip the encoder for them.
+    return _dumps(value) if value else "{}"
+
+
+def _tags(value: Iterable[str] | None) -> list[str]:
+    # Keep the caller's order (it is what they see back) but drop duplicates.
+    return list(dict.fromkeys(value or ()))
+
+
+def _initial_state(row: dict[str, Any], state: dict[str, Any] | None) -> None:
+    if state is None:
+        row.update(
+            state_id=None, state_type=None, state_name=None, state_timestamp=None,
+            state_message=None, start_time=None, end_time=None, run_count=0,
+            total_run_time=0.0,
+        )  # fmt: skip
+        return
+    row["state_id"] = state["id"]
+    row["state_type"] = state["type"]
+    row["state_name"] = state["name"]
+    row["state_timestamp"] = state["timestamp"]
+    row["state_message"] = state.get("message")
+    row["start_time"] = state.get("start_time")
+    row["end_time"] = state.get("end_time")
+    run_count = state.get("run_count")
+    row["run_count"] = 0 if run_count is None else run_count
+    total = state.get("total_run_time")
+    row["total_run_time"] = 0.0 if total is None else total
+
+
+def _state_row(state: dict[str, Any], run_id: str) -> dict[str, Any]:
+    data = state.get("data")
+    return {
+        "id": state["id"],
+        "run_id": run_id,
+        "type": state["type"],
+        "name": state["name"],
+        "timestamp": state["timestamp"],
+        "message": state.get("message"),
+        "data": None if data is None else _dumps(data),
+        "state_details": _json_object(state.get("state_details")),
+        "start_time": state.get("start_time"),
+        "end_time": state.get("end_time"),
+        "run_count": state.get("run_count"),
+        "total_run_time": state.get("total_run_time"),
+    }
+
+
+def plan(events: Iterable[dict[str, Any]]) -> Plan:
+    """Turn events into ``(sql, rows)`` pairs, in the order they must be executed.
+
+    Runs come before their tags and states; state rows before the updates they cause.
+
+    Raises:
+        StoreError: an event has an unknown ``kind`` (a bug in whoever made it).
+    """
+    flows: dict[str, dict[str, Any]] = {}
+    flow_runs: list[dict[str, Any]] = []
+    flow_run_tags: list[dict[str, Any]] = []
+    task_runs: list[dict[str, Any]] = []
+    task_run_tags: list[dict[str, Any]] = []
+    flow_run_states: list[dict[str, Any]] = []
+    task_run_states: list[dict[str, Any]] = []
+    # A run's first state is already on its row; it needs a state row but no update.
+    first_states: list[dict[str, Any]] = []
+    task_first_states: list[dict[str, Any]] = []
+    updates: dict[str, dict[str, Any]] = {}
+    logs: list[dict[str, Any]] = []
+    artifacts: list[dict[str, Any]] = []
+
+    for event in events:
+        kind = event["kind"]
+        if kind == "task_run_state":
+            task_run_states.append(_state_row(event, event["run_id"]))
+        elif kind == "task_run":
+            run_id = event["id"]
+            tags = _tags(event.get("tags"))
+            row = {
+                "id": run_id,
+                "flow_run_id": event.get("flow_run_id"),
+                "task_key": event["task_key"],
+                "name": event["name"],
+                "dynamic_key": str(event.get("dynamic_key", "0")),
+                "tags": _dumps(tags),
+                "task_inputs": _json_object(event.get("task_inputs")),
+                "cache_key": event.get("cache_key"),
+                "cache_expiration": event.get("cache_expiration"),
+                "task_version": event.get("task_version"),
+                "empirical_policy": _json_object(event.get("empirical_policy")),
+                "created": event["created"],
+                "expected_start_time": event.get("expected_start_time"),
+            }
+            state = event.get("state")
+            _initial_state(row, state)
+            task_runs.append(row)
+            for tag in tags:
+                task_run_tags.append({"run_id": run_id, "tag": tag})
+            if state is not None:
+                task_first_states.append(_state_row(state, run_id))
+        elif kind == "log":
+            logs.append(
+                {
+                    "id": event["id"],
+                    "flow_run_id": event.get("flow_run_id"),
+                    "task_run_id": event.get("task_run_id"),
+                    "name": event.get("name") or "riverrun",
+                    "level": event["level"],
+                    "message": event["message"],
+                    "timestamp": event["timestamp"],
+                }
+            )
+        elif kind == "flow_run_state":
+            flow_run_states.append(_state_row(event, event["run_id"]))
+        elif kind == "flow_run":
+            run_id = event["id"]
+            tags = _tags(event.get("tags"))
+            flows.setdefault(
+                event["flow_name"],
+                {"id": event["flow_id"], "name": event["flow_name"], "created": event["created"]},
+            )
+            row = {
+                "id": run_id,
+                "flow_id": event["flow_id"],
+                "flow_name": event["flow_name"],
+                "name": event["name"],
+                "parameters": _json_object(event.get("parameters")),
+                "tags": _dumps(tags),
+                "parent_task_run_id": event.get("parent_task_run_id"),
+                "deployment_id": event.get("deployment_id"),
+                "work_queue_name": event.get("work_queue_name"),
+                "work_pool_name": event.get("work_pool_name"),
+                "flow_version": event.get("flow_version"),
+                "idempotency_key": event.get("idempotency_key"),
+                "empirical_policy": _json_object(event.get("empirical_policy")),
+                "context": _json_object(event.get("context")),
+                "created": event["created"],
+                "expected_start_time": event.get("expected_start_time"),
+            }
+            state = event.get("state")
+            _initial_state(row, state)
+            flow_runs.append(row)
+            for tag in tags:
+                flow_run_tags.append({"run_id": run_id, "tag": tag})
+            if state is not None:
+                first_states.append(_state_row(state, run_id))
+        elif kind == "flow_run_update":
+            # Several updates of one run in a batch collapse into one, the last value winning.
+            merged = updates.setdefault(
+                event["run_id"], {"run_id": event["run_id"], "name": None, "tags": None}
+            )
+            if event.get("name") is not None:
+                merged["name"] = event["name"]
+            if event.get("tags") is not None:
+                merged["tags"] = _tags(event["tags"])
+        elif kind == "artifact":
+            data = event.get("data")
+            metadata = event.get("metadata_")
+            artifacts.append(
+                {
+                    "id": event["id"],
+                    "key": event.get("key"),
+                    "type": event.get("type"),
+                    "description": event.get("description"),
+                    "data": None if data is None else _dumps(data),
+                    "metadata_": None if metadata is None else _dumps(metadata),
+                    "flow_run_id": event.get("flow_run_id"),
+                    "task_run_id": event.get("task_run_id"),
+                    "created": event.get("created") or now_us(),
+                }
+            )
+        else:
+            raise StoreError(
+                f"Cannot ingest an event of unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}."
+            )
+
+    steps: Plan = []
+    if flows:
+        steps.append((INSERT_FLOW, list(flows.values())))
+    if flow_runs:
+        steps.append((INSERT_FLOW_RUN, flow_runs))
+    if flow_run_tags:
+        steps.append((INSERT_FLOW_RUN_TAG, flow_run_tags))
+    if task_runs:
+        steps.append((INSERT_TASK_RUN, task_runs))
+    if task_run_tags:
+        steps.append((INSERT_TASK_RUN_TAG, task_run_tags))
+    if first_states or flow_run_states:
+        steps.append((INSERT_FLOW_RUN_STATE, first_states + flow_run_states))
+    if flow_run_states:
+        steps.append((UPDATE_FLOW_RUN_STATE, flow_run_states))
+    if task_first_states or task_run_states:
+        steps.append((INSERT_TASK_RUN_STATE, task_first_states + task_run_states))
+    if task_run_states:
+        steps.append((UPDATE_TASK_RUN_STATE, task_run_states))
+    if updates:
+        updated = now_us()
+        rows = []
+        for u in updates.values():
+            rows.append(
+                {
+                    "run_id": u["run_id"],
+                    "name": u["name"],
+                    "tags": None if u["tags"] is None else _dumps(u["tags"]),
+                    "updated": updated,
+                }
+            )
+        steps.append((UPDATE_FLOW_RUN, rows))
+        retagged = [u for u in updates.values() if u["tags"] is not None]
+        if retagged:
+            steps.append((DELETE_FLOW_RUN_TAGS, [{"run_id": u["run_id"]} for u in retagged]))
+            tag_rows = [{"run_id": u["run_id"], "tag": t} for u in retagged for t in u["tags"]]
+            if tag_rows:
+                steps.append((INSERT_FLOW_RUN_TAG, tag_rows))
+    if logs:
+        steps.append((INSERT_LOG, logs))
+    if artifacts:
+        steps.append((INSERT_ARTIFACT, artifacts))
+    return steps
+
+
+def apply(steps: Plan, executemany: ExecuteMany) -> None:
+    """Execute a plan with a driver's ``executemany`` (inside the caller's transaction)."""
+    for sql, rows in steps:
+        executemany(sql, rows)

@@ -1,0 +1,404 @@
+"""Flows, flow runs, task runs, their states, logs, artifacts and deployments in the store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from riverrun._internal.clock import now_us, to_us
+from riverrun._internal.ids import new_id
+from riverrun._store import convert
+from riverrun._store import filters_sql as fs
+from riverrun._store import tables as t
+from riverrun._store.base import StoreBase
+from riverrun._store.orchestration import decide
+from riverrun.client.schemas import filters as f
+from riverrun.client.schemas import objects as o
+from riverrun.client.schemas import sorting as s
+from riverrun.exceptions import ObjectNotFound
+from riverrun.states import State, StateType
+
+
+def _id(value: uuid.UUID | str) -> str:
+    return str(value)
+
+
+def _page(query: Any, limit: int | None, offset: int | None) -> Any:
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return query
+
+
+def _run_select(kind: str) -> Any:
+    run = t.flow_run if kind == "flow_run" else t.task_run
+    states = t.flow_run_state if kind == "flow_run" else t.task_run_state
+    # The current state's data and details live in the state row; one PK lookup per run.
+    columns: list[Any] = [run, states.c.data.label("s_data"), states.c.state_details.label("s_state_details")]
+    joined = run.outerjoin(states, states.c.id == run.c.state_id)
+    if kind == "flow_run":
+        columns.append(t.flow.c.name.label("flow_name"))
+        joined = joined.outerjoin(t.flow, t.flow.c.id == run.c.flow_id)
+    return sa.select(*columns).select_from(joined)
+
+
+class RunStoreMixin(StoreBase):
+    """Queries and commands over runs and what hangs off them."""
+
+    # -- flow runs ---------------------------------------------------------------------------
+    def read_flow_runs(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+        sort: s.FlowRunSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.FlowRun]:
+        """Flow runs matching every given filter, sorted (default ``ID_DESC``) and paged."""
+        where = fs.run_filters(
+            flow_filter=flow_filter, flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter, deployment_filter=deployment_filter,
+            target="flow_run",
+        )  # fmt: skip
+        query = _run_select("flow_run").where(*where)
+        query = query.order_by(*fs.order_by(sort, s.FlowRunSort.ID_DESC))
+        with self.connect() as conn:
+            rows = conn.execute(_page(query, limit, offset)).all()
+        return [convert.flow_run(row) for row in rows]
+
+    def count_flow_runs(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+    ) -> int:
+        """How many flow runs match the filters."""
+        where = fs.run_filters(
+            flow_filter=flow_filter, flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter, deployment_filter=deployment_filter,
+            target="flow_run",
+        )  # fmt: skip
+        query = sa.select(sa.func.count()).select_from(t.flow_run).where(*where)
+        with self.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def read_flow_run(self, flow_run_id: uuid.UUID | str) -> o.FlowRun:
+        """One flow run by ID.
+
+        Raises:
+            ObjectNotFound: no flow run has that ID.
+        """
+        query = _run_select("flow_run").where(t.flow_run.c.id == _id(flow_run_id))
+        with self.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise _not_found("flow run", flow_run_id, "riverrun flow-run ls")
+        return convert.flow_run(row)
+
+    def update_flow_run(
+        self,
+        flow_run_id: uuid.UUID | str,
+        name: str | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> None:
+        """Rename a flow run and/or replace its tags; later state changes keep them.
+
+        Raises:
+            ObjectNotFound: no flow run has that ID.
+        """
+        run_id = _id(flow_run_id)
+        self._require("flow_run", run_id)
+        event = {"kind": "flow_run_update", "id": new_id(), "run_id": run_id, "name": name,
+                 "tags": None if tags is None else sorted(set(tags)) if isinstance(tags, (set, frozenset)) else list(tags)}  # fmt: skip
+        self.ingest([event])
+
+    def set_flow_run_state(
+        self, flow_run_id: uuid.UUID | str, state: State, force: bool = False
+    ) -> o.OrchestrationResult:
+        """Propose a new state for a flow run; the orchestration policy accepts or rejects it.
+
+        Raises:
+            ObjectNotFound: no flow run has that ID.
+        """
+        return self._set_state("flow_run", _id(flow_run_id), state, force)
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID | str) -> list[State]:
+        """Every state a flow run went through, oldest first."""
+        return self._read_states("flow_run", _id(flow_run_id))
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID | str) -> None:
+        """Delete a flow run with its states, tags, task runs, logs and artifacts.
+
+        Raises:
+            ObjectNotFound: no flow run has that ID.
+        """
+        run_id = _id(flow_run_id)
+        task_ids = sa.select(t.task_run.c.id).where(t.task_run.c.flow_run_id == run_id)
+        with self.begin() as conn:
+            for table in (t.log, t.artifact):
+                conn.execute(
+                    table.delete().where(
+                        sa.or_(table.c.flow_run_id == run_id, table.c.task_run_id.in_(task_ids))
+                    )
+                )
+            deleted = conn.execute(t.flow_run.delete().where(t.flow_run.c.id == run_id))
+            if deleted.rowcount == 0:
+                raise _not_found("flow run", run_id, "riverrun flow-run ls")
+
+    # -- task runs -----------------------------------------------------------------------------
+    def read_task_runs(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+        sort: s.TaskRunSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.TaskRun]:
+        """Task runs matching the filters, sorted (default ``EXPECTED_START_TIME_DESC``)."""
+        where = fs.run_filters(
+            flow_filter=flow_filter, flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter, deployment_filter=deployment_filter,
+            target="task_run",
+        )  # fmt: skip
+        query = _run_select("task_run").where(*where)
+        query = query.order_by(*fs.order_by(sort, s.TaskRunSort.EXPECTED_START_TIME_DESC))
+        with self.connect() as conn:
+            rows = conn.execute(_page(query, limit, offset)).all()
+        return [convert.task_run(row) for row in rows]
+
+    def count_task_runs(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+    ) -> int:
+        """How many task runs match the filters."""
+        where = fs.run_filters(
+            flow_filter=flow_filter, flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter, deployment_filter=deployment_filter,
+            target="task_run",
+        )  # fmt: skip
+        query = sa.select(sa.func.count()).select_from(t.task_run).where(*where)
+        with self.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def read_task_run(self, task_run_id: uuid.UUID | str) -> o.TaskRun:
+        """One task run by ID.
+
+        Raises:
+            ObjectNotFound: no task run has that ID.
+        """
+        query = _run_select("task_run").where(t.task_run.c.id == _id(task_run_id))
+        with self.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise _not_found("task run", task_run_id, "riverrun flow-run inspect")
+        return convert.task_run(row)
+
+    def set_task_run_state(
+        self, task_run_id: uuid.UUID | str, state: State, force: bool = False
+    ) -> o.OrchestrationResult:
+        """Propose a new state for a task run (see ``set_flow_run_state``)."""
+        return self._set_state("task_run", _id(task_run_id), state, force)
+
+    def read_task_run_states(self, task_run_id: uuid.UUID | str) -> list[State]:
+        """Every state a task run went through, oldest first."""
+        return self._read_states("task_run", _id(task_run_id))
+
+    # -- flows -------------------------------------------------------------------------------------
+    def read_flows(
+        self,
+        *,
+        flow_filter: f.FlowFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        deployment_filter: f.DeploymentFilter | None = None,
+        sort: s.FlowSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.Flow]:
+        """Flows matching the filters (a run filter keeps flows with a matching run)."""
+        where = fs.run_filters(
+            flow_filter=flow_filter, flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter, deployment_filter=deployment_filter,
+            target="flow",
+        )  # fmt: skip
+        query = sa.select(t.flow).where(*where).order_by(*fs.order_by(sort, s.FlowSort.NAME_ASC))
+        with self.connect() as conn:
+            return [convert.flow(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def read_flow(self, flow_id: uuid.UUID | str) -> o.Flow:
+        """One flow by ID.
+
+        Raises:
+            ObjectNotFound: no flow has that ID.
+        """
+        with self.connect() as conn:
+            row = conn.execute(sa.select(t.flow).where(t.flow.c.id == _id(flow_id))).first()
+        if row is None:
+            raise _not_found("flow", flow_id, "riverrun flow ls")
+        return convert.flow(row)
+
+    def read_flow_by_name(self, flow_name: str) -> o.Flow:
+        """One flow by its name.
+
+        Raises:
+            ObjectNotFound: no flow has that name.
+        """
+        with self.connect() as conn:
+            row = conn.execute(sa.select(t.flow).where(t.flow.c.name == flow_name)).first()
+        if row is None:
+            raise ObjectNotFound(
+                f"No flow named {flow_name!r}. A flow is recorded when it first runs; "
+                "`riverrun flow ls` lists them."
+            )
+        return convert.flow(row)
+
+    # -- logs and artifacts -----------------------------------------------------------------------
+    def read_logs(
+        self,
+        log_filter: f.LogFilter | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort: s.LogSort | str | None = s.LogSort.TIMESTAMP_ASC,
+    ) -> list[o.Log]:
+        """Log lines matching the filter, oldest first by default."""
+        query = sa.select(t.log).where(*fs._all(fs.log_where(log_filter)))
+        query = query.order_by(*fs.order_by(sort, s.LogSort.TIMESTAMP_ASC))
+        with self.connect() as conn:
+            return [convert.log(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def read_artifacts(
+        self,
+        *,
+        artifact_filter: f.ArtifactFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        sort: s.ArtifactSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.Artifact]:
+        """Artifacts matching the filters, newest first by default."""
+        c = t.artifact.c
+        where = fs._all(fs.artifact_where(artifact_filter))
+        run_w = fs.flow_run_where(flow_run_filter)
+        if run_w is not None:
+            where.append(c.flow_run_id.in_(sa.select(t.flow_run.c.id).where(run_w)))
+        task_w = fs.task_run_where(task_run_filter)
+        if task_w is not None:
+            where.append(c.task_run_id.in_(sa.select(t.task_run.c.id).where(task_w)))
+        query = sa.select(t.artifact).where(*where)
+        query = query.order_by(*fs.order_by(sort, s.ArtifactSort.CREATED_DESC))
+        with self.connect() as conn:
+            return [convert.artifact(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def create_artifact(self, **fields: Any) -> o.Artifact:
+        """Store an artifact (fields of ``ArtifactCreate``) and return it."""
+        event = {"kind": "artifact", "id": new_id(), "created": now_us(), **fields}
+        self.ingest([event])
+        with self.connect() as conn:
+            row = conn.execute(sa.select(t.artifact).where(t.artifact.c.id == event["id"])).one()
+        return convert.artifact(row)
+
+    # -- deployments (read side; creating them belongs to the deployments work) -------------------
+    def read_deployments(
+        self,
+        *,
+        deployment_filter: f.DeploymentFilter | None = None,
+        flow_filter: f.FlowFilter | None = None,
+        sort: s.DeploymentSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.Deployment]:
+        """Deployments matching the filters, by name by default."""
+        where = fs._all(fs.deployment_where(deployment_filter))
+        flow_w = fs.flow_where(flow_filter)
+        if flow_w is not None:
+            where.append(t.deployment.c.flow_id.in_(sa.select(t.flow.c.id).where(flow_w)))
+        query = sa.select(t.deployment).where(*where)
+        query = query.order_by(*fs.order_by(sort, s.DeploymentSort.NAME_ASC))
+        with self.connect() as conn:
+            return [convert.deployment(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def read_deployment(self, deployment_id: uuid.UUID | str) -> o.Deployment:
+        """One deployment by ID.
+
+        Raises:
+            ObjectNotFound: no deployment has that ID.
+        """
+        query = sa.select(t.deployment).where(t.deployment.c.id == _id(deployment_id))
+        with self.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise _not_found("deployment", deployment_id, "riverrun deployment ls")
+        return convert.deployment(row)
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _require(self, kind: str, run_id: str) -> None:
+        table = t.flow_run if kind == "flow_run" else t.task_run
+        with self.connect() as conn:
+            found = conn.execute(sa.select(table.c.id).where(table.c.id == run_id)).first()
+        if found is None:
+            raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
+
+    def _read_states(self, kind: str, run_id: str) -> list[State]:
+        table = t.flow_run_state if kind == "flow_run" else t.task_run_state
+        fk = table.c[f"{kind}_id"]
+        query = sa.select(table).where(fk == run_id).order_by(table.c.timestamp, table.c.id)
+        with self.connect() as conn:
+            return [convert.state_from_row(r) for r in conn.execute(query)]
+
+    def _set_state(self, kind: str, run_id: str, state: State, force: bool) -> o.OrchestrationResult:
+        table = t.flow_run if kind == "flow_run" else t.task_run
+        with self.connect() as conn:
+            row = conn.execute(_run_select(kind).where(table.c.id == run_id)).first()
+        if row is None:
+            raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
+        run = convert.flow_run(row) if kind == "flow_run" else convert.task_run(row)
+        current = run.state
+        decision = decide(current, state, force=force)
+        if decision is not None:
+            return o.OrchestrationResult(status=decision.status, state=current,
+                                         reason=decision.reason)  # fmt: skip
+        self.ingest([_state_event(kind, run_id, row._mapping, state)])
+        return o.OrchestrationResult(status="ACCEPT", state=state)
+
+
+def _state_event(kind: str, run_id: str, run: Any, state: State) -> dict[str, Any]:
+    """The state event for an accepted state, with the run fields it changes."""
+    ts = to_us(state.timestamp)
+    start_time = end_time = run_count = total = None
+    if state.type is StateType.RUNNING:
+        run_count = (run["run_count"] or 0) + 1
+        if run["start_time"] is None:
+            start_time = ts
+    if run["state_type"] == StateType.RUNNING.value and run["state_timestamp"] is not None:
+        total = (run["total_run_time"] or 0.0) + max(0, ts - run["state_timestamp"]) / 1e6
+    if state.is_final():
+        end_time = ts
+    details = {f"{kind}_id": run_id, **state.to_dict()["state_details"]}
+    data = state.data if isinstance(state.data, dict) and state.data.get("__riverrun_result__") else None
+    return {
+        "kind": f"{kind}_state", "id": state.id, "run_id": run_id, "type": state.type.value,
+        "name": state.name, "message": state.message, "timestamp": ts, "data": data,
+        "state_details": details, "start_time": start_time, "end_time": end_time,
+        "run_count": run_count, "total_run_time": total,
+    }  # fmt: skip
+
+
+def _not_found(what: str, ident: Any, listing: str) -> ObjectNotFound:
+    return ObjectNotFound(f"No {what} with ID {str(ident)!r}. `{listing}` lists them.")
