@@ -25,17 +25,20 @@ def query_flow_runs(
     state: Any,
     since: datetime | None,
     limit: int,
+    top_level: bool = False,
 ) -> list[Any]:
     """Flow runs matching the options, newest first, at most ``limit``.
 
     ``name`` matches the flow's name or the run's name: people know runs by the dotted flow
     name (``vtasks.backup``) as often as by the run's own name (``crimson-cat``).
+    ``top_level`` leaves out subflow runs.
     """
     from riverrun.client.schemas.filters import (
         FlowFilter,
         FlowFilterName,
         FlowRunFilter,
         FlowRunFilterName,
+        FlowRunFilterParentTaskRunId,
         FlowRunFilterStartTime,
         FlowRunFilterTags,
     )
@@ -46,6 +49,7 @@ def query_flow_runs(
             tags=FlowRunFilterTags(all_=tags) if tags else None,
             state=state,
             start_time=FlowRunFilterStartTime(after_=since) if since else None,
+            parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True) if top_level else None,
             **extra,
         )
 
@@ -321,7 +325,7 @@ class LogPrinter:
             line = json.dumps(dump(log), default=str)
         else:
             level = _LEVELS.get(log.level, str(log.level))
-            moment = log.timestamp.astimezone().strftime("%H:%M:%S.%f")[:-3]
+            moment = log.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
             line = f"{moment} | {level:<8} | {log.name} - {log.message}"
         sys.stdout.write(line + "\n")
         sys.stdout.flush()

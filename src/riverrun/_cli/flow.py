@@ -7,6 +7,11 @@ import typer
 app = typer.Typer(help="List flows.", no_args_is_help=True, add_completion=False)
 
 
+@app.callback()
+def _group() -> None:
+    """List flows."""
+
+
 @app.command("ls")
 def ls(
     name: str | None = typer.Option(None, "--name", "-n", help="Only flows whose name contains this text."),

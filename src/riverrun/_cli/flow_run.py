@@ -42,7 +42,14 @@ def ls(
     states = state_filter(state)
     with sync_client() as client:
         runs = _runs.query_flow_runs(
-            client, name=name, tags=tag, state=states, since=since_time, limit=limit
+            client,
+            name=name,
+            tags=tag,
+            state=states,
+            since=since_time,
+            limit=limit,
+            # A tree starts at top-level runs, unless a name asks for some subflow's runs.
+            top_level=tree and not name,
         )
         _runs.fill_flow_names(client, runs)
         if tree:
@@ -103,8 +110,6 @@ def inspect(
     as_json: bool = _JSON,
 ) -> None:
     """Show every field of a flow run and its state history."""
-    import json
-
     from riverrun._cli import _runs
     from riverrun._cli._common import (
         console,
@@ -142,14 +147,9 @@ def inspect(
     fields = Table(box=None, show_header=False, pad_edge=False)
     fields.add_column(style="bright_black", no_wrap=True)
     fields.add_column(overflow="fold")
-    data["duration"] = format_duration(run_duration(run))
     for key in sorted(data):
-        value = data[key]
-        if isinstance(value, (dict, list)):
-            text = json.dumps(value, default=str) if value else ""
-        else:
-            text = "" if value is None else str(value)
-        fields.add_row(key, Text(text))
+        fields.add_row(key, Text(_human(getattr(run, key, data[key]), data[key])))
+    fields.add_row("duration", format_duration(run_duration(run)))
     out.print(fields)
 
     history_table = Table(title="State history", title_justify="left", box=None, header_style="bold")
@@ -159,10 +159,36 @@ def inspect(
     history_table.add_column("Message", overflow="fold")
     for entry in states:
         history_table.add_row(
-            entry["timestamp"] or "", entry["name"], entry["type"], Text(entry["message"] or "")
+            _local(entry["timestamp"]), entry["name"], entry["type"], Text(entry["message"] or "")
         )
     out.print()
     out.print(history_table)
+
+
+def _human(value: Any, plain: Any) -> str:
+    """A field's value for people: local times, short durations, JSON for collections."""
+    import json
+    from datetime import datetime, timedelta
+
+    from riverrun._cli._common import format_duration
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, timedelta):
+        return format_duration(value.total_seconds())
+    if isinstance(plain, (dict, list)):
+        return json.dumps(plain, default=str) if plain else ""
+    return str(plain)
+
+
+def _local(iso: str | None) -> str:
+    from datetime import datetime
+
+    if not iso:
+        return ""
+    return _human(datetime.fromisoformat(iso.replace("Z", "+00:00")), iso)
 
 
 @app.command()
