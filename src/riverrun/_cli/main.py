@@ -93,6 +93,26 @@ class _LazyGroup(TyperGroup):
             # A user error is one line (problem and fix), never a traceback.
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except Exception as exc:
+            if not _is_connection_error(exc):
+                raise
+            from riverrun.settings import get_current_settings
+
+            typer.echo(
+                f"Error: cannot reach the riverrun server at {get_current_settings().api_url} "
+                f"({exc}). Start it with `riverrun server start`, or unset RIVERRUN_API_URL "
+                "to use the embedded store.",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    # Checked by name so that the CLI does not import httpx to recognise its errors.
+    return isinstance(exc, ConnectionError) or any(
+        cls.__name__ == "TransportError" and cls.__module__.startswith("httpx")
+        for cls in type(exc).__mro__
+    )
 
 
 def _missing_command(name: str, module_name: str, short_help: str) -> _click.Command:
