@@ -1,0 +1,171 @@
+"""The ``python -m bench`` command: every scenario on both systems, alternated, as ratios.
+
+For each case: an untimed warm-up process per system, then the counted repeats alternated
+A B A B ... so that drift on the shared machine hits both systems alike. Every run is a
+fresh subprocess with a fresh home. Each finished run is appended to
+``<results>/<timestamp>.runs.jsonl`` at once, and ``<results>/<timestamp>.json`` (raw runs,
+machine, versions, options) is rewritten after every case; a full run then writes
+``docs/benchmarks.md`` and ``docs/img/benchmarks.png`` through ``bench.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bench import machine, report, runner
+from bench.plan import CASES, SCENARIOS, SYSTEMS, Case, quick_cases
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="counted repeats per case (5)")
+    parser.add_argument("--quick", action="store_true",
+                        help="every scenario once, at small sizes, no warm-up")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help="comma-separated: riverrun,prefect (default both)")
+    parser.add_argument("--only", action="append", choices=SCENARIOS, metavar="SCENARIO",
+                        help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}")
+    parser.add_argument("--results-dir", type=Path, default=runner.BENCH / "results")
+    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=None,
+                        help="write docs/benchmarks.md and the chart (default: unless --quick)")
+    args = parser.parse_args(argv)
+    args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    unknown = set(args.systems) - set(SYSTEMS)
+    if unknown or not args.systems:
+        parser.error(f"--systems takes riverrun and/or prefect, not {sorted(unknown)}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if args.report is None:
+        args.report = not args.quick
+    return args
+
+
+def log(message: str) -> None:
+    """A progress line on stderr."""
+    print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def schedule(case: Case, systems: list[str], repeats: int, quick: bool) -> list[tuple[str, bool]]:
+    """The runs of one case, in order: warm-ups, then counted repeats alternated A B A B.
+
+    Returns ``(system, is_warmup)`` pairs. Prefect's slow cases are capped at
+    ``case.prefect_repeats`` and may skip the warm-up process.
+    """
+    if quick:
+        return [(s, False) for s in systems]
+    counts = {s: repeats for s in systems}
+    if "prefect" in counts and case.prefect_repeats is not None:
+        counts["prefect"] = min(repeats, case.prefect_repeats)
+    order: list[tuple[str, bool]] = [
+        (s, True) for s in systems if s != "prefect" or case.prefect_warmup]
+    for i in range(max(counts.values())):
+        order += [(s, False) for s in systems if i < counts[s]]
+    return order
+
+
+def run_case(case: Case, systems: list[str], args: argparse.Namespace,
+             sink: list[dict[str, Any]], jsonl: Path) -> None:
+    """Run every run of ``case``, appending each record to ``sink`` and to ``jsonl``."""
+
+    def keep(record: dict[str, Any]) -> None:
+        sink.append(record)
+        with jsonl.open("a") as f:
+            f.write(json.dumps(record, default=str) + "\n")
+
+    active = []
+    for system in systems:
+        reason = case.not_attempted.get(system)
+        if reason:
+            keep({"case": case.key, "scenario": case.scenario, "n": case.n, "system": system,
+                  "status": "not_attempted", "reason": reason, "warmup": False})
+            log(f"{case.key} {system}: {reason}")
+        else:
+            active.append(system)
+    if not active:
+        return
+    with ExitStack() as stack:
+        templates: dict[str, Path] = {}
+        urls: dict[str, str | None] = {s: None for s in active}
+        for system in list(active):
+            n = case.size_for(system, args.quick)
+            if case.seeded:
+                home = stack.enter_context(runner.temp_home(system))
+                log(f"{case.key} {system}: seeding {n} flow runs ...")
+                seeded = runner.seed_home(case, system, n or 0, home)
+                seeded["role"] = "seed"
+                keep(seeded)
+                log(f"{case.key} {system}: seed {seeded['status']} "
+                    f"({seeded['metrics'].get('wall_s', 0):.1f} s)")
+                if seeded["status"] != "ok":
+                    active.remove(system)
+                    continue
+                templates[system] = home
+            if case.remote:
+                server_home = stack.enter_context(runner.temp_home(system, templates.get(system)))
+                try:
+                    urls[system] = stack.enter_context(runner.server(system, server_home))
+                except (RuntimeError, NotImplementedError) as exc:
+                    keep({"case": case.key, "scenario": case.scenario, "n": n, "system": system,
+                          "status": "error", "error": str(exc), "warmup": False})
+                    active.remove(system)
+        for system, warmup in schedule(case, active, args.repeats, args.quick):
+            n = case.size_for(system, args.quick)
+            extra: tuple[str, ...] = ()
+            template = templates.get(system)
+            if case.seeded and template is not None:
+                extra = ("--seed-info", str(template / "bench-seed.json"))
+            # Remote runs get an empty home of their own: the server holds the data.
+            with runner.temp_home(system, None if case.remote else template) as home:
+                record = runner.run_program(case, system, n, home, warmup=warmup,
+                                            extra_args=extra, api_url=urls.get(system))
+            keep(record)
+            primary = record.get("metrics", {}).get(case.metrics[0])
+            shown = f"{primary:.6g}" if isinstance(primary, (int, float)) else "-"
+            log(f"{case.key} {system}{' warm-up' if warmup else ''}: {record['status']} "
+                f"{case.metrics[0]}={shown} wall={record.get('metrics', {}).get('wall_s', 0):.1f}s"
+                + (f" ({str(record.get('error'))[-300:]})" if record["status"] != "ok" else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return the exit status (0 unless the harness itself failed)."""
+    args = parse_args(argv)
+    if "prefect" in args.systems:
+        runner.ensure_prefect()
+    cases = quick_cases() if args.quick else CASES
+    if args.only:
+        cases = tuple(c for c in cases if c.scenario in args.only)
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.results_dir / f"{stamp}.json"
+    jsonl = args.results_dir / f"{stamp}.runs.jsonl"
+    results: dict[str, Any] = {
+        "started": datetime.now(timezone.utc).isoformat(),
+        "machine": machine.describe(args.systems),
+        "versions": {s: runner.system_version(s) for s in args.systems},
+        "options": {"repeats": args.repeats, "quick": args.quick, "systems": args.systems,
+                    "only": args.only},
+        "cases": [report.case_descriptor(c, args.quick) for c in cases],
+        "runs": [],
+    }
+    start = time.monotonic()
+    for case in cases:
+        log(f"== {case.key} ==")
+        run_case(case, args.systems, args, results["runs"], jsonl)
+        results["elapsed_s"] = time.monotonic() - start
+        out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    results["finished"] = datetime.now(timezone.utc).isoformat()
+    out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    log(f"results: {out} ({results['elapsed_s']:.0f} s)")
+    print(report.render_table(results))
+    if args.report:
+        md, png = report.write(results, results_path=out)
+        log(f"report: {md}, chart: {png}")
+    return 0

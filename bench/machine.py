@@ -1,0 +1,39 @@
+"""The machine a benchmark ran on: CPU model, cores, memory, OS, Python versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+
+def cpu_model() -> str:
+    """The CPU model name from ``/proc/cpuinfo`` (``platform.processor()`` elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_gib() -> float | None:
+    """Total memory in GiB from ``/proc/meminfo``."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def describe(systems: list[str]) -> dict[str, Any]:
+    """Everything the report prints about the machine and interpreters."""
+    from bench import runner
+
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gib": memory_gib(),
+            "os": platform.platform(),
+            "python": {s: runner.python_version(s) for s in systems}}

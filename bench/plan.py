@@ -1,0 +1,116 @@
+"""What the benchmark runs: each scenario, its sizes, metrics, repeats and time limits.
+
+Prefect's slow cases run fewer repeats and no cross-process warm-up, so that a full run
+stays under ~40 minutes on a 2-core machine; each such choice is written next to the case
+(``prefect_note``) and printed in ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SYSTEMS = ("riverrun", "prefect")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario at one size.
+
+    Attributes:
+        scenario: the scenario's name (``task_seq``); several cases may share it.
+        program: the file under ``bench/scenarios/`` that runs it.
+        n: the size (tasks, flow runs, lines, seeded runs), or ``None``.
+        metrics: the measurements tabulated, primary first (``wall_s`` is the parent's).
+        unit: ``s`` for times, ``MiB`` for memory, ``runs`` for counts.
+        n_by_system: a different size for one system (documented in ``prefect_note``).
+        not_attempted: system -> why it is not run at this size.
+        prefect_repeats: at most this many counted Prefect repeats.
+        prefect_warmup: whether Prefect gets an untimed warm-up process.
+        args: extra arguments for the program.
+        seeded: seed the store with ``n`` flow runs first (the query scenarios).
+        remote: run against the system's own server on loopback.
+        after_exit: count the rows in the database file after the process exits.
+        timeout: seconds before a run is killed and reported as timed out.
+        quick_n: the size used by ``--quick``.
+    """
+
+    scenario: str
+    program: str
+    n: int | None
+    metrics: tuple[str, ...]
+    unit: str = "s"
+    n_by_system: dict[str, int] = field(default_factory=dict)
+    not_attempted: dict[str, str] = field(default_factory=dict)
+    prefect_repeats: int | None = None
+    prefect_warmup: bool = True
+    prefect_note: str = ""
+    args: tuple[str, ...] = ()
+    seeded: bool = False
+    remote: bool = False
+    after_exit: bool = False
+    timeout: float = 600.0
+    quick_n: int | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable identifier: ``task_seq@1000``."""
+        return self.scenario if self.n is None else f"{self.scenario}@{self.n}"
+
+    def size_for(self, system: str, quick: bool) -> int | None:
+        """The size ``system`` runs at."""
+        if quick:
+            return self.quick_n if self.quick_n is not None else self.n
+        return self.n_by_system.get(system, self.n)
+
+
+RIVERRUN_ONLY = "not attempted: would not finish within the 10-minute limit per run"
+NO_RIVERRUN_SERVER = "not yet available: riverrun has no server yet"
+SLOW = "3 counted Prefect repeats, no warm-up process (each run takes minutes)"
+
+CASES: tuple[Case, ...] = (
+    Case("import", "import_time.py", None, ("import_s", "import_flow_task_s", "wall_s"),
+         timeout=120),
+    Case("first_run", "first_run.py", 1, ("wall_s",), after_exit=True, timeout=300),
+    Case("flow_overhead", "flow_overhead.py", 200, ("per_run_s",), n_by_system={"prefect": 50},
+         prefect_repeats=3, prefect_warmup=False, quick_n=5,
+         prefect_note="Prefect runs N=50 (each empty flow run takes ~1.1 s); " + SLOW),
+    Case("task_seq", "task_seq.py", 1_000, ("per_task_s",), quick_n=50),
+    Case("task_seq", "task_seq.py", 10_000, ("per_task_s",), prefect_repeats=3,
+         prefect_warmup=False, prefect_note=SLOW, quick_n=200),
+    Case("task_seq", "task_seq.py", 100_000, ("per_task_s",), quick_n=500,
+         not_attempted={"prefect": RIVERRUN_ONLY}),
+    Case("task_map", "task_map.py", 1_000, ("per_task_s",), quick_n=50),
+    Case("task_map", "task_map.py", 10_000, ("per_task_s",), prefect_repeats=3,
+         prefect_warmup=False, prefect_note=SLOW, quick_n=200),
+    Case("subflows", "subflows.py", 200, ("per_subflow_s",), n_by_system={"prefect": 50},
+         prefect_repeats=3, prefect_warmup=False, quick_n=5,
+         prefect_note="Prefect runs N=50 (each subflow run takes ~1.1 s); " + SLOW),
+    Case("logs", "logs.py", 10_000, ("logs_s",), quick_n=200),
+    Case("memory", "task_seq.py", 10_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
+         prefect_repeats=2, prefect_warmup=False, quick_n=200,
+         prefect_note="2 counted Prefect repeats, no warm-up process"),
+    Case("memory", "task_seq.py", 100_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
+         quick_n=500, not_attempted={"prefect": RIVERRUN_ONLY}),
+    Case("exit_durability", "first_run.py", 1_000, ("task_runs_after_exit",),
+         unit="runs", after_exit=True, prefect_repeats=3, quick_n=20),
+    Case("query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, quick_n=200,
+         prefect_note="seeded once per system, each run on a fresh copy of the seeded home"),
+    Case("query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True, quick_n=500,
+         not_attempted={"prefect": "not attempted: seeding 100,000 runs takes far over 10 minutes"}),
+    Case("remote_task_seq", "task_seq.py", 1_000, ("per_task_s",), remote=True, quick_n=50,
+         prefect_repeats=3, not_attempted={"riverrun": NO_RIVERRUN_SERVER},
+         prefect_note="one `prefect server start` on loopback per case, 3 counted repeats"),
+    Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
+         quick_n=200, prefect_repeats=3, not_attempted={"riverrun": NO_RIVERRUN_SERVER},
+         prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
+)
+
+SCENARIOS: tuple[str, ...] = tuple(dict.fromkeys(c.scenario for c in CASES))
+
+
+def quick_cases() -> tuple[Case, ...]:
+    """One case per scenario (the smallest), for ``--quick``."""
+    seen: dict[str, Case] = {}
+    for case in CASES:
+        seen.setdefault(case.scenario, case)
+    return tuple(seen.values())

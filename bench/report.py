@@ -1,0 +1,406 @@
+"""Turn a results file into ``docs/benchmarks.md`` and ``docs/img/benchmarks.png``.
+
+Regenerate from any results file::
+
+    python -m bench.report bench/results/20250101T000000Z.json
+
+Everything here reads the raw runs, so the table and chart always come from the numbers
+kept in the results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.plan import CASES, Case
+from bench.stats import Summary, counted_values, ratio, summarize
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS_MD = REPO / "docs" / "benchmarks.md"
+DOCS_PNG = REPO / "docs" / "img" / "benchmarks.png"
+
+METRIC_LABEL = {
+    "import_s": "`import X`",
+    "import_flow_task_s": "`from X import flow, task`",
+    "wall_s": "whole process",
+    "per_run_s": "per flow run",
+    "per_task_s": "per task",
+    "per_subflow_s": "per subflow",
+    "logs_s": "all lines",
+    "peak_rss_mb": "peak RSS",
+    "median_s": "median call",
+    "p99_s": "p99 call",
+    "task_runs_after_exit": "task runs on disk after exit",
+}
+
+
+def case_descriptor(case: Case, quick: bool) -> dict[str, Any]:
+    """What the results file records about a case (so a report needs no code change)."""
+    data = asdict(case)
+    data["key"] = case.key
+    data["sizes"] = {s: case.size_for(s, quick) for s in ("riverrun", "prefect")}
+    return data
+
+
+def _cases(results: dict[str, Any]) -> list[dict[str, Any]]:
+    return results.get("cases") or [case_descriptor(c, False) for c in CASES]
+
+
+def _runs(results: dict[str, Any], key: str, system: str) -> list[dict[str, Any]]:
+    return [r for r in results["runs"] if r.get("case") == key and r.get("system") == system
+            and r.get("role") != "seed"]
+
+
+def cell_summary(results: dict[str, Any], key: str, system: str,
+                 metric: str) -> tuple[Summary | None, str]:
+    """The summary of one metric for one system in one case, and a status word.
+
+    The status is ``ok``, or why there is no number: ``not attempted``/``not yet available``
+    (with the reason), ``failed``, ``timeout``, ``error`` or ``not run``.
+    """
+    runs = _runs(results, key, system)
+    summary = summarize(counted_values(runs, metric))
+    if summary is not None:
+        return summary, "ok"
+    for r in runs:
+        if r.get("status") == "not_attempted":
+            return None, str(r.get("reason", "not attempted")).split(":")[0]
+    bad = [r["status"] for r in runs if r.get("status") not in ("ok", None)]
+    return None, bad[0] if bad else "not run"
+
+
+def fmt(value: float | None, unit: str) -> str:
+    """A number with a readable unit: µs/ms/s for times, MiB, or a plain count."""
+    if value is None:
+        return "—"
+    if unit == "MiB":
+        return f"{value:.0f} MiB"
+    if unit == "runs":
+        return f"{value:.0f}"
+    if value < 1e-3:
+        return f"{value * 1e6:.1f} µs"
+    if value < 1:
+        return f"{value * 1e3:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def fmt_ratio(value: float | None) -> str:
+    """``123x`` style ratio."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per (case, metric) with both systems' summaries and the ratio."""
+    rows = []
+    for case in _cases(results):
+        for metric in case["metrics"]:
+            row: dict[str, Any] = {"case": case["key"], "scenario": case["scenario"],
+                                   "metric": metric, "unit": case["unit"],
+                                   "sizes": case.get("sizes", {})}
+            for system in ("riverrun", "prefect"):
+                row[system], row[f"{system}_status"] = cell_summary(
+                    results, case["key"], system, metric)
+            row["ratio"] = ratio(row["prefect"], row["riverrun"])
+            rows.append(row)
+    return rows
+
+
+def _size(row: dict[str, Any]) -> str:
+    sizes = {s: n for s, n in row["sizes"].items() if n is not None}
+    if not sizes:
+        return "—"
+    values = set(sizes.values())
+    if len(values) == 1:
+        return f"{values.pop():,}"
+    return " / ".join(f"{n:,}" for n in (sizes.get("riverrun"), sizes.get("prefect")) if n)
+
+
+def render_table(results: dict[str, Any]) -> str:
+    """The Markdown table: scenario, N, riverrun and Prefect median/min/max, ratio."""
+    lines = ["| scenario | measure | N | riverrun median | min | max | Prefect median | min | max "
+             "| Prefect / riverrun |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in table_rows(results):
+        cells = [row["scenario"], METRIC_LABEL.get(row["metric"], row["metric"]), _size(row)]
+        for system in ("riverrun", "prefect"):
+            s: Summary | None = row[system]
+            if s is None:
+                cells += [row[f"{system}_status"], "", ""]
+            else:
+                cells += [fmt(s.median, row["unit"]), fmt(s.min, row["unit"]),
+                          fmt(s.max, row["unit"])]
+        cells.append(fmt_ratio(row["ratio"]) if row["unit"] != "runs" else "—")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _find(rows: list[dict[str, Any]], case: str, metric: str) -> dict[str, Any] | None:
+    return next((r for r in rows if r["case"] == case and r["metric"] == metric), None)
+
+
+def _median(row: dict[str, Any] | None, system: str) -> float | None:
+    if row is None or row[system] is None:
+        return None
+    return float(row[system].median)
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Each target as (target, measured, met?) — read from the table, never asserted."""
+    rows = table_rows(results)
+    out: list[tuple[str, str, str]] = []
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("yes" if ok else "**no**")
+
+    def ratio_target(label: str, case: str, metric: str, goal: float) -> None:
+        row = _find(rows, case, metric)
+        r = None if row is None else row["ratio"]
+        out.append((label, fmt_ratio(r), verdict(None if r is None else r >= goal)))
+
+    def limit_target(label: str, case: str, metric: str, limit: float, unit: str) -> None:
+        value = _median(_find(rows, case, metric), "riverrun")
+        out.append((label, fmt(value, unit), verdict(None if value is None else value < limit)))
+
+    ratio_target("task_seq ≥ 100x faster (N=1,000)", "task_seq@1000", "per_task_s", 100)
+    ratio_target("task_seq ≥ 100x faster (N=10,000)", "task_seq@10000", "per_task_s", 100)
+    ratio_target("import ≥ 10x faster (`import X`)", "import", "import_s", 10)
+    ratio_target("first_run ≥ 20x faster", "first_run", "wall_s", 20)
+    mem = [r for r in rows if r["scenario"] == "memory"]
+    both = [r for r in mem if r["riverrun"] is not None and r["prefect"] is not None]
+    lower = all(r["riverrun"].median < r["prefect"].median for r in both) if both else None
+    out.append(("memory lower at every N both ran",
+                ", ".join(f"{_size(r)}: {fmt(_median(r, 'riverrun'), 'MiB')} vs "
+                          f"{fmt(_median(r, 'prefect'), 'MiB')}" for r in both) or "—",
+                verdict(lower)))
+    p99 = _find(rows, "query@100000", "p99_s")
+    value = _median(p99, "riverrun")
+    out.append(("query p99 < 50 ms on 100,000 runs (median of per-process p99)",
+                fmt(value, "s"), verdict(None if value is None else value < 0.05)))
+    limit_target("riverrun import < 100 ms (`from riverrun import flow, task`)", "import",
+                 "import_flow_task_s", 0.1, "s")
+    limit_target("riverrun < 50 µs per no-op task (N=10,000)", "task_seq@10000", "per_task_s",
+                 50e-6, "s")
+    limit_target("riverrun < 0.5 ms per empty flow run", "flow_overhead@200", "per_run_s",
+                 0.5e-3, "s")
+    limit_target("riverrun 100k tasks peak RSS < 300 MB", "memory@100000", "peak_rss_mb",
+                 300 * 1e6 / 2**20, "MiB")
+    limit_target("riverrun one-flow script < 300 ms whole process", "first_run@1", "wall_s",
+                 0.3, "s")
+    limit_target("riverrun 10,000 log lines < 0.2 s", "logs@10000", "logs_s", 0.2, "s")
+    return out
+
+
+def after_exit_facts(results: dict[str, Any]) -> list[str]:
+    """What reached the database file once each script had exited, per system."""
+    facts = []
+    for key in ("first_run@1", "exit_durability@1000"):
+        for system in ("riverrun", "prefect"):
+            runs = [r for r in _runs(results, key, system)
+                    if isinstance(r.get("metrics", {}).get("task_runs_after_exit"), int)]
+            if not runs:
+                continue
+            expected = runs[0]["n"]
+            counts = sorted(r["metrics"]["task_runs_after_exit"] for r in runs)
+            flows = sorted(r["metrics"].get("flow_runs_after_exit", 0) for r in runs)
+            facts.append(f"- `{key}` {system}: Completed task runs on disk after exit "
+                         f"{counts} of {expected}; Completed flow runs {flows} of 1 "
+                         f"({len(runs)} runs).")
+    return facts
+
+
+def settle_facts(results: dict[str, Any]) -> list[str]:
+    """How many task runs / log lines the client saw at the moment the flow returned."""
+    facts = []
+    for r in results["runs"]:
+        check = r.get("check") or {}
+        if r.get("warmup") or r.get("status") != "ok":
+            continue
+        for what, at_end, total in (("task runs", "task_runs_at_flow_end", "task_runs_recorded"),
+                                    ("log lines", "log_lines_at_flow_end", "log_lines_recorded")):
+            if at_end in check:
+                facts.append((r["case"], r["system"], what, check[at_end], check[total],
+                              check.get("settle_s")))
+    seen: dict[tuple[str, str, str], list[tuple[int, int, float]]] = {}
+    for case, system, what, a, t, s in facts:
+        seen.setdefault((case, system, what), []).append((a, t, s))
+    lines = []
+    for (case, system, what), vals in seen.items():
+        at_end = sorted(v[0] for v in vals)
+        settle = max(v[2] or 0 for v in vals)
+        lines.append(f"- `{case}` {system}: {what} visible through the client when the flow "
+                     f"returned: {at_end} of {vals[0][1]}; all there after at most "
+                     f"{settle:.1f} s.")
+    return lines
+
+
+def chart(results: dict[str, Any], path: Path) -> Path:
+    """Per-task overhead against N, log-log, both systems (task_seq and task_map)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    styles = {"riverrun": "tab:blue", "prefect": "tab:orange"}
+    for scenario, marker in (("task_seq", "o"), ("task_map", "s"), ("remote_task_seq", "^")):
+        for system, color in styles.items():
+            xs, ys, lo, hi = [], [], [], []
+            for row in table_rows(results):
+                s = row[system]
+                if row["scenario"] != scenario or row["metric"] != "per_task_s" or s is None:
+                    continue
+                xs.append(row["sizes"].get(system))
+                ys.append(s.median * 1e6)
+                lo.append((s.median - s.min) * 1e6)
+                hi.append((s.max - s.median) * 1e6)
+            if xs:
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker=marker, color=color, capsize=3,
+                            linestyle="-" if scenario == "task_seq" else "--",
+                            label=f"{system} {scenario}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N (task calls in one flow)")
+    ax.set_ylabel("time per task (µs, median; bars min–max)")
+    ax.set_title("Per-task overhead: riverrun vs Prefect 3")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def notes(results: dict[str, Any]) -> list[str]:
+    """The per-case notes on reduced sizes and repeats."""
+    return [f"- `{c['key']}`: {c['prefect_note']}" for c in _cases(results) if c.get("prefect_note")]
+
+
+def render_markdown(results: dict[str, Any], results_path: Path | None,
+                    chart_rel: str = "img/benchmarks.png") -> str:
+    """The whole ``docs/benchmarks.md`` page."""
+    m = results.get("machine", {})
+    v = results.get("versions", {})
+    py = m.get("python", {})
+    source = results_path.relative_to(REPO) if results_path and results_path.is_relative_to(REPO) \
+        else results_path
+    parts = [
+        "# Benchmarks: riverrun and Prefect 3, side by side",
+        "",
+        "Generated by `python -m bench` (regenerate the page from a results file with "
+        f"`python -m bench.report {source}`). Every number below comes from that file.",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory",
+        f"- OS: {m.get('os')}",
+        f"- riverrun {v.get('riverrun')} on Python {py.get('riverrun')}; "
+        f"Prefect {v.get('prefect')} on Python {py.get('prefect')}",
+        f"- run started {results.get('started')}, took {results.get('elapsed_s', 0) / 60:.1f} "
+        f"minutes; {results['options']['repeats']} counted repeats per case unless noted",
+        "",
+        "## How it is measured",
+        "",
+        "- Each scenario is a small program (`bench/scenarios/`), the same code for both systems "
+        "(the module is imported by name), run in a fresh subprocess with a fresh "
+        "`RIVERRUN_HOME`/`PREFECT_HOME` in a temp dir: riverrun with the repo's interpreter, "
+        "Prefect with `bench/.venv-prefect/bin/python`, no server configured (Prefect starts "
+        "its temporary server, riverrun records into its embedded store).",
+        "- Per case: one untimed warm-up process per system, then the counted repeats "
+        "alternated riverrun, Prefect, riverrun, Prefect... Median, min and max are over the "
+        "counted repeats; the ratio is Prefect's median over riverrun's.",
+        "- In-process timings (per task, per flow run, logs, query calls) are taken inside "
+        "the program with `perf_counter` after an in-process warm-up; `first_run` and "
+        "`import`'s whole process are timed by the parent, start to exit.",
+        "- Every run checks that the work was recorded (flow run Completed, N task runs "
+        "Completed, N log lines, N child flow runs, query answers matching every filter), "
+        "through the system's own client after the flow; a run whose check fails is "
+        "reported failed, not timed. `first_run` checks the database file after exit.",
+        "- `query`: riverrun's store is seeded by running real flows; Prefect's through its "
+        "client (`create_flow_run(state=Running())` then `set_flow_run_state(Completed|Failed,"
+        " force=True)`, 16 in flight) — real Prefect flows take ~1.1 s each. One seeding per "
+        "system and size; each run queries a fresh copy of the seeded home.",
+        "- `remote_*`: Prefect against its own `prefect server start` on a free loopback port "
+        "(own `PREFECT_HOME`, UI off, bounded wait for `/api/health`). riverrun has no server "
+        "yet.",
+        "- Prefect's telemetry is off (`PREFECT_SERVER_ANALYTICS_ENABLED=false`, "
+        "`DO_NOT_TRACK=1`); every other setting is the default.",
+        "",
+        "Reduced repeats and sizes for Prefect (to keep a full run under ~40 minutes):",
+        "",
+        *notes(results),
+        "",
+        "## Results",
+        "",
+        render_table(results),
+        "",
+        f"![per-task overhead vs N]({chart_rel})",
+        "",
+        "## Targets (read from the table, never asserted)",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *[f"| {t} | {m_} | {ok} |" for t, m_, ok in targets(results)],
+        "",
+        "## What reached the database",
+        "",
+        "After the script exited (counted in the SQLite file, no process running):",
+        "",
+        *(after_exit_facts(results) or ["- (no after-exit scenario in this run)"]),
+        "",
+        "Through the client, inside the process, right after the flow returned:",
+        "",
+        *(settle_facts(results) or ["- (none)"]),
+        "",
+        "## Failures",
+        "",
+        *(failures(results) or ["- none"]),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def failures(results: dict[str, Any]) -> list[str]:
+    """One line per run that failed, timed out or errored."""
+    out = []
+    for r in results["runs"]:
+        if r.get("status") in ("failed", "timeout", "error"):
+            error = " ".join(str(r.get("error") or "").split())[-200:]
+            out.append(f"- `{r.get('case')}` {r.get('system')}"
+                       f"{' (seed)' if r.get('role') == 'seed' else ''}: {r['status']} — {error}")
+    return out
+
+
+def write(results: dict[str, Any], results_path: Path | None = None,
+          md_path: Path = DOCS_MD, png_path: Path = DOCS_PNG) -> tuple[Path, Path]:
+    """Write the Markdown page and the chart; return their paths."""
+    chart(results, png_path)
+    rel = png_path.relative_to(md_path.parent) if png_path.is_relative_to(md_path.parent) \
+        else png_path
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    md_path.write_text(render_markdown(results, results_path, str(rel)))
+    return md_path, png_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.report RESULTS.json [--md PATH] [--png PATH]``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--md", type=Path, default=DOCS_MD)
+    parser.add_argument("--png", type=Path, default=DOCS_PNG)
+    args = parser.parse_args(argv)
+    results = json.loads(args.results.read_text())
+    md, png = write(results, args.results.resolve(), args.md, args.png)
+    print(f"wrote {md} and {png}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
