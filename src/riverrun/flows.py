@@ -229,6 +229,8 @@ class Flow(Generic[P, R]):
             parent_task.id if parent_task is not None else None,
             self.version,
         )
+        if parent_ctx is not None:
+            info.parent_flow_run_id = parent_ctx.info.id
         info.name = self._run_name(info, parameters)
         ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
         call_args, call_kwargs = (

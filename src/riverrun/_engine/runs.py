@@ -92,7 +92,14 @@ class _RunInfo:
 class FlowRunInfo(_RunInfo):
     """A flow run in progress."""
 
-    __slots__ = ("flow_id", "flow_name", "parent_task_run_id", "flow_version", "deployment_id")
+    __slots__ = (
+        "flow_id",
+        "flow_name",
+        "parent_task_run_id",
+        "parent_flow_run_id",
+        "flow_version",
+        "deployment_id",
+    )
 
     def __init__(
         self,
@@ -110,6 +117,7 @@ class FlowRunInfo(_RunInfo):
         self.flow_id = flow_id
         self.flow_name = flow_name
         self.parent_task_run_id = parent_task_run_id
+        self.parent_flow_run_id: str | None = None
         self.flow_version = flow_version
         self.deployment_id = deployment_id
 

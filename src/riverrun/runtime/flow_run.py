@@ -1,0 +1,39 @@
+"""The current flow run: ``id``, ``name``, ``tags``, ``parameters``, ``flow_name``...
+
+Outside a flow run every attribute is None (``parameters`` is ``{}``), as in Prefect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riverrun.context import FlowRunContext, TaskRunContext
+
+__all__ = ["flow_name", "id", "name", "parameters", "parent_flow_run_id", "run_count", "tags"]
+
+
+def _info() -> Any:
+    ctx = FlowRunContext.get()
+    return ctx.info if ctx is not None else None
+
+
+def __getattr__(attribute: str) -> Any:
+    info = _info()
+    if attribute == "id":
+        if info is None:
+            task_ctx = TaskRunContext.get()
+            return task_ctx.info.flow_run_id if task_ctx else None
+        return info.id
+    if attribute == "name":
+        return info.name if info else None
+    if attribute == "tags":
+        return list(info.tags) if info else []
+    if attribute == "parameters":
+        return dict(info.parameters) if info else {}
+    if attribute == "flow_name":
+        return info.flow_name if info else None
+    if attribute == "run_count":
+        return info.run_count if info else 0
+    if attribute == "parent_flow_run_id":
+        return info.parent_flow_run_id if info else None
+    raise AttributeError(f"riverrun.runtime.flow_run has no attribute {attribute!r}; known: {__all__}")

@@ -1,0 +1,30 @@
+"""The current task run: ``id``, ``name``, ``tags``, ``parameters``, ``task_name``, ``run_count``.
+
+Outside a task run every attribute is None (``parameters`` is ``{}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from riverrun.context import TaskRunContext
+
+__all__ = ["id", "name", "parameters", "run_count", "tags", "task_name"]
+
+
+def __getattr__(attribute: str) -> Any:
+    ctx = TaskRunContext.get()
+    info = ctx.info if ctx is not None else None
+    if attribute == "id":
+        return info.id if info else None
+    if attribute == "name":
+        return info.name if info else None
+    if attribute == "tags":
+        return list(info.tags) if info else []
+    if attribute == "parameters":
+        return dict(ctx.parameters) if ctx else {}
+    if attribute == "task_name":
+        return ctx.task.name if ctx else None
+    if attribute == "run_count":
+        return info.run_count if info else 0
+    raise AttributeError(f"riverrun.runtime.task_run has no attribute {attribute!r}; known: {__all__}")

@@ -1,0 +1,86 @@
+"""Variables: named JSON values stored for flows to read, as in Prefect 3."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+_JSON = (str, int, float, bool, type(None), list, dict)
+
+
+class Variable:
+    """A named JSON value: ``Variable.set("env", "pro")``, ``Variable.get("env")``."""
+
+    def __init__(self, name: str, value: Any, tags: Optional[list[str]] = None) -> None:
+        self.name = name
+        self.value = value
+        self.tags = list(tags or [])
+
+    def __repr__(self) -> str:
+        return f"Variable(name={self.name!r}, value={self.value!r}, tags={self.tags!r})"
+
+    @staticmethod
+    def _client() -> Any:
+        from riverrun.client.orchestration import get_client
+
+        return get_client(sync_client=True)
+
+    @classmethod
+    def get(cls, name: str, default: Any = None) -> Any:
+        """The value of variable ``name``, or ``default`` if there is none."""
+        with cls._client() as client:
+            variable = client.read_variable_by_name(name)
+        return default if variable is None else variable.value
+
+    @classmethod
+    def set(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
+        """Store ``value`` (JSON-compatible) under ``name``.
+
+        Raises:
+            ValueError: if the variable exists and ``overwrite`` is False.
+        """
+        if not isinstance(value, _JSON):
+            raise TypeError(
+                f"Variable values must be JSON-compatible (str, number, bool, None, list, dict); "
+                f"got {type(value).__name__}."
+            )
+        with cls._client() as client:
+            existing = client.read_variable_by_name(name)
+            if existing is not None and not overwrite:
+                raise ObjectAlreadyExists(
+                    f"Variable {name!r} already exists; pass overwrite=True to replace its value."
+                )
+            if existing is None:
+                client.create_variable(name=name, value=value, tags=tags or [])
+            else:
+                client.update_variable(name=name, value=value, tags=tags)
+        return cls(name, value, tags)
+
+    @classmethod
+    def unset(cls, name: str) -> bool:
+        """Delete variable ``name``; True if it existed."""
+        with cls._client() as client:
+            try:
+                client.delete_variable_by_name(name)
+            except ObjectNotFound:
+                return False
+        return True
+
+    @classmethod
+    async def aget(cls, name: str, default: Any = None) -> Any:
+        """Async twin of ``get``."""
+        return cls.get(name, default)
+
+    @classmethod
+    async def aset(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
+        """Async twin of ``set``."""
+        return cls.set(name, value, tags, overwrite)
+
+    @classmethod
+    async def aunset(cls, name: str) -> bool:
+        """Async twin of ``unset``."""
+        return cls.unset(name)
+
+
+__all__ = ["Variable"]

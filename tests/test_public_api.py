@@ -1,0 +1,36 @@
+"""The public surface is pinned: changing it must be deliberate."""
+
+from __future__ import annotations
+
+import riverrun
+
+
+def test_riverrun_all_is_pinned() -> None:
+    assert riverrun.__all__ == sorted(
+        [
+            "Flow",
+            "RiverrunFuture",
+            "State",
+            "Task",
+            "__version__",
+            "allow_failure",
+            "flow",
+            "get_client",
+            "get_run_logger",
+            "tags",
+            "task",
+            "unmapped",
+        ]
+    )
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in riverrun.__all__:
+        assert getattr(riverrun, name) is not None
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        riverrun.nope  # noqa: B018
