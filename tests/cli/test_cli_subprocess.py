@@ -1,0 +1,76 @@
+"""The installed `riverrun` script against runs a separate Python process recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+RIVERRUN = Path(sys.executable).with_name("riverrun")
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from riverrun import flow, task
+
+    @task(name="vtasks.backup.copy")
+    def copy() -> int:
+        return 1
+
+    @flow(name="vtasks.backup")
+    def backup() -> int:
+        return copy()
+
+    @flow(name="vtasks")
+    def vtasks() -> int:
+        return backup()
+
+    for _ in range(int(sys.argv[1])):
+        vtasks()
+    """
+)
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RIVERRUN_LOGGING_TO_CONSOLE": "false", "COLUMNS": "200"}
+    return subprocess.run(
+        list(args), capture_output=True, text=True, timeout=120, env=env, cwd=cwd
+    )
+
+
+def record_runs(tmp_path: Path, count: int) -> None:
+    script = tmp_path / "main.py"
+    script.write_text(SCRIPT)
+    result = run(sys.executable, str(script), str(count), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_script_lists_runs_recorded_by_another_process(tmp_path: Path) -> None:
+    record_runs(tmp_path, 1)
+    result = run(str(RIVERRUN), "flow-run", "ls", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(r["flow_name"] for r in json.loads(result.stdout)) == ["vtasks", "vtasks.backup"]
+
+
+def test_script_shows_the_run_tree(tmp_path: Path) -> None:
+    record_runs(tmp_path, 1)
+    result = run(str(RIVERRUN), "flow-run", "ls", "--tree", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].startswith("└── vtasks.backup  (Completed")
+
+
+@pytest.mark.slow
+def test_ls_answers_in_under_a_second_on_thousands_of_runs(tmp_path: Path) -> None:
+    record_runs(tmp_path, 1500)  # 3000 flow runs, 1500 task runs
+    for args in (["flow-run", "ls"], ["flow-run", "ls", "--tree"], ["flow", "ls"]):
+        started = time.perf_counter()
+        result = run(str(RIVERRUN), *args, cwd=tmp_path)
+        elapsed = time.perf_counter() - started
+        assert result.returncode == 0, result.stderr
+        assert elapsed < 1.0, f"riverrun {' '.join(args)} took {elapsed:.2f}s"
