@@ -20,6 +20,7 @@ import re
 import smtplib
 import ssl
 import time
+import warnings
 from email.message import EmailMessage
 from enum import Enum
 from typing import Any, Literal, Optional
@@ -388,6 +389,13 @@ class AppriseNotification(NotificationBlock):
 
     def notify(self, body: str, subject: Optional[str] = None) -> None:
         """Send the notification to every URL; raise if any of them failed."""
+        with warnings.catch_warnings():
+            # apprise loads its plugins lazily, and one imports the deprecated stdlib
+            # imghdr: not the user's problem, and not to fail under -W error.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._notify(body, subject)
+
+    def _notify(self, body: str, subject: Optional[str]) -> None:
         try:
             import apprise
         except ImportError:
@@ -399,7 +407,7 @@ class AppriseNotification(NotificationBlock):
             sender = apprise.Apprise()
             for url in self.urls:
                 plugin = apprise.Apprise.instantiate(url.get_secret_value())
-                if plugin is None:
+                if not plugin:
                     raise NotificationError(
                         "AppriseNotification has a URL Apprise does not understand "
                         "(see https://github.com/caronc/apprise/wiki for the formats)."
