@@ -118,9 +118,9 @@ class Recorder:
             return
         self._warned = True
         print(
-            f"riverrun: WARNING: could not record {count} event(s) to {self.destination}: {exc}. "
-            "Your flow keeps running; these runs may be missing from the store. "
-            "Check that RIVERRUN_HOME is writable (`riverrun config view`).",
+            f"riverrun: WARNING: runs are not being recorded to {self.destination}: "
+            f"{str(exc).rstrip('.')}. Your flow keeps running and returns its result; "
+            "the runs are missing from the store.",
             file=sys.stderr,
         )
 
@@ -187,3 +187,9 @@ def _flush_at_exit() -> None:
     recorder = _active
     if recorder is not None:
         recorder.flush(60.0)
+        if recorder.dropped:
+            print(
+                f"riverrun: WARNING: {recorder.dropped} event(s) of this process were not recorded "
+                f"to {recorder.destination}.",
+                file=sys.stderr,
+            )
