@@ -136,11 +136,11 @@ def test_ctrl_c_during_a_flow_records_it_crashed(tmp_path: Path, riverrun_home: 
         """,
     )
     env = {**os.environ, "RIVERRUN_HOME": str(riverrun_home)}
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not ready.exists():
         assert time.monotonic() < deadline, "the flow never started"
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert proc.poll() is None, "the flow exited before it was interrupted"
         time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)

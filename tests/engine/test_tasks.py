@@ -244,7 +244,9 @@ def test_failed_upstream_future_fails_downstream_without_running_it(client: Any)
 
     @flow
     def f() -> Any:
-        return downstream.submit(fail.submit()).state
+        future = downstream.submit(fail.submit())
+        future.wait()
+        return future.state
 
     state = f(return_state=True)
     assert ran == []

@@ -31,6 +31,12 @@ def _log(info: FlowRunInfo, level: int, message: str) -> None:
 def state_from_return_value(value: Any) -> State | None:
     """The final state a flow's return value implies, or None for a plain value (Completed)."""
     if isinstance(value, State):
+        if not value.is_final():
+            return State(
+                type=StateType.FAILED,
+                message=f"The flow returned a {value.name} state, which is not final; wait for "
+                "futures (future.wait()) before returning their state.",
+            )
         return value if value.type is not StateType.COMPLETED else None
     if isinstance(value, RiverrunFuture):
         value.wait()
