@@ -72,8 +72,13 @@ def schedule(case: Case, systems: list[str], repeats: int, quick: bool) -> list[
 
 
 def run_case(case: Case, systems: list[str], args: argparse.Namespace,
-             sink: list[dict[str, Any]], jsonl: Path) -> None:
-    """Run every run of ``case``, appending each record to ``sink`` and to ``jsonl``."""
+             sink: list[dict[str, Any]], jsonl: Path, seeds: dict[tuple[str, int], Path],
+             keep_open: ExitStack) -> None:
+    """Run every run of ``case``, appending each record to ``sink`` and to ``jsonl``.
+
+    Seeded homes go into ``seeds`` (kept open by ``keep_open`` for the whole benchmark),
+    so ``query`` and ``remote_query`` at the same size share one seeding.
+    """
 
     def keep(record: dict[str, Any]) -> None:
         sink.append(record)
@@ -96,8 +101,10 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
         urls: dict[str, str | None] = {s: None for s in active}
         for system in list(active):
             n = case.size_for(system, args.quick)
-            if case.seeded:
-                home = stack.enter_context(runner.temp_home(system))
+            if case.seeded and (system, n or 0) in seeds:
+                templates[system] = seeds[(system, n or 0)]
+            elif case.seeded:
+                home = keep_open.enter_context(runner.temp_home(system))
                 log(f"{case.key} {system}: seeding {n} flow runs ...")
                 seeded = runner.seed_home(case, system, n or 0, home)
                 seeded["role"] = "seed"
@@ -107,7 +114,7 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
                 if seeded["status"] != "ok":
                     active.remove(system)
                     continue
-                templates[system] = home
+                templates[system] = seeds[(system, n or 0)] = home
             if case.remote:
                 server_home = stack.enter_context(runner.temp_home(system, templates.get(system)))
                 try:
@@ -156,11 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     start = time.monotonic()
-    for case in cases:
-        log(f"== {case.key} ==")
-        run_case(case, args.systems, args, results["runs"], jsonl)
-        results["elapsed_s"] = time.monotonic() - start
-        out.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    seeds: dict[tuple[str, int], Path] = {}
+    with ExitStack() as keep_open:
+        for case in cases:
+            log(f"== {case.key} ==")
+            run_case(case, args.systems, args, results["runs"], jsonl, seeds, keep_open)
+            results["elapsed_s"] = time.monotonic() - start
+            out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     results["finished"] = datetime.now(timezone.utc).isoformat()
     out.write_text(json.dumps(results, indent=1, default=str) + "\n")
     log(f"results: {out} ({results['elapsed_s']:.0f} s)")

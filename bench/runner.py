@@ -197,7 +197,7 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
 
 def seed_home(case: Case, system: str, n: int, home: Path) -> dict[str, Any]:
     """Seed ``home`` with ``n`` flow runs (untimed setup; see ``scenarios/seed.py``)."""
-    method = "flows" if system == "riverrun" else "client"
+    method = "flows" if system == "riverrun" else "models"
     seed_case = Case("seed", "seed.py", n, ("seed_s",), timeout=1800.0)
     record = run_program(seed_case, system, n, home, warmup=False,
                          extra_args=("--method", method, "--out", str(home / "bench-seed.json")))
