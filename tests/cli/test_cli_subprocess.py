@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -74,3 +75,64 @@ def test_ls_answers_in_under_a_second_on_thousands_of_runs(tmp_path: Path) -> No
         elapsed = time.perf_counter() - started
         assert result.returncode == 0, result.stderr
         assert elapsed < 1.0, f"riverrun {' '.join(args)} took {elapsed:.2f}s"
+
+
+WAITING_FLOW = textwrap.dedent(
+    """
+    import sys
+    import time
+    from pathlib import Path
+    from riverrun import flow, get_run_logger
+    from riverrun.context import get_run_context
+
+    release = Path(sys.argv[1])
+
+    @flow(name="waiting")
+    def waiting() -> None:
+        print(get_run_context().flow_run.id, flush=True)
+        get_run_logger().info("waiting for release")
+        for _ in range(600):  # bounded: 60 s at most
+            if release.exists():
+                return
+            time.sleep(0.1)  # the flow's own "work", not a test waiting
+
+    waiting()
+    """
+)
+
+
+def test_logs_follow_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    script = tmp_path / "waiting.py"
+    script.write_text(WAITING_FLOW)
+    release = tmp_path / "release"
+    env = {**os.environ, "RIVERRUN_LOGGING_TO_CONSOLE": "false"}
+    flow_process = subprocess.Popen(
+        [sys.executable, str(script), str(release)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    follower = None
+    try:
+        assert flow_process.stdout is not None
+        run_id = flow_process.stdout.readline().strip()
+        follower = subprocess.Popen(
+            [str(RIVERRUN), "flow-run", "logs", run_id, "--follow", "--poll-interval", "0.05"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert follower.stdout is not None
+        # The follower is running once it has printed the flow's first log line.
+        first = follower.stdout.readline()
+        while first and "waiting for release" not in first:
+            first = follower.stdout.readline()
+        assert "waiting for release" in first
+        follower.send_signal(signal.SIGINT)
+        _, stderr = follower.communicate(timeout=30)
+        assert follower.returncode == 130
+        assert f"Stopped following flow run {run_id}." in stderr
+        assert "Traceback" not in stderr
+    finally:
+        release.touch()
+        if follower is not None and follower.poll() is None:
+            follower.kill()
+        flow_process.communicate(timeout=60)
