@@ -96,13 +96,29 @@ class TaskRunContext(_ContextBase):
     __var__: ContextVar[TaskRunContext | None] = ContextVar("riverrun_task_run", default=None)
 
     def __init__(
-        self, task: Task[Any, Any], info: TaskRunInfo, parameters: dict[str, Any], log_prints: bool
+        self,
+        task: Task[Any, Any],
+        info: TaskRunInfo,
+        parameters: dict[str, Any] | None,
+        log_prints: bool,
+        call: tuple[tuple[Any, ...], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__()
         self.task = task
         self.info = info
-        self.parameters = parameters
+        self._parameters = parameters
+        self._call = call
         self.log_prints = log_prints
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The task run's arguments by parameter name (bound on first access)."""
+        if self._parameters is None:
+            from riverrun._engine.inputs import bind_parameters
+
+            args, kwargs = self._call or ((), {})
+            self._parameters = bind_parameters(self.task.fn, args, kwargs)
+        return self._parameters
 
     @property
     def task_run(self) -> TaskRun:

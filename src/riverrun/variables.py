@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from riverrun.client.schemas.actions import VariableCreate, VariableUpdate
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 _JSON = (str, int, float, bool, type(None), list, dict)
@@ -52,9 +53,9 @@ class Variable:
                     f"Variable {name!r} already exists; pass overwrite=True to replace its value."
                 )
             if existing is None:
-                client.create_variable(name=name, value=value, tags=tags or [])
+                client.create_variable(VariableCreate(name=name, value=value, tags=tags or []))
             else:
-                client.update_variable(name=name, value=value, tags=tags)
+                client.update_variable(VariableUpdate(value=value, tags=tags), name=name)
         return cls(name, value, tags)
 
     @classmethod

@@ -104,7 +104,10 @@ def task_run_steps(
         cache_key = task.compute_cache_key(info, args, kwargs, flow_ctx)
         info.cache_key = cache_key
 
-    contexts: tuple[Any, ...] = (TaskRunContext(task, info, kwargs, log_prints), LogPrintsContext(log_prints))
+    contexts: tuple[Any, ...] = (
+        TaskRunContext(task, info, None, log_prints, (args, kwargs)),
+        LogPrintsContext(log_prints),
+    )
     attempt = 0
     while True:
         attempt += 1
@@ -117,10 +120,13 @@ def task_run_steps(
             data_ref = None
             if persist:
                 data_ref, value_error = _persist(task, info, value, cache_key)
-                if value_error is not None:
+                if value_error is not None and task.persist_result:
                     final = Failed(message=str(value_error), data=value_error)
                     record(info.state_event("task_run_state", final, _error_data(value_error)))
                     break
+                if value_error is not None:
+                    # Persistence was only implied by a cache policy: run uncached, don't fail.
+                    _log(info, logging.WARNING, f"Result not cached: {value_error}", flow_ctx)
             final = Completed(data=value)
             record(info.state_event("task_run_state", final, data_ref))
             break
