@@ -6,7 +6,6 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -78,7 +77,7 @@ def receiver() -> Iterator[HTTPReceiver]:
     host, port = server.server_address[:2]
     recv = HTTPReceiver(url=f"http://{host}:{port}")
     server.RequestHandlerClass = _handler(recv)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield recv
     server.shutdown()
@@ -144,36 +143,3 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     from riverrun.blocks.abstract import NotificationBlock
 
     monkeypatch.setattr(NotificationBlock, "_retry_backoff_seconds", 0.01)
-
-
-@pytest.fixture(autouse=True)
-def embedded_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until ``riverrun.client.orchestration`` exists, blocks talk to a store directly."""
-    try:
-        import riverrun.client.orchestration  # noqa: F401
-
-        return
-    except ImportError:
-        pass
-    from riverrun._store.base import StoreBase
-    from riverrun._store.blocks import BlockStoreMixin
-    from riverrun._store.dialect import sqlite_url
-    from riverrun.blocks import core
-    from riverrun.client._blocks import BlockClientMixin
-    from riverrun.settings import get_current_settings
-
-    class _Store(StoreBase, BlockStoreMixin):
-        pass
-
-    path = get_current_settings().database_path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = _Store(sqlite_url(path))
-
-    class _Client(BlockClientMixin):
-        _store = store
-
-    @contextmanager
-    def _sync_client(client: Any = None) -> Iterator[Any]:
-        yield client if client is not None else _Client()
-
-    monkeypatch.setattr(core, "_sync_client", _sync_client)
