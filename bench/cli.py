@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": datetime.now(timezone.utc).isoformat(),
         "machine": machine.describe(args.systems),
         "versions": {s: runner.system_version(s) for s in args.systems},
+        "commit": runner.git_commit(),
         "options": {"repeats": args.repeats, "quick": args.quick, "systems": args.systems,
                     "only": args.only},
         "cases": [report.case_descriptor(c, args.quick) for c in cases],

@@ -301,7 +301,8 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
         f"- CPU: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory",
         f"- OS: {m.get('os')}",
-        f"- riverrun {v.get('riverrun')} on Python {py.get('riverrun')}; "
+        f"- riverrun {v.get('riverrun')} (commit {results.get('commit')}) on Python "
+        f"{py.get('riverrun')}; "
         f"Prefect {v.get('prefect')} on Python {py.get('prefect')}",
         f"- run started {results.get('started')}, took {results.get('elapsed_s', 0) / 60:.1f} "
         f"minutes; {results['options']['repeats']} counted repeats per case unless noted",
@@ -313,9 +314,11 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "`RIVERRUN_HOME`/`PREFECT_HOME` in a temp dir: riverrun with the repo's interpreter, "
         "Prefect with `bench/.venv-prefect/bin/python`, no server configured (Prefect starts "
         "its temporary server, riverrun records into its embedded store).",
-        "- Per case: one untimed warm-up process per system, then the counted repeats "
-        "alternated riverrun, Prefect, riverrun, Prefect... Median, min and max are over the "
-        "counted repeats; the ratio is Prefect's median over riverrun's.",
+        "- Per case: one untimed warm-up process for riverrun (and for Prefect in `import` "
+        "and `first_run`, where the cold start is the measure; elsewhere its in-process "
+        "warm-up serves), then the counted repeats alternated riverrun, Prefect, riverrun, "
+        "Prefect... Median, min and max are over the counted repeats; the ratio is "
+        "Prefect's median over riverrun's.",
         "- In-process timings (per task, per flow run, logs, query calls) are taken inside "
         "the program with `perf_counter` after an in-process warm-up; `first_run` and "
         "`import`'s whole process are timed by the parent, start to exit.",

@@ -69,6 +69,13 @@ def system_version(system: str) -> str | None:
     return proc.stdout.strip() or None
 
 
+def git_commit() -> str | None:
+    """The repository's current commit (what riverrun code was measured)."""
+    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, cwd=REPO)
+    return proc.stdout.strip() or None
+
+
 def python_version(system: str) -> str:
     """The Python version of ``system``'s interpreter."""
     proc = subprocess.run([python_for(system), "-c", "import sys; print(sys.version.split()[0])"],

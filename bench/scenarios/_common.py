@@ -114,7 +114,7 @@ async def flow_run_state(system: str, flow_run_id: Any) -> str | None:
 
 
 def check_task_runs(system: str, flow_run_id: Any, expected: int,
-                    settle_timeout: float = 120.0) -> dict[str, Any]:
+                    settle_timeout: float = 300.0) -> dict[str, Any]:
     """Verify the flow run is Completed and its ``expected`` task runs are recorded Completed.
 
     Prefect ships task-run states to its server in the background, so right after the flow

@@ -36,7 +36,7 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def count_logs(system: str, flow_run_id: Any, expected: int,
-                     settle: float = 120.0) -> tuple[int, int, float]:
+                     settle: float = 300.0) -> tuple[int, int, float]:
     """Count the flow run's ``bench line`` log records; poll until ``expected`` or timeout."""
     filters = c.system_module(system, "client.schemas.filters")
     log_filter = filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[flow_run_id]))
