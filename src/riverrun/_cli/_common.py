@@ -26,6 +26,21 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def print_table(table: Any) -> None:
+    """Print a table at its natural width, even past the terminal's edge.
+
+    Squeezed into a narrow terminal, rich would cut IDs and names, which are what people
+    copy from the table; a long line that the terminal wraps keeps every character.
+    """
+    from rich.measure import Measurement
+
+    out = console()
+    natural = Measurement.get(out, out.options.update_width(100_000), table).maximum
+    if natural > out.width:
+        out.width = natural
+    out.print(table)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``Error: message`` on stderr as one line and exit with ``code``."""
     typer.echo(f"Error: {message}", err=True)
@@ -67,7 +82,7 @@ _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
-    """``30m``, ``1h``, ``2d``, ``1w`` ago, or an ISO date/datetime (naive means UTC).
+    """``30m``, ``1h``, ``2d``, ``1w`` ago, or an ISO date/datetime (naive means local time).
 
     Raises:
         typer.BadParameter: neither form.
@@ -84,7 +99,8 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
             f"{text!r} is neither a duration (30m, 1h, 2d, 1w) nor an ISO date "
             "(2024-05-01 or 2024-05-01T08:00:00)."
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    # A person typing a date means their own clock's date.
+    return moment if moment.tzinfo else moment.astimezone()
 
 
 def format_duration(seconds: float | None) -> str:

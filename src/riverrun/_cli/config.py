@@ -25,7 +25,7 @@ def view(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Show every setting with its value; secrets are masked."""
-    from riverrun._cli._common import console, print_json
+    from riverrun._cli._common import console, print_json, print_table
     from riverrun.settings import ENV_VARS, display_value, get_current_settings
 
     settings = get_current_settings()
@@ -61,9 +61,8 @@ def view(
         if show_sources:
             cells.append(source)
         table.add_row(*cells, style=style)
-    out = console()
-    out.print(f"Profile: {settings.profile_name}  ({settings.profiles_path})")
-    out.print(table)
+    console().print(f"Profile: {settings.profile_name}  ({settings.profiles_path})")
+    print_table(table)
 
 
 def _json_value(definition: SettingDefinition, value: Any) -> Any:

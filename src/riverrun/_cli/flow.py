@@ -19,7 +19,14 @@ def ls(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """List flows by name."""
-    from riverrun._cli._common import console, dump, format_time, print_json, sync_client
+    from riverrun._cli._common import (
+        console,
+        dump,
+        format_time,
+        print_json,
+        print_table,
+        sync_client,
+    )
     from riverrun.client.schemas.filters import FlowFilter, FlowFilterName
     from riverrun.client.schemas.sorting import FlowSort
 
@@ -43,4 +50,4 @@ def ls(
     table.add_column("Tags")
     for flow in flows:
         table.add_row(Text(flow.name), flow.id, format_time(flow.created), Text(", ".join(flow.tags)))
-    out.print(table)
+    print_table(table)

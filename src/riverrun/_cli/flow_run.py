@@ -75,6 +75,7 @@ def _print_table(runs: list[Any]) -> None:
         console,
         format_duration,
         format_time,
+        print_table,
         run_duration,
         state_text,
     )
@@ -101,7 +102,7 @@ def _print_table(runs: list[Any]) -> None:
             format_duration(run_duration(run)),
             Text(", ".join(run.tags)),
         )
-    console().print(table)
+    print_table(table)
 
 
 @app.command()
