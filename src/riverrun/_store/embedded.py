@@ -230,3 +230,11 @@ def embedded_writer(path: Path | str, busy_timeout_s: float = 30.0) -> EmbeddedW
         if writer is None:
             writer = _writers[key] = EmbeddedWriter(key, busy_timeout_s)
         return writer
+
+
+def close_writers() -> None:
+    """Close every cached writer (tests; a process about to fork)."""
+    with _writers_lock:
+        for writer in _writers.values():
+            writer.close()
+        _writers.clear()
