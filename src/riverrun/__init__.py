@@ -28,14 +28,14 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover
-    from riverrun.client import get_client
-    from riverrun.context import tags
-    from riverrun.flows import Flow, flow
-    from riverrun.futures import RiverrunFuture
-    from riverrun.logging import get_run_logger
-    from riverrun.states import State
-    from riverrun.tasks import Task, task
-    from riverrun.utilities.annotations import allow_failure, unmapped
+    from riverrun.client import get_client  # noqa: F401
+    from riverrun.context import tags  # noqa: F401
+    from riverrun.flows import Flow, flow  # noqa: F401
+    from riverrun.futures import RiverrunFuture  # noqa: F401
+    from riverrun.logging import get_run_logger  # noqa: F401
+    from riverrun.states import State  # noqa: F401
+    from riverrun.tasks import Task, task  # noqa: F401
+    from riverrun.utilities.annotations import allow_failure, unmapped  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

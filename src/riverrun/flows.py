@@ -185,7 +185,7 @@ class Flow(Generic[P, R]):
         except (TypeError, ValueError) as exc:
             validation_error = exc
             parameters = {}
-            for name, value in zip(self._signature.parameters, args):
+            for name, value in zip(self._signature.parameters, args, strict=False):
                 parameters[name] = value
             parameters.update(kwargs)
         if parent_ctx is not None:
@@ -285,7 +285,7 @@ class Flow(Generic[P, R]):
     @overload
     def __call__(self, *args: Any, return_state: bool = ..., **kwargs: Any) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, return_state: bool = False, **kwargs: Any) -> Any:  # type: ignore[misc]
         """Run the flow now; return its result, or its final State with ``return_state=True``."""
         if self.isasync:
             return self._acall(args, kwargs, return_state)

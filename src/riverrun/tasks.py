@@ -104,7 +104,7 @@ class Task(Generic[P, R]):
             )
         self.fn = fn
         self.isasync = inspect.iscoroutinefunction(fn)
-        self.name = name or getattr(fn, "__name__", "task")
+        self.name: str = name or str(getattr(fn, "__name__", "task"))
         self.description = description or inspect.getdoc(fn)
         self.tags = set(tags or ())
         self.version = version
@@ -318,7 +318,7 @@ class Task(Generic[P, R]):
     @overload
     def __call__(self, *args: Any, return_state: bool = ..., wait_for: Any = ..., **kwargs: Any) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any) -> Any:  # type: ignore[misc]
         """Run the task now and return its result (or its final State with ``return_state``)."""
         flow_ctx = FlowRunContext.__var__.get()
         info = self._new_info(flow_ctx)

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from riverrun import flow, task
-from riverrun.cache_policies import FLOW_PARAMETERS, INPUTS, NO_CACHE, RUN_ID, TASK_SOURCE, CachePolicyWarning
+from riverrun.cache_policies import (
+    FLOW_PARAMETERS,
+    INPUTS,
+    NO_CACHE,
+    RUN_ID,
+    TASK_SOURCE,
+    CachePolicyWarning,
+)
 from riverrun.states import StateType
 
 

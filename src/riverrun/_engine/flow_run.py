@@ -115,8 +115,8 @@ def flow_run_steps(
             else:
                 final = State(type=implied.type, name=implied.name, message=implied.message, data=implied.data)
                 break
-        exc = value if not ok else children_error
-        if isinstance(exc, BaseException) and should_retry(attempt, flow.retries, exc, None, ()):
+        exc: BaseException = value if not ok else (children_error or RuntimeError("flow failed"))
+        if should_retry(attempt, flow.retries, exc, None, ()):
             delay = retry_delay(flow.retry_delay_seconds, attempt, None)
             waiting = AwaitingRetry(
                 message=failure_message(exc, "Flow run") + f" - retry {attempt}/{flow.retries} in {delay:g}s",

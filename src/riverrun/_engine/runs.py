@@ -193,7 +193,8 @@ class TaskRunInfo(_RunInfo):
             cache_key=self.cache_key,
             tags=list(self.tags),
             task_inputs={
-                k: [TaskRunInput.model_construct(**i) for i in v] for k, v in self.task_inputs.items()
+                k: [TaskRunInput.model_construct(None, **i) for i in v]
+                for k, v in self.task_inputs.items()
             },
             **self._times(),
         )

@@ -25,7 +25,8 @@ class RunLoggerAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         extra = kwargs.get("extra")
-        kwargs["extra"] = {**self.extra, **extra} if extra else self.extra
+        base = dict(self.extra or {})
+        kwargs["extra"] = {**base, **extra} if extra else base
         return msg, kwargs
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 from riverrun.context import FlowRunContext, TaskRunContext
 
-__all__ = ["flow_name", "id", "name", "parameters", "parent_flow_run_id", "run_count", "tags"]
+# Every name is resolved by the module __getattr__ below.
+__all__ = [  # noqa: F822
+    "flow_name", "id", "name", "parameters", "parent_flow_run_id", "run_count", "tags"]
 
 
 def _info() -> Any:

@@ -9,7 +9,9 @@ from typing import Any
 
 from riverrun.context import TaskRunContext
 
-__all__ = ["id", "name", "parameters", "run_count", "tags", "task_name"]
+# Every name is resolved by the module __getattr__ below.
+__all__ = [  # noqa: F822
+    "id", "name", "parameters", "run_count", "tags", "task_name"]
 
 
 def __getattr__(attribute: str) -> Any:
