@@ -25,7 +25,9 @@ from bench.plan import CASES, SCENARIOS, SYSTEMS, Case, quick_cases
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run every scenario on riverrun and Prefect 3, alternated; report ratios.")
     parser.add_argument("--repeats", type=int, default=5, help="counted repeats per case (5)")
     parser.add_argument("--quick", action="store_true",
                         help="every scenario once, at small sizes, no warm-up")

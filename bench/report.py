@@ -171,6 +171,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     ratio_target("task_seq ≥ 100x faster (N=1,000)", "task_seq@1000", "per_task_s", 100)
     ratio_target("task_seq ≥ 100x faster (N=10,000)", "task_seq@10000", "per_task_s", 100)
     ratio_target("import ≥ 10x faster (`import X`)", "import", "import_s", 10)
+    ratio_target("import ≥ 10x faster (`from X import flow, task`)", "import",
+                 "import_flow_task_s", 10)
     ratio_target("first_run ≥ 20x faster", "first_run", "wall_s", 20)
     mem = [r for r in rows if r["scenario"] == "memory"]
     both = [r for r in mem if r["riverrun"] is not None and r["prefect"] is not None]
@@ -307,6 +309,19 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         f"- run started {results.get('started')}, took {results.get('elapsed_s', 0) / 60:.1f} "
         f"minutes; {results['options']['repeats']} counted repeats per case unless noted",
         "",
+        "## Running it",
+        "",
+        "```",
+        "python -m bench                          # everything, both systems (~40 min)",
+        "python -m bench --repeats 3 --only task_seq --only query",
+        "python -m bench --quick --systems riverrun   # what CI runs: every scenario once, small",
+        "python -m bench.report bench/results/<timestamp>.json   # page and chart again",
+        "```",
+        "",
+        "`bench/.venv-prefect` (Prefect 3.9.1) is created on first use with "
+        "`../shared/peers/install-prefect`. Raw numbers: `bench/results/<timestamp>.json` "
+        "(and every run as it finished in `<timestamp>.runs.jsonl`).",
+        "",
         "## How it is measured",
         "",
         "- Each scenario is a small program (`bench/scenarios/`), the same code for both systems "
@@ -348,6 +363,8 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
         render_table(results),
         "",
+        *not_attempted(results),
+        "",
         f"![per-task overhead vs N]({chart_rel})",
         "",
         "## Targets (read from the table, never asserted)",
@@ -372,6 +389,30 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
     ]
     return "\n".join(parts)
+
+
+def not_attempted(results: dict[str, Any]) -> list[str]:
+    """Why some sizes were not run, with an estimate from the nearest size that did run."""
+    rows = table_rows(results)
+    out = []
+    for row in rows:
+        for system in ("riverrun", "prefect"):
+            status = row[f"{system}_status"]
+            if row[system] is not None or not status.startswith("not "):
+                continue
+            reason = next((r.get("reason") for r in results["runs"] if r.get("case") ==
+                           row["case"] and r.get("system") == system and r.get("reason")), status)
+            line = f"- `{row['case']}` {system}: {reason}"
+            smaller = [r for r in rows if r["scenario"] == row["scenario"]
+                       and r["metric"] == row["metric"] and r[system] is not None]
+            size = row["sizes"].get(system)
+            if smaller and row["metric"] == "per_task_s" and size:
+                per_task = smaller[-1][system].median
+                line += (f" (at {fmt(per_task, 's')} per task, as at N="
+                         f"{_size(smaller[-1])}, the task calls alone would take "
+                         f"{per_task * size / 60:.0f} minutes)")
+            out.append(line)
+    return ["Not run:", "", *out, ""] if out else []
 
 
 def failures(results: dict[str, Any]) -> list[str]:
