@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,28 +69,23 @@ def test_configuration_error_is_one_line_without_traceback(cli: Invoke, monkeypa
     assert "Traceback" not in result.output
 
 
-def test_console_script_help_is_fast_and_imports_nothing_heavy() -> None:
+def test_console_script_help_imports_nothing_heavy() -> None:
     code = (
-        "import sys, time; t = time.perf_counter(); sys.argv = ['riverrun', '--help']\n"
+        "import sys; sys.argv = ['riverrun', '--help']\n"
         "from riverrun._cli.main import app\n"
         "try:\n    app()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('rich', 'pydantic', 'sqlalchemy', 'httpx') if m in sys.modules]\n"
-        "print('HEAVY', heavy, time.perf_counter() - t)"
+        "print('HEAVY', heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     last = out.stdout.strip().splitlines()[-1]
-    assert last.startswith("HEAVY [] "), last
-    assert float(last.split()[-1]) < 0.5
+    assert last == "HEAVY []", last
 
 
 def test_console_script_runs_as_a_subprocess(riverrun_home: Path) -> None:
-    started = time.perf_counter()
     result = run_script("--help")
-    elapsed = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert "flow-run" in result.stdout
-    # Generous bound: the point is that no heavy import happens, measured above.
-    assert elapsed < 3
 
 
 def test_console_script_reports_user_errors_with_exit_code_1(riverrun_home: Path) -> None:
