@@ -18,7 +18,7 @@ import inspect
 import uuid
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
 
 from riverrun.client._blocks import BlockClientMixin
 from riverrun.client.schemas import filters as f
@@ -373,7 +373,17 @@ _derive_async_methods()
 SyncClient = SyncRiverrunClient
 
 
-def get_client(sync_client: bool = False, **kwargs: Any) -> Any:
+@overload
+def get_client(sync_client: Literal[False] = False, **kwargs: Any) -> RiverrunClient: ...
+
+
+@overload
+def get_client(sync_client: Literal[True], **kwargs: Any) -> SyncRiverrunClient: ...
+
+
+def get_client(
+    sync_client: bool = False, **kwargs: Any
+) -> Union[RiverrunClient, SyncRiverrunClient]:
     """The client for the current settings: async by default, sync with ``sync_client=True``.
 
     Example:
