@@ -381,6 +381,12 @@ def get_client(sync_client: Literal[False] = False, **kwargs: Any) -> RiverrunCl
 def get_client(sync_client: Literal[True], **kwargs: Any) -> SyncRiverrunClient: ...
 
 
+@overload
+def get_client(
+    sync_client: bool = ..., **kwargs: Any
+) -> Union[RiverrunClient, SyncRiverrunClient]: ...
+
+
 def get_client(
     sync_client: bool = False, **kwargs: Any
 ) -> Union[RiverrunClient, SyncRiverrunClient]:
