@@ -191,15 +191,16 @@ class Flow(Generic[P, R]):
         if parent_ctx is not None:
             recorder = parent_ctx.recorder
             persist_default = parent_ctx.persist_result
+            default_log_prints = parent_ctx.log_prints
         else:
-            ensure_logging_configured()
-            recorder = get_recorder()
             from riverrun.settings import get_current_settings
 
-            persist_default = bool(get_current_settings().results_persist_by_default)
-        log_prints = self.log_prints if self.log_prints is not None else (
-            parent_ctx.log_prints if parent_ctx is not None else _settings_log_prints()
-        )
+            settings = get_current_settings()
+            ensure_logging_configured()
+            recorder = get_recorder(settings)
+            persist_default = bool(settings.results_persist_by_default)
+            default_log_prints = bool(settings.logging_log_prints)
+        log_prints = self.log_prints if self.log_prints is not None else default_log_prints
         if log_prints:
             enable_log_prints()
         parent_task: TaskRunInfo | None = None
@@ -298,12 +299,6 @@ class Flow(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
-
-
-def _settings_log_prints() -> bool:
-    from riverrun.settings import get_current_settings
-
-    return bool(get_current_settings().logging_log_prints)
 
 
 def _install_sigterm_handler() -> Callable[[], None] | None:

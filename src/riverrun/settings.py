@@ -299,14 +299,20 @@ _cache: tuple[Any, Settings] | None = None
 _overrides: list[dict[str, Any]] = []
 
 
+_WATCHED_ENV = ("RIVERRUN_PROFILE", *ENV_VARS)
+
+
 def _cache_key() -> Any:
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("RIVERRUN_")))
-    profiles = home_path() / "profiles.toml"
+    # Only the variables that can change a setting: scanning all of os.environ on every
+    # flow run cost more than the rest of starting the run.
+    environ = os.environ
+    env = tuple(environ.get(name) for name in _WATCHED_ENV)
+    home = environ.get("RIVERRUN_HOME") or "~/.riverrun"
     try:
-        mtime = profiles.stat().st_mtime_ns
+        mtime = os.stat(os.path.join(os.path.expanduser(home), "profiles.toml")).st_mtime_ns
     except OSError:
         mtime = None
-    return (env, mtime, tuple(tuple(sorted(o.items())) for o in _overrides))
+    return (env, mtime, tuple(tuple(sorted(o.items())) for o in _overrides) if _overrides else ())
 
 
 def get_current_settings() -> Settings:

@@ -143,16 +143,17 @@ def _embedded_sink(path: str) -> Sink:
     return sink
 
 
-def get_recorder() -> Recorder:
+def get_recorder(settings: Any = None) -> Recorder:
     """The recorder for the current settings' destination, created on first use.
 
     When the destination changes (a new ``RIVERRUN_HOME``), the previous recorder is flushed
     and closed first, so no event goes to the wrong store.
     """
     global _active
-    from riverrun.settings import get_current_settings
+    if settings is None:
+        from riverrun.settings import get_current_settings
 
-    settings = get_current_settings()
+        settings = get_current_settings()
     if settings.api_url:
         destination = str(settings.api_url)
     else:

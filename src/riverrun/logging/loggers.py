@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from riverrun._internal.ids import new_id
+from riverrun._recording import recorder as recorder_module
 from riverrun._recording.recorder import get_recorder
 from riverrun.context import FlowRunContext, TaskRunContext
 from riverrun.exceptions import MissingContextError
@@ -84,7 +85,12 @@ class RecorderHandler(logging.Handler):
             return
         try:
             flow_ctx = FlowRunContext.__var__.get()
-            recorder = flow_ctx.recorder if flow_ctx is not None else get_recorder()
+            if flow_ctx is not None:
+                recorder = flow_ctx.recorder
+            else:
+                # Engine lines about a run are logged just outside its context; the run's
+                # recorder is the active one, so skip re-resolving settings per line.
+                recorder = recorder_module._active or get_recorder()
             message = record.getMessage()
             if record.exc_info:
                 message = message + "\n" + logging.Formatter().formatException(record.exc_info)
