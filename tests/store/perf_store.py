@@ -91,8 +91,14 @@ def main() -> None:
             write = writer.ingest
         else:
             write = store.ingest
-        ingest_task_runs(write)
+        if os.environ.get("RIVERRUN_PERF_TASKS", "1") != "0":
+            ingest_task_runs(write)
         ingest_flow_runs(write)
+        if not url.startswith("sqlite"):
+            from sqlalchemy import text
+
+            with store.begin() as conn:  # fresh statistics, as autovacuum would provide
+                conn.execute(text("ANALYZE"))
         query(store)
         store.dispose()
 
