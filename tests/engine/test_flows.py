@@ -330,3 +330,12 @@ def test_keyboard_interrupt_is_recorded_crashed_and_reraised(client: Any) -> Non
         interrupted()
     [run] = client.read_flow_runs()
     assert run.state_type == StateType.CRASHED
+
+
+def test_final_state_names_its_flow_run(client: Any) -> None:
+    @flow
+    def f() -> None: ...
+
+    state = f(return_state=True)
+    [run] = client.read_flow_runs()
+    assert state.state_details["flow_run_id"] == run.id

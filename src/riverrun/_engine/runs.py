@@ -58,6 +58,7 @@ class _RunInfo:
             total = self.total_run_time
         if type_ in _FINAL:
             self.end_time = end_time = ts
+            self._link_state(state)
         self.state = state
         return {
             "kind": kind,
@@ -74,6 +75,9 @@ class _RunInfo:
             "run_count": run_count,
             "total_run_time": total,
         }
+
+    def _link_state(self, state: State) -> None:
+        """Final states name their run, as Prefect's ``state.state_details`` do."""
 
     def _times(self) -> dict[str, Any]:
         return {
@@ -120,6 +124,9 @@ class FlowRunInfo(_RunInfo):
         self.parent_flow_run_id: str | None = None
         self.flow_version = flow_version
         self.deployment_id = deployment_id
+
+    def _link_state(self, state: State) -> None:
+        state.state_details["flow_run_id"] = self.id
 
     def as_flow_run(self) -> Any:
         from riverrun.client.schemas.objects import FlowRun
@@ -180,6 +187,11 @@ class TaskRunInfo(_RunInfo):
         self.task_name = task_name
         self.cache_key: str | None = None
         self.task_inputs = task_inputs
+
+    def _link_state(self, state: State) -> None:
+        state.state_details["task_run_id"] = self.id
+        if self.flow_run_id is not None:
+            state.state_details["flow_run_id"] = self.flow_run_id
 
     def as_task_run(self) -> Any:
         from riverrun.client.schemas.objects import TaskRun, TaskRunInput
