@@ -373,6 +373,19 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "|---|---|---|",
         *[f"| {t} | {m_} | {ok} |" for t, m_, ok in targets(results)],
         "",
+        "## Why Prefect takes this long (read in its 3.9.1 source while building this)",
+        "",
+        "- No server configured: the first flow run (or `get_client()`) starts a temporary "
+        "server in a subprocess (`Starting temporary server on http://127.0.0.1:...`) — most "
+        "of `first_run`'s seconds, paid again by every script.",
+        "- Every flow run, subflows included, starts a heartbeat thread "
+        "(`flows.heartbeat_frequency`, default 180 s) that sleeps in 1-second steps, and "
+        "joins it when the run ends (`flow_engine._send_heartbeats`): close to 1 s per flow "
+        "run, the bulk of `flow_overhead` and `subflows`.",
+        "- Task-run states and logs travel to the server in the background (events and "
+        "log batches), so a flow can return, and a script exit, before they are stored; see "
+        "below.",
+        "",
         "## What reached the database",
         "",
         "After the script exited (counted in the SQLite file, no process running):",
