@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine, report, runner
-from bench.plan import CASES, SCENARIOS, SYSTEMS, Case, quick_cases
+from bench.plan import CASES, NO_SERVER, SCENARIOS, SYSTEMS, Case, quick_cases
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,6 +90,8 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
     active = []
     for system in systems:
         reason = case.not_attempted.get(system)
+        if case.remote and not reason and runner.server_command(system, 0) is None:
+            reason = NO_SERVER.format(system=system)
         if reason:
             keep({"case": case.key, "scenario": case.scenario, "n": case.n, "system": system,
                   "status": "not_attempted", "reason": reason, "warmup": False})

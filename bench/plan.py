@@ -66,7 +66,7 @@ class Case:
 
 
 RIVERRUN_ONLY = "not attempted: would not finish within the 10-minute limit per run"
-NO_RIVERRUN_SERVER = "not yet available: riverrun has no server yet"
+NO_SERVER = "not yet available: {system} has no server yet (checked at run time)"
 SLOW = "3 counted Prefect repeats, no warm-up process (each run takes minutes)"
 
 CASES: tuple[Case, ...] = (
@@ -101,10 +101,10 @@ CASES: tuple[Case, ...] = (
     Case("query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True, quick_n=500,
          not_attempted={"prefect": "not attempted: seeding 100,000 runs takes far over 10 minutes"}),
     Case("remote_task_seq", "task_seq.py", 1_000, ("per_task_s",), remote=True, quick_n=50,
-         prefect_repeats=3, not_attempted={"riverrun": NO_RIVERRUN_SERVER},
+         prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback per case, 3 counted repeats"),
     Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
-         quick_n=200, prefect_repeats=3, not_attempted={"riverrun": NO_RIVERRUN_SERVER},
+         quick_n=200, prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
 )
 

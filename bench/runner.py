@@ -223,37 +223,60 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def server_command(system: str, port: int) -> list[str] | None:
+    """The command that serves ``system``'s API on loopback ``port``; ``None`` if it has none.
+
+    riverrun's server (``riverrun server start``, module ``riverrun._cli.server``) is
+    detected at run time, so the remote scenarios start measuring it once it lands.
+    """
+    where = ["--host", "127.0.0.1", "--port", str(port)]
+    if system == "prefect":
+        return [str(PREFECT_VENV / "bin" / "prefect"), "server", "start", *where]
+    probe = subprocess.run([python_for(system), "-c", "import importlib.util as u, sys; "
+                            "sys.exit(u.find_spec('riverrun._cli.server') is None)"],
+                           capture_output=True)
+    script = Path(python_for(system)).parent / "riverrun"
+    if probe.returncode != 0 or not script.exists():
+        return None
+    return [str(script), "server", "start", *where]
+
+
 @contextmanager
 def server(system: str, home: Path, startup_timeout: float = 120.0) -> Iterator[str]:
     """Start ``system``'s own server on a free loopback port, serving ``home``; yield its API URL.
 
     Waits (bounded) for ``/api/health``; stops the server (its own process group) on exit.
     """
-    if system != "prefect":
-        raise NotImplementedError(f"no {system} server to start yet")
     port = free_port()
-    cmd = [str(PREFECT_VENV / "bin" / "prefect"), "server", "start", "--host", "127.0.0.1",
-           "--port", str(port)]
+    cmd = server_command(system, port)
+    if cmd is None:
+        raise NotImplementedError(f"no {system} server to start yet")
     env = clean_env(system, home)
     env["PREFECT_UI_ENABLED"] = "false"  # the API alone is measured
     log = open(home.parent / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, env=env, cwd=home.parent, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
+
+    def log_tail() -> str:
+        return (home.parent / "server.log").read_text(errors="replace")[-1500:]
+
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"{system} server exited with {proc.returncode}; "
-                                   f"see {home.parent / 'server.log'}")
+                raise RuntimeError(f"{system} server exited with {proc.returncode}: "
+                                   + log_tail())
             try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                with direct.open(f"{url}/health", timeout=2) as resp:
                     if resp.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{system} server not healthy after {startup_timeout:.0f} s")
+                raise RuntimeError(f"{system} server not healthy after {startup_timeout:.0f} s: "
+                                   + log_tail())
             time.sleep(0.5)
         yield url
     finally:
