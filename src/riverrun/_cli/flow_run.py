@@ -215,11 +215,14 @@ def logs(
     with sync_client() as client:
         run = read_flow_run_or_fail(client, flow_run_id)
         tail = _runs.LogTail(client, run.id, _runs.LogPrinter(as_json=as_json))
-        tail.poll()
         if not follow:
+            tail.poll()
             return
         deadline = time.monotonic() + timeout
+        # Ctrl-C may come at any moment once the first lines are out, so the first poll is
+        # inside the handler too.
         try:
+            tail.poll()
             while not is_final(run):
                 if time.monotonic() >= deadline:
                     fail(
