@@ -166,19 +166,27 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
                               "system": system, "warmup": warmup, "remote": case.remote}
     workdir = home.parent
     start = time.perf_counter()
+    # Its own session, so that on timeout the whole group goes, Prefect's temporary server too.
+    proc = subprocess.Popen(cmd, env=clean_env(system, home, api_url), cwd=workdir, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, env=clean_env(system, home, api_url), cwd=workdir,
-                              capture_output=True, text=True, timeout=case.timeout)
+        stdout, stderr = proc.communicate(timeout=case.timeout)
     except subprocess.TimeoutExpired:
+        stop_group(proc)
         record.update(status="timeout", metrics={}, check={},
                       error=f"killed after {case.timeout:.0f} s")
         return record
+    except BaseException:
+        stop_group(proc)
+        raise
     wall = time.perf_counter() - start
-    result = parse_result(proc.stdout)
+    stop_group(proc)  # a server the program left behind
+    result = parse_result(stdout)
     if result is None:
         record.update(status="error", metrics={"wall_s": wall}, check={},
                       error=f"exit {proc.returncode}, no result line; stderr: "
-                            + proc.stderr[-2000:])
+                            + stderr[-2000:])
         return record
     metrics = dict(result.get("metrics") or {})
     metrics["wall_s"] = wall
@@ -198,8 +206,24 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
     record.update(status="ok" if ok else "failed", metrics=metrics, check=check,
                   error=result.get("error") if not ok else None)
     if not ok and proc.returncode != 0 and not record["error"]:
-        record["error"] = proc.stderr[-2000:]
+        record["error"] = stderr[-2000:]
     return record
+
+
+def stop_group(proc: subprocess.Popen[str], grace: float = 10.0) -> None:
+    """End the process group ``proc`` leads (SIGTERM, then SIGKILL after ``grace`` s)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 def seed_home(case: Case, system: str, n: int, home: Path) -> dict[str, Any]:
@@ -280,11 +304,5 @@ def server(system: str, home: Path, startup_timeout: float = 120.0) -> Iterator[
             time.sleep(0.5)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc, grace=30)  # type: ignore[arg-type]
         log.close()
