@@ -431,11 +431,28 @@ def not_attempted(results: dict[str, Any]) -> list[str]:
 def failures(results: dict[str, Any]) -> list[str]:
     """One line per run that failed, timed out or errored."""
     out = []
+    metrics = {c["key"]: c["metrics"][0] for c in _cases(results)}
     for r in results["runs"]:
         if r.get("status") in ("failed", "timeout", "error"):
             error = " ".join(str(r.get("error") or "").split())[-200:]
+            check = r.get("check") or {}
+            lost = ""
+            if "task_runs_expected" in check:
+                lost = (f"; task runs recorded {check.get('task_runs_recorded')} of "
+                        f"{check['task_runs_expected']}"
+                        f"{' (count stopped growing)' if check.get('stalled') else ''}")
+            elif "log_lines_expected" in check:
+                lost = (f"; log lines recorded {check.get('log_lines_recorded')} of "
+                        f"{check['log_lines_expected']}")
+            metric = metrics.get(str(r.get("case")), "")
+            value = (r.get("metrics") or {}).get(metric)
+            measured = (f"; measured (not counted) {metric}="
+                        f"{fmt(value, 'MiB' if metric == 'peak_rss_mb' else 's')}"
+                        if isinstance(value, (int, float)) else "")
             out.append(f"- `{r.get('case')}` {r.get('system')}"
-                       f"{' (seed)' if r.get('role') == 'seed' else ''}: {r['status']} — {error}")
+                       f"{' (seed)' if r.get('role') == 'seed' else ''}"
+                       f"{' warm-up' if r.get('warmup') else ''}: {r['status']}{lost}{measured}"
+                       f" — {error}")
     return out
 
 

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 PAGE = 200  # Prefect's server caps a page at 200 rows (PREFECT_API_DEFAULT_LIMIT).
+STALL_S = 30.0  # no new record for this long: the missing ones are not coming
 
 
 def parse_args(extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
@@ -133,21 +134,33 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
     (``task_runs_at_flow_end``); then one cheap request a second asks whether the
     ``expected``-th is there, until it is or ``settle_timeout`` passes (``settle_s`` says
     how long that took; polling lightly so as not to slow the server it waits for), and the
-    final count is read in full.
+    final count is read in full. When the count stops growing for ``STALL_S`` seconds the
+    records are taken as lost (``stalled``): Prefect's server drops events when its
+    in-memory queue is full ("Subscription queue is full, dropping message").
     """
     async def go() -> dict[str, Any]:
-        at_end = await count_task_runs(system, flow_run_id)
-        start = time.perf_counter()
-        if at_end < expected:
-            while (not await has_at_least_task_runs(system, flow_run_id, expected)
-                   and time.perf_counter() - start < settle_timeout):
-                await asyncio.sleep(1.0)
+        at_end = count = await count_task_runs(system, flow_run_id)
+        start = last_change = time.perf_counter()
+        stalled = False
+        polls = 0
+        while count < expected and time.perf_counter() - start < settle_timeout:
+            await asyncio.sleep(1.0)
+            polls += 1
+            if await has_at_least_task_runs(system, flow_run_id, expected):
+                count = await count_task_runs(system, flow_run_id)
+            elif polls % 10 == 0:
+                # Every 10 s a full count, to tell "still arriving" from "lost".
+                now_count = await count_task_runs(system, flow_run_id)
+                if now_count != count:
+                    count, last_change = now_count, time.perf_counter()
+                elif time.perf_counter() - last_change >= STALL_S:
+                    stalled = True
+                    break
         settle_s = time.perf_counter() - start
-        count = at_end if at_end >= expected else await count_task_runs(system, flow_run_id)
         state = await flow_run_state(system, flow_run_id)
         return {"flow_run_state": state, "task_runs_expected": expected,
                 "task_runs_at_flow_end": at_end, "task_runs_recorded": count,
-                "settle_s": round(settle_s, 3),
+                "settle_s": round(settle_s, 3), "stalled": stalled,
                 "passed": state == "COMPLETED" and count == expected}
 
     return run_async(go())

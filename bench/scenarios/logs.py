@@ -55,13 +55,20 @@ async def count_logs(system: str, flow_run_id: Any, expected: int,
         async with c.system_module(system).get_client() as client:
             return len(await client.read_logs(log_filter=log_filter, limit=1, offset=k - 1)) == 1
 
-    start = time.perf_counter()
+    start = last_change = time.perf_counter()
     at_end = current = await count()
+    polls = 0
     while current < expected and time.perf_counter() - start < settle:
-        # One cheap request a second until enough lines exist, then a full count.
+        # One cheap request a second until enough lines exist, then a full count; a full
+        # count every 10 s too, to stop waiting once nothing new arrives (lines lost).
         await asyncio.sleep(1.0)
-        if await at_least(expected):
-            current = await count()
+        polls += 1
+        if await at_least(expected) or polls % 10 == 0:
+            now_count = await count()
+            if now_count != current:
+                current, last_change = now_count, time.perf_counter()
+            elif time.perf_counter() - last_change >= c.STALL_S:
+                break
     return at_end, current, round(time.perf_counter() - start, 3)
 
 
