@@ -27,6 +27,7 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
     "config": ("riverrun._cli.config", "View and change settings.", False),
     "server": ("riverrun._cli.server", "Start the riverrun server.", True),
+    "spool": ("riverrun._cli.spool", "Show or deliver events waiting for the server.", False),
     "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the store.", False),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }

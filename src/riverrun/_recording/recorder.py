@@ -25,7 +25,7 @@ class Recorder:
 
     def __init__(self, sink: Sink, destination: str) -> None:
         self.destination = destination
-        self._sink = sink
+        self.sink = sink
         self._queue: collections.deque[Event] = collections.deque()
         self._wakeup = threading.Event()
         self._done = threading.Condition()
@@ -105,7 +105,7 @@ class Recorder:
             except IndexError:
                 pass
             try:
-                self._sink(batch)
+                self.sink(batch)
             except BaseException as exc:  # noqa: BLE001 - observability must never kill the flow
                 self.dropped += len(batch)
                 self._warn(exc, len(batch))
@@ -188,6 +188,14 @@ def _flush_at_exit() -> None:
     recorder = _active
     if recorder is not None:
         recorder.flush(60.0)
+        spool = getattr(recorder.sink, "spool", None)
+        waiting = len(spool.pending()) if spool is not None else 0
+        if waiting:
+            print(
+                f"riverrun: {waiting} batch(es) of events wait in {spool.directory} for the server; "  # type: ignore[union-attr]
+                "they are delivered by the next run or `riverrun spool flush`.",
+                file=sys.stderr,
+            )
         if recorder.dropped:
             print(
                 f"riverrun: WARNING: {recorder.dropped} event(s) of this process were not recorded "

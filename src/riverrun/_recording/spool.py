@@ -1,0 +1,101 @@
+"""The spool: event batches that could not be delivered yet, kept on disk in order.
+
+One JSON file per batch under ``$RIVERRUN_HOME/spool``, named so that sorting the names
+gives the order they were written in (a nanosecond timestamp, then the process ID and a
+counter). Files are written atomically (temp file + rename), so a crash never leaves half a
+batch. Delivery takes an exclusive ``flock`` on the directory's lock file, so two processes
+never deliver the same files at once (events are idempotent anyway; the lock avoids waste).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+_counter = itertools.count()
+
+
+class Spool:
+    """An ordered on-disk queue of event batches."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def append(self, events: list[dict[str, Any]]) -> Path:
+        """Write one batch at the end of the queue."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{os.getpid():07d}-{next(_counter):08d}.json"
+        target = self.directory / name
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_text(json.dumps(events, default=str))
+        os.replace(tmp, target)
+        return target
+
+    @property
+    def rejected_directory(self) -> Path:
+        return self.directory / "rejected"
+
+    def set_aside(self, events: list[dict[str, Any]]) -> None:
+        """Keep a batch the server refused, out of the delivery queue."""
+        Spool(self.rejected_directory).append(events)
+
+    def pending(self) -> list[Path]:
+        """The spooled batch files, oldest first."""
+        try:
+            return sorted(p for p in self.directory.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+        except FileNotFoundError:
+            return []
+
+    def count_events(self) -> int:
+        """How many events are waiting (reads every file: for reports, not hot paths)."""
+        total = 0
+        for path in self.pending():
+            with contextlib.suppress(OSError, ValueError):
+                total += len(json.loads(path.read_text()))
+        return total
+
+    @contextlib.contextmanager
+    def _locked(self, blocking: bool) -> Iterator[bool]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def deliver(self, send: Callable[[list[dict[str, Any]]], None], blocking: bool = False) -> tuple[int, int]:
+        """Send spooled batches in order, deleting each once sent; stop at the first failure.
+
+        Returns:
+            (batches delivered, batches still waiting). The exception of a failed send
+            propagates after the delivered ones are removed.
+        """
+        delivered = 0
+        with self._locked(blocking) as acquired:
+            if not acquired:
+                return 0, len(self.pending())
+            for path in self.pending():
+                try:
+                    events = json.loads(path.read_text())
+                except FileNotFoundError:
+                    continue  # delivered by another process between listing and reading
+                except ValueError:
+                    # An unreadable batch would block everything behind it forever.
+                    path.rename(path.with_suffix(".corrupt"))
+                    continue
+                send(events)
+                path.unlink(missing_ok=True)
+                delivered += 1
+        return delivered, len(self.pending())
