@@ -166,6 +166,7 @@ def get_recorder(settings: Any = None) -> Recorder:
             return _active
         if _active is not None:
             _active.close()
+        sink: Sink
         if settings.api_url:
             from riverrun._recording.remote import remote_sink
 
