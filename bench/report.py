@@ -239,6 +239,15 @@ def settle_facts(results: dict[str, Any]) -> list[str]:
         lines.append(f"- `{case}` {system}: {what} visible through the client when the flow "
                      f"returned: {at_end} of {vals[0][1]}; all there after at most "
                      f"{settle:.1f} s.")
+    for r in results["runs"]:
+        check = r.get("check") or {}
+        if r.get("status") == "failed" and check.get("task_runs_expected"):
+            lines.append(f"- `{r['case']}` {r['system']}{' warm-up' if r.get('warmup') else ''}"
+                         f": {check.get('task_runs_at_flow_end')} task runs visible when the "
+                         f"flow returned, {check.get('task_runs_recorded')} of "
+                         f"{check['task_runs_expected']} after waiting "
+                         f"{check.get('settle_s', 0):.0f} s"
+                         f"{' (count had stopped growing: lost)' if check.get('stalled') else ''}.")
     return lines
 
 
@@ -350,14 +359,14 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "Failed. One seeding per system and size; each run queries a fresh copy of the "
         "seeded home.",
         "- `remote_*`: Prefect against its own `prefect server start` on a free loopback port "
-        "(own `PREFECT_HOME`, UI off, bounded wait for `/api/health`). riverrun has no server "
-        "yet.",
+        "(own `PREFECT_HOME`, UI off, bounded wait for `/api/health`); riverrun against "
+        "`riverrun server start` the same way, once it exists (detected at run time).",
         "- Prefect's telemetry is off (`PREFECT_SERVER_ANALYTICS_ENABLED=false`, "
         "`DO_NOT_TRACK=1`); every other setting is the default.",
         "",
         "Reduced repeats and sizes for Prefect (to keep a full run under ~40 minutes):",
         "",
-        *notes(results),
+        *(notes(results) or ["- none in this run"]),
         "",
         "## Results",
         "",
