@@ -275,6 +275,14 @@ def chart(results: dict[str, Any], path: Path) -> Path:
                 ax.errorbar(xs, ys, yerr=[lo, hi], marker=marker, color=color, capsize=3,
                             linestyle="-" if scenario == "task_seq" else "--",
                             label=f"{system} {scenario}")
+            failed = [(r["n"], r["metrics"]["per_task_s"] * 1e6) for r in results["runs"]
+                      if r.get("scenario") == scenario and r.get("system") == system
+                      and r.get("status") == "failed" and not r.get("warmup")
+                      and isinstance((r.get("metrics") or {}).get("per_task_s"), float)]
+            if failed:
+                ax.scatter([f[0] for f in failed], [f[1] for f in failed], marker=marker,
+                           facecolors="none", edgecolors=color,
+                           label=f"{system} {scenario}: check failed (records lost), not counted")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("N (task calls in one flow)")
