@@ -280,3 +280,18 @@ block_document = Table(
     Column("updated", BigInteger, nullable=False),
     Index("uq_block_document__block_type_id_name", "block_type_id", "name", unique=True),
 )
+
+api_key = Table(
+    "api_key",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False),
+    # The first characters of the key, shown in listings so people can tell keys apart.
+    Column("prefix", String(16), nullable=False),
+    # SHA-256 hex of the whole key; the key itself is never stored.
+    Column("hash", String(64), nullable=False, unique=True),
+    Column("created", BigInteger, nullable=False),
+    Column("expires", BigInteger),
+    Column("revoked", BigInteger),
+    Index("ix_api_key__name", "name"),
+)

@@ -1,0 +1,23 @@
+"""Health and version: what load balancers, ``riverrun login`` and people check first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+health_router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"])
+
+
+@health_router.get("/health")
+async def health() -> bool:
+    """``true`` while the server answers (needs no API key)."""
+    return True
+
+
+@router.get("/version")
+async def version(request: Request) -> dict[str, str]:
+    """The server's riverrun version, API version and database dialect."""
+    from riverrun import __version__
+
+    store = request.app.state.store
+    return {"riverrun": __version__, "api_version": "1", "database": "sqlite" if store.is_sqlite else "postgresql"}

@@ -1,0 +1,81 @@
+"""Build the FastAPI application: routers under ``/api``, auth, limits, errors, services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from riverrun.server import errors
+from riverrun.server.auth import FailureLimiter, require_api_key
+from riverrun.server.config import ServerConfig
+from riverrun.server.deps import prepare_store
+from riverrun.server.limits import BodySizeLimit
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    """The riverrun API as an ASGI app, serving the store at ``config.database_url``.
+
+    The store's schema is brought to head before the app takes requests.
+    """
+    from riverrun import __version__
+    from riverrun._store.service import open_store
+    from riverrun.server.api import (
+        admin,
+        artifacts,
+        blocks,
+        deployments,
+        events,
+        flow_runs,
+        flows,
+        logs,
+        task_runs,
+        variables,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(prepare_store, app.state.store)
+        task = None
+        if config.retention_days > 0:
+            from riverrun.server.services.retention import retention_loop
+
+            task = asyncio.create_task(retention_loop(app.state.store, config))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(
+        title="riverrun",
+        version=__version__,
+        description="The riverrun server's API: runs, logs, artifacts, variables, blocks, "
+        "and the event ingest route recorders post to.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.store = open_store(config.database_url)
+    app.state.auth_limiter = FailureLimiter(config.failed_auth_limit)
+    errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+
+    public = APIRouter(prefix="/api")
+    public.include_router(admin.health_router)
+    protected = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
+    protected.include_router(admin.router)
+    for module in (flows, flow_runs, task_runs, logs, artifacts, variables, deployments, events):
+        protected.include_router(module.router)
+    for router in blocks.routers:
+        protected.include_router(router)
+    app.include_router(public)
+    app.include_router(protected)
+    return app

@@ -1,0 +1,1 @@
+"""Work the server does in the background, each safe with several replicas on one database."""
