@@ -146,7 +146,8 @@ class Task(Generic[P, R]):
         self.on_running_hooks = list(on_running or [])
         self.retry_condition_fn = retry_condition_fn
         self.viz_return_value = viz_return_value
-        self.retry_policy_json = {
+        # Sent with every task run: empty when there is no retry policy, so nothing to encode.
+        self.retry_policy_json = {} if not self.retries else {
             "retries": self.retries,
             "retry_delay": self.retry_delay_seconds
             if isinstance(self.retry_delay_seconds, (int, float, list, type(None)))

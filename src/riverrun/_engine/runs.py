@@ -58,9 +58,8 @@ class _RunInfo:
             total = self.total_run_time
         if type_ in _FINAL:
             self.end_time = end_time = ts
-            self._link_state(state)
         self.state = state
-        return {
+        event = {
             "kind": kind,
             "id": state.id,
             "run_id": self.id,
@@ -75,6 +74,12 @@ class _RunInfo:
             "run_count": run_count,
             "total_run_time": total,
         }
+        if end_time is not None:
+            # In memory, final states name their run as Prefect's do; the store has the IDs
+            # as columns already, so the event keeps the unlinked details.
+            state.state_details = dict(state.state_details)
+            self._link_state(state)
+        return event
 
     def _link_state(self, state: State) -> None:
         """Final states name their run, as Prefect's ``state.state_details`` do."""

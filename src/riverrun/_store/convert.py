@@ -19,15 +19,27 @@ def _json(value: str | None, default: Any = None) -> Any:
     return default if value is None else json.loads(value)
 
 
+def _linked(details: dict[str, Any], flow_run_id: Any, task_run_id: Any) -> dict[str, Any]:
+    # The run IDs are columns already; the engine does not store them again in the JSON.
+    if task_run_id is not None:
+        details.setdefault("task_run_id", task_run_id)
+    if flow_run_id is not None:
+        details.setdefault("flow_run_id", flow_run_id)
+    return details
+
+
 def state_from_row(row: Any) -> State:
-    """A ``State`` from a ``*_run_state`` row."""
+    """A ``State`` from a ``*_run_state`` row, its ``state_details`` naming its run."""
+    mapping = row._mapping
     return State(
         type=row.type,
         name=row.name,
         message=row.message,
         timestamp=from_us(row.timestamp),
         data=_json(row.data),
-        state_details=_json(row.state_details, {}),
+        state_details=_linked(
+            _json(row.state_details, {}), mapping.get("flow_run_id"), mapping.get("task_run_id")
+        ),
         id=row.id,
     )
 
@@ -42,7 +54,11 @@ def _current_state(m: Any) -> State | None:
         message=m["state_message"],
         timestamp=from_us(m["state_timestamp"]),
         data=_json(m.get("s_data")),
-        state_details=_json(details, {}),
+        state_details=_linked(
+            _json(details, {}),
+            m.get("flow_run_id") if "task_key" in m else m["id"],
+            m["id"] if "task_key" in m else None,
+        ),
         id=m["state_id"],
     )
 
