@@ -30,6 +30,25 @@ class RunLoggerAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
         kwargs["extra"] = {**base, **extra} if extra else base
         return msg, kwargs
 
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Log with the run's IDs attached.
+
+        Plain calls (no ``exc_info``, ``stack_info`` or ``stacklevel``) skip the stdlib's
+        caller lookup, which walks the stack for a file name and line no one displays and
+        costs a third of a log call.
+        """
+        logger = self.logger
+        if not logger.isEnabledFor(level):
+            return
+        if kwargs.keys() - {"extra"}:
+            msg, kwargs = self.process(msg, kwargs)
+            logger._log(level, msg, args, **kwargs)
+            return
+        extra = kwargs.get("extra")
+        merged = {**self.extra, **extra} if extra else self.extra  # type: ignore[dict-item]
+        record = logger.makeRecord(logger.name, level, "", 0, msg, args, None, None, merged)
+        logger.handle(record)
+
 
 def get_logger(name: str | None = None) -> logging.Logger:
     """A logger under riverrun's ``riverrun`` logger namespace."""
@@ -115,6 +134,16 @@ class ConsoleFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(datefmt="%H:%M:%S")
+        self._second = -1
+        self._clock = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        # strftime per line is the formatter's main cost; the text changes once a second.
+        second = int(record.created)
+        if second != self._second:
+            self._clock = super().formatTime(record, datefmt)
+            self._second = second
+        return self._clock
 
     def format(self, record: logging.LogRecord) -> str:
         prefix = ""
