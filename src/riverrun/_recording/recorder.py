@@ -18,6 +18,7 @@ Event = dict[str, Any]
 Sink = Callable[[list[Event]], None]
 
 _MAX_BATCH = 5000
+_HIGH_WATER = 50_000
 
 
 class Recorder:
@@ -39,13 +40,24 @@ class Recorder:
 
     # -- hot path ------------------------------------------------------------------------
     def record(self, event: Event) -> None:
-        """Queue one event; never blocks on disk or network."""
-        self._queue.append(event)
+        """Queue one event; blocks only if the writer falls far behind (bounded memory)."""
+        queue = self._queue
+        queue.append(event)
         self._submitted += 1
         if self._thread is None:
             self._start()
         if not self._wakeup.is_set():
             self._wakeup.set()
+        if len(queue) > _HIGH_WATER:
+            self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        # Backpressure: a flow of a million tasks must not hold a million events in memory.
+        if self._thread is None or not self._thread.is_alive():
+            return
+        target = self._submitted - _HIGH_WATER // 2
+        with self._done:
+            self._done.wait_for(lambda: self._written >= target or self._closed, 60.0)
 
     def record_many(self, events: list[Event]) -> None:
         """Queue several events at once."""

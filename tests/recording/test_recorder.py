@@ -1,0 +1,54 @@
+"""The recorder: batches events on a writer thread, flushes on demand, bounds its memory."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from riverrun._recording import recorder as recorder_module
+from riverrun._recording.recorder import Recorder
+
+
+def test_flush_returns_once_every_recorded_event_is_written() -> None:
+    written: list[dict[str, Any]] = []
+    rec = Recorder(written.extend, "test")
+    for i in range(1000):
+        rec.record({"id": i})
+    assert rec.flush(timeout=30)
+    assert [e["id"] for e in written] == list(range(1000))
+    rec.close()
+
+
+def test_a_slow_writer_holds_the_producer_back_instead_of_growing_the_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(recorder_module, "_HIGH_WATER", 100)
+    gate = threading.Semaphore(0)
+
+    def slow_sink(batch: list[dict[str, Any]]) -> None:
+        gate.acquire(timeout=5)
+
+    rec = Recorder(slow_sink, "test")
+    releaser = threading.Thread(target=lambda: [gate.release() for _ in range(10_000)], daemon=True)
+    releaser.start()
+    longest = 0
+    for i in range(2000):
+        rec.record({"id": i})
+        longest = max(longest, len(rec._queue))
+    assert longest <= 101
+    assert rec.flush(timeout=30)
+    rec.close()
+
+
+def test_a_failing_sink_never_raises_into_the_producer(capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(batch: list[dict[str, Any]]) -> None:
+        raise OSError("disk full")
+
+    rec = Recorder(broken, "somewhere")
+    rec.record({"id": 1})
+    assert rec.flush(timeout=30)
+    assert rec.dropped == 1
+    assert "disk full" in capsys.readouterr().err
+    rec.close()
