@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -171,12 +170,9 @@ def test_connection_refused_is_retried_then_raises(refused_url: str) -> None:
 
 
 def test_unresponsive_url_times_out_with_a_clear_error(silent_server: str) -> None:
-    started = time.monotonic()
-
+    # A hang would end in pytest-timeout's failure, not in this error.
     with pytest.raises(NotificationTimeout, match="did not answer within 0.3 s"):
         SlackWebhook(url=silent_server, timeout=0.3).notify("x")
-
-    assert time.monotonic() - started < 5
 
 
 def test_notification_timeout_is_a_timeout_error(silent_server: str) -> None:
