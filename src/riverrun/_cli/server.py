@@ -113,13 +113,23 @@ def start(
 # -- database ------------------------------------------------------------------------------
 
 
+def _migrating(work: Any, url: str) -> None:
+    """Run a migration; an unknown revision or unreachable database is one line, not a trace."""
+    try:
+        work()
+    except Exception as exc:
+        if type(exc).__module__.startswith(("alembic", "sqlalchemy", "psycopg")):
+            fail(f"Migrating {_shown(url)} failed: {str(exc).splitlines()[0]}")
+        raise
+
+
 @database_app.command("upgrade")
 def database_upgrade() -> None:
     """Migrate the database to the newest schema."""
     from riverrun._store import migrate
 
     url = _database_url()
-    migrate.upgrade(url)
+    _migrating(lambda: migrate.upgrade(url), url)
     typer.echo(f"{_shown(url)} is at revision {migrate.current_revision(url)}.")
 
 
@@ -129,7 +139,7 @@ def database_downgrade(revision: str = typer.Argument(..., help="Target revision
     from riverrun._store import migrate
 
     url = _database_url()
-    migrate.downgrade(url, revision)
+    _migrating(lambda: migrate.downgrade(url, revision), url)
     typer.echo(f"{_shown(url)} is at revision {migrate.current_revision(url)}.")
 
 
@@ -141,7 +151,7 @@ def database_reset(yes: bool = typer.Option(False, "--yes", "-y", help="Do not a
     url = _database_url()
     if not yes and not typer.confirm(f"Delete everything in {_shown(url)}?"):
         fail("Not reset.")
-    migrate.reset(url)
+    _migrating(lambda: migrate.reset(url), url)
     typer.echo(f"{_shown(url)} was reset to an empty database at {migrate.HEAD_REVISION}.")
 
 
