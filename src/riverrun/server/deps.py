@@ -30,6 +30,10 @@ def prepare_store(store: Store) -> None:
     store.engine  # noqa: B018 - the property creates the engine and migrates
 
 
+class BadBatch(ValueError):
+    """A batch of events the database refused as inconsistent (answered with 422)."""
+
+
 def ingest(store: Store, events: list[dict[str, Any]]) -> None:
     """Write one batch in one transaction, idempotently.
 
@@ -39,9 +43,19 @@ def ingest(store: Store, events: list[dict[str, Any]]) -> None:
     wait on the busy timeout. PostgreSQL takes concurrent transactions as they come.
     """
     if store.is_sqlite:
+        import sqlite3
+
         from riverrun._store.dialect import sqlite_path
         from riverrun._store.embedded import embedded_writer
+        from riverrun.exceptions import StoreError
 
-        embedded_writer(sqlite_path(store.url), store.busy_timeout_s).ingest(events)
+        try:
+            embedded_writer(sqlite_path(store.url), store.busy_timeout_s).ingest(events)
+        except StoreError as exc:
+            # A constraint the batch broke (a task run of an unknown flow run) is the
+            # batch's fault; anything else (disk, locks) is the server's.
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                raise BadBatch(f"The batch breaks a database constraint: {exc.__cause__}.") from None
+            raise
     else:
         store.ingest(events)

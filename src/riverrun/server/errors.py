@@ -18,6 +18,7 @@ from riverrun.exceptions import (
     ObjectNotFound,
     StoreLocked,
 )
+from riverrun.server.deps import BadBatch
 
 
 def _json(status: int, detail: str, **extra: Any) -> JSONResponse:
@@ -77,5 +78,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(StoreLocked, _locked)
+    app.add_exception_handler(BadBatch, _invalid)
     for exc_type in bad_data_errors():
         app.add_exception_handler(exc_type, _bad_data)

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Response
 
 from riverrun.client.schemas import filters as f
 from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import FlowRunUpdate, StateCreate
+from riverrun.client.schemas.actions import FlowRunUpdate
 from riverrun.client.schemas.sorting import FlowRunSort
 from riverrun.server.api._common import NO_CONTENT, Body, Limit, Offset, json_response
-from riverrun.server.api._states import set_state_response, utc_state
+from riverrun.server.api._states import ProposedState, set_state_response, utc_state
 from riverrun.server.deps import StoreDep
 from riverrun.states import State
 
@@ -75,7 +75,7 @@ def delete_flow_run(id: str, store: StoreDep) -> Response:
     responses={409: {"description": "The orchestration policy rejected the state; "
                                     "the body carries the reason and the current state."}},
 )  # fmt: skip
-def set_flow_run_state(id: str, body: StateCreate, store: StoreDep) -> Response:
+def set_flow_run_state(id: str, body: ProposedState, store: StoreDep) -> Response:
     """Propose a state; 200 if accepted, 409 with the orchestration reason if not."""
     result = store.set_flow_run_state(id, utc_state(body.state), force=body.force)
     return set_state_response(result)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import StateCreate
 from riverrun.client.schemas.sorting import TaskRunSort
 from riverrun.server.api._common import Limit, Offset, json_response
-from riverrun.server.api._states import set_state_response, utc_state
+from riverrun.server.api._states import ProposedState, set_state_response, utc_state
 from riverrun.server.api.flow_runs import RunFilters, _filters
 from riverrun.server.deps import StoreDep
 from riverrun.states import State
@@ -48,7 +47,7 @@ def read_task_run(id: str, store: StoreDep) -> Response:
 
 @router.post("/{id}/set_state", response_model=o.OrchestrationResult,
              responses={409: {"description": "The orchestration policy rejected the state."}})  # fmt: skip
-def set_task_run_state(id: str, body: StateCreate, store: StoreDep) -> Response:
+def set_task_run_state(id: str, body: ProposedState, store: StoreDep) -> Response:
     """Propose a state; 200 if accepted, 409 with the orchestration reason if not."""
     result = store.set_task_run_state(id, utc_state(body.state), force=body.force)
     return set_state_response(result)
