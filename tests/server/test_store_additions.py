@@ -40,9 +40,10 @@ def test_upgrade_from_0001_keeps_data_and_adds_api_keys(url: str) -> None:
     store = Store(url)
     try:
         # Write with the SQL of ingest directly: Store.engine would migrate first.
+        from sqlalchemy import text
+
         from riverrun._store import ingest
         from riverrun._store.dialect import create_engine
-        from sqlalchemy import text
 
         engine = create_engine(url)
         with engine.begin() as conn:

@@ -33,7 +33,12 @@ def _database_url() -> str:
 
     settings = get_current_settings()
     if settings.database_url:
-        return str(settings.database_url)
+        url = str(settings.database_url)
+        # The store is synchronous: an asyncpg URL names the same database, reached with
+        # psycopg (both are in the postgres extra).
+        if url.startswith("postgresql+asyncpg://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql+asyncpg://")
+        return url
     return sqlite_url(settings.database_path.expanduser().resolve())
 
 

@@ -6,7 +6,7 @@ The server answers those with 422; it asks here so that it never imports SQLAlch
 from __future__ import annotations
 
 
-def bad_data_errors() -> tuple[type[BaseException], ...]:
+def bad_data_errors() -> tuple[type[Exception], ...]:
     """Exception types raised when the database rejects a value (range, NUL byte, constraint)."""
     from sqlalchemy.exc import DataError, IntegrityError
 

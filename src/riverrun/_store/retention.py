@@ -12,6 +12,7 @@ that started long ago but is still moving is kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -91,7 +92,7 @@ def _delete_batch(store: StoreBase, cutoff: int, batch_size: int, report: Retent
             .scalars()
         )
         for table, counter in ((t.log, "logs"), (t.artifact, "artifacts")):
-            where = table.c.flow_run_id.in_(run_ids)
+            where: Any = table.c.flow_run_id.in_(run_ids)
             if task_ids:
                 where = sa.or_(where, table.c.task_run_id.in_(task_ids))
             deleted = conn.execute(table.delete().where(where)).rowcount

@@ -487,7 +487,7 @@ def _parse(kind: str, content: bytes) -> Any:
         names = {**{n: getattr(o, n) for n in o.__all__},
                  **{n: getattr(b, n) for n in b.__all__ if n[0].isupper()}, "State": State}  # fmt: skip
         if kind.startswith("list["):
-            adapter = TypeAdapter(list[names[kind[5:-1]]])  # type: ignore[misc]
+            adapter = TypeAdapter(list[names[kind[5:-1]]])  # type: ignore[misc,arg-type]
         else:
             adapter = TypeAdapter(names[kind])
         _PARSERS[kind] = adapter

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from riverrun.server import errors
 from riverrun.server.auth import FailureLimiter, require_api_key
-from riverrun.server.config import ServerConfig
+from riverrun.server.config import ServerConfig, riverrun_version
 from riverrun.server.deps import prepare_store
 from riverrun.server.limits import BodySizeLimit
 
@@ -21,7 +21,6 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     The store's schema is brought to head before the app takes requests.
     """
-    from riverrun import __version__
     from riverrun._store.service import open_store
     from riverrun.server.api import (
         admin,
@@ -54,7 +53,7 @@ def create_app(config: ServerConfig) -> FastAPI:
 
     app = FastAPI(
         title="riverrun",
-        version=__version__,
+        version=riverrun_version(),
         description="The riverrun server's API: runs, logs, artifacts, variables, blocks, "
         "and the event ingest route recorders post to.",
         docs_url="/api/docs",

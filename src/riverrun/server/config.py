@@ -30,3 +30,14 @@ class ServerConfig:
     retention_interval_s: float = 3600.0
     retention_first_delay_s: float = 30.0
     failed_auth_limit: int = 5
+
+
+def riverrun_version() -> str:
+    """The installed riverrun's version (read without importing ``riverrun``'s public API,
+    which would pull in the engine's modules)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("riverrun")
+    except PackageNotFoundError:  # running from a source tree
+        return "unknown"

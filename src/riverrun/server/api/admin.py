@@ -17,7 +17,7 @@ async def health() -> bool:
 @router.get("/version")
 async def version(request: Request) -> dict[str, str]:
     """The server's riverrun version, API version and database dialect."""
-    from riverrun import __version__
+    from riverrun.server.config import riverrun_version
 
-    store = request.app.state.store
-    return {"riverrun": __version__, "api_version": "1", "database": "sqlite" if store.is_sqlite else "postgresql"}
+    dialect = "sqlite" if request.app.state.store.is_sqlite else "postgresql"
+    return {"riverrun": riverrun_version(), "api_version": "1", "database": dialect}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from riverrun.client.schemas import filters as f
@@ -87,7 +89,7 @@ def read_flow_run_states(id: str, store: StoreDep) -> Response:
     return json_response(list[State], store.read_flow_run_states(id))
 
 
-def _filters(body: RunFilters) -> dict[str, object]:
+def _filters(body: RunFilters) -> dict[str, Any]:
     return {
         "flow_filter": body.flow_filter,
         "flow_run_filter": body.flow_run_filter,
