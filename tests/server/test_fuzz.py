@@ -24,7 +24,7 @@ def test_schemathesis_finds_no_server_error(home: Path) -> None:
             [cli, "run", f"{server.api_url}/openapi.json", "--url", root,
              "--checks", "not_a_server_error", "--max-examples", "5", "--seed", "1",
              "--no-color"],
-            capture_output=True, text=True, timeout=240,
+            capture_output=True, text=True, timeout=240, cwd=home,
         )  # fmt: skip
         log = server.log()
     assert done.returncode == 0, done.stdout[-4000:] + log[-4000:]
