@@ -68,6 +68,8 @@ class Case:
 RIVERRUN_ONLY = "not attempted: would not finish within the 10-minute limit per run"
 NO_SERVER = "not yet available: {system} has no server yet (checked at run time)"
 SLOW = "3 counted Prefect repeats, no warm-up process (each run takes minutes)"
+SLOWEST = ("2 counted Prefect repeats, no warm-up process (each run takes ~3 minutes, most "
+           "of it waiting for task runs to reach its database)")
 WAIT = ("3 counted Prefect repeats: each run takes ~40 s, half of it waiting for the task "
         "runs to reach its database")
 
@@ -76,27 +78,27 @@ CASES: tuple[Case, ...] = (
          prefect_warmup=True, timeout=120),
     Case("first_run", "first_run.py", 1, ("wall_s",), after_exit=True, prefect_warmup=True,
          timeout=300),
-    Case("flow_overhead", "flow_overhead.py", 200, ("per_run_s",), n_by_system={"prefect": 50},
+    Case("flow_overhead", "flow_overhead.py", 200, ("per_run_s",), n_by_system={"prefect": 30},
          prefect_repeats=3, quick_n=5,
-         prefect_note="Prefect runs N=50 (each empty flow run takes ~1.1 s); " + SLOW),
+         prefect_note="Prefect runs N=30 (each empty flow run takes ~1.1 s); " + SLOW),
     Case("task_seq", "task_seq.py", 1_000, ("per_task_s",), quick_n=50, prefect_repeats=3,
          prefect_note=WAIT),
-    Case("task_seq", "task_seq.py", 10_000, ("per_task_s",), prefect_repeats=3,
-         prefect_note=SLOW, quick_n=200),
+    Case("task_seq", "task_seq.py", 10_000, ("per_task_s",), prefect_repeats=2,
+         prefect_note=SLOWEST, quick_n=200),
     Case("task_seq", "task_seq.py", 100_000, ("per_task_s",), quick_n=500,
          not_attempted={"prefect": RIVERRUN_ONLY}),
     Case("task_map", "task_map.py", 1_000, ("per_task_s",), quick_n=50, prefect_repeats=3,
          prefect_note=WAIT),
-    Case("task_map", "task_map.py", 10_000, ("per_task_s",), prefect_repeats=3,
-         prefect_note=SLOW, quick_n=200),
-    Case("subflows", "subflows.py", 200, ("per_subflow_s",), n_by_system={"prefect": 50},
+    Case("task_map", "task_map.py", 10_000, ("per_task_s",), prefect_repeats=2,
+         prefect_note=SLOWEST, quick_n=200),
+    Case("subflows", "subflows.py", 200, ("per_subflow_s",), n_by_system={"prefect": 30},
          prefect_repeats=3, quick_n=5,
-         prefect_note="Prefect runs N=50 (each subflow run takes ~1.1 s); " + SLOW),
+         prefect_note="Prefect runs N=30 (each subflow run takes ~1.1 s); " + SLOW),
     Case("logs", "logs.py", 10_000, ("logs_s",), quick_n=200, prefect_repeats=3,
          prefect_note=WAIT),
     Case("memory", "task_seq.py", 10_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
-         prefect_repeats=2, quick_n=200,
-         prefect_note="2 counted Prefect repeats, no warm-up process"),
+         prefect_repeats=1, quick_n=200,
+         prefect_note="1 Prefect run (~3 minutes), no warm-up process"),
     Case("memory", "task_seq.py", 100_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
          quick_n=500, not_attempted={"prefect": RIVERRUN_ONLY}),
     Case("exit_durability", "first_run.py", 1_000, ("task_runs_after_exit",),
