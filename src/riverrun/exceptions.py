@@ -24,7 +24,8 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── PausedRun (RuntimeError)
     ├── TaskRunTimeoutError (TimeoutError)  — alias FlowRunTimeoutError
     ├── ScriptError (RuntimeError)
-    └── RiverrunHTTPStatusError (RuntimeError)
+    ├── RiverrunHTTPStatusError (RuntimeError)
+    └── RiverrunServerUnreachable (ConnectionError)
 
     BaseException
     └── RiverrunSignal
@@ -144,6 +145,10 @@ class RiverrunHTTPStatusError(RiverrunException, RuntimeError):
     """The riverrun server answered with an error status."""
 
 
+class RiverrunServerUnreachable(RiverrunException, ConnectionError):
+    """The riverrun server at ``RIVERRUN_API_URL`` could not be reached."""
+
+
 class UpstreamTaskError(RiverrunException, RuntimeError):
     """A task could not run because an upstream task it depends on did not complete."""
 
@@ -192,6 +197,7 @@ __all__ = [
     "PausedRun",
     "RiverrunException",
     "RiverrunHTTPStatusError",
+    "RiverrunServerUnreachable",
     "RiverrunSignal",
     "ScriptError",
     "SerializationError",

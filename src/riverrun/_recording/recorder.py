@@ -87,6 +87,9 @@ class Recorder:
         self._wakeup.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        close_sink = getattr(self.sink, "close", None)
+        if close_sink is not None:
+            close_sink()
 
     # -- writer thread -----------------------------------------------------------------------
     def _start(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from typing import Any
 
 from riverrun._recording.spool import Spool
@@ -17,6 +18,7 @@ from riverrun._recording.spool import Spool
 _CONNECT_TIMEOUT = 2.0
 _READ_TIMEOUT = 15.0
 _MAX_BACKOFF = 10.0
+_DOWN_WINDOW = 5.0
 
 
 class DeliveryError(Exception):
@@ -47,6 +49,13 @@ class EventPoster:
             )
         return self._client
 
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def __call__(self, events: list[dict[str, Any]]) -> None:
         import httpx
 
@@ -74,6 +83,7 @@ class RemoteSink:
         self._wake = threading.Event()
         self._warned = False
         self._lock = threading.Lock()
+        self._down_until = 0.0
         if spool.pending():
             self._start_retrying()
 
@@ -81,14 +91,18 @@ class RemoteSink:
         if self.spool.pending():
             # Older batches are waiting: keep the order by queueing behind them.
             self.spool.append(events)
-            self._deliver_spool()
+            if time.monotonic() >= self._down_until:
+                self._deliver_spool()
             return
         try:
             self.poster(events)
         except DeliveryError as exc:
             self.spool.append(events)
-            self._warn(str(exc))
-            self._start_retrying()
+            self._server_down(str(exc))
+
+    def close(self) -> None:
+        """Release the connection to the server (the spool stays on disk)."""
+        self.poster.close()
 
     def _send_or_set_aside(self, events: list[dict[str, Any]]) -> None:
         try:
@@ -99,15 +113,23 @@ class RemoteSink:
             print(f"riverrun: WARNING: {exc}. The batch is kept in {self.spool.rejected_directory}.", file=sys.stderr)
 
     def _deliver_spool(self) -> bool:
+        # Blocking: if the retry thread (or another process) is delivering, wait for it
+        # rather than leave batches behind when this process is about to exit.
         try:
-            _, waiting = self.spool.deliver(self._send_or_set_aside)
+            _, waiting = self.spool.deliver(self._send_or_set_aside, blocking=True)
         except DeliveryError as exc:
-            self._warn(str(exc))
-            self._start_retrying()
+            self._server_down(str(exc))
             return False
         if waiting:
             self._start_retrying()
         return waiting == 0
+
+    def _server_down(self, reason: str) -> None:
+        # For a while, new batches only queue up: a server that hangs must not cost every
+        # batch a full timeout. The retry thread keeps trying in the background.
+        self._down_until = time.monotonic() + _DOWN_WINDOW
+        self._warn(reason)
+        self._start_retrying()
 
     def _warn(self, reason: str) -> None:
         with self._lock:
@@ -139,6 +161,7 @@ class RemoteSink:
             except DeliveryError:
                 waiting = 1
             if not waiting:
+                self._down_until = 0.0
                 break
             self._wake.wait(delay)
             self._wake.clear()

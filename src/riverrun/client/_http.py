@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from riverrun.exceptions import (
     ObjectAlreadyExists,
     ObjectNotFound,
-    RiverrunException,
     RiverrunHTTPStatusError,
+    RiverrunServerUnreachable,
 )
 
 if TYPE_CHECKING:
@@ -48,8 +48,6 @@ _TIMEOUT_S = 30.0
 _CONNECT_TIMEOUT_S = 5.0
 
 
-class RiverrunServerUnreachable(RiverrunException, ConnectionError):
-    """The riverrun server at ``RIVERRUN_API_URL`` could not be reached."""
 
 
 _clients: dict[tuple[str, str | None], httpx.Client] = {}
