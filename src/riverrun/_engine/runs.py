@@ -41,8 +41,11 @@ class _RunInfo:
         self.created = clock.now_us()
         self._running_since: int | None = None
 
-    def state_event(self, kind: str, state: State, data: Any = None) -> dict[str, Any]:
-        """Move the run into ``state`` and return the event that records it."""
+    def state_event(self, kind: str | None, state: State, data: Any = None) -> dict[str, Any]:
+        """Move the run into ``state`` and return the event that records it.
+
+        With ``kind=None`` the result is a state payload to embed in a creation event.
+        """
         ts = clock.to_us(state.timestamp)
         type_ = state.type.value
         start_time = end_time = run_count = total = None
@@ -74,6 +77,8 @@ class _RunInfo:
             "run_count": run_count,
             "total_run_time": total,
         }
+        if kind is None:
+            del event["kind"]
         if end_time is not None:
             # In memory, final states name their run as Prefect's do; the store has the IDs
             # as columns already, so the event keeps the unlinked details.
@@ -149,7 +154,9 @@ class FlowRunInfo(_RunInfo):
             **self._times(),
         )
 
-    def creation_event(self, parameters_json: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+    def creation_event(
+        self, parameters_json: dict[str, Any], policy: dict[str, Any], first_state: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         return {
             "kind": "flow_run",
             "id": self.id,
@@ -164,7 +171,7 @@ class FlowRunInfo(_RunInfo):
             "created": self.created,
             "expected_start_time": self.created,
             "empirical_policy": policy,
-            "state": None,
+            "state": first_state,
         }
 
 

@@ -74,8 +74,8 @@ def task_run_steps(
 
     record = recorder.record
     policy = task.retry_policy_json
-    record(info.creation_event(None, policy))
-    record(info.state_event("task_run_state", Pending()))
+    # The first state travels inside the creation event: one event less per task run.
+    record(info.creation_event(info.state_event(None, Pending()), policy))
 
     if upstream_failure is not None:
         exc = UpstreamTaskError(
