@@ -50,7 +50,7 @@ class StoreBase:
         from riverrun._store import migrate
 
         try:
-            if migrate.current_revision(self.url) != migrate.HEAD_REVISION:
+            if migrate.stored_revision(self.url) != migrate.HEAD_REVISION:
                 migrate.upgrade(self.url)
         except Exception as exc:
             if type(exc).__module__.startswith(("sqlalchemy", "psycopg")):
