@@ -33,8 +33,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="every scenario once, at small sizes, no warm-up")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help="comma-separated: riverrun,prefect (default both)")
-    parser.add_argument("--only", action="append", choices=SCENARIOS, metavar="SCENARIO",
-                        help=f"run only this scenario (repeatable): {', '.join(SCENARIOS)}")
+    parser.add_argument("--only", action="append", metavar="SCENARIO",
+                        help="run only this scenario, or one case as SCENARIO@N "
+                             f"(repeatable): {', '.join(SCENARIOS)}")
     parser.add_argument("--results-dir", type=Path, default=runner.BENCH / "results")
     parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=None,
                         help="write docs/benchmarks.md and the chart (default: unless --quick)")
@@ -45,6 +46,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--systems takes riverrun and/or prefect, not {sorted(unknown)}")
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    keys = {c.key for c in CASES}
+    for only in args.only or []:
+        if only not in SCENARIOS and only not in keys:
+            parser.error(f"--only {only!r}: not a scenario ({', '.join(SCENARIOS)}) "
+                         f"nor a case ({', '.join(sorted(keys))})")
     if args.report is None:
         args.report = not args.quick
     return args
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.ensure_prefect()
     cases = quick_cases() if args.quick else CASES
     if args.only:
-        cases = tuple(c for c in cases if c.scenario in args.only)
+        cases = tuple(c for c in cases if c.scenario in args.only or c.key in args.only)
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = args.results_dir / f"{stamp}.json"

@@ -138,8 +138,16 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
     records are taken as lost (``stalled``): Prefect's server drops events when its
     in-memory queue is full ("Subscription queue is full, dropping message").
     """
+    async def exactly(k: int) -> bool:
+        # Two probes instead of paging through k rows: a row at k-1 and none at k.
+        return (await has_at_least_task_runs(system, flow_run_id, k)
+                and not await has_at_least_task_runs(system, flow_run_id, k + 1))
+
     async def go() -> dict[str, Any]:
-        at_end = count = await count_task_runs(system, flow_run_id)
+        if await exactly(expected):
+            at_end = count = expected
+        else:
+            at_end = count = await count_task_runs(system, flow_run_id)
         start = last_change = time.perf_counter()
         stalled = False
         polls = 0
@@ -147,7 +155,8 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
             await asyncio.sleep(1.0)
             polls += 1
             if await has_at_least_task_runs(system, flow_run_id, expected):
-                count = await count_task_runs(system, flow_run_id)
+                count = expected if await exactly(expected) else \
+                    await count_task_runs(system, flow_run_id)
             elif polls % 10 == 0:
                 # Every 10 s a full count, to tell "still arriving" from "lost".
                 now_count = await count_task_runs(system, flow_run_id)
