@@ -309,6 +309,20 @@ def chart(results: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def parts_note(results: dict[str, Any]) -> list[str]:
+    """When the results were merged from several invocations, which case came from which."""
+    parts = results.get("parts")
+    if not parts:
+        return []
+    lines = ["Combined (`python -m bench.merge`) from these invocations; a case re-run in a "
+             "later one replaces it from the earlier:", ""]
+    for p in parts:
+        lines.append(f"- `bench/results/{p['file']}` (commit {p.get('commit')}, "
+                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min): "
+                     + ", ".join(f"`{k}`" for k in p["cases"]))
+    return [*lines, ""]
+
+
 def notes(results: dict[str, Any]) -> list[str]:
     """The per-case notes on reduced sizes and repeats."""
     return [f"- `{c['key']}`: {c['prefect_note']}" for c in _cases(results) if c.get("prefect_note")]
@@ -338,6 +352,7 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         f"- run started {results.get('started')}, took {results.get('elapsed_s', 0) / 60:.1f} "
         f"minutes; {results['options']['repeats']} counted repeats per case unless noted",
         "",
+        *parts_note(results),
         "## Running it",
         "",
         "```",

@@ -151,3 +151,17 @@ def test_write_produces_the_page_and_the_chart(tmp_path: Path) -> None:
     text = md.read_text()
     assert "## Results" in text and "img/b.png" in text
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_merge_lets_a_later_file_replace_a_case() -> None:
+    from bench.merge import merge
+
+    first = _results()
+    second = {"cases": [c for c in first["cases"] if c["key"] == "task_seq@100000"],
+              "runs": [_run("task_seq@100000", "riverrun", 11e-6)], "elapsed_s": 30}
+    merged = merge([("a.json", first), ("b.json", second)])
+    rows = {r["case"]: r for r in report.table_rows(merged)}
+    assert rows["task_seq@100000"]["riverrun"].median == pytest.approx(11e-6)
+    assert rows["task_seq@1000"]["riverrun"].median == pytest.approx(25e-6)
+    assert merged["elapsed_s"] == 90
+    assert "b.json" in report.render_markdown(merged, None)
