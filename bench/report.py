@@ -74,6 +74,14 @@ def cell_summary(results: dict[str, Any], key: str, system: str,
     return None, bad[0] if bad else "not run"
 
 
+def failed_summary(results: dict[str, Any], key: str, system: str,
+                   metric: str) -> Summary | None:
+    """The metric over counted runs that failed their check (measured, but not counted)."""
+    return summarize(float(r["metrics"][metric]) for r in _runs(results, key, system)
+                     if r.get("status") == "failed" and not r.get("warmup")
+                     and isinstance((r.get("metrics") or {}).get(metric), (int, float)))
+
+
 def fmt(value: float | None, unit: str) -> str:
     """A number with a readable unit: µs/ms/s for times, MiB, or a plain count."""
     if value is None:
@@ -108,6 +116,8 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 row[system], row[f"{system}_status"] = cell_summary(
                     results, case["key"], system, metric)
             row["ratio"] = ratio(row["prefect"], row["riverrun"])
+            for system in ("riverrun", "prefect"):
+                row[f"{system}_failed"] = failed_summary(results, case["key"], system, metric)
             rows.append(row)
     return rows
 
@@ -131,7 +141,10 @@ def render_table(results: dict[str, Any]) -> str:
         cells = [row["scenario"], METRIC_LABEL.get(row["metric"], row["metric"]), _size(row)]
         for system in ("riverrun", "prefect"):
             s: Summary | None = row[system]
-            if s is None:
+            failed = row[f"{system}_failed"]
+            if s is None and failed is not None and row["unit"] != "runs":
+                cells += [f"failed check ({fmt(failed.median, row['unit'])} measured)", "", ""]
+            elif s is None:
                 cells += [row[f"{system}_status"], "", ""]
             else:
                 cells += [fmt(s.median, row["unit"]), fmt(s.min, row["unit"]),
@@ -162,7 +175,13 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     def ratio_target(label: str, case: str, metric: str, goal: float) -> None:
         row = _find(rows, case, metric)
         r = None if row is None else row["ratio"]
-        out.append((label, fmt_ratio(r), verdict(None if r is None else r >= goal)))
+        note = ""
+        if row is not None and r is None and row["prefect_failed"] is not None:
+            # Prefect's runs lost records, so they are not counted; the time they took is
+            # still a fair measure of its per-call cost, and is shown as such.
+            r = ratio(row["prefect_failed"], row["riverrun"])
+            note = " (from Prefect's runs that failed their check: records lost)"
+        out.append((label, fmt_ratio(r) + note, verdict(None if r is None else r >= goal)))
 
     def limit_target(label: str, case: str, metric: str, limit: float, unit: str) -> None:
         value = _median(_find(rows, case, metric), "riverrun")
@@ -173,7 +192,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     ratio_target("import ≥ 10x faster (`import X`)", "import", "import_s", 10)
     ratio_target("import ≥ 10x faster (`from X import flow, task`)", "import",
                  "import_flow_task_s", 10)
-    ratio_target("first_run ≥ 20x faster", "first_run", "wall_s", 20)
+    ratio_target("first_run ≥ 20x faster", "first_run@1", "wall_s", 20)
     # Peak RSS does not depend on whether the records arrived: when Prefect's runs failed
     # their check (task runs lost), their measured peak RSS is used here, and said so.
     compared = []
@@ -452,11 +471,14 @@ def not_attempted(results: dict[str, Any]) -> list[str]:
     """Why some sizes were not run, with an estimate from the nearest size that did run."""
     rows = table_rows(results)
     out = []
+    seen = set()
     for row in rows:
         for system in ("riverrun", "prefect"):
             status = row[f"{system}_status"]
-            if row[system] is not None or not status.startswith("not "):
+            if row[system] is not None or not status.startswith(("not attempted", "not yet")) \
+                    or (row["case"], system) in seen:
                 continue
+            seen.add((row["case"], system))
             reason = next((r.get("reason") for r in results["runs"] if r.get("case") ==
                            row["case"] and r.get("system") == system and r.get("reason")), status)
             line = f"- `{row['case']}` {system}: {reason}"
