@@ -46,10 +46,12 @@ def test_retention_run_prints_what_it_removed(home: Path) -> None:
 
 
 def test_database_commands_downgrade_upgrade_and_reset(home: Path) -> None:
+    from riverrun._store.migrate import HEAD_REVISION
+
     proc = ServerProcess(home)
-    assert "0002_api_keys" in proc.cli("server", "database", "upgrade").stdout
+    assert HEAD_REVISION in proc.cli("server", "database", "upgrade").stdout
     assert "0001_initial" in proc.cli("server", "database", "downgrade", "0001_initial").stdout
-    assert "0002_api_keys" in proc.cli("server", "database", "upgrade").stdout
+    assert HEAD_REVISION in proc.cli("server", "database", "upgrade").stdout
     done = proc.cli("server", "database", "reset", "--yes")
     assert done.returncode == 0 and "reset to an empty database" in done.stdout
 

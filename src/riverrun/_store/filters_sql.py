@@ -84,6 +84,19 @@ def _time(col: Any, flt: Any) -> Clause | None:
     return _combine(out)
 
 
+def _start_time(table: sa.Table, flt: Any) -> Clause | None:
+    """A start-time filter, restated on the indexed START_TIME sort expression.
+
+    ``start_time >= x`` implies ``coalesce(start_time, expected_start_time) >= x``; saying so
+    lets the database walk ``ix_*__started`` from ``x`` in sort order and stop after ``limit``
+    rows, instead of collecting every match and sorting it.
+    """
+    clause = _time(table.c.start_time, flt)
+    if clause is None or (flt.after_ is None and flt.before_ is None):
+        return clause
+    return _combine([clause, _time(t.started(table), flt.model_copy(update={"is_null_": None}))])
+
+
 def _us(value: datetime) -> int:
     return to_us(value)
 
@@ -183,7 +196,7 @@ def flow_run_where(flt: f.FlowRunFilter | None) -> Clause | None:
         _id(c.work_queue_name, flt.work_queue_name),
         _state(t.flow_run, flt.state),
         _name(c.flow_version, flt.flow_version),
-        _time(c.start_time, flt.start_time),
+        _start_time(t.flow_run, flt.start_time),
         _time(c.end_time, flt.end_time),
         _time(c.expected_start_time, flt.expected_start_time),
         _time(c.next_scheduled_start_time, flt.next_scheduled_start_time),
@@ -208,7 +221,7 @@ def task_run_where(flt: f.TaskRunFilter | None) -> Clause | None:
         _name(c.name, flt.name),
         _run_tags(t.task_run_tag, t.task_run_tag.c.task_run_id, c.id, flt.tags),
         _state(t.task_run, flt.state),
-        _time(c.start_time, flt.start_time),
+        _start_time(t.task_run, flt.start_time),
         _time(c.expected_start_time, flt.expected_start_time),
         _id(c.flow_run_id, flt.flow_run_id),
     )
@@ -315,7 +328,7 @@ def run_filters(
 def _run_sorts(table: sa.Table) -> dict[str, list[Any]]:
     c = table.c
     # As Prefect: a run that has not started sorts by when it is expected to.
-    started = sa.func.coalesce(c.start_time, c.expected_start_time)
+    started = t.started(table)
     return {
         "ID_DESC": [c.id.desc()],
         "START_TIME_ASC": [started.asc(), c.id.asc()],

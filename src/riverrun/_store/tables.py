@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -38,6 +39,17 @@ metadata = MetaData(
 )
 
 ID = String(36)
+
+
+def started(table: Table) -> ColumnElement[int]:
+    """When a run started, or is expected to: what START_TIME sorts order by (as Prefect).
+
+    Indexed as an expression (``ix_*__started``) so that "newest runs first" reads 50 rows
+    from an index instead of sorting the table.
+    """
+    from sqlalchemy import func
+
+    return func.coalesce(table.c.start_time, table.c.expected_start_time)
 
 
 def _id_column() -> Column:
@@ -101,6 +113,7 @@ flow_run = Table(
     Index("ix_flow_run__created", "created"),
     Index("ix_flow_run__end_time", "end_time"),
 )
+Index("ix_flow_run__started", started(flow_run), flow_run.c.id)
 
 flow_run_tag = Table(
     "flow_run_tag",
@@ -149,6 +162,7 @@ task_run = Table(
     # The engine looks up a completed run by cache key before running a cached task.
     Index("ix_task_run__cache_key", "cache_key"),
 )
+Index("ix_task_run__started", started(task_run), task_run.c.id)
 
 task_run_tag = Table(
     "task_run_tag",
