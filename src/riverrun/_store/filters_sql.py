@@ -94,7 +94,8 @@ def _start_time(table: sa.Table, flt: Any) -> Clause | None:
     clause = _time(table.c.start_time, flt)
     if clause is None or (flt.after_ is None and flt.before_ is None):
         return clause
-    return _combine([clause, _time(t.started(table), flt.model_copy(update={"is_null_": None}))])
+    restated = _time(t.started(table), flt.model_copy(update={"is_null_": None}))
+    return clause if restated is None else _combine([clause, restated])
 
 
 def _us(value: datetime) -> int:
