@@ -51,29 +51,46 @@ class TaskRunner:
         raise NotImplementedError
 
 
-class ThreadPoolTaskRunner(TaskRunner):
+class _PooledTaskRunner(TaskRunner):
+    """A runner backed by a ``concurrent.futures`` executor, created on first submit."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__()
+        self.max_workers = max_workers
+        self._executor: cf.Executor | None = None
+        self._lock = threading.Lock()
+
+    def duplicate(self) -> TaskRunner:
+        return type(self)(self.max_workers)
+
+    def _make_executor(self) -> cf.Executor:
+        raise NotImplementedError
+
+    def _pool(self) -> cf.Executor:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = self._make_executor()
+        return self._executor
+
+    def shutdown(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+class ThreadPoolTaskRunner(_PooledTaskRunner):
     """Run submitted task runs on a pool of threads (default: as many as needed, up to 100).
 
     Async tasks run on an event loop of their worker thread.
     """
 
     def __init__(self, max_workers: int | None = None) -> None:
-        super().__init__()
-        self.max_workers = max_workers or int(os.environ.get("RIVERRUN_TASK_RUNNER_THREAD_POOL_MAX_WORKERS", 0) or 0) or 100
-        self._executor: cf.ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
+        env = os.environ.get("RIVERRUN_TASK_RUNNER_THREAD_POOL_MAX_WORKERS")
+        super().__init__(max_workers or int(env or 0) or 100)
 
-    def duplicate(self) -> ThreadPoolTaskRunner:
-        return ThreadPoolTaskRunner(self.max_workers)
-
-    def _pool(self) -> cf.ThreadPoolExecutor:
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = cf.ThreadPoolExecutor(
-                        max_workers=self.max_workers, thread_name_prefix="riverrun-task"
-                    )
-        return self._executor
+    def _make_executor(self) -> cf.Executor:
+        return cf.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="riverrun-task")
 
     def submit(
         self,
@@ -99,10 +116,6 @@ class ThreadPoolTaskRunner(TaskRunner):
         wrapped = self._pool().submit(context.run, call)
         return RiverrunConcurrentFuture(info.id, wrapped, lambda: info.state or _pending())
 
-    def shutdown(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
 
 
 def _pending() -> State:
@@ -132,7 +145,7 @@ def _run_in_worker_process(payload: bytes) -> bytes:
         return cloudpickle.dumps(_State(type=state.type, name=state.name, message=state.message))  # type: ignore[no-any-return]
 
 
-class ProcessPoolTaskRunner(TaskRunner):
+class ProcessPoolTaskRunner(_PooledTaskRunner):
     """Run submitted task runs in worker processes (``spawn``), for CPU-bound work.
 
     Tasks, arguments and results must be picklable (cloudpickle is used). Each worker
@@ -140,24 +153,14 @@ class ProcessPoolTaskRunner(TaskRunner):
     """
 
     def __init__(self, max_workers: int | None = None) -> None:
-        super().__init__()
-        self.max_workers = max_workers or os.cpu_count() or 1
-        self._executor: cf.ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        super().__init__(max_workers or os.cpu_count() or 1)
 
-    def duplicate(self) -> ProcessPoolTaskRunner:
-        return ProcessPoolTaskRunner(self.max_workers)
+    def _make_executor(self) -> cf.Executor:
+        import multiprocessing
 
-    def _pool(self) -> cf.ProcessPoolExecutor:
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    import multiprocessing
-
-                    self._executor = cf.ProcessPoolExecutor(
-                        max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn")
-                    )
-        return self._executor
+        return cf.ProcessPoolExecutor(
+            max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn")
+        )
 
     def submit(
         self,
@@ -197,10 +200,6 @@ class ProcessPoolTaskRunner(TaskRunner):
         raw.add_done_callback(relay)
         return RiverrunConcurrentFuture(info.id, outer)
 
-    def shutdown(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
 
 
 def _upstream_failed(task: Task[Any, Any], info: Any, failure: State, flow_ctx: FlowRunContext | None) -> State:
