@@ -140,3 +140,10 @@ def test_refuses_to_listen_beyond_loopback_without_a_key(home: Path) -> None:
     proc = ServerProcess(home)
     done = proc.cli("server", "start", "--host", "0.0.0.0", "--port", str(free_port()))
     assert done.returncode == 1 and "Refusing to listen on 0.0.0.0 with no API key" in done.stderr
+
+
+def test_insecure_no_auth_serves_beyond_loopback_with_a_warning(home: Path) -> None:
+    # Listens on every address of this machine; the test only ever talks to 127.0.0.1.
+    with ServerProcess(home, args=["--host", "0.0.0.0", "--insecure-no-auth"]) as proc:
+        assert _get(proc, "version", None).status_code == 200
+    assert "without authentication (--insecure-no-auth)" in proc.log()
