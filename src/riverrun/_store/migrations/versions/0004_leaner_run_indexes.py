@@ -15,6 +15,8 @@ the database). Made partial (``WHERE col IS NOT NULL``): ``flow_run.parent_task_
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,7 +42,7 @@ _PARTIAL = [
 ]
 
 
-def _not_null(column: str) -> dict[str, sa.TextClause]:
+def _not_null(column: str) -> dict[str, Any]:
     clause = sa.text(f"{column} IS NOT NULL")
     return {"sqlite_where": clause, "postgresql_where": clause}
 
