@@ -26,6 +26,7 @@ class _RunInfo:
         "total_run_time",
         "created",
         "_running_since",
+        "_snapshot",
     )
 
     def __init__(self, id: str, name: str, tags: list[str], parameters: dict[str, Any]) -> None:
@@ -40,6 +41,8 @@ class _RunInfo:
         self.total_run_time = 0.0
         self.created = clock.now_us()
         self._running_since: int | None = None
+        # (state, object) of the last as_flow_run/as_task_run: rebuilt only when the state moved.
+        self._snapshot: tuple[Any, Any] | None = None
 
     def state_event(self, kind: str | None, state: State, data: Any = None) -> dict[str, Any]:
         """Move the run into ``state`` and return the event that records it.
@@ -139,9 +142,13 @@ class FlowRunInfo(_RunInfo):
         state.state_details["flow_run_id"] = self.id
 
     def as_flow_run(self) -> Any:
+        """The run as the client returns it, as of its current state (cached per state)."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot[0] is self.state:
+            return snapshot[1]
         from riverrun.client.schemas.objects import FlowRun
 
-        return FlowRun.model_construct(
+        flow_run = FlowRun.model_construct(
             id=self.id,
             name=self.name,
             flow_id=self.flow_id,
@@ -153,6 +160,8 @@ class FlowRunInfo(_RunInfo):
             deployment_id=self.deployment_id,
             **self._times(),
         )
+        self._snapshot = (self.state, flow_run)
+        return flow_run
 
     def creation_event(
         self, parameters_json: dict[str, Any], policy: dict[str, Any], first_state: dict[str, Any] | None = None
