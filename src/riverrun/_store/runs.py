@@ -49,6 +49,18 @@ def _run_select(kind: str) -> Any:
 class RunStoreMixin(StoreBase):
     """Queries and commands over runs and what hangs off them."""
 
+    def _select_runs(
+        self, kind: str, where: list[Any], order: list[Any], limit: int | None, offset: int | None
+    ) -> list[Any]:
+        query = _run_select(kind).where(*where).order_by(*order)
+        with self.connect() as conn:
+            return list(conn.execute(_page(query, limit, offset)).all())
+
+    def _count_rows(self, table: sa.Table, where: list[Any]) -> int:
+        query = sa.select(sa.func.count()).select_from(table).where(*where)
+        with self.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     # -- flow runs ---------------------------------------------------------------------------
     def read_flow_runs(
         self,
@@ -67,10 +79,7 @@ class RunStoreMixin(StoreBase):
             task_run_filter=task_run_filter, deployment_filter=deployment_filter,
             target="flow_run",
         )  # fmt: skip
-        query = _run_select("flow_run").where(*where)
-        query = query.order_by(*fs.order_by(sort, s.FlowRunSort.ID_DESC))
-        with self.connect() as conn:
-            rows = conn.execute(_page(query, limit, offset)).all()
+        rows = self._select_runs("flow_run", where, fs.order_by(sort, s.FlowRunSort.ID_DESC), limit, offset)
         return [convert.flow_run(row) for row in rows]
 
     def count_flow_runs(
@@ -87,9 +96,7 @@ class RunStoreMixin(StoreBase):
             task_run_filter=task_run_filter, deployment_filter=deployment_filter,
             target="flow_run",
         )  # fmt: skip
-        query = sa.select(sa.func.count()).select_from(t.flow_run).where(*where)
-        with self.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        return self._count_rows(t.flow_run, where)
 
     def read_flow_run(self, flow_run_id: uuid.UUID | str) -> o.FlowRun:
         """One flow run by ID.
@@ -172,10 +179,8 @@ class RunStoreMixin(StoreBase):
             task_run_filter=task_run_filter, deployment_filter=deployment_filter,
             target="task_run",
         )  # fmt: skip
-        query = _run_select("task_run").where(*where)
-        query = query.order_by(*fs.order_by(sort, s.TaskRunSort.EXPECTED_START_TIME_DESC))
-        with self.connect() as conn:
-            rows = conn.execute(_page(query, limit, offset)).all()
+        order = fs.order_by(sort, s.TaskRunSort.EXPECTED_START_TIME_DESC)
+        rows = self._select_runs("task_run", where, order, limit, offset)
         return [convert.task_run(row) for row in rows]
 
     def count_task_runs(
@@ -192,9 +197,7 @@ class RunStoreMixin(StoreBase):
             task_run_filter=task_run_filter, deployment_filter=deployment_filter,
             target="task_run",
         )  # fmt: skip
-        query = sa.select(sa.func.count()).select_from(t.task_run).where(*where)
-        with self.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        return self._count_rows(t.task_run, where)
 
     def read_task_run(self, task_run_id: uuid.UUID | str) -> o.TaskRun:
         """One task run by ID.
