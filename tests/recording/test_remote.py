@@ -161,3 +161,18 @@ def test_spooled_events_are_delivered_in_the_background_when_the_server_returns(
         assert proc.returncode == 0, err
         assert "server answers again" in err
         _assert_everything_exactly_once(server.api_url)
+
+
+def test_twenty_flow_processes_record_to_one_server_without_losing_anything(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path / "server-home") as server:
+        procs = []
+        for i in range(20):
+            home = tmp_path / f"client-{i}"
+            home.mkdir()
+            procs.append(_start_flow(home, server.api_url))
+        results = [p.communicate(timeout=180) for p in procs]
+        assert [p.returncode for p in procs] == [0] * 20, [err for _, err in results if err]
+        assert not any("locked" in err or "not answering" in err for _, err in results)
+        with httpx.Client(base_url=server.api_url + "/", timeout=30) as api:
+            assert api.post("flow_runs/count", json={}).json() == 20
+            assert api.post("task_runs/count", json={}).json() == 400
