@@ -22,6 +22,7 @@ from bench.stats import Summary, counted_values, ratio, summarize
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS_MD = REPO / "docs" / "benchmarks.md"
+SERVER_MD = REPO / "docs" / "benchmarks-server.md"
 DOCS_PNG = REPO / "docs" / "img" / "benchmarks.png"
 
 METRIC_LABEL = {
@@ -464,6 +465,10 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         *(failures(results) or ["- none"]),
         "",
     ]
+    if SERVER_MD.exists():
+        # Server measurements come from tests/server/perf_server.py, not from this harness;
+        # they are kept in their own file so that regenerating this page keeps them.
+        parts += [SERVER_MD.read_text().rstrip(), ""]
     return "\n".join(parts)
 
 
