@@ -22,7 +22,7 @@ def _check_key(key: Optional[str]) -> None:
 
 def _create(type_: str, data: Any, key: Optional[str], description: Optional[str]) -> str:
     from riverrun._engine.parameters import jsonable
-    from riverrun._recording.recorder import get_recorder
+    from riverrun._recording.recorder import recorder_for
 
     _check_key(key)
     flow_ctx = FlowRunContext.get()
@@ -31,7 +31,7 @@ def _create(type_: str, data: Any, key: Optional[str], description: Optional[str
     task_run_id = task_ctx.info.id if task_ctx is not None else None
     if task_ctx is not None and flow_run_id is None:
         flow_run_id = task_ctx.info.flow_run_id
-    recorder = flow_ctx.recorder if flow_ctx is not None else get_recorder()
+    recorder = recorder_for(flow_ctx)
     artifact_id = new_id()
     recorder.record(
         {

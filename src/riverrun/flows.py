@@ -15,7 +15,7 @@ from riverrun._engine.parameters import ParameterValidator, bind, call_arguments
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
-from riverrun.context import FlowRunContext, TaskRunContext, current_tags
+from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, TerminationSignal
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.states import State
@@ -176,7 +176,6 @@ class Flow(Generic[P, R]):
         from riverrun._recording.recorder import get_recorder
 
         parent_ctx = FlowRunContext.__var__.get()
-        parent_task_ctx = TaskRunContext.__var__.get()
         validation_error: BaseException | None = None
         try:
             parameters = bind(self.fn, self._signature, args, kwargs, self.name)
@@ -217,8 +216,6 @@ class Flow(Generic[P, R]):
                 self.name,
                 {},
             )
-        elif parent_task_ctx is not None:
-            parent_task = None
         tags = sorted(current_tags())
         info = FlowRunInfo(
             new_id(),

@@ -165,10 +165,6 @@ class State:
 
     copy = model_copy
 
-    def fresh_copy(self, **updates: Any) -> State:
-        """A copy with a new ID and timestamp, as when a state is proposed again."""
-        return self.model_copy(update={"id": new_id(), "timestamp": clock.now(), **updates})
-
     def __repr__(self) -> str:
         result = ""
         if self.data is not None and not isinstance(self.data, _NotPersisted):

@@ -177,16 +177,19 @@ class ProcessPoolTaskRunner(_PooledTaskRunner):
 
         info = task._new_info(flow_ctx)
         # Upstream futures live in this process: resolve them here, then ship plain values.
-        args, kwargs, task_inputs, failure = resolve_inputs(task.fn, args, kwargs, wait_for)
+        resolved_args, resolved_kwargs, task_inputs, failure = resolve_inputs(task.fn, args, kwargs, wait_for)
+        if failure is not None:
+            # Nothing to ship: the engine records the run as failed upstream, right here.
+            outer: cf.Future[State] = cf.Future()
+            outer.set_result(task.run_sync(info, args, kwargs, wait_for, flow_ctx))
+            return RiverrunConcurrentFuture(info.id, outer)
         info.task_inputs = task_inputs
         if flow_ctx is not None:
             # The worker's task run row points at this flow run: it must be on disk first.
             flow_ctx.recorder.flush()
-        if failure is not None:
-            outer: cf.Future[State] = cf.Future()
-            outer.set_result(_upstream_failed(task, info, failure, flow_ctx))
-            return RiverrunConcurrentFuture(info.id, outer)
-        payload = cloudpickle.dumps((task, info, args, kwargs, str(get_current_settings().home)))
+        payload = cloudpickle.dumps(
+            (task, info, resolved_args, resolved_kwargs, str(get_current_settings().home))
+        )
         raw = self._pool().submit(_run_in_worker_process, payload)
         outer = cf.Future()
 
@@ -199,19 +202,6 @@ class ProcessPoolTaskRunner(_PooledTaskRunner):
 
         raw.add_done_callback(relay)
         return RiverrunConcurrentFuture(info.id, outer)
-
-
-
-def _upstream_failed(task: Task[Any, Any], info: Any, failure: State, flow_ctx: FlowRunContext | None) -> State:
-    from riverrun._engine.drivers import drive_sync
-    from riverrun._engine.task_run import task_run_steps
-
-    recorder = flow_ctx.recorder if flow_ctx is not None else None
-    if recorder is None:
-        from riverrun._recording.recorder import get_recorder
-
-        recorder = get_recorder()
-    return drive_sync(task_run_steps(task, info, (), {}, recorder, flow_ctx, failure))
 
 
 

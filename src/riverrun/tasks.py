@@ -14,6 +14,7 @@ from riverrun._engine.inputs import bind_parameters, resolve_inputs
 from riverrun._engine.runs import TaskRunInfo
 from riverrun._engine.task_run import task_run_steps
 from riverrun._internal.ids import new_id
+from riverrun._recording.recorder import recorder_for
 from riverrun.cache_policies import (
     DEFAULT,
     NO_CACHE,
@@ -292,7 +293,7 @@ class Task(Generic[P, R]):
         flow_ctx: FlowRunContext | None,
     ) -> State:
         """Run one task run to its final state in this thread (engine entry point)."""
-        recorder = flow_ctx.recorder if flow_ctx is not None else _recorder()
+        recorder = recorder_for(flow_ctx)
         state = drive_sync(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
             recorder.flush()
@@ -307,7 +308,7 @@ class Task(Generic[P, R]):
         flow_ctx: FlowRunContext | None,
     ) -> State:
         """Run one task run to its final state on the running event loop."""
-        recorder = flow_ctx.recorder if flow_ctx is not None else _recorder()
+        recorder = recorder_for(flow_ctx)
         state = await drive_async(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
             recorder.flush()
@@ -426,12 +427,6 @@ def _item(value: Any, index: int) -> Any:
     if isinstance(value, unmapped):
         return value.value
     return value
-
-
-def _recorder() -> Recorder:
-    from riverrun._recording.recorder import get_recorder
-
-    return get_recorder()
 
 
 _default_task_runner: Any = None

@@ -366,3 +366,18 @@ def test_with_options_overrides_retries() -> None:
 def test_task_decorator_on_non_function_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="decorates a function"):
         task("not a function")  # type: ignore[call-overload]
+
+
+@pytest.mark.slow
+def test_process_pool_downstream_of_a_failed_task_fails_without_running(client: Any) -> None:
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def f() -> Any:
+        future = square.submit(fail.submit())
+        future.wait()
+        return future.state
+
+    state = f(return_state=True)
+    assert state.is_failed()
+    runs = {r.name: r for r in client.read_task_runs()}
+    assert runs["_square-0"].state_type == StateType.FAILED
+    assert "Upstream task run" in (runs["_square-0"].state.message or "")

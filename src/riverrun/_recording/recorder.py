@@ -59,14 +59,6 @@ class Recorder:
         with self._done:
             self._done.wait_for(lambda: self._written >= target or self._closed, 60.0)
 
-    def record_many(self, events: list[Event]) -> None:
-        """Queue several events at once."""
-        self._queue.extend(events)
-        self._submitted += len(events)
-        if self._thread is None:
-            self._start()
-        self._wakeup.set()
-
     # -- flushing ------------------------------------------------------------------------
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every event queued before this call is written; False on timeout."""
@@ -190,6 +182,11 @@ def get_recorder(settings: Any = None) -> Recorder:
             sink = _embedded_sink(destination)
         _active = Recorder(sink, destination)
         return _active
+
+
+def recorder_for(flow_ctx: Any) -> Recorder:
+    """The recorder of the enclosing flow run, or the current settings' one outside a flow."""
+    return flow_ctx.recorder if flow_ctx is not None else get_recorder()  # type: ignore[no-any-return]
 
 
 def flush_active(timeout: float = 30.0) -> None:

@@ -171,14 +171,6 @@ class RemoteSink:
                 self._warned = False
                 print("riverrun: the riverrun server answers again; spooled events delivered.", file=sys.stderr)
 
-    def flush_spool(self) -> int:
-        """Try once to deliver everything spooled; return how many batches still wait."""
-        try:
-            _, waiting = self.spool.deliver(self._send_or_set_aside, blocking=True)
-        except DeliveryError:
-            waiting = len(self.spool.pending())
-        return waiting
-
 
 def remote_sink(settings: Any) -> RemoteSink:
     """The sink for the current settings' server, spooling under ``$RIVERRUN_HOME/spool``."""
