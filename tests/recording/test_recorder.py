@@ -52,3 +52,40 @@ def test_a_failing_sink_never_raises_into_the_producer(capsys: pytest.CaptureFix
     assert rec.dropped == 1
     assert "disk full" in capsys.readouterr().err
     rec.close()
+
+
+def test_events_reach_the_sink_without_a_flush() -> None:
+    arrived = threading.Event()
+    written: list[dict[str, Any]] = []
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        written.extend(batch)
+        arrived.set()
+
+    rec = Recorder(sink, "test")
+    rec.record({"id": 1})
+    assert arrived.wait(timeout=10)
+    assert written == [{"id": 1}]
+    rec.close()
+
+
+def test_an_interrupt_during_a_flush_keeps_the_batch_for_the_next_flush() -> None:
+    written: list[int] = []
+    interrupts = [KeyboardInterrupt()]
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        if interrupts:
+            raise interrupts.pop()
+        written.extend(e["id"] for e in batch)
+
+    rec = Recorder(sink, "test")
+    # Pretend a writer thread exists but never runs, so the flush writes on this thread
+    # (where Ctrl-C arrives) deterministically.
+    rec._thread = threading.current_thread()
+    for i in range(3):
+        rec.record({"id": i})
+    with pytest.raises(KeyboardInterrupt):
+        rec.flush(timeout=30)
+    assert rec.flush(timeout=30)
+    assert written == [0, 1, 2]
+    assert rec.dropped == 0

@@ -19,6 +19,10 @@ Sink = Callable[[list[Event]], None]
 
 _MAX_BATCH = 5000
 _HIGH_WATER = 50_000
+# Group commit: once woken, the writer lingers this long for more events before writing,
+# unless this many are already queued (or someone is waiting on a flush).
+_LINGER_S = 0.02
+_EAGER = 1000
 
 
 class Recorder:
@@ -29,6 +33,11 @@ class Recorder:
         self.sink = sink
         self._queue: collections.deque[Event] = collections.deque()
         self._wakeup = threading.Event()
+        # Set when the writer should stop lingering and write now.
+        self._urgent = threading.Event()
+        # Held while events are taken off the queue and handed to the sink, so batches reach
+        # the sink in queue order whichever thread writes them.
+        self._drain_lock = threading.Lock()
         self._done = threading.Condition()
         self._submitted = 0
         self._written = 0
@@ -48,7 +57,10 @@ class Recorder:
             self._start()
         if not self._wakeup.is_set():
             self._wakeup.set()
-        if len(queue) > _HIGH_WATER:
+        queued = len(queue)
+        if queued >= _EAGER and not self._urgent.is_set():
+            self._urgent.set()
+        if queued > _HIGH_WATER:
             self._wait_for_room()
 
     def _wait_for_room(self) -> None:
@@ -65,9 +77,16 @@ class Recorder:
         target = self._submitted
         if self._written >= target:
             return True
-        if self._thread is None or not self._thread.is_alive():
-            self._drain_inline()
-            return self._written >= target
+        # When the writer is idle (lingering or asleep), write the rest on this thread: the
+        # caller waits for it either way, and this spares two thread hand-offs per flow run.
+        if self._drain_lock.acquire(blocking=False):
+            try:
+                self._drain()
+            finally:
+                self._drain_lock.release()
+            if self._written >= target or self._thread is None or not self._thread.is_alive():
+                return self._written >= target
+        self._urgent.set()
         self._wakeup.set()
         with self._done:
             return self._done.wait_for(lambda: self._written >= target, timeout)
@@ -76,6 +95,7 @@ class Recorder:
         """Flush and stop the writer thread."""
         self.flush(timeout)
         self._closed = True
+        self._urgent.set()
         self._wakeup.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -97,11 +117,16 @@ class Recorder:
         while True:
             self._wakeup.wait()
             self._wakeup.clear()
-            self._drain_inline()
+            if not self._urgent.is_set():
+                self._urgent.wait(_LINGER_S)
+            self._urgent.clear()
+            with self._drain_lock:
+                self._drain()
             if self._closed and not self._queue:
                 return
 
-    def _drain_inline(self) -> None:
+    def _drain(self) -> None:
+        # Callers hold ``_drain_lock``.
         queue = self._queue
         while queue:
             batch: list[Event] = []
@@ -113,9 +138,14 @@ class Recorder:
                 pass
             try:
                 self.sink(batch)
-            except BaseException as exc:  # noqa: BLE001 - observability must never kill the flow
+            except Exception as exc:  # noqa: BLE001 - observability must never kill the flow
                 self.dropped += len(batch)
                 self._warn(exc, len(batch))
+            except BaseException:
+                # Ctrl-C while this thread writes: put the batch back, so the exit flush
+                # still records it, and let the interrupt through.
+                queue.extendleft(reversed(batch))
+                raise
             with self._done:
                 self._written += len(batch)
                 self._done.notify_all()
