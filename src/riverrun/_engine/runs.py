@@ -146,9 +146,11 @@ class FlowRunInfo(_RunInfo):
         snapshot = self._snapshot
         if snapshot is not None and snapshot[0] is self.state:
             return snapshot[1]
+        from riverrun.client.schemas._trusted import trusted
         from riverrun.client.schemas.objects import FlowRun
 
-        flow_run = FlowRun.model_construct(
+        flow_run = trusted(
+            FlowRun,
             id=self.id,
             name=self.name,
             flow_id=self.flow_id,
@@ -215,9 +217,11 @@ class TaskRunInfo(_RunInfo):
             state.state_details["flow_run_id"] = self.flow_run_id
 
     def as_task_run(self) -> Any:
+        from riverrun.client.schemas._trusted import trusted
         from riverrun.client.schemas.objects import TaskRun, TaskRunInput
 
-        return TaskRun.model_construct(
+        return trusted(
+            TaskRun,
             id=self.id,
             name=self.name,
             flow_run_id=self.flow_run_id,
@@ -226,7 +230,7 @@ class TaskRunInfo(_RunInfo):
             cache_key=self.cache_key,
             tags=list(self.tags),
             task_inputs={
-                k: [TaskRunInput.model_construct(None, **i) for i in v]
+                k: [trusted(TaskRunInput, **i) for i in v]
                 for k, v in self.task_inputs.items()
             },
             **self._times(),
