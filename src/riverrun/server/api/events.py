@@ -23,8 +23,11 @@ from riverrun.states import StateType
 
 router = APIRouter(tags=["events"])
 
+# Numbers are strict: the store writes the JSON as sent, so a ``false`` that lax validation
+# would read as 0 must be refused here, not reach a PostgreSQL integer column.
 # Epoch microseconds between 1970 and the end of year 9999: what a datetime can hold.
-Micros = Annotated[int, Field(ge=0, le=253_402_300_799_999_999)]
+Micros = Annotated[int, Field(strict=True, ge=0, le=253_402_300_799_999_999)]
+Count = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)]
 Id = Annotated[str, Field(min_length=1, max_length=36)]
 Name = Annotated[str, Field(max_length=255)]
 Tags = list[Annotated[str, Field(max_length=255)]]
@@ -67,8 +70,8 @@ class StatePayload(_Event):
     state_details: dict[str, Any] = Field(default_factory=dict)
     start_time: Micros | None = None
     end_time: Micros | None = None
-    run_count: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
-    total_run_time: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    run_count: Count | None = None
+    total_run_time: Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)] | None = None
 
 
 class FlowRunEvent(_Event):
@@ -122,7 +125,7 @@ class LogEvent(_Event):
     flow_run_id: Id | None = None
     task_run_id: Id | None = None
     name: Name | None = None
-    level: Annotated[int, Field(ge=0, le=2**31 - 1)]
+    level: Count
     message: str
     timestamp: Micros
 
