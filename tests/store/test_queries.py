@@ -158,6 +158,13 @@ def test_flow_run_id_filter_accepts_uuid_objects(store: Store, runs: dict) -> No
     assert _names(store.read_flow_runs(flow_run_filter=flt)) == ["backup"]
 
 
+def test_id_filter_of_a_number_matches_nothing(store: Store, runs: dict) -> None:
+    flt = f.FlowRunFilter(id=f.FlowRunFilterId(any_=[0]))
+    assert store.read_flow_runs(flow_run_filter=flt) == []
+    unmatched = f.FlowRunFilter(id=f.FlowRunFilterId(not_any_=[0]))
+    assert store.count_flow_runs(flow_run_filter=unmatched) == len(runs)
+
+
 def test_sort_start_time_desc_puts_unstarted_runs_by_expected_time(
     store: Store, runs: dict
 ) -> None:

@@ -9,7 +9,6 @@ default). Run tags are matched through the indexed ``*_tag`` tables with ``EXIST
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,10 @@ Clause = ColumnElement[bool]
 
 
 def _ids(values: Iterable[Any]) -> list[str]:
-    return [str(v) if isinstance(v, uuid.UUID) else v for v in values]
+    # IDs are stored as text. The shared filter schemas accept any scalar (a UUID, its text),
+    # and PostgreSQL refuses to compare text with a number, so every value is bound as text:
+    # an ID filter of ``[0]`` matches nothing, on both dialects.
+    return [str(v) for v in values]
 
 
 def _combine(clauses: Sequence[Clause], operator: str = "and_") -> Clause | None:
