@@ -101,6 +101,15 @@ def test_malformed_event_is_422_and_nothing_of_the_batch_is_written(api: httpx.C
     assert api.get(f"flow_runs/{good['id']}").status_code == 404
 
 
+def test_a_run_time_longer_than_a_timedelta_still_reads(api: httpx.Client) -> None:
+    run = flow_run_event(flow_name="forever")
+    done = state_event(run["id"], "COMPLETED", timestamp=run["created"] + 1, total_run_time=1e300)
+    assert api.post("events", json={"events": [run, done]}).status_code == 200
+    assert api.get(f"flow_runs/{run['id']}").status_code == 200
+    body = {"flow_filter": {"name": {"any_": ["forever"]}}}
+    assert len(api.post("flow_runs/filter", json=body).json()) == 1
+
+
 def test_unknown_event_kind_is_422(api: httpx.Client) -> None:
     response = api.post("events", json={"events": [{"kind": "telepathy", "id": "x"}]})
     assert response.status_code == 422 and "telepathy" in response.json()["detail"]

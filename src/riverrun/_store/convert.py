@@ -63,6 +63,15 @@ def _current_state(m: Any) -> State | None:
     )
 
 
+def _run_time(seconds: float | None) -> timedelta:
+    try:
+        return timedelta(seconds=seconds or 0)
+    except OverflowError:
+        # More than a timedelta holds (999,999,999 days) came in with an event; one such run
+        # must not make every page of runs it appears on unreadable.
+        return timedelta.max
+
+
 def _run_common(m: Any) -> dict[str, Any]:
     return {
         "id": m["id"],
@@ -72,7 +81,7 @@ def _run_common(m: Any) -> dict[str, Any]:
         "expected_start_time": _time(m["expected_start_time"]),
         "start_time": _time(m["start_time"]),
         "end_time": _time(m["end_time"]),
-        "total_run_time": timedelta(seconds=m["total_run_time"] or 0),
+        "total_run_time": _run_time(m["total_run_time"]),
         "created": _time(m["created"]),
         "updated": _time(m["updated"]),
         "state_id": m["state_id"],
