@@ -118,6 +118,23 @@ def test_negative_retries_are_rejected(riverrun_home: Path) -> None:
         get_current_settings()
 
 
+def test_zero_is_rejected_where_only_a_positive_value_means_anything(
+    riverrun_home: Path,
+) -> None:
+    write_profile(riverrun_home, {"RIVERRUN_RETENTION_INTERVAL_SECONDS": 0})
+    with pytest.raises(ConfigurationError) as caught:
+        get_current_settings()
+    message = str(caught.value)
+    assert "RIVERRUN_RETENTION_INTERVAL_SECONDS from profile 'default'" in message
+    assert "expected a number > 0" in message and "riverrun config set" in message
+
+
+def test_a_number_setting_rejects_nan(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS", "nan")
+    with pytest.raises(ConfigurationError, match="expected a finite number"):
+        get_current_settings()
+
+
 def test_unknown_setting_in_profile_is_an_error(riverrun_home: Path) -> None:
     write_profile(riverrun_home, {"RIVERRUN_NOPE": 1})
     with pytest.raises(ConfigurationError, match="RIVERRUN_NOPE"):

@@ -15,6 +15,7 @@ Reading settings is cheap and lazy: nothing is read at import time.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ class SettingDefinition:
     secret: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    positive: bool = False
 
     @property
     def env_var(self) -> str:
@@ -59,9 +61,11 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
     SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
     SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
+    SettingDefinition("retention_interval_seconds", float, 3600.0, "How often the server's background retention pass runs.", positive=True),
     SettingDefinition("server_host", str, "127.0.0.1", "Address `riverrun server start` listens on."),
     SettingDefinition("server_port", int, 4200, "Port `riverrun server start` listens on.", minimum=0),
     SettingDefinition("server_auth", bool, False, "Require API keys on every route but /api/health."),
+    SettingDefinition("server_max_body_bytes", int, 10 * 1024 * 1024, "Largest request body the server accepts, in bytes (413 beyond).", positive=True),
     SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock.", minimum=0),
 ]
 
@@ -95,6 +99,8 @@ def _convert(definition: SettingDefinition, raw: Any) -> Any:
         value = match
     if definition.minimum is not None and value < definition.minimum:
         raise ValueError(f"expected a number >= {definition.minimum:g}, got {raw!r}")
+    if definition.positive and value <= 0:
+        raise ValueError(f"expected a number > 0, got {raw!r}")
     return value
 
 
@@ -118,7 +124,10 @@ def _convert_type(definition: SettingDefinition, raw: Any) -> Any:
         if definition.type is int:
             return int(raw) if isinstance(raw, (int, float)) else int(str(raw).strip())
         if definition.type is float:
-            return float(str(raw).strip())
+            number = float(str(raw).strip())
+            if not math.isfinite(number):
+                raise ValueError(f"expected a finite number, got {raw!r}")
+            return number
         return definition.type(raw)
     except (TypeError, ValueError) as exc:
         if definition.type in (int, float) and "expected" not in str(exc):

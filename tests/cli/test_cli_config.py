@@ -37,6 +37,12 @@ def test_view_show_sources_says_where_each_value_came_from(
     assert data["RIVERRUN_SERVER_PORT"] == {"value": 4200, "source": "default"}
 
 
+def test_view_lists_the_server_limits_with_their_defaults(cli: Invoke) -> None:
+    data = json.loads(cli("config", "view", "--show-sources", "--json").stdout)["settings"]
+    assert data["RIVERRUN_SERVER_MAX_BODY_BYTES"] == {"value": 10485760, "source": "default"}
+    assert data["RIVERRUN_RETENTION_INTERVAL_SECONDS"] == {"value": 3600.0, "source": "default"}
+
+
 def test_view_show_sources_prints_a_source_column(cli: Invoke) -> None:
     cli("config", "set", "RIVERRUN_RETENTION_DAYS=7")
     line = next(

@@ -59,8 +59,11 @@ def _parse_size(text: str) -> int:
     if not match:
         raise typer.BadParameter(f"{text!r} is not a size; write e.g. 10MiB, 512KiB or 1048576.")
     amount, unit = float(match.group(1)), (match.group(2) or "b").lower()
-    factor = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit[0]]
-    return int(amount * factor)
+    size = int(amount * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit[0]])
+    if size < 1:
+        raise typer.BadParameter(f"{text!r} is less than one byte; write e.g. 10MiB, 512KiB or 1048576.",
+                                 param_hint="'--max-body-size'")  # fmt: skip
+    return size
 
 
 def _parse_duration(text: str) -> timedelta:
@@ -75,7 +78,8 @@ def start(
     host: str = typer.Option(None, "--host", help="Address to listen on (default RIVERRUN_SERVER_HOST, 127.0.0.1)."),
     port: int = typer.Option(None, "--port", help="Port (default RIVERRUN_SERVER_PORT, 4200)."),
     insecure_no_auth: bool = typer.Option(False, "--insecure-no-auth", help="Serve beyond loopback without API keys (anyone who can connect can read and write)."),
-    max_body_size: str = typer.Option("10MiB", "--max-body-size", help="Largest request body accepted (413 beyond)."),
+    max_body_size: str = typer.Option(None, "--max-body-size", help="Largest request body accepted, e.g. 10MiB; 413 beyond (default RIVERRUN_SERVER_MAX_BODY_BYTES, 10 MiB)."),
+    retention_interval: str = typer.Option(None, "--retention-interval", help="How often old runs are deleted, e.g. 1h or 90s (default RIVERRUN_RETENTION_INTERVAL_SECONDS, 1 h)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level."),
 ) -> None:
     """Serve the API under /api (docs at /api/docs) on the embedded file or RIVERRUN_DATABASE_URL."""
@@ -84,6 +88,16 @@ def start(
     from riverrun.settings import get_current_settings
 
     settings = get_current_settings()
+    # Options given on the command line win over the settings (env > profile > default).
+    max_body_bytes = settings.server_max_body_bytes
+    if max_body_size is not None:
+        max_body_bytes = _parse_size(max_body_size)
+    interval = float(settings.retention_interval_seconds)
+    if retention_interval is not None:
+        interval = _parse_duration(retention_interval).total_seconds()
+        if interval <= 0:
+            raise typer.BadParameter(f"{retention_interval!r} is no interval; write e.g. 1h or 90s.",
+                                     param_hint="'--retention-interval'")  # fmt: skip
     host = host or settings.server_host
     port = settings.server_port if port is None else port
     url = _database_url()
@@ -106,12 +120,15 @@ def start(
                  "`riverrun server api-key create NAME`, or pass --insecure-no-auth.")  # fmt: skip
         note("Auth is on (RIVERRUN_SERVER_AUTH) but no API key exists yet: every request but "
              "/api/health will be refused. Create one with `riverrun server api-key create NAME`.")  # fmt: skip
-    config = ServerConfig(database_url=url, auth=auth, max_body_bytes=_parse_size(max_body_size),
-                          retention_days=float(settings.retention_days))  # fmt: skip
+    config = ServerConfig(database_url=url, auth=auth, max_body_bytes=max_body_bytes,
+                          retention_days=float(settings.retention_days),
+                          retention_interval_s=interval)  # fmt: skip
     shown_host = f"[{host}]" if ":" in host else host
+    retention = (f"runs older than {settings.retention_days} days, checked every {interval:g} s"
+                 if settings.retention_days else "off")  # fmt: skip
     note(f"riverrun server: http://{shown_host}:{port}/api (docs: /api/docs); database "
-         f"{_shown(url)}; auth {'on' if auth else 'off'}; retention "
-         f"{settings.retention_days or 'off'} days.")  # fmt: skip
+         f"{_shown(url)}; auth {'on' if auth else 'off'}; retention {retention}; requests up "
+         f"to {max_body_bytes} bytes.")  # fmt: skip
     serve(config, host, port, log_level=log_level)
 
 

@@ -22,9 +22,12 @@ class BodySizeLimit:
 
     def _message(self, size: str) -> bytes:
         limit = self.max_bytes
-        human = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
-        detail = (f"Request body {size} exceeds the server's limit of {human} ({limit} bytes). "
-                  "Send smaller batches, or start the server with a larger --max-body-size.")  # fmt: skip
+        human = f"{limit} bytes"
+        if limit >= 1024 * 1024:
+            human = f"{limit / 1024 / 1024:g} MiB ({human})"
+        detail = (f"Request body {size} exceeds the server's limit of {human}. Send smaller "
+                  "batches, or raise the limit (RIVERRUN_SERVER_MAX_BODY_BYTES, or "
+                  "`riverrun server start --max-body-size`).")  # fmt: skip
         return json.dumps({"detail": detail}).encode()
 
     async def _reject(self, send: Any, size: str) -> None:

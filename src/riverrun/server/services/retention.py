@@ -27,7 +27,7 @@ async def retention_loop(store: Store, config: ServerConfig) -> None:
     """Run retention passes until cancelled; a failing pass is logged and retried later."""
     from riverrun._store.retention import delete_old_runs
 
-    await asyncio.sleep(config.retention_first_delay_s)
+    await asyncio.sleep(min(config.retention_first_delay_s, config.retention_interval_s))
     while True:
         try:
             report = await run_in_threadpool(
