@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
 from riverrun._store.testing import flow_run_event, log_event, state_event, task_run_lifecycle
 
@@ -102,12 +101,6 @@ def test_malformed_event_is_422_and_nothing_of_the_batch_is_written(api: httpx.C
     assert api.get(f"flow_runs/{good['id']}").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/events.py validates timestamps as lax ints (false -> 0) but ingests the JSON as "
-    "sent: SQLite stores 0, PostgreSQL answers 500. Once the event model's integers are strict, "
-    "remove this marker and _KNOWN_POSTGRES_5XX in test_fuzz.py.",
-)
 def test_boolean_timestamp_is_422(api: httpx.Client) -> None:
     run = flow_run_event(flow_name="bool-time")
     response = api.post("events", json={"events": [run, log_event(run["id"], "x", timestamp=False)]})
