@@ -14,12 +14,14 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench import machine, report, runner
+from bench import machine, report, runner, servers
 from bench.plan import CASES, NO_SERVER, SCENARIOS, SYSTEMS, Case, quick_cases
 
 
@@ -79,13 +81,68 @@ def schedule(case: Case, systems: list[str], repeats: int, quick: bool) -> list[
     return order
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A system's store for one case: a home (template of each run's copy) and, on
+    PostgreSQL, the database URL that system reads it from."""
+
+    home: Path
+    db_url: str | None = None
+    db_name: str | None = None
+
+
+def prepare(case: Case, system: str, n: int | None, seeds: dict[tuple[Any, ...], Prepared],
+            keep_open: ExitStack, stack: ExitStack,
+            keep: Callable[[dict[str, Any]], None]) -> Prepared | None:
+    """The store ``system`` runs ``case`` on, or ``None`` if the case needs none prepared.
+
+    Seeded stores go into ``seeds`` (kept open by ``keep_open`` for the whole benchmark), so
+    cases on the same size, database and seeding share one seeding; other stores last for
+    the case (``stack``). A ``launch`` case's store is migrated by one untimed first start.
+    Raises ``RuntimeError`` when preparing fails (recorded by the caller).
+    """
+    if not (case.seeded or case.remote or case.launch):
+        return None
+    method = case.seed_method.get(system, runner.SEED_METHOD[system])
+    key = (system, n, case.database, method)
+    if case.seeded and key in seeds:
+        return seeds[key]
+    owner = keep_open if case.seeded else stack
+    home = owner.enter_context(runner.temp_home(system))
+    db_name = db_url = None
+    if case.database == "postgres":
+        db_name = owner.enter_context(servers.scratch_database(system))
+        db_url = servers.database_url(system, db_name)
+    prepared = Prepared(home, db_url, db_name)
+
+    def setup(record: dict[str, Any], role: str) -> None:
+        # Kept (with its role, so never counted) and logged; a failed setup ends the case.
+        record["role"] = role
+        keep(record)
+        log(f"{case.key} {system}: {role} {record['status']} "
+            f"({record['metrics'].get('wall_s', 0):.1f} s)")
+        if record["status"] != "ok":
+            raise RuntimeError(f"{role} failed: {record.get('error')}")
+
+    if case.seeded:
+        log(f"{case.key} {system}: seeding {n} flow runs ({method}) ...")
+        setup(runner.seed_home(case, system, n or 0, home, db_url), "seed")
+        if db_name is not None:
+            servers.analyze(db_name)
+        seeds[key] = prepared
+    if case.launch:
+        setup(servers.launch(case, system, home, warmup=True, db_url=db_url), "migrate")
+    return prepared
+
+
 def run_case(case: Case, systems: list[str], args: argparse.Namespace,
-             sink: list[dict[str, Any]], jsonl: Path, seeds: dict[tuple[str, int], Path],
+             sink: list[dict[str, Any]], jsonl: Path, seeds: dict[tuple[Any, ...], Prepared],
              keep_open: ExitStack) -> None:
     """Run every run of ``case``, appending each record to ``sink`` and to ``jsonl``.
 
-    Seeded homes go into ``seeds`` (kept open by ``keep_open`` for the whole benchmark),
-    so ``query`` and ``remote_query`` at the same size share one seeding.
+    Remote cases run against one server per system for the whole case, on a copy of the
+    prepared home (SQLite) or on the prepared database (PostgreSQL); ``launch`` cases
+    start the server once per run, on a fresh copy of the migrated home.
     """
 
     def keep(record: dict[str, Any]) -> None:
@@ -93,56 +150,56 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
         with jsonl.open("a") as f:
             f.write(json.dumps(record, default=str) + "\n")
 
+    def skip(system: str, status: str, reason: str) -> None:
+        keep({"case": case.key, "scenario": case.scenario, "n": case.n, "system": system,
+              "status": status, "reason": reason, "error": reason, "warmup": False})
+        log(f"{case.key} {system}: {reason}")
+
+    pg_problem = servers.postgres_problem() if case.database == "postgres" else None
     active = []
     for system in systems:
         reason = case.not_attempted.get(system)
-        if case.remote and not reason and runner.server_command(system, 0) is None:
+        needs_server = case.remote or case.launch
+        if needs_server and not reason and servers.server_command(system, 0) is None:
             reason = NO_SERVER.format(system=system)
         if reason:
-            keep({"case": case.key, "scenario": case.scenario, "n": case.n, "system": system,
-                  "status": "not_attempted", "reason": reason, "warmup": False})
-            log(f"{case.key} {system}: {reason}")
+            skip(system, "not_attempted", reason)
+        elif pg_problem:
+            skip(system, "not_attempted", f"not attempted: {pg_problem}")
         else:
             active.append(system)
-    if not active:
-        return
     with ExitStack() as stack:
-        templates: dict[str, Path] = {}
+        stores: dict[str, Prepared | None] = {}
         urls: dict[str, str | None] = {s: None for s in active}
         for system in list(active):
             n = case.size_for(system, args.quick)
-            if case.seeded and (system, n or 0) in seeds:
-                templates[system] = seeds[(system, n or 0)]
-            elif case.seeded:
-                home = keep_open.enter_context(runner.temp_home(system))
-                log(f"{case.key} {system}: seeding {n} flow runs ...")
-                seeded = runner.seed_home(case, system, n or 0, home)
-                seeded["role"] = "seed"
-                keep(seeded)
-                log(f"{case.key} {system}: seed {seeded['status']} "
-                    f"({seeded['metrics'].get('wall_s', 0):.1f} s)")
-                if seeded["status"] != "ok":
-                    active.remove(system)
-                    continue
-                templates[system] = seeds[(system, n or 0)] = home
-            if case.remote:
-                server_home = stack.enter_context(runner.temp_home(system, templates.get(system)))
-                try:
-                    urls[system] = stack.enter_context(runner.server(system, server_home))
-                except (RuntimeError, NotImplementedError) as exc:
-                    keep({"case": case.key, "scenario": case.scenario, "n": n, "system": system,
-                          "status": "error", "error": str(exc), "warmup": False})
-                    active.remove(system)
+            try:
+                stores[system] = store = prepare(case, system, n, seeds, keep_open, stack, keep)
+                if case.remote and store is not None:
+                    # SQLite: a copy, so the seeded template stays as seeded.
+                    home = store.home if store.db_url else stack.enter_context(
+                        runner.temp_home(system, store.home))
+                    urls[system] = stack.enter_context(
+                        servers.server(system, home, db_url=store.db_url)).url
+            except (RuntimeError, NotImplementedError) as exc:
+                skip(system, "error", str(exc))
+                active.remove(system)
         for system, warmup in schedule(case, active, args.repeats, args.quick):
             n = case.size_for(system, args.quick)
+            store = stores.get(system)
+            template = store.home if store is not None and not case.remote else None
             extra: tuple[str, ...] = ()
-            template = templates.get(system)
-            if case.seeded and template is not None:
-                extra = ("--seed-info", str(template / "bench-seed.json"))
+            if case.seeded and store is not None:
+                extra = ("--seed-info", str(store.home / "bench-seed.json"),
+                         "--expect-runs", str(n))
             # Remote runs get an empty home of their own: the server holds the data.
-            with runner.temp_home(system, None if case.remote else template) as home:
-                record = runner.run_program(case, system, n, home, warmup=warmup,
-                                            extra_args=extra, api_url=urls.get(system))
+            with runner.temp_home(system, template) as home:
+                if case.launch:
+                    record = servers.launch(case, system, home, warmup=warmup,
+                                            db_url=store.db_url if store else None)
+                else:
+                    record = runner.run_program(case, system, n, home, warmup=warmup,
+                                                extra_args=extra, api_url=urls.get(system))
             keep(record)
             primary = record.get("metrics", {}).get(case.metrics[0])
             shown = f"{primary:.6g}" if isinstance(primary, (int, float)) else "-"
@@ -174,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     start = time.monotonic()
-    seeds: dict[tuple[str, int], Path] = {}
+    seeds: dict[tuple[Any, ...], Prepared] = {}
     with ExitStack() as keep_open:
         for case in cases:
             log(f"== {case.key} ==")

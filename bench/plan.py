@@ -30,7 +30,14 @@ class Case:
             serves, and the minutes go to counted repeats).
         args: extra arguments for the program.
         seeded: seed the store with ``n`` flow runs first (the query scenarios).
+        seed_method: system -> how ``scenarios/seed.py`` seeds it (default: riverrun runs
+            real flows, Prefect calls its server's model functions in-process).
         remote: run against the system's own server on loopback.
+        launch: no program: each run is one launch of the system's server, timed by the
+            harness to its first healthy answer (the server scenarios; see ``servers.py``).
+        database: ``sqlite`` (the home's file) or ``postgres`` (a scratch database on the
+            local PostgreSQL server, one per system, dropped afterwards).
+        absent: ``system:metric`` -> why that system has no such measurement.
         after_exit: count the rows in the database file after the process exits.
         timeout: seconds before a run is killed and reported as timed out.
         quick_n: the size used by ``--quick``.
@@ -48,15 +55,20 @@ class Case:
     prefect_note: str = ""
     args: tuple[str, ...] = ()
     seeded: bool = False
+    seed_method: dict[str, str] = field(default_factory=dict)
     remote: bool = False
+    launch: bool = False
+    database: str = "sqlite"
+    absent: dict[str, str] = field(default_factory=dict)
     after_exit: bool = False
     timeout: float = 600.0
     quick_n: int | None = None
 
     @property
     def key(self) -> str:
-        """A stable identifier: ``task_seq@1000``."""
-        return self.scenario if self.n is None else f"{self.scenario}@{self.n}"
+        """A stable identifier: ``task_seq@1000``, ``server_query@100000/postgres``."""
+        key = self.scenario if self.n is None else f"{self.scenario}@{self.n}"
+        return key if self.database == "sqlite" else f"{key}/{self.database}"
 
     def size_for(self, system: str, quick: bool) -> int | None:
         """The size ``system`` runs at."""
@@ -114,6 +126,42 @@ CASES: tuple[Case, ...] = (
          quick_n=200, prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
 )
+
+ONE_AT_A_TIME = ("one client, one request at a time (Prefect got slower with 4 in flight "
+                 "on SQLite, riverrun faster)")
+SERVER_START = ("each run one `prefect server start` (own `PREFECT_HOME`, UI off) on a "
+                "database migrated by an untimed first start")
+
+
+def _server_cases(database: str) -> tuple[Case, ...]:
+    """The server scenarios on one database (SQLite: the home's file; or PostgreSQL)."""
+    return (
+        Case("server_start", "", None, ("start_s",), launch=True, database=database,
+             prefect_repeats=3, prefect_warmup=True, timeout=180, prefect_note=SERVER_START),
+        Case("server_idle_rss", "", None, ("idle_rss_mb",), unit="MiB", launch=True,
+             database=database, prefect_repeats=3, timeout=180,
+             prefect_note=SERVER_START + "; RSS summed over its process tree once settled"),
+        Case("server_flow_runs_per_s", "server_flow_runs.py", 500,
+             ("runs_per_s", "batched_runs_per_s"), unit="/s", remote=True, database=database,
+             n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
+             absent={"prefect:batched_runs_per_s":
+                     "no batched path: Prefect creates and moves flow runs one request each"},
+             prefect_note="Prefect runs N=200 (~8 runs/s); " + ONE_AT_A_TIME
+                          + "; 3 counted Prefect repeats"),
+        Case("server_events_per_s", "server_events.py", 50_000,
+             ("events_per_s", "accepted_per_s"), unit="/s", remote=True, database=database,
+             n_by_system={"prefect": 5_000}, quick_n=2_000, prefect_repeats=3,
+             prefect_note="Prefect sends N=5,000 (its in-memory queue holds 10,000 per "
+                          "subscriber); 3 counted Prefect repeats"),
+        Case("server_query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True,
+             remote=True, database=database, quick_n=200, prefect_repeats=3,
+             seed_method={"riverrun": "events", "prefect": "sql"},
+             prefect_note="both stores seeded in bulk (`server_query` above), once per system; "
+                          "3 counted Prefect repeats"),
+    )
+
+
+CASES += _server_cases("sqlite") + _server_cases("postgres")
 
 SCENARIOS: tuple[str, ...] = tuple(dict.fromkeys(c.scenario for c in CASES))
 

@@ -37,7 +37,15 @@ METRIC_LABEL = {
     "median_s": "median call",
     "p99_s": "p99 call",
     "task_runs_after_exit": "task runs on disk after exit",
+    "start_s": "start to healthy",
+    "idle_rss_mb": "idle RSS (process tree)",
+    "runs_per_s": "flow runs/s, client calls",
+    "batched_runs_per_s": "flow runs/s, event batches (10 × N runs)",
+    "events_per_s": "events/s, until readable",
+    "accepted_per_s": "events/s, until accepted",
 }
+DATABASE_LABEL = {"sqlite": "", "postgres": " (PostgreSQL)"}
+RATE = "/s"  # the unit of rates: higher is better, so their ratio is riverrun's over Prefect's
 
 
 def case_descriptor(case: Case, quick: bool) -> dict[str, Any]:
@@ -52,9 +60,14 @@ def _cases(results: dict[str, Any]) -> list[dict[str, Any]]:
     return results.get("cases") or [case_descriptor(c, False) for c in CASES]
 
 
+def _case(results: dict[str, Any], key: str) -> dict[str, Any]:
+    return next((c for c in _cases(results) if c["key"] == key), {})
+
+
 def _runs(results: dict[str, Any], key: str, system: str) -> list[dict[str, Any]]:
+    # Untimed setup (seeding, a server's first start) carries a role and is never counted.
     return [r for r in results["runs"] if r.get("case") == key and r.get("system") == system
-            and r.get("role") != "seed"]
+            and not r.get("role")]
 
 
 def cell_summary(results: dict[str, Any], key: str, system: str,
@@ -68,6 +81,9 @@ def cell_summary(results: dict[str, Any], key: str, system: str,
     summary = summarize(counted_values(runs, metric))
     if summary is not None:
         return summary, "ok"
+    absent = _case(results, key).get("absent", {}).get(f"{system}:{metric}")
+    if absent and any(r.get("status") == "ok" for r in runs):
+        return None, "no such path"
     for r in runs:
         if r.get("status") == "not_attempted":
             return None, str(r.get("reason", "not attempted")).split(":")[0]
@@ -84,9 +100,11 @@ def failed_summary(results: dict[str, Any], key: str, system: str,
 
 
 def fmt(value: float | None, unit: str) -> str:
-    """A number with a readable unit: µs/ms/s for times, MiB, or a plain count."""
+    """A number with a readable unit: µs/ms/s for times, MiB, a rate, or a plain count."""
     if value is None:
         return "—"
+    if unit == RATE:
+        return f"{value:,.0f}/s" if value >= 10 else f"{value:.1f}/s"
     if unit == "MiB":
         return f"{value:.0f} MiB"
     if unit == "runs":
@@ -112,15 +130,22 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         for metric in case["metrics"]:
             row: dict[str, Any] = {"case": case["key"], "scenario": case["scenario"],
                                    "metric": metric, "unit": case["unit"],
+                                   "database": case.get("database", "sqlite"),
                                    "sizes": case.get("sizes", {})}
             for system in ("riverrun", "prefect"):
                 row[system], row[f"{system}_status"] = cell_summary(
                     results, case["key"], system, metric)
-            row["ratio"] = ratio(row["prefect"], row["riverrun"])
+            row["ratio"] = advantage(row["prefect"], row["riverrun"], row["unit"])
             for system in ("riverrun", "prefect"):
                 row[f"{system}_failed"] = failed_summary(results, case["key"], system, metric)
             rows.append(row)
     return rows
+
+
+def advantage(prefect: Summary | None, riverrun: Summary | None, unit: str) -> float | None:
+    """How many times riverrun is ahead: Prefect's median over riverrun's, or for rates
+    (higher is better) riverrun's over Prefect's."""
+    return ratio(riverrun, prefect) if unit == RATE else ratio(prefect, riverrun)
 
 
 def _size(row: dict[str, Any]) -> str:
@@ -136,10 +161,11 @@ def _size(row: dict[str, Any]) -> str:
 def render_table(results: dict[str, Any]) -> str:
     """The Markdown table: scenario, N, riverrun and Prefect median/min/max, ratio."""
     lines = ["| scenario | measure | N | riverrun median | min | max | Prefect median | min | max "
-             "| Prefect / riverrun |",
+             "| riverrun ahead by |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in table_rows(results):
-        cells = [row["scenario"], METRIC_LABEL.get(row["metric"], row["metric"]), _size(row)]
+        cells = [row["scenario"] + DATABASE_LABEL.get(row["database"], f" ({row['database']})"),
+                 METRIC_LABEL.get(row["metric"], row["metric"]), _size(row)]
         for system in ("riverrun", "prefect"):
             s: Summary | None = row[system]
             failed = row[f"{system}_failed"]
@@ -180,7 +206,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         if row is not None and r is None and row["prefect_failed"] is not None:
             # Prefect's runs lost records, so they are not counted; the time they took is
             # still a fair measure of its per-call cost, and is shown as such.
-            r = ratio(row["prefect_failed"], row["riverrun"])
+            r = advantage(row["prefect_failed"], row["riverrun"], row["unit"])
             note = " (from Prefect's runs that failed their check: records lost)"
         out.append((label, fmt_ratio(r) + note, verdict(None if r is None else r >= goal)))
 
@@ -228,6 +254,11 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     limit_target("riverrun one-flow script < 300 ms whole process", "first_run@1", "wall_s",
                  0.3, "s")
     limit_target("riverrun 10,000 log lines < 0.2 s", "logs@10000", "logs_s", 0.2, "s")
+    for suffix, label in (("", "SQLite"), ("/postgres", "PostgreSQL")):
+        limit_target(f"riverrun server start to healthy < 1 s ({label})",
+                     f"server_start{suffix}", "start_s", 1.0, "s")
+        limit_target(f"riverrun server query p99 < 50 ms over 100,000 runs via HTTP ({label})",
+                     f"server_query@100000{suffix}", "p99_s", 0.05, "s")
     return out
 
 
@@ -261,15 +292,15 @@ def settle_facts(results: dict[str, Any]) -> list[str]:
             if at_end in check:
                 facts.append((r["case"], r["system"], what, check[at_end], check[total],
                               check.get("settle_s")))
-    seen: dict[tuple[str, str, str], list[tuple[int, int, float]]] = {}
+    seen: dict[tuple[str, str, str], list[tuple[Any, Any, Any]]] = {}
     for case, system, what, a, t, s in facts:
         seen.setdefault((case, system, what), []).append((a, t, s))
     lines = []
     for (case, system, what), vals in seen.items():
-        at_end = sorted(v[0] for v in vals)
+        seen_at_end = sorted(v[0] for v in vals)
         settle = max(v[2] or 0 for v in vals)
         lines.append(f"- `{case}` {system}: {what} visible through the client when the flow "
-                     f"returned: {at_end} of {vals[0][1]}; all there after at most "
+                     f"returned: {seen_at_end} of {vals[0][1]}; all there after at most "
                      f"{settle:.1f} s.")
     for r in results["runs"]:
         check = r.get("check") or {}
@@ -416,6 +447,7 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "- `remote_*`: Prefect against its own `prefect server start` on a free loopback port "
         "(own `PREFECT_HOME`, UI off, bounded wait for `/api/health`); riverrun against "
         "`riverrun server start` the same way, once it exists (detected at run time).",
+        *SERVER_METHOD,
         "- Prefect's telemetry is off (`PREFECT_SERVER_ANALYTICS_ENABLED=false`, "
         "`DO_NOT_TRACK=1`); every other setting is the default.",
         "",
@@ -427,8 +459,13 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
         render_table(results),
         "",
+        "The last column is Prefect's median over riverrun's for times and memory, and "
+        "riverrun's over Prefect's for rates (`/s`): either way, how many times riverrun is "
+        "ahead (below 1x, behind).",
+        "",
         *not_attempted(results),
         "",
+        *first_starts(results),
         f"![per-task overhead vs N]({chart_rel})",
         "",
         "## Targets (read from the table, never asserted)",
@@ -466,10 +503,62 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
     ]
     if SERVER_MD.exists():
-        # Server measurements come from tests/server/perf_server.py, not from this harness;
-        # they are kept in their own file so that regenerating this page keeps them.
+        # Hand-written notes on the server, kept in their own file so that regenerating
+        # this page keeps them.
         parts += [SERVER_MD.read_text().rstrip(), ""]
     return "\n".join(parts)
+
+
+SERVER_METHOD = [
+    "- `server_*` (the same cases on SQLite, the home's file, and on PostgreSQL 15 on this "
+    "machine, a scratch database per system: `RIVERRUN_DATABASE_URL` / "
+    "`PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://...`, dropped afterwards): "
+    "each system's own server on loopback, UI off.",
+    "  - `server_start`: `riverrun server start --port P` / `prefect server start --port P`, "
+    "launch to the first 200 from `/api/health` (polled every 20 ms), on a database an "
+    "untimed first start has already migrated (that first start is listed below); each run "
+    "on a fresh copy of that home.",
+    "  - `server_idle_rss`: the same launch, then the RSS summed over the server's process "
+    "tree (`/proc`), sampled every 0.5 s until six samples in a row lie within 1 MiB.",
+    "  - `server_flow_runs_per_s`: flow runs created Pending, set Running, set Completed, one "
+    "request at a time. Prefect: `get_client()` `create_flow_run` (which also POSTs "
+    "`/flows/` each time) and `set_flow_run_state` twice: four requests a run. riverrun: its "
+    "client has no `create_flow_run` (its engine creates runs by posting events), so one "
+    "`POST /api/events` with the run's creation event through its client's HTTP transport, "
+    "then `set_flow_run_state` twice through `get_client()`: three requests a run. "
+    "*Event batches*: riverrun only, 10 × N runs as its engine records them (creation, "
+    "Running, Completed events), 100 runs per `POST /api/events`. Checked: the Completed "
+    "runs counted through the client.",
+    "  - `server_events_per_s`: N events, 1,000 per `POST /api/events`, one request at a "
+    "time; timed until all N can be read back through the API (polled every 0.1 s), and "
+    "until the last request returned (*accepted*). riverrun: what its engine sends (per "
+    "flow run, its creation event and ten task runs, created, Running and Completed, each "
+    "with a log line), written in the request's transaction. Prefect: events of its own "
+    "schema (name, resource, small payload), which its server queues in memory and its "
+    "event persister writes to its `events` table. Checked: the runs, task runs and log "
+    "lines, or the events, counted through the API.",
+    "  - `server_query`: `query.py` (name `like_`, tag `all_`, state `any_`, start time "
+    "`after_`, `START_TIME_DESC`, limit 50; 50 timed calls after warm-up) through each "
+    "system's client over HTTP, on 100,000 seeded runs, after counting them through the API. "
+    "Seeded in bulk, the same shape for both (`seed-NNNNNN`, tags `bench` + `even`/`odd`, "
+    "every tenth Failed, start times 1 ms apart): riverrun's store ingests the events its "
+    "engine would send; Prefect's rows (run, Running and final state) are inserted through "
+    "its own table definitions; `ANALYZE` after seeding on PostgreSQL.",
+]
+
+
+def first_starts(results: dict[str, Any]) -> list[str]:
+    """The untimed first start of each launch case: migrating an empty database."""
+    out = []
+    for r in results["runs"]:
+        if r.get("role") == "migrate":
+            value = (r.get("metrics") or {}).get("start_s")
+            shown = fmt(value, "s") if isinstance(value, (int, float)) else r.get("status")
+            out.append(f"- `{r['case']}` {r['system']}: {shown}")
+    if not out:
+        return []
+    return ["First start of each server, migrating an empty database (untimed setup, one "
+            "run each):", "", *out, ""]
 
 
 def not_attempted(results: dict[str, Any]) -> list[str]:
@@ -502,7 +591,7 @@ def not_attempted(results: dict[str, Any]) -> list[str]:
 def failures(results: dict[str, Any]) -> list[str]:
     """One line per run that failed, timed out or errored."""
     out = []
-    metrics = {c["key"]: c["metrics"][0] for c in _cases(results)}
+    metrics = {c["key"]: (c["metrics"][0], c["unit"]) for c in _cases(results)}
     for r in results["runs"]:
         if r.get("status") in ("failed", "timeout", "error"):
             error = " ".join(str(r.get("error") or "").split())[-200:]
@@ -515,13 +604,12 @@ def failures(results: dict[str, Any]) -> list[str]:
             elif "log_lines_expected" in check:
                 lost = (f"; log lines recorded {check.get('log_lines_recorded')} of "
                         f"{check['log_lines_expected']}")
-            metric = metrics.get(str(r.get("case")), "")
+            metric, unit = metrics.get(str(r.get("case")), ("", "s"))
             value = (r.get("metrics") or {}).get(metric)
-            measured = (f"; measured (not counted) {metric}="
-                        f"{fmt(value, 'MiB' if metric == 'peak_rss_mb' else 's')}"
-                        if isinstance(value, (int, float)) else "")
+            measured = (f"; measured (not counted) {metric}={fmt(value, unit)}"
+                        if isinstance(value, (int, float)) and unit != "runs" else "")
             out.append(f"- `{r.get('case')}` {r.get('system')}"
-                       f"{' (seed)' if r.get('role') == 'seed' else ''}"
+                       f"{' (' + r['role'] + ')' if r.get('role') else ''}"
                        f"{' warm-up' if r.get('warmup') else ''}: {r['status']}{lost}{measured}"
                        f" — {error}")
     return out

@@ -3,7 +3,7 @@
 Also: the interpreter of each system (creating Prefect's virtualenv when missing), a clean
 environment (no ``PREFECT_*``/``RIVERRUN_*`` from the caller; homes in temp dirs, never
 ``~/.prefect`` or ``~/.riverrun``), counting rows in a store's SQLite file after a process
-exits, seeding, and a system's own server on loopback for the remote scenarios.
+exits, and seeding. Servers on loopback and PostgreSQL databases are in ``servers.py``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +33,7 @@ INSTALL_PREFECT = REPO.parent / "shared" / "peers" / "install-prefect"
 DB_FILE = {"riverrun": "riverrun.db", "prefect": "prefect.db"}
 HOME_VAR = {"riverrun": "RIVERRUN_HOME", "prefect": "PREFECT_HOME"}
 API_VAR = {"riverrun": "RIVERRUN_API_URL", "prefect": "PREFECT_API_URL"}
+DB_VAR = {"riverrun": "RIVERRUN_DATABASE_URL", "prefect": "PREFECT_API_DATABASE_CONNECTION_URL"}
 
 
 def python_for(system: str) -> str:
@@ -83,9 +82,11 @@ def python_version(system: str) -> str:
     return proc.stdout.strip()
 
 
-def clean_env(system: str, home: Path | None, api_url: str | None = None) -> dict[str, str]:
+def clean_env(system: str, home: Path | None, api_url: str | None = None,
+              db_url: str | None = None) -> dict[str, str]:
     """The environment of a scenario process: the caller's, minus every riverrun/Prefect
-    setting, plus a home of its own (and the API URL in the remote scenarios).
+    setting, plus a home of its own (and the API URL in the remote scenarios, the database
+    URL where it is PostgreSQL).
 
     Bytecode caching is left on, as on a user's machine. Prefect's anonymous telemetry is switched off: it phones home, and on a fresh home its
     first write races the temporary server's own ("database is locked").
@@ -102,6 +103,8 @@ def clean_env(system: str, home: Path | None, api_url: str | None = None) -> dic
         env[HOME_VAR[system]] = str(home)
     if api_url is not None:
         env[API_VAR[system]] = api_url
+    if db_url is not None:
+        env[DB_VAR[system]] = db_url
     return env
 
 
@@ -150,8 +153,15 @@ def count_after_exit(system: str, home: Path) -> dict[str, Any]:
     return out
 
 
+def new_record(case: Case, system: str, n: int | None, warmup: bool) -> dict[str, Any]:
+    """The fields every run's record starts with."""
+    return {"case": case.key, "scenario": case.scenario, "n": n, "system": system,
+            "warmup": warmup, "remote": case.remote, "database": case.database}
+
+
 def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: bool,
-                extra_args: tuple[str, ...] = (), api_url: str | None = None) -> dict[str, Any]:
+                extra_args: tuple[str, ...] = (), api_url: str | None = None,
+                db_url: str | None = None) -> dict[str, Any]:
     """Run ``case``'s program once for ``system`` and return the run's record.
 
     ``status`` is ``ok``, ``failed`` (the program's check failed, or it crashed),
@@ -162,12 +172,12 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
     if n is not None:
         cmd += ["--n", str(n)]
     cmd += [*case.args, *extra_args]
-    record: dict[str, Any] = {"case": case.key, "scenario": case.scenario, "n": n,
-                              "system": system, "warmup": warmup, "remote": case.remote}
+    record = new_record(case, system, n, warmup)
     workdir = home.parent
     start = time.perf_counter()
     # Its own session, so that on timeout the whole group goes, Prefect's temporary server too.
-    proc = subprocess.Popen(cmd, env=clean_env(system, home, api_url), cwd=workdir, text=True,
+    proc = subprocess.Popen(cmd, env=clean_env(system, home, api_url, db_url), cwd=workdir,
+                            text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
@@ -226,83 +236,24 @@ def stop_group(proc: subprocess.Popen[str], grace: float = 10.0) -> None:
         proc.wait()
 
 
-def seed_home(case: Case, system: str, n: int, home: Path) -> dict[str, Any]:
-    """Seed ``home`` with ``n`` flow runs (untimed setup; see ``scenarios/seed.py``)."""
-    method = "flows" if system == "riverrun" else "models"
+SEED_METHOD = {"riverrun": "flows", "prefect": "models"}
+
+
+def seed_home(case: Case, system: str, n: int, home: Path,
+              db_url: str | None = None) -> dict[str, Any]:
+    """Seed ``home`` (or the database at ``db_url``) with ``n`` flow runs (untimed setup;
+    see ``scenarios/seed.py``). On SQLite the rows are counted in the file afterwards; on
+    PostgreSQL the query program counts them through the API before it measures."""
+    method = case.seed_method.get(system, SEED_METHOD[system])
     seed_case = Case("seed", "seed.py", n, ("seed_s",), timeout=1800.0)
-    record = run_program(seed_case, system, n, home, warmup=False,
+    record = run_program(seed_case, system, n, home, warmup=False, db_url=db_url,
                          extra_args=("--method", method, "--out", str(home / "bench-seed.json")))
+    record.update(case=case.key, method=method)
+    if db_url is not None:
+        return record
     counted = count_after_exit(system, home)
     total = sum(counted.get("flow_run", {}).values())
-    record.update(case=case.key, seeded_flow_runs=total, method=method)
+    record.update(seeded_flow_runs=total)
     if record["status"] == "ok" and total != n:
         record.update(status="failed", error=f"seeded {total} flow runs, expected {n}")
     return record
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def server_command(system: str, port: int) -> list[str] | None:
-    """The command that serves ``system``'s API on loopback ``port``; ``None`` if it has none.
-
-    riverrun's server (``riverrun server start``, module ``riverrun._cli.server``) is
-    detected at run time, so the remote scenarios start measuring it once it lands.
-    """
-    where = ["--host", "127.0.0.1", "--port", str(port)]
-    if system == "prefect":
-        return [str(PREFECT_VENV / "bin" / "prefect"), "server", "start", *where]
-    probe = subprocess.run([python_for(system), "-c", "import importlib.util as u, sys; "
-                            "sys.exit(u.find_spec('riverrun._cli.server') is None)"],
-                           capture_output=True)
-    script = Path(python_for(system)).parent / "riverrun"
-    if probe.returncode != 0 or not script.exists():
-        return None
-    return [str(script), "server", "start", *where]
-
-
-@contextmanager
-def server(system: str, home: Path, startup_timeout: float = 120.0) -> Iterator[str]:
-    """Start ``system``'s own server on a free loopback port, serving ``home``; yield its API URL.
-
-    Waits (bounded) for ``/api/health``; stops the server (its own process group) on exit.
-    """
-    port = free_port()
-    cmd = server_command(system, port)
-    if cmd is None:
-        raise NotImplementedError(f"no {system} server to start yet")
-    env = clean_env(system, home)
-    env["PREFECT_UI_ENABLED"] = "false"  # the API alone is measured
-    log = open(home.parent / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, env=env, cwd=home.parent, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
-
-    def log_tail() -> str:
-        return (home.parent / "server.log").read_text(errors="replace")[-1500:]
-
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{system} server exited with {proc.returncode}: "
-                                   + log_tail())
-            try:
-                with direct.open(f"{url}/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{system} server not healthy after {startup_timeout:.0f} s: "
-                                   + log_tail())
-            time.sleep(0.5)
-        yield url
-    finally:
-        stop_group(proc, grace=30)  # type: ignore[arg-type]
-        log.close()

@@ -173,3 +173,18 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
                 "passed": state == "COMPLETED" and count == expected}
 
     return run_async(go())
+
+
+def http_backend() -> Any:
+    """riverrun only: its client's HTTP transport to ``RIVERRUN_API_URL``.
+
+    The backend ``get_client()`` calls into, and the one riverrun's engine posts its event
+    batches through (``backend.ingest(events)`` is one ``POST /api/events``).
+    """
+    from riverrun.client._transport import backend_for
+    from riverrun.settings import get_current_settings
+
+    backend = backend_for(get_current_settings())
+    if not hasattr(backend, "url"):
+        raise RuntimeError("RIVERRUN_API_URL is not set: this scenario needs a server")
+    return backend

@@ -4,8 +4,9 @@ Filters: name ``like_="3"``, tags ``all_=["bench", "odd"]``, state name
 ``any_=["Completed", "Failed"]``, start time ``after_`` the seed's midpoint; sort
 ``FlowRunSort.START_TIME_DESC``; limit 50. After ``--warmup`` untimed calls, ``--calls``
 timed calls report ``median_s`` and ``p99_s`` (nearest rank: with 50 calls, the slowest).
-The check verifies that the last answer is non-empty, every run matches every filter and
-the runs come newest first.
+The check verifies that the store holds ``--expect-runs`` flow runs (counted through the
+client before timing), that the last answer is non-empty, every run matches every filter
+and the runs come newest first.
 """
 
 from __future__ import annotations
@@ -23,16 +24,19 @@ import _common as c
 def extra(parser: Any) -> None:
     parser.add_argument("--seed-info", required=True)
     parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--expect-runs", type=int, default=None,
+                        help="the number of flow runs the seeded store must hold")
 
 
 def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     with open(args.seed_info) as f:
         after = datetime.fromisoformat(json.load(f)["after"])
-    return c.run_async(measure(args.system, after, args.calls, max(args.warmup, 1)))
+    return c.run_async(measure(args.system, after, args.calls, max(args.warmup, 1),
+                               args.expect_runs))
 
 
-async def measure(system_name: str, after: datetime, calls: int,
-                  warmup: int) -> tuple[dict[str, Any], dict[str, Any]]:
+async def measure(system_name: str, after: datetime, calls: int, warmup: int,
+                  expect_runs: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     system = c.system_module(system_name)
     f = c.system_module(system_name, "client.schemas.filters")
     sorting = c.system_module(system_name, "client.schemas.sorting")
@@ -45,6 +49,7 @@ async def measure(system_name: str, after: datetime, calls: int,
     times: list[float] = []
     runs: list[Any] = []
     async with system.get_client() as client:
+        in_store = int(await client.count_flow_runs())
         for i in range(warmup + calls):
             start = time.perf_counter()
             runs = await client.read_flow_runs(flow_run_filter=flow_run_filter,
@@ -61,9 +66,11 @@ async def measure(system_name: str, after: datetime, calls: int,
         "3" in r.name and {"bench", "odd"} <= set(r.tags)
         and r.state is not None and r.state.name in ("Completed", "Failed")
         and r.start_time is not None and r.start_time > after)]
+    seeded_ok = expect_runs is None or in_store == expect_runs
     check = {"rows": len(runs), "rows_not_matching": bad[:5],
-             "newest_first": newest_first,
-             "passed": 0 < len(runs) <= 50 and not bad and newest_first}
+             "newest_first": newest_first, "flow_runs_in_store": in_store,
+             "flow_runs_expected": expect_runs,
+             "passed": 0 < len(runs) <= 50 and not bad and newest_first and seeded_ok}
     return metrics, check
 
 

@@ -67,16 +67,41 @@ def test_schedule_in_quick_mode_runs_each_system_once() -> None:
         ("riverrun", False), ("prefect", False)]
 
 
-def test_every_case_has_a_program_and_quick_covers_every_scenario() -> None:
+def test_every_case_has_a_program_or_is_a_server_launch() -> None:
     for case in CASES:
-        assert (runner.SCENARIOS / case.program).exists(), case.program
+        if case.launch:
+            assert case.program == "", case.key
+        else:
+            assert (runner.SCENARIOS / case.program).is_file(), case.program
+
+
+def test_quick_covers_every_scenario_on_sqlite() -> None:
     assert [c.scenario for c in quick_cases()] == list(SCENARIOS)
+    assert {c.database for c in quick_cases()} == {"sqlite"}
+
+
+def test_a_postgres_case_has_its_own_key() -> None:
+    sqlite = Case("server_query", "query.py", 100_000, ("p99_s",))
+    postgres = Case("server_query", "query.py", 100_000, ("p99_s",), database="postgres")
+    assert sqlite.key == "server_query@100000"
+    assert postgres.key == "server_query@100000/postgres"
+    assert Case("server_start", "", None, ("start_s",), database="postgres").key == \
+        "server_start/postgres"
+    assert len({c.key for c in CASES}) == len(CASES)
 
 
 def test_parse_result_takes_the_last_result_line() -> None:
     out = 'noise\n{"bench_result": true, "ok": false}\nmore\n{"bench_result": true, "ok": true}\n'
     assert runner.parse_result(out) == {"bench_result": True, "ok": True}
     assert runner.parse_result("no result here") is None
+
+
+def test_clean_env_names_the_database_in_each_systems_setting(tmp_path: Path) -> None:
+    riverrun = runner.clean_env("riverrun", tmp_path, db_url="postgresql+psycopg://x/db")
+    prefect = runner.clean_env("prefect", tmp_path, db_url="postgresql+asyncpg://x/db")
+    assert riverrun["RIVERRUN_DATABASE_URL"] == "postgresql+psycopg://x/db"
+    assert prefect["PREFECT_API_DATABASE_CONNECTION_URL"] == "postgresql+asyncpg://x/db"
+    assert "RIVERRUN_DATABASE_URL" not in runner.clean_env("riverrun", tmp_path)
 
 
 def test_clean_env_drops_callers_settings_and_sets_a_home(monkeypatch: pytest.MonkeyPatch,
@@ -165,3 +190,52 @@ def test_merge_lets_a_later_file_replace_a_case() -> None:
     assert rows["task_seq@1000"]["riverrun"].median == pytest.approx(25e-6)
     assert merged["elapsed_s"] == 90
     assert "b.json" in report.render_markdown(merged, None)
+
+
+FLOW_RUNS = next(c.key for c in CASES if c.scenario == "server_flow_runs_per_s")
+
+
+def _server_results() -> dict[str, Any]:
+    keys = (FLOW_RUNS, "server_query@100000/postgres", "server_start")
+    cases = [report.case_descriptor(c, quick=False) for c in CASES if c.key in keys]
+    runs = [_run(FLOW_RUNS, "riverrun", v, "runs_per_s")
+            for v in (50.0, 60.0, 70.0)]
+    runs += [_run(FLOW_RUNS, "prefect", v, "runs_per_s") for v in (5.0, 7.0)]
+    runs += [_run("server_query@100000/postgres", system, v, "p99_s")
+             for system, v in (("riverrun", 0.02), ("prefect", 0.2))]
+    runs += [_run("server_start", "riverrun", 0.5, "start_s"),
+             _run("server_start", "prefect", 6.0, "start_s"),
+             {**_run("server_start", "prefect", 20.0, "start_s"), "role": "migrate"}]
+    return {"cases": cases, "runs": runs, "options": {"repeats": 3}, "machine": {},
+            "versions": {}, "elapsed_s": 60}
+
+
+def test_a_rate_ratio_is_riverrun_over_prefect() -> None:
+    rows = {(r["case"], r["metric"]): r for r in report.table_rows(_server_results())}
+    row = rows[(FLOW_RUNS, "runs_per_s")]
+    assert row["ratio"] == pytest.approx(60.0 / 6.0)
+    assert row["ratio"] == pytest.approx(report.advantage(row["prefect"], row["riverrun"], "/s"))
+    assert report.fmt(1234.4, "/s") == "1,234/s"
+
+
+def test_a_metric_one_system_has_no_path_for_says_so() -> None:
+    rows = {(r["case"], r["metric"]): r for r in report.table_rows(_server_results())}
+    batched = rows[(FLOW_RUNS, "batched_runs_per_s")]
+    assert batched["prefect_status"] == "no such path"
+
+
+def test_postgres_rows_are_labelled_and_first_starts_are_not_counted() -> None:
+    results = _server_results()
+    table = report.render_table(results)
+    assert "| server_query (PostgreSQL) | p99 call | 100,000 | 20.0 ms" in table
+    start = next(r for r in report.table_rows(results) if r["case"] == "server_start")
+    assert start["prefect"].median == pytest.approx(6.0)
+    assert report.first_starts(results) [-2] == "- `server_start` prefect: 20.00 s"
+
+
+def test_server_targets_read_riverrun_from_the_table() -> None:
+    verdicts = {t: (m, ok) for t, m, ok in report.targets(_server_results())}
+    assert verdicts["riverrun server start to healthy < 1 s (SQLite)"] == ("500.0 ms", "yes")
+    assert verdicts["riverrun server query p99 < 50 ms over 100,000 runs via HTTP "
+                    "(PostgreSQL)"] == ("20.0 ms", "yes")
+    assert verdicts["riverrun server start to healthy < 1 s (PostgreSQL)"][1] == "n/a"
