@@ -53,6 +53,16 @@ def test_environment_overrides_profile(
     assert settings.source_of("server_port") == "env"
 
 
+def test_an_environment_change_after_a_read_is_seen_by_the_next_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert get_current_settings().logging_level == "INFO"
+    monkeypatch.setenv("RIVERRUN_LOGGING_LEVEL", "DEBUG")
+    assert get_current_settings().logging_level == "DEBUG"
+    monkeypatch.delenv("RIVERRUN_LOGGING_LEVEL")
+    assert get_current_settings().logging_level == "INFO"
+
+
 def test_riverrun_profile_env_selects_the_profile(
     riverrun_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
