@@ -15,6 +15,7 @@ from riverrun._internal import clock
 from riverrun.context import FlowRunContext
 from riverrun.exceptions import TaskRunTimeoutError
 from riverrun.futures import RiverrunFuture
+from riverrun.logging.loggers import log_without_caller
 from riverrun.states import State, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +26,8 @@ _logger = logging.getLogger("riverrun.flow_runs")
 
 def _log(info: FlowRunInfo, level: int, message: str) -> None:
     if _logger.isEnabledFor(level):
-        _logger.log(level, message, extra={"flow_run_id": info.id, "task_run_id": None, "flow_run_name": info.name})
+        extra = {"flow_run_id": info.id, "task_run_id": None, "flow_run_name": info.name}
+        log_without_caller(_logger, level, message, extra)
 
 
 def state_from_return_value(value: Any) -> State | None:

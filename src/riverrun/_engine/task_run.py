@@ -12,7 +12,7 @@ from riverrun._engine.runs import TaskRunInfo
 from riverrun._internal import clock
 from riverrun.context import FlowRunContext, TaskRunContext
 from riverrun.exceptions import TaskRunTimeoutError, UpstreamTaskError
-from riverrun.logging.loggers import log_prints_var
+from riverrun.logging.loggers import log_prints_var, log_without_caller
 from riverrun.states import State, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,16 +39,13 @@ class LogPrintsContext:
 
 def _log(info: TaskRunInfo, level: int, message: str, flow_ctx: FlowRunContext | None) -> None:
     if _logger.isEnabledFor(level):
-        _logger.log(
-            level,
-            message,
-            extra={
-                "flow_run_id": info.flow_run_id,
-                "task_run_id": info.id,
-                "task_run_name": info.name,
-                "flow_run_name": flow_ctx.info.name if flow_ctx else None,
-            },
-        )
+        extra = {
+            "flow_run_id": info.flow_run_id,
+            "task_run_id": info.id,
+            "task_run_name": info.name,
+            "flow_run_name": flow_ctx.info.name if flow_ctx else None,
+        }
+        log_without_caller(_logger, level, message, extra)
 
 
 def task_run_steps(
