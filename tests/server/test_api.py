@@ -116,6 +116,15 @@ def test_a_run_time_longer_than_a_timedelta_still_reads(api: httpx.Client) -> No
     assert len(api.post("flow_runs/filter", json=body).json()) == 1
 
 
+def test_a_log_of_the_last_microsecond_of_year_9999_reads_back(api: httpx.Client) -> None:
+    run = flow_run_event(flow_name="last-microsecond")
+    last = log_event(run["id"], "x", timestamp=253_402_300_799_999_999)
+    assert api.post("events", json={"events": [run, last]}).status_code == 200
+    body = {"log_filter": {"flow_run_id": {"any_": [run["id"]]}}}
+    [log] = api.post("logs/filter", json=body).json()
+    assert log["timestamp"].startswith("9999-12-31T23:59:59.999999")
+
+
 def test_unknown_event_kind_is_422(api: httpx.Client) -> None:
     response = api.post("events", json={"events": [{"kind": "telepathy", "id": "x"}]})
     assert response.status_code == 422 and "telepathy" in response.json()["detail"]

@@ -29,4 +29,6 @@ def to_us(value: datetime) -> int:
 
 def from_us(value: int) -> datetime:
     """Convert epoch microseconds to a timezone-aware UTC datetime."""
-    return datetime.fromtimestamp(value / 1_000_000, UTC).replace(microsecond=value % 1_000_000)
+    # Whole seconds by integer division: ``value / 1e6`` is a float that can round up to the
+    # next second (late in year 9999, past what a datetime holds).
+    return datetime.fromtimestamp(value // 1_000_000, UTC).replace(microsecond=value % 1_000_000)
