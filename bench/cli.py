@@ -184,7 +184,7 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
             except (RuntimeError, NotImplementedError) as exc:
                 skip(system, "error", str(exc))
                 active.remove(system)
-        for system, warmup in schedule(case, active, args.repeats, args.quick):
+        for system, warmup in schedule(case, active, args.repeats, args.quick) if active else ():
             n = case.size_for(system, args.quick)
             store = stores.get(system)
             template = store.home if store is not None and not case.remote else None

@@ -30,10 +30,18 @@ def memory_gib() -> float | None:
     return None
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15-minute load averages when the run starts (others' work shows here)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def describe(systems: list[str]) -> dict[str, Any]:
     """Everything the report prints about the machine and interpreters."""
     from bench import runner
 
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gib": memory_gib(),
-            "os": platform.platform(),
+            "os": platform.platform(), "load_avg": load_average(),
             "python": {s: runner.python_version(s) for s in systems}}

@@ -155,7 +155,7 @@ def _server_cases(database: str) -> tuple[Case, ...]:
                           "subscriber); 3 counted Prefect repeats"),
         Case("server_query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True,
              remote=True, database=database, quick_n=200, prefect_repeats=3,
-             seed_method={"riverrun": "events", "prefect": "sql"},
+             args=("--calls", "200"), seed_method={"riverrun": "events", "prefect": "sql"},
              prefect_note="both stores seeded in bulk (`server_query` above), once per system; "
                           "3 counted Prefect repeats"),
     )

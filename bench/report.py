@@ -368,8 +368,10 @@ def parts_note(results: dict[str, Any]) -> list[str]:
     lines = ["Combined (`python -m bench.merge`) from these invocations; a case re-run in a "
              "later one replaces it from the earlier:", ""]
     for p in parts:
+        load = (f", load average {', '.join(str(x) for x in p['load_avg'])} at its start"
+                if p.get("load_avg") else "")
         lines.append(f"- `bench/results/{p['file']}` (commit {p.get('commit')}, "
-                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min): "
+                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min{load}): "
                      + ", ".join(f"`{k}`" for k in p["cases"]))
     return [*lines, ""]
 
@@ -397,6 +399,9 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
         f"- CPU: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory",
         f"- OS: {m.get('os')}",
+        *([f"- load average (1, 5, 15 min) when the run started: "
+           f"{', '.join(str(x) for x in m['load_avg'])} (the machine is shared)"]
+          if m.get("load_avg") else []),
         f"- riverrun {v.get('riverrun')} (commit {results.get('commit')}) on Python "
         f"{py.get('riverrun')}; "
         f"Prefect {v.get('prefect')} on Python {py.get('prefect')}",

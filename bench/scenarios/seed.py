@@ -174,8 +174,12 @@ async def seed_with_prefect_sql(n: int, batch: int = 5000) -> datetime:
     flow_runs, states = db.FlowRun.__table__, db.FlowRunState.__table__
     step = timedelta(milliseconds=1)
     first = datetime.now(timezone.utc) - n * step
+    # Each run points at its final state, as set_flow_run_state leaves it; the pointer is
+    # set once both rows exist (each table's foreign key names the other).
+    point = (sa.update(flow_runs).where(flow_runs.c.id == sa.bindparam("run"))
+             .values(state_id=sa.bindparam("state"), updated=sa.bindparam("at")))
     for lo in range(0, n, batch):
-        runs, run_states = [], []
+        runs, run_states, pointers = [], [], []
         for i in range(lo, min(n, lo + batch)):
             run_id = uuid.uuid4()
             start = first + i * step
@@ -193,14 +197,11 @@ async def seed_with_prefect_sql(n: int, batch: int = 5000) -> datetime:
                                    "type": state_type, "name": state_type.value.title(),
                                    "timestamp": at, "created": at, "updated": at,
                                    "state_details": StateDetails(flow_run_id=run_id)})
+            pointers.append({"run": run_id, "state": run_states[-1]["id"], "at": end})
         async with db.session_context(begin_transaction=True) as session:
             await session.execute(sa.insert(flow_runs), runs)
             await session.execute(sa.insert(states), run_states)
-    async with db.session_context(begin_transaction=True) as session:
-        # Each run points at its latest state, as set_flow_run_state leaves it.
-        latest = (sa.select(states.c.id).where(states.c.flow_run_id == flow_runs.c.id)
-                  .order_by(states.c.timestamp.desc()).limit(1).scalar_subquery())
-        await session.execute(sa.update(flow_runs).values(state_id=latest))
+            await session.execute(point, pointers)
     return first + (n // 2) * step - step / 2
 
 
