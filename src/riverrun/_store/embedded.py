@@ -126,7 +126,7 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
             "(or point RIVERRUN_HOME at a directory that is)."
         ) from None
     try:
-        configure_sqlite(conn, busy_timeout_s)
+        _retry_locked(lambda: configure_sqlite(conn, busy_timeout_s))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise _open_error(path, exc) from None
@@ -165,9 +165,22 @@ def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
         StoreError: the file holds tables that are not riverrun's, or a newer revision.
     """
     try:
+        version = _retry_locked(lambda: _version(conn))
+        if version != HEAD_REVISION:
+            version = _retry_locked(lambda: _create_schema_if_empty(conn, path))
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from None
+    if version != HEAD_REVISION:
+        _upgrade(path, version)
+
+
+def _create_schema_if_empty(conn: sqlite3.Connection, path: Path) -> str | None:
+    # Check and create under the write lock, in one transaction: several processes starting
+    # on a brand-new file must not see each other's half-made schema, and a check made
+    # before taking the lock may be stale by the time it is held.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
         version = _version(conn)
-        if version == HEAD_REVISION:
-            return
         if version is None:
             tables = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -177,29 +190,46 @@ def ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
                     f"The file {path} holds tables but no riverrun schema version; it is not "
                     "a riverrun database. Move it aside or set RIVERRUN_HOME elsewhere."
                 )
-            _create_schema(conn)
-            version = _version(conn)
-            if version == HEAD_REVISION:
-                return
-    except sqlite3.DatabaseError as exc:
-        raise _open_error(path, exc) from None
-    _upgrade(path, version)
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    script = (
-        "BEGIN IMMEDIATE;\n"
-        + SQLITE_SCHEMA_PATH.read_text()
-        + f"\nINSERT INTO alembic_version (version_num) VALUES ('{HEAD_REVISION}');\nCOMMIT;\n"
-    )
-    try:
-        conn.executescript(script)
-    except sqlite3.OperationalError as exc:
+            for statement in _schema_statements():
+                conn.execute(statement)
+            conn.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (HEAD_REVISION,))
+            version = HEAD_REVISION
+        conn.execute("COMMIT")
+    except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-        # Another process created the schema between our check and our lock: fine.
-        if "already exists" not in str(exc):
-            raise
+        raise
+    return version
+
+
+def _schema_statements() -> list[str]:
+    statements: list[str] = []
+    pending = ""
+    for line in SQLITE_SCHEMA_PATH.read_text().splitlines(keepends=True):
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    return statements
+
+
+_OPEN_RETRIES = 5
+
+
+def _retry_locked(work: Any) -> Any:
+    # Opening a file other processes are creating or switching to WAL can answer "locked"
+    # at once, without waiting for the busy timeout (SQLite's deadlock avoidance); such
+    # moments pass in milliseconds.
+    for attempt in range(1, _OPEN_RETRIES + 1):
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc) or attempt == _OPEN_RETRIES:
+                raise
+            time.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _upgrade(path: Path, version: str | None) -> None:
