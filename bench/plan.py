@@ -1,8 +1,9 @@
 """What the benchmark runs: each scenario, its sizes, metrics, repeats and time limits.
 
 Prefect's slow cases run fewer repeats and no cross-process warm-up, so that a full run
-stays under ~40 minutes on a 2-core machine; each such choice is written next to the case
-(``prefect_note``) and printed in ``docs/benchmarks.md``.
+takes about an hour on a 2-core machine (~35 minutes without the ``server_*`` cases); each
+such choice is written next to the case (``prefect_note``) and printed in
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations

@@ -412,7 +412,7 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "## Running it",
         "",
         "```",
-        "python -m bench                          # everything, both systems (~40 min)",
+        "python -m bench                          # everything, both systems (~1 hour)",
         "python -m bench --repeats 3 --only task_seq --only query",
         "python -m bench --quick --systems riverrun   # what CI runs: every scenario once, small",
         "python -m bench.report bench/results/<timestamp>.json   # page and chart again",
@@ -456,7 +456,7 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "- Prefect's telemetry is off (`PREFECT_SERVER_ANALYTICS_ENABLED=false`, "
         "`DO_NOT_TRACK=1`); every other setting is the default.",
         "",
-        "Reduced repeats and sizes for Prefect (to keep a full run under ~40 minutes):",
+        "Reduced repeats and sizes for Prefect (to keep a full run to about an hour):",
         "",
         *(notes(results) or ["- none in this run"]),
         "",
@@ -543,7 +543,8 @@ SERVER_METHOD = [
     "event persister writes to its `events` table. Checked: the runs, task runs and log "
     "lines, or the events, counted through the API.",
     "  - `server_query`: `query.py` (name `like_`, tag `all_`, state `any_`, start time "
-    "`after_`, `START_TIME_DESC`, limit 50; 50 timed calls after warm-up) through each "
+    "`after_`, `START_TIME_DESC`, limit 50; 200 timed calls after warm-up, so p99 is the "
+    "second slowest) through each "
     "system's client over HTTP, on 100,000 seeded runs, after counting them through the API. "
     "Seeded in bulk, the same shape for both (`seed-NNNNNN`, tags `bench` + `even`/`odd`, "
     "every tenth Failed, start times 1 ms apart): riverrun's store ingests the events its "
