@@ -1,6 +1,6 @@
 """Real servers for tests and measurements: a uvicorn subprocess on a free loopback port.
 
-Used by the server tests, the client suite (run once per backend) and ``perf_server.py``.
+Used by the server tests, the client suite (run once per backend) and the bench's server cases.
 """
 
 from __future__ import annotations
