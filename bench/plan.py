@@ -123,6 +123,9 @@ CASES: tuple[Case, ...] = (
     Case("remote_task_seq", "task_seq.py", 1_000, ("per_task_s",), remote=True, quick_n=50,
          prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback per case, 3 counted repeats"),
+    Case("remote_task_seq", "task_seq.py", 10_000, ("per_task_s",), remote=True, quick_n=200,
+         not_attempted={"prefect": "not attempted: Prefect's N=10,000 task_seq already takes "
+                        "minutes per run; its remote per-task cost is the N=1,000 row"}),
     Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
          quick_n=200, prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
