@@ -1,8 +1,10 @@
 """The batching recorder: one queue, one writer thread, batches of events per transaction.
 
 The engine's hot path only appends to a deque; the writer thread drains it and hands whole
-batches to a *sink* (the embedded store's ``ingest``, or the HTTP transport). A failing sink
-never breaks the user's flow: the recorder warns once and keeps the flow running.
+batches to a *sink* (the embedded store's ``ingest``, or the HTTP transport), lingering
+briefly after a wake-up so that a busy flow writes few large transactions. A flush that
+finds the writer idle writes the rest on the flushing thread itself. A failing sink never
+breaks the user's flow: the recorder warns once and keeps the flow running.
 """
 
 from __future__ import annotations
