@@ -26,6 +26,7 @@ from riverrun._store.migrate import HEAD_REVISION, SQLITE_SCHEMA_PATH
 from riverrun.exceptions import StoreError, StoreLocked
 
 _LOCK_RETRIES = 3
+_OPEN_RETRIES = 5
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
@@ -72,24 +73,20 @@ class EmbeddedWriter:
 
     def _write(self, work: Any) -> None:
         conn = self._conn
-        for attempt in range(1, _LOCK_RETRIES + 1):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if _is_locked(exc) and attempt < _LOCK_RETRIES:
-                    time.sleep(0.05 * attempt)
-                    continue
-                raise _store_error(self.path, exc, self.busy_timeout_s * attempt) from exc
-            try:
-                work(conn.cursor())
-                conn.execute("COMMIT")
-                return
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise _store_error(self.path, exc, self.busy_timeout_s) from exc
-                raise
+        try:
+            # Each attempt waits up to the busy timeout for another process's lock.
+            _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"), _LOCK_RETRIES, 0.05)
+        except sqlite3.OperationalError as exc:
+            raise _store_error(self.path, exc, self.busy_timeout_s * _LOCK_RETRIES) from exc
+        try:
+            work(conn.cursor())
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _store_error(self.path, exc, self.busy_timeout_s) from exc
+            raise
 
     def close(self) -> None:
         """Close the connection (further writes fail)."""
@@ -215,21 +212,21 @@ def _schema_statements() -> list[str]:
     return statements
 
 
-_OPEN_RETRIES = 5
+def _retry_locked(work: Any, attempts: int = _OPEN_RETRIES, backoff_s: float = 0.02) -> Any:
+    """``work()``, tried again (after ``backoff_s`` times the attempt) while SQLite says locked.
 
-
-def _retry_locked(work: Any) -> Any:
-    # Opening a file other processes are creating or switching to WAL can answer "locked"
-    # at once, without waiting for the busy timeout (SQLite's deadlock avoidance); such
-    # moments pass in milliseconds.
-    for attempt in range(1, _OPEN_RETRIES + 1):
+    Opening a file other processes are creating or switching to WAL can answer "locked" at
+    once, without waiting for the busy timeout (SQLite's deadlock avoidance); such moments
+    pass in milliseconds.
+    """
+    for attempt in range(1, attempts):
         try:
             return work()
         except sqlite3.OperationalError as exc:
-            if not _is_locked(exc) or attempt == _OPEN_RETRIES:
+            if not _is_locked(exc):
                 raise
-            time.sleep(0.02 * attempt)
-    raise AssertionError("unreachable")
+            time.sleep(backoff_s * attempt)
+    return work()
 
 
 def _upgrade(path: Path, version: str | None) -> None:
