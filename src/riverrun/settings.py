@@ -313,23 +313,20 @@ _WATCHED_ENV = ("RIVERRUN_PROFILE", *ENV_VARS)
 
 # os.environ keeps its contents in a dict keyed by encoded names; reading that dict with
 # names encoded once skips an encode and a decode per variable per flow run.
-_ENVIRON_DATA: dict[Any, Any] | None = getattr(os.environ, "_data", None)
-_WATCHED_KEYS = (
-    tuple(map(os.environ.encodekey, _WATCHED_ENV))  # type: ignore[attr-defined]
-    if _ENVIRON_DATA is not None and hasattr(os.environ, "encodekey")
-    else None
+_environ_data: dict[Any, Any] | None = getattr(os.environ, "_data", None)
+_WATCHED_LOOKUP: tuple[Any, tuple[Any, ...]] = (
+    (_environ_data.get, tuple(map(os.environ.encodekey, _WATCHED_ENV)))  # type: ignore[attr-defined]
+    if _environ_data is not None and hasattr(os.environ, "encodekey")
+    else (os.environ.get, _WATCHED_ENV)
 )
 
 
 def _cache_key() -> Any:
     # Only the variables that can change a setting: scanning all of os.environ on every
     # flow run cost more than the rest of starting the run.
-    environ = os.environ
-    if _WATCHED_KEYS is not None and _ENVIRON_DATA is not None:
-        env = tuple(map(_ENVIRON_DATA.get, _WATCHED_KEYS))
-    else:
-        env = tuple(environ.get(name) for name in _WATCHED_ENV)
-    home = environ.get("RIVERRUN_HOME") or "~/.riverrun"
+    get, names = _WATCHED_LOOKUP
+    env = tuple(map(get, names))
+    home = os.environ.get("RIVERRUN_HOME") or "~/.riverrun"
     try:
         mtime = os.stat(os.path.join(os.path.expanduser(home), "profiles.toml")).st_mtime_ns
     except OSError:
