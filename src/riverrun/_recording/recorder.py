@@ -119,8 +119,7 @@ class Recorder:
         while True:
             self._wakeup.wait()
             self._wakeup.clear()
-            if not self._urgent.is_set():
-                self._urgent.wait(_LINGER_S)
+            self._urgent.wait(_LINGER_S)
             self._urgent.clear()
             with self._drain_lock:
                 self._drain()
