@@ -2,7 +2,8 @@
 
 A ``python script.py`` with one flow must finish in well under 300 ms, and importing
 SQLAlchemy alone costs ~0.27 s, Alembic ~0.5 s. So the embedded recorder writes through the
-stdlib ``sqlite3`` module with the shared SQL of ``ingest.py``. A brand-new file gets the
+stdlib ``sqlite3`` module with the shared SQL of ``ingest.py``, one statement per step
+(``bulk_sqlite.py``) so that the writer thread's SQLite work runs beside the flow's thread. A brand-new file gets the
 schema from the pre-rendered ``schema_sqlite.sql`` (a test proves it equals what Alembic's
 migrations create); only a file at an older revision pays for Alembic.
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from riverrun._store import ingest as _ingest
+from riverrun._store.bulk_sqlite import apply_bulk
 from riverrun._store.dialect import configure_sqlite, sqlite_url
 from riverrun._store.migrate import HEAD_REVISION, SQLITE_SCHEMA_PATH
 from riverrun.exceptions import StoreError, StoreLocked
@@ -69,7 +71,7 @@ class EmbeddedWriter:
         if not steps:
             return
         with self._lock:
-            self._write(lambda cur: _ingest.apply(steps, cur.executemany))
+            self._write(lambda cur: apply_bulk(steps, cur))
 
     def _write(self, work: Any) -> None:
         conn = self._conn
@@ -114,8 +116,10 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
             "RIVERRUN_HOME at a writable directory, or create this one with write access."
         ) from None
     try:
+        # Each bulk statement has about a dozen shapes (bulk_sqlite.py); keep them all.
         conn = sqlite3.connect(
-            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False,
+            cached_statements=512,
         )
     except sqlite3.Error as exc:
         raise StoreError(

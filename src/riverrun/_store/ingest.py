@@ -13,6 +13,7 @@ current state, so out-of-order or replayed events converge on the same rows.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -128,7 +129,7 @@ UPDATE {kind} SET
     run_count = COALESCE(:run_count, run_count),
     total_run_time = COALESCE(:total_run_time, total_run_time),
     updated = :timestamp
-WHERE id = :run_id AND (state_timestamp IS NULL OR state_timestamp <= :timestamp)
+WHERE {kind}.id = :run_id AND (state_timestamp IS NULL OR state_timestamp <= :timestamp)
 """
 
 
@@ -140,7 +141,7 @@ UPDATE_TASK_RUN_STATE = _update_run_state("task_run")
 UPDATE_FLOW_RUN = """
 UPDATE flow_run SET name = COALESCE(:name, name), tags = COALESCE(:tags, tags),
     updated = :updated
-WHERE id = :run_id
+WHERE flow_run.id = :run_id
 """
 
 INSERT_LOG = """
@@ -210,9 +211,6 @@ def _state_row(state: dict[str, Any], run_id: str) -> dict[str, Any]:
     }
 
 
-_MERGED = ("start_time", "end_time", "run_count", "total_run_time")
-
-
 def _fold_states(
     runs: list[dict[str, Any]], states: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -234,18 +232,25 @@ def _fold_states(
     # Stable sort: states with equal timestamps keep their batch order, and the later wins,
     # exactly as sequential updates with ``state_timestamp <= :timestamp`` would.
     for state in sorted(states, key=_timestamp):
-        merged = by_run.get(state["run_id"])
+        run_id = state["run_id"]
+        merged = by_run.get(run_id)
         if merged is None:
-            by_run[state["run_id"]] = dict(state)
+            by_run[run_id] = state.copy()
             continue
-        previous = {k: merged[k] for k in _MERGED}
+        start, end = merged["start_time"], merged["end_time"]
+        count, total = merged["run_count"], merged["total_run_time"]
         merged.update(state)
-        for key in _MERGED:
-            if merged[key] is None:
-                merged[key] = previous[key]
+        if merged["start_time"] is None:
+            merged["start_time"] = start
+        if merged["end_time"] is None:
+            merged["end_time"] = end
+        if merged["run_count"] is None:
+            merged["run_count"] = count
+        if merged["total_run_time"] is None:
+            merged["total_run_time"] = total
     folded = False
     for row in runs:
-        merged = by_run.get(row["id"])
+        merged = by_run.pop(row["id"], None)
         if merged is None:
             continue
         initial = row["state_timestamp"]
@@ -255,20 +260,19 @@ def _fold_states(
             row["state_name"] = merged["name"]
             row["state_timestamp"] = merged["timestamp"]
             row["state_message"] = merged["message"]
-            for key in ("start_time", "end_time"):
-                if merged[key] is not None:
-                    row[key] = merged[key]
+            if merged["start_time"] is not None:
+                row["start_time"] = merged["start_time"]
+            if merged["end_time"] is not None:
+                row["end_time"] = merged["end_time"]
             if merged["run_count"] is not None:
                 row["run_count"] = max(row["run_count"], merged["run_count"])
             if merged["total_run_time"] is not None:
                 row["total_run_time"] = max(row["total_run_time"], merged["total_run_time"])
             folded = True
-        del by_run[row["id"]]
     return list(by_run.values()), folded
 
 
-def _timestamp(state: dict[str, Any]) -> int:
-    return state["timestamp"]  # type: ignore[no-any-return]
+_timestamp = operator.itemgetter("timestamp")
 
 
 def plan(events: Iterable[dict[str, Any]]) -> Plan:
@@ -306,7 +310,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 "task_key": event["task_key"],
                 "name": event["name"],
                 "dynamic_key": str(event.get("dynamic_key", "0")),
-                "tags": _dumps(tags),
+                "tags": _dumps(tags) if tags else "[]",
                 "task_inputs": _json_object(event.get("task_inputs")),
                 "cache_key": event.get("cache_key"),
                 "cache_expiration": event.get("cache_expiration"),
@@ -349,7 +353,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 "flow_name": event["flow_name"],
                 "name": event["name"],
                 "parameters": _json_object(event.get("parameters")),
-                "tags": _dumps(tags),
+                "tags": _dumps(tags) if tags else "[]",
                 "parent_task_run_id": event.get("parent_task_run_id"),
                 "deployment_id": event.get("deployment_id"),
                 "work_queue_name": event.get("work_queue_name"),
