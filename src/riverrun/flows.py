@@ -17,6 +17,7 @@ from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, TerminationSignal
+from riverrun.logging.console import flush_console
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -267,6 +268,7 @@ class Flow(Generic[P, R]):
                 restore()
             if parent_ctx is None:
                 ctx.recorder.flush()
+                flush_console()
 
     async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         steps, ctx, parent_ctx = self._prepare(args, kwargs)
@@ -276,6 +278,7 @@ class Flow(Generic[P, R]):
             ctx.task_runner.shutdown()
             if parent_ctx is None:
                 ctx.recorder.flush()
+                flush_console()
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...

@@ -23,6 +23,7 @@ from riverrun.cache_policies import (
     UnhashableInput,
 )
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
+from riverrun.logging.console import flush_console
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
 from riverrun.states import State
 from riverrun.utilities.annotations import unmapped
@@ -297,6 +298,7 @@ class Task(Generic[P, R]):
         state = drive_sync(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
             recorder.flush()
+            flush_console()
         return state
 
     async def run_async(
@@ -312,6 +314,7 @@ class Task(Generic[P, R]):
         state = await drive_async(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
             recorder.flush()
+            flush_console()
         return state
 
     @overload

@@ -190,7 +190,9 @@ def ensure_logging_configured() -> None:
         root.propagate = False
         root.addHandler(RecorderHandler())
         if settings.logging_to_console:
-            console = logging.StreamHandler(sys.stderr)
+            from riverrun.logging.console import ConsoleHandler
+
+            console = ConsoleHandler(sys.stderr)
             console.setFormatter(ConsoleFormatter())
             root.addHandler(console)
         _configured = True
