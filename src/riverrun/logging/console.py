@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from typing import IO, Any
 
@@ -81,9 +82,15 @@ def _write_bursts(handler_ref: Any, wake: threading.Event) -> None:
         handler = handler_ref()
         if handler is None:
             return
-        # Linger so that a burst of lines becomes one write.
-        wake.wait(handler.linger_s)
-        wake.clear()
+        # Linger so that a burst of lines becomes one write. A plain sleep: lines arriving
+        # meanwhile must not cut it short (each would cost a thread switch), and whoever
+        # needs them out sooner calls flush().
+        linger_s = handler.linger_s
+        del handler
+        time.sleep(linger_s)
+        handler = handler_ref()
+        if handler is None:
+            return
         handler.flush()
         del handler
 
