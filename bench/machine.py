@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,27 @@ def load_average() -> list[float] | None:
         return None
 
 
+def python_speed_s() -> float:
+    """Seconds for a fixed pure-Python loop (best of 5): how fast one core is right now.
+
+    The machines differ from day to day (shared hosts); this puts runs of different days
+    on one scale, since every per-call cost here is Python-bound.
+    """
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 4)
+
+
 def describe(systems: list[str]) -> dict[str, Any]:
     """Everything the report prints about the machine and interpreters."""
     from bench import runner
 
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gib": memory_gib(),
             "os": platform.platform(), "load_avg": load_average(),
+            "python_speed_s": python_speed_s(),
             "python": {s: runner.python_version(s) for s in systems}}

@@ -31,6 +31,7 @@ METRIC_LABEL = {
     "wall_s": "whole process",
     "per_run_s": "per flow run",
     "per_task_s": "per task",
+    "per_task_flow_s": "per task, whole flow call (recording included)",
     "per_subflow_s": "per subflow",
     "logs_s": "all lines",
     "peak_rss_mb": "peak RSS",
@@ -247,6 +248,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
                  "import_flow_task_s", 0.1, "s")
     limit_target("riverrun < 50 µs per no-op task (N=10,000)", "task_seq@10000", "per_task_s",
                  50e-6, "s")
+    for n in ("10,000", "100,000"):
+        limit_target(f"riverrun < 50 µs per no-op task, whole flow call (N={n})",
+                     f"task_seq@{n.replace(',', '')}", "per_task_flow_s", 50e-6, "s")
     limit_target("riverrun < 0.5 ms per empty flow run", "flow_overhead@200", "per_run_s",
                  0.5e-3, "s")
     limit_target("riverrun 100k tasks peak RSS < 300 MB", "memory@100000", "peak_rss_mb",
@@ -402,6 +406,9 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         *([f"- load average (1, 5, 15 min) when the run started: "
            f"{', '.join(str(x) for x in m['load_avg'])} (the machine is shared)"]
           if m.get("load_avg") else []),
+        *([f"- core speed: a 1,000,000-step Python loop took {m['python_speed_s'] * 1000:.0f} ms "
+           "(best of 5; lower is faster; compare runs of different days by it)"]
+          if m.get("python_speed_s") else []),
         f"- riverrun {v.get('riverrun')} (commit {results.get('commit')}) on Python "
         f"{py.get('riverrun')}; "
         f"Prefect {v.get('prefect')} on Python {py.get('prefect')}",

@@ -146,11 +146,11 @@ def _results() -> dict[str, Any]:
 
 
 def test_table_has_medians_and_the_ratio() -> None:
-    rows = {r["case"]: r for r in report.table_rows(_results())}
-    row = rows["task_seq@1000"]
+    rows = {(r["case"], r["metric"]): r for r in report.table_rows(_results())}
+    row = rows["task_seq@1000", "per_task_s"]
     assert row["riverrun"].median == pytest.approx(25e-6)
     assert row["ratio"] == pytest.approx(5.5e-3 / 25e-6)
-    assert rows["task_seq@100000"]["prefect_status"] == "not attempted"
+    assert rows["task_seq@100000", "per_task_s"]["prefect_status"] == "not attempted"
     table = report.render_table(_results())
     assert "| task_seq | per task | 1,000 | 25.0 µs | 20.0 µs | 30.0 µs | 5.5 ms" in table
     assert "220x" in table
@@ -185,9 +185,9 @@ def test_merge_lets_a_later_file_replace_a_case() -> None:
     second = {"cases": [c for c in first["cases"] if c["key"] == "task_seq@100000"],
               "runs": [_run("task_seq@100000", "riverrun", 11e-6)], "elapsed_s": 30}
     merged = merge([("a.json", first), ("b.json", second)])
-    rows = {r["case"]: r for r in report.table_rows(merged)}
-    assert rows["task_seq@100000"]["riverrun"].median == pytest.approx(11e-6)
-    assert rows["task_seq@1000"]["riverrun"].median == pytest.approx(25e-6)
+    rows = {(r["case"], r["metric"]): r for r in report.table_rows(merged)}
+    assert rows["task_seq@100000", "per_task_s"]["riverrun"].median == pytest.approx(11e-6)
+    assert rows["task_seq@1000", "per_task_s"]["riverrun"].median == pytest.approx(25e-6)
     assert merged["elapsed_s"] == 90
     assert "b.json" in report.render_markdown(merged, None)
 
