@@ -73,7 +73,7 @@ class State:
         state_details: dict[str, Any] | None = None,
         id: str | None = None,
     ) -> None:
-        self.type = StateType(type)
+        self.type = type if type.__class__ is StateType else StateType(type)
         self.name = name or _DEFAULT_NAMES[self.type]
         self.message = message
         self.timestamp = timestamp or clock.now()

@@ -23,8 +23,8 @@ from riverrun.cache_policies import (
     UnhashableInput,
 )
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
-from riverrun.logging.console import flush_console
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
+from riverrun.logging.console import flush_console
 from riverrun.states import State
 from riverrun.utilities.annotations import unmapped
 

@@ -50,7 +50,8 @@ class _RunInfo:
         With ``kind=None`` the result is a state payload to embed in a creation event.
         """
         ts = clock.to_us(state.timestamp)
-        type_ = state.type.value
+        # ``_value_`` is a plain attribute; ``.value`` goes through an enum descriptor.
+        type_ = state.type._value_
         start_time = end_time = run_count = total = None
         if type_ == "RUNNING":
             self.run_count += 1

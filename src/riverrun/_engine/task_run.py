@@ -13,7 +13,18 @@ from riverrun._internal import clock
 from riverrun.context import FlowRunContext, TaskRunContext
 from riverrun.exceptions import TaskRunTimeoutError, UpstreamTaskError
 from riverrun.logging.loggers import log_prints_var, log_without_caller
-from riverrun.states import State, StateType
+from riverrun.states import (
+    AwaitingRetry,
+    Cached,
+    Completed,
+    Failed,
+    Pending,
+    Retrying,
+    Running,
+    State,
+    StateType,
+    TimedOut,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Recorder
@@ -58,17 +69,6 @@ def task_run_steps(
     upstream_failure: State | None = None,
 ) -> Steps:
     """The life of one task run: Pending, (cache lookup), Running, retries, final state."""
-    from riverrun.states import (
-        AwaitingRetry,
-        Cached,
-        Completed,
-        Failed,
-        Pending,
-        Retrying,
-        Running,
-        TimedOut,
-    )
-
     record = recorder.record
     policy = task.retry_policy_json
     # The first state travels inside the creation event: one event less per task run.
@@ -148,10 +148,11 @@ def task_run_steps(
         record(info.state_event("task_run_state", final, _error_data(exc)))
         break
 
-    if final.type is StateType.COMPLETED:
-        _log(info, logging.DEBUG, f"Finished in state {final}", flow_ctx)
-    else:
-        _log(info, logging.ERROR, f"Finished in state {final}", flow_ctx)
+    # The message is built only when the level is on: a DEBUG line per task run is usually
+    # off, and formatting the state cost a microsecond or two each time.
+    level = logging.DEBUG if final.type is StateType.COMPLETED else logging.ERROR
+    if _logger.isEnabledFor(level):
+        _log(info, level, f"Finished in state {final}", flow_ctx)
     hooks = task.on_completion_hooks if final.type is StateType.COMPLETED else task.on_failure_hooks
     if final.type is StateType.CRASHED:
         hooks = []

@@ -14,23 +14,28 @@ _counter = 0
 # os.urandom costs a system call (~5 µs here) per ID; a generator seeded from it, and
 # re-seeded in forked children so two processes never share a sequence, costs ~0.2 µs.
 _random = random.Random(os.urandom(32))
+_time_ns = time.time_ns
 os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
 
-def _uuid7_int() -> int:
+def _tick() -> tuple[int, int]:
+    """The next (Unix milliseconds, counter) pair, strictly increasing in this process."""
     global _last_ms, _counter
-    ms = time.time_ns() // 1_000_000
+    ms = _time_ns() // 1_000_000
     with _lock:
         if ms <= _last_ms:
             _counter += 1
             if _counter > 0xFFF:
                 _last_ms += 1
                 _counter = 0
-            ms = _last_ms
         else:
             _last_ms = ms
             _counter = 0
-        counter = _counter
+        return _last_ms, _counter
+
+
+def _uuid7_int() -> int:
+    ms, counter = _tick()
     return (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | _random.getrandbits(62)
 
 
@@ -42,7 +47,18 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=_uuid7_int())
 
 
+# (milliseconds, "xxxxxxxx-xxxx-7") for the latest millisecond: one tuple, read and replaced
+# whole, so a thread never pairs one millisecond's text with another's.
+_prefix: tuple[int, str] = (-1, "")
+
+
 def new_id() -> str:
     """Return a new UUIDv7 as its canonical string, the form every store column holds."""
-    h = f"{_uuid7_int():032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    global _prefix
+    ms, counter = _tick()
+    cached = _prefix
+    if cached[0] != ms:
+        h = f"{ms:012x}"
+        cached = _prefix = (ms, f"{h[:8]}-{h[8:]}-7")
+    r = f"{_random.getrandbits(62) | 0x8000000000000000:016x}"
+    return f"{cached[1]}{counter:03x}-{r[:4]}-{r[4:]}"
