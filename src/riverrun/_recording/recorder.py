@@ -125,6 +125,18 @@ class Recorder:
                 self._drain()
             if self._closed and not self._queue:
                 return
+            if not self._queue:
+                self._idle()
+
+    def _idle(self) -> None:
+        # Upkeep the sink would otherwise do inside a write someone waits for.
+        upkeep = getattr(self.sink, "idle", None)
+        if upkeep is None:
+            return
+        try:
+            upkeep()
+        except Exception:  # noqa: BLE001 - upkeep failing must not stop the writer
+            pass
 
     def _drain(self) -> None:
         # Callers hold ``_drain_lock``.
@@ -167,18 +179,25 @@ _lock = threading.Lock()
 _active: Recorder | None = None
 
 
-def _embedded_sink(path: str) -> Sink:
-    state: dict[str, Any] = {}
+class _EmbeddedSink:
+    """Writes batches into the embedded SQLite file; opened on the first batch."""
 
-    def sink(events: list[Event]) -> None:
-        store = state.get("store")
-        if store is None:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._writer: Any = None
+
+    def __call__(self, events: list[Event]) -> None:
+        writer = self._writer
+        if writer is None:
             from riverrun._store.embedded import embedded_writer
 
-            store = state["store"] = embedded_writer(path)
-        store.ingest(events)
+            writer = self._writer = embedded_writer(self.path)
+        writer.ingest(events)
 
-    return sink
+    def idle(self) -> None:
+        """Checkpoint the WAL when due, on the writer thread, between batches."""
+        if self._writer is not None:
+            self._writer.checkpoint_if_due()
 
 
 def get_recorder(settings: Any = None) -> Recorder:
@@ -210,7 +229,7 @@ def get_recorder(settings: Any = None) -> Recorder:
 
             sink = remote_sink(settings)
         else:
-            sink = _embedded_sink(destination)
+            sink = _EmbeddedSink(destination)
         _active = Recorder(sink, destination)
         return _active
 

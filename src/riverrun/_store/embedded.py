@@ -29,6 +29,12 @@ from riverrun.exceptions import StoreError, StoreLocked
 
 _LOCK_RETRIES = 3
 _OPEN_RETRIES = 5
+# A checkpoint copies the WAL into the database file and syncs it: milliseconds. SQLite runs
+# one inside whichever commit crosses 1,000 WAL pages, which was often the commit that ends
+# a user's flow. The writer turns that off and checkpoints from the recorder's idle thread
+# after about as much work (a small commit writes ~15 pages).
+_CHECKPOINT_COMMITS = 64
+_CHECKPOINT_ROWS = 20_000
 
 
 def _is_locked(exc: sqlite3.Error) -> bool:
@@ -55,9 +61,12 @@ class EmbeddedWriter:
         self._conn = _open(self.path, busy_timeout_s)
         try:
             ensure_schema(self._conn, self.path)
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
         except BaseException:
             self._conn.close()
             raise
+        self._commits_since_checkpoint = 0
+        self._rows_since_checkpoint = 0
 
     def ingest(self, events: Iterable[dict[str, Any]]) -> None:
         """Write a batch of events in one transaction; idempotent by event ID.
@@ -72,6 +81,30 @@ class EmbeddedWriter:
             return
         with self._lock:
             self._write(lambda cur: apply_bulk(steps, cur))
+            self._commits_since_checkpoint += 1
+            self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
+
+    def checkpoint_if_due(self) -> bool:
+        """Copy the WAL into the database file if enough was written since the last time.
+
+        Holds the write lock meanwhile: with a commit of this process landing during the
+        copy, the WAL would never be found fully copied at the start of a write, so it
+        would never start over and would grow without end. ``PASSIVE`` copies what no
+        reader still needs and never waits for another process. Returns whether one ran.
+        """
+        if (
+            self._commits_since_checkpoint < _CHECKPOINT_COMMITS
+            and self._rows_since_checkpoint < _CHECKPOINT_ROWS
+        ):
+            return False
+        with self._lock:
+            self._commits_since_checkpoint = self._rows_since_checkpoint = 0
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                # The committed WAL pages are safe either way; try again after more writes.
+                return False
+        return True
 
     def _write(self, work: Any) -> None:
         conn = self._conn
