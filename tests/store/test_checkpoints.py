@@ -46,3 +46,32 @@ def test_a_due_checkpoint_lets_the_wal_start_over(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     assert conn.execute("SELECT count(*) FROM flow_run").fetchone()[0] == embedded._CHECKPOINT_COMMITS + 1
     conn.close()
+
+
+def test_a_script_copies_its_runs_into_the_database_file_before_exit(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = tmp_path / "main.py"
+    script.write_text("from riverrun import flow\n\n@flow\ndef once():\n    return 1\n\nonce()\n")
+    home = tmp_path / "home"
+    env = {**os.environ, "RIVERRUN_HOME": str(home)}
+    subprocess.run([sys.executable, str(script)], env=env, check=True, capture_output=True)
+    # A connection held open, as a server or the UI would: SQLite then does not checkpoint
+    # by itself when a script's own connection closes.
+    holder = sqlite3.connect(home / "riverrun.db")
+    try:
+        holder.execute("SELECT 1").fetchall()
+        for _ in range(2):
+            subprocess.run([sys.executable, str(script)], env=env, check=True, capture_output=True)
+        # The database file alone, without its WAL, holds what was checkpointed.
+        shutil.copy(home / "riverrun.db", tmp_path / "file_only.db")
+    finally:
+        holder.close()
+    copy = sqlite3.connect(tmp_path / "file_only.db")
+    try:
+        assert copy.execute("SELECT count(*) FROM flow_run").fetchone()[0] == 3
+    finally:
+        copy.close()

@@ -199,6 +199,11 @@ class _EmbeddedSink:
         if self._writer is not None:
             self._writer.checkpoint_if_due()
 
+    def at_exit(self) -> None:
+        """Checkpoint what this process wrote since the last checkpoint."""
+        if self._writer is not None:
+            self._writer.checkpoint_if_due(final=True)
+
 
 def get_recorder(settings: Any = None) -> Recorder:
     """The recorder for the current settings' destination, created on first use.
@@ -251,6 +256,12 @@ def _flush_at_exit() -> None:
     recorder = _active
     if recorder is not None:
         recorder.flush(60.0)
+        at_exit = getattr(recorder.sink, "at_exit", None)
+        if at_exit is not None:
+            try:
+                at_exit()
+            except Exception:  # noqa: BLE001 - the runs are written; upkeep can wait
+                pass
         spool = getattr(recorder.sink, "spool", None)
         waiting = len(spool.pending()) if spool is not None else 0
         if waiting:

@@ -84,15 +84,21 @@ class EmbeddedWriter:
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
 
-    def checkpoint_if_due(self) -> bool:
+    def checkpoint_if_due(self, final: bool = False) -> bool:
         """Copy the WAL into the database file if enough was written since the last time.
+
+        With ``final`` (the process is exiting), if anything was written at all: many short
+        scripts, each below the threshold, must not leave a WAL that only grows.
 
         Holds the write lock meanwhile: with a commit of this process landing during the
         copy, the WAL would never be found fully copied at the start of a write, so it
         would never start over and would grow without end. ``PASSIVE`` copies what no
         reader still needs and never waits for another process. Returns whether one ran.
         """
-        if (
+        if final:
+            if not self._commits_since_checkpoint:
+                return False
+        elif (
             self._commits_since_checkpoint < _CHECKPOINT_COMMITS
             and self._rows_since_checkpoint < _CHECKPOINT_ROWS
         ):
