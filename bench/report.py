@@ -596,7 +596,7 @@ def not_attempted(results: dict[str, Any]) -> list[str]:
                 per_task = smaller[-1][system].median
                 line += (f" (at {fmt(per_task, 's')} per task, as at N="
                          f"{_size(smaller[-1])}, the task calls alone would take "
-                         f"{per_task * size / 60:.0f} minutes)")
+                         f"{fmt(per_task * size, 's')})")
             out.append(line)
     return ["Not run:", "", *out, ""] if out else []
 
