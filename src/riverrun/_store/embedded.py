@@ -2,10 +2,11 @@
 
 A ``python script.py`` with one flow must finish in well under 300 ms, and importing
 SQLAlchemy alone costs ~0.27 s, Alembic ~0.5 s. So the embedded recorder writes through the
-stdlib ``sqlite3`` module with the shared SQL of ``ingest.py``, one statement per step
-(``bulk_sqlite.py``) so that the writer thread's SQLite work runs beside the flow's thread. A brand-new file gets the
-schema from the pre-rendered ``schema_sqlite.sql`` (a test proves it equals what Alembic's
-migrations create); only a file at an older revision pays for Alembic.
+stdlib ``sqlite3`` module with the shared SQL of ``ingest.py``, as a few multi-row
+statements per step (``bulk_sqlite.py``) so that the writer thread's SQLite work runs beside
+the flow's thread. A brand-new file gets the schema from the pre-rendered
+``schema_sqlite.sql`` (a test proves it equals what Alembic's migrations create); only a file
+at an older revision pays for Alembic.
 
 Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for it up to the busy
 timeout, so a transaction never fails half-way with "database is locked"; a lock held by
