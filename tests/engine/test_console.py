@@ -11,6 +11,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 from riverrun.logging.console import ConsoleHandler
 
 
@@ -94,3 +96,18 @@ def test_a_closed_stream_does_not_break_logging() -> None:
     handler.flush()  # must not raise
     handler.handle(logging.makeLogRecord({"msg": "two"}))
     handler.flush()
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_does_not_write_its_parents_queued_lines() -> None:
+    stream = io.StringIO()
+    handler = ConsoleHandler(stream, linger_s=60)
+    handler.handle(logging.makeLogRecord({"msg": "parent's line"}))
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        handler.flush()
+        os._exit(len(stream.getvalue()))
+    _, status = os.waitpid(pid, 0)
+    handler.flush()
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert stream.getvalue() == "parent's line\n"

@@ -11,6 +11,7 @@ program prints after the run returns.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -100,3 +101,15 @@ def flush_console() -> None:
     for handler in list(_handlers):
         if handler._pending:
             handler.flush()
+
+
+def _forget_in_child() -> None:
+    # A forked child (a process-pool worker) inherits the lines its parent has yet to write;
+    # the parent writes them, so the child must not write them again.
+    for handler in list(_handlers):
+        handler._pending = []
+        handler._thread = None
+        handler._wake = threading.Event()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
