@@ -15,9 +15,11 @@ so both forms mean the same thing; a step the rewrite does not cover runs throug
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
-from typing import Any
+
+from riverrun._store.ingest import Plan
 
 _PARAM = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 _VALUES_THEN_CONFLICT = re.compile(r"\bVALUES\s*\((.*)\)\s*(ON CONFLICT\b)", re.S)
@@ -57,27 +59,15 @@ class BulkStatement:
         return text
 
 
-_bulk_forms: dict[str, BulkStatement | None] = {}
-
-
+@functools.cache
 def bulk_form(sql: str) -> BulkStatement | None:
     """The multi-row form of one ingest statement, or None if the rewrite does not cover it.
 
     ``INSERT ... VALUES (...) ON CONFLICT`` becomes ``INSERT ... SELECT ... FROM (VALUES
-    ...) AS v WHERE true ON CONFLICT``; ``INSERT ... SELECT ... FROM t AS
+    ...) AS v WHERE v.column1 IS NOT NULL ON CONFLICT``; ``INSERT ... SELECT ... FROM t AS
     run WHERE`` reads the values first and joins ``run`` to them; ``UPDATE t SET ... WHERE``
     gains ``FROM (VALUES ...) AS v``. Each ``:name`` becomes the values' column for it.
     """
-    try:
-        return _bulk_forms[sql]
-    except KeyError:
-        pass
-    form = _rewrite(sql)
-    _bulk_forms[sql] = form
-    return form
-
-
-def _rewrite(sql: str) -> BulkStatement | None:
     values = _VALUES_THEN_CONFLICT.search(sql)
     run_source = _RUN_SOURCE.search(sql)
     update = _UPDATE_WHERE.match(sql)
@@ -102,7 +92,7 @@ def _rewrite(sql: str) -> BulkStatement | None:
     return BulkStatement(names, template, max(1, min(_MAX_ROWS, _MAX_PARAMS // len(names))))
 
 
-def apply_bulk(steps: list[tuple[str, list[dict[str, Any]]]], cursor: sqlite3.Cursor) -> None:
+def apply_bulk(steps: Plan, cursor: sqlite3.Cursor) -> None:
     """Execute a plan (inside the caller's transaction) in as few statements as it allows.
 
     Rows go in chunks of the statement's maximum; the last chunk is padded with NULL rows
