@@ -48,7 +48,10 @@ class LogPrintsContext:
         log_prints_var.reset(self._token)
 
 
-def _log(info: TaskRunInfo, level: int, message: str, flow_ctx: FlowRunContext | None) -> None:
+def _log(
+    info: TaskRunInfo, level: int, message: str, flow_ctx: FlowRunContext | None, *args: Any
+) -> None:
+    """Log about a task run; ``message % args`` is formatted only if the line is emitted."""
     if _logger.isEnabledFor(level):
         extra = {
             "flow_run_id": info.flow_run_id,
@@ -56,7 +59,7 @@ def _log(info: TaskRunInfo, level: int, message: str, flow_ctx: FlowRunContext |
             "task_run_name": info.name,
             "flow_run_name": flow_ctx.info.name if flow_ctx else None,
         }
-        log_without_caller(_logger, level, message, extra)
+        log_without_caller(_logger, level, message, extra, args)
 
 
 def task_run_steps(
@@ -148,11 +151,9 @@ def task_run_steps(
         record(info.state_event("task_run_state", final, _error_data(exc)))
         break
 
-    # The message is built only when the level is on: a DEBUG line per task run is usually
-    # off, and formatting the state cost a microsecond or two each time.
+    # Formatted by logging, and only if emitted: the DEBUG line per task run is usually off.
     level = logging.DEBUG if final.type is StateType.COMPLETED else logging.ERROR
-    if _logger.isEnabledFor(level):
-        _log(info, level, f"Finished in state {final}", flow_ctx)
+    _log(info, level, "Finished in state %s", flow_ctx, final)
     hooks = task.on_completion_hooks if final.type is StateType.COMPLETED else task.on_failure_hooks
     if final.type is StateType.CRASHED:
         hooks = []
