@@ -14,7 +14,10 @@ import collections
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._store.embedded import EmbeddedWriter
 
 Event = dict[str, Any]
 Sink = Callable[[list[Event]], None]
@@ -126,16 +129,20 @@ class Recorder:
             if self._closed and not self._queue:
                 return
             if not self._queue:
-                self._idle()
+                # Upkeep the sink would otherwise do inside a write someone waits for.
+                self.sink_upkeep("idle")
 
-    def _idle(self) -> None:
-        # Upkeep the sink would otherwise do inside a write someone waits for.
-        upkeep = getattr(self.sink, "idle", None)
+    def sink_upkeep(self, hook: str) -> None:
+        """Call the sink's optional upkeep ``hook`` (``idle``, ``at_exit``), if it has one.
+
+        Upkeep never raises: the runs are written either way, and it can wait.
+        """
+        upkeep = getattr(self.sink, hook, None)
         if upkeep is None:
             return
         try:
             upkeep()
-        except Exception:  # noqa: BLE001 - upkeep failing must not stop the writer
+        except Exception:  # noqa: BLE001 - upkeep failing must not stop the writer or exit
             pass
 
     def _drain(self) -> None:
@@ -184,7 +191,7 @@ class _EmbeddedSink:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._writer: Any = None
+        self._writer: EmbeddedWriter | None = None
 
     def __call__(self, events: list[Event]) -> None:
         writer = self._writer
@@ -256,12 +263,7 @@ def _flush_at_exit() -> None:
     recorder = _active
     if recorder is not None:
         recorder.flush(60.0)
-        at_exit = getattr(recorder.sink, "at_exit", None)
-        if at_exit is not None:
-            try:
-                at_exit()
-            except Exception:  # noqa: BLE001 - the runs are written; upkeep can wait
-                pass
+        recorder.sink_upkeep("at_exit")
         spool = getattr(recorder.sink, "spool", None)
         waiting = len(spool.pending()) if spool is not None else 0
         if waiting:
