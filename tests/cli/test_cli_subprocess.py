@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from riverrun import get_client
+
 RIVERRUN = Path(sys.executable).with_name("riverrun")
 
 SCRIPT = textwrap.dedent(
@@ -133,3 +135,17 @@ def test_logs_follow_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         if follower is not None and follower.poll() is None:
             follower.kill()
         flow_process.communicate(timeout=60)
+
+
+def test_demo_job_completes_every_time_with_its_retry(tmp_path: Path) -> None:
+    demo = Path(__file__).parents[2] / "examples" / "demo.py"
+    for _ in range(3):
+        result = run(sys.executable, str(demo), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    listed = run(str(RIVERRUN), "flow-run", "ls", "--json", "--name", "vtasks", cwd=tmp_path)
+    runs = json.loads(listed.stdout)
+    assert [r["state_name"] for r in runs if r["flow_name"] == "vtasks"] == ["Completed"] * 3
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs()
+    retried = [t for t in task_runs if t.name.startswith("vtasks.backup.clean_backups")]
+    assert [t.run_count for t in retried] == [2, 2, 2]
