@@ -156,7 +156,7 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
             "RIVERRUN_HOME at a writable directory, or create this one with write access."
         ) from None
     try:
-        # Each bulk statement has about a dozen shapes (bulk_sqlite.py); keep them all.
+        # Each bulk statement has eight shapes (bulk_sqlite.py); keep them all.
         conn = sqlite3.connect(
             path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False,
             cached_statements=512,
