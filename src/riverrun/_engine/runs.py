@@ -49,7 +49,7 @@ class _RunInfo:
 
         With ``kind=None`` the result is a state payload to embed in a creation event.
         """
-        ts = clock.to_us(state.timestamp)
+        ts = state.timestamp_us
         # ``_value_`` is a plain attribute; ``.value`` goes through an enum descriptor.
         type_ = state.type._value_
         start_time = end_time = run_count = total = None
