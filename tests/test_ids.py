@@ -45,3 +45,13 @@ def test_ids_made_by_many_threads_are_unique_and_each_threads_increase() -> None
 def test_uuid7_and_new_id_share_one_sequence() -> None:
     first, second, third = new_id(), str(uuid7()), new_id()
     assert first < second < third
+
+
+def test_more_than_4096_ids_in_one_millisecond_borrow_the_next(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from riverrun._internal import ids as ids_module
+
+    frozen_ms = time.time_ns() // 1_000_000 + 10_000
+    monkeypatch.setattr(ids_module, "_time_ns", lambda: frozen_ms * 1_000_000)
+    made = [new_id() for _ in range(5_000)]
+    assert made == sorted(set(made))
+    assert {uuid.UUID(i).int >> 80 for i in made} == {frozen_ms, frozen_ms + 1}

@@ -71,12 +71,16 @@ def _timeout_error(call: Call) -> TaskRunTimeoutError:
     )
 
 
+# Results that cannot be awaitable, recognised without isawaitable's ABC check.
+_PLAIN_RESULTS = frozenset({int, float, str, bool, bytes, list, dict, tuple, type(None)})
+
+
 def _call_sync(call: Call) -> tuple[bool, Any]:
     if call.timeout is None:
         _enter(call.contexts)
         try:
             value = call.fn(*call.args, **call.kwargs)
-            if inspect.isawaitable(value):
+            if type(value) not in _PLAIN_RESULTS and inspect.isawaitable(value):
                 value = _run_coroutine(value)
             return True, value
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything; the engine records it

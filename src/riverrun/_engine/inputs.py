@@ -18,7 +18,13 @@ class _Resolution:
         self.failure: State | None = None
 
 
+# Types that never hold a future or a state: most task arguments, checked without isinstance.
+_PLAIN = frozenset({int, float, str, bool, bytes, type(None)})
+
+
 def _needs_resolution(value: Any) -> bool:
+    if type(value) in _PLAIN:
+        return False
     if isinstance(value, (RiverrunFuture, allow_failure, quote, State)):
         return True
     if isinstance(value, (list, tuple, set)):

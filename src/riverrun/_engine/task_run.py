@@ -42,10 +42,12 @@ class LogPrintsContext:
         self.value = value
 
     def __enter__(self) -> None:
-        self._token = log_prints_var.set(self.value)
+        # Usually the flow already set the same value: then there is nothing to set or reset.
+        self._token = None if log_prints_var.get() is self.value else log_prints_var.set(self.value)
 
     def __exit__(self, *exc: Any) -> None:
-        log_prints_var.reset(self._token)
+        if self._token is not None:
+            log_prints_var.reset(self._token)
 
 
 def _log(

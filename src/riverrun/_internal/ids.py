@@ -15,36 +15,22 @@ _random = random.Random(os.urandom(32))
 _time_ns = time.time_ns
 os.register_at_fork(after_in_child=lambda: _random.seed(os.urandom(32)))
 
-# The latest millisecond as (Unix ms, counter, "xxxxxxxx-xxxx-7", "-vxxx-xxxxxxxxxxxx"):
-# one tuple, read and replaced whole under the lock. A task run takes four IDs, and making
-# each one's text from scratch was a quarter of the engine's time per task run. So the
-# text is made once per millisecond: within it, IDs differ by the 12-bit counter and share
-# 62 random bits, which keep two processes' IDs of the same millisecond apart as well as
-# fresh bits per ID would (both must match for a collision).
-_latest: tuple[int, int, str, str] = (-1, 0, "", "")
+# The text of the latest millisecond's IDs is made once: within it, IDs differ by the 12-bit
+# counter and share 62 random bits, which keep two processes' IDs of the same millisecond
+# apart as well as fresh bits per ID would (both must match for a collision). A task run
+# takes four IDs, and making each one's text from scratch was a quarter of the engine's
+# time per task run. All four below change together, under the lock.
+_ms = -1
+_counter = 0
+_head = ""  # "xxxxxxxx-xxxx-7": the millisecond and the version digit
+_tail = ""  # "-vxxx-xxxxxxxxxxxx": the variant and the random bits
+_COUNTER_TEXT = [f"{i:03x}" for i in range(0x1000)]
 
 
-def _millisecond_text(ms: int) -> tuple[int, int, str, str]:
+def _millisecond_text(ms: int) -> tuple[str, str]:
     h = f"{ms:012x}"
     r = f"{_random.getrandbits(62) | 0x8000000000000000:016x}"
-    return ms, 0, f"{h[:8]}-{h[8:]}-7", f"-{r[:4]}-{r[4:]}"
-
-
-def _next() -> tuple[int, int, str, str]:
-    """The next (ms, counter, head, tail), strictly increasing in this process."""
-    global _latest
-    ms = _time_ns() // 1_000_000
-    with _lock:
-        last = _latest
-        if ms > last[0]:
-            latest = _millisecond_text(ms)
-        elif last[1] < 0xFFF:
-            latest = (last[0], last[1] + 1, last[2], last[3])
-        else:
-            # 4,096 IDs in one millisecond: borrow the next one.
-            latest = _millisecond_text(last[0] + 1)
-        _latest = latest
-        return latest
+    return f"{h[:8]}-{h[8:]}-7", f"-{r[:4]}-{r[4:]}"
 
 
 def new_id() -> str:
@@ -53,8 +39,19 @@ def new_id() -> str:
     48 bits of Unix milliseconds, a 12-bit counter that keeps IDs made by this process
     strictly increasing within a millisecond, then 62 random bits.
     """
-    _, counter, head, tail = _next()
-    return f"{head}{counter:03x}{tail}"
+    global _ms, _counter, _head, _tail
+    ms = _time_ns() // 1_000_000
+    with _lock:
+        if ms > _ms:
+            _ms, _counter = ms, 0
+            _head, _tail = _millisecond_text(ms)
+        elif _counter < 0xFFF:
+            _counter += 1
+        else:
+            # 4,096 IDs in one millisecond: borrow the next one.
+            _ms, _counter = _ms + 1, 0
+            _head, _tail = _millisecond_text(_ms)
+        return _head + _COUNTER_TEXT[_counter] + _tail
 
 
 def uuid7() -> uuid.UUID:
