@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -130,3 +131,38 @@ def test_flows_back_to_back_keep_the_wal_bounded(tmp_path: Any, monkeypatch: pyt
         conn.close()
     # ~15 frames a flow run: without checkpoints between batches, 400 runs leave ~6,000.
     assert frames < 3000
+
+
+def test_the_writer_shortens_the_switch_interval_only_while_it_writes() -> None:
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    arrived = threading.Event()
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        seen.append(sys.getswitchinterval())
+        arrived.set()
+
+    rec = Recorder(sink, "test")
+    rec.record({"id": 1})
+    assert arrived.wait(timeout=30)
+    rec.close()
+    assert seen[0] < default
+    assert sys.getswitchinterval() == default
+
+
+def test_the_writer_leaves_a_switch_interval_changed_meanwhile() -> None:
+    default = sys.getswitchinterval()
+    arrived = threading.Event()
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        sys.setswitchinterval(0.002)
+        arrived.set()
+
+    rec = Recorder(sink, "test")
+    try:
+        rec.record({"id": 1})
+        assert arrived.wait(timeout=30)
+        rec.close()
+        assert sys.getswitchinterval() == 0.002
+    finally:
+        sys.setswitchinterval(default)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +29,13 @@ _HIGH_WATER = 50_000
 # unless this many are already queued (or someone is waiting on a flush).
 _LINGER_S = 0.02
 _EAGER = 1000
+# While the writer works beside a busy flow, each SQLite statement hands the GIL over and
+# the writer must win it back; the flow's thread lets go only after the interpreter's switch
+# interval. Measured here against a busy thread, a statement cost ~6 ms more at the default
+# 5 ms, 0.8 ms at 0.5 ms and 0.3 ms at 0.1 ms: at the default the writer fell behind any
+# busy flow and did its work after the flow's last task. So it shortens the interval while
+# it writes a batch, and only then.
+_WRITER_SWITCH_INTERVAL_S = 0.0001
 
 
 class Recorder:
@@ -124,7 +132,7 @@ class Recorder:
             self._wakeup.clear()
             self._urgent.wait(_LINGER_S)
             self._urgent.clear()
-            with self._drain_lock:
+            with self._drain_lock, _prompt_gil_handover():
                 self._drain()
             if self._closed and not self._queue:
                 return
@@ -180,6 +188,25 @@ class Recorder:
             "the runs are missing from the store.",
             file=sys.stderr,
         )
+
+
+@contextlib.contextmanager
+def _prompt_gil_handover() -> Iterator[None]:
+    """Shorten the interpreter's switch interval for the block, then put it back.
+
+    Left alone if it is already as short; not put back if someone changed it meanwhile.
+    """
+    previous = sys.getswitchinterval()
+    if previous <= _WRITER_SWITCH_INTERVAL_S:
+        yield
+        return
+    sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
+    ours = sys.getswitchinterval()
+    try:
+        yield
+    finally:
+        if sys.getswitchinterval() == ours:
+            sys.setswitchinterval(previous)
 
 
 _lock = threading.Lock()
