@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from riverrun._store.bulk_sqlite import bulk_form
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.embedded import EmbeddedWriter
-from riverrun._store.ingest import DELETE_FLOW_RUN_TAGS, INSERT_LOG
+from riverrun._store.ingest import DELETE_FLOW_RUN_TAGS, INSERT_LOG, plan
 from riverrun._store.service import Store
 from riverrun._store.testing import (
     artifact_event,
@@ -139,3 +140,22 @@ def test_padding_adds_no_rows(tmp_path: Path, count: int) -> None:
     writer.close()
     rows = _rows(tmp_path / "x.db")
     assert (len(rows["task_run"]), len(rows["task_run_state"])) == (count, count)
+
+
+def test_a_batch_planned_twice_stores_its_state_data_encoded_once(tmp_path: Path) -> None:
+    # The recorder puts a batch back when an interrupt lands mid-write; the next write plans
+    # the very same event objects again.
+    run = flow_run_event(flow_name="etl")
+    failed = state_event(run["id"], "FAILED", data={"error": "ValueError: x"},
+                         state_details={"retriable": False})  # fmt: skip
+    batch = [run, failed]
+    plan(batch)
+    writer = EmbeddedWriter(tmp_path / "db.sqlite")
+    try:
+        writer.ingest(batch)
+    finally:
+        writer.close()
+    stored = _rows(tmp_path / "db.sqlite")["flow_run_state"]
+    final = next(row for row in stored if row["id"] == failed["id"])
+    assert json.loads(final["data"]) == {"error": "ValueError: x"}
+    assert json.loads(final["state_details"]) == {"retriable": False}

@@ -193,22 +193,36 @@ def _initial_state(row: dict[str, Any], state: dict[str, Any] | None) -> None:
     row["total_run_time"] = 0.0 if total is None else total
 
 
+class _Json(str):
+    """Text already encoded as JSON by ``_state_row``, so a second plan leaves it as it is."""
+
+    __slots__ = ()
+
+
+_EMPTY_OBJECT = _Json("{}")
+_STATE_FIELDS = frozenset({"data", "message", "start_time", "end_time", "run_count", "total_run_time"})
+
+
 def _state_row(state: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """The state payload itself, made into its state row in place.
+
+    A task run's three states were three new dicts, a third of the writer's Python time
+    per task run; the payload is the batch's own and is used for nothing else. Its ``data``
+    and ``state_details`` become JSON text, marked so that planning the same batch again
+    (one put back after an interrupt) does not encode them twice.
+    """
+    state["run_id"] = run_id
     data = state.get("data")
-    return {
-        "id": state["id"],
-        "run_id": run_id,
-        "type": state["type"],
-        "name": state["name"],
-        "timestamp": state["timestamp"],
-        "message": state.get("message"),
-        "data": None if data is None else _dumps(data),
-        "state_details": _json_object(state.get("state_details")),
-        "start_time": state.get("start_time"),
-        "end_time": state.get("end_time"),
-        "run_count": state.get("run_count"),
-        "total_run_time": state.get("total_run_time"),
-    }
+    if data is not None and data.__class__ is not _Json:
+        state["data"] = _Json(_dumps(data))
+    details = state.get("state_details")
+    if details.__class__ is not _Json:
+        state["state_details"] = _Json(_dumps(details)) if details else _EMPTY_OBJECT
+    if not _STATE_FIELDS <= state.keys():
+        # A payload that left out optional fields (from another client): fill them in.
+        for field in _STATE_FIELDS:
+            state.setdefault(field, None)
+    return state
 
 
 def _fold_states(
@@ -228,48 +242,55 @@ def _fold_states(
     """
     if not states:
         return [], False
-    by_run: dict[str, dict[str, Any]] = {}
-    # Stable sort: states with equal timestamps keep their batch order, and the later wins,
-    # exactly as sequential updates with ``state_timestamp <= :timestamp`` would.
+    # Per run: [newest state, then the newest non-null start_time, end_time, run_count and
+    # total_run_time among its states]. Stable sort: states with equal timestamps keep their
+    # batch order and the later wins, exactly as sequential updates with
+    # ``state_timestamp <= :timestamp`` would.
+    by_run: dict[str, list[Any]] = {}
     for state in sorted(states, key=_timestamp):
-        run_id = state["run_id"]
-        merged = by_run.get(run_id)
-        if merged is None:
-            by_run[run_id] = state.copy()
+        folded = by_run.get(state["run_id"])
+        if folded is None:
+            by_run[state["run_id"]] = [
+                state, state["start_time"], state["end_time"], state["run_count"],
+                state["total_run_time"],
+            ]  # fmt: skip
             continue
-        start, end = merged["start_time"], merged["end_time"]
-        count, total = merged["run_count"], merged["total_run_time"]
-        merged.update(state)
-        if merged["start_time"] is None:
-            merged["start_time"] = start
-        if merged["end_time"] is None:
-            merged["end_time"] = end
-        if merged["run_count"] is None:
-            merged["run_count"] = count
-        if merged["total_run_time"] is None:
-            merged["total_run_time"] = total
-    folded = False
+        folded[0] = state
+        if state["start_time"] is not None:
+            folded[1] = state["start_time"]
+        if state["end_time"] is not None:
+            folded[2] = state["end_time"]
+        if state["run_count"] is not None:
+            folded[3] = state["run_count"]
+        if state["total_run_time"] is not None:
+            folded[4] = state["total_run_time"]
+    folded_into_insert = False
     for row in runs:
-        merged = by_run.pop(row["id"], None)
-        if merged is None:
+        folded = by_run.pop(row["id"], None)
+        if folded is None:
             continue
+        newest, start, end, count, total = folded
         initial = row["state_timestamp"]
-        if initial is None or initial <= merged["timestamp"]:
-            row["state_id"] = merged["id"]
-            row["state_type"] = merged["type"]
-            row["state_name"] = merged["name"]
-            row["state_timestamp"] = merged["timestamp"]
-            row["state_message"] = merged["message"]
-            if merged["start_time"] is not None:
-                row["start_time"] = merged["start_time"]
-            if merged["end_time"] is not None:
-                row["end_time"] = merged["end_time"]
-            if merged["run_count"] is not None:
-                row["run_count"] = max(row["run_count"], merged["run_count"])
-            if merged["total_run_time"] is not None:
-                row["total_run_time"] = max(row["total_run_time"], merged["total_run_time"])
-            folded = True
-    return list(by_run.values()), folded
+        if initial is None or initial <= newest["timestamp"]:
+            row["state_id"] = newest["id"]
+            row["state_type"] = newest["type"]
+            row["state_name"] = newest["name"]
+            row["state_timestamp"] = newest["timestamp"]
+            row["state_message"] = newest["message"]
+            if start is not None:
+                row["start_time"] = start
+            if end is not None:
+                row["end_time"] = end
+            if count is not None:
+                row["run_count"] = max(row["run_count"], count)
+            if total is not None:
+                row["total_run_time"] = max(row["total_run_time"], total)
+            folded_into_insert = True
+    updates = [
+        {**newest, "start_time": start, "end_time": end, "run_count": count, "total_run_time": total}
+        for newest, start, end, count, total in by_run.values()
+    ]
+    return updates, folded_into_insert
 
 
 _timestamp = operator.itemgetter("timestamp")
@@ -279,6 +300,8 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
     """Turn events into ``(sql, rows)`` pairs, in the order they must be executed.
 
     Runs come before their tags and states; state rows before the updates they cause.
+    State payloads are made into their rows in place (``_state_row``): the batch is the
+    plan's, and planning it again gives the same rows.
 
     Raises:
         StoreError: an event has an unknown ``kind`` (a bug in whoever made it).
