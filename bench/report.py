@@ -370,12 +370,15 @@ def parts_note(results: dict[str, Any]) -> list[str]:
     if not parts:
         return []
     lines = ["Combined (`python -m bench.merge`) from these invocations; a case re-run in a "
-             "later one replaces it from the earlier:", ""]
+             "later one replaces it from the earlier. The machine section above is the first "
+             "one's; each one's core speed is given here:", ""]
     for p in parts:
         load = (f", load average {', '.join(str(x) for x in p['load_avg'])} at its start"
                 if p.get("load_avg") else "")
+        speed = (f", core speed {p['python_speed_s'] * 1000:.0f} ms"
+                 if p.get("python_speed_s") else "")
         lines.append(f"- `bench/results/{p['file']}` (commit {p.get('commit')}, "
-                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min{load}): "
+                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min{load}{speed}): "
                      + ", ".join(f"`{k}`" for k in p["cases"]))
     return [*lines, ""]
 
