@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Any
@@ -166,3 +167,32 @@ def test_the_writer_leaves_a_switch_interval_changed_meanwhile() -> None:
         assert sys.getswitchinterval() == 0.002
     finally:
         sys.setswitchinterval(default)
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back() -> None:
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    written = threading.Event()
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        # Runs on the writer's thread, with the interval shortened.
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            os.write(write_end, repr(sys.getswitchinterval()).encode())
+            os._exit(0)
+        os.close(write_end)
+        seen.append(sys.getswitchinterval())
+        seen.append(float(os.read(read_end, 64)))
+        os.close(read_end)
+        os.waitpid(pid, 0)
+        written.set()
+
+    rec = Recorder(sink, "test")
+    rec.record({"id": 1})
+    assert written.wait(timeout=30)
+    rec.close()
+    parent_during, child = seen
+    assert parent_during < default
+    assert child == default

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -190,23 +191,38 @@ class Recorder:
         )
 
 
+# (the interval before, ours) while the writer has the interval shortened.
+_shortened: tuple[float, float] | None = None
+
+
 @contextlib.contextmanager
 def _prompt_gil_handover() -> Iterator[None]:
     """Shorten the interpreter's switch interval for the block, then put it back.
 
     Left alone if it is already as short; not put back if someone changed it meanwhile.
     """
+    global _shortened
     previous = sys.getswitchinterval()
     if previous <= _WRITER_SWITCH_INTERVAL_S:
         yield
         return
     sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
-    ours = sys.getswitchinterval()
+    _shortened = (previous, sys.getswitchinterval())
     try:
         yield
     finally:
-        if sys.getswitchinterval() == ours:
-            sys.setswitchinterval(previous)
+        _restore_switch_interval()
+
+
+def _restore_switch_interval() -> None:
+    global _shortened
+    shortened, _shortened = _shortened, None
+    if shortened is not None and sys.getswitchinterval() == shortened[1]:
+        sys.setswitchinterval(shortened[0])
+
+
+# A child forked while the writer wrote has no writer: it gets the interval back at once.
+os.register_at_fork(after_in_child=_restore_switch_interval)
 
 
 _lock = threading.Lock()
