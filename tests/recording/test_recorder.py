@@ -134,7 +134,8 @@ def test_flows_back_to_back_keep_the_wal_bounded(tmp_path: Any, monkeypatch: pyt
     assert frames < 3000
 
 
-def test_the_writer_shortens_the_switch_interval_only_while_it_writes() -> None:
+def test_the_writer_shortens_the_switch_interval_only_while_it_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
     default = sys.getswitchinterval()
     seen: list[float] = []
     arrived = threading.Event()
@@ -151,7 +152,8 @@ def test_the_writer_shortens_the_switch_interval_only_while_it_writes() -> None:
     assert sys.getswitchinterval() == default
 
 
-def test_the_writer_leaves_a_switch_interval_changed_meanwhile() -> None:
+def test_the_writer_leaves_a_switch_interval_changed_meanwhile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
     default = sys.getswitchinterval()
     arrived = threading.Event()
 
@@ -170,7 +172,8 @@ def test_the_writer_leaves_a_switch_interval_changed_meanwhile() -> None:
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back() -> None:
+def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
     default = sys.getswitchinterval()
     seen: list[float] = []
     written = threading.Event()
@@ -196,3 +199,19 @@ def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back() 
     parent_during, child = seen
     assert parent_during < default
     assert child == default
+
+
+def test_a_small_batch_leaves_the_switch_interval_alone() -> None:
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    arrived = threading.Event()
+
+    def sink(batch: list[dict[str, Any]]) -> None:
+        seen.append(sys.getswitchinterval())
+        arrived.set()
+
+    rec = Recorder(sink, "test")
+    rec.record({"id": 1})
+    assert arrived.wait(timeout=30)
+    rec.close()
+    assert seen == [default]

@@ -35,8 +35,10 @@ _EAGER = 1000
 # interval. Measured here against a busy thread, a statement cost ~6 ms more at the default
 # 5 ms, 0.8 ms at 0.5 ms and 0.3 ms at 0.1 ms: at the default the writer fell behind any
 # busy flow and did its work after the flow's last task. So it shortens the interval while
-# it writes a batch, and only then.
+# it writes a batch, and only then; and only for a batch big enough to say that a flow is
+# busy beside it, since meanwhile every Python thread switches more often.
 _WRITER_SWITCH_INTERVAL_S = 0.0001
+_BUSY_QUEUE = 256
 
 
 class Recorder:
@@ -133,7 +135,8 @@ class Recorder:
             self._wakeup.clear()
             self._urgent.wait(_LINGER_S)
             self._urgent.clear()
-            with self._drain_lock, _prompt_gil_handover():
+            busy = len(self._queue) >= _BUSY_QUEUE
+            with self._drain_lock, _prompt_gil_handover() if busy else contextlib.nullcontext():
                 self._drain()
             if self._closed and not self._queue:
                 return
