@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -134,52 +135,59 @@ def test_flows_back_to_back_keep_the_wal_bounded(tmp_path: Any, monkeypatch: pyt
     assert frames < 3000
 
 
-def test_the_writer_shortens_the_switch_interval_only_while_it_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
-    default = sys.getswitchinterval()
-    seen: list[float] = []
-    arrived = threading.Event()
+def _one_batch_on_the_writer(work: Callable[[], None]) -> None:
+    """Record one event and let the writer's thread run ``work`` as the sink, then close."""
+    done = threading.Event()
 
     def sink(batch: list[dict[str, Any]]) -> None:
-        seen.append(sys.getswitchinterval())
-        arrived.set()
+        work()
+        done.set()
 
     rec = Recorder(sink, "test")
     rec.record({"id": 1})
-    assert arrived.wait(timeout=30)
+    assert done.wait(timeout=30)
     rec.close()
+
+
+def test_the_writer_shortens_the_switch_interval_only_while_it_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    _one_batch_on_the_writer(lambda: seen.append(sys.getswitchinterval()))
     assert seen[0] < default
     assert sys.getswitchinterval() == default
 
 
-def test_the_writer_leaves_a_switch_interval_changed_meanwhile(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_small_batch_leaves_the_switch_interval_alone() -> None:
+    default = sys.getswitchinterval()
+    seen: list[float] = []
+    _one_batch_on_the_writer(lambda: seen.append(sys.getswitchinterval()))
+    assert seen == [default]
+
+
+def test_the_writer_leaves_a_switch_interval_changed_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
     default = sys.getswitchinterval()
-    arrived = threading.Event()
-
-    def sink(batch: list[dict[str, Any]]) -> None:
-        sys.setswitchinterval(0.002)
-        arrived.set()
-
-    rec = Recorder(sink, "test")
     try:
-        rec.record({"id": 1})
-        assert arrived.wait(timeout=30)
-        rec.close()
+        _one_batch_on_the_writer(lambda: sys.setswitchinterval(0.002))
         assert sys.getswitchinterval() == 0.002
     finally:
         sys.setswitchinterval(default)
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(recorder_module, "_BUSY_QUEUE", 1)
     default = sys.getswitchinterval()
     seen: list[float] = []
-    written = threading.Event()
 
-    def sink(batch: list[dict[str, Any]]) -> None:
-        # Runs on the writer's thread, with the interval shortened.
+    def fork_and_ask_the_child() -> None:
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
@@ -190,28 +198,8 @@ def test_a_child_forked_while_the_writer_writes_gets_the_switch_interval_back(mo
         seen.append(float(os.read(read_end, 64)))
         os.close(read_end)
         os.waitpid(pid, 0)
-        written.set()
 
-    rec = Recorder(sink, "test")
-    rec.record({"id": 1})
-    assert written.wait(timeout=30)
-    rec.close()
+    _one_batch_on_the_writer(fork_and_ask_the_child)
     parent_during, child = seen
     assert parent_during < default
     assert child == default
-
-
-def test_a_small_batch_leaves_the_switch_interval_alone() -> None:
-    default = sys.getswitchinterval()
-    seen: list[float] = []
-    arrived = threading.Event()
-
-    def sink(batch: list[dict[str, Any]]) -> None:
-        seen.append(sys.getswitchinterval())
-        arrived.set()
-
-    rec = Recorder(sink, "test")
-    rec.record({"id": 1})
-    assert arrived.wait(timeout=30)
-    rec.close()
-    assert seen == [default]
