@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments, jsonable
-from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
+from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, TerminationSignal
-from riverrun.logging.console import flush_console
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -267,8 +266,7 @@ class Flow(Generic[P, R]):
             if restore is not None:
                 restore()
             if parent_ctx is None:
-                ctx.recorder.flush()
-                flush_console()
+                finish_top_level_run(ctx.recorder)
 
     async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         steps, ctx, parent_ctx = self._prepare(args, kwargs)
@@ -277,8 +275,7 @@ class Flow(Generic[P, R]):
         finally:
             ctx.task_runner.shutdown()
             if parent_ctx is None:
-                ctx.recorder.flush()
-                flush_console()
+                finish_top_level_run(ctx.recorder)
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...

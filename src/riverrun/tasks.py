@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.inputs import bind_parameters, resolve_inputs
-from riverrun._engine.runs import TaskRunInfo
+from riverrun._engine.runs import TaskRunInfo, finish_top_level_run
 from riverrun._engine.task_run import task_run_steps
 from riverrun._internal.ids import new_id
 from riverrun._recording.recorder import recorder_for
@@ -24,7 +24,6 @@ from riverrun.cache_policies import (
 )
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
-from riverrun.logging.console import flush_console
 from riverrun.states import State
 from riverrun.utilities.annotations import unmapped
 
@@ -297,8 +296,7 @@ class Task(Generic[P, R]):
         recorder = recorder_for(flow_ctx)
         state = drive_sync(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
-            recorder.flush()
-            flush_console()
+            finish_top_level_run(recorder)
         return state
 
     async def run_async(
@@ -313,8 +311,7 @@ class Task(Generic[P, R]):
         recorder = recorder_for(flow_ctx)
         state = await drive_async(self._steps(info, args, kwargs, wait_for, recorder, flow_ctx))
         if flow_ctx is None and TaskRunContext.__var__.get() is None:
-            recorder.flush()
-            flush_console()
+            finish_top_level_run(recorder)
         return state
 
     @overload

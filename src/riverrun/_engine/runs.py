@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from riverrun._internal import clock
+from riverrun.logging.console import flush_console
 from riverrun.states import State, StateType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._recording.recorder import Recorder
 
 _FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 
@@ -259,3 +263,12 @@ class TaskRunInfo(_RunInfo):
 def is_final(state: State) -> bool:
     """True for Completed, Failed, Cancelled and Crashed states."""
     return state.type in (StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED)
+
+
+def finish_top_level_run(recorder: Recorder) -> None:
+    """Once a top-level flow or task run ends: its records on disk, its console lines out.
+
+    Both before the caller goes on, so what the program prints next comes after them.
+    """
+    recorder.flush()
+    flush_console()
