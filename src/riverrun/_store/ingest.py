@@ -167,6 +167,11 @@ def _json_object(value: dict[str, Any] | None) -> str:
     return _dumps(value) if value else "{}"
 
 
+def _json_list(value: list[Any]) -> str:
+    # Most runs have no tags; skip the encoder for them.
+    return _dumps(value) if value else "[]"
+
+
 def _tags(value: Iterable[str] | None) -> list[str]:
     # Keep the caller's order (it is what they see back) but drop duplicates.
     return list(dict.fromkeys(value or ()))
@@ -333,7 +338,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 "task_key": event["task_key"],
                 "name": event["name"],
                 "dynamic_key": str(event.get("dynamic_key", "0")),
-                "tags": _dumps(tags) if tags else "[]",
+                "tags": _json_list(tags),
                 "task_inputs": _json_object(event.get("task_inputs")),
                 "cache_key": event.get("cache_key"),
                 "cache_expiration": event.get("cache_expiration"),
@@ -376,7 +381,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 "flow_name": event["flow_name"],
                 "name": event["name"],
                 "parameters": _json_object(event.get("parameters")),
-                "tags": _dumps(tags) if tags else "[]",
+                "tags": _json_list(tags),
                 "parent_task_run_id": event.get("parent_task_run_id"),
                 "deployment_id": event.get("deployment_id"),
                 "work_queue_name": event.get("work_queue_name"),
