@@ -1,7 +1,7 @@
 """The seed guide's examples (sections 1 and 6), run as a user runs them: `python main.py`.
 
 Each example is the guide's code with `prefect` replaced by `riverrun` (and
-`riverrun.client.schemas` where the guide imports `prefect.orion.schemas`).
+`riverrun.schemas` where the guide imports `prefect.orion.schemas`).
 """
 
 from __future__ import annotations
@@ -238,8 +238,8 @@ from datetime import datetime, timedelta
 
 from riverrun import flow
 from riverrun.client import get_client
-from riverrun.client.schemas import filters
-from riverrun.client.schemas import sorting
+from riverrun.schemas import filters
+from riverrun.schemas import sorting
 
 
 async def read_flow_runs(flow_run_filter=None, sort=sorting.FlowRunSort.START_TIME_DESC):

@@ -34,3 +34,13 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         riverrun.nope  # noqa: B018
+
+
+def test_prefect_schema_paths_are_the_same_modules_as_riverrun_schemas() -> None:
+    import riverrun.client.schemas.filters as prefect_path
+    import riverrun.schemas.filters as own_path
+    from riverrun.client.schemas.objects import FlowRun
+    from riverrun.schemas.objects import FlowRun as OwnFlowRun
+
+    assert prefect_path is own_path
+    assert FlowRun is OwnFlowRun

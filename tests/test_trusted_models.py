@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from riverrun.client.schemas._trusted import trusted
-from riverrun.client.schemas.objects import FlowRun, TaskRun, TaskRunInput
+from riverrun.schemas._trusted import trusted
+from riverrun.schemas.objects import FlowRun, TaskRun, TaskRunInput
 
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
 

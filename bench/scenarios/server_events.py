@@ -62,7 +62,7 @@ def riverrun_batches(n: int, batch: int, tag: str) -> list[list[dict[str, Any]]]
 async def riverrun_recorded(tag: str, runs: int) -> dict[str, int]:
     """Flow runs and task runs under ``tag``, and log lines of its first and last run."""
     import riverrun
-    from riverrun.client.schemas import filters as f
+    from riverrun.schemas import filters as f
 
     runs_filter = f.FlowRunFilter(tags=f.FlowRunFilterTags(all_=[tag]))
     async with riverrun.get_client() as client:

@@ -16,8 +16,8 @@ from riverrun.exceptions import MissingContextError
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
     from riverrun._recording.recorder import Recorder
-    from riverrun.client.schemas.objects import FlowRun, TaskRun
     from riverrun.flows import Flow
+    from riverrun.schemas.objects import FlowRun, TaskRun
     from riverrun.task_runners import TaskRunner
     from riverrun.tasks import Task
 

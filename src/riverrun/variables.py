@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from riverrun.client.schemas.actions import VariableCreate, VariableUpdate
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.schemas.actions import VariableCreate, VariableUpdate
 
 _JSON = (str, int, float, bool, type(None), list, dict)
 

@@ -12,8 +12,8 @@ from riverrun.blocks.core import Block, _sync_client
 from riverrun.blocks.fields import SecretDict
 from riverrun.blocks.notifications import CustomWebhookNotificationBlock, SlackWebhook
 from riverrun.blocks.system import Secret
-from riverrun.client.schemas.blocks import OBFUSCATED
 from riverrun.exceptions import StoreError
+from riverrun.schemas.blocks import OBFUSCATED
 
 PLAINTEXT = "xoxb-plaintext-canary-7c1f"
 

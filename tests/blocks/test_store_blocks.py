@@ -10,14 +10,14 @@ import pytest
 
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.service import Store
-from riverrun.client.schemas.blocks import (
+from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.schemas.blocks import (
     OBFUSCATED,
     BlockDocumentCreate,
     BlockDocumentUpdate,
     BlockSchemaCreate,
     BlockTypeCreate,
 )
-from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 FIELDS = {"properties": {"url": {"type": "string"}}, "secret_fields": ["url"]}
 

@@ -14,8 +14,8 @@ from typer.testing import Result
 
 from riverrun import flow, get_run_logger, tags, task
 from riverrun.client import get_client
-from riverrun.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from riverrun.context import get_run_context
+from riverrun.schemas.filters import LogFilter, LogFilterFlowRunId
 
 Invoke = Callable[..., Result]
 

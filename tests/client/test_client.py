@@ -13,10 +13,10 @@ from riverrun._store.embedded import embedded_writer
 from riverrun._store.testing import flow_run_event, state_event
 from riverrun.client import get_client as get_client_from_package
 from riverrun.client.orchestration import RiverrunClient, SyncRiverrunClient, get_client
-from riverrun.client.schemas.actions import VariableCreate, VariableUpdate
-from riverrun.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from riverrun.client.schemas.sorting import FlowRunSort
 from riverrun.exceptions import ObjectNotFound
+from riverrun.schemas.actions import VariableCreate, VariableUpdate
+from riverrun.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from riverrun.schemas.sorting import FlowRunSort
 from riverrun.states import Completed
 
 

@@ -181,7 +181,7 @@ def test_get_run_logger_outside_a_run_says_where_to_call_it() -> None:
 
 
 def test_logs_are_stored_linked_to_their_run(client: Any) -> None:
-    from riverrun.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from riverrun.schemas.filters import LogFilter, LogFilterFlowRunId
 
     @flow(name="greet")
     def greet(name: str) -> None:

@@ -21,8 +21,8 @@ from riverrun._store.dialect import sqlite_path, sqlite_url
 from riverrun._store.embedded import EmbeddedWriter
 from riverrun._store.service import Store
 from riverrun._store.testing import flow_run_event, state_event, task_run_lifecycle
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas.sorting import FlowRunSort
+from riverrun.schemas import filters as f
+from riverrun.schemas.sorting import FlowRunSort
 
 N = int(os.environ.get("RIVERRUN_PERF_N", "100000"))
 

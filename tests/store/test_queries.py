@@ -16,9 +16,9 @@ from riverrun._store.testing import (
     state_event,
     task_run_event,
 )
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas.sorting import FlowRunSort, LogSort, TaskRunSort
 from riverrun.exceptions import InvalidFilterError, ObjectNotFound
+from riverrun.schemas import filters as f
+from riverrun.schemas.sorting import FlowRunSort, LogSort, TaskRunSort
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 

@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from riverrun.client.schemas.filters import FlowRunFilterState
+    from riverrun.schemas.filters import FlowRunFilterState
     from riverrun.states import StateType
 
 
@@ -195,7 +195,7 @@ def parse_states(values: list[str]) -> tuple[list[StateType], list[str]]:
 
 def state_filter(values: list[str]) -> FlowRunFilterState | None:
     """A flow run state filter matching any of ``values`` (types or names)."""
-    from riverrun.client.schemas.filters import (
+    from riverrun.schemas.filters import (
         FlowRunFilterState,
         FlowRunFilterStateName,
         FlowRunFilterStateType,

@@ -33,7 +33,7 @@ def query_flow_runs(
     name (``vtasks.backup``) as often as by the run's own name (``crimson-cat``).
     ``top_level`` leaves out subflow runs.
     """
-    from riverrun.client.schemas.filters import (
+    from riverrun.schemas.filters import (
         FlowFilter,
         FlowFilterName,
         FlowRunFilter,
@@ -42,7 +42,7 @@ def query_flow_runs(
         FlowRunFilterStartTime,
         FlowRunFilterTags,
     )
-    from riverrun.client.schemas.sorting import FlowRunSort
+    from riverrun.schemas.sorting import FlowRunSort
 
     def run_filter(**extra: Any) -> FlowRunFilter:
         return FlowRunFilter(
@@ -79,7 +79,7 @@ def fill_flow_names(client: Any, runs: list[Any]) -> None:
     missing = {run.flow_id for run in runs if not run.flow_name}
     if not missing:
         return
-    from riverrun.client.schemas.filters import FlowFilter, FlowFilterId
+    from riverrun.schemas.filters import FlowFilter, FlowFilterId
 
     names: dict[str, str] = {}
     ids = sorted(missing)
@@ -154,13 +154,13 @@ def build_forest(client: Any, runs: list[Any]) -> list[Node]:
     tree. Each level costs one query for task runs and one for subflow runs, whatever the
     number of runs, so a deep tree of thousands of runs still answers quickly.
     """
-    from riverrun.client.schemas.filters import (
+    from riverrun.schemas.filters import (
         FlowRunFilter,
         FlowRunFilterParentTaskRunId,
         TaskRunFilter,
         TaskRunFilterFlowRunId,
     )
-    from riverrun.client.schemas.sorting import FlowRunSort, TaskRunSort
+    from riverrun.schemas.sorting import FlowRunSort, TaskRunSort
 
     flow_runs: dict[str, Any] = {run.id: run for run in runs}
     task_runs_of: dict[str, list[Any]] = {}
@@ -349,12 +349,12 @@ class LogTail:
 
     def poll(self) -> int:
         """Print the logs not printed yet; return how many."""
-        from riverrun.client.schemas.filters import (
+        from riverrun.schemas.filters import (
             LogFilter,
             LogFilterFlowRunId,
             LogFilterTimestamp,
         )
-        from riverrun.client.schemas.sorting import LogSort
+        from riverrun.schemas.sorting import LogSort
 
         log_filter = LogFilter(
             flow_run_id=LogFilterFlowRunId(any_=[self.flow_run_id]),

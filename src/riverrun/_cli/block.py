@@ -10,7 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from riverrun.blocks.core import Block
-    from riverrun.client.schemas.blocks import BlockDocument, BlockSchema
+    from riverrun.schemas.blocks import BlockDocument, BlockSchema
 
 app = typer.Typer(
     help="Create, list and inspect blocks.", no_args_is_help=True, add_completion=False
@@ -229,7 +229,7 @@ def create(
                 fail(_validation_summary(exc))
             block.save(name, overwrite=overwrite, client=client)
         else:
-            from riverrun.client.schemas.blocks import BlockDocumentCreate
+            from riverrun.schemas.blocks import BlockDocumentCreate
 
             client.create_block_document(
                 BlockDocumentCreate(
@@ -248,7 +248,7 @@ _SKIP = object()
 
 def _schema_for(client: Any, slug: str, block_cls: type[Block] | None) -> BlockSchema:
     """The schema to prompt with: the class's own, or the newest one the store has."""
-    from riverrun.client.schemas.blocks import BlockSchema
+    from riverrun.schemas.blocks import BlockSchema
 
     if block_cls is not None:
         fields = block_cls.model_json_schema()

@@ -27,8 +27,8 @@ def ls(
         print_table,
         sync_client,
     )
-    from riverrun.client.schemas.filters import FlowFilter, FlowFilterName
-    from riverrun.client.schemas.sorting import FlowSort
+    from riverrun.schemas.filters import FlowFilter, FlowFilterName
+    from riverrun.schemas.sorting import FlowSort
 
     flow_filter = FlowFilter(name=FlowFilterName(like_=name)) if name else None
     with sync_client() as client:

@@ -151,8 +151,8 @@ class FlowRunInfo(_RunInfo):
         snapshot = self._snapshot
         if snapshot is not None and snapshot[0] is self.state:
             return snapshot[1]
-        from riverrun.client.schemas._trusted import trusted
-        from riverrun.client.schemas.objects import FlowRun
+        from riverrun.schemas._trusted import trusted
+        from riverrun.schemas.objects import FlowRun
 
         flow_run = trusted(
             FlowRun,
@@ -222,8 +222,8 @@ class TaskRunInfo(_RunInfo):
             state.state_details["flow_run_id"] = self.flow_run_id
 
     def as_task_run(self) -> Any:
-        from riverrun.client.schemas._trusted import trusted
-        from riverrun.client.schemas.objects import TaskRun, TaskRunInput
+        from riverrun.schemas._trusted import trusted
+        from riverrun.schemas.objects import TaskRun, TaskRunInput
 
         return trusted(
             TaskRun,

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.ids import new_id
-from riverrun.client.schemas.blocks import (
+from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound, StoreError
+from riverrun.schemas.blocks import (
     DEFAULT_BLOCK_SCHEMA_VERSION,
     BlockDocument,
     BlockDocumentCreate,
@@ -36,7 +37,6 @@ from riverrun.client.schemas.blocks import (
     schema_checksum,
     transform_secrets,
 )
-from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound, StoreError
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet

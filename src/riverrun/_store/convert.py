@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from riverrun._internal.clock import from_us
-from riverrun.client.schemas import objects as o
+from riverrun.schemas import objects as o
 from riverrun.states import State
 
 

@@ -19,9 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from riverrun._internal.clock import to_us
 from riverrun._store import tables as t
 from riverrun._store.dialect import case_insensitive_like
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import sorting as s
 from riverrun.exceptions import InvalidFilterError
+from riverrun.schemas import filters as f
+from riverrun.schemas import sorting as s
 
 Clause = ColumnElement[bool]
 

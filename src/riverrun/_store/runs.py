@@ -15,10 +15,10 @@ from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.orchestration import decide
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas import sorting as s
 from riverrun.exceptions import ObjectNotFound
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
 from riverrun.states import State, StateType
 
 

@@ -14,10 +14,10 @@ from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas import sorting as s
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
 
 _UNSET: Any = object()
 

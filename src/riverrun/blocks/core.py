@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, get_args, get_o
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretBytes, SecretStr, ValidationError
 from pydantic.types import Secret
 
-from riverrun.client.schemas.blocks import (
+from riverrun.exceptions import InvalidNameError, RiverrunException
+from riverrun.schemas.blocks import (
     DEFAULT_BLOCK_SCHEMA_VERSION,
     OBFUSCATED,
     BlockDocument,
@@ -40,7 +41,6 @@ from riverrun.client.schemas.blocks import (
     BlockTypeCreate,
     schema_checksum,
 )
-from riverrun.exceptions import InvalidNameError, RiverrunException
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Secret
 
-from riverrun.client.schemas.blocks import OBFUSCATED
+from riverrun.schemas.blocks import OBFUSCATED
 
 
 class SecretDict(Secret[dict[str, Any]]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from riverrun.client.schemas.blocks import (
+from riverrun.schemas.blocks import (
     BlockDocument,
     BlockDocumentCreate,
     BlockDocumentUpdate,

@@ -29,8 +29,8 @@ from riverrun.exceptions import (
 if TYPE_CHECKING:
     import httpx
 
-    from riverrun.client.schemas import objects as o
-    from riverrun.client.schemas.blocks import (
+    from riverrun.schemas import objects as o
+    from riverrun.schemas.blocks import (
         BlockDocument,
         BlockDocumentCreate,
         BlockDocumentUpdate,
@@ -478,8 +478,8 @@ def _parse(kind: str, content: bytes) -> Any:
     if adapter is None:
         from pydantic import TypeAdapter
 
-        from riverrun.client.schemas import blocks as b
-        from riverrun.client.schemas import objects as o
+        from riverrun.schemas import blocks as b
+        from riverrun.schemas import objects as o
         from riverrun.states import State
 
         names = {**{n: getattr(o, n) for n in o.__all__},

@@ -21,10 +21,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
 
 from riverrun.client._blocks import BlockClientMixin
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas import sorting as s
-from riverrun.client.schemas.actions import (
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
+from riverrun.schemas.actions import (
     ArtifactCreate,
     VariableCreate,
     VariableUpdate,

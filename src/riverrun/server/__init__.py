@@ -1,7 +1,7 @@
 """The riverrun server: the HTTP API over a store on SQLite or PostgreSQL.
 
 A thin shell: each resource module under ``riverrun.server.api`` reads the same way —
-schemas (``riverrun.client.schemas``, the one shared set) → store method → route. The
+schemas (``riverrun.schemas``, the one shared set) → store method → route. The
 server imports neither the engine nor user code, and ``import riverrun`` never imports it.
 
 Example:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from riverrun.client.schemas.filters import RiverrunFilterBaseModel
+from riverrun.schemas.filters import RiverrunFilterBaseModel
 
 # PostgreSQL's LIMIT/OFFSET are bigints; anything past this is a mistake, not a page.
 _MAX_PAGE = 2**62

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Response
 from pydantic import model_validator
 
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import StateCreate
+from riverrun.schemas import objects as o
+from riverrun.schemas.actions import StateCreate
 from riverrun.server.api._common import json_response
 from riverrun.states import State, StateType
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import ArtifactCreate
-from riverrun.client.schemas.sorting import ArtifactSort
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas.actions import ArtifactCreate
+from riverrun.schemas.sorting import ArtifactSort
 from riverrun.server.api._common import Body, Limit, Offset, json_response
 from riverrun.server.deps import StoreDep
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas.blocks import (
+from riverrun.schemas.blocks import (
     BlockDocument,
     BlockDocumentCreate,
     BlockDocumentUpdate,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.sorting import DeploymentSort
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas.sorting import DeploymentSort
 from riverrun.server.api._common import Body, Limit, Offset, json_response
 from riverrun.server.deps import StoreDep
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from riverrun.client.schemas.objects import FlowRunPolicy, TaskRunInput, TaskRunPolicy
+from riverrun.schemas.objects import FlowRunPolicy, TaskRunInput, TaskRunPolicy
 from riverrun.server.api._common import Body
 from riverrun.server.deps import StoreDep, ingest
 from riverrun.states import StateType

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import FlowRunUpdate
-from riverrun.client.schemas.sorting import FlowRunSort
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas.actions import FlowRunUpdate
+from riverrun.schemas.sorting import FlowRunSort
 from riverrun.server.api._common import NO_CONTENT, Body, Limit, Offset, json_response
 from riverrun.server.api._states import ProposedState, set_state_response, utc_state
 from riverrun.server.deps import StoreDep

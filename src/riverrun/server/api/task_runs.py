@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.sorting import TaskRunSort
+from riverrun.schemas import objects as o
+from riverrun.schemas.sorting import TaskRunSort
 from riverrun.server.api._common import Limit, Offset, json_response
 from riverrun.server.api._states import ProposedState, set_state_response, utc_state
 from riverrun.server.api.flow_runs import RunFilters, _filters

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from riverrun.client.schemas import filters as f
-from riverrun.client.schemas import objects as o
-from riverrun.client.schemas.actions import VariableCreate, VariableUpdate
-from riverrun.client.schemas.sorting import VariableSort
 from riverrun.exceptions import ObjectNotFound
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas.actions import VariableCreate, VariableUpdate
+from riverrun.schemas.sorting import VariableSort
 from riverrun.server.api._common import NO_CONTENT, Body, Limit, Offset, json_response
 from riverrun.server.deps import StoreDep
 

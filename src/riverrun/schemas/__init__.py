@@ -1,0 +1,1 @@
+"""The shared vocabulary of client, server and store: objects, filters, sorting, actions."""

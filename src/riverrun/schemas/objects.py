@@ -1,0 +1,194 @@
+"""Objects as the client returns them: flows, flow runs, task runs, logs, artifacts, variables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from riverrun.states import State, StateType
+
+
+class RiverrunBaseModel(BaseModel):
+    """Base of every object schema: unknown fields from newer servers are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Flow(RiverrunBaseModel):
+    """A flow: the named function whose runs are recorded."""
+
+    id: str
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class FlowRunPolicy(RiverrunBaseModel):
+    """Retry policy of a flow run."""
+
+    retries: int | None = None
+    retry_delay: float | None = None
+    pause_keys: list[str] = Field(default_factory=list)
+    resuming: bool = False
+
+
+class FlowRun(RiverrunBaseModel):
+    """One run of a flow, with its current state."""
+
+    id: str
+    name: str
+    flow_id: str
+    flow_name: str | None = None
+    state_id: str | None = None
+    deployment_id: str | None = None
+    work_queue_name: str | None = None
+    work_pool_name: str | None = None
+    flow_version: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str | None = None
+    context: dict[str, Any] = Field(default_factory=dict)
+    empirical_policy: FlowRunPolicy = Field(default_factory=FlowRunPolicy)
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    parent_task_run_id: str | None = None
+    run_count: int = 0
+    expected_start_time: datetime | None = None
+    next_scheduled_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    total_run_time: timedelta = timedelta(0)
+    created: datetime | None = None
+    updated: datetime | None = None
+    heartbeat: datetime | None = None
+    state_type: StateType | None = None
+    state_name: str | None = None
+    state: State | None = None
+
+
+class TaskRunPolicy(RiverrunBaseModel):
+    """Retry policy of a task run."""
+
+    retries: int | None = None
+    retry_delay: Any | None = None
+    retry_jitter_factor: float | None = None
+
+
+class TaskRunInput(RiverrunBaseModel):
+    """An upstream dependency of a task run: the run whose result fed one of its inputs."""
+
+    input_type: str = "task_run"
+    id: str
+
+
+class TaskRun(RiverrunBaseModel):
+    """One run of a task, with its current state."""
+
+    id: str
+    name: str
+    flow_run_id: str | None = None
+    task_key: str
+    dynamic_key: str = "0"
+    cache_key: str | None = None
+    cache_expiration: datetime | None = None
+    task_version: str | None = None
+    empirical_policy: TaskRunPolicy = Field(default_factory=TaskRunPolicy)
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    task_inputs: dict[str, list[TaskRunInput]] = Field(default_factory=dict)
+    run_count: int = 0
+    flow_run_run_count: int = 0
+    expected_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    total_run_time: timedelta = timedelta(0)
+    created: datetime | None = None
+    updated: datetime | None = None
+    state_id: str | None = None
+    state_type: StateType | None = None
+    state_name: str | None = None
+    state: State | None = None
+
+
+class Log(RiverrunBaseModel):
+    """One log line, linked to its flow run and, inside a task, its task run."""
+
+    id: str
+    name: str
+    level: int
+    message: str
+    timestamp: datetime
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+
+
+class Artifact(RiverrunBaseModel):
+    """A rich result a run published: markdown, a table, a link."""
+
+    id: str
+    key: str | None = None
+    type: str | None = None
+    description: str | None = None
+    data: Any = None
+    metadata_: dict[str, Any] | None = None
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class Variable(RiverrunBaseModel):
+    """A named JSON value stored for flows to read."""
+
+    id: str
+    name: str
+    value: Any = None
+    tags: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class Deployment(RiverrunBaseModel):
+    """A flow's entrypoint plus parameters, schedules and tags, runnable on demand."""
+
+    id: str
+    name: str
+    flow_id: str
+    description: str | None = None
+    version: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameter_openapi_schema: dict[str, Any] | None = None
+    entrypoint: str | None = None
+    path: str | None = None
+    work_pool_name: str | None = None
+    work_queue_name: str | None = None
+    paused: bool = False
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class OrchestrationResult(RiverrunBaseModel):
+    """The answer to a proposed state: accepted (with the state) or rejected (with a reason)."""
+
+    status: str  # "ACCEPT" | "REJECT" | "ABORT" | "WAIT"
+    state: State | None = None
+    reason: str | None = None
+
+
+__all__ = [
+    "Artifact",
+    "Deployment",
+    "Flow",
+    "FlowRun",
+    "FlowRunPolicy",
+    "Log",
+    "OrchestrationResult",
+    "RiverrunBaseModel",
+    "TaskRun",
+    "TaskRunInput",
+    "TaskRunPolicy",
+    "Variable",
+]
