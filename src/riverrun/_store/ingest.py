@@ -12,7 +12,6 @@ current state, so out-of-order or replayed events converge on the same rows.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,12 +19,10 @@ from typing import Any
 from riverrun._internal.clock import now_us
 from riverrun._internal.events import KINDS
 from riverrun.exceptions import StoreError
+from riverrun.schemas.encoding import dumps as _dumps
 
 ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
 Plan = list[tuple[str, list[dict[str, Any]]]]
-
-# json.dumps with non-default arguments builds a new encoder per call; reuse one.
-_dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 INSERT_FLOW = """
 INSERT INTO flow (id, name, tags, created, updated)
