@@ -1,5 +1,9 @@
 """Ingest: turn a batch of events into rows, with one set of SQL text for every driver.
 
+The events are those ``riverrun.schemas.events`` defines, field for field (a test checks
+that this module reads every declared field and no other); the server has validated them
+already, the engine builds them to that format. Events carry no ``v`` yet: version 1.
+
 The SQL uses ``:named`` parameters, which both the stdlib ``sqlite3`` module (the embedded
 fast path) and SQLAlchemy's ``text()`` (every other path) understand, and only constructs
 that SQLite and PostgreSQL share (``INSERT ... ON CONFLICT DO NOTHING``), so writing an event
