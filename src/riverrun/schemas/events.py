@@ -18,7 +18,7 @@ current state, so events replayed out of a spool in order, or twice, leave the s
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -196,16 +196,6 @@ class FlowRunUpdateEvent(_Event):
     tags: Tags | None = None
 
 
-EVENT_MODELS: tuple[type[_Event], ...] = (
-    FlowRunEvent,
-    TaskRunEvent,
-    FlowRunStateEvent,
-    TaskRunStateEvent,
-    LogEvent,
-    ArtifactEvent,
-    FlowRunUpdateEvent,
-)
-
 Event = Annotated[
     Union[
         FlowRunEvent,
@@ -218,6 +208,7 @@ Event = Annotated[
     ],
     Field(discriminator="kind"),
 ]
+EVENT_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(Event)[0])
 
 
 class EventBatch(_Strict):
