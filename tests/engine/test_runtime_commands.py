@@ -1,5 +1,6 @@
 """Commands a flow makes about its own run see what the run recorded before them, in every
-mode and on every database: the guide's ``update_tags`` (section 6.1), also under load."""
+mode and on every database, also under load. (The guide's own ``update_tags``, section 6.1,
+runs in every mode in ``tests/test_guide.py``.)"""
 
 from __future__ import annotations
 
@@ -14,27 +15,17 @@ from typing import Any
 
 import pytest
 
-from riverrun import flow, get_run_logger
+from riverrun import flow
 from riverrun.client import get_client
 from riverrun.context import get_run_context
 
 pytestmark = pytest.mark.postgres
 
 
-def update_tags(tags: list[str]) -> bool:
-    """The guide's helper, as written there (``prefect`` → ``riverrun``)."""
-    logger = get_run_logger()
-    logger.info(f"Adding {tags=} to current flow_run")
-    flow_run = get_run_context().flow_run
-    tags += flow_run.tags
-    client = get_client()
-    asyncio.run(client.update_flow_run(flow_run.id, tags=set(tags)))
-    return True
-
-
 @flow(name="good_morning")
 def good_morning(env: str) -> str:
-    update_tags([f"env:{env}"])
+    flow_run = get_run_context().flow_run
+    asyncio.run(get_client().update_flow_run(flow_run.id, tags={f"env:{env}", *flow_run.tags}))
     return env
 
 
