@@ -39,6 +39,10 @@ def configure_sqlite(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
     # Wait for another process's write lock instead of failing at once with "database is
     # locked"; set first so that the PRAGMAs below also wait.
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    # Deleted runs give their pages back to the file system (`PRAGMA incremental_vacuum`
+    # after retention). Only takes on a file with no tables yet, so it must precede the WAL
+    # switch; an existing file is converted once by revision 0005.
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets readers (the UI, the client) run while a recorder writes, and makes a commit
     # one sequential append instead of a journal dance. Persistent in the file.
     conn.execute("PRAGMA journal_mode = WAL")
