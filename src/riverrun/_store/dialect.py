@@ -76,8 +76,10 @@ def create_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("riverrun_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # a migration's autocommit block (VACUUM cannot run in a transaction)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("riverrun_write", False) else "BEGIN")
 
     return engine
 

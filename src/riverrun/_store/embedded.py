@@ -17,6 +17,7 @@ to do, and a file known to be malformed (``integrity.py``) is not written at all
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import threading
@@ -91,12 +92,19 @@ class EmbeddedWriter:
             StoreCorrupt: the file is malformed (or known to be: nothing is written).
             StoreError: the database could not be written.
         """
+        events = list(events)
         steps = _ingest.plan(events)
         if not steps:
             return
         with self._lock:
             self._refuse_if_malformed()
-            self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+            try:
+                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+            except UnicodeEncodeError:
+                # A lone surrogate (a file name decoded with surrogateescape, say) cannot be
+                # stored as text: write U+FFFD in its place rather than lose the batch.
+                steps = _ingest.plan(_scrub(events))
+                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
 
@@ -208,6 +216,19 @@ class EmbeddedWriter:
         """Close the connection (further writes fail)."""
         with self._lock:
             self._conn.close()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def _file_bytes(path: Path) -> int:

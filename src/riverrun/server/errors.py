@@ -69,6 +69,14 @@ async def _bad_data(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, f"The database rejected a value in the request: {reason}.")
 
 
+async def _unencodable(_request: Request, exc: Exception) -> JSONResponse:
+    # JSON can carry a lone UTF-16 surrogate (``"\\ud800"``) that no database can store or
+    # compare as text; the driver fails to encode it.
+    return _json(422, "A text value in the request holds a lone surrogate (such as \\ud800), "
+                      "which is not valid Unicode and cannot be stored or searched; send valid "
+                      f"UTF-8 text ({exc}).")  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     from riverrun._store.errors import bad_data_errors
@@ -79,5 +87,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(StoreLocked, _locked)
     app.add_exception_handler(BadBatch, _invalid)
+    app.add_exception_handler(UnicodeEncodeError, _unencodable)
     for exc_type in bad_data_errors():
         app.add_exception_handler(exc_type, _bad_data)
