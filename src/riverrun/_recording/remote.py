@@ -291,6 +291,9 @@ class RemoteSink:
         self._reason = ""
         self._refused: str | None = None
         self._server_errors = 0
+        self._closed = False
+        # No request before this (monotonic) time: what the server's Retry-After asked for.
+        self._not_before = 0.0
         if spool.pending():
             self._start_retrying()
 
@@ -308,7 +311,9 @@ class RemoteSink:
             self._failed(exc)
 
     def close(self) -> None:
-        """Release the connection to the server (the spool stays on disk)."""
+        """Stop the background deliverer and release the connection (the spool stays)."""
+        self._closed = True
+        self._wake.set()
         self.poster.close()
 
     def _set_aside(self, events: list[Event], exc: RejectedBatch) -> None:
@@ -360,7 +365,9 @@ class RemoteSink:
             return
         # For a while, new batches only queue up: a server that hangs must not cost every
         # batch a full timeout. The retry thread keeps trying in the background.
-        self._down_until = time.monotonic() + max(_DOWN_WINDOW, exc.retry_after or 0.0)
+        now = time.monotonic()
+        self._not_before = now + (exc.retry_after or 0.0)
+        self._down_until = now + max(_DOWN_WINDOW, exc.retry_after or 0.0)
         self._warn(
             f"the riverrun server is not answering ({exc}). Runs keep going; their events are "
             f"kept in {self.spool.directory} and delivered when it answers again (or run "
@@ -399,7 +406,11 @@ class RemoteSink:
 
     def _retry_loop(self) -> None:
         delay = 0.25
-        while self.spool.pending() and self._refused is None:
+        while self.spool.pending() and self._refused is None and not self._closed:
+            asked = self._not_before - time.monotonic()
+            if asked > 0:
+                self._wake.wait(asked)
+                continue
             wait = delay
             try:
                 _, waiting = self.deliver_spool(blocking=False)
@@ -408,7 +419,7 @@ class RemoteSink:
                 return
             except DeliveryError as exc:
                 waiting = 1
-                wait = max(delay, exc.retry_after or 0.0)
+                self._not_before = time.monotonic() + (exc.retry_after or 0.0)
             if not waiting:
                 break
             self._wake.wait(wait)
@@ -426,6 +437,10 @@ class RemoteSink:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            asked = self._not_before - time.monotonic()
+            if asked > 0:
+                time.sleep(min(asked, remaining))
+                continue
             try:
                 self._timeout = max(0.2, remaining)
                 self.deliver_spool(blocking=False)
@@ -435,7 +450,8 @@ class RemoteSink:
                 break
             except DeliveryError as exc:
                 self._reason = str(exc)
-                wait = max(delay, exc.retry_after or 0.0)
+                self._not_before = time.monotonic() + (exc.retry_after or 0.0)
+                wait = delay
             if not self.spool.pending():
                 break
             time.sleep(max(0.0, min(wait, deadline - time.monotonic())))
