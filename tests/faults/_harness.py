@@ -168,3 +168,22 @@ class ScriptedServer:
         finally:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+
+def recorded(api_url: str, key: str | None = None) -> dict[str, Any]:
+    """Every flow run, task run and log line a server holds."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(base_url=api_url + "/", timeout=30, headers=headers) as api:
+        return {name: api.post(f"{name}/filter", json={"limit": 10_000}).json()
+                for name in ("flow_runs", "task_runs", "logs")}  # fmt: skip
+
+
+def assert_runs_complete(found: dict[str, Any], runs: int, n: int) -> None:
+    """``runs`` completed runs of ``FLOW`` with ``n`` tasks, every task and log line present."""
+    assert [r["state_type"] for r in found["flow_runs"]] == ["COMPLETED"] * runs
+    assert len(found["task_runs"]) == runs * n
+    assert all(t["state_type"] == "COMPLETED" for t in found["task_runs"])
+    lines = sorted(log["message"] for log in found["logs"] if log["message"].startswith("line "))
+    assert lines == sorted(f"line {i}" for i in range(n) for _ in range(runs))
