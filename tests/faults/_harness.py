@@ -54,28 +54,32 @@ FLOW = textwrap.dedent(
 )
 
 
-def flow_env(home: Path, **settings: str) -> dict[str, str]:
-    """The environment of a flow process: its own RIVERRUN_HOME, plus ``RIVERRUN_*`` settings."""
+def flow_env(home: Path, tmpdir: Path | None = None, **settings: str) -> dict[str, str]:
+    """The environment of a flow process: its own RIVERRUN_HOME (and TMPDIR), plus
+    ``RIVERRUN_*`` settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
     env["RIVERRUN_HOME"] = str(home)
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     env.update({f"RIVERRUN_{k.upper()}": v for k, v in settings.items()})
     return env
 
 
 def start_flow(workdir: Path, home: Path, n: int, gate: Path | None = None,
-               **settings: str) -> subprocess.Popen[str]:  # fmt: skip
+               tmpdir: Path | None = None, **settings: str) -> subprocess.Popen[str]:  # fmt: skip
     """Start ``FLOW`` with ``n`` tasks in a subprocess."""
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "job.py"
     script.write_text(FLOW)
     args = [sys.executable, str(script), str(n)] + ([str(gate)] if gate else [])
-    return subprocess.Popen(args, env=flow_env(home, **settings), stdout=subprocess.PIPE,
+    return subprocess.Popen(args, env=flow_env(home, tmpdir, **settings), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
-def run_flow(workdir: Path, home: Path, n: int, **settings: str) -> subprocess.CompletedProcess[str]:
+def run_flow(workdir: Path, home: Path, n: int, tmpdir: Path | None = None,
+             **settings: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """Run ``FLOW`` to the end (at most two minutes)."""
-    proc = start_flow(workdir, home, n, **settings)
+    proc = start_flow(workdir, home, n, tmpdir=tmpdir, **settings)
     out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
@@ -187,3 +191,44 @@ def assert_runs_complete(found: dict[str, Any], runs: int, n: int) -> None:
     assert all(t["state_type"] == "COMPLETED" for t in found["task_runs"])
     lines = sorted(log["message"] for log in found["logs"] if log["message"].startswith("line "))
     assert lines == sorted(f"line {i}" for i in range(n) for _ in range(runs))
+
+
+def stored(db: Path) -> dict[str, Any]:
+    """What an embedded store file holds, shaped as ``recorded`` returns it."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "flow_runs": [{"state_type": s} for (s,) in conn.execute("SELECT state_type FROM flow_run")],
+            "task_runs": [{"state_type": s} for (s,) in conn.execute("SELECT state_type FROM task_run")],
+            "logs": [{"message": m} for (m,) in conn.execute("SELECT message FROM log")],
+        }
+    finally:
+        conn.close()
+
+
+@contextmanager
+def small_disk(mountpoint: Path, size: str = "4m") -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``mountpoint`` (the tests run as root, as CI does)."""
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mountpoint)], check=True)
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
+
+
+def fill(disk: Path, leave: int = 0) -> Path:
+    """Fill ``disk`` with one file until no space is left, then free ``leave`` bytes of it."""
+    filler = disk / "filler"
+    with filler.open("ab", buffering=0) as handle:
+        for size in (1 << 16, 1 << 12, 1 << 9, 1):
+            try:
+                while handle.write(b"\0" * size):
+                    pass
+            except OSError:
+                continue
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler

@@ -12,6 +12,7 @@ records into the same file. One warning says what happened and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -197,6 +198,9 @@ class EmbeddedSink:
             waiting = sum(spool.count_events() for spool in self.spools)
             lost, held = self.lost, self._held_events
         if self._writer is not None and not writer_stuck and not waiting:
+            # A short script may never leave its writer idle: its day's retention runs here.
+            with contextlib.suppress(StoreError):
+                self._writer.upkeep_if_due(self.retention_days)
             self._writer.checkpoint_if_due(final=True)
         if waiting:
             where = " and ".join(str(s.directory) for s in self.spools if s.pending())
