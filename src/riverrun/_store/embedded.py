@@ -194,7 +194,9 @@ class EmbeddedWriter:
             self._refuse_if_malformed()
             deleted, done = retention.delete_old_runs_sqlite(self._conn, retention_days)
             if deleted:
-                self._conn.execute("PRAGMA incremental_vacuum").fetchall()
+                # executescript steps the pragma to its end; ``execute`` would step it once,
+                # and each step frees a single page.
+                self._conn.executescript("PRAGMA incremental_vacuum;")
         if done:
             retention.mark_upkeep_done(self.path)
         return deleted > 0
