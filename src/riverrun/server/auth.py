@@ -129,9 +129,10 @@ def require_api_key(request: Request) -> None:
     scheme, _, key = header.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
-        limiters.failed(address, None)
-        raise limiters.refuse_if_throttled(address, None, _unauthorized(
+        refusal = limiters.refuse_if_throttled(address, None, _unauthorized(
             f"Malformed Authorization header; expected `Bearer <key>`. {_HINT}"))  # fmt: skip
+        limiters.failed(address, None)
+        raise refusal
     key_hash = hash_key(key)
     if limiters.by_key.blocked_for(key_hash) > 0:
         # This very key failed again and again: do not look it up once more.
@@ -140,8 +141,11 @@ def require_api_key(request: Request) -> None:
     if check.outcome == "ok":
         limiters.by_key.succeeded(key_hash)
         return
+    # Throttled or not is decided before this failure counts: the limit-th failure is
+    # still told what is wrong with the key.
+    refusal = limiters.refuse_if_throttled(address, key_hash, _refusal(check))
     limiters.failed(address, key_hash)
-    raise limiters.refuse_if_throttled(address, key_hash, _refusal(check))
+    raise refusal
 
 
 _WRONG_KEY = ("The API key is not valid for this server (wrong key). Check RIVERRUN_API_KEY; "

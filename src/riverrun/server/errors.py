@@ -77,8 +77,68 @@ async def _unencodable(_request: Request, exc: Exception) -> JSONResponse:
                       f"UTF-8 text ({exc}).")  # fmt: skip
 
 
+_DETAIL = {"$ref": "#/components/schemas/ErrorDetail"}
+# What the handlers above (and auth, limits, malformed JSON) answer, by status: documented on
+# every operation they can reach, so the spec says what the server answers.
+_ANSWERS: dict[str, str] = {
+    "400": "Malformed JSON body.",
+    "401": "No API key, or one that is wrong, expired or revoked (auth on).",
+    "404": "No such object.",
+    "409": "An object with that name or ID exists already.",
+    "413": "The request body exceeds the server's limit (its answer names `limit`).",
+    "429": "Too many failed API key checks; retry after `Retry-After` seconds.",
+    "503": "The database stayed locked; retry after `Retry-After` seconds.",
+}
+_WITH_BODY = {"400", "413"}
+_PUBLIC = {"/api/health"}
+
+
+def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorDetail"] = {
+        "title": "ErrorDetail", "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}, "limit": {"type": "integer"}},
+    }  # fmt: skip
+    # The 422 body is ``{"detail": "<message>", "errors": [...]}`` (``_validation``), not
+    # FastAPI's default list of errors under ``detail``.
+    error = {"type": "object", "properties": {"loc": {"type": "array"}, "msg": {"type": "string"},
+                                              "type": {"type": "string"}}}  # fmt: skip
+    components["HTTPValidationError"] = {
+        "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}, "errors": {"type": "array", "items": error}},
+    }  # fmt: skip
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, why in _ANSWERS.items():
+                if status in _WITH_BODY and "requestBody" not in operation:
+                    continue
+                if path in _PUBLIC and status in {"401", "429"}:
+                    continue
+                responses.setdefault(status, {"description": why,
+                                              "content": {"application/json": {"schema": _DETAIL}}})  # fmt: skip
+            responses.setdefault("422", {"description": "Invalid request.", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}})  # fmt: skip
+    return schema
+
+
+def document_answers(app: FastAPI) -> None:
+    """Make the app's OpenAPI spec document every error answer a route can give."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+    """Register the handlers on the app, and document their answers in its spec."""
+    document_answers(app)
     from riverrun._store.errors import bad_data_errors
 
     app.add_exception_handler(RequestValidationError, _validation)
