@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from riverrun.exceptions import (
     InvalidFilterError,
@@ -136,9 +136,31 @@ def document_answers(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    # Starlette's 405 lists the methods of the first route matching the path only; a path
+    # served by several routes (GET and DELETE of one object) must list them all.
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.routing import Match
+
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code != 405:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    methods.discard("HEAD")
+    headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers=headers)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app, and document their answers in its spec."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     document_answers(app)
+    app.add_exception_handler(StarletteHTTPException, _method_not_allowed)
     from riverrun._store.errors import bad_data_errors
 
     app.add_exception_handler(RequestValidationError, _validation)
