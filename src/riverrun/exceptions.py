@@ -14,7 +14,9 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
     ├── StoreError (RuntimeError)
-    │   └── StoreLocked
+    │   ├── StoreLocked
+    │   ├── StoreFull
+    │   └── StoreCorrupt
     ├── SerializationError (TypeError)
     ├── MissingResult (RuntimeError)
     ├── UnfinishedRun (RuntimeError)
@@ -100,6 +102,14 @@ class StoreError(RiverrunException, RuntimeError):
 
 class StoreLocked(StoreError):
     """The store stayed locked by another process for longer than the busy timeout."""
+
+
+class StoreFull(StoreError):
+    """No space is left on the device holding the store."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's file is malformed (SQLite's integrity check fails)."""
 
 
 class SerializationError(RiverrunException, TypeError):
@@ -203,6 +213,8 @@ __all__ = [
     "SerializationError",
     "SignatureMismatchError",
     "StoreError",
+    "StoreCorrupt",
+    "StoreFull",
     "StoreLocked",
     "TaskRunTimeoutError",
     "TerminationSignal",

@@ -68,6 +68,9 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("server_auth", bool, False, "Require API keys on every route but /api/health."),
     SettingDefinition("server_max_body_bytes", int, 10 * 1024 * 1024, "Largest request body the server accepts, in bytes (413 beyond).", positive=True),
     SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock.", minimum=0),
+    SettingDefinition("recording_exit_wait_seconds", float, 5.0, "At exit, how long to keep trying to deliver or write events still waiting (server away, database locked or full) before leaving them in the spool for the next run.", minimum=0),
+    SettingDefinition("recording_max_batch_bytes", int, 8 * 1024 * 1024, "Largest request body the remote recorder sends; bigger batches are split.", positive=True),
+    SettingDefinition("recording_max_value_bytes", int, 1024 * 1024, "A value (parameter, log line, result, artifact, message) sent to a server above this size is recorded truncated, with a marker and its size.", positive=True),
 ]
 
 DEFINITIONS: dict[str, SettingDefinition] = {d.name: d for d in _DEFINITIONS}

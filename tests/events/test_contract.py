@@ -118,10 +118,10 @@ def engine_events(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, An
     seen: list[dict[str, Any]] = []
     original = EmbeddedWriter.ingest
 
-    def capture(self: EmbeddedWriter, events: Any) -> None:
+    def capture(self: EmbeddedWriter, events: Any, *args: Any, **kwargs: Any) -> None:
         events = list(events)
         seen.extend(copy.deepcopy(events))
-        original(self, events)
+        original(self, events, *args, **kwargs)
 
     monkeypatch.setattr(EmbeddedWriter, "ingest", capture)
     yield seen

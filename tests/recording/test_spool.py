@@ -37,12 +37,22 @@ def test_delivery_stops_at_the_first_failure_and_keeps_the_rest(tmp_path: Path) 
         sent.append(events[0]["id"])
 
     with pytest.raises(ConnectionError):
-        spool.deliver(flaky)
+        spool.deliver(flaky, max_events=1)
     assert sent == ["event-0"]
     assert len(spool.pending()) == 2
     received: list[str] = []
-    spool.deliver(lambda events: received.append(events[0]["id"]))
+    spool.deliver(lambda events: received.extend(e["id"] for e in events))
     assert received == ["event-1", "event-2"]
+
+
+def test_consecutive_batches_are_sent_together_up_to_max_events(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool")
+    for n in range(5):
+        spool.append(_batch(n))
+    calls: list[list[str]] = []
+    delivered, waiting = spool.deliver(lambda events: calls.append([e["id"] for e in events]), max_events=2)
+    assert (delivered, waiting) == (5, 0)
+    assert calls == [["event-0", "event-1"], ["event-2", "event-3"], ["event-4"]]
 
 
 def test_a_corrupt_batch_is_set_aside_instead_of_blocking_the_queue(tmp_path: Path) -> None:
@@ -52,7 +62,7 @@ def test_a_corrupt_batch_is_set_aside_instead_of_blocking_the_queue(tmp_path: Pa
     broken.write_text("{not json")
     spool.append(_batch(2))
     received: list[str] = []
-    spool.deliver(lambda events: received.append(events[0]["id"]))
+    spool.deliver(lambda events: received.extend(e["id"] for e in events))
     assert received == ["event-0", "event-2"]
     assert broken.with_suffix(".corrupt").exists()
 

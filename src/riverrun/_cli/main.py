@@ -30,6 +30,7 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "login": ("riverrun._cli.login", "Check an API key against a server and use that server.", False),
     "logout": ("riverrun._cli.logout", "Stop using a server: back to the embedded store.", False),
     "spool": ("riverrun._cli.spool", "Show or deliver events waiting for the server.", False),
+    "store": ("riverrun._cli.store", "Check or compact the embedded store.", False),
     "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the store.", False),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }

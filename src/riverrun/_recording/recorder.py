@@ -16,10 +16,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from riverrun._store.embedded import EmbeddedWriter
+from typing import Any
 
 Event = dict[str, Any]
 Sink = Callable[[list[Event]], None]
@@ -61,6 +58,8 @@ class Recorder:
         self._start_lock = threading.Lock()
         self._closed = False
         self._warned = False
+        # The batch the sink is writing now (the exit hook keeps it if the sink is stuck).
+        self._in_flight: list[Event] | None = None
         self.dropped = 0
 
     # -- hot path ------------------------------------------------------------------------
@@ -168,6 +167,7 @@ class Recorder:
                     batch.append(pop())
             except IndexError:
                 pass
+            self._in_flight = batch
             try:
                 self.sink(batch)
             except Exception as exc:  # noqa: BLE001 - observability must never kill the flow
@@ -178,9 +178,41 @@ class Recorder:
                 # still records it, and let the interrupt through.
                 queue.extendleft(reversed(batch))
                 raise
+            finally:
+                self._in_flight = None
             with self._done:
                 self._written += len(batch)
                 self._done.notify_all()
+
+    def flush_at_exit(self, stall_s: float) -> None:
+        """Flush while the sink makes progress; then hand what is left to the sink's ``at_exit``.
+
+        A sink that writes nothing for ``stall_s`` (a database locked by another process, a
+        server that hangs) does not hold the exit longer: the events not written yet — the
+        queue, and a copy of the batch being written (ingest is idempotent) — go to the
+        sink's ``at_exit(unwritten, writer_stuck)``, which keeps them for the next process.
+        """
+        written = -1
+        while not self.flush(stall_s) and self._written != written:
+            written = self._written
+        unwritten: list[Event] = []
+        in_flight = self._in_flight
+        stuck = in_flight is not None and self._written < self._submitted
+        if self._written < self._submitted:
+            unwritten.extend(in_flight or ())
+            pop = self._queue.popleft
+            with contextlib.suppress(IndexError):
+                while True:
+                    unwritten.append(pop())
+        hook = getattr(self.sink, "at_exit", None)
+        if hook is None:
+            self.dropped += len(unwritten)
+            return
+        try:
+            hook(unwritten, stuck)
+        except Exception as exc:  # noqa: BLE001 - the exit must go on
+            self.dropped += len(unwritten)
+            self._warn(exc, len(unwritten))
 
     def _warn(self, exc: BaseException, count: int) -> None:
         if self._warned:
@@ -232,32 +264,6 @@ _lock = threading.Lock()
 _active: Recorder | None = None
 
 
-class _EmbeddedSink:
-    """Writes batches into the embedded SQLite file; opened on the first batch."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._writer: EmbeddedWriter | None = None
-
-    def __call__(self, events: list[Event]) -> None:
-        writer = self._writer
-        if writer is None:
-            from riverrun._store.embedded import embedded_writer
-
-            writer = self._writer = embedded_writer(self.path)
-        writer.ingest(events)
-
-    def idle(self) -> None:
-        """Checkpoint the WAL when due, on the writer thread, between batches."""
-        if self._writer is not None:
-            self._writer.checkpoint_if_due()
-
-    def at_exit(self) -> None:
-        """Checkpoint what this process wrote since the last checkpoint."""
-        if self._writer is not None:
-            self._writer.checkpoint_if_due(final=True)
-
-
 def get_recorder(settings: Any = None) -> Recorder:
     """The recorder for the current settings' destination, created on first use.
 
@@ -287,7 +293,10 @@ def get_recorder(settings: Any = None) -> Recorder:
 
             sink = remote_sink(settings)
         else:
-            sink = _EmbeddedSink(destination)
+            from riverrun._recording.local import EmbeddedSink
+
+            sink = EmbeddedSink(settings.database_path, settings.store_busy_timeout_seconds,
+                                settings.retention_days, settings.recording_exit_wait_seconds)  # fmt: skip
         _active = Recorder(sink, destination)
         return _active
 
@@ -308,16 +317,13 @@ def flush_active(timeout: float = 30.0) -> None:
 def _flush_at_exit() -> None:
     recorder = _active
     if recorder is not None:
-        recorder.flush(60.0)
-        recorder.sink_upkeep("at_exit")
-        spool = getattr(recorder.sink, "spool", None)
-        waiting = len(spool.pending()) if spool is not None else 0
-        if waiting:
-            print(
-                f"riverrun: {waiting} batch(es) of events wait in {spool.directory} for the server; "  # type: ignore[union-attr]
-                "they are delivered by the next run or `riverrun spool flush`.",
-                file=sys.stderr,
-            )
+        from riverrun.settings import get_current_settings
+
+        try:
+            stall_s = float(get_current_settings().recording_exit_wait_seconds)
+        except Exception:  # noqa: BLE001 - a broken profile must not cost the events
+            stall_s = 5.0
+        recorder.flush_at_exit(stall_s)
         if recorder.dropped:
             print(
                 f"riverrun: WARNING: {recorder.dropped} event(s) of this process were not recorded "

@@ -39,6 +39,10 @@ def configure_sqlite(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
     # Wait for another process's write lock instead of failing at once with "database is
     # locked"; set first so that the PRAGMAs below also wait.
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    # Deleted runs give their pages back to the file system (`PRAGMA incremental_vacuum`
+    # after retention). Only takes on a file with no tables yet, so it must precede the WAL
+    # switch; an existing file is converted once by revision 0005.
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets readers (the UI, the client) run while a recorder writes, and makes a commit
     # one sequential append instead of a journal dance. Persistent in the file.
     conn.execute("PRAGMA journal_mode = WAL")
@@ -72,8 +76,10 @@ def create_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        write = conn.get_execution_options().get("riverrun_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # a migration's autocommit block (VACUUM cannot run in a transaction)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("riverrun_write", False) else "BEGIN")
 
     return engine
 

@@ -10,11 +10,15 @@ at an older revision pays for Alembic.
 
 Writes take the write lock up front (``BEGIN IMMEDIATE``) and wait for it up to the busy
 timeout, so a transaction never fails half-way with "database is locked"; a lock held by
-someone else for longer than that raises ``StoreLocked`` naming the file.
+someone else for longer than that raises ``StoreLocked`` naming the file. A full disk raises
+``StoreFull`` ("No space left", with the path), a malformed file ``StoreCorrupt`` with what
+to do, and a file known to be malformed (``integrity.py``) is not written at all.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -23,13 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from riverrun._store import ingest as _ingest
+from riverrun._store import integrity
 from riverrun._store.bulk_sqlite import apply_bulk
 from riverrun._store.dialect import configure_sqlite, sqlite_url
 from riverrun._store.migrate import HEAD_REVISION, SQLITE_SCHEMA_PATH
-from riverrun.exceptions import StoreError, StoreLocked
+from riverrun.exceptions import StoreCorrupt, StoreError, StoreFull, StoreLocked
 
-_LOCK_RETRIES = 3
 _OPEN_RETRIES = 5
+# SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 10, 11, 13, 26
+# A write that fails with an I/O error while the device has less than this free failed for
+# want of space (SQLite reports a WAL or journal that cannot grow as "disk I/O error").
+_LOW_SPACE_BYTES = 4 * 1024 * 1024
 # A checkpoint copies the WAL into the database file and syncs it: milliseconds. SQLite runs
 # one inside whichever commit crosses 1,000 WAL pages, which was often the commit that ends
 # a user's flow. The writer turns that off and checkpoints from the recorder's idle thread
@@ -69,19 +78,33 @@ class EmbeddedWriter:
         self._commits_since_checkpoint = 0
         self._rows_since_checkpoint = 0
 
-    def ingest(self, events: Iterable[dict[str, Any]]) -> None:
+    def ingest(self, events: Iterable[dict[str, Any]], wait_s: float | None = None) -> None:
         """Write a batch of events in one transaction; idempotent by event ID.
 
+        Args:
+            events: the batch.
+            wait_s: how long to wait for another process's write lock this time
+                (default: the busy timeout).
+
         Raises:
-            StoreLocked: another process held the write lock for longer than
-                ``_LOCK_RETRIES`` busy timeouts.
+            StoreLocked: another process held the write lock for longer than that.
+            StoreFull: no space is left on the file's device.
+            StoreCorrupt: the file is malformed (or known to be: nothing is written).
             StoreError: the database could not be written.
         """
+        events = list(events)
         steps = _ingest.plan(events)
         if not steps:
             return
         with self._lock:
-            self._write(lambda cur: apply_bulk(steps, cur))
+            self._refuse_if_malformed()
+            try:
+                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+            except UnicodeEncodeError:
+                # A lone surrogate (a file name decoded with surrogateescape, say) cannot be
+                # stored as text: write U+FFFD in its place rather than lose the batch.
+                steps = _ingest.plan(_scrub(events))
+                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
 
@@ -113,13 +136,27 @@ class EmbeddedWriter:
                 return False
         return True
 
-    def _write(self, work: Any) -> None:
+    def _refuse_if_malformed(self) -> None:
+        reason = integrity.known_malformed(self.path)
+        if reason is not None:
+            raise StoreCorrupt(
+                f"The riverrun database {self.path} is malformed ({reason}); nothing new is "
+                f"written into it. {integrity.advice(self.path)}"
+            )
+
+    def _write(self, work: Any, wait_s: float | None = None) -> None:
         conn = self._conn
+        wait = self.busy_timeout_s if wait_s is None else min(wait_s, self.busy_timeout_s)
+        began = time.monotonic()
+        if wait != self.busy_timeout_s:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         try:
-            # Each attempt waits up to the busy timeout for another process's lock.
-            _retry_locked(lambda: conn.execute("BEGIN IMMEDIATE"), _LOCK_RETRIES, 0.05)
+            self._begin(began + wait)
         except sqlite3.OperationalError as exc:
-            raise _store_error(self.path, exc, self.busy_timeout_s * _LOCK_RETRIES) from exc
+            raise _store_error(self.path, exc, time.monotonic() - began) from exc
+        finally:
+            if wait != self.busy_timeout_s:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         try:
             work(conn.cursor())
             conn.execute("COMMIT")
@@ -127,13 +164,121 @@ class EmbeddedWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise _store_error(self.path, exc, self.busy_timeout_s) from exc
+                raise _store_error(self.path, exc, time.monotonic() - began) from exc
             raise
+
+    def _begin(self, deadline: float) -> None:
+        # One attempt waits up to the busy timeout; SQLite's instant "locked" answers (a file
+        # switching to WAL) are tried again, but never past the busy timeout in all.
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or time.monotonic() + 0.05 >= deadline:
+                    raise
+                time.sleep(0.05)
+
+    def upkeep_if_due(self, retention_days: float) -> bool:
+        """Once a day: delete runs older than ``retention_days`` and give their pages back.
+
+        Done in bounded passes between batches (the recorder's idle upkeep); the day's mark
+        (a small file beside the database) is set only once nothing old is left. Returns
+        whether anything was deleted.
+        """
+        from riverrun._store import retention
+
+        if retention_days <= 0 or not retention.upkeep_due(self.path):
+            return False
+        with self._lock:
+            self._refuse_if_malformed()
+            deleted, done = retention.delete_old_runs_sqlite(self._conn, retention_days)
+            if deleted:
+                # executescript steps the pragma to its end; ``execute`` would step it once,
+                # and each step frees a single page.
+                self._conn.executescript("PRAGMA incremental_vacuum;")
+        if done:
+            retention.mark_upkeep_done(self.path)
+        return deleted > 0
+
+    def vacuum(self) -> tuple[int, int]:
+        """Rebuild the file, giving every free page back: (bytes before, bytes after)."""
+        with self._lock:
+            self._refuse_if_malformed()
+            before = _file_bytes(self.path)
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                self._conn.execute("VACUUM")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error as exc:
+                raise _store_error(self.path, exc, self.busy_timeout_s) from exc
+            return before, _file_bytes(self.path)
 
     def close(self) -> None:
         """Close the connection (further writes fail)."""
         with self._lock:
             self._conn.close()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def _file_bytes(path: Path) -> int:
+    total = 0
+    for suffix in ("", "-wal"):
+        try:
+            total += (path.parent / (path.name + suffix)).stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _error_code(exc: BaseException) -> int:
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def _free_bytes(path: Path) -> int | None:
+    directory = path if path.is_dir() else path.parent
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return None
+
+
+def _no_space(path: Path, exc: BaseException) -> bool:
+    code = _error_code(exc)
+    if code == _SQLITE_FULL or getattr(exc, "errno", None) == 28 or "disk is full" in str(exc):
+        return True
+    if code == _SQLITE_IOERR or "disk i/o error" in str(exc).lower():
+        free = _free_bytes(path)
+        return free is not None and free < _LOW_SPACE_BYTES
+    return False
+
+
+def _full_error(path: Path) -> StoreFull:
+    free = _free_bytes(path)
+    left = f"{free} bytes free" if free is not None else "no space"
+    return StoreFull(
+        f"No space left on the device holding the riverrun database {path} ({left}). Free "
+        "some space (or point RIVERRUN_HOME at a disk that has some); the events recorded "
+        "meanwhile are kept and written when space returns."
+    )
+
+
+def _is_malformed(exc: BaseException) -> bool:
+    return _error_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or "malformed" in str(exc)
 
 
 def _store_error(path: Path, exc: sqlite3.Error, waited_s: float) -> StoreError:
@@ -143,6 +288,14 @@ def _store_error(path: Path, exc: sqlite3.Error, waited_s: float) -> StoreError:
             f"{waited_s:.0f} s. Stop the process holding it (`fuser {path}` shows it) or "
             "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
         )
+    if _no_space(path, exc):
+        return _full_error(path)
+    if _is_malformed(exc):
+        integrity.mark_malformed(path, f"a write failed: {exc}")
+        return StoreCorrupt(
+            f"The riverrun database {path} is malformed ({exc}); nothing new is written "
+            f"into it. {integrity.advice(path)}"
+        )
     return StoreError(f"Could not write the riverrun database {path}: {exc}.")
 
 
@@ -151,6 +304,8 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if _no_space(path, exc):
+            raise _full_error(path) from None
         raise StoreError(
             f"Cannot create the riverrun home {home} ({exc.strerror or exc}). Point "
             "RIVERRUN_HOME at a writable directory, or create this one with write access."
@@ -162,6 +317,8 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
             cached_statements=512,
         )
     except sqlite3.Error as exc:
+        if _no_space(path, exc):
+            raise _full_error(path) from None
         raise StoreError(
             f"Cannot open the riverrun database {path} ({exc}). Check that {home} is writable "
             "(or point RIVERRUN_HOME at a directory that is)."
@@ -175,7 +332,7 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
 
 
 def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    if _is_locked(exc):
+    if _is_locked(exc) or _no_space(path, exc):
         return _store_error(path, exc, 0)
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text or "unable to open" in text:
@@ -183,9 +340,10 @@ def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
             f"The riverrun database {path} is not writable ({exc}). Make it and its "
             "directory writable, or point RIVERRUN_HOME at a directory that is."
         )
-    return StoreError(
-        f"The file {path} is not a usable riverrun database ({exc}); it may be corrupt. "
-        "Move it aside (riverrun then starts a fresh one) or restore it from a backup."
+    integrity.mark_malformed(path, f"opening it failed: {exc}")
+    return StoreCorrupt(
+        f"The file {path} is not a usable riverrun database ({exc}); it may be corrupt "
+        f"(`riverrun store check` says). {integrity.advice(path)}"
     )
 
 

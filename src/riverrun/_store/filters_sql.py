@@ -67,10 +67,19 @@ def _name(col: Any, flt: Any) -> Clause | None:
     if getattr(flt, "not_any_", None) is not None:
         out.append(col.not_in(flt.not_any_))
     if getattr(flt, "like_", None) is not None:
-        out.append(case_insensitive_like(col, flt.like_))
+        out.append(_like(col, flt.like_))
     if getattr(flt, "exists_", None) is not None:
         out.append(col.is_not(None) if flt.exists_ else col.is_(None))
     return _combine(out)
+
+
+def _like(col: Any, pattern: str) -> Clause:
+    # A substring longer than the column holds matches nothing; sent to SQLite as a pattern
+    # (past 50,000 bytes: "LIKE or GLOB pattern too complex") it was a 500.
+    length = getattr(col.type, "length", None)
+    if length is not None and len(pattern) > length:
+        return sa.false()
+    return case_insensitive_like(col, pattern)  # type: ignore[no-any-return]
 
 
 def _time(col: Any, flt: Any) -> Clause | None:

@@ -7,20 +7,31 @@ different runs and never wait on each other; SQLite has a single writer and need
 
 A run's age is that of its last state change (its creation if it never had one), so a run
 that started long ago but is still moving is kept.
+
+The embedded store is trimmed the same way by the recorder's idle upkeep, at most once a day,
+through the stdlib ``sqlite3`` writer (``delete_old_runs_sqlite``: a flow run into the
+embedded store never imports SQLAlchemy), and gives the pages back with
+``PRAGMA incremental_vacuum``.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from riverrun._internal.clock import now_us
-from riverrun._store import tables as t
-from riverrun._store.base import StoreBase
+
+if TYPE_CHECKING:
+    from riverrun._store.base import StoreBase
 
 _DAY_US = 86_400 * 1_000_000
+_DAY_S = 86_400.0
+# Per idle upkeep of the embedded store: a few short transactions, then back to recording.
+_SQLITE_BATCH = 500
+_SQLITE_BATCHES_PER_PASS = 4
 
 
 @dataclass
@@ -70,10 +81,27 @@ def delete_old_runs(
         if not _delete_batch(store, cutoff, batch_size, report):
             break
         report.batches += 1
+    if report.flow_runs and store.is_sqlite:
+        _give_space_back(store)
     return report
 
 
+def _give_space_back(store: StoreBase) -> None:
+    # A SQLite file keeps freed pages for reuse; with auto_vacuum = INCREMENTAL (revision
+    # 0005) this hands them back. ``executescript`` steps the pragma to its end (each step
+    # of a plain ``execute`` frees one page).
+    raw = store.engine.raw_connection()
+    try:
+        raw.driver_connection.executescript("PRAGMA incremental_vacuum;")  # type: ignore[union-attr]
+    finally:
+        raw.close()
+
+
 def _delete_batch(store: StoreBase, cutoff: int, batch_size: int, report: RetentionReport) -> bool:
+    import sqlalchemy as sa
+
+    from riverrun._store import tables as t
+
     fr = t.flow_run.c
     claim = (
         sa.select(fr.id)
@@ -111,4 +139,86 @@ def _delete_batch(store: StoreBase, cutoff: int, batch_size: int, report: Retent
     return True
 
 
-__all__ = ["RetentionReport", "delete_old_runs"]
+# The same deletions in plain SQL for the stdlib writer, over a temporary table of the
+# claimed run IDs (no parameter list grows with the batch).
+_SQLITE_DELETES = (
+    "DELETE FROM log WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)"
+    " OR task_run_id IN (SELECT id FROM temp.rr_old_task)",
+    "DELETE FROM artifact WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)"
+    " OR task_run_id IN (SELECT id FROM temp.rr_old_task)",
+    "DELETE FROM task_run_state WHERE task_run_id IN (SELECT id FROM temp.rr_old_task)",
+    "DELETE FROM task_run_tag WHERE task_run_id IN (SELECT id FROM temp.rr_old_task)",
+    "DELETE FROM task_run WHERE id IN (SELECT id FROM temp.rr_old_task)",
+    "DELETE FROM flow_run_state WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)",
+    "DELETE FROM flow_run_tag WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)",
+    "DELETE FROM flow_run WHERE id IN (SELECT id FROM temp.rr_old_run)",
+)
+
+
+def delete_old_runs_sqlite(
+    conn: sqlite3.Connection,
+    older_than_days: float,
+    *,
+    batch_size: int = _SQLITE_BATCH,
+    max_batches: int = _SQLITE_BATCHES_PER_PASS,
+    now: int | None = None,
+) -> tuple[int, bool]:
+    """``delete_old_runs`` on a stdlib connection (autocommit mode), one batch per transaction.
+
+    Returns:
+        (flow runs deleted, whether nothing old is left).
+    """
+    if older_than_days <= 0:
+        return 0, True
+    cutoff = (now_us() if now is None else now) - int(older_than_days * _DAY_US)
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS rr_old_run (id TEXT PRIMARY KEY)")
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS rr_old_task (id TEXT PRIMARY KEY)")
+    deleted = 0
+    for _ in range(max_batches):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM temp.rr_old_run")
+            conn.execute("DELETE FROM temp.rr_old_task")
+            conn.execute(
+                "INSERT INTO temp.rr_old_run SELECT id FROM flow_run WHERE created < ? AND "
+                "coalesce(state_timestamp, created) < ? ORDER BY created LIMIT ?",
+                (cutoff, cutoff, batch_size),
+            )
+            claimed = conn.execute("SELECT count(*) FROM temp.rr_old_run").fetchone()[0]
+            if claimed:
+                conn.execute("INSERT INTO temp.rr_old_task SELECT id FROM task_run WHERE "
+                             "flow_run_id IN (SELECT id FROM temp.rr_old_run)")  # fmt: skip
+                for statement in _SQLITE_DELETES:
+                    conn.execute(statement)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        deleted += claimed
+        if claimed < batch_size:
+            return deleted, True
+    return deleted, False
+
+
+def _upkeep_mark(path: Path) -> Path:
+    return path.with_name(path.name + ".upkeep")
+
+
+def upkeep_due(path: Path) -> bool:
+    """Whether the embedded store at ``path`` had no retention pass in the last day."""
+    try:
+        return time.time() - _upkeep_mark(path).stat().st_mtime >= _DAY_S
+    except OSError:
+        return True
+
+
+def mark_upkeep_done(path: Path) -> None:
+    """Remember that the store at ``path`` was trimmed now (best effort)."""
+    try:
+        _upkeep_mark(path).write_text("retention done; riverrun trims this store once a day\n")
+    except OSError:
+        pass
+
+
+__all__ = ["RetentionReport", "delete_old_runs", "delete_old_runs_sqlite"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, field_validator, model_validator
 
 from riverrun.states import StateType
 
@@ -56,18 +56,26 @@ class _Name(RiverrunFilterBaseModel):
 class _Tags(RiverrunFilterBaseModel):
     all_: list[str] | None = None
     any_: list[str] | None = None
-    is_null_: bool | None = None
+    is_null_: StrictBool | None = None
 
 
 class _Time(RiverrunFilterBaseModel):
     before_: datetime | None = None
     after_: datetime | None = None
-    is_null_: bool | None = None
+    is_null_: StrictBool | None = None
+
+    @field_validator("before_", "after_", mode="before")
+    @classmethod
+    def _no_bare_numbers(cls, value: Any) -> Any:
+        # Lax validation would read 0 as 1970-01-01; the API documents a date-time string.
+        if isinstance(value, (int, float)):
+            raise ValueError("expected a date-time (ISO 8601 text such as 2026-01-31T12:00:00Z), not a number")
+        return value
 
 
 class _OptionalId(RiverrunFilterBaseModel):
     any_: list[Any] | None = None
-    is_null_: bool | None = None
+    is_null_: StrictBool | None = None
 
 
 # -- flows ------------------------------------------------------------------------------
@@ -228,7 +236,7 @@ class TaskRunFilterState(OperatorMixin, RiverrunFilterBaseModel):
 class TaskRunFilterSubFlowRuns(RiverrunFilterBaseModel):
     """Match task runs that stand for subflow runs (``exists_=True``) or not."""
 
-    exists_: bool | None = None
+    exists_: StrictBool | None = None
 
 
 class TaskRunFilterStartTime(_Time):
@@ -324,7 +332,7 @@ class ArtifactFilterKey(RiverrunFilterBaseModel):
 
     any_: list[str] | None = None
     like_: str | None = None
-    exists_: bool | None = None
+    exists_: StrictBool | None = None
 
 
 class ArtifactFilterFlowRunId(RiverrunFilterBaseModel):

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from riverrun.server import errors
 from riverrun.server.api_version import ApiVersionCheck
-from riverrun.server.auth import FailureLimiter, require_api_key
+from riverrun.server.auth import AuthLimiters, require_api_key
 from riverrun.server.config import ServerConfig, riverrun_version
 from riverrun.server.deps import prepare_store
 from riverrun.server.limits import BodySizeLimit
@@ -58,7 +58,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     )
     app.state.config = config
     app.state.store = open_store(config.database_url)
-    app.state.auth_limiter = FailureLimiter(config.failed_auth_limit)
+    app.state.auth_limiter = AuthLimiters(config.failed_auth_limit)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(ApiVersionCheck)

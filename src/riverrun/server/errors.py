@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from riverrun.exceptions import (
     InvalidFilterError,
@@ -69,8 +69,98 @@ async def _bad_data(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, f"The database rejected a value in the request: {reason}.")
 
 
+async def _unencodable(_request: Request, exc: Exception) -> JSONResponse:
+    # JSON can carry a lone UTF-16 surrogate (``"\\ud800"``) that no database can store or
+    # compare as text; the driver fails to encode it.
+    return _json(422, "A text value in the request holds a lone surrogate (such as \\ud800), "
+                      "which is not valid Unicode and cannot be stored or searched; send valid "
+                      f"UTF-8 text ({exc}).")  # fmt: skip
+
+
+_DETAIL = {"$ref": "#/components/schemas/ErrorDetail"}
+# What the handlers above (and auth, limits, malformed JSON) answer, by status: documented on
+# every operation they can reach, so the spec says what the server answers.
+_ANSWERS: dict[str, str] = {
+    "400": "Malformed JSON body.",
+    "401": "No API key, or one that is wrong, expired or revoked (auth on).",
+    "404": "No such object.",
+    "409": "An object with that name or ID exists already.",
+    "413": "The request body exceeds the server's limit (its answer names `limit`).",
+    "429": "Too many failed API key checks; retry after `Retry-After` seconds.",
+    "503": "The database stayed locked; retry after `Retry-After` seconds.",
+}
+_WITH_BODY = {"400", "413"}
+_PUBLIC = {"/api/health"}
+
+
+def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorDetail"] = {
+        "title": "ErrorDetail", "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}, "limit": {"type": "integer"}},
+    }  # fmt: skip
+    # The 422 body is ``{"detail": "<message>", "errors": [...]}`` (``_validation``), not
+    # FastAPI's default list of errors under ``detail``.
+    error = {"type": "object", "properties": {"loc": {"type": "array"}, "msg": {"type": "string"},
+                                              "type": {"type": "string"}}}  # fmt: skip
+    components["HTTPValidationError"] = {
+        "title": "HTTPValidationError", "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}, "errors": {"type": "array", "items": error}},
+    }  # fmt: skip
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, why in _ANSWERS.items():
+                if status in _WITH_BODY and "requestBody" not in operation:
+                    continue
+                if path in _PUBLIC and status in {"401", "429"}:
+                    continue
+                responses.setdefault(status, {"description": why,
+                                              "content": {"application/json": {"schema": _DETAIL}}})  # fmt: skip
+            responses.setdefault("422", {"description": "Invalid request.", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}})  # fmt: skip
+    return schema
+
+
+def document_answers(app: FastAPI) -> None:
+    """Make the app's OpenAPI spec document every error answer a route can give."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    # Starlette's 405 lists the methods of the first route matching the path only; a path
+    # served by several routes (GET and DELETE of one object) must list them all.
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.routing import Match
+
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code != 405:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    methods.discard("HEAD")
+    headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(methods))}
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers=headers)
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+    """Register the handlers on the app, and document their answers in its spec."""
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    document_answers(app)
+    app.add_exception_handler(StarletteHTTPException, _method_not_allowed)
     from riverrun._store.errors import bad_data_errors
 
     app.add_exception_handler(RequestValidationError, _validation)
@@ -79,5 +169,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(StoreLocked, _locked)
     app.add_exception_handler(BadBatch, _invalid)
+    app.add_exception_handler(UnicodeEncodeError, _unencodable)
     for exc_type in bad_data_errors():
         app.add_exception_handler(exc_type, _bad_data)

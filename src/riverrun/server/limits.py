@@ -28,7 +28,8 @@ class BodySizeLimit:
         detail = (f"Request body {size} exceeds the server's limit of {human}. Send smaller "
                   "batches, or raise the limit (RIVERRUN_SERVER_MAX_BODY_BYTES, or "
                   "`riverrun server start --max-body-size`).")  # fmt: skip
-        return json.dumps({"detail": detail}).encode()
+        # ``limit`` lets a client size its batches to fit (the remote recorder does).
+        return json.dumps({"detail": detail, "limit": limit}).encode()
 
     async def _reject(self, send: Any, size: str) -> None:
         body = self._message(size)
