@@ -161,3 +161,19 @@ def test_an_event_the_server_keeps_failing_on_with_500_is_set_aside_after_three_
                    "the poisoned event to be isolated and the rest delivered")  # fmt: skip
     assert [e["message"] for e in spooled_events(rejected_dir)] == ["poison"]
     assert spooled_events(riverrun_home / "spool") == []
+
+
+def test_a_server_failing_with_500_on_everything_keeps_every_event_in_the_spool(
+    riverrun_home: Path, emitted: Events, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = ScriptedServer(lambda _body: (500, {}, {"detail": "database unreachable"}))
+    with server.running():
+        _use(server, monkeypatch)
+        assert job() == 8
+        flush_pending()
+        # Past three failures in a row the deliverer splits the batch looking for a culprit,
+        # and finds none: the server took nothing.
+        wait_until(lambda: len(server.requests) >= 6, "the deliverer to retry and split")
+        assert _ids(spooled_events(riverrun_home / "spool")) == _ids(emitted)
+    assert not (riverrun_home / "spool" / "rejected").exists()
+    assert server.stored == {}

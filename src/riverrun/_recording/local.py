@@ -164,7 +164,8 @@ class EmbeddedSink:
             return
         self._warned = True
         print(
-            f"riverrun: WARNING: {self._trouble}. Your flow keeps running; its events are kept "
+            f"riverrun: WARNING: runs are not being recorded to {self.path} for now: "
+            f"{self._trouble}. Your flow keeps running; its events are kept "
             f"(in memory, then in {self.spools[0].directory}) and written to {self.path} as "
             "soon as it takes writes again.",
             file=sys.stderr,

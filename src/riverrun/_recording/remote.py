@@ -218,9 +218,13 @@ class BatchSender:
         self.max_batch_bytes = max_batch_bytes
         self.max_value_bytes = min(max_value_bytes, max_batch_bytes // 2)
         self.isolate_server_errors = False
+        # Requests the server took while splitting a batch it failed on: proof that it fails
+        # on those events, not on everything (a database outage must not set all aside).
+        self._taken = 0
 
     def send(self, events: list[Event]) -> None:
         """Deliver ``events`` (raises ``DeliveryError`` when the server cannot take them now)."""
+        self._taken = 0
         parts = [self._encoded(event) for event in events]
         start = size = 0
         for i, part in enumerate(parts):
@@ -241,6 +245,7 @@ class BatchSender:
         body = b'{"events":[' + b",".join(parts) + b"]}"
         try:
             self.post(body, len(parts))
+            self._taken += 1
         except RejectedBatch as exc:
             if exc.status == 413 and exc.limit:
                 self.max_batch_bytes = min(self.max_batch_bytes, exc.limit)
@@ -249,6 +254,8 @@ class BatchSender:
         except DeliveryError as exc:
             if not self.isolate_server_errors or (exc.status or 0) < 500 or exc.status in _TRANSIENT:
                 raise
+            if len(events) == 1 and not self._taken:
+                raise  # nothing was taken yet: the server may be failing on everything
             self._split_or_set_aside(events, parts, RejectedBatch(str(exc), exc.status or 500, str(exc)))
 
     def _split_or_set_aside(self, events: list[Event], parts: list[bytes], exc: RejectedBatch) -> None:

@@ -77,7 +77,7 @@ class Spool:
         """The spooled batch files, oldest first."""
         try:
             return sorted(p for p in self.directory.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
-        except FileNotFoundError:
+        except OSError:  # missing, or a file where the directory should be
             return []
 
     def count_events(self) -> int:

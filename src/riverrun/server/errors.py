@@ -16,6 +16,8 @@ from riverrun.exceptions import (
     InvalidFilterError,
     ObjectAlreadyExists,
     ObjectNotFound,
+    StoreCorrupt,
+    StoreFull,
     StoreLocked,
 )
 from riverrun.server.deps import BadBatch
@@ -61,6 +63,12 @@ async def _locked(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
 
+async def _unwritable(_request: Request, exc: Exception) -> JSONResponse:
+    # The server's disk is full or its file malformed: the request was fine; clients keep
+    # their events and retry (an operator has to act, so not too often).
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "30"})
+
+
 async def _bad_data(_request: Request, exc: Exception) -> JSONResponse:
     # The driver's message names the column or constraint; the SQL and parameters are
     # left out (they may be long, and they are the request's own data anyway).
@@ -87,7 +95,8 @@ _ANSWERS: dict[str, str] = {
     "409": "An object with that name or ID exists already.",
     "413": "The request body exceeds the server's limit (its answer names `limit`).",
     "429": "Too many failed API key checks; retry after `Retry-After` seconds.",
-    "503": "The database stayed locked; retry after `Retry-After` seconds.",
+    "503": "The database stayed locked, its disk is full or its file malformed; retry after "
+           "`Retry-After` seconds.",
 }
 _WITH_BODY = {"400", "413"}
 _PUBLIC = {"/api/health"}
@@ -168,6 +177,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(StoreLocked, _locked)
+    app.add_exception_handler(StoreFull, _unwritable)
+    app.add_exception_handler(StoreCorrupt, _unwritable)
     app.add_exception_handler(BadBatch, _invalid)
     app.add_exception_handler(UnicodeEncodeError, _unencodable)
     for exc_type in bad_data_errors():
