@@ -151,6 +151,7 @@ def test_ctrl_c_during_a_flow_records_it_crashed(tmp_path: Path, riverrun_home: 
 
 
 @pytest.mark.slow
+@pytest.mark.single_mode("ten processes writing one SQLite file; many processes against a server: test_runtime_commands")
 def test_ten_processes_record_into_one_file_without_losing_anything(
     tmp_path: Path, riverrun_home: Path, client: Any
 ) -> None:

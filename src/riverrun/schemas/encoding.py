@@ -41,6 +41,7 @@ JSONValue = Union[None, bool, int, float, str, list["JSONValue"], dict[str, "JSO
 
 _REPR_LIMIT = 1000
 _NATIVE_SCALARS = (str, int, float, bool, type(None))
+_EXACT_SCALARS = frozenset(_NATIVE_SCALARS)
 
 
 def _zulu(text: str) -> str:
@@ -192,21 +193,35 @@ def _key(key: Any) -> str:
 
 
 @overload
-def jsonable(value: dict[Any, Any], _seen: frozenset[int] = ...) -> dict[str, JSONValue]: ...
+def jsonable(value: dict[Any, Any], _seen: set[int] | None = ...) -> dict[str, JSONValue]: ...
 @overload
-def jsonable(value: Any, _seen: frozenset[int] = ...) -> JSONValue: ...
+def jsonable(value: Any, _seen: set[int] | None = ...) -> JSONValue: ...
 
 
-def jsonable(value: Any, _seen: frozenset[int] = frozenset()) -> JSONValue:
+def jsonable(value: Any, _seen: set[int] | None = None) -> JSONValue:
     """A copy of ``value`` made only of JSON's own types, as ``dumps`` would write it."""
-    if isinstance(value, _NATIVE_SCALARS):
-        if value.__class__ in _NATIVE_SCALARS or not isinstance(value, enum.Enum):
-            return value  # type: ignore[no-any-return]
+    cls = value.__class__
+    if cls in _EXACT_SCALARS:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, (dict, list, tuple)):
-        if id(value) in _seen:
-            return f"<circular reference to a {type(value).__name__}>"
-        seen = _seen | {id(value)}
-        if isinstance(value, dict):
-            return {_key(k): jsonable(v, seen) for k, v in value.items()}
-        return [jsonable(v, seen) for v in value]
+        # The containers on the path from the top: one seen again is a loop.
+        seen = set() if _seen is None else _seen
+        if id(value) in seen:
+            return f"<circular reference to a {cls.__name__}>"
+        seen.add(id(value))
+        try:
+            # Plain keys and scalars inline: parameters are mostly those, once per flow run.
+            scalars = _EXACT_SCALARS
+            if isinstance(value, dict):
+                return {
+                    k if k.__class__ is str else _key(k): v
+                    if v.__class__ in scalars
+                    else jsonable(v, seen)
+                    for k, v in value.items()
+                }
+            return [v if v.__class__ in scalars else jsonable(v, seen) for v in value]
+        finally:
+            seen.discard(id(value))
+    if isinstance(value, _NATIVE_SCALARS) and not isinstance(value, enum.Enum):
+        return value  # type: ignore[no-any-return]
     return jsonable(encode_value(value), _seen)

@@ -1,5 +1,6 @@
-"""The server reads batches with the event models: anything else is refused whole, with a
-422 that names the event and the field, and nothing of the batch is written."""
+"""The server reads batches with the event models: whatever the one encoder writes is stored
+as written; anything else is refused whole, with a 422 that names the event and the field,
+and nothing of the batch is written."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from riverrun._recording.remote import EventPoster
 from riverrun._store.testing import flow_run_event
+from riverrun.schemas.encoding import jsonable
 from riverrun.server.testing import clear_data
+
+from .test_encoding import nested
 
 
 @pytest.fixture
@@ -50,3 +56,22 @@ def test_an_event_without_a_version_is_version_1(api: httpx.Client) -> None:
     response = api.post("events", json={"events": [flow_run_event()]})
     assert response.status_code == 200, response.text
     assert api.post("flow_runs/count", json={}).json() == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nested, nested)
+def test_any_value_the_remote_sink_sends_reads_back_as_encoded(
+    api: httpx.Client, sqlite_server: tuple[Any, str, str], parameter: Any, data: Any
+) -> None:
+    server, _url, key = sqlite_server
+    run = flow_run_event(parameters={"p": parameter}, id=None)
+    run["state"]["state_details"] = {"d": data}
+    artifact = {"kind": "artifact", "id": run["id"], "flow_run_id": run["id"], "data": data}
+    poster = EventPoster(server.api_url, key)
+    try:
+        poster([run, artifact])
+    finally:
+        poster.close()
+    stored = api.get(f"flow_runs/{run['id']}").json()
+    assert stored["parameters"] == {"p": jsonable(parameter)}
+    assert stored["state"]["state_details"]["d"] == jsonable(data)
