@@ -140,6 +140,8 @@ class ShippingTaskRunner(TaskRunner):
     def __init__(self) -> None:
         super().__init__()
         self._snapshot: tuple[str, bytes | None] | None = None
+        # id(task) -> (task, its pickle); the task is held so that its id stays its own.
+        self._pickled_tasks: dict[int, tuple[Task[Any, Any], bytes]] = {}
 
     # The future type ``submit`` returns for a launch with a cluster handle.
     _future_class: type[RiverrunShippedFuture[Any]] = RiverrunShippedFuture
@@ -179,12 +181,15 @@ class ShippingTaskRunner(TaskRunner):
         wait_for: Any,
         flow_ctx: FlowRunContext | None,
     ) -> RiverrunFuture[Any]:
-        from riverrun._engine.shipped import deliver, record_lost, ship
+        from riverrun._engine.shipped import deliver, pickle_task, record_lost, ship
         from riverrun._recording.recorder import recorder_for
 
         info = task._new_info(flow_ctx)
+        pickled = self._pickled_tasks.get(id(task))
+        if pickled is None:
+            pickled = self._pickled_tasks[id(task)] = (task, pickle_task(task))
         payload, upstream = ship(
-            task, info, args, kwargs, wait_for, self._flow_snapshot(flow_ctx), self._native_handle
+            task, pickled[1], info, args, kwargs, wait_for, self._flow_snapshot(flow_ctx), self._native_handle
         )
         recorder = recorder_for(flow_ctx)
         outer: cf.Future[State] = cf.Future()

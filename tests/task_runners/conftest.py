@@ -17,6 +17,7 @@ import pytest
 
 from riverrun.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Workers cannot import the test modules (Ray's are not started with this sys.path):
     # send the tasks defined in them by value.
@@ -43,7 +44,7 @@ def dask_cluster(worker_home: Path) -> Iterator[Any]:
             threads_per_worker=2,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
             env={"RIVERRUN_HOME": str(worker_home)},
         )
     try:

@@ -195,8 +195,20 @@ def _swap_futures(value: Any, native: Native, handles: list[Any]) -> Any:
     return value
 
 
+def pickle_task(task: Task[Any, Any]) -> bytes:
+    """The task as it travels (each runner pickles a task once, not once per run)."""
+    try:
+        return cloudpickle.dumps(task)  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - pickling can raise anything
+        raise TypeError(
+            f"Task {task.name!r} cannot be sent to a worker: it cannot be pickled ({exc}). "
+            "Define it at module level, or use ThreadPoolTaskRunner."
+        ) from exc
+
+
 def ship(
     task: Task[Any, Any],
+    task_bytes: bytes,
     info: TaskRunInfo,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
@@ -216,11 +228,11 @@ def ship(
         kwargs = _swap_futures(kwargs, native, handles)
         wait_for = _swap_futures(wait_for, native, handles)
     try:
-        payload = cloudpickle.dumps((task, info, args, kwargs, wait_for, flow_snapshot))
+        payload = cloudpickle.dumps((task_bytes, info, args, kwargs, wait_for, flow_snapshot))
     except Exception as exc:  # noqa: BLE001 - pickling can raise anything
         raise TypeError(
-            f"Task {task.name!r} cannot be sent to a worker: its function or arguments cannot be "
-            f"pickled ({exc}). Pass picklable arguments, or use ThreadPoolTaskRunner."
+            f"Task {task.name!r} cannot be sent to a worker: its arguments cannot be pickled "
+            f"({exc}). Pass picklable arguments, or use ThreadPoolTaskRunner."
         ) from exc
     return payload, handles
 
@@ -252,19 +264,17 @@ def record_lost(
 
 # -- on the worker -------------------------------------------------------------------------
 
-_snapshots: dict[bytes, FlowSnapshot] = {}
+# The same flow snapshot and task arrive with every task run: unpickle each once per worker.
+_unpickled: dict[bytes, Any] = {}
 
 
-def _load_snapshot(raw: bytes | None) -> FlowSnapshot | None:
-    # The same flow run's snapshot arrives with every task run: unpickle it once per worker.
-    if raw is None:
-        return None
-    snapshot = _snapshots.get(raw)
-    if snapshot is None:
-        if len(_snapshots) >= 8:
-            _snapshots.clear()
-        snapshot = _snapshots[raw] = cloudpickle.loads(raw)
-    return snapshot
+def _load_once(raw: bytes) -> Any:
+    value = _unpickled.get(raw)
+    if value is None:
+        if len(_unpickled) >= 64:
+            _unpickled.clear()
+        value = _unpickled[raw] = cloudpickle.loads(raw)
+    return value
 
 
 def _fill(value: Any, settled: list[SettledFuture]) -> Any:
@@ -284,14 +294,15 @@ def run_shipped(payload: bytes, *upstream: bytes) -> bytes:
 
     ``upstream`` are the pickled outcomes of the ``_Upstream`` slots, in order.
     """
-    task, info, args, kwargs, wait_for, raw_snapshot = cloudpickle.loads(payload)
+    task_bytes, info, args, kwargs, wait_for, raw_snapshot = cloudpickle.loads(payload)
+    task: Task[Any, Any] = _load_once(task_bytes)
     if upstream:
         settled = []
         for raw in upstream:
             outcome: Outcome = cloudpickle.loads(raw)
             settled.append(SettledFuture(outcome.task_run_id, outcome.state))
         args, kwargs, wait_for = _fill(args, settled), _fill(kwargs, settled), _fill(wait_for, settled)
-    snapshot = _load_snapshot(raw_snapshot)
+    snapshot: FlowSnapshot | None = None if raw_snapshot is None else _load_once(raw_snapshot)
     buffer = BufferRecorder()
     ensure_logging_configured()
     log_prints = task.log_prints if task.log_prints is not None else bool(snapshot and snapshot.log_prints)
