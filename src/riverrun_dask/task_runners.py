@@ -31,6 +31,13 @@ ClusterClass = Union[str, Callable[..., "distributed.deploy.Cluster"]]
 
 # Outcomes fetched per gather: enough to amortise the round trip, few enough to hand on soon.
 _BATCH = 1000
+# Task runs submitted and not yet back, per runner, before ``submit`` waits for one to end.
+# Each ``client.submit`` is one message the scheduler must process; a flow mapping 100,000
+# tasks sent them faster than a busy scheduler read them, and after 30 s of unread data the
+# client's connection timed out and every task run still out was cancelled. A bound keeps
+# the scheduler's backlog (and this process's memory) small; enough to keep a large
+# cluster's worker threads busy.
+MAX_IN_FLIGHT = 2000
 
 
 class RiverrunDaskFuture(RiverrunShippedFuture[Any]):
@@ -44,14 +51,24 @@ class RiverrunDaskFuture(RiverrunShippedFuture[Any]):
 class _Collector:
     """Fetches the outcomes of finished Dask futures in batches, on one thread."""
 
-    def __init__(self, client: distributed.Client) -> None:
+    def __init__(self, client: distributed.Client, max_in_flight: int) -> None:
         self._client = client
+        self._room = threading.BoundedSemaphore(max_in_flight)
         self._finished: queue.SimpleQueue[distributed.Future | None] = queue.SimpleQueue()
         self._waiting: dict[Hashable, cf.Future[bytes]] = {}
         self._thread = threading.Thread(target=self._run, name="riverrun-dask-collector", daemon=True)
         self._thread.start()
 
+    def reserve(self) -> None:
+        """Wait until fewer than ``max_in_flight`` watched futures are unsettled."""
+        self._room.acquire()
+
+    def release(self) -> None:
+        """Give back a ``reserve`` whose submission failed."""
+        self._room.release()
+
     def watch(self, dask_future: distributed.Future) -> cf.Future[bytes]:
+        """A future of ``dask_future``'s outcome (after ``reserve``)."""
         out: cf.Future[bytes] = cf.Future()
         self._waiting[dask_future.key] = out
         dask_future.add_done_callback(self._finished.put)
@@ -62,6 +79,7 @@ class _Collector:
         self._thread.join()
         waiting, self._waiting = self._waiting, {}
         for out in waiting.values():
+            self._room.release()
             out.set_exception(cf.CancelledError("The Dask task runner shut down before the task run finished."))
 
     def _run(self) -> None:
@@ -92,6 +110,7 @@ class _Collector:
             out = self._waiting.pop(future.key, None)
             if out is None:
                 continue
+            self._room.release()
             if future.key in values:
                 out.set_result(values[future.key])
                 continue
@@ -241,7 +260,7 @@ class DaskTaskRunner(ShippingTaskRunner):
         if self.performance_report_path:
             stack.enter_context(distributed.Client.as_current(client))
             stack.enter_context(distributed.performance_report(self.performance_report_path))
-        self._collector = _Collector(client)
+        self._collector = _Collector(client, MAX_IN_FLIGHT)
         self._client = client
         self._started = True
         if client.dashboard_link:
@@ -264,6 +283,12 @@ class DaskTaskRunner(ShippingTaskRunner):
         self, task: Task[Any, Any], info: TaskRunInfo, payload: bytes, upstream: list[Any]
     ) -> tuple[cf.Future[bytes], Any]:
         client = self.client
-        dask_future = client.submit(run_shipped, payload, *upstream, key=f"{task.name}-{info.id}", pure=False)
-        assert self._collector is not None
-        return self._collector.watch(dask_future), dask_future
+        collector = self._collector
+        assert collector is not None
+        collector.reserve()
+        try:
+            dask_future = client.submit(run_shipped, payload, *upstream, key=f"{task.name}-{info.id}", pure=False)
+        except BaseException:
+            collector.release()
+            raise
+        return collector.watch(dask_future), dask_future

@@ -127,6 +127,21 @@ def test_a_task_that_keeps_killing_its_worker_ends_crashed_not_running(
     assert "KilledWorker" in (run.state.message or "")
 
 
+def test_a_map_larger_than_the_in_flight_bound_completes(
+    runner: DaskTaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import riverrun_dask.task_runners
+
+    monkeypatch.setattr(riverrun_dask.task_runners, "MAX_IN_FLIGHT", 2)
+
+    @flow(task_runner=runner)
+    def f() -> list[int]:
+        first = inc.submit(0)
+        return inc.map([first] * 3 + list(range(5))).result()  # type: ignore[no-any-return]
+
+    assert f() == [2, 2, 2, 1, 2, 3, 4, 5]
+
+
 def test_without_an_address_a_temporary_local_cluster_runs_the_tasks() -> None:
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "dashboard_address": ":0"})
 

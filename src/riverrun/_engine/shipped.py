@@ -315,8 +315,9 @@ def run_shipped(payload: bytes, *upstream: bytes) -> bytes:
         else:
             with flow_ctx:
                 state = _run(task, info, args, kwargs, wait_for, flow_ctx, buffer)
-                # Task runs it submitted itself ran on this worker's threads: wait for them.
-                wait(flow_ctx.futures)
+                if flow_ctx.futures:
+                    # Task runs it submitted itself ran on this worker's threads.
+                    wait(flow_ctx.futures)
             flow_ctx.task_runner.shutdown()
     flush_console()
     return _pickle_outcome(Outcome(info.id, state, buffer.take()))

@@ -19,7 +19,11 @@ class BufferRecorder(Recorder):
     """Collects events in a list; never starts a thread, never writes anywhere."""
 
     def __init__(self) -> None:
-        super().__init__(_refuse, "the flow run's recorder, by way of the task's outcome")
+        # Not Recorder.__init__: its thread events and conditions cost more than the rest of
+        # a small task run on a worker, and a buffer never uses them.
+        self.destination = "the flow run's recorder, by way of the task's outcome"
+        self.sink = _refuse
+        self.dropped = 0
         self.events: list[Event] = []
 
     def record(self, event: Event) -> None:
