@@ -32,11 +32,9 @@ ClusterClass = Union[str, Callable[..., "distributed.deploy.Cluster"]]
 # Outcomes fetched per gather: enough to amortise the round trip, few enough to hand on soon.
 _BATCH = 1000
 # Task runs submitted and not yet back, per runner, before ``submit`` waits for one to end.
-# Each ``client.submit`` is one message the scheduler must process; a flow mapping 100,000
-# tasks sent them faster than a busy scheduler read them, and after 30 s of unread data the
-# client's connection timed out and every task run still out was cancelled. A bound keeps
-# the scheduler's backlog (and this process's memory) small; enough to keep a large
-# cluster's worker threads busy.
+# Each ``client.submit`` is one message the scheduler must process, and every outcome not
+# yet back is held here: a bound keeps the scheduler's backlog and this process's memory
+# small during a 100,000-task map, and is enough to keep a large cluster's threads busy.
 MAX_IN_FLIGHT = 2000
 
 

@@ -75,6 +75,11 @@ async def async_double(x: int) -> int:
     return 2 * x
 
 
+@task
+def makes_a_function(x: int) -> Callable[[int], int]:
+    return lambda y: x + y
+
+
 def _runs(client: Any) -> dict[str, Any]:
     return {r.name: r for r in client.read_task_runs()}
 
@@ -87,6 +92,14 @@ def test_submit_returns_the_result_and_records_a_completed_run(make_runner: Runn
     assert f() == 3
     [run] = client.read_task_runs()
     assert (run.name, run.state_type) == ("add-0", StateType.COMPLETED)
+
+
+def test_a_result_only_cloudpickle_can_send_comes_back(make_runner: Runner) -> None:
+    @flow(task_runner=make_runner())
+    def f() -> int:
+        return makes_a_function.submit(2).result()(3)  # type: ignore[no-any-return]
+
+    assert f() == 5
 
 
 def test_map_passes_unmapped_arguments_to_every_run(make_runner: Runner, client: Any) -> None:

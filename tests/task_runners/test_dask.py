@@ -52,6 +52,13 @@ def inc(x: int) -> int:
     return x + 1
 
 
+@task
+def makes_a_lock() -> Any:
+    import threading
+
+    return threading.Lock()
+
+
 @pytest.fixture
 def runner(dask_cluster: Any) -> DaskTaskRunner:
     return DaskTaskRunner(address=dask_cluster.scheduler_address)
@@ -83,6 +90,22 @@ def test_get_dask_client_in_the_flow_connects_to_the_runners_cluster(
             return str(client.scheduler.address)
 
     assert f() == dask_cluster.scheduler_address
+
+
+def test_a_result_that_cannot_be_sent_back_keeps_its_state_and_says_why(
+    runner: DaskTaskRunner, client: Any
+) -> None:
+    @flow(task_runner=runner)
+    def f() -> tuple[Any, str]:
+        future = makes_a_lock.submit()
+        future.wait()
+        return future.state.type, future.state.message or ""
+
+    state_type, message = f()
+    assert state_type == StateType.COMPLETED
+    assert "could not be sent back from the worker" in message
+    [run] = client.read_task_runs()
+    assert run.state_type == StateType.COMPLETED
 
 
 def test_workers_record_nothing_in_their_own_home(runner: DaskTaskRunner, worker_home: Path, client: Any) -> None:
