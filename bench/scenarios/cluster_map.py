@@ -51,7 +51,7 @@ def _dask_cluster() -> tuple[Any, str, Any]:
 def _ray_cluster() -> tuple[Any, str, Any]:
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     remote_noop = ray.remote(_noop)
 
     def floor(n: int) -> float:

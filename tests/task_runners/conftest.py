@@ -57,13 +57,23 @@ def dask_cluster(worker_home: Path) -> Iterator[Any]:
 def local_ray(worker_home: Path) -> Iterator[None]:
     import ray
 
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        namespace="riverrun-tests",
-        runtime_env={"env_vars": {"RIVERRUN_HOME": str(worker_home)}},
-        log_to_driver=False,
-    )
+    # Ray gives its raylet a fixed 30 s to register; a busy machine can miss that once.
+    for attempt in range(3):
+        try:
+            ray.init(
+                # A new local Ray, never one another program left running on this machine.
+                address="local",
+                num_cpus=2,
+                include_dashboard=False,
+                namespace="riverrun-tests",
+                runtime_env={"env_vars": {"RIVERRUN_HOME": str(worker_home)}},
+                log_to_driver=False,
+            )
+            break
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception for this
+            ray.shutdown()
+            if attempt == 2 or "timed out during startup" not in str(exc):
+                raise
     try:
         yield
     finally:
