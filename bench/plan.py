@@ -126,6 +126,13 @@ CASES: tuple[Case, ...] = (
     Case("remote_task_seq", "task_seq.py", 10_000, ("per_task_s", "per_task_flow_s"), remote=True, quick_n=200,
          not_attempted={"prefect": "not attempted: Prefect's N=10,000 task_seq already takes "
                         "minutes per run; its remote per-task cost is the N=1,000 row"}),
+    Case("dask_map", "cluster_map.py", 1_000, ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
+         args=("--runner", "dask"), n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
+         prefect_note="Prefect runs N=200 with prefect-dask 0.3.7 (~0.7 s per task run on this "
+                      "machine); 3 counted Prefect repeats"),
+    Case("ray_map", "cluster_map.py", 1_000, ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
+         args=("--runner", "ray"), n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
+         timeout=900, prefect_note="Prefect runs N=200 with prefect-ray; 3 counted Prefect repeats"),
     Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
          quick_n=200, prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),

@@ -49,7 +49,7 @@ def ensure_prefect() -> None:
     Uses ``../shared/peers/install-prefect`` (relative to the repo root): a plain
     ``pip install prefect==3.9.1`` fails on these machines because of a certifi pin.
     """
-    probe = [python_for("prefect"), "-c", "import prefect, sys; "
+    probe = [python_for("prefect"), "-c", "import prefect, prefect_dask, prefect_ray, sys; "
              f"sys.exit(prefect.__version__ != {PREFECT_VERSION!r})"]
     if Path(probe[0]).exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return
@@ -57,8 +57,10 @@ def ensure_prefect() -> None:
         raise SystemExit(f"{INSTALL_PREFECT} not found; install Prefect {PREFECT_VERSION} into "
                          f"{PREFECT_VENV} yourself, or run with --systems riverrun")
     print(f"creating {PREFECT_VENV} with prefect=={PREFECT_VERSION} ...", file=sys.stderr)
+    # The dask_map / ray_map scenarios run Prefect's own Dask and Ray runners.
+    extras = {**os.environ, "PREFECT_EXTRAS": "prefect-dask==0.3.7 prefect-ray"}
     subprocess.run([str(INSTALL_PREFECT), str(PREFECT_VENV), PREFECT_VERSION], check=True,
-                   cwd=REPO)
+                   cwd=REPO, env=extras)
 
 
 def system_version(system: str) -> str | None:

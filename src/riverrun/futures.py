@@ -93,6 +93,24 @@ class RiverrunConcurrentFuture(RiverrunFuture[R]):
         self.wrapped_future.add_done_callback(lambda _: fn(self))
 
 
+class RiverrunShippedFuture(RiverrunConcurrentFuture[R]):
+    """A task run sent to a cluster (Dask, Ray) by ``owner``, a ``ShippingTaskRunner``.
+
+    ``handle`` is the cluster's own future (a Dask future, a Ray object ref) until the task
+    run's outcome is back in this process; then it is let go, so the cluster frees the
+    outcome, and a task run submitted later gets this run's state from here instead.
+    """
+
+    def __init__(self, task_run_id: str, wrapped: cf.Future[State], handle: Any, owner: object) -> None:
+        super().__init__(task_run_id, wrapped)
+        self.handle: Any = handle
+        self.owner = owner
+        wrapped.add_done_callback(self._release)
+
+    def _release(self, _: cf.Future[State]) -> None:
+        self.handle = None
+
+
 class RiverrunFutureList(list[RiverrunFuture[R]]):
     """The futures ``task.map`` returns, with ``wait()`` and ``result()`` over all of them."""
 
@@ -161,6 +179,7 @@ __all__ = [
     "RiverrunConcurrentFuture",
     "RiverrunFuture",
     "RiverrunFutureList",
+    "RiverrunShippedFuture",
     "as_completed",
     "resolve_futures_to_states",
     "wait",

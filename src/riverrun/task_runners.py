@@ -1,7 +1,9 @@
 """Task runners: where ``task.submit()`` and ``task.map()`` execute task runs.
 
 ``ThreadPoolTaskRunner`` (the default) runs them on threads of this process;
-``ProcessPoolTaskRunner`` in worker processes, which record into the same store.
+``ProcessPoolTaskRunner`` in worker processes. ``riverrun_dask.DaskTaskRunner`` and
+``riverrun_ray.RayTaskRunner`` (extras ``riverrun[dask]``, ``riverrun[ray]``) build on
+``ShippingTaskRunner``, as the process pool does: see ``docs/task-runners.md``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from riverrun.futures import RiverrunConcurrentFuture, RiverrunFuture
+from riverrun.futures import RiverrunConcurrentFuture, RiverrunFuture, RiverrunShippedFuture
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._engine.runs import TaskRunInfo
     from riverrun.context import FlowRunContext
     from riverrun.states import State
     from riverrun.tasks import Task
@@ -124,32 +127,105 @@ def _pending() -> State:
     return Pending()
 
 
-def _run_in_worker_process(payload: bytes) -> bytes:
-    """Executed in a worker process: run one task run and record it into the same store."""
-    import cloudpickle
+class ShippingTaskRunner(TaskRunner):
+    """Base of the runners that run task runs in other processes (process pool, Dask, Ray).
 
-    from riverrun._recording import flush_pending
-    from riverrun.context import TagsContext
+    A task run travels as a payload (``riverrun._engine.shipped``) and records into a buffer
+    where it runs; its events come back with its outcome and go to the flow run's recorder,
+    so a worker needs neither the flow's store nor its filesystem. A subclass says how to
+    launch a payload (``_launch``) and which futures its cluster resolves itself
+    (``_native_handle``).
+    """
 
-    task, info, args, kwargs, home = cloudpickle.loads(payload)
-    if home:
-        os.environ["RIVERRUN_HOME"] = home
-    with TagsContext(frozenset(info.tags)):
-        state = task.run_sync(info, args, kwargs, None, None)
-    flush_pending()
-    try:
-        return cloudpickle.dumps(state)  # type: ignore[no-any-return]
-    except Exception:  # noqa: BLE001 - an unpicklable result/exception still reports its state
-        from riverrun.states import State as _State
+    def __init__(self) -> None:
+        super().__init__()
+        self._snapshot: tuple[str, bytes | None] | None = None
+        # id(task) -> (task, its pickle); the task is held so that its id stays its own.
+        self._pickled_tasks: dict[int, tuple[Task[Any, Any], bytes]] = {}
 
-        return cloudpickle.dumps(_State(type=state.type, name=state.name, message=state.message))  # type: ignore[no-any-return]
+    # The future type ``submit`` returns for a launch with a cluster handle.
+    _future_class: type[RiverrunShippedFuture[Any]] = RiverrunShippedFuture
+
+    def _native_handle(self, future: RiverrunFuture[Any]) -> Any:
+        """The cluster's own handle for ``future`` if this runner's cluster resolves it, else None."""
+        if isinstance(future, RiverrunShippedFuture) and future.owner is self:
+            return future.handle
+        return None
+
+    def _launch(
+        self, task: Task[Any, Any], info: TaskRunInfo, payload: bytes, upstream: list[Any]
+    ) -> tuple[cf.Future[bytes], Any]:
+        """Start ``run_shipped(payload, *upstream)`` on a worker.
+
+        Returns:
+            A future of its raw outcome, and the cluster's handle for it (or None).
+        """
+        raise NotImplementedError
 
 
-class ProcessPoolTaskRunner(_PooledTaskRunner):
+    def _flow_snapshot(self, flow_ctx: FlowRunContext | None) -> bytes | None:
+        from riverrun._engine.shipped import snapshot_flow
+
+        if flow_ctx is None:
+            return None
+        cached = self._snapshot
+        if cached is None or cached[0] != flow_ctx.info.id:
+            cached = self._snapshot = (flow_ctx.info.id, snapshot_flow(flow_ctx, ThreadPoolTaskRunner))
+        return cached[1]
+
+    def submit(
+        self,
+        task: Task[Any, Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        wait_for: Any,
+        flow_ctx: FlowRunContext | None,
+    ) -> RiverrunFuture[Any]:
+        from riverrun._engine.shipped import deliver, pickle_task, record_lost, ship
+        from riverrun._recording.recorder import recorder_for
+
+        info = task._new_info(flow_ctx)
+        pickled = self._pickled_tasks.get(id(task))
+        if pickled is None:
+            pickled = self._pickled_tasks[id(task)] = (task, pickle_task(task))
+        payload, upstream = ship(
+            task, pickled[1], info, args, kwargs, wait_for, self._flow_snapshot(flow_ctx), self._native_handle
+        )
+        recorder = recorder_for(flow_ctx)
+        outer: cf.Future[State] = cf.Future()
+
+        def settle(done: cf.Future[bytes]) -> None:
+            try:
+                state = deliver(done.result(), recorder)
+            except BaseException as exc:  # noqa: BLE001 - a lost worker ends the run Crashed
+                state = record_lost(task, info, exc, recorder)
+            outer.set_result(state)
+
+        launched, handle = self._launch(task, info, payload, upstream)
+        future: RiverrunFuture[Any]
+        if handle is None:
+            future = RiverrunConcurrentFuture(info.id, outer)
+        else:
+            future = self._future_class(info.id, outer, handle, self)
+        launched.add_done_callback(settle)
+        return future
+
+
+def _run_in_worker_process(home: str, payload: bytes) -> bytes:
+    """Executed in a process-pool worker: one shipped task run, with the flow's results home."""
+    from riverrun._engine.shipped import run_shipped
+
+    # Same machine: persisted results and caches go where the flow's own would.
+    os.environ["RIVERRUN_HOME"] = home
+    return run_shipped(payload)
+
+
+class ProcessPoolTaskRunner(_PooledTaskRunner, ShippingTaskRunner):
     """Run submitted task runs in worker processes (``spawn``), for CPU-bound work.
 
-    Tasks, arguments and results must be picklable (cloudpickle is used). Each worker
-    records its task runs into the same store, so nothing is lost when it exits.
+    Tasks, arguments and results must be picklable (cloudpickle is used). A worker's events
+    come back with each task run's outcome and are recorded by the flow run's recorder.
+    Upstream futures are waited for in the flow process before a task run is sent.
     """
 
     def __init__(self, max_workers: int | None = None) -> None:
@@ -162,47 +238,13 @@ class ProcessPoolTaskRunner(_PooledTaskRunner):
             max_workers=self.max_workers, mp_context=multiprocessing.get_context("spawn")
         )
 
-    def submit(
-        self,
-        task: Task[Any, Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        wait_for: Any,
-        flow_ctx: FlowRunContext | None,
-    ) -> RiverrunFuture[Any]:
-        import cloudpickle
-
-        from riverrun._engine.inputs import resolve_inputs
+    def _launch(
+        self, task: Task[Any, Any], info: TaskRunInfo, payload: bytes, upstream: list[Any]
+    ) -> tuple[cf.Future[bytes], Any]:
         from riverrun.settings import get_current_settings
 
-        info = task._new_info(flow_ctx)
-        # Upstream futures live in this process: resolve them here, then ship plain values.
-        resolved_args, resolved_kwargs, task_inputs, failure = resolve_inputs(task.fn, args, kwargs, wait_for)
-        if failure is not None:
-            # Nothing to ship: the engine records the run as failed upstream, right here.
-            outer: cf.Future[State] = cf.Future()
-            outer.set_result(task.run_sync(info, args, kwargs, wait_for, flow_ctx))
-            return RiverrunConcurrentFuture(info.id, outer)
-        info.task_inputs = task_inputs
-        if flow_ctx is not None:
-            # The worker's task run row points at this flow run: it must be on disk first.
-            flow_ctx.recorder.flush()
-        payload = cloudpickle.dumps(
-            (task, info, resolved_args, resolved_kwargs, str(get_current_settings().home))
-        )
-        raw = self._pool().submit(_run_in_worker_process, payload)
-        outer = cf.Future()
-
-        def relay(done: cf.Future[bytes]) -> None:
-            exc = done.exception()
-            if exc is not None:
-                outer.set_exception(exc)
-            else:
-                outer.set_result(cloudpickle.loads(done.result()))
-
-        raw.add_done_callback(relay)
-        return RiverrunConcurrentFuture(info.id, outer)
+        home = str(get_current_settings().home)
+        return self._pool().submit(_run_in_worker_process, home, payload), None
 
 
-
-__all__ = ["ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
+__all__ = ["ProcessPoolTaskRunner", "ShippingTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]

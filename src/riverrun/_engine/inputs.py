@@ -22,15 +22,16 @@ class _Resolution:
 _PLAIN = frozenset({int, float, str, bool, bytes, type(None)})
 
 
-def _needs_resolution(value: Any) -> bool:
+def needs_resolution(value: Any) -> bool:
+    """Whether ``value`` holds a future, a state or an annotation the engine must resolve."""
     if type(value) in _PLAIN:
         return False
     if isinstance(value, (RiverrunFuture, allow_failure, quote, State)):
         return True
     if isinstance(value, (list, tuple, set)):
-        return any(_needs_resolution(v) for v in value)
+        return any(needs_resolution(v) for v in value)
     if isinstance(value, dict):
-        return any(_needs_resolution(v) for v in value.values())
+        return any(needs_resolution(v) for v in value.values())
     return False
 
 
@@ -68,8 +69,8 @@ def resolve_inputs(
     fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any = None
 ) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, list[dict[str, str]]], State | None]:
     """Return args and kwargs with futures resolved, the dependency edges, and any failure."""
-    if not wait_for and not any(_needs_resolution(a) for a in args) and not any(
-        _needs_resolution(v) for v in kwargs.values()
+    if not wait_for and not any(needs_resolution(a) for a in args) and not any(
+        needs_resolution(v) for v in kwargs.values()
     ):
         return args, kwargs, {}, None
     res = _Resolution()

@@ -1,0 +1,110 @@
+"""One contract for every task runner: the same tests on threads, processes, Dask and Ray.
+
+Cluster start-ups are few: one Dask ``LocalCluster`` (two worker processes) and one local
+Ray for the whole session. Their workers get a ``RIVERRUN_HOME`` of their own, never the
+test's, so every test on them also shows that a worker needs no access to the flow's store.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import pytest
+
+from riverrun.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Workers cannot import the test modules (Ray's are not started with this sys.path):
+    # send the tasks defined in them by value.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("task_runners.") and name != "task_runners.conftest":
+            cloudpickle.register_pickle_by_value(module)
+
+
+@pytest.fixture(scope="session")
+def worker_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The RIVERRUN_HOME of every Dask and Ray worker: never any test's own home."""
+    return tmp_path_factory.mktemp("worker-home")
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(worker_home: Path) -> Iterator[Any]:
+    import dask
+    import distributed
+
+    # One retry for a task whose worker died, so the always-killing test ends quickly.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=2,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            env={"RIVERRUN_HOME": str(worker_home)},
+        )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="session")
+def local_ray(worker_home: Path) -> Iterator[None]:
+    import ray
+
+    # Ray gives its raylet a fixed 30 s to register; a busy machine can miss that once.
+    for attempt in range(3):
+        try:
+            ray.init(
+                # A new local Ray, never one another program left running on this machine.
+                address="local",
+                num_cpus=2,
+                include_dashboard=False,
+                namespace="riverrun-tests",
+                runtime_env={"env_vars": {"RIVERRUN_HOME": str(worker_home)}},
+                log_to_driver=False,
+            )
+            break
+        except Exception as exc:  # noqa: BLE001 - Ray raises a bare Exception for this
+            ray.shutdown()
+            if attempt == 2 or "timed out during startup" not in str(exc):
+                raise
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+RUNNERS = ["thread", "process", "dask", pytest.param("ray", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=RUNNERS)
+def make_runner(request: pytest.FixtureRequest) -> Callable[[], TaskRunner]:
+    """A factory of fresh runners of one kind (a flow takes a runner instance)."""
+    kind = request.param
+    if kind == "thread":
+        return ThreadPoolTaskRunner
+    if kind == "process":
+        return lambda: ProcessPoolTaskRunner(max_workers=2)
+    if kind == "dask":
+        from riverrun_dask import DaskTaskRunner
+
+        cluster = request.getfixturevalue("dask_cluster")
+        return lambda: DaskTaskRunner(address=cluster.scheduler_address)
+    request.getfixturevalue("local_ray")
+    from riverrun_ray import RayTaskRunner
+
+    return RayTaskRunner
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    from riverrun.client.orchestration import get_client
+
+    with get_client(sync_client=True) as c:
+        yield c
