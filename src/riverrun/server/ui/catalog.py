@@ -29,8 +29,8 @@ def _listing(request: Request, template: str, key: str, read: Callable[..., list
     """A page of a list searched by name on the server, read one row past the page."""
     offset = _offset(request)
     rows = read(request.app.state.store, q.strip(), offset)
-    return page(request, template, **{key: rows[: data.PAGE]}, more=len(rows) > data.PAGE,
-                offset=offset, q=q)  # fmt: skip
+    context: dict[str, Any] = {key: rows[: data.PAGE], "more": len(rows) > data.PAGE, "offset": offset, "q": q}
+    return page(request, template, **context)
 
 
 @router.get("/flows", response_class=HTMLResponse)
@@ -94,8 +94,7 @@ async def save_block(request: Request, slug: str) -> Response:
     """Create or update a block from the submitted form; errors come back at their fields."""
     from starlette.concurrency import run_in_threadpool
 
-    form = await request.form()
-    pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    pairs = await session.form_pairs(request)
     return await run_in_threadpool(_save_block, request, slug, pairs)
 
 
@@ -175,9 +174,9 @@ async def login(request: Request) -> Response:
     """Check the key; on success set the session cookie and go where the user was going."""
     from starlette.concurrency import run_in_threadpool
 
-    form = await request.form()
-    key = str(form.get("api_key", "")).strip()
-    target = _safe_next(str(form.get("next", "/")))
+    form = dict(await session.form_pairs(request))
+    key = form.get("api_key", "").strip()
+    target = _safe_next(form.get("next", "/"))
     if not key:
         return page(request, "login.html", next=target, error="Paste an API key.", status_code=422)
     problem = await run_in_threadpool(session.check_key, request.app.state.store, key)

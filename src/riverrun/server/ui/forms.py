@@ -188,7 +188,9 @@ class _Renderer:
         req = " required" if required else ""
         kind = control.kind
         if kind == "select":
-            options = [] if required and value is not None else ['<option value="">—</option>']
+            # An empty choice means None (optional) or "choose one" (required, no value yet).
+            blank = control.optional or value is None
+            options = ['<option value="">—</option>'] if blank else []
             for option in control.options:
                 sel = " selected" if value == option else ""
                 options.append(f'<option value="{escape(_text(option))}"{sel}>{escape(_text(option))}</option>')
@@ -408,6 +410,9 @@ class _Parser:
         kind = control.kind
         try:
             if kind == "fieldset":
+                if control.optional and not any(v.strip() for k, vs in self.form.items()
+                                                if k.startswith(path + ".") for v in vs):  # fmt: skip
+                    return None
                 return self.properties(node, path, names)
             if kind == "rows":
                 return self.rows(node, path, names)

@@ -108,6 +108,21 @@ def set_csrf_cookie(request: Request, response: Response) -> None:
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
 
 
+async def form_pairs(request: Request) -> list[tuple[str, str]]:
+    """The submitted ``application/x-www-form-urlencoded`` fields, in order (read once).
+
+    The UI's forms are all urlencoded, so this needs no multipart parser; the body is already
+    bounded by the server's request size limit.
+    """
+    cached = getattr(request.state, "form_pairs", None)
+    if cached is None:
+        from urllib.parse import parse_qsl
+
+        body = (await request.body()).decode("utf-8", errors="replace")
+        cached = request.state.form_pairs = parse_qsl(body, keep_blank_values=True)
+    return list(cached)
+
+
 async def require_csrf(request: Request) -> None:
     """Route dependency of every POST: the form field or header must repeat the cookie.
 
@@ -116,9 +131,7 @@ async def require_csrf(request: Request) -> None:
     """
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        sent = str((await request.form()).get(CSRF_FIELD, ""))
+    if not sent and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        sent = dict(await form_pairs(request)).get(CSRF_FIELD, "")
     if not cookie or not hmac.compare_digest(cookie, sent):
         raise CsrfFailed()
