@@ -35,7 +35,7 @@ def test_a_bad_value_comes_back_with_the_error_at_its_field(client: TestClient, 
     response = _post(client, slug, {"name": "mail", "p.host": "smtp", "p.port": "70000", "p.password": "pw"})
     assert response.status_code == 422  # type: ignore[attr-defined]
     assert '<p class="field-error" id="f-p-port-error" role="alert">Must be at most 65535.</p>' in response.text  # type: ignore[attr-defined]
-    assert 'value="smtp"' in response.text  # type: ignore[attr-defined]
+    assert 'value="smtp"' in response.text and 'value="70000"' in response.text  # type: ignore[attr-defined]
 
 
 def test_saving_stores_the_block_and_its_secret_encrypted(client: TestClient, slug: str, seeded: Seed) -> None:

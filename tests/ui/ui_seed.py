@@ -73,10 +73,12 @@ def seed(home: Path, *, demo: bool = True) -> Seed:
     start = now_us() - 60_000_000
     failed = ev.flow_run_event(flow_name="etl.extract", tags=["env:pro", "team:data"], state_type="FAILED",
                                state_name="Failed", created=start, start_time=start)  # fmt: skip
+    failed["state"]["end_time"] = start + 2_400_000
     store.ingest([failed, ev.log_event(failed["id"], "boom: connection refused", level=40, timestamp=start + 10),
                   ev.artifact_event(failed["id"], key="report", data="# Extract report\n\n| rows | ok |\n|---|---|\n| 0 | no |")])  # fmt: skip
     dep_flow = ev.flow_run_event(flow_name="sf_export", state_type="FAILED", state_name="Failed",
                                  created=start + 5, start_time=start + 5)  # fmt: skip
+    dep_flow["state"]["end_time"] = start + 900_000
     store.ingest([dep_flow])
     deployment_id = add_deployment(store, str(dep_flow["flow_id"]))
     from riverrun._store import tables as t

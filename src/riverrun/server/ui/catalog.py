@@ -64,8 +64,9 @@ def blocks(request: Request) -> Response:
 
 def _block_form(request: Request, block_type: BlockType, schema: BlockSchema | None,
                 doc: BlockDocument | None, values: dict[str, Any] | None,
-                errors: dict[str, str], name: str = "", status: int = 200) -> Response:  # fmt: skip
-    fields = forms.render_form(schema.fields, values, errors) if schema else None
+                errors: dict[str, str], name: str = "", status: int = 200,
+                submitted: dict[str, str] | None = None) -> Response:  # fmt: skip
+    fields = forms.render_form(schema.fields, values, errors, submitted=submitted) if schema else None
     return page(request, "block_form.html", block_type=block_type, doc=doc, fields=fields,
                 errors=errors, name=name or (doc.name if doc else ""), status_code=status)  # fmt: skip
 
@@ -114,7 +115,7 @@ def _save_block(request: Request, slug: str, pairs: list[tuple[str, str]]) -> Re
         errors["name"] = "Give the block a name (letters, digits and dashes)."
     if errors:
         shown = {**(doc.data if doc else {}), **values}
-        return _block_form(request, block_type, schema, doc, shown, errors, name, status=422)
+        return _block_form(request, block_type, schema, doc, shown, errors, name, status=422, submitted=fields)
     try:
         saved = data.save_block_document(store, name=name, block_type=block_type, schema=schema,
                                          data=values, existing=doc)  # fmt: skip

@@ -127,6 +127,7 @@ def render_form(
     errors: Mapping[str, str] | None = None,
     *,
     prefix: str = "p",
+    submitted: Mapping[str, str] | None = None,
 ) -> Markup:
     """The HTML of every field of an object schema, values (else defaults) filled in.
 
@@ -135,8 +136,10 @@ def render_form(
         values: current values by field name; a missing one shows the schema's default.
         errors: messages keyed by dotted input name (``p.min_date``), shown at the field.
         prefix: the first part of every input's name.
+        submitted: the text a user sent by input name; a field with an error shows it again
+            instead of the stored value (the ``70000`` they typed, not the default).
     """
-    renderer = _Renderer(Resolver(schema), dict(errors or {}))
+    renderer = _Renderer(Resolver(schema), dict(errors or {}), dict(submitted or {}))
     body = renderer.properties(schema, dict(values or {}), prefix, has_values=values is not None)
     if renderer.needs_timezones:
         body += _timezone_list()
@@ -144,9 +147,10 @@ def render_form(
 
 
 class _Renderer:
-    def __init__(self, resolver: Resolver, errors: dict[str, str]) -> None:
+    def __init__(self, resolver: Resolver, errors: dict[str, str], submitted: dict[str, str]) -> None:
         self.resolver = resolver
         self.errors = errors
+        self.submitted = submitted
         self.needs_timezones = False
 
     def properties(self, schema: Schema, values: dict[str, Any], path: str, *, has_values: bool) -> str:
@@ -165,6 +169,8 @@ class _Renderer:
         node = control.schema
         title = node.get("title") or name
         error = self.errors.get(path)
+        if error and path in self.submitted:
+            value = self.submitted[path]
         ident = _ident(path)
         inner = self.control(control, value, path, ident, required and not control.optional)
         label_for = "" if control.kind in ("fieldset", "rows", "union", "multiselect") else ident
