@@ -23,6 +23,7 @@ from riverrun._store.dialect import case_insensitive_like
 from riverrun._store.runs import _run_select
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
+from riverrun.states import State
 
 #: Counts stop here; the UI shows "10,000+".
 COUNT_CAP = 10_000
@@ -220,7 +221,7 @@ class UIQueryMixin(StoreBase):
         with self.connect() as conn:
             return [convert.log(r) for r in conn.execute(query)]
 
-    def read_run_states_page(self, kind: str, run_id: str, limit: int = 200) -> list[Any]:
+    def read_run_states_page(self, kind: str, run_id: str, limit: int = 200) -> list[State]:
         """A run's first ``limit`` states, oldest first (``kind``: flow_run or task_run)."""
         table = t.flow_run_state if kind == "flow_run" else t.task_run_state
         fk = table.c[f"{kind}_id"]

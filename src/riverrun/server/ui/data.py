@@ -1,27 +1,65 @@
 """Every read and command of the web UI, in one place, through the store's operations.
 
-Pages never touch the store directly: they call these functions, which call ``Store``
-methods by the names the JSON API uses (``read_flow_runs``, ``set_flow_run_state``...) plus
-the bounded UI queries of ``riverrun._store.ui_queries``. When the API's operation table
-serves the UI, this is the one module that changes. Every query is bounded (a LIMIT or a time
-window): a test records the SQL of each page and fails on one that is not.
+Pages never touch the store directly: they call these functions, which reach it as a
+``UIStore``: the operation table's ``StoreAPI`` (``read_flow_runs``, ``set_flow_run_state``...,
+the same operations as the JSON API) plus ``UIQueries``, the bounded reads only pages need
+(``riverrun._store.ui_queries``; each can become a table entry as it is). mypy checks that the
+``Store`` serves both. Every query is bounded (a LIMIT or a time window): a test records the
+SQL of each page and fails on one that is not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from riverrun._api.store_api import StoreAPI
+from riverrun._store.ui_queries import CappedCount, TaskGroup
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
 from riverrun.schemas.blocks import BlockDocument, BlockSchema, BlockType
 from riverrun.server.ui.layout import GROUP_ABOVE, TreeNode, build_tree
 from riverrun.states import State, StateType
 
 if TYPE_CHECKING:
-    from riverrun._store.service import Store
-    from riverrun._store.ui_queries import CappedCount
+    pass
+
+
+class UIQueries(Protocol):
+    """The bounded reads the pages need beyond the operation table (see ``ui_queries``)."""
+
+    is_sqlite: bool
+    url: str
+
+    def count_flow_runs_capped(self, *, flow_run_filter: f.FlowRunFilter | None = None,
+                               flow_filter: f.FlowFilter | None = None,
+                               exclude_tags: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
+    def count_flow_runs_by_state(self, since: datetime, until: datetime,
+                                 cap: int = ...) -> tuple[dict[str, int], bool]: ...  # fmt: skip
+    def flow_run_activity(self, since: datetime, until: datetime, buckets: int,
+                          cap: int = ...) -> list[dict[str, int]]: ...  # fmt: skip
+    def read_flow_runs_page(self, *, flow_run_filter: f.FlowRunFilter | None = None,
+                            flow_filter: f.FlowFilter | None = None, exclude_tags: list[str] | None = None,
+                            before: tuple[int, str] | None = None, limit: int = ...) -> list[o.FlowRun]: ...  # fmt: skip
+    def suggest(self, what: str, text: str, limit: int = ...) -> list[str]: ...
+    def count_task_runs_by_state(self, flow_run_id: str, cap: int = ...) -> tuple[dict[str, int], bool]: ...
+    def task_run_groups(self, flow_run_ids: list[str], cap: int = ...) -> dict[str, list[TaskGroup]]: ...
+    def read_log_page(self, flow_run_id: str, *, task_run_id: str | None = None, level: int = 0,
+                      text: str = "", after: tuple[int, str] | None = None, limit: int = ...) -> list[o.Log]: ...  # fmt: skip
+    def read_run_states_page(self, kind: str, run_id: str, limit: int = ...) -> list[State]: ...
+    def read_subflow_runs(self, flow_run_ids: list[str], limit: int = ...) -> list[tuple[o.FlowRun, str, str]]: ...
+
+
+class UIStore(StoreAPI, UIQueries, Protocol):
+    """All the UI may call: the operation table and the UI's bounded reads."""
+
+
+if TYPE_CHECKING:
+
+    def _store_serves_the_ui(store: UIStore) -> UIStore:
+        return store
 
 PAGE = 50
 FINAL = frozenset({StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED})
@@ -65,7 +103,7 @@ class RunsPage:
     next_before: tuple[int, str] | None
 
 
-def runs_page(store: Store, q: RunQuery) -> RunsPage:
+def runs_page(store: UIStore, q: RunQuery) -> RunsPage:
     """A page of flow runs matching the query, newest first, and how many match in all."""
     flt, flows = _run_filter(q)
     excl = list(q.exclude_tags) or None
@@ -88,7 +126,7 @@ def started_us(run: o.FlowRun | o.TaskRun) -> int:
     return 0 if moment is None else int(moment.timestamp() * 1_000_000)
 
 
-def suggest(store: Store, what: str, text: str) -> list[str]:
+def suggest(store: UIStore, what: str, text: str) -> list[str]:
     """Typeahead: flow, deployment or tag names containing ``text``."""
     return store.suggest(what, text, limit=20)
 
@@ -107,7 +145,7 @@ class Dashboard:
     activity: list[dict[str, int]]
 
 
-def dashboard(store: Store, window: timedelta, buckets: int = 24) -> Dashboard:
+def dashboard(store: UIStore, window: timedelta, buckets: int = 24) -> Dashboard:
     """Counts by state, recent failures, late and running runs, activity, over ``window``."""
     until = datetime.now(timezone.utc)
     since = until - window
@@ -145,7 +183,7 @@ class FlowRunView:
     notes: list[str] = field(default_factory=list)
 
 
-def flow_run_view(store: Store, flow_run_id: str) -> FlowRunView:
+def flow_run_view(store: UIStore, flow_run_id: str) -> FlowRunView:
     """The flow run with its flow, parent, deployment, per-state task counts and tree."""
     run = store.read_flow_run(flow_run_id)
     flow = _maybe(store.read_flow, run.flow_id)
@@ -167,7 +205,7 @@ def flow_run_view(store: Store, flow_run_id: str) -> FlowRunView:
     if total <= GROUP_ABOVE:
         for task in store.read_task_runs(
             task_run_filter=f.TaskRunFilter(flow_run_id=f.TaskRunFilterFlowRunId(any_=all_ids)),
-            sort="EXPECTED_START_TIME_ASC", limit=GROUP_ABOVE + 1,
+            sort=s.TaskRunSort.EXPECTED_START_TIME_ASC, limit=GROUP_ABOVE + 1,
         ):  # fmt: skip
             task_runs.setdefault(str(task.flow_run_id), []).append(task)
         for rid in all_ids:
@@ -185,7 +223,7 @@ def _maybe(read: Any, ident: Any) -> Any:
         return None
 
 
-def task_runs_of(store: Store, flow_run_id: str, state: str = "", name: str = "",
+def task_runs_of(store: UIStore, flow_run_id: str, state: str = "", name: str = "",
                  offset: int = 0) -> list[o.TaskRun]:  # fmt: skip
     """A page of a flow run's task runs, filtered on the server by state and name."""
     flt = f.TaskRunFilter(flow_run_id=f.TaskRunFilterFlowRunId(any_=[flow_run_id]))
@@ -193,33 +231,33 @@ def task_runs_of(store: Store, flow_run_id: str, state: str = "", name: str = ""
         flt.state = f.TaskRunFilterState(type=f.TaskRunFilterStateType(any_=[StateType(state)]))
     if name:
         flt.name = f.TaskRunFilterName(like_=name)
-    return store.read_task_runs(task_run_filter=flt, sort="EXPECTED_START_TIME_ASC", limit=PAGE + 1, offset=offset)
+    return store.read_task_runs(task_run_filter=flt, sort=s.TaskRunSort.EXPECTED_START_TIME_ASC, limit=PAGE + 1, offset=offset)
 
 
-def logs(store: Store, flow_run_id: str, *, task_run_id: str | None = None, level: int = 0,
+def logs(store: UIStore, flow_run_id: str, *, task_run_id: str | None = None, level: int = 0,
          text: str = "", after: tuple[int, str] | None = None, limit: int = 200) -> list[o.Log]:  # fmt: skip
     """A run's log lines after a cursor, at a level or above, containing a text."""
     return store.read_log_page(flow_run_id, task_run_id=task_run_id, level=level, text=text,
                                after=after, limit=limit)  # fmt: skip
 
 
-def artifacts_of(store: Store, flow_run_id: str | None = None, limit: int = PAGE) -> list[o.Artifact]:
+def artifacts_of(store: UIStore, flow_run_id: str | None = None, limit: int = PAGE) -> list[o.Artifact]:
     """Artifacts of a flow run (or the latest of all), newest first."""
     flt = f.ArtifactFilter(flow_run_id=f.ArtifactFilterFlowRunId(any_=[flow_run_id])) if flow_run_id else None
     return store.read_artifacts(artifact_filter=flt, limit=limit)
 
 
-def states_of(store: Store, kind: str, run_id: str) -> list[State]:
+def states_of(store: UIStore, kind: str, run_id: str) -> list[State]:
     """A run's state history, oldest first (at most 200 states)."""
     return store.read_run_states_page(kind, run_id, limit=200)
 
 
-def task_run(store: Store, task_run_id: str) -> o.TaskRun:
+def task_run(store: UIStore, task_run_id: str) -> o.TaskRun:
     """One task run."""
     return store.read_task_run(task_run_id)
 
 
-def upstream_of(store: Store, run: o.TaskRun) -> dict[str, list[o.TaskRun]]:
+def upstream_of(store: UIStore, run: o.TaskRun) -> dict[str, list[o.TaskRun]]:
     """The task runs whose results fed each input of ``run`` (at most 50 per input)."""
     out: dict[str, list[o.TaskRun]] = {}
     ids = {ref.id for refs in run.task_inputs.values() for ref in refs if ref.input_type == "task_run"}
@@ -232,65 +270,65 @@ def upstream_of(store: Store, run: o.TaskRun) -> dict[str, list[o.TaskRun]]:
     return out
 
 
-def flow_run(store: Store, flow_run_id: str) -> o.FlowRun:
+def flow_run(store: UIStore, flow_run_id: str) -> o.FlowRun:
     """One flow run."""
     return store.read_flow_run(flow_run_id)
 
 
-def set_flow_run_state(store: Store, flow_run_id: str, state: State, force: bool = False) -> o.OrchestrationResult:
+def set_flow_run_state(store: UIStore, flow_run_id: str, state: State, force: bool = False) -> o.OrchestrationResult:
     """Propose a state for a flow run (the same operation as ``POST /api/flow_runs/{id}/set_state``)."""
     return store.set_flow_run_state(flow_run_id, state, force=force)
 
 
-def flows(store: Store, name: str = "", offset: int = 0) -> list[o.Flow]:
+def flows(store: UIStore, name: str = "", offset: int = 0) -> list[o.Flow]:
     """A page of flows by name."""
     flt = f.FlowFilter(name=f.FlowFilterName(like_=name)) if name else None
     return store.read_flows(flow_filter=flt, limit=PAGE + 1, offset=offset)
 
 
-def flow(store: Store, flow_id: str) -> o.Flow:
+def flow(store: UIStore, flow_id: str) -> o.Flow:
     """One flow."""
     return store.read_flow(flow_id)
 
 
-def deployments_of(store: Store, flow_id: str) -> list[o.Deployment]:
+def deployments_of(store: UIStore, flow_id: str) -> list[o.Deployment]:
     """A flow's deployments (at most 50)."""
     return store.read_deployments(flow_filter=f.FlowFilter(id=f.FlowFilterId(any_=[flow_id])), limit=PAGE)
 
 
-def variables(store: Store, name: str = "", offset: int = 0) -> list[o.Variable]:
+def variables(store: UIStore, name: str = "", offset: int = 0) -> list[o.Variable]:
     """A page of variables by name."""
     flt = f.VariableFilter(name=f.VariableFilterName(like_=name)) if name else None
     return store.read_variables(variable_filter=flt, limit=PAGE + 1, offset=offset)
 
 
-def block_types(store: Store) -> list[BlockType]:
+def block_types(store: UIStore) -> list[BlockType]:
     """The block catalog (the types registered on this server)."""
     return store.read_block_types()[:500]
 
 
-def block_type(store: Store, slug: str) -> BlockType:
+def block_type(store: UIStore, slug: str) -> BlockType:
     """One block type by slug."""
     return store.read_block_type_by_slug(slug)
 
 
-def block_schema_of(store: Store, block_type_id: str) -> BlockSchema | None:
+def block_schema_of(store: UIStore, block_type_id: str) -> BlockSchema | None:
     """The newest schema of a block type."""
     schemas = store.read_block_schemas(block_type_id)
     return schemas[0] if schemas else None
 
 
-def block_documents(store: Store, offset: int = 0) -> list[BlockDocument]:
+def block_documents(store: UIStore, offset: int = 0) -> list[BlockDocument]:
     """A page of saved blocks (secrets masked)."""
     return store.read_block_documents(offset=offset, limit=PAGE + 1)
 
 
-def block_document(store: Store, block_document_id: str, include_secrets: bool = False) -> BlockDocument:
+def block_document(store: UIStore, block_document_id: str, include_secrets: bool = False) -> BlockDocument:
     """One saved block."""
     return store.read_block_document(block_document_id, include_secrets=include_secrets)
 
 
-def save_block_document(store: Store, *, name: str, block_type: BlockType, schema: BlockSchema,
+def save_block_document(store: UIStore, *, name: str, block_type: BlockType, schema: BlockSchema,
                         data: dict[str, Any], existing: BlockDocument | None) -> BlockDocument:  # fmt: skip
     """Create a block document, or replace the data of an existing one."""
     from riverrun.schemas.blocks import BlockDocumentCreate, BlockDocumentUpdate
@@ -302,7 +340,7 @@ def save_block_document(store: Store, *, name: str, block_type: BlockType, schem
         name=name, data=data, block_schema_id=schema.id, block_type_id=block_type.id))  # fmt: skip
 
 
-def about(store: Store) -> dict[str, Any]:
+def about(store: UIStore) -> dict[str, Any]:
     """What the settings/about page shows of the store."""
     from riverrun._store.dialect import sqlite_path
 
