@@ -60,14 +60,15 @@ def running_run(store: Store, flow_name: str = "etl.load", lines: int = 3) -> st
     return str(run["id"])
 
 
-def seed(home: Path, *, demo: bool = True) -> Seed:
-    """The demo job, a running run, a failed run and a failed run of a deployment."""
-    if demo:
+def seed(home: Path, *, demo: bool = True, url: str | None = None) -> Seed:
+    """The demo job (run for real, into ``home``'s SQLite file), a running run, a failed run
+    and a failed run of a deployment; with ``url``, the runs go there (and no demo)."""
+    if demo and url is None:
         run_demo(home)
-    url = sqlite_url(home / "riverrun.db")
+    url = url or sqlite_url(home / "riverrun.db")
     store = open_store(url)
     vtasks = ""
-    if demo:
+    if demo and url.startswith("sqlite"):
         vtasks = next(r.id for r in store.read_flow_runs(limit=10) if r.flow_name == "vtasks")
     running = running_run(store)
     start = now_us() - 60_000_000
