@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,13 @@ from riverrun._internal.ids import new_id
 from riverrun._store import testing as ev
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.service import Store, open_store
+
+with warnings.catch_warnings():
+    # Starlette 1.x asks for httpx2 here; its TestClient still works on httpx, which riverrun uses.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+__all__ = ["ROOT", "Seed", "TestClient", "big_run", "running_run", "seed"]
 
 ROOT = Path(__file__).resolve().parents[2]
 

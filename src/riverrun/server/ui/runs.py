@@ -183,9 +183,11 @@ def download_logs(request: Request, flow_run_id: str) -> Response:
     return StreamingResponse(lines(), media_type="text/plain; charset=utf-8", headers=headers)
 
 
-def _sse(event: str, payload: str) -> bytes:
+def _sse(event: str, payload: str, ident: str = "") -> bytes:
     body = "".join(f"data: {line}\n" for line in payload.splitlines() or [""])
-    return f"event: {event}\n{body}\n".encode()
+    # The browser repeats the last id as Last-Event-ID when it reconnects on its own.
+    head = f"id: {ident}\n" if ident else ""
+    return f"{head}event: {event}\n{body}\n".encode()
 
 
 @router.get("/flow-runs/{flow_run_id}/stream")
@@ -197,7 +199,7 @@ async def stream(request: Request, flow_run_id: str, after: str = "") -> Respons
     env = environment()
 
     async def events() -> AsyncIterator[bytes]:
-        cursor = _cursor(after)
+        cursor = _cursor(request.headers.get("last-event-id") or after)
         last_state = None
         loop = asyncio.get_running_loop()
         stop_at = loop.time() + STREAM_FOR_S
@@ -211,7 +213,7 @@ async def stream(request: Request, flow_run_id: str, after: str = "") -> Respons
                     logs=lines, flow_run_id=flow_run_id, level=0, q="", task_run="", append=True,
                     live=True,
                 )  # fmt: skip
-                yield _sse("logs", html)
+                yield _sse("logs", html, _cursor_text(cursor))
             state = (run.state_type, run.state_name)
             if state != last_state:
                 last_state = state

@@ -4,9 +4,8 @@ never sent back to the browser."""
 from __future__ import annotations
 
 import pytest
-from ui_seed import Seed, add_block_type
+from ui_seed import Seed, TestClient, add_block_type
 
-from conftest import TestClient
 from riverrun._store.service import open_store
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ui_seed import Seed
+from ui_seed import Seed, TestClient
 
-from conftest import TestClient
 from riverrun._store.api_keys import create_api_key, revoke_api_key
 from riverrun._store.service import open_store
 from riverrun.server.app import create_app

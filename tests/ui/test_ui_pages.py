@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from ui_seed import Seed
-
-from conftest import TestClient
+from ui_seed import Seed, TestClient
 
 
 def _get(client: TestClient, url: str, **headers: str) -> str:
@@ -148,3 +146,19 @@ def test_flow_page_lists_its_runs(client: TestClient, seeded: Seed) -> None:
 def test_static_files_are_served_from_the_package_and_cached(client: TestClient) -> None:
     response = client.get("/static/vendor/htmx.min.js")
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+
+
+def test_live_stream_of_a_finished_run_ends_at_once(client: TestClient, seeded: Seed) -> None:
+    body = client.get(f"/flow-runs/{seeded.failed}/stream").text
+    assert "event: state" in body and body.rstrip().endswith("data: Failed")
+
+
+def test_live_stream_resumes_after_the_last_event_id(client: TestClient, seeded: Seed) -> None:
+    from riverrun._store.service import open_store
+
+    logs = open_store(seeded.url).read_log_page(seeded.failed)
+    last = logs[-1]
+    cursor = f"{int(last.timestamp.timestamp() * 1e6)}_{last.id}"
+    body = client.get(f"/flow-runs/{seeded.failed}/stream", headers={"Last-Event-ID": cursor}).text
+    assert "event: logs" not in body
+    assert "event: logs" in client.get(f"/flow-runs/{seeded.failed}/stream").text

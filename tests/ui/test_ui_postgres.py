@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_budgets import check_pages, pages, record_statements
-from ui_seed import Seed, big_run, seed
+from test_ui_budgets import check_pages, pages, record_statements
+from ui_seed import Seed, TestClient, big_run, seed
 
-from conftest import TestClient
 from riverrun._store.service import open_store
 from riverrun.server.app import create_app
 from riverrun.server.config import ServerConfig

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_seed import Seed, big_run
+from ui_seed import Seed, TestClient, big_run
 
-from conftest import TestClient
 from riverrun._store.service import open_store
 from riverrun.server.ui.render import HERE, STATIC
 
