@@ -139,3 +139,12 @@ def test_vendored_files_keep_their_licence_and_origin() -> None:
 def test_pages_reference_no_other_site() -> None:
     for path in [*Path(HERE / "templates").glob("*.html"), STATIC / "app.css"]:
         assert not re.search(r"(src|href)=\"(https?:)?//", path.read_text()), path.name
+
+
+def test_dashboard_counts_stop_at_the_cap_and_say_so(seeded: Seed) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    activity = open_store(seeded.url).flow_run_activity(now - timedelta(days=1), now, 24, cap=2)
+    assert activity.capped and sum(sum(b.values()) for b in activity.buckets) == 3
+    assert activity.counted_since > now - timedelta(days=1)

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from riverrun._internal.clock import to_us
+from riverrun._internal.clock import from_us, to_us
 from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
@@ -49,6 +49,20 @@ class TaskGroup:
     end: int | None  # epoch µs of the last end
 
 
+@dataclass(frozen=True)
+class Activity:
+    """Runs per state type in each slice of a window.
+
+    ``capped``: the window held more runs than the cap, and only the newest were counted;
+    ``counted_since``: when the oldest counted run started (the window's start if not capped),
+    so other lists of the page can look at the same runs and no further.
+    """
+
+    buckets: list[dict[str, int]]
+    capped: bool
+    counted_since: datetime
+
+
 def _capped(conn: Any, inner: Any, cap: int) -> CappedCount:
     query = sa.select(sa.func.count()).select_from(inner.limit(cap + 1).subquery())
     n = int(conn.execute(query).scalar_one())
@@ -71,43 +85,34 @@ class UIQueryMixin(StoreBase):
         with self.connect() as conn:
             return _capped(conn, sa.select(t.flow_run.c.id).where(*where), cap)
 
-    def count_flow_runs_by_state(
-        self, since: datetime, until: datetime, cap: int = COUNT_CAP
-    ) -> tuple[dict[str, int], bool]:
-        """Flow runs started (or expected) in ``[since, until)`` by state type, over at most
-        ``cap + 1`` runs; the flag says the counts stopped there."""
-        started = t.started(t.flow_run)
-        inner = (
-            sa.select(t.flow_run.c.state_type.label("state_type"))
-            .where(started >= to_us(since), started < to_us(until))
-            .limit(cap + 1)
-            .subquery()
-        )
-        query = sa.select(inner.c.state_type, sa.func.count()).group_by(inner.c.state_type)
-        with self.connect() as conn:
-            counts = {str(k or "UNKNOWN"): int(n) for k, n in conn.execute(query)}
-        return counts, sum(counts.values()) > cap
-
     def flow_run_activity(
-        self, since: datetime, until: datetime, buckets: int, cap: int = 50_000
-    ) -> list[dict[str, int]]:
-        """Runs per state type in ``buckets`` equal slices of ``[since, until)``."""
+        self, since: datetime, until: datetime, buckets: int, cap: int = COUNT_CAP
+    ) -> Activity:
+        """Flow runs started (or expected) in ``[since, until)`` per state type, in ``buckets``
+        equal slices, over the newest ``cap + 1`` runs at most (see ``Activity``)."""
         lo, hi = to_us(since), to_us(until)
         width = max(1, (hi - lo) // buckets)
         started = t.started(t.flow_run)
         inner = (
-            sa.select(((started - lo) / width).label("b"), t.flow_run.c.state_type.label("s"))
+            sa.select(((started - lo) / width).label("b"), t.flow_run.c.state_type.label("s"),
+                      started.label("t"))  # fmt: skip
             .where(started >= lo, started < hi)
-            .limit(cap)
+            .order_by(started.desc())
+            .limit(cap + 1)
             .subquery()
         )
-        query = sa.select(inner.c.b, inner.c.s, sa.func.count()).group_by(inner.c.b, inner.c.s)
+        query = sa.select(inner.c.b, inner.c.s, sa.func.count(), sa.func.min(inner.c.t)).group_by(inner.c.b, inner.c.s)
         out: list[dict[str, int]] = [{} for _ in range(buckets)]
+        total, oldest = 0, hi
         with self.connect() as conn:
-            for bucket, state, n in conn.execute(query):
+            for bucket, state, n, first in conn.execute(query):
                 index = min(buckets - 1, max(0, int(bucket)))
-                out[index][str(state or "UNKNOWN")] = out[index].get(str(state), 0) + int(n)
-        return out
+                key = str(state or "UNKNOWN")
+                out[index][key] = out[index].get(key, 0) + int(n)
+                total += int(n)
+                oldest = min(oldest, int(first))
+        capped = total > cap
+        return Activity(out, capped, from_us(oldest) if capped else since)
 
     def read_flow_runs_page(
         self,

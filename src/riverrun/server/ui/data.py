@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from riverrun._api.store_api import StoreAPI
-from riverrun._store.ui_queries import CappedCount, TaskGroup
+from riverrun._store.ui_queries import Activity, CappedCount, TaskGroup
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -36,10 +36,7 @@ class UIQueries(Protocol):
     def count_flow_runs_capped(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                                flow_filter: f.FlowFilter | None = None,
                                exclude_tags: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
-    def count_flow_runs_by_state(self, since: datetime, until: datetime,
-                                 cap: int = ...) -> tuple[dict[str, int], bool]: ...  # fmt: skip
-    def flow_run_activity(self, since: datetime, until: datetime, buckets: int,
-                          cap: int = ...) -> list[dict[str, int]]: ...  # fmt: skip
+    def flow_run_activity(self, since: datetime, until: datetime, buckets: int, cap: int = ...) -> Activity: ...
     def read_flow_runs_page(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                             flow_filter: f.FlowFilter | None = None, exclude_tags: list[str] | None = None,
                             before: tuple[int, str] | None = None, limit: int = ...) -> list[o.FlowRun]: ...  # fmt: skip
@@ -149,8 +146,14 @@ def dashboard(store: UIStore, window: timedelta, buckets: int = 24) -> Dashboard
     """Counts by state, recent failures, late and running runs, activity, over ``window``."""
     until = datetime.now(timezone.utc)
     since = until - window
-    counts, capped = store.count_flow_runs_by_state(since, until)
-    in_window = f.FlowRunFilterStartTime(after_=since, before_=until)
+    # One bounded read of the window gives both the chart and the counts by state.
+    activity = store.flow_run_activity(since, until, buckets)
+    counts: dict[str, int] = {}
+    for bucket in activity.buckets:
+        for state, n in bucket.items():
+            counts[state] = counts.get(state, 0) + n
+    # The lists look at the same runs the counts do: in a window of millions, the newest.
+    in_window = f.FlowRunFilterStartTime(after_=activity.counted_since, before_=until)
 
     def latest(*types: StateType, name: str | None = None) -> list[o.FlowRun]:
         flt = f.FlowRunFilter(start_time=in_window, state=f.FlowRunFilterState(
@@ -158,9 +161,8 @@ def dashboard(store: UIStore, window: timedelta, buckets: int = 24) -> Dashboard
             name=f.FlowRunFilterStateName(any_=[name]) if name else None))  # fmt: skip
         return store.read_flow_runs_page(flow_run_filter=flt, limit=8)
 
-    return Dashboard(since, until, counts, capped, latest(StateType.FAILED, StateType.CRASHED),
-                     latest(name="Late"), latest(StateType.RUNNING),
-                     store.flow_run_activity(since, until, buckets))  # fmt: skip
+    return Dashboard(since, until, counts, activity.capped, latest(StateType.FAILED, StateType.CRASHED),
+                     latest(name="Late"), latest(StateType.RUNNING), activity.buckets)  # fmt: skip
 
 
 def is_final(run: o.FlowRun | o.TaskRun) -> bool:
