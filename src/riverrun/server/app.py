@@ -72,4 +72,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     protected.include_router(events.router)
     app.include_router(public)
     app.include_router(protected)
+    from riverrun.server.ui import mount
+
+    mount(app)  # last: the UI answers every path the API does not
     return app

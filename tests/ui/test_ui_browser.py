@@ -1,0 +1,269 @@
+"""End to end in real Chromium against a real ``riverrun server`` on loopback.
+
+Chromium is Debian's ``/usr/bin/chromium`` (``.ci/run`` installs it); these tests fail, never
+skip, without it. Every request to an address other than 127.0.0.1 is aborted and recorded,
+and the tests assert there were none. Screenshots go to a temporary folder, or to
+``docs/img/ui-*.png`` with ``UI_SCREENSHOTS=docs`` (how ``docs/ui.md``'s pictures are made).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from ui_seed import ROOT, Seed, add_block_type, big_run, running_run, seed
+
+from riverrun._internal.clock import now_us
+from riverrun._store import testing as ev
+from riverrun._store.service import open_store
+from riverrun.server.testing import ServerProcess
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+WAIT_MS = 15_000
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Traffic:
+    """Every request the browser made, and those aborted for leaving loopback."""
+
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+
+def _shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("UI_SCREENSHOTS") == "docs":
+        return ROOT / "docs" / "img"
+    return tmp_path_factory.mktemp("shots")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (as .ci/run does).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser-home")
+
+
+@pytest.fixture(scope="module")
+def seeded_home(home: Path) -> Seed:
+    seeded = seed(home)
+    add_block_type(open_store(seeded.url))
+    return seeded
+
+
+@pytest.fixture(scope="module")
+def server(home: Path, seeded_home: Seed) -> Iterator[ServerProcess]:
+    with ServerProcess(home) as proc:
+        yield proc
+
+
+@pytest.fixture
+def traffic() -> Traffic:
+    return Traffic()
+
+
+@pytest.fixture
+def page(chromium: Any, traffic: Traffic) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 860})
+
+    def route(r: Any) -> None:
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith("data:") or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            traffic.blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("request", lambda req: traffic.requests.append(req.url))
+    yield tab
+    context.close()
+    assert not errors, errors
+    assert not traffic.blocked, traffic.blocked
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _shots_dir(tmp_path_factory)
+
+
+def _open(page: Any, traffic: Traffic, url: str, *, live: bool = False) -> int:
+    """Load a page; return how many requests drawing it took."""
+    traffic.requests.clear()
+    page.goto(url, wait_until="load" if live else "networkidle")
+    return len(traffic.requests)
+
+
+def test_browse_runs_and_filter_by_state(page: Any, server: ServerProcess, traffic: Traffic, shots: Path) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/runs") <= 5
+    page.get_by_text("etl.extract").first.wait_for()
+    page.screenshot(path=str(shots / "ui-runs.png"), full_page=True)
+    traffic.requests.clear()
+    page.get_by_label("failed").check()
+    page.wait_for_url(re.compile(r"state=FAILED"))
+    page.locator("#runs-table .summary", has_text="2 flow runs match").wait_for()
+    assert page.locator("#runs-table").get_by_text("etl.load").count() == 0
+    assert [u for u in traffic.requests if "/runs" in u] == [u for u in traffic.requests][:1]
+
+
+def test_tag_typeahead_asks_the_server(page: Any, server: ServerProcess, traffic: Traffic) -> None:
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/runs")
+    page.get_by_label("Not tag").fill("team")
+    page.wait_for_function("document.querySelector('#dl-xtag option')?.value === 'team:data'")
+
+
+def test_flow_run_page_shows_the_tree_and_switches_tabs_in_one_request(
+    page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic, shots: Path
+) -> None:
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/flow-runs/{seeded_home.vtasks}") <= 5
+    gantt = page.locator("#gantt")
+    for name in ("vtasks", "vtasks.backup", "vtasks.backup.copy-0", "vtasks.expensor.report-0"):
+        gantt.get_by_text(name, exact=True).wait_for()
+    page.screenshot(path=str(shots / "ui-flow-run.png"), full_page=True)
+    traffic.requests.clear()
+    page.get_by_role("tab", name="Tasks").click()
+    page.locator("#tab").get_by_text("vtasks.backup-0").wait_for()
+    assert len(traffic.requests) == 1 and page.url.endswith("tab=tasks")
+
+
+def test_running_run_streams_logs_and_its_final_state(
+    page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic, shots: Path
+) -> None:
+    store = open_store(seeded_home.url)
+    run_id = running_run(store, flow_name="etl.stream")
+    assert _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}", live=True) <= 5
+    page.locator("#log-lines").get_by_text("loading batch 2").wait_for()
+    store.ingest([ev.log_event(run_id, "a line written after the page opened")])
+    page.locator("#log-lines").get_by_text("a line written after the page opened").wait_for()
+    page.screenshot(path=str(shots / "ui-flow-run-live.png"), full_page=True)
+    store.ingest([ev.state_event(run_id, "COMPLETED", "Completed", end_time=now_us())])
+    page.locator("#run-state", has_text="Completed").wait_for()
+    # The stream ends with the run and the page redraws once: nothing polls afterwards.
+    page.wait_for_function("!document.querySelector('#runview').dataset.live")
+    streams = [u for u in traffic.requests if "/stream" in u]
+    assert len(streams) == 1, streams
+
+
+def test_finished_run_page_opens_no_stream(page: Any, server: ServerProcess, seeded_home: Seed,
+                                           traffic: Traffic) -> None:  # fmt: skip
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{seeded_home.failed}")
+    assert not [u for u in traffic.requests if "/stream" in u]
+
+
+def test_cancel_a_running_run(page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic) -> None:
+    store = open_store(seeded_home.url)
+    run_id = running_run(store, flow_name="etl.cancel-me")
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}", live=True)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel").click()
+    page.locator("#run-state", has_text="Cancelling").wait_for()
+    assert store.read_flow_run(run_id).state_type.value == "CANCELLING"  # type: ignore[union-attr]
+
+
+def test_retry_a_failed_run_of_a_deployment(page: Any, server: ServerProcess, seeded_home: Seed,
+                                            traffic: Traffic) -> None:  # fmt: skip
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{seeded_home.deployment_run}")
+    page.get_by_role("button", name="Retry").click()
+    page.locator("#run-state", has_text="AwaitingRetry").wait_for()
+    run = open_store(seeded_home.url).read_flow_run(seeded_home.deployment_run)
+    assert (run.state_type.value, run.state_name) == ("SCHEDULED", "AwaitingRetry")  # type: ignore[union-attr]
+
+
+def test_a_bad_form_value_shows_the_error_at_its_field(page: Any, server: ServerProcess, traffic: Traffic,
+                                                       shots: Path) -> None:  # fmt: skip
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/blocks/new/mail-server")
+    page.get_by_label("Block name").fill("outbox")
+    page.get_by_label("Host").fill("smtp.example.internal")
+    page.get_by_label("Port").fill("70000")
+    page.get_by_label("Password").fill("pw")
+    page.get_by_role("button", name="Save").click()
+    error = page.locator("#f-p-port-error")
+    error.wait_for()
+    assert error.inner_text() == "Must be at most 65535."
+    assert page.get_by_label("Host").input_value() == "smtp.example.internal"
+    assert page.get_by_label("Port").input_value() == "70000"
+    page.screenshot(path=str(shots / "ui-block-form.png"), full_page=True)
+    page.get_by_label("Port").fill("2525")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved.").wait_for()
+    assert page.get_by_label("Password").input_value() != "pw"
+
+
+@pytest.mark.parametrize("name,path", [("dashboard", "/"), ("flows", "/flows"), ("blocks", "/blocks"),
+                                       ("variables", "/variables"), ("artifacts", "/artifacts"),
+                                       ("settings", "/settings")])  # fmt: skip
+def test_page_draws_in_at_most_five_requests(page: Any, server: ServerProcess, traffic: Traffic, shots: Path,
+                                             name: str, path: str) -> None:  # fmt: skip
+    assert _open(page, traffic, f"http://127.0.0.1:{server.port}{path}") <= 5
+    page.locator("h1").first.wait_for()
+    page.screenshot(path=str(shots / f"ui-{name}.png"), full_page=True)
+
+
+def test_task_run_page(page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic, shots: Path) -> None:
+    task = next(t for t in open_store(seeded_home.url).read_task_runs(limit=50) if "clean_backups" in t.name)
+    assert _open(page, traffic, f"http://127.0.0.1:{server.port}/task-runs/{task.id}") <= 5
+    page.get_by_text("transient storage error").first.wait_for()
+    page.screenshot(path=str(shots / "ui-task-run.png"), full_page=True)
+
+
+def test_ten_thousand_task_run_draws_only_the_rows_in_view(page: Any, server: ServerProcess, seeded_home: Seed,
+                                                           traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    run_id = big_run(open_store(seeded_home.url), tasks=10_000)
+    assert _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}") <= 5
+    page.locator("#gantt .g-row").first.wait_for()
+    assert page.locator("#gantt .g-row").count() <= 40
+    assert "10,000 task runs" in page.locator(".facts").inner_text()
+    page.screenshot(path=str(shots / "ui-flow-run-10k.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, str]]:
+    home = tmp_path_factory.mktemp("auth-home")
+    from riverrun._store.api_keys import create_api_key
+
+    seeded = seed(home, demo=False)
+    _, key = create_api_key(open_store(seeded.url), "browser")
+    with ServerProcess(home, auth=True) as proc:
+        yield proc, key
+
+
+def test_log_in_with_an_api_key(page: Any, auth_server: tuple[ServerProcess, str], traffic: Traffic,
+                                shots: Path) -> None:  # fmt: skip
+    server, key = auth_server
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/runs")
+    assert "/login" in page.url
+    page.get_by_label("API key").fill("rr_not-a-key")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_text("not valid for this server").wait_for()
+    page.screenshot(path=str(shots / "ui-login.png"), full_page=True)
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/runs$"))
+    page.get_by_text("etl.extract").first.wait_for()
+    cookie = next(c for c in page.context.cookies() if c["name"] == "rr_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"

@@ -1,0 +1,150 @@
+"""The UI's budgets, asserted where they are counts: every query bounded, JS under 150 KB
+gzipped, nothing that polls, at most 5 requests a page (the Chromium tests count those)."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_seed import Seed, TestClient, big_run
+
+from riverrun._store.service import open_store
+from riverrun.server.ui.render import HERE, STATIC
+
+# A statement is bounded by a LIMIT, by a time window on an indexed time column, or by an
+# equality on a unique key (one row at most).
+_LIMIT = re.compile(r"\bLIMIT\b", re.I)
+_PARAM = r"(?:\?|:\w+|%\(\w+\)s)(?:::\w+)?"  # SQLite's ? and :name, psycopg's %(name)s::TYPE
+_TIME = re.compile(rf"(start_time|expected_start_time|\btimestamp|created)\)?\s*(>=|>|<=|<)\s*{_PARAM}", re.I)
+_UNIQUE = re.compile(rf"WHERE\s+\w+\.(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
+_FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
+# The block catalog holds one row per Block class a program registered, not per run.
+_CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
+
+
+def unbounded(sql: str) -> bool:
+    """Whether a SELECT could read a whole growing table."""
+    text = " ".join(sql.split())
+    if not text.upper().startswith(("SELECT", "WITH")):
+        return False
+    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG))
+
+
+@pytest.fixture(scope="module")
+def big(seeded: Seed) -> str:
+    return big_run(open_store(seeded.url), tasks=10_000)
+
+
+@pytest.fixture
+def statements(seeded: Seed) -> Iterator[list[str]]:
+    yield from record_statements(seeded.url)
+
+
+def record_statements(url: str) -> Iterator[list[str]]:
+    """Every SQL statement the store at ``url`` runs while the generator is open."""
+    from sqlalchemy import event
+
+    engine = open_store(url).engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def pages(seeded: Seed, big: str) -> list[str]:
+    """Every page and fragment of the UI, on the seeded runs."""
+    from riverrun._store.service import open_store
+
+    store = open_store(seeded.url)
+    task = store.read_task_runs(limit=1)[0]
+    flow = store.read_flows(limit=1)[0]
+    urls = ["/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
+            "/runs?deployment=nightly", "/ui/suggest?what=flow&q=vt", "/ui/suggest?what=tag&q=env",
+            "/ui/suggest?what=deployment&q=n", f"/task-runs/{task.id}", "/flows", f"/flows/{flow.id}",
+            "/blocks", "/variables", "/artifacts", "/settings", "/login"]  # fmt: skip
+    for run in [r for r in (seeded.vtasks, seeded.running, seeded.failed, big) if r]:
+        urls += [f"/flow-runs/{run}?tab={tab}" for tab in ("logs", "tasks", "artifacts", "states", "details")]
+        urls += [f"/flow-runs/{run}/logs?q=batch&level=10", f"/flow-runs/{run}?tab=tasks&state=COMPLETED&q=step"]
+    return urls
+
+
+def check_pages(client: TestClient, urls: list[str], statements: list[str]) -> None:
+    """Every page answers 200 and runs only bounded SELECTs."""
+    offenders: dict[str, list[str]] = {}
+    seen = 0
+    for url in urls:
+        statements.clear()
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text[:300])
+        seen += len(statements)
+        bad = [s for s in statements if unbounded(s)]
+        if bad:
+            offenders[url] = bad
+    assert seen > 50, "the recorder caught almost nothing: is it listening?"
+    assert not offenders, offenders
+
+
+def test_every_page_runs_only_bounded_queries(client: TestClient, seeded: Seed, big: str,
+                                              statements: list[str]) -> None:  # fmt: skip
+    check_pages(client, pages(seeded, big), statements)
+
+
+def test_the_bound_check_catches_an_unbounded_select() -> None:
+    assert unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.state_type = ?")
+    assert not unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.state_type = ? LIMIT ?")
+    assert not unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.id = ?")
+    assert not unbounded("SELECT flow.id FROM flow WHERE flow.id = %(id_1)s::VARCHAR")
+    assert unbounded("SELECT log.id FROM log WHERE log.flow_run_id = %(id_1)s::VARCHAR ORDER BY log.timestamp")
+
+
+def test_big_run_page_draws_one_timeline_row_per_task_not_per_run(client: TestClient, big: str) -> None:
+    html = client.get(f"/flow-runs/{big}").text
+    assert html.count('"kind": "group"') == 20 and '"count": 500' in html
+    assert "10,000 task runs" in html
+
+
+def test_counts_are_capped_and_say_so(seeded: Seed) -> None:
+    capped = open_store(seeded.url).count_flow_runs_capped(cap=2)
+    assert (capped.value, capped.more) == (2, True)
+
+
+def test_total_javascript_is_under_150_kb_gzipped() -> None:
+    scripts = sorted(STATIC.rglob("*.js"))
+    assert {p.name for p in scripts} == {"app.js", "htmx.min.js"}
+    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in scripts)
+    assert total < 150 * 1024, total
+
+
+def test_no_template_polls() -> None:
+    # htmx polls with hx-trigger="every ..." or load delay; a live run uses SSE instead.
+    for template in (HERE / "templates").glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"hx-trigger=\"[^\"]*\bevery\b", text), template.name
+    assert "setInterval" not in (STATIC / "app.js").read_text()
+
+
+def test_vendored_files_keep_their_licence_and_origin() -> None:
+    vendor = STATIC / "vendor"
+    assert (vendor / "htmx.LICENSE").read_text().strip()
+    assert "htmx.org@2.0.8 https://registry.npmjs.org/" in (vendor / "VENDORED.txt").read_text()
+
+
+def test_pages_reference_no_other_site() -> None:
+    for path in [*Path(HERE / "templates").glob("*.html"), STATIC / "app.css"]:
+        assert not re.search(r"(src|href)=\"(https?:)?//", path.read_text()), path.name
+
+
+def test_dashboard_counts_stop_at_the_cap_and_say_so(seeded: Seed) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    activity = open_store(seeded.url).flow_run_activity(now - timedelta(days=1), now, 24, cap=2)
+    assert activity.capped and sum(sum(b.values()) for b in activity.buckets) == 3
+    assert activity.counted_since > now - timedelta(days=1)
