@@ -64,15 +64,43 @@ def dump(model: Any) -> Any:
 
 @contextmanager
 def sync_client() -> Iterator[Any]:
-    """The synchronous client, opened and closed around the block."""
-    from riverrun.client.orchestration import get_client
+    """The synchronous client, opened and closed around the block.
 
-    client = get_client(sync_client=True)
-    if hasattr(client, "__enter__"):
+    On the embedded SQLite file its reads go through ``SqliteReads`` (stdlib ``sqlite3``):
+    a read command then answers before SQLAlchemy could even be imported; anything else the
+    command does goes to the full store as usual.
+    """
+    from riverrun.client.orchestration import SyncRiverrunClient
+
+    reads = _embedded_reads()
+    client = SyncRiverrunClient() if reads is None else SyncRiverrunClient(backend=reads)
+    try:
         with client as opened:
             yield opened
-    else:  # pragma: no cover - a client without a context manager
-        yield client
+    finally:
+        if reads is not None:
+            reads.close()
+
+
+def _embedded_reads() -> Any:
+    """A ``SqliteReads`` on the embedded file the settings name, or None (a server, or
+    PostgreSQL, or a file the full store must first create or migrate)."""
+    from riverrun._store.dialect import is_sqlite, sqlite_path
+    from riverrun._store.sqlite_reads import SqliteReads
+    from riverrun.client._transport import backend_for
+    from riverrun.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api_url:
+        return None
+    url = str(settings.database_url or "")
+    if url and not is_sqlite(url):
+        return None
+    try:
+        path = sqlite_path(url) if url else settings.database_path.expanduser().resolve()
+    except ValueError:
+        return None
+    return SqliteReads.open_if_current(path, backend_for(settings))
 
 
 # -- time -------------------------------------------------------------------------------
