@@ -27,17 +27,21 @@ def console() -> Console:
 
 
 def print_table(table: Any) -> None:
-    """Print a table at its natural width, even past the terminal's edge.
+    """Print a table that never cuts a cell: in a narrow terminal the wrapping columns wrap
+    (at spaces), and if even that does not fit, the lines run past the terminal's edge.
 
     Squeezed into a narrow terminal, rich would cut IDs and names, which are what people
-    copy from the table; a long line that the terminal wraps keeps every character.
+    copy from the table (``block inspect secret/db-password`` needs all of it). Columns
+    holding identifiers are ``no_wrap``; a long line that the terminal wraps keeps every
+    character.
     """
     from rich.measure import Measurement
 
     out = console()
-    natural = Measurement.get(out, out.options.update_width(100_000), table).maximum
-    if natural > out.width:
-        out.width = natural
+    # The minimum: no_wrap columns whole, the others wrapped down to their longest word.
+    needed = Measurement.get(out, out.options.update_width(100_000), table).minimum
+    if needed > out.width:
+        out.width = needed
     out.print(table)
 
 

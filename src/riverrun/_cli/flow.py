@@ -18,7 +18,13 @@ def ls(
     limit: int = typer.Option(100, "--limit", "-l", min=1, help="At most this many flows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """List flows by name."""
+    """List flows by name.
+
+    \b
+    Examples:
+      riverrun flow ls
+      riverrun flow ls --name vtasks --json
+    """
     from riverrun._cli._common import (
         console,
         dump,
