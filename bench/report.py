@@ -428,8 +428,8 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "python -m bench.report bench/results/<timestamp>.json   # page and chart again",
         "```",
         "",
-        "`bench/.venv-prefect` (Prefect 3.9.1) is created on first use with "
-        "`../shared/peers/install-prefect`. Raw numbers: `bench/results/<timestamp>.json` "
+        "`bench/.venv-prefect` (Prefect 3.9.1) is created on first use (`bench/runner.py`, "
+        "`ensure_prefect`). Raw numbers: `bench/results/<timestamp>.json` "
         "(and every run as it finished in `<timestamp>.runs.jsonl`).",
         "",
         "## How it is measured",

@@ -38,8 +38,16 @@ def print_table(table: Any) -> None:
     from rich.measure import Measurement
 
     out = console()
+    wide = out.options.update_width(100_000)
+    for column in table.columns:
+        if column.no_wrap:
+            # rich measures a no_wrap column's minimum as its longest word; it needs all.
+            cells = [column.header, *column.cells]
+            column.min_width = max(Measurement.get(out, wide, cell).maximum for cell in cells)
+        elif column.overflow == "ellipsis":
+            column.overflow = "fold"  # a word longer than its column breaks, never vanishes
     # The minimum: no_wrap columns whole, the others wrapped down to their longest word.
-    needed = Measurement.get(out, out.options.update_width(100_000), table).minimum
+    needed = Measurement.get(out, wide, table).minimum
     if needed > out.width:
         out.width = needed
     out.print(table)

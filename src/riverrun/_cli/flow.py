@@ -50,7 +50,7 @@ def ls(
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Name")
+    table.add_column("Name", no_wrap=True)
     table.add_column("ID", no_wrap=True, style="bright_black")
     table.add_column("Created", no_wrap=True)
     table.add_column("Tags")

@@ -100,8 +100,8 @@ def _print_table(runs: list[Any]) -> None:
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("ID", no_wrap=True, style="bright_black")
-    table.add_column("Flow")
-    table.add_column("Name")
+    table.add_column("Flow", no_wrap=True)
+    table.add_column("Name", no_wrap=True)
     table.add_column("State", no_wrap=True)
     table.add_column("Started", no_wrap=True)
     table.add_column("Duration", justify="right", no_wrap=True)
