@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import uuid
@@ -355,6 +354,10 @@ class RiverrunClient:
 def _async_twin(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     async def twin(self: RiverrunClient, *args: Any, **kwargs: Any) -> Any:
+        # Imported here: asyncio costs a sync caller (the CLI) ~15 ms it never uses, and any
+        # caller of a coroutine has it loaded already.
+        import asyncio
+
         # A thread keeps a slow store or server from blocking the caller's event loop.
         return await asyncio.to_thread(func, self._sync, *args, **kwargs)
 
