@@ -8,13 +8,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from riverrun._api.store_api import StoreAPI
+    from riverrun._store.sqlite_reads import SqliteReads
     from riverrun.schemas.filters import FlowRunFilterState
     from riverrun.states import StateType
 
@@ -85,7 +87,9 @@ def sync_client() -> Iterator[Any]:
     from riverrun.client.orchestration import SyncRiverrunClient
 
     reads = _embedded_reads()
-    client = SyncRiverrunClient() if reads is None else SyncRiverrunClient(backend=reads)
+    # SqliteReads answers every StoreAPI method (those it does not translate, through the
+    # full store), but by __getattr__, which a Protocol check cannot see.
+    client = SyncRiverrunClient(backend=None if reads is None else cast("StoreAPI", reads))
     try:
         with client as opened:
             yield opened
@@ -94,7 +98,7 @@ def sync_client() -> Iterator[Any]:
             reads.close()
 
 
-def _embedded_reads() -> Any:
+def _embedded_reads() -> SqliteReads | None:
     """A ``SqliteReads`` on the embedded file the settings name, or None (a server, or
     PostgreSQL, or a file the full store must first create or migrate)."""
     from riverrun._store.dialect import is_sqlite, sqlite_path

@@ -20,10 +20,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from riverrun._internal.clock import to_us
 from riverrun._store.migrate import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from riverrun._api.store_api import StoreAPI
 
 # What START_TIME sorts order by (tables.started), as SQL text.
 _STARTED = "coalesce({t}.start_time, {t}.expected_start_time)"
@@ -260,10 +263,6 @@ def _run_columns(kind: str) -> str:
     return f"SELECT {columns} FROM {joined}"
 
 
-class _Fallback(Protocol):
-    def __getattr__(self, name: str) -> Callable[..., Any]: ...
-
-
 class SqliteReads:
     """A store backend for the CLI's reads over one SQLite file; everything else (and any
     read it cannot translate) goes to ``fallback``, the full store.
@@ -275,7 +274,7 @@ class SqliteReads:
         fallback: the full store backend (opened only if some call needs it).
     """
 
-    def __init__(self, path: Path, fallback: _Fallback) -> None:
+    def __init__(self, path: Path, fallback: StoreAPI) -> None:
         self.path = path
         self.fallback = fallback
         self._conn: sqlite3.Connection | None = None
@@ -289,7 +288,7 @@ class SqliteReads:
         return getattr(self.fallback, name)  # type: ignore[no-any-return]
 
     @classmethod
-    def open_if_current(cls, path: Path, fallback: _Fallback) -> SqliteReads | None:
+    def open_if_current(cls, path: Path, fallback: StoreAPI) -> SqliteReads | None:
         """A reader on ``path``, or None if the file is missing or not at ``HEAD_REVISION``
         (the full store creates or migrates it)."""
         if not path.is_file():
@@ -407,7 +406,7 @@ class SqliteReads:
             return self.fallback.read_flows(  # type: ignore[no-any-return]
                 flow_filter=flow_filter, flow_run_filter=flow_run_filter,
                 task_run_filter=task_run_filter, deployment_filter=deployment_filter,
-                sort=sort, limit=limit, offset=offset)  # fmt: skip
+                sort=sort, limit=limit, offset=offset or 0)  # fmt: skip
         return [convert.flow(row) for row in rows]
 
     def read_logs(self, log_filter: Any = None, limit: int | None = None,
