@@ -120,6 +120,13 @@ CASES: tuple[Case, ...] = (
          prefect_note="seeded once per system, each run on a fresh copy of the seeded home"),
     Case("query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True, quick_n=500,
          not_attempted={"prefect": "not attempted: seeding 100,000 runs takes far over 10 minutes"}),
+    Case("cli", "cli.py", 100_000, ("flow_run_ls_s", "flow_ls_s", "flow_run_inspect_s",
+         "flow_run_logs_s", "block_ls_s", "config_view_s", "version_s", "help_s"),
+         seeded=True, quick_n=200, prefect_repeats=1, args=("--calls", "3"),
+         seed_method={"riverrun": "events", "prefect": "sql"}, timeout=1200,
+         prefect_note="both stores seeded in bulk, as for `server_query`; each command run "
+                      "1 + 3 times (median of 3), 1 counted Prefect run (each of its commands "
+                      "starts its temporary server, ~3 s)"),
     Case("remote_task_seq", "task_seq.py", 1_000, ("per_task_s", "per_task_flow_s"), remote=True, quick_n=50,
          prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback per case, 3 counted repeats"),

@@ -192,6 +192,10 @@ def _median(row: dict[str, Any] | None, system: str) -> float | None:
     return float(row[system].median)
 
 
+CLI_METRICS = ("flow_run_ls_s", "flow_ls_s", "flow_run_inspect_s", "flow_run_logs_s",
+               "block_ls_s", "config_view_s", "version_s", "help_s")
+
+
 def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Each target as (target, measured, met?) — read from the table, never asserted."""
     rows = table_rows(results)
@@ -244,6 +248,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     value = _median(p99, "riverrun")
     out.append(("query p99 < 50 ms on 100,000 runs (median of per-process p99)",
                 fmt(value, "s"), verdict(None if value is None else value < 0.05)))
+    for metric in CLI_METRICS:
+        command = metric.removesuffix("_s").replace("flow_run", "flow-run").replace("_", " ")
+        limit_target(f"`riverrun {'--help' if command == 'help' else command}` < 0.3 s as a "
+                     "whole process (100,000 runs)", "cli@100000", metric, 0.3, "s")
     limit_target("riverrun import < 100 ms (`from riverrun import flow, task`)", "import",
                  "import_flow_task_s", 0.1, "s")
     limit_target("riverrun < 50 µs per no-op task (N=10,000)", "task_seq@10000", "per_task_s",
@@ -428,8 +436,8 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "python -m bench.report bench/results/<timestamp>.json   # page and chart again",
         "```",
         "",
-        "`bench/.venv-prefect` (Prefect 3.9.1) is created on first use with "
-        "`../shared/peers/install-prefect`. Raw numbers: `bench/results/<timestamp>.json` "
+        "`bench/.venv-prefect` (Prefect 3.9.1) is created on first use (`bench/runner.py`, "
+        "`ensure_prefect`). Raw numbers: `bench/results/<timestamp>.json` "
         "(and every run as it finished in `<timestamp>.runs.jsonl`).",
         "",
         "## How it is measured",

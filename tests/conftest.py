@@ -152,3 +152,29 @@ def _close_remote_recorder() -> None:
     if active is not None and active.destination.startswith("http"):
         active.close()
         rec._active = None
+
+
+_PG_ADDRESS = ("127.0.0.1", 5432)
+_pg_state: dict[str, bool] = {}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``postgres`` fails at once, saying what to do, when nothing answers at
+    127.0.0.1:5432 (never skips: CI must not pass without those tests)."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    if "answers" not in _pg_state:
+        import socket
+
+        try:
+            socket.create_connection(_PG_ADDRESS, timeout=2).close()
+            _pg_state["answers"] = True
+        except OSError:
+            _pg_state["answers"] = False
+    if not _pg_state["answers"]:
+        pytest.fail(
+            "This test needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth), and "
+            "nothing answers there. scripts/test starts a local cluster when it can; or start "
+            "one yourself, or run the other tests with: scripts/test -m 'not postgres'.",
+            pytrace=False,
+        )

@@ -104,11 +104,22 @@ def test_ls_on_an_empty_store_says_so(cli: Invoke) -> None:
     assert "No flow runs" in result.stdout
 
 
-def test_ls_name_matches_flow_name_substring(cli: Invoke) -> None:
+def test_ls_flow_matches_flow_name_substring(cli: Invoke) -> None:
     vtasks()
     run_greet("John")
-    names = {r["flow_name"] for r in ls_json(cli, "--name", "backup")}
+    names = {r["flow_name"] for r in ls_json(cli, "--flow", "backup")}
     assert names == {"vtasks.backup"}
+
+
+def test_ls_flow_name_matches_whole_flow_names_only(cli: Invoke) -> None:
+    vtasks()
+    names = {r["flow_name"] for r in ls_json(cli, "--flow-name", "vtasks")}
+    assert names == {"vtasks"}
+
+
+def test_ls_name_does_not_match_flow_names(cli: Invoke) -> None:
+    vtasks()
+    assert ls_json(cli, "--name", "vtasks") == []
 
 
 def test_ls_name_matches_run_name_substring(cli: Invoke) -> None:

@@ -142,7 +142,7 @@ def test_demo_job_completes_every_time_with_its_retry(tmp_path: Path) -> None:
     for _ in range(3):
         result = run(sys.executable, str(demo), cwd=tmp_path)
         assert result.returncode == 0, result.stderr
-    listed = run(str(RIVERRUN), "flow-run", "ls", "--json", "--name", "vtasks", cwd=tmp_path)
+    listed = run(str(RIVERRUN), "flow-run", "ls", "--json", "--flow", "vtasks", cwd=tmp_path)
     runs = json.loads(listed.stdout)
     assert [r["state_name"] for r in runs if r["flow_name"] == "vtasks"] == ["Completed"] * 3
     with get_client(sync_client=True) as client:

@@ -8,13 +8,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from riverrun._api.store_api import StoreAPI
+    from riverrun._store.sqlite_reads import SqliteReads
     from riverrun.schemas.filters import FlowRunFilterState
     from riverrun.states import StateType
 
@@ -27,17 +29,29 @@ def console() -> Console:
 
 
 def print_table(table: Any) -> None:
-    """Print a table at its natural width, even past the terminal's edge.
+    """Print a table that never cuts a cell: in a narrow terminal the wrapping columns wrap
+    (at spaces), and if even that does not fit, the lines run past the terminal's edge.
 
     Squeezed into a narrow terminal, rich would cut IDs and names, which are what people
-    copy from the table; a long line that the terminal wraps keeps every character.
+    copy from the table (``block inspect secret/db-password`` needs all of it). Columns
+    holding identifiers are ``no_wrap``; a long line that the terminal wraps keeps every
+    character.
     """
     from rich.measure import Measurement
 
     out = console()
-    natural = Measurement.get(out, out.options.update_width(100_000), table).maximum
-    if natural > out.width:
-        out.width = natural
+    wide = out.options.update_width(100_000)
+    for column in table.columns:
+        if column.no_wrap:
+            # rich measures a no_wrap column's minimum as its longest word; it needs all.
+            cells = [column.header, *column.cells]
+            column.min_width = max(Measurement.get(out, wide, cell).maximum for cell in cells)
+        elif column.overflow == "ellipsis":
+            column.overflow = "fold"  # a word longer than its column breaks, never vanishes
+    # The minimum: no_wrap columns whole, the others wrapped down to their longest word.
+    needed = Measurement.get(out, wide, table).minimum
+    if needed > out.width:
+        out.width = needed
     out.print(table)
 
 
@@ -64,15 +78,45 @@ def dump(model: Any) -> Any:
 
 @contextmanager
 def sync_client() -> Iterator[Any]:
-    """The synchronous client, opened and closed around the block."""
-    from riverrun.client.orchestration import get_client
+    """The synchronous client, opened and closed around the block.
 
-    client = get_client(sync_client=True)
-    if hasattr(client, "__enter__"):
+    On the embedded SQLite file its reads go through ``SqliteReads`` (stdlib ``sqlite3``):
+    a read command then answers before SQLAlchemy could even be imported; anything else the
+    command does goes to the full store as usual.
+    """
+    from riverrun.client.orchestration import SyncRiverrunClient
+
+    reads = _embedded_reads()
+    # SqliteReads answers every StoreAPI method (those it does not translate, through the
+    # full store), but by __getattr__, which a Protocol check cannot see.
+    client = SyncRiverrunClient(backend=None if reads is None else cast("StoreAPI", reads))
+    try:
         with client as opened:
             yield opened
-    else:  # pragma: no cover - a client without a context manager
-        yield client
+    finally:
+        if reads is not None:
+            reads.close()
+
+
+def _embedded_reads() -> SqliteReads | None:
+    """A ``SqliteReads`` on the embedded file the settings name, or None (a server, or
+    PostgreSQL, or a file the full store must first create or migrate)."""
+    from riverrun._store.dialect import is_sqlite, sqlite_path
+    from riverrun._store.sqlite_reads import SqliteReads
+    from riverrun.client._transport import backend_for
+    from riverrun.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api_url:
+        return None
+    url = str(settings.database_url or "")
+    if url and not is_sqlite(url):
+        return None
+    try:
+        path = sqlite_path(url) if url else settings.database_path.expanduser().resolve()
+    except ValueError:
+        return None
+    return SqliteReads.open_if_current(path, backend_for(settings))
 
 
 # -- time -------------------------------------------------------------------------------

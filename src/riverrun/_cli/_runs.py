@@ -20,7 +20,9 @@ _MAX_TASKS_SHOWN = 100
 def query_flow_runs(
     client: Any,
     *,
-    name: str | None,
+    flow: str | None = None,
+    flow_names: list[str] | None = None,
+    name: str | None = None,
     tags: list[str],
     state: Any,
     since: datetime | None,
@@ -29,9 +31,9 @@ def query_flow_runs(
 ) -> list[Any]:
     """Flow runs matching the options, newest first, at most ``limit``.
 
-    ``name`` matches the flow's name or the run's name: people know runs by the dotted flow
-    name (``vtasks.backup``) as often as by the run's own name (``crimson-cat``).
-    ``top_level`` leaves out subflow runs.
+    ``flow`` is contained in the flow's name, ``flow_names`` are whole flow names (Prefect's
+    ``--flow-name``) and ``name`` is contained in the run's own name (``spry-koala``), as
+    ``FlowRunFilterName`` matches it. ``top_level`` leaves out subflow runs.
     """
     from riverrun.schemas.filters import (
         FlowFilter,
@@ -44,34 +46,18 @@ def query_flow_runs(
     )
     from riverrun.schemas.sorting import FlowRunSort
 
-    def run_filter(**extra: Any) -> FlowRunFilter:
-        return FlowRunFilter(
-            tags=FlowRunFilterTags(all_=tags) if tags else None,
-            state=state,
-            start_time=FlowRunFilterStartTime(after_=since) if since else None,
-            parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True) if top_level else None,
-            **extra,
-        )
-
-    sort = FlowRunSort.START_TIME_DESC
-    if not name:
-        return list(client.read_flow_runs(flow_run_filter=run_filter(), sort=sort, limit=limit))
-    by_flow = client.read_flow_runs(
-        flow_filter=FlowFilter(name=FlowFilterName(like_=name)),
-        flow_run_filter=run_filter(),
-        sort=sort,
-        limit=limit,
+    flow_filter = None
+    if flow or flow_names:
+        flow_filter = FlowFilter(name=FlowFilterName(like_=flow or None, any_=flow_names or None))
+    run_filter = FlowRunFilter(
+        name=FlowRunFilterName(like_=name) if name else None,
+        tags=FlowRunFilterTags(all_=tags) if tags else None,
+        state=state,
+        start_time=FlowRunFilterStartTime(after_=since) if since else None,
+        parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True) if top_level else None,
     )
-    by_run = client.read_flow_runs(
-        flow_run_filter=run_filter(name=FlowRunFilterName(like_=name)), sort=sort, limit=limit
-    )
-    merged = {run.id: run for run in [*by_flow, *by_run]}
-    return sorted(merged.values(), key=_recency, reverse=True)[:limit]
-
-
-def _recency(run: Any) -> datetime:
-    moment = run.start_time or run.expected_start_time or run.created
-    return moment or datetime.min.replace(tzinfo=timezone.utc)
+    return list(client.read_flow_runs(flow_filter=flow_filter, flow_run_filter=run_filter,
+                                      sort=FlowRunSort.START_TIME_DESC, limit=limit))  # fmt: skip
 
 
 def fill_flow_names(client: Any, runs: list[Any]) -> None:

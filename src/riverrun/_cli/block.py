@@ -61,8 +61,14 @@ def ls(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (secrets masked)."),
 ) -> None:
-    """List saved blocks, secrets masked."""
-    from riverrun._cli._common import console, format_time, print_json, sync_client
+    """List saved blocks, secrets masked.
+
+    \b
+    Examples:
+      riverrun block ls
+      riverrun block ls --type secret --json
+    """
+    from riverrun._cli._common import console, format_time, print_json, print_table, sync_client
 
     with sync_client() as client:
         docs = client.read_block_documents(block_schema_type=block_type, include_secrets=False)
@@ -82,7 +88,8 @@ def ls(
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Block (slug/name)")
+    # Identifiers are never cut (`block inspect` needs all of them); the type name wraps.
+    table.add_column("Block (slug/name)", no_wrap=True)
     table.add_column("Type")
     table.add_column("ID", no_wrap=True, style="bright_black")
     table.add_column("Updated", no_wrap=True)
@@ -94,15 +101,20 @@ def ls(
             doc.id,
             format_time(doc.updated),
         )
-    out.print(table)
+    print_table(table)
 
 
 @type_app.command("ls")
 def type_ls(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """List registered block types (a type is registered when a block of it is first saved)."""
-    from riverrun._cli._common import console, dump, print_json, sync_client
+    """List registered block types (a type is registered when a block of it is first saved).
+
+    \b
+    Examples:
+      riverrun block type ls
+    """
+    from riverrun._cli._common import console, dump, print_json, print_table, sync_client
 
     with sync_client() as client:
         types = client.read_block_types()
@@ -120,12 +132,12 @@ def type_ls(
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Slug")
+    table.add_column("Slug", no_wrap=True)
     table.add_column("Name")
     table.add_column("Description")
     for t in types:
         table.add_row(Text(t.slug), Text(t.name), Text((t.description or "").split("\n", 1)[0]))
-    out.print(table)
+    print_table(table)
 
 
 @app.command("inspect")
@@ -135,7 +147,12 @@ def inspect_(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (secrets masked)."),
 ) -> None:
-    """Show a saved block's fields, secrets masked."""
+    """Show a saved block's fields, secrets masked.
+
+    \b
+    Examples:
+      riverrun block inspect slack-webhook/slack
+    """
     from riverrun._cli._common import console, format_time, print_json, sync_client
 
     slug, name = _split_ref(ref)
@@ -151,8 +168,8 @@ def inspect_(
     out.print(Text(f"{slug}/{doc.name}", style="bold"), Text(f"({doc.block_type_name})"))
     out.print(Text(f"id {doc.id}  updated {format_time(doc.updated)}", style="bright_black"))
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Field")
-    table.add_column("Value")
+    table.add_column("Field", no_wrap=True)
+    table.add_column("Value", overflow="fold")
     for key, value in doc.data.items():
         shown = value if isinstance(value, str) else json.dumps(value)
         table.add_row(Text(key), Text(shown))
@@ -165,7 +182,12 @@ def delete(
         ..., metavar="SLUG/NAME", help="The block, e.g. slack-webhook/slack."
     ),
 ) -> None:
-    """Delete a saved block."""
+    """Delete a saved block.
+
+    \b
+    Examples:
+      riverrun block delete slack-webhook/slack
+    """
     from riverrun._cli._common import sync_client
 
     slug, name = _split_ref(ref)
@@ -190,7 +212,13 @@ def create(
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a block of that name."),
 ) -> None:
-    """Save a block of a type, prompting for each field (secret fields without echo)."""
+    """Save a block of a type, prompting for each field (secret fields without echo).
+
+    \b
+    Examples:
+      riverrun block create secret --name db-password
+      riverrun block create slack-webhook --name slack --json '{"url": "https://..."}'
+    """
     from riverrun._cli._common import fail, sync_client
     from riverrun.blocks.core import Block, UnknownBlockType
 
@@ -318,12 +346,18 @@ def register(
         None, "--file", "-f", help="Python file whose block types to register."
     ),
 ) -> None:
-    """Register the block types a module or file defines, so they can be created and listed."""
+    """Register the block types a module or file defines, so they can be created and listed.
+
+    \b
+    Examples:
+      riverrun block register -m my_project.blocks
+      riverrun block register -f blocks.py
+    """
     import importlib
     import importlib.util
     import sys
 
-    from riverrun._cli._common import console, fail, sync_client
+    from riverrun._cli._common import fail, print_table, sync_client
     from riverrun.blocks.core import Block
 
     if (module is None) == (file is None):
@@ -360,10 +394,10 @@ def register(
 
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("Registered type")
-    table.add_column("Slug")
+    table.add_column("Slug", no_wrap=True)
     for cls in found:
         table.add_row(Text(cls.get_block_type_name()), Text(cls.get_block_type_slug()))
-    console().print(table)
+    print_table(table)
     typer.echo(
         f"Registered {len(found)} block type(s); `riverrun block create SLUG` makes a block."
     )

@@ -24,7 +24,13 @@ def view(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Show every setting with its value; secrets are masked."""
+    """Show every setting with its value; secrets are masked.
+
+    \b
+    Examples:
+      riverrun config view --show-sources
+      riverrun config view --json
+    """
     from riverrun._cli._common import console, print_json, print_table
     from riverrun.settings import ENV_VARS, display_value, get_current_settings
 
@@ -79,7 +85,13 @@ def set_(
         ..., metavar="NAME=VALUE...", help="Settings to store, e.g. RIVERRUN_LOGGING_LEVEL=DEBUG."
     ),
 ) -> None:
-    """Store settings in the active profile (names with or without the RIVERRUN_ prefix)."""
+    """Store settings in the active profile (names with or without the RIVERRUN_ prefix).
+
+    \b
+    Examples:
+      riverrun config set RIVERRUN_LOGGING_LEVEL=DEBUG
+      riverrun config set logging_level=DEBUG
+    """
     from riverrun._cli._common import fail, note
     from riverrun.settings import find_setting, parse_setting_value, update_profile
 
@@ -101,7 +113,12 @@ def set_(
 def unset(
     names: list[str] = typer.Argument(..., metavar="NAME...", help="Settings to remove."),
 ) -> None:
-    """Remove settings from the active profile, so they fall back to their defaults."""
+    """Remove settings from the active profile, so they fall back to their defaults.
+
+    \b
+    Examples:
+      riverrun config unset RIVERRUN_LOGGING_LEVEL
+    """
     from riverrun._cli._common import note
     from riverrun.settings import (
         active_profile_name,

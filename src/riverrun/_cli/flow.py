@@ -18,7 +18,13 @@ def ls(
     limit: int = typer.Option(100, "--limit", "-l", min=1, help="At most this many flows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """List flows by name."""
+    """List flows by name.
+
+    \b
+    Examples:
+      riverrun flow ls
+      riverrun flow ls --name vtasks --json
+    """
     from riverrun._cli._common import (
         console,
         dump,
@@ -44,7 +50,7 @@ def ls(
     from rich.text import Text
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Name")
+    table.add_column("Name", no_wrap=True)
     table.add_column("ID", no_wrap=True, style="bright_black")
     table.add_column("Created", no_wrap=True)
     table.add_column("Tags")

@@ -18,8 +18,14 @@ _JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 @app.command("ls")
 def ls(
+    flow: str | None = typer.Option(
+        None, "--flow", help="Only runs of flows whose name contains this text (vtasks also matches vtasks.backup)."
+    ),
+    flow_name: list[str] = typer.Option(
+        [], "--flow-name", help="Only runs of the flow with exactly this name (repeatable), as Prefect's --flow-name."
+    ),
     name: str | None = typer.Option(
-        None, "--name", "-n", help="Only runs whose flow name or run name contains this text."
+        None, "--name", "-n", help="Only runs whose run name (e.g. spry-koala) contains this text; for flow names use --flow."
     ),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Only runs with this tag (repeatable; all must match)."),
     state: list[str] = typer.Option(
@@ -34,7 +40,14 @@ def ls(
     ),
     as_json: bool = _JSON,
 ) -> None:
-    """List flow runs, newest first."""
+    """List flow runs, newest first.
+
+    \b
+    Examples:
+      riverrun flow-run ls --flow vtasks --state Failed --since 1d
+      riverrun flow-run ls --name spry-koala --json
+      riverrun flow-run ls --tree --limit 5
+    """
     from riverrun._cli import _runs
     from riverrun._cli._common import parse_since, print_json, state_filter, sync_client
 
@@ -43,13 +56,15 @@ def ls(
     with sync_client() as client:
         runs = _runs.query_flow_runs(
             client,
+            flow=flow,
+            flow_names=flow_name,
             name=name,
             tags=tag,
             state=states,
             since=since_time,
             limit=limit,
             # A tree starts at top-level runs, unless a name asks for some subflow's runs.
-            top_level=tree and not name,
+            top_level=tree and not (flow or flow_name or name),
         )
         _runs.fill_flow_names(client, runs)
         if tree:
@@ -85,8 +100,8 @@ def _print_table(runs: list[Any]) -> None:
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("ID", no_wrap=True, style="bright_black")
-    table.add_column("Flow")
-    table.add_column("Name")
+    table.add_column("Flow", no_wrap=True)
+    table.add_column("Name", no_wrap=True)
     table.add_column("State", no_wrap=True)
     table.add_column("Started", no_wrap=True)
     table.add_column("Duration", justify="right", no_wrap=True)
@@ -110,7 +125,13 @@ def inspect(
     flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
     as_json: bool = _JSON,
 ) -> None:
-    """Show every field of a flow run and its state history."""
+    """Show every field of a flow run and its state history.
+
+    \b
+    Examples:
+      riverrun flow-run inspect 01a2...
+      riverrun flow-run inspect 01a2... --json
+    """
     from riverrun._cli import _runs
     from riverrun._cli._common import (
         console,
@@ -208,7 +229,13 @@ def logs(
         False, "--json", help="One JSON object per log line, for scripts."
     ),
 ) -> None:
-    """Print a flow run's logs, oldest first; with --follow, until the run is final."""
+    """Print a flow run's logs, oldest first; with --follow, until the run is final.
+
+    \b
+    Examples:
+      riverrun flow-run logs 01a2...
+      riverrun flow-run logs 01a2... --follow
+    """
     from riverrun._cli import _runs
     from riverrun._cli._common import fail, is_final, note, read_flow_run_or_fail, sync_client
 
@@ -243,7 +270,12 @@ def logs(
 def delete(
     flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
 ) -> None:
-    """Delete a flow run with its task runs, states and logs."""
+    """Delete a flow run with its task runs, states and logs.
+
+    \b
+    Examples:
+      riverrun flow-run delete 01a2...
+    """
     from riverrun._cli._common import not_found, read_flow_run_or_fail, sync_client
     from riverrun.exceptions import ObjectNotFound
 

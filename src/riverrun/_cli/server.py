@@ -23,7 +23,7 @@ app.add_typer(api_key_app, name="api-key")
 app.add_typer(retention_app, name="retention")
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.IGNORECASE)
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -40,6 +40,15 @@ def _database_url() -> str:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql+asyncpg://")
         return url
     return sqlite_url(settings.database_path.expanduser().resolve())
+
+
+def _setting_source(env_var: str) -> str:
+    """``RIVERRUN_SERVER_PORT (from the environment)``: a setting and where its value is from."""
+    from riverrun.settings import get_current_settings
+
+    source = next(src for name, _, src in get_current_settings().items() if name == env_var)
+    where = {"env": "the environment", "default": "the default"}.get(source, source)
+    return f"{env_var} (from {where})"
 
 
 def _shown(url: str) -> str:
@@ -66,11 +75,15 @@ def _parse_size(text: str) -> int:
     return size
 
 
-def _parse_duration(text: str) -> timedelta:
+def _parse_duration(text: str, example: str = "30d, 12h or 1w", positive: bool = False) -> timedelta:
+    """``90s``, ``12h``, ``30d``, ``1w``, or a plain number of seconds (> 0 if ``positive``)."""
     match = _DURATION.match(text)
     if not match:
-        raise typer.BadParameter(f"{text!r} is not a duration; write e.g. 30d, 12h or 1w.")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+        raise typer.BadParameter(f"{text!r} is not a duration; write e.g. {example}.")
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+    if positive and seconds <= 0:
+        raise typer.BadParameter(f"{text!r} is not greater than 0; write e.g. {example}.")
+    return timedelta(seconds=seconds)
 
 
 @app.command()
@@ -82,8 +95,15 @@ def start(
     retention_interval: str = typer.Option(None, "--retention-interval", help="How often old runs are deleted, e.g. 1h or 90s (default RIVERRUN_RETENTION_INTERVAL_SECONDS, 1 h)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level."),
 ) -> None:
-    """Serve the API under /api (docs at /api/docs) on the embedded file or RIVERRUN_DATABASE_URL."""
-    from riverrun.server.config import ServerConfig
+    """Serve the API under /api (docs at /api/docs) on the embedded file or RIVERRUN_DATABASE_URL.
+
+    \b
+    Examples:
+      riverrun server start
+      riverrun server start --port 4300 --retention-interval 90s
+      riverrun server start --host 0.0.0.0   # needs an API key first
+    """
+    from riverrun.server.config import ServerConfig, check_listen_address
     from riverrun.server.run import is_loopback, serve
     from riverrun.settings import get_current_settings
 
@@ -94,12 +114,16 @@ def start(
         max_body_bytes = _parse_size(max_body_size)
     interval = float(settings.retention_interval_seconds)
     if retention_interval is not None:
-        interval = _parse_duration(retention_interval).total_seconds()
-        if interval <= 0:
-            raise typer.BadParameter(f"{retention_interval!r} is no interval; write e.g. 1h or 90s.",
-                                     param_hint="'--retention-interval'")  # fmt: skip
+        try:
+            interval = _parse_duration(retention_interval, "1h or 90s", positive=True).total_seconds()
+        except typer.BadParameter as exc:
+            exc.param_hint = "'--retention-interval'"
+            raise
+    host_from = "--host" if host else _setting_source("RIVERRUN_SERVER_HOST")
+    port_from = "--port" if port is not None else _setting_source("RIVERRUN_SERVER_PORT")
     host = host or settings.server_host
     port = settings.server_port if port is None else port
+    check_listen_address(host, port, host_from=host_from, port_from=port_from)
     url = _database_url()
     store = _store()
     try:
@@ -147,7 +171,12 @@ def _migrating(work: Any, url: str) -> None:
 
 @database_app.command("upgrade")
 def database_upgrade() -> None:
-    """Migrate the database to the newest schema."""
+    """Migrate the database to the newest schema.
+
+    \b
+    Examples:
+      riverrun server database upgrade
+    """
     from riverrun._store import migrate
 
     url = _database_url()
@@ -157,7 +186,13 @@ def database_upgrade() -> None:
 
 @database_app.command("downgrade")
 def database_downgrade(revision: str = typer.Argument(..., help="Target revision (`base`: drop everything).")) -> None:
-    """Migrate the database down to REVISION."""
+    """Migrate the database down to REVISION.
+
+    \b
+    Examples:
+      riverrun server database downgrade 0003_api_keys
+      riverrun server database downgrade base
+    """
     from riverrun._store import migrate
 
     url = _database_url()
@@ -167,7 +202,12 @@ def database_downgrade(revision: str = typer.Argument(..., help="Target revision
 
 @database_app.command("reset")
 def database_reset(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask.")) -> None:
-    """Drop every table (all runs, blocks, variables, keys) and recreate them empty."""
+    """Drop every table (all runs, blocks, variables, keys) and recreate them empty.
+
+    \b
+    Examples:
+      riverrun server database reset --yes
+    """
     from riverrun._store import migrate
 
     url = _database_url()
@@ -192,7 +232,12 @@ def api_key_create(
     name: str = typer.Argument(..., help="What the key is for (e.g. ci, laptop)."),
     expires_in: str = typer.Option(None, "--expires-in", help="Lifetime (30d, 12h, 1w); default: never expires."),
 ) -> None:
-    """Create an API key and print it (once: only its hash is stored)."""
+    """Create an API key and print it (once: only its hash is stored).
+
+    \b
+    Examples:
+      riverrun server api-key create laptop --expires-in 90d
+    """
     from riverrun._store.api_keys import create_api_key
 
     lifetime = _parse_duration(expires_in) if expires_in else None
@@ -205,7 +250,12 @@ def api_key_create(
 
 @api_key_app.command("ls")
 def api_key_ls(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")) -> None:
-    """List API keys (names and first characters only)."""
+    """List API keys (names and first characters only).
+
+    \b
+    Examples:
+      riverrun server api-key ls --json
+    """
     from riverrun._store.api_keys import list_api_keys
 
     keys = list_api_keys(_store())
@@ -227,7 +277,12 @@ def api_key_ls(as_json: bool = typer.Option(False, "--json", help="Print JSON fo
 
 @api_key_app.command("revoke")
 def api_key_revoke(name_or_id: str = typer.Argument(..., help="The key's name or ID.")) -> None:
-    """Revoke an API key: requests with it get 401 from now on."""
+    """Revoke an API key: requests with it get 401 from now on.
+
+    \b
+    Examples:
+      riverrun server api-key revoke laptop
+    """
     from riverrun._store.api_keys import revoke_api_key
 
     for key in revoke_api_key(_store(), name_or_id):
@@ -242,7 +297,13 @@ def retention_run(
     days: float = typer.Option(None, "--days", help="Age threshold (default RIVERRUN_RETENTION_DAYS)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Delete runs older than the retention period now, and print what was removed."""
+    """Delete runs older than the retention period now, and print what was removed.
+
+    \b
+    Examples:
+      riverrun server retention run
+      riverrun server retention run --days 7 --json
+    """
     from riverrun._store.retention import delete_old_runs
     from riverrun.settings import get_current_settings
 

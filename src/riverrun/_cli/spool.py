@@ -9,7 +9,12 @@ app = typer.Typer(add_completion=False, help="Show or deliver events waiting for
 
 @app.command("ls")
 def list_spool() -> None:
-    """Show how many event batches wait in the spool."""
+    """Show how many event batches wait in the spool.
+
+    \b
+    Examples:
+      riverrun spool ls
+    """
     from riverrun._recording.spool import Spool
     from riverrun.settings import get_current_settings
 
@@ -24,7 +29,12 @@ def list_spool() -> None:
 
 @app.command()
 def flush() -> None:
-    """Deliver the spooled events to the server now, in order."""
+    """Deliver the spooled events to the server now, in order.
+
+    \b
+    Examples:
+      riverrun spool flush
+    """
     from riverrun._cli._common import fail
     from riverrun._recording.remote import DeliveryError, flush_spool
     from riverrun.settings import get_current_settings

@@ -13,7 +13,13 @@ app = typer.Typer(add_completion=False)
 def version(
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
-    """Show riverrun's version, Python's, the platform, and where runs are stored."""
+    """Show riverrun's version, Python's, the platform, and where runs are stored.
+
+    \b
+    Examples:
+      riverrun version
+      riverrun version --json
+    """
     import riverrun
     from riverrun.settings import get_current_settings
 

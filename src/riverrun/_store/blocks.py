@@ -375,35 +375,47 @@ class BlockStoreMixin:
             query = query.limit(limit)
         with self.connect() as conn:
             rows = conn.execute(query).all()
-        docs = []
         nd, ns = len(d.c), len(s.c)
-        for row in rows:
-            doc_row = dict(zip(d.c.keys(), row[:nd], strict=True))
-            schema = _block_schema(dict(zip(s.c.keys(), row[nd : nd + ns], strict=True)))
-            btype = _block_type(dict(zip(t.c.keys(), row[nd + ns :], strict=True)))
-            schema.block_type = btype
-            stored = json.loads(doc_row["data"])
-            where_ = f"{btype.slug}/{doc_row['name']}"
-            if include_secrets:
-                data = decrypt_data(stored, schema.secret_fields, where_)
-            else:
-                data = mask_secrets(stored, schema.secret_fields)
-            docs.append(
-                BlockDocument(
-                    id=doc_row["id"],
-                    name=doc_row["name"],
-                    data=data,
-                    block_schema_id=schema.id,
-                    block_schema=schema,
-                    block_type_id=btype.id,
-                    block_type=btype,
-                    block_type_name=btype.name,
-                    is_anonymous=bool(doc_row["is_anonymous"]),
-                    created=from_us(doc_row["created"]),
-                    updated=from_us(doc_row["updated"]),
-                )
+        return [
+            document_from_rows(
+                dict(zip(d.c.keys(), row[:nd], strict=True)),
+                dict(zip(s.c.keys(), row[nd : nd + ns], strict=True)),
+                dict(zip(t.c.keys(), row[nd + ns :], strict=True)),
+                include_secrets,
             )
-        return docs
+            for row in rows
+        ]
+
+
+def document_from_rows(
+    doc_row: dict[str, Any],
+    schema_row: dict[str, Any],
+    type_row: dict[str, Any],
+    include_secrets: bool,
+) -> BlockDocument:
+    """A ``BlockDocument`` from its ``block_document``, ``block_schema`` and ``block_type``
+    rows, secrets decrypted or masked (shared with ``sqlite_reads``, the CLI's read path)."""
+    schema = _block_schema(schema_row)
+    btype = _block_type(type_row)
+    schema.block_type = btype
+    stored = json.loads(doc_row["data"])
+    if include_secrets:
+        data = decrypt_data(stored, schema.secret_fields, f"{btype.slug}/{doc_row['name']}")
+    else:
+        data = mask_secrets(stored, schema.secret_fields)
+    return BlockDocument(
+        id=doc_row["id"],
+        name=doc_row["name"],
+        data=data,
+        block_schema_id=schema.id,
+        block_schema=schema,
+        block_type_id=btype.id,
+        block_type=btype,
+        block_type_name=btype.name,
+        is_anonymous=bool(doc_row["is_anonymous"]),
+        created=from_us(doc_row["created"]),
+        updated=from_us(doc_row["updated"]),
+    )
 
 
 # -- rows to schemas -------------------------------------------------------------------

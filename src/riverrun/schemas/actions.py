@@ -12,7 +12,7 @@ from riverrun.states import State
 class ActionBaseModel(BaseModel):
     """Base of every action: unknown fields are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class FlowRunUpdate(ActionBaseModel):

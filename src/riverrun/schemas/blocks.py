@@ -23,7 +23,7 @@ DEFAULT_BLOCK_SCHEMA_VERSION = "non-versioned"
 
 
 class _BlockModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class BlockType(_BlockModel):

@@ -17,7 +17,7 @@ from riverrun.states import StateType
 class RiverrunFilterBaseModel(BaseModel):
     """Base of every filter: unknown fields are rejected with the list of valid ones."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

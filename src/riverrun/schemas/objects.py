@@ -13,7 +13,7 @@ from riverrun.states import State, StateType
 class RiverrunBaseModel(BaseModel):
     """Base of every object schema: unknown fields from newer servers are ignored."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class Flow(RiverrunBaseModel):

@@ -16,8 +16,10 @@ async def health() -> bool:
 
 @router.get("/version")
 async def version(request: Request) -> dict[str, str]:
-    """The server's riverrun version, API version and database dialect."""
+    """The server's riverrun version, API version, database dialect and whether it checks
+    API keys (``auth``: ``on`` or ``off``, so that ``riverrun login`` can say which)."""
     from riverrun.server.config import riverrun_version
 
     dialect = "sqlite" if request.app.state.store.is_sqlite else "postgresql"
-    return {"riverrun": riverrun_version(), "api_version": "1", "database": dialect}
+    auth = "on" if request.app.state.config.auth else "off"
+    return {"riverrun": riverrun_version(), "api_version": "1", "database": dialect, "auth": auth}
