@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,49 @@ TERMINAL_STATES = frozenset(
 )
 
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
+
+_DETAIL_FIELDS: dict[str, Any] = {
+    "flow_run_id": None, "task_run_id": None, "child_flow_run_id": None, "scheduled_time": None,
+    "cache_key": None, "cache_expiration": None, "deferred": None, "untrackable_result": False,
+    "pause_timeout": None, "pause_reschedule": False, "pause_key": None, "run_input_keyset": None,
+    "refresh_cache": None, "retriable": None, "transition_id": None, "task_parameters_id": None,
+    "traceparent": None, "deployment_concurrency_lease_id": None,
+}  # fmt: skip
+_UUID_FIELDS = frozenset(k for k in _DETAIL_FIELDS if k.endswith("_id"))
+
+
+class StateDetails(dict):  # type: ignore[type-arg]
+    """Facts about a state, read as attributes as in Prefect (``state_details.flow_run_id``).
+
+    It is a ``dict`` underneath (what the engine writes and the store keeps, IDs as text);
+    attribute reads give Prefect's types: ``*_id`` fields are ``uuid.UUID``, unset fields
+    their Prefect default.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _DETAIL_FIELDS:
+            raise AttributeError(f"StateDetails has no field {name!r}")
+        value = self.get(name, _DETAIL_FIELDS[name])
+        if name in _UUID_FIELDS and isinstance(value, str):
+            return uuid.UUID(value)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _DETAIL_FIELDS:
+            raise AttributeError(f"StateDetails has no field {name!r}")
+        self[name] = str(value) if isinstance(value, uuid.UUID) else value
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        return set(self)
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return {**_DETAIL_FIELDS, **self}
+
+    def __repr__(self) -> str:
+        return "StateDetails(" + ", ".join(f"{k}={v!r}" for k, v in self.items()) + ")"
 _time_ns = time.time_ns
 
 
@@ -76,7 +120,7 @@ class State:
         message: str | None = None,
         timestamp: datetime | None = None,
         data: Any = None,
-        state_details: dict[str, Any] | None = None,
+        state_details: dict[str, Any] | StateDetails | None = None,
         id: str | None = None,
     ) -> None:
         self.type = type if type.__class__ is StateType else StateType(type)
@@ -88,7 +132,11 @@ class State:
         else:
             self.timestamp = timestamp
         self.data = data
-        self.state_details = state_details if state_details is not None else {}
+        if state_details is None:
+            state_details = StateDetails()
+        elif state_details.__class__ is not StateDetails:
+            state_details = StateDetails(state_details)
+        self.state_details: StateDetails = state_details
         self.id = id or new_id()
 
     @property
@@ -183,7 +231,7 @@ class State:
         values = {
             "type": self.type, "name": self.name, "message": self.message,
             "timestamp": self.timestamp, "data": self.data,
-            "state_details": dict(self.state_details), "id": self.id,
+            "state_details": StateDetails(self.state_details), "id": self.id,
         }  # fmt: skip
         values.update(update or {})
         return State(**values)
@@ -364,6 +412,7 @@ __all__ = [
     "Running",
     "Scheduled",
     "State",
+    "StateDetails",
     "StateType",
     "Suspended",
     "TERMINAL_STATES",

@@ -59,19 +59,23 @@ def scenario_names(path: Path) -> list[str]:
     ]
 
 
+def crashed(e: BaseException) -> dict[str, Any]:
+    return {
+        "scenario_crashed": {
+            "exception": type(e).__qualname__,
+            "message": str(e),
+            "traceback": "".join(traceback.format_exception(e)),
+        }
+    }
+
+
 def run_one(fn: Any) -> dict[str, Any]:
     environ = dict(os.environ)
     try:
         got = asyncio.run(fn()) if inspect.iscoroutinefunction(fn) else fn()
         return {"observations": got}
     except BaseException as e:  # noqa: BLE001 - a scenario's own crash is its observation
-        return {
-            "scenario_crashed": {
-                "exception": type(e).__qualname__,
-                "message": str(e),
-                "traceback": traceback.format_exc(),
-            }
-        }
+        return crashed(e)
     finally:
         os.environ.clear()
         os.environ.update(environ)
@@ -91,9 +95,13 @@ def main() -> None:
             names = [n for n in scenario_names(path) if not args.only or n in args.only]
             if not names:
                 continue
-            module = load(path, f"scenario_{path.stem}", args.system)
+            try:
+                module = load(path, f"scenario_{path.stem}", args.system)
+            except Exception as e:  # noqa: BLE001 - every scenario of the file records it
+                crash, module = crashed(e), None
             for name in names:
-                record = {"file": path.stem, "scenario": name, **run_one(getattr(module, name))}
+                outcome = crash if module is None else run_one(getattr(module, name))
+                record = {"file": path.stem, "scenario": name, **outcome}
                 out.write(json.dumps(record, default=repr, sort_keys=True) + "\n")
                 out.flush()
     sys.stdout.flush()
