@@ -22,18 +22,8 @@ def create_app(config: ServerConfig) -> FastAPI:
     The store's schema is brought to head before the app takes requests.
     """
     from riverrun._store.service import open_store
-    from riverrun.server.api import (
-        admin,
-        artifacts,
-        blocks,
-        deployments,
-        events,
-        flow_runs,
-        flows,
-        logs,
-        task_runs,
-        variables,
-    )
+    from riverrun.server.api import admin, events
+    from riverrun.server.api._derived import operation_routers
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,10 +61,9 @@ def create_app(config: ServerConfig) -> FastAPI:
     public.include_router(admin.health_router)
     protected = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
     protected.include_router(admin.router)
-    for module in (flows, flow_runs, task_runs, logs, artifacts, variables, deployments, events):
-        protected.include_router(module.router)
-    for router in blocks.routers:
+    for router in operation_routers():
         protected.include_router(router)
+    protected.include_router(events.router)
     app.include_router(public)
     app.include_router(protected)
     return app
