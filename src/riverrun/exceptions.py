@@ -130,11 +130,20 @@ class PausedRun(RiverrunException, RuntimeError):
     """A run is paused."""
 
 
-class TaskRunTimeoutError(RiverrunException, TimeoutError):
-    """A task or flow ran longer than its ``timeout_seconds``."""
+class TaskRunTimeoutError(TimeoutError):
+    """A task ran longer than its ``timeout_seconds`` (a ``TimeoutError``, as in Prefect)."""
 
 
-FlowRunTimeoutError = TaskRunTimeoutError
+class FlowRunTimeoutError(TimeoutError):
+    """A flow ran longer than its ``timeout_seconds`` (its own class, as in Prefect)."""
+
+
+class MappingLengthMismatch(RiverrunException, ValueError):
+    """``task.map`` got iterables of different lengths."""
+
+
+class MappingMissingIterable(RiverrunException, ValueError):
+    """``task.map`` got no iterable argument to map over."""
 
 
 class ScriptError(RiverrunException, RuntimeError):

@@ -188,7 +188,8 @@ class State:
 
         Args:
             raise_on_failure: raise the run's exception when the state is Failed, Crashed
-                or Cancelled; if False, return the exception instead.
+                or Cancelled; if False, return the exception instead (or the states the
+                run returned, when it returned states).
             fetch: accepted for Prefect compatibility; persisted results are always fetched.
 
         Raises:
@@ -204,26 +205,20 @@ class State:
             exc = _exception_for(self, data)
             if raise_on_failure:
                 raise exc
-            return exc
+            # Prefect hands back the states a run returned, else the exception.
+            return data if isinstance(data, State) or _is_state_collection(data) else exc
         if self.type is StateType.PAUSED:
             exc = PausedRun(self.message or "The run is paused.")
             if raise_on_failure:
                 raise exc
             return exc
         if self.type is not StateType.COMPLETED:
-            exc2 = UnfinishedRun(
-                f"Run is in {self.type.value} state {self.name!r}; its result is not available yet."
-            )
-            if raise_on_failure:
-                raise exc2
-            return exc2
+            raise UnfinishedRun(f"Run is in {self.type.value} state, its result is not available.")
         if isinstance(data, _NotPersisted):
             raise MissingResult(
                 "The result of this run was not persisted. Set persist_result=True on the "
                 "flow or task (or RIVERRUN_RESULTS_PERSIST_BY_DEFAULT=true) to keep results."
             )
-        if isinstance(data, State):
-            return data.result(raise_on_failure=raise_on_failure)
         return data
 
     # -- copying and display -----------------------------------------------------------
@@ -239,10 +234,8 @@ class State:
     copy = model_copy
 
     def __repr__(self) -> str:
-        result = ""
-        if self.data is not None and not isinstance(self.data, _NotPersisted):
-            result = f", result={_short_repr(self.data)}"
-        return f"{self.name}(message={self.message!r}, type={self.type.value}{result})"
+        data = None if isinstance(self.data, _NotPersisted) else self.data
+        return f"{self.name}(message={self.message!r}, type={self.type.value}, result={_short_repr(data)})"
 
     def __str__(self) -> str:
         return f"{self.name}({self.message!r})" if self.message else f"{self.name}()"
@@ -351,11 +344,19 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _is_state_collection(data: Any) -> bool:
+    return isinstance(data, (list, tuple, set)) and bool(data) and all(isinstance(v, State) for v in data)
+
+
 def _exception_for(state: State, data: Any) -> BaseException:
     if isinstance(data, BaseException):
         return data
     if isinstance(data, State):
         return _exception_for(data, data.data)
+    if _is_state_collection(data):
+        for inner in data:
+            if inner.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+                return _exception_for(inner, inner.data)
     message = state.message or f"Run ended in state {state.name!r}."
     if state.type is StateType.CRASHED:
         return CrashedRun(message)

@@ -8,6 +8,7 @@ the scenario source was.
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Any
 
@@ -52,6 +53,30 @@ def normalise(data: Any, *, golden: bool = False) -> Any:
     if isinstance(out.get("task_runs"), list):
         out["task_runs"] = sorted(out["task_runs"], key=repr)
     return out
+
+
+_BUILTIN_EXCEPTIONS = frozenset(
+    name for name, obj in vars(builtins).items() if isinstance(obj, type) and issubclass(obj, BaseException)
+)
+
+
+def align_mro(expected: Any, got: Any) -> Any:
+    """``got`` with riverrun's extra builtin mix-ins dropped from every exception's MRO.
+
+    Deliberate difference D1 (docs/compatibility.md): riverrun's exceptions also derive from
+    the builtin whose meaning matches (``ParameterTypeError`` is a ``TypeError``), so
+    ``except TypeError`` keeps working. Only builtins Prefect's MRO lacks are dropped; every
+    other class, and the order, must match.
+    """
+    if isinstance(expected, dict) and isinstance(got, dict):
+        out = {k: align_mro(expected.get(k), v) for k, v in got.items()}
+        if isinstance(expected.get("mro"), list) and isinstance(got.get("mro"), list):
+            allowed = set(expected["mro"])
+            out["mro"] = [c for c in got["mro"] if c in allowed or c not in _BUILTIN_EXCEPTIONS]
+        return out
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [align_mro(e, g) for e, g in zip(expected, got, strict=True)]
+    return got
 
 
 def get_path(data: Any, path: str) -> Any:

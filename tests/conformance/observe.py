@@ -131,7 +131,6 @@ def task_run(task_run_id: Any) -> dict[str, Any]:
         run, states = _settled(read, done)
         return {
             "name": run.name,
-            "task_key_prefix": run.task_key.split(".")[0] if run.task_key else None,
             "state": [run.state.type.value, run.state.name] if run.state else None,
             "history": _history(states),
             "tags": sorted(run.tags),

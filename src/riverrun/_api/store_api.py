@@ -14,6 +14,7 @@ from riverrun._api.operation import Operation, operations_of
 from riverrun._api.task_runs import TaskRunsAPI
 from riverrun._api.variables import VariablesAPI
 
+
 class StoreAPI(
     FlowsAPI,
     FlowRunsAPI,

@@ -51,14 +51,6 @@ def scenario_secret_dict_value():
     return {"get": value(Secret.load(name).get())}
 
 
-def scenario_json_block():
-    from prefect.blocks.system import JSON
-
-    name = _name("json")
-    JSON(value={"a": 1}).save(name)
-    return {"value": value(JSON.load(name).value)}
-
-
 def scenario_block_slug_load():
     name = _name("slug")
     Secret(value="slugged").save(name)
@@ -107,11 +99,10 @@ def scenario_parameter_type_error_from_validation():
 def scenario_reserved_argument_error():
     from prefect import flow
 
-    @flow
     def uses_reserved(return_state=1):
         return 1
 
-    return {"call": call(uses_reserved)}
+    return {"call": call(flow, uses_reserved)}
 
 
 def scenario_invalid_flow_name():

@@ -103,7 +103,10 @@ def scenario_result_storage_key_writes_file():
     d = tempfile.mkdtemp()
     from prefect.filesystems import LocalFileSystem
 
-    @task(persist_result=True, result_storage=LocalFileSystem(basepath=d), result_storage_key="out-{parameters[x]}.json", result_serializer="json")
+    storage = LocalFileSystem(basepath=d)
+    storage.save(f"rsk-{os.getpid()}", overwrite=True)
+
+    @task(persist_result=True, result_storage=storage, result_storage_key="out-{parameters[x]}.json", result_serializer="json")
     def keyed(x):
         return {"x": x}
 
@@ -127,6 +130,7 @@ def scenario_result_store_reads_back():
     from prefect.results import ResultStore
 
     storage = LocalFileSystem(basepath=d)
+    storage.save(f"rs-{os.getpid()}", overwrite=True)
 
     @task(persist_result=True, result_storage=storage, result_storage_key="rs-key")
     def stored():

@@ -187,10 +187,11 @@ def scenario_task_failure_message():
 
     @flow
     def zero_flow():
-        return zero_div(return_state=True)
+        ts = zero_div(return_state=True)
+        return {"state": state(ts), "result": result(ts), "task_run_id": str(ts.state_details.task_run_id)}
 
-    ts = zero_flow()
-    return {"state": state(ts), "result": result(ts), "task": task_run(ts.state_details.task_run_id)}
+    got = zero_flow()
+    return {**got, "task": task_run(got["task_run_id"])}
 
 
 def scenario_flow_failed_by_task_message():
