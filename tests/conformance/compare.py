@@ -17,7 +17,7 @@ from conformance.runner import rename
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:?\d\d|Z)?")
 _GENERATED_RUN_NAME = re.compile(r"^[a-z]+-[a-z]+$")
-_QUOTED_RUN_NAME = re.compile(r"(Flow run ')[a-z]+-[a-z]+(')")
+_QUOTED_RUN_NAME = re.compile(r"([Ff]low run ')[a-z]+-[a-z]+(')")
 # Prefect names a task run after its task plus 3 hex digits of a random key; riverrun uses a
 # counter. Both are "which call of this task", so both become <key>.
 _TASK_RUN_SUFFIX = re.compile(r"-(?:[0-9a-f]{3}|\d+)$")
