@@ -239,6 +239,7 @@ class Flow(Generic[P, R]):
         )
         if parent_ctx is not None:
             info.parent_flow_run_id = parent_ctx.info.id
+            info.root_flow_run_id = parent_ctx.info.root_flow_run_id
         info.name = self._run_name(info, parameters)
         ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
         call_args, call_kwargs = (

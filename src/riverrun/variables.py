@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Optional
 
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
@@ -10,6 +11,7 @@ from riverrun.schemas.actions import VariableCreate, VariableUpdate
 from riverrun.utilities.asyncutils import async_dispatch
 
 _JSON = (str, int, float, bool, type(None), list, dict)
+_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 
 class Variable:
@@ -49,6 +51,11 @@ class Variable:
         Raises:
             ValueError: if the variable exists and ``overwrite`` is False.
         """
+        if not _NAME.match(name):
+            raise ValueError(
+                f"Variable name {name!r} is not valid: variable names must only contain lowercase "
+                "letters, numbers, and dashes or underscores (for example 'db_host')."
+            )
         if not isinstance(value, _JSON):
             raise TypeError(
                 f"Variable values must be JSON-compatible (str, number, bool, None, list, dict); "

@@ -119,6 +119,7 @@ class FlowRunInfo(_RunInfo):
         "flow_name",
         "parent_task_run_id",
         "parent_flow_run_id",
+        "root_flow_run_id",
         "flow_version",
         "deployment_id",
     )
@@ -140,6 +141,7 @@ class FlowRunInfo(_RunInfo):
         self.flow_name = flow_name
         self.parent_task_run_id = parent_task_run_id
         self.parent_flow_run_id: str | None = None
+        self.root_flow_run_id: str = id
         self.flow_version = flow_version
         self.deployment_id = deployment_id
 
