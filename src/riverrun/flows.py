@@ -16,7 +16,7 @@ from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
-from riverrun.exceptions import InvalidNameError, TerminationSignal
+from riverrun.exceptions import InvalidNameError, ReservedArgumentError, TerminationSignal
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -108,6 +108,11 @@ class Flow(Generic[P, R]):
         self.on_running_hooks = list(on_running or [])
         self.retry_policy_json = {"retries": self.retries, "retry_delay": self.retry_delay_seconds}
         self._signature = inspect.signature(fn)
+        for reserved in ("return_state", "wait_for"):
+            if reserved in self._signature.parameters:
+                raise ReservedArgumentError(
+                    f"{reserved!r} is a reserved argument name and cannot be used."
+                )
         self._validator = ParameterValidator(fn, self.name)
         self._options = dict(
             name=name, version=version, flow_run_name=flow_run_name, retries=retries,

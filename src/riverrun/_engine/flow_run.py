@@ -139,6 +139,7 @@ def flow_run_steps(
             final = Crashed(message=f"Execution was interrupted by {type(exc).__name__}.", data=exc)
         else:
             final = Failed(message=failure_message(exc, "Flow run"), data=exc)
+            _log(info, logging.ERROR, f"Encountered exception during execution: {exc!r}")
         break
 
     data_ref = None
@@ -147,8 +148,8 @@ def flow_run_steps(
     elif final.type is not StateType.COMPLETED and isinstance(final.data, BaseException):
         data_ref = {"error": f"{type(final.data).__name__}: {final.data}"}
     record(info.state_event("flow_run_state", final, data_ref))
-    level = logging.INFO if final.type is StateType.COMPLETED else logging.ERROR
-    _log(info, level, f"Finished in state {final}")
+    # As Prefect: INFO whatever the outcome; a failure was logged at ERROR just before.
+    _log(info, logging.INFO, f"Finished in state {final}")
     _finish_parent(parent_task, parent_ctx, final)
 
     if final.type is StateType.COMPLETED:

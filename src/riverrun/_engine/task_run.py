@@ -108,6 +108,8 @@ def task_run_steps(
             info.cache_key = cache_key
             hit, value = read_result(cache_key)
             if hit:
+                # As Prefect: a cache hit is a run that entered Running, then Cached.
+                record(info.state_event("task_run_state", Running()))
                 final = Cached(data=value, state_details={"cache_key": cache_key})
                 record(info.state_event("task_run_state", final, _reference(cache_key, task)))
                 return final

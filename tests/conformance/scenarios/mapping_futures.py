@@ -109,6 +109,7 @@ def scenario_map_partial_failure():
     @flow
     def partial_fail_flow():
         futures = fail_on.map([1, 2, 3])
+        futures.wait()
         return [f.state.type.value for f in futures] + [call(lambda: [f.result() for f in futures])]
 
     futures_states = partial_fail_flow(return_state=True)
