@@ -22,11 +22,13 @@ _QUOTED_RUN_NAME = re.compile(r"([Ff]low run ')[a-z]+-[a-z]+(')")
 # counter. Both are "which call of this task", so both become <key>.
 _TASK_RUN_SUFFIX = re.compile(r"-(?:[0-9a-f]{3}|\d+)$")
 _QUOTED_TASK_RUN = re.compile(r"(Task run '[^']*?)-(?:[0-9a-f]{3}|\d+)(')")
-_DURATION = re.compile(r"\b\d+(\.\d+)?\s?(s|ms|seconds)\b")
+# Scenarios name their variables, blocks and artifacts <base>-<pid>-<6 hex> to keep them apart.
+_UNIQUE = re.compile(r"\d+[-_][0-9a-f]{6}\b")
 
 
 def _text(s: str) -> str:
     s = _UUID.sub("<uuid>", s)
+    s = _UNIQUE.sub("<unique>", s)
     s = _TIMESTAMP.sub("<ts>", s)
     s = _QUOTED_RUN_NAME.sub(r"\1<name>\2", s)
     s = _QUOTED_TASK_RUN.sub(r"\1-<key>\2", s)
