@@ -214,6 +214,16 @@ class State:
             return exc
         if self.type is not StateType.COMPLETED:
             raise UnfinishedRun(f"Run is in {self.type.value} state, its result is not available.")
+        if data is None:
+            # As Prefect: a Completed state that carries no result (one made by hand, or read
+            # back from the store when the result was not persisted).
+            raise MissingResult(
+                "State data is missing. Typically, this occurs when result persistence is "
+                "disabled and the state has been retrieved from the API. Set persist_result=True "
+                "on the flow or task to keep results."
+            )
+        if data is NONE_RESULT:
+            return None
         if isinstance(data, _NotPersisted):
             raise MissingResult(
                 "The result of this run was not persisted. Set persist_result=True on the "
@@ -234,7 +244,7 @@ class State:
     copy = model_copy
 
     def __repr__(self) -> str:
-        data = None if isinstance(self.data, _NotPersisted) else self.data
+        data = None if isinstance(self.data, _NotPersisted) or self.data is NONE_RESULT else self.data
         return f"{self.name}(message={self.message!r}, type={self.type.value}, result={_short_repr(data)})"
 
     def __str__(self) -> str:
@@ -321,6 +331,21 @@ class _NotPersisted:
 
 
 NOT_PERSISTED = _NotPersisted()
+
+
+class _NoneResult:
+    """A run's result that is ``None``: told apart from a state that carries no result at all."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+    def __reduce__(self) -> str:
+        return "NONE_RESULT"  # unpickles as this module's singleton
+
+
+NONE_RESULT = _NoneResult()
 
 
 def _is_jsonable_reference(data: Any) -> bool:

@@ -20,7 +20,7 @@ from riverrun.context import FlowRunContext
 from riverrun.exceptions import FlowRunTimeoutError
 from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import log_without_caller
-from riverrun.states import State, StateType
+from riverrun.states import NONE_RESULT, State, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.flows import Flow
@@ -110,7 +110,7 @@ def flow_run_steps(
         if ok:
             implied = state_from_return_value(value)
             if implied is None:
-                final = Completed(data=value)
+                final = Completed(data=NONE_RESULT if value is None else value)
                 break
             if implied.type is StateType.FAILED and should_retry(attempt, flow.retries, Exception(), None, ()):
                 value = implied.result(raise_on_failure=False)
@@ -144,7 +144,7 @@ def flow_run_steps(
 
     data_ref = None
     if final.type is StateType.COMPLETED and flow.should_persist(ctx):
-        data_ref = flow.persist(info, final.data)
+        data_ref = flow.persist(info, None if final.data is NONE_RESULT else final.data)
     elif final.type is not StateType.COMPLETED and isinstance(final.data, BaseException):
         data_ref = {"error": f"{type(final.data).__name__}: {final.data}"}
     record(info.state_event("flow_run_state", final, data_ref))

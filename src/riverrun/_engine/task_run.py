@@ -19,6 +19,7 @@ from riverrun.context import FlowRunContext, TaskRunContext
 from riverrun.exceptions import TaskRunTimeoutError
 from riverrun.logging.loggers import log_prints_var, log_without_caller
 from riverrun.states import (
+    NONE_RESULT,
     AwaitingRetry,
     Cached,
     Completed,
@@ -110,7 +111,7 @@ def task_run_steps(
             if hit:
                 # As Prefect: a cache hit is a run that entered Running, then Cached.
                 record(info.state_event("task_run_state", Running()))
-                final = Cached(data=value, state_details={"cache_key": cache_key})
+                final = Cached(data=NONE_RESULT if value is None else value, state_details={"cache_key": cache_key})
                 record(info.state_event("task_run_state", final, _reference(cache_key, task)))
                 return final
     elif persist:
@@ -154,7 +155,7 @@ def task_run_steps(
                 if value_error is not None:
                     # Persistence was only implied by a cache policy: run uncached, don't fail.
                     _log(info, logging.WARNING, f"Result not cached: {value_error}", flow_ctx)
-            final = Completed(data=value)
+            final = Completed(data=NONE_RESULT if value is None else value)
             record(info.state_event("task_run_state", final, data_ref))
             break
         exc = value

@@ -97,9 +97,9 @@ def get_run_logger(**kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type
     if flow_ctx is not None:
         extra = {
             "flow_run_id": flow_ctx.info.id,
-            "task_run_id": None,
             "flow_run_name": flow_ctx.info.name,
             "flow_name": flow_ctx.info.flow_name,
+            "deployment_name": None,  # the keys Prefect's flow run logger carries
             **kwargs,
         }
         return RunLoggerAdapter(get_logger("flow_runs"), extra)
