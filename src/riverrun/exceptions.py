@@ -84,8 +84,14 @@ class ObjectNotFound(RiverrunException, LookupError, ValueError):
     """A requested object (run, flow, block, variable...) does not exist.
 
     Also a ``ValueError``: Prefect's ``Block.load`` raises ``ValueError`` for a missing block,
-    and code written for it catches that.
+    and code written for it catches that. Prefect's keywords are accepted:
+    ``ObjectNotFound(http_exc=err, help_message="...")``.
     """
+
+    def __init__(self, *args: Any, http_exc: BaseException | None = None, help_message: str | None = None) -> None:
+        super().__init__(*((help_message,) if help_message is not None and not args else args))
+        self.http_exc = http_exc
+        self.help_message = help_message
 
 
 class ObjectAlreadyExists(RiverrunException, ValueError):

@@ -219,8 +219,7 @@ class State:
             # back from the store when the result was not persisted).
             raise MissingResult(
                 "State data is missing. Typically, this occurs when result persistence is "
-                "disabled and the state has been retrieved from the API. Set persist_result=True "
-                "on the flow or task to keep results."
+                "disabled and the state has been retrieved from the API."
             )
         if data is NONE_RESULT:
             return None

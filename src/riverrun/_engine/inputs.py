@@ -44,7 +44,7 @@ def _resolve(value: Any, name: str, res: _Resolution, allow: bool) -> Any:
         return _resolve(value.unwrap(), name, res, True)
     if isinstance(value, RiverrunFuture):
         value.wait()
-        res.inputs.setdefault(name, []).append({"input_type": "task_run", "id": value.task_run_id})
+        res.inputs.setdefault(name, []).append({"input_type": "task_run", "id": str(value.task_run_id)})
         return _from_state(value.state, res, allow)
     if isinstance(value, State):
         return _from_state(value, res, allow)
