@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conformance.compare import align_mro, diff, get_path, normalise, set_path
-from conformance.deliberate import DELIBERATE
+from conformance.deliberate import DELIBERATE, KNOWN_GAPS
 from conformance.goldens import GOLDENS, SCENARIOS, load_golden, read_jsonl
 from conformance.runner import scenario_names
 
@@ -44,7 +44,13 @@ def riverrun_observations(tmp_path_factory: pytest.TempPathFactory) -> dict[tupl
     return {(r.pop("file"), r.pop("scenario")): r for r in read_jsonl(out)}
 
 
-@pytest.mark.parametrize(("stem", "name"), CASES, ids=[f"{s}::{n}" for s, n in CASES])
+def _case(stem: str, name: str) -> Any:
+    gap = KNOWN_GAPS.get(f"{stem}::{name}")
+    marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+    return pytest.param(stem, name, id=f"{stem}::{name}", marks=marks)
+
+
+@pytest.mark.parametrize(("stem", "name"), [_case(s, n) for s, n in CASES])
 def test_scenario_matches_prefect(
     riverrun_observations: dict[tuple[str, str], Any], stem: str, name: str
 ) -> None:
@@ -74,5 +80,8 @@ def test_every_deliberate_difference_is_explained_in_the_docs() -> None:
     assert reasons <= headings, f"reasons without a section in {DOCS.name}: {reasons - headings}"
 
 
-def test_every_deliberate_entry_names_a_scenario() -> None:
-    assert set(DELIBERATE) <= {f"{s}::{n}" for s, n in CASES}
+def test_every_deliberate_entry_and_known_gap_names_a_scenario() -> None:
+    names = {f"{s}::{n}" for s, n in CASES}
+    assert set(DELIBERATE) <= names
+    assert set(KNOWN_GAPS) <= names
+    assert not set(DELIBERATE) & set(KNOWN_GAPS)
