@@ -98,3 +98,17 @@ def test_a_url_that_is_not_a_riverrun_api_names_the_setting(tmp_path: Path) -> N
             with get_client(sync_client=True) as client:
                 with pytest.raises(RiverrunHTTPStatusError, match="RIVERRUN_API_URL"):
                     client.read_flow_runs(limit=1)
+
+
+def test_a_client_of_another_api_version_is_told_both_versions(server: ServerProcess) -> None:
+    answer = httpx.post(server.api_url + "/flow_runs/filter", json={},
+                        headers={"X-Riverrun-API-Version": "999", "X-Riverrun-Version": "9.9.9"},
+                        timeout=30)  # fmt: skip
+    assert answer.status_code == 400
+    detail = answer.json()["detail"]
+    assert "9.9.9" in detail and "API version 999" in detail and "API version 1" in detail
+
+
+def test_every_answer_says_the_servers_api_version(server: ServerProcess) -> None:
+    answer = httpx.get(server.api_url + "/health", timeout=30)
+    assert answer.headers["X-Riverrun-API-Version"] == "1"

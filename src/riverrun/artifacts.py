@@ -33,8 +33,8 @@ def _check_key(key: Optional[str]) -> None:
 
 
 def _record(type_: Optional[str], data: Any, key: Optional[str], description: Optional[str]) -> o.Artifact:
-    from riverrun._engine.parameters import jsonable
     from riverrun._recording.recorder import recorder_for
+    from riverrun.schemas.encoding import jsonable
 
     _check_key(key)
     flow_ctx = FlowRunContext.get()

@@ -23,6 +23,7 @@ from riverrun.exceptions import (
     PausedRun,
     UnfinishedRun,
 )
+from riverrun.schemas.encoding import jsonable
 
 
 class StateType(str, enum.Enum):
@@ -267,7 +268,7 @@ class State:
             "message": self.message,
             "timestamp": self.timestamp.isoformat(),
             "data": self.data if _is_jsonable_reference(self.data) else None,
-            "state_details": _jsonable_details(self.state_details),
+            "state_details": jsonable(self.state_details),
         }
 
     @classmethod
@@ -350,17 +351,6 @@ NONE_RESULT = _NoneResult()
 def _is_jsonable_reference(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
 
-
-def _jsonable_details(details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, datetime):
-            out[key] = value.isoformat()
-        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
 
 
 def _short_repr(value: Any) -> str:

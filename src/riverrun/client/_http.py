@@ -43,7 +43,15 @@ def _shared_client(url: str, key: str | None) -> httpx.Client:
     with _clients_lock:
         client = _clients.get((url, key))
         if client is None:
-            headers = {"Accept": "application/json"}
+            from riverrun._api.version import (
+                API_VERSION,
+                API_VERSION_HEADER,
+                RIVERRUN_VERSION_HEADER,
+                package_version,
+            )
+
+            headers = {"Accept": "application/json", API_VERSION_HEADER: API_VERSION,
+                       RIVERRUN_VERSION_HEADER: package_version()}  # fmt: skip
             if key:
                 headers["Authorization"] = f"Bearer {key}"
             client = httpx.Client(
@@ -151,6 +159,10 @@ class HttpBackend(BackendOperations):
     ) -> httpx.Response:
         import httpx
 
+        from riverrun._recording import flush_pending
+
+        # Read your writes: whatever this process recorded reaches the server first.
+        flush_pending()
         client = _shared_client(self.url, self._key)
         if params:
             params = {k: v for k, v in params.items() if v is not None}
@@ -187,6 +199,11 @@ class HttpBackend(BackendOperations):
 
     def _error(self, method: str, path: str, response: httpx.Response) -> Exception:
         status, detail = response.status_code, _detail(response)
+        from riverrun._api.version import API_VERSION, API_VERSION_HEADER
+
+        server_api = response.headers.get(API_VERSION_HEADER)
+        if server_api is not None and server_api != API_VERSION:
+            return RiverrunHTTPStatusError(detail)
         if status == 404:
             return ObjectNotFound(detail)
         if status == 409:
