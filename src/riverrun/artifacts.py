@@ -163,8 +163,11 @@ class TableArtifact(Artifact):
         self.table = table
 
     def format(self) -> str:
-        # As Prefect: NaN cells become null so the JSON is valid.
-        return json.dumps(_without_nan(self.table))
+        from riverrun.schemas.encoding import jsonable
+
+        # As Prefect: NaN cells become null so the JSON is valid; cells JSON cannot hold
+        # (datetimes...) are encoded as everywhere else in riverrun.
+        return json.dumps(jsonable(_without_nan(self.table)))
 
 
 class LinkArtifact(Artifact):

@@ -37,7 +37,6 @@ DELIBERATE: dict[str, list[Deliberate]] = {
     ],
     'blocks_exceptions::scenario_block_load_missing_raises': [
         Deliberate('observations.call.raises.exception', 'ObjectNotFound', 'D2'),
-        Deliberate('observations.call.raises.message', "No block named 'missing-<unique>' of type 'secret'. `riverrun block ls` lists them.", 'D2'),
         Deliberate('observations.call.raises.mro', ['ObjectNotFound', 'RiverrunException', 'ValueError', 'Exception', 'BaseException'], 'D2'),
     ],
     'blocks_exceptions::scenario_block_save_twice_needs_overwrite': [
