@@ -38,7 +38,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from riverrun.utilities.annotations import allow_failure, unmapped  # noqa: F401
 
 
+# Submodules Prefect code reaches as attributes (``prefect.runtime.flow_run.id``), imported on
+# first use like the names above.
+_SUBMODULES = frozenset({"artifacts", "context", "exceptions", "runtime", "states", "variables"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"riverrun.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'riverrun' has no attribute {name!r}")

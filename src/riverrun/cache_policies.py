@@ -6,6 +6,7 @@ not) produce a key, and the task then runs uncached.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import json
@@ -35,6 +36,24 @@ class CachePolicy:
         **kwargs: Any,
     ) -> str | None:
         raise NotImplementedError
+
+    # Where keys are stored and how concurrent runs of one key are isolated (Prefect's
+    # ``configure``); class attributes, not dataclass fields, so subclasses keep their fields.
+    key_storage: Any = None
+    isolation_level: Any = None
+    lock_manager: Any = None
+
+    def configure(
+        self, key_storage: Any = None, lock_manager: Any = None, isolation_level: Any = None
+    ) -> CachePolicy:
+        """A copy of this policy with its key storage, lock manager or isolation level set."""
+        new = copy.copy(self)
+        for name, value in (
+            ("key_storage", key_storage), ("lock_manager", lock_manager), ("isolation_level", isolation_level)
+        ):
+            if value is not None:
+                object.__setattr__(new, name, value)
+        return new
 
     def __add__(self, other: CachePolicy) -> CachePolicy:
         if isinstance(other, _None) or isinstance(self, _None):

@@ -134,6 +134,11 @@ class TagsContext(_ContextBase):
         super().__init__()
         self.current_tags = current_tags
 
+    @classmethod
+    def get(cls) -> TagsContext:
+        """The current tags context; outside any ``tags(...)`` block one with no tags, as in Prefect."""
+        return cls.__var__.get() or TagsContext(frozenset())
+
 
 def current_tags() -> frozenset[str]:
     """The tags of the enclosing ``tags(...)`` blocks."""

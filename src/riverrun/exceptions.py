@@ -6,10 +6,11 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     RiverrunException (Exception)
     ├── MissingContextError (RuntimeError)
     ├── ParameterTypeError (TypeError)
-    ├── ParameterBindError (TypeError)
+    ├── ParameterBindError (TypeError first, as in Prefect)
     ├── SignatureMismatchError (TypeError)
-    ├── ObjectNotFound (LookupError)
+    ├── ObjectNotFound (LookupError, ValueError)
     ├── ObjectAlreadyExists (ValueError)
+    ├── ReservedArgumentError (TypeError)
     ├── InvalidNameError (ValueError)
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
@@ -24,17 +25,22 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── FailedRun (RuntimeError)
     ├── CancelledRun (RuntimeError)
     ├── PausedRun (RuntimeError)
-    ├── TaskRunTimeoutError (TimeoutError)  — alias FlowRunTimeoutError
+    ├── MappingLengthMismatch (ValueError)
+    ├── MappingMissingIterable (ValueError)
     ├── ScriptError (RuntimeError)
     ├── RiverrunHTTPStatusError (RuntimeError)
     └── RiverrunServerUnreachable (ConnectionError)
 
+    TimeoutError (not RiverrunException, as in Prefect)
+    ├── TaskRunTimeoutError
+    └── FlowRunTimeoutError
+
     BaseException
-    └── RiverrunSignal
-        ├── TerminationSignal
-        ├── Abort
-        ├── Pause
-        └── ExternalSignal
+    ├── RiverrunSignal
+    │   ├── Abort
+    │   └── Pause
+    └── ExternalSignal
+        └── TerminationSignal
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ class ParameterTypeError(RiverrunException, TypeError):
         )
 
 
-class ParameterBindError(RiverrunException, TypeError):
+class ParameterBindError(TypeError, RiverrunException):
     """Arguments could not be bound to a function's signature."""
 
 
@@ -76,12 +82,26 @@ class SignatureMismatchError(RiverrunException, TypeError):
     """Parameters given do not fit the signature of the flow."""
 
 
-class ObjectNotFound(RiverrunException, LookupError):
-    """A requested object (run, flow, block, variable...) does not exist."""
+class ObjectNotFound(RiverrunException, LookupError, ValueError):
+    """A requested object (run, flow, block, variable...) does not exist.
+
+    Also a ``ValueError``: Prefect's ``Block.load`` raises ``ValueError`` for a missing block,
+    and code written for it catches that. Prefect's keywords are accepted:
+    ``ObjectNotFound(http_exc=err, help_message="...")``.
+    """
+
+    def __init__(self, *args: Any, http_exc: BaseException | None = None, help_message: str | None = None) -> None:
+        super().__init__(*((help_message,) if help_message is not None and not args else args))
+        self.http_exc = http_exc
+        self.help_message = help_message
 
 
 class ObjectAlreadyExists(RiverrunException, ValueError):
     """An object with that name already exists."""
+
+
+class ReservedArgumentError(RiverrunException, TypeError):
+    """A flow's function takes a parameter whose name the call itself uses (``return_state``)."""
 
 
 class InvalidNameError(RiverrunException, ValueError):
@@ -140,11 +160,20 @@ class PausedRun(RiverrunException, RuntimeError):
     """A run is paused."""
 
 
-class TaskRunTimeoutError(RiverrunException, TimeoutError):
-    """A task or flow ran longer than its ``timeout_seconds``."""
+class TaskRunTimeoutError(TimeoutError):
+    """A task ran longer than its ``timeout_seconds`` (a ``TimeoutError``, as in Prefect)."""
 
 
-FlowRunTimeoutError = TaskRunTimeoutError
+class FlowRunTimeoutError(TimeoutError):
+    """A flow ran longer than its ``timeout_seconds`` (its own class, as in Prefect)."""
+
+
+class MappingLengthMismatch(RiverrunException, ValueError):
+    """``task.map`` got iterables of different lengths."""
+
+
+class MappingMissingIterable(RiverrunException, ValueError):
+    """``task.map`` got no iterable argument to map over."""
 
 
 class ScriptError(RiverrunException, RuntimeError):
@@ -167,14 +196,6 @@ class RiverrunSignal(BaseException):
     """Base of control signals; ``BaseException`` so ``except Exception`` cannot swallow them."""
 
 
-class TerminationSignal(RiverrunSignal):
-    """The process received a termination signal."""
-
-    def __init__(self, signal: int) -> None:
-        super().__init__(f"Received termination signal {signal}")
-        self.signal = signal
-
-
 class Abort(RiverrunSignal):
     """Abort the current run without changing its state."""
 
@@ -183,8 +204,16 @@ class Pause(RiverrunSignal):
     """Pause the current run."""
 
 
-class ExternalSignal(RiverrunSignal):
-    """A signal sent from outside the run (e.g. cancellation)."""
+class ExternalSignal(BaseException):
+    """A signal sent from outside the run (e.g. cancellation); as in Prefect, not a RiverrunSignal."""
+
+
+class TerminationSignal(ExternalSignal):
+    """The process received a termination signal."""
+
+    def __init__(self, signal: int) -> None:
+        super().__init__(f"Received termination signal {signal}")
+        self.signal = signal
 
 
 __all__ = [
@@ -196,6 +225,8 @@ __all__ = [
     "FailedRun",
     "FlowRunTimeoutError",
     "InvalidFilterError",
+    "MappingLengthMismatch",
+    "MappingMissingIterable",
     "InvalidNameError",
     "MissingContextError",
     "MissingResult",
@@ -205,6 +236,7 @@ __all__ = [
     "ParameterTypeError",
     "Pause",
     "PausedRun",
+    "ReservedArgumentError",
     "RiverrunException",
     "RiverrunHTTPStatusError",
     "RiverrunServerUnreachable",

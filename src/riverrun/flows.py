@@ -16,7 +16,7 @@ from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
-from riverrun.exceptions import InvalidNameError, TerminationSignal
+from riverrun.exceptions import InvalidNameError, ReservedArgumentError, TerminationSignal
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
@@ -65,6 +65,10 @@ class Flow(Generic[P, R]):
         **unsupported: Any,
     ) -> None:
         _require_function(fn, "flow")
+        _require_hook_lists(
+            on_completion=on_completion, on_failure=on_failure, on_cancellation=on_cancellation,
+            on_crashed=on_crashed, on_running=on_running,
+        )
         if unsupported:
             raise TypeError(
                 f"@flow got unexpected argument(s) {sorted(unsupported)}. See help(riverrun.flow)."
@@ -105,6 +109,11 @@ class Flow(Generic[P, R]):
         self.on_running_hooks = list(on_running or [])
         self.retry_policy_json = {"retries": self.retries, "retry_delay": self.retry_delay_seconds}
         self._signature = inspect.signature(fn)
+        for reserved in ("return_state", "wait_for"):
+            if reserved in self._signature.parameters:
+                raise ReservedArgumentError(
+                    f"{reserved!r} is a reserved argument name and cannot be used."
+                )
         self._validator = ParameterValidator(fn, self.name)
         self._options = dict(
             name=name, version=version, flow_run_name=flow_run_name, retries=retries,
@@ -153,6 +162,11 @@ class Flow(Generic[P, R]):
         self.on_cancellation_hooks.append(fn)
         return fn
 
+    def on_running(self, fn: StateHook) -> StateHook:
+        """Register a hook called with ``(flow, flow_run, state)`` when a run starts running."""
+        self.on_running_hooks.append(fn)
+        return fn
+
     # -- persistence ----------------------------------------------------------------------------
     def should_persist(self, ctx: FlowRunContext) -> bool:
         return bool(self.persist_result if self.persist_result is not None else ctx.persist_result)
@@ -178,8 +192,9 @@ class Flow(Generic[P, R]):
 
         parent_ctx = FlowRunContext.__var__.get()
         validation_error: BaseException | None = None
+        passed: dict[str, Any] | None = None
         try:
-            parameters = bind(self.fn, self._signature, args, kwargs, self.name)
+            parameters = passed = bind(self.fn, self._signature, args, kwargs, self.name)
             if self.should_validate_parameters:
                 parameters = self._validator.validate(parameters)
         except (TypeError, ValueError) as exc:
@@ -230,13 +245,17 @@ class Flow(Generic[P, R]):
         )
         if parent_ctx is not None:
             info.parent_flow_run_id = parent_ctx.info.id
+            info.root_flow_run_id = parent_ctx.info.root_flow_run_id
         info.name = self._run_name(info, parameters)
         ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
         call_args, call_kwargs = (
             call_arguments(self._signature, parameters) if validation_error is None else (args, kwargs)
         )
         steps = flow_run_steps(
-            self, info, ctx, call_args, call_kwargs, jsonable(parameters), parent_task, parent_ctx,
+            # The run records what was passed ("5" stays "5"), as Prefect does; the body gets
+            # the validated values.
+            self, info, ctx, call_args, call_kwargs, jsonable(passed if passed is not None else parameters),
+            parent_task, parent_ctx,
             validation_error,
         )
         return steps, ctx, parent_ctx
@@ -284,8 +303,20 @@ class Flow(Generic[P, R]):
     @overload
     def __call__(self, *args: Any, return_state: bool = ..., **kwargs: Any) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False, **kwargs: Any) -> Any:  # type: ignore[misc]
-        """Run the flow now; return its result, or its final State with ``return_state=True``."""
+    def __call__(  # type: ignore[misc]
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
+        """Run the flow now; return its result, or its final State with ``return_state=True``.
+
+        ``wait_for``: futures or states (of tasks or flows) to wait for before the run starts.
+        """
+        if wait_for:
+            from riverrun.futures import RiverrunFuture
+
+            for upstream in wait_for if isinstance(wait_for, (list, tuple, set)) else [wait_for]:
+                upstream = getattr(upstream, "value", upstream)  # allow_failure(...)
+                if isinstance(upstream, RiverrunFuture):
+                    upstream.wait()
         if self.isasync:
             return self._acall(args, kwargs, return_state)
         state = self._run_sync(args, kwargs)
@@ -297,6 +328,16 @@ class Flow(Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
+
+
+def _require_hook_lists(**hooks: Any) -> None:
+    for kind, value in hooks.items():
+        if value is not None and not isinstance(value, (list, tuple)):
+            raise TypeError(
+                f"Expected iterable for {kind!r}; got {type(value).__name__} instead. Please "
+                f"provide a list of hooks to {kind!r}:\n\n@flow({kind}=[hook1, hook2])\n"
+                "def my_flow():\n\tpass"
+            )
 
 
 def _install_sigterm_handler() -> Callable[[], None] | None:

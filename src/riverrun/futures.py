@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -22,8 +23,17 @@ class RiverrunFuture(Generic[R]):
         task_run_id: the ID of the task run, known at once.
     """
 
-    def __init__(self, task_run_id: str) -> None:
-        self.task_run_id = task_run_id
+    def __init__(self, task_run_id: str | uuid.UUID) -> None:
+        self._task_run_id = str(task_run_id)
+
+    @property
+    def task_run_id(self) -> uuid.UUID:
+        """The task run's ID as a ``UUID``, as Prefect gives it (made when read: submit stays cheap)."""
+        return uuid.UUID(self._task_run_id)
+
+    @task_run_id.setter
+    def task_run_id(self, value: str | uuid.UUID) -> None:
+        self._task_run_id = str(value)
 
     @property
     def state(self) -> State:
@@ -48,7 +58,7 @@ class RiverrunFuture(Generic[R]):
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(task_run_id={self.task_run_id!r})"
+        return f"{type(self).__name__}(task_run_id={self._task_run_id!r})"
 
 
 class RiverrunConcurrentFuture(RiverrunFuture[R]):
@@ -85,7 +95,7 @@ class RiverrunConcurrentFuture(RiverrunFuture[R]):
             self.wrapped_future.exception(timeout=timeout)
         except cf.TimeoutError:
             raise TimeoutError(
-                f"Task run {self.task_run_id} did not finish within {timeout} seconds."
+                f"Task run {self._task_run_id} did not finish within {timeout} seconds."
             ) from None
         return self._final_state().result(raise_on_failure=raise_on_failure)  # type: ignore[no-any-return]
 

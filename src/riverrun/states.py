@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,49 @@ TERMINAL_STATES = frozenset(
 )
 
 _DEFAULT_NAMES = {t: t.value.title() for t in StateType}
+
+_DETAIL_FIELDS: dict[str, Any] = {
+    "flow_run_id": None, "task_run_id": None, "child_flow_run_id": None, "scheduled_time": None,
+    "cache_key": None, "cache_expiration": None, "deferred": None, "untrackable_result": False,
+    "pause_timeout": None, "pause_reschedule": False, "pause_key": None, "run_input_keyset": None,
+    "refresh_cache": None, "retriable": None, "transition_id": None, "task_parameters_id": None,
+    "traceparent": None, "deployment_concurrency_lease_id": None,
+}  # fmt: skip
+_UUID_FIELDS = frozenset(k for k in _DETAIL_FIELDS if k.endswith("_id"))
+
+
+class StateDetails(dict):  # type: ignore[type-arg]
+    """Facts about a state, read as attributes as in Prefect (``state_details.flow_run_id``).
+
+    It is a ``dict`` underneath (what the engine writes and the store keeps, IDs as text);
+    attribute reads give Prefect's types: ``*_id`` fields are ``uuid.UUID``, unset fields
+    their Prefect default.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _DETAIL_FIELDS:
+            raise AttributeError(f"StateDetails has no field {name!r}")
+        value = self.get(name, _DETAIL_FIELDS[name])
+        if name in _UUID_FIELDS and isinstance(value, str):
+            return uuid.UUID(value)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _DETAIL_FIELDS:
+            raise AttributeError(f"StateDetails has no field {name!r}")
+        self[name] = str(value) if isinstance(value, uuid.UUID) else value
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        return set(self)
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return {**_DETAIL_FIELDS, **self}
+
+    def __repr__(self) -> str:
+        return "StateDetails(" + ", ".join(f"{k}={v!r}" for k, v in self.items()) + ")"
 _time_ns = time.time_ns
 
 
@@ -77,7 +121,7 @@ class State:
         message: str | None = None,
         timestamp: datetime | None = None,
         data: Any = None,
-        state_details: dict[str, Any] | None = None,
+        state_details: dict[str, Any] | StateDetails | None = None,
         id: str | None = None,
     ) -> None:
         self.type = type if type.__class__ is StateType else StateType(type)
@@ -89,7 +133,11 @@ class State:
         else:
             self.timestamp = timestamp
         self.data = data
-        self.state_details = state_details if state_details is not None else {}
+        if state_details is None:
+            state_details = StateDetails()
+        elif state_details.__class__ is not StateDetails:
+            state_details = StateDetails(state_details)
+        self.state_details: StateDetails = state_details
         self.id = id or new_id()
 
     @property
@@ -141,7 +189,8 @@ class State:
 
         Args:
             raise_on_failure: raise the run's exception when the state is Failed, Crashed
-                or Cancelled; if False, return the exception instead.
+                or Cancelled; if False, return the exception instead (or the states the
+                run returned, when it returned states).
             fetch: accepted for Prefect compatibility; persisted results are always fetched.
 
         Raises:
@@ -157,26 +206,29 @@ class State:
             exc = _exception_for(self, data)
             if raise_on_failure:
                 raise exc
-            return exc
+            # Prefect hands back the states a run returned, else the exception.
+            return data if isinstance(data, State) or _is_state_collection(data) else exc
         if self.type is StateType.PAUSED:
             exc = PausedRun(self.message or "The run is paused.")
             if raise_on_failure:
                 raise exc
             return exc
         if self.type is not StateType.COMPLETED:
-            exc2 = UnfinishedRun(
-                f"Run is in {self.type.value} state {self.name!r}; its result is not available yet."
+            raise UnfinishedRun(f"Run is in {self.type.value} state, its result is not available.")
+        if data is None:
+            # As Prefect: a Completed state that carries no result (one made by hand, or read
+            # back from the store when the result was not persisted).
+            raise MissingResult(
+                "State data is missing. Typically, this occurs when result persistence is "
+                "disabled and the state has been retrieved from the API."
             )
-            if raise_on_failure:
-                raise exc2
-            return exc2
+        if data is NONE_RESULT:
+            return None
         if isinstance(data, _NotPersisted):
             raise MissingResult(
                 "The result of this run was not persisted. Set persist_result=True on the "
                 "flow or task (or RIVERRUN_RESULTS_PERSIST_BY_DEFAULT=true) to keep results."
             )
-        if isinstance(data, State):
-            return data.result(raise_on_failure=raise_on_failure)
         return data
 
     # -- copying and display -----------------------------------------------------------
@@ -184,7 +236,7 @@ class State:
         values = {
             "type": self.type, "name": self.name, "message": self.message,
             "timestamp": self.timestamp, "data": self.data,
-            "state_details": dict(self.state_details), "id": self.id,
+            "state_details": StateDetails(self.state_details), "id": self.id,
         }  # fmt: skip
         values.update(update or {})
         return State(**values)
@@ -192,10 +244,8 @@ class State:
     copy = model_copy
 
     def __repr__(self) -> str:
-        result = ""
-        if self.data is not None and not isinstance(self.data, _NotPersisted):
-            result = f", result={_short_repr(self.data)}"
-        return f"{self.name}(message={self.message!r}, type={self.type.value}{result})"
+        data = None if isinstance(self.data, _NotPersisted) or self.data is NONE_RESULT else self.data
+        return f"{self.name}(message={self.message!r}, type={self.type.value}, result={_short_repr(data)})"
 
     def __str__(self) -> str:
         return f"{self.name}({self.message!r})" if self.message else f"{self.name}()"
@@ -283,6 +333,21 @@ class _NotPersisted:
 NOT_PERSISTED = _NotPersisted()
 
 
+class _NoneResult:
+    """A run's result that is ``None``: told apart from a state that carries no result at all."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+    def __reduce__(self) -> str:
+        return "NONE_RESULT"  # unpickles as this module's singleton
+
+
+NONE_RESULT = _NoneResult()
+
+
 def _is_jsonable_reference(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
 
@@ -293,11 +358,19 @@ def _short_repr(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _is_state_collection(data: Any) -> bool:
+    return isinstance(data, (list, tuple, set)) and bool(data) and all(isinstance(v, State) for v in data)
+
+
 def _exception_for(state: State, data: Any) -> BaseException:
     if isinstance(data, BaseException):
         return data
     if isinstance(data, State):
         return _exception_for(data, data.data)
+    if _is_state_collection(data):
+        for inner in data:
+            if inner.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED):
+                return _exception_for(inner, inner.data)
     message = state.message or f"Run ended in state {state.name!r}."
     if state.type is StateType.CRASHED:
         return CrashedRun(message)
@@ -354,6 +427,7 @@ __all__ = [
     "Running",
     "Scheduled",
     "State",
+    "StateDetails",
     "StateType",
     "Suspended",
     "TERMINAL_STATES",

@@ -25,7 +25,7 @@ from riverrun.cache_policies import (
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
 from riverrun.states import State
-from riverrun.utilities.annotations import unmapped
+from riverrun.utilities.annotations import quote, unmapped
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Recorder
@@ -125,7 +125,7 @@ class Task(Generic[P, R]):
             retry_delay_seconds = retry_delay_seconds(self.retries)
         if isinstance(retry_delay_seconds, (list, tuple)) and len(retry_delay_seconds) > 50:
             raise ValueError("Can not configure more than 50 retry delays per task.")
-        self.retry_delay_seconds = retry_delay_seconds
+        self.retry_delay_seconds = retry_delay_seconds or 0  # Prefect: `or` the default, 0
         if retry_jitter_factor is not None and retry_jitter_factor < 0:
             raise ValueError("retry_jitter_factor must be >= 0.")
         self.retry_jitter_factor = retry_jitter_factor
@@ -185,6 +185,11 @@ class Task(Generic[P, R]):
     def on_failure(self, fn: StateHook) -> StateHook:
         """Register a hook called with ``(task, task_run, state)`` when a run fails."""
         self.on_failure_hooks.append(fn)
+        return fn
+
+    def on_running(self, fn: StateHook) -> StateHook:
+        """Register a hook called with ``(task, task_run, state)`` when a run starts running."""
+        self.on_running_hooks.append(fn)
         return fn
 
     # -- decisions --------------------------------------------------------------------
@@ -364,28 +369,29 @@ class Task(Generic[P, R]):
         Returns:
             A ``RiverrunFutureList`` (or a list of final states with ``return_state=True``).
         """
+        from riverrun._engine.inputs import bind_parameters
+        from riverrun.exceptions import MappingLengthMismatch, MappingMissingIterable
+
+        # As Prefect: arguments by parameter name; a future is mapped over its result, quote()
+        # only stops a value's futures from being resolved; str and bytes are never iterated.
+        parameters = bind_parameters(self.fn, args, kwargs)
         lengths: dict[str, int] = {}
-        positional: list[Any] = []
-        for i, value in enumerate(args):
-            positional.append(_mappable(value, f"argument {i}", lengths))
-        keyword = {k: _mappable(v, k, lengths) for k, v in kwargs.items()}
+        keyword = {k: _mappable(v, k, lengths) for k, v in parameters.items()}
         if not lengths:
-            raise ValueError(
-                f"task.map for {self.name!r} needs at least one iterable argument to map over; "
-                "wrap constant arguments in unmapped(...)."
+            raise MappingMissingIterable(
+                "No iterable parameters were received. Parameters for map must include at least "
+                f"one iterable. Parameters: {parameters}"
             )
         if len(set(lengths.values())) > 1:
-            detail = ", ".join(f"{k}={n}" for k, n in lengths.items())
-            raise ValueError(
-                f"task.map for {self.name!r} got iterables of different lengths ({detail}); "
-                "give them equal lengths or wrap fixed ones in unmapped(...)."
+            raise MappingLengthMismatch(
+                "Received iterable parameters with different lengths. Parameters for map must "
+                f"all be the same length. Got lengths: {lengths}"
             )
         count = next(iter(lengths.values()))
         futures: RiverrunFutureList[Any] = RiverrunFutureList()
         for index in range(count):
-            call_args = tuple(_item(v, index) for v in positional)
             call_kwargs = {k: _item(v, index) for k, v in keyword.items()}
-            futures.append(self.submit(*call_args, wait_for=wait_for, **call_kwargs))
+            futures.append(self.submit(wait_for=wait_for, **call_kwargs))
         if return_state:
             futures.wait()
             return [f.state for f in futures]
@@ -412,7 +418,11 @@ class _Mapped:
 def _mappable(value: Any, label: str, lengths: dict[str, int]) -> Any:
     if isinstance(value, unmapped):
         return value
-    if isinstance(value, (str, bytes, dict)) or isinstance(value, RiverrunFuture):
+    if isinstance(value, RiverrunFuture):
+        value = value.result()
+    elif isinstance(value, quote):
+        value = value.unwrap()
+    if isinstance(value, (str, bytes)):
         return value
     if isinstance(value, Iterable):
         items = list(value)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any, Optional
 
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas.actions import VariableCreate, VariableUpdate
+from riverrun.utilities.asyncutils import async_dispatch
 
 _JSON = (str, int, float, bool, type(None), list, dict)
+_NAME = re.compile(r"^[a-z0-9_-]+$")
 
 
 class Variable:
-    """A named JSON value: ``Variable.set("env", "pro")``, ``Variable.get("env")``."""
+    """A named JSON value: ``Variable.set("env", "pro")``, ``Variable.get("env")``.
+
+    ``get``, ``set`` and ``unset`` are awaitable in async code (``await Variable.get("env")``)
+    and plain calls in sync code, as in Prefect; ``aget``/``aset``/``aunset`` are always async.
+    """
 
     def __init__(self, name: str, value: Any, tags: Optional[list[str]] = None) -> None:
         self.name = name
@@ -27,6 +35,7 @@ class Variable:
 
         return get_client(sync_client=True)
 
+    @async_dispatch("aget")
     @classmethod
     def get(cls, name: str, default: Any = None) -> Any:
         """The value of variable ``name``, or ``default`` if there is none."""
@@ -34,6 +43,7 @@ class Variable:
             variable = client.read_variable_by_name(name)
         return default if variable is None else variable.value
 
+    @async_dispatch("aset")
     @classmethod
     def set(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
         """Store ``value`` (JSON-compatible) under ``name``.
@@ -41,6 +51,11 @@ class Variable:
         Raises:
             ValueError: if the variable exists and ``overwrite`` is False.
         """
+        if not _NAME.match(name):
+            raise ValueError(
+                f"Variable name {name!r} is not valid: variable names must only contain lowercase "
+                "letters, numbers, and dashes or underscores (for example 'db_host')."
+            )
         if not isinstance(value, _JSON):
             raise TypeError(
                 f"Variable values must be JSON-compatible (str, number, bool, None, list, dict); "
@@ -58,6 +73,7 @@ class Variable:
                 client.update_variable(VariableUpdate(value=value, tags=tags), name=name)
         return cls(name, value, tags)
 
+    @async_dispatch("aunset")
     @classmethod
     def unset(cls, name: str) -> bool:
         """Delete variable ``name``; True if it existed."""
@@ -70,18 +86,18 @@ class Variable:
 
     @classmethod
     async def aget(cls, name: str, default: Any = None) -> Any:
-        """Async twin of ``get``."""
-        return cls.get(name, default)
+        """Async twin of ``get``; ``await Variable.get(...)`` in async code calls it."""
+        return await asyncio.to_thread(cls.get, name, default, _sync=True)
 
     @classmethod
     async def aset(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
         """Async twin of ``set``."""
-        return cls.set(name, value, tags, overwrite)
+        return await asyncio.to_thread(cls.set, name, value, tags, overwrite, _sync=True)
 
     @classmethod
     async def aunset(cls, name: str) -> bool:
         """Async twin of ``unset``."""
-        return cls.unset(name)
+        return await asyncio.to_thread(cls.unset, name, _sync=True)
 
 
 __all__ = ["Variable"]

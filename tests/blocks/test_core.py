@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Optional
 
 import pytest
@@ -69,8 +70,9 @@ def test_save_returns_the_document_id_and_remembers_the_name() -> None:
 
     doc_id = block.save("s")
 
-    assert block._block_document_id == doc_id
-    assert String.load("s")._block_document_id == doc_id
+    assert isinstance(doc_id, uuid.UUID)  # as Prefect's save returns
+    assert block._block_document_id == str(doc_id)
+    assert String.load("s")._block_document_id == str(doc_id)
 
 
 def test_saving_a_taken_name_without_overwrite_says_to_pass_overwrite() -> None:

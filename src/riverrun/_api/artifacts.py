@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional, Protocol
 
-from riverrun._api.operation import operation
+from riverrun._api.operation import Id, operation
 from riverrun.schemas import actions as a
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -31,4 +31,9 @@ class ArtifactsAPI(Protocol):
     @operation("POST", "/artifacts/", body="artifact", status_code=201)
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
+        ...
+
+    @operation("PATCH", "/artifacts/{artifact_id}", body="artifact", status_code=204)
+    def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
+        """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         ...

@@ -6,7 +6,7 @@ No I/O and no user code here, so the sync and async drivers cannot disagree.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from riverrun.states import State, StateType
@@ -51,21 +51,56 @@ def should_retry(
 
 
 def failure_message(exc: BaseException, what: str) -> str:
-    """``Task run encountered an exception ValueError: bad``."""
-    return f"{what} encountered an exception {type(exc).__name__}: {exc}"
+    """``Task run encountered an exception ValueError: bad``; flows say ``exception: ValueError``.
+
+    Prefect 3.9.1 writes the two differently, and tools match on the text.
+    """
+    sep = ": " if what == "Flow run" else " "
+    return f"{what} encountered an exception{sep}{type(exc).__name__}: {exc}"
 
 
-def aggregate_states(states: Iterable[State]) -> State | None:
-    """A flow's final state from several returned states: Failed if any is not Completed."""
-    collected = list(states)
-    if not collected:
-        return None
-    bad = [s for s in collected if s.type is not StateType.COMPLETED]
-    if not bad:
-        return None
-    first = bad[0]
-    return State(
-        type=StateType.FAILED if first.type is not StateType.CANCELLED else StateType.CANCELLED,
-        message=f"{len(bad)}/{len(collected)} states are not Completed.",
-        data=first.data,
+def is_state_iterable(value: Any) -> bool:
+    """A non-empty list, tuple or set of states only (what Prefect aggregates)."""
+    return (
+        isinstance(value, (list, tuple, set))
+        and bool(value)
+        and all(isinstance(v, State) for v in value)
     )
+
+
+def state_for_returned_value(value: Any) -> State | None:
+    """The final state a run's return value implies, as Prefect's ``return_value_to_state``.
+
+    - a state the user made (it names no run): that state, its name and message kept;
+    - a run's state, or a list/tuple/set of them: one state summing them up (Completed if all
+      completed, else Cancelled, Paused or Failed) whose data is the returned value itself;
+    - anything else: None (Completed with the value).
+    """
+    if isinstance(value, State):
+        details = value.state_details
+        if not details.get("flow_run_id") and not details.get("task_run_id"):
+            return value
+        states: list[State] = [value]
+    elif is_state_iterable(value):
+        states = list(value)
+    else:
+        return None
+    total = len(states)
+    types = [s.type for s in states]
+    failed = sum(t in (StateType.FAILED, StateType.CRASHED) for t in types)
+    cancelled = types.count(StateType.CANCELLED)
+    paused = types.count(StateType.PAUSED)
+    not_final = sum(not s.is_final() for s in states)
+    if all(t is StateType.COMPLETED for t in types):
+        return State(StateType.COMPLETED, message="All states completed.", data=value)
+    if cancelled:
+        return State(StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled.", data=value)
+    if paused:
+        return State(StateType.PAUSED, message=f"{paused}/{total} states paused.", data=value)
+    if failed:
+        message = f"{failed}/{total} states failed."
+    elif not_final:
+        message = f"{not_final}/{total} states are not final."
+    else:
+        message = "Given states: " + ", ".join(f"{s.type.value}: {types.count(s.type)}" for s in states)
+    return State(StateType.FAILED, message=message, data=value)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from riverrun.exceptions import TaskRunTimeoutError
+from riverrun.exceptions import FlowRunTimeoutError, TaskRunTimeoutError
 from riverrun.states import State
 
 
@@ -64,11 +64,10 @@ def _exit(contexts: tuple[Any, ...]) -> None:
         ctx.__exit__(None, None, None)
 
 
-def _timeout_error(call: Call) -> TaskRunTimeoutError:
-    return TaskRunTimeoutError(
-        f"{call.label} exceeded timeout of {call.timeout} second(s). Raise timeout_seconds or "
-        "make the work faster."
-    )
+def _timeout_error(call: Call) -> TimeoutError:
+    """Prefect's classes and words: the run's state says which run and how long."""
+    cls = FlowRunTimeoutError if call.label.startswith("Flow run") else TaskRunTimeoutError
+    return cls(f"Scope timed out after {call.timeout:g} second(s).")
 
 
 # Results that cannot be awaitable, recognised without isawaitable's ABC check.

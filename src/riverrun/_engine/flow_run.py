@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from riverrun._engine.decisions import aggregate_states, failure_message, retry_delay, should_retry
+from riverrun._engine.decisions import (
+    failure_message,
+    retry_delay,
+    should_retry,
+    state_for_returned_value,
+)
 from riverrun._engine.drivers import Call, Sleep, Steps
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
 from riverrun._engine.task_run import LogPrintsContext
 from riverrun._internal import clock
 from riverrun.context import FlowRunContext
-from riverrun.exceptions import TaskRunTimeoutError
+from riverrun.exceptions import FlowRunTimeoutError
 from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import log_without_caller
-from riverrun.states import State, StateType
+from riverrun.states import NONE_RESULT, State, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.flows import Flow
@@ -30,34 +34,28 @@ def _log(info: FlowRunInfo, level: int, message: str) -> None:
         log_without_caller(_logger, level, message, extra)
 
 
-def state_from_return_value(value: Any) -> State | None:
-    """The final state a flow's return value implies, or None for a plain value (Completed)."""
-    if isinstance(value, State):
-        if not value.is_final():
-            return State(
-                type=StateType.FAILED,
-                message=f"The flow returned a {value.name} state, which is not final; wait for "
-                "futures (future.wait()) before returning their state.",
-            )
-        return value if value.type is not StateType.COMPLETED else None
+def _futures_to_states(value: Any) -> Any:
+    """Returned futures become their final states, as Prefect's ``resolve_futures_to_states``."""
     if isinstance(value, RiverrunFuture):
         value.wait()
-        state = value.state
-        return state if state.type is not StateType.COMPLETED else None
-    if isinstance(value, (list, tuple, set)) and value and all(isinstance(v, (State, RiverrunFuture)) for v in value):
-        states: Iterable[State] = (
-            v if isinstance(v, State) else (v.wait(), v.state)[1] for v in value
-        )
-        return aggregate_states(states)
-    return None
-
-
-def _result_value(value: Any) -> Any:
-    if isinstance(value, State):
-        return value.result(raise_on_failure=False)
-    if isinstance(value, RiverrunFuture):
-        return value.result(raise_on_failure=False)
+        return value.state
+    if isinstance(value, (list, tuple, set)) and any(isinstance(v, RiverrunFuture) for v in value):
+        return type(value)(_futures_to_states(v) for v in value)
     return value
+
+
+def state_from_return_value(value: Any) -> State | None:
+    """The final state a flow's return value implies, or None for a plain value (Completed)."""
+    value = _futures_to_states(value)
+    if isinstance(value, State) and not value.is_final():
+        details = value.state_details
+        if not details.get("flow_run_id") and not details.get("task_run_id"):
+            return State(
+                type=StateType.FAILED,
+                message=f"The flow returned a {value.name} state, which is not final; return a "
+                "final state (Completed, Failed...) or a run's state.",
+            )
+    return state_for_returned_value(value)
 
 
 def flow_run_steps(
@@ -78,7 +76,6 @@ def flow_run_steps(
         Crashed,
         Failed,
         Pending,
-        Retrying,
         Running,
         TimedOut,
     )
@@ -101,13 +98,19 @@ def flow_run_steps(
     attempt = 0
     while True:
         attempt += 1
-        record(info.state_event("flow_run_state", Running() if attempt == 1 else Retrying()))
+        # Prefect's flow retries go AwaitingRetry → Running (its task retries use Retrying).
+        running = Running()
+        record(info.state_event("flow_run_state", running))
+        for hook in flow.on_running_hooks:
+            hook_ok, hook_error = yield Call(hook, (flow, info.as_flow_run(), running), label="hook")
+            if not hook_ok:
+                _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}")
         ok, value = yield Call(flow.fn, args, kwargs, contexts, flow.timeout_seconds, f"Flow run {info.name!r}")
         children_error = _wait_for_children(ctx)
         if ok:
             implied = state_from_return_value(value)
             if implied is None:
-                final = Completed(data=_result_value(value))
+                final = Completed(data=NONE_RESULT if value is None else value)
                 break
             if implied.type is StateType.FAILED and should_retry(attempt, flow.retries, Exception(), None, ()):
                 value = implied.result(raise_on_failure=False)
@@ -127,24 +130,26 @@ def flow_run_steps(
             ctx.dynamic_keys.clear()
             yield Sleep(delay)
             continue
-        if isinstance(exc, TaskRunTimeoutError):
-            final = TimedOut(message=str(exc), data=exc)
+        if isinstance(exc, FlowRunTimeoutError):
+            timeout = flow.timeout_seconds or 0
+            final = TimedOut(message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc)
         elif isinstance(exc, (KeyboardInterrupt, SystemExit)) or (
             isinstance(exc, BaseException) and not isinstance(exc, Exception)
         ):
             final = Crashed(message=f"Execution was interrupted by {type(exc).__name__}.", data=exc)
         else:
             final = Failed(message=failure_message(exc, "Flow run"), data=exc)
+            _log(info, logging.ERROR, f"Encountered exception during execution: {exc!r}")
         break
 
     data_ref = None
     if final.type is StateType.COMPLETED and flow.should_persist(ctx):
-        data_ref = flow.persist(info, final.data)
+        data_ref = flow.persist(info, None if final.data is NONE_RESULT else final.data)
     elif final.type is not StateType.COMPLETED and isinstance(final.data, BaseException):
         data_ref = {"error": f"{type(final.data).__name__}: {final.data}"}
     record(info.state_event("flow_run_state", final, data_ref))
-    level = logging.INFO if final.type is StateType.COMPLETED else logging.ERROR
-    _log(info, level, f"Finished in state {final}")
+    # As Prefect: INFO whatever the outcome; a failure was logged at ERROR just before.
+    _log(info, logging.INFO, f"Finished in state {final}")
     _finish_parent(parent_task, parent_ctx, final)
 
     if final.type is StateType.COMPLETED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any
 
@@ -32,6 +33,8 @@ def needs_resolution(value: Any) -> bool:
         return any(needs_resolution(v) for v in value)
     if isinstance(value, dict):
         return any(needs_resolution(v) for v in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(needs_resolution(getattr(value, f.name)) for f in dataclasses.fields(value))
     return False
 
 
@@ -42,7 +45,7 @@ def _resolve(value: Any, name: str, res: _Resolution, allow: bool) -> Any:
         return _resolve(value.unwrap(), name, res, True)
     if isinstance(value, RiverrunFuture):
         value.wait()
-        res.inputs.setdefault(name, []).append({"input_type": "task_run", "id": value.task_run_id})
+        res.inputs.setdefault(name, []).append({"input_type": "task_run", "id": str(value.task_run_id)})
         return _from_state(value.state, res, allow)
     if isinstance(value, State):
         return _from_state(value, res, allow)
@@ -54,6 +57,14 @@ def _resolve(value: Any, name: str, res: _Resolution, allow: bool) -> Any:
         return {_resolve(v, name, res, allow) for v in value}
     if isinstance(value, dict):
         return {k: _resolve(v, name, res, allow) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # A copy with its fields resolved, as Prefect's visit_collection makes.
+        changes = {
+            f.name: _resolve(getattr(value, f.name), name, res, allow)
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        return dataclasses.replace(value, **changes)
     return value
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from riverrun._internal import clock
 from riverrun.logging.console import flush_console
-from riverrun.states import State, StateType
+from riverrun.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Recorder
@@ -90,7 +90,7 @@ class _RunInfo:
         if end_time is not None:
             # In memory, final states name their run as Prefect's do; the store has the IDs
             # as columns already, so the event keeps the unlinked details.
-            state.state_details = dict(state.state_details)
+            state.state_details = StateDetails(state.state_details)
             self._link_state(state)
         return event
 
@@ -119,6 +119,7 @@ class FlowRunInfo(_RunInfo):
         "flow_name",
         "parent_task_run_id",
         "parent_flow_run_id",
+        "root_flow_run_id",
         "flow_version",
         "deployment_id",
     )
@@ -140,6 +141,7 @@ class FlowRunInfo(_RunInfo):
         self.flow_name = flow_name
         self.parent_task_run_id = parent_task_run_id
         self.parent_flow_run_id: str | None = None
+        self.root_flow_run_id: str = id
         self.flow_version = flow_version
         self.deployment_id = deployment_id
 

@@ -6,14 +6,20 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from riverrun._engine.decisions import failure_message, retry_delay, should_retry
+from riverrun._engine.decisions import (
+    failure_message,
+    retry_delay,
+    should_retry,
+    state_for_returned_value,
+)
 from riverrun._engine.drivers import Call, Sleep, Steps
 from riverrun._engine.runs import TaskRunInfo
 from riverrun._internal import clock
 from riverrun.context import FlowRunContext, TaskRunContext
-from riverrun.exceptions import TaskRunTimeoutError, UpstreamTaskError
+from riverrun.exceptions import TaskRunTimeoutError
 from riverrun.logging.loggers import log_prints_var, log_without_caller
 from riverrun.states import (
+    NONE_RESULT,
     AwaitingRetry,
     Cached,
     Completed,
@@ -80,12 +86,16 @@ def task_run_steps(
     record(info.creation_event(info.state_event(None, Pending()), policy))
 
     if upstream_failure is not None:
-        exc = UpstreamTaskError(
-            f"Upstream task run did not reach a Completed state ({upstream_failure.name}): "
-            f"{upstream_failure.message}. Wrap the argument in allow_failure(...) to run anyway."
+        # As Prefect: the task never runs and stays Pending as "NotReady"; its result()
+        # raises UnfinishedRun. allow_failure(...) around the argument runs it anyway.
+        upstream_id = upstream_failure.state_details.get("task_run_id") or upstream_failure.state_details.get("flow_run_id")
+        final = Pending(
+            name="NotReady",
+            message=f"Upstream task run '{upstream_id}' did not reach a 'COMPLETED' state.",
+            state_details={"task_run_id": info.id, "flow_run_id": info.flow_run_id},
         )
-        final = Failed(message=str(exc), data=exc)
-        record(info.state_event("task_run_state", final, _error_data(exc)))
+        record(info.state_event("task_run_state", final))
+        _log(info, logging.ERROR, "Finished in state %s", flow_ctx, final)
         return final
 
     log_prints = task.log_prints if task.log_prints is not None else (flow_ctx.log_prints if flow_ctx else False)
@@ -99,7 +109,9 @@ def task_run_steps(
             info.cache_key = cache_key
             hit, value = read_result(cache_key)
             if hit:
-                final = Cached(data=value, state_details={"cache_key": cache_key})
+                # As Prefect: a cache hit is a run that entered Running, then Cached.
+                record(info.state_event("task_run_state", Running()))
+                final = Cached(data=NONE_RESULT if value is None else value, state_details={"cache_key": cache_key})
                 record(info.state_event("task_run_state", final, _reference(cache_key, task)))
                 return final
     elif persist:
@@ -111,13 +123,27 @@ def task_run_steps(
         LogPrintsContext(log_prints),
     )
     attempt = 0
+    entering: State | None = Running()
     while True:
         attempt += 1
-        running = Running() if attempt == 1 else Retrying()
-        record(info.state_event("task_run_state", running))
+        if entering is not None:
+            record(info.state_event("task_run_state", entering))
+            for hook in task.on_running_hooks:
+                hook_ok, hook_error = yield Call(hook, (task, info.as_task_run(), entering), label="hook")
+                if not hook_ok:
+                    _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}", flow_ctx)
         ok, value = yield Call(
             task.fn, args, kwargs, contexts, task.timeout_seconds, f"Task run {info.name!r}"
         )
+        if ok and (
+            value.__class__ is State
+            or (value.__class__ in (list, tuple) and value and value[0].__class__ is State)
+        ):
+            implied = state_for_returned_value(value)
+            if implied is not None:
+                final = State(type=implied.type, name=implied.name, message=implied.message, data=implied.data)
+                record(info.state_event("task_run_state", final))
+                break
         if ok:
             data_ref = None
             if persist:
@@ -129,23 +155,28 @@ def task_run_steps(
                 if value_error is not None:
                     # Persistence was only implied by a cache policy: run uncached, don't fail.
                     _log(info, logging.WARNING, f"Result not cached: {value_error}", flow_ctx)
-            final = Completed(data=value)
+            final = Completed(data=NONE_RESULT if value is None else value)
             record(info.state_event("task_run_state", final, data_ref))
             break
         exc = value
         if should_retry(attempt, task.retries, exc, task.retry_condition_fn, (task, info.as_task_run(), Failed(data=exc))):
             delay = retry_delay(task.retry_delay_seconds, attempt, task.retry_jitter_factor)
-            scheduled = clock.now() + timedelta(seconds=delay)
-            waiting = AwaitingRetry(
-                message=failure_message(exc, "Task run") + f" - retry {attempt}/{task.retries} in {delay:g}s",
-                state_details={"scheduled_time": scheduled},
-            )
+            message = failure_message(exc, "Task run") + f" - retry {attempt}/{task.retries} in {delay:g}s"
+            # As Prefect: with no retry delay configured the run goes on Running as "Retrying";
+            # with one it waits as AwaitingRetry (Scheduled), then enters "Retrying".
+            if task.retry_delay_seconds:
+                scheduled = clock.now() + timedelta(seconds=delay)
+                waiting = AwaitingRetry(message=message, state_details={"scheduled_time": scheduled})
+                entering = Retrying()
+            else:
+                waiting, entering = Retrying(message=message), None
             record(info.state_event("task_run_state", waiting))
-            _log(info, logging.WARNING, waiting.message or "", flow_ctx)
+            _log(info, logging.WARNING, message, flow_ctx)
             yield Sleep(delay)
             continue
         if isinstance(exc, TaskRunTimeoutError):
-            final = TimedOut(message=str(exc), data=exc)
+            timeout = task.timeout_seconds or 0
+            final = TimedOut(message=f"Task run exceeded timeout of {timeout:g} second(s)", data=exc)
         elif not isinstance(exc, Exception):
             final = _crashed_or_cancelled(exc)
         else:

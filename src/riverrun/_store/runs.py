@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import timezone
@@ -20,7 +21,7 @@ from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas.actions import ArtifactCreate
+from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate
 from riverrun.states import State, StateType
 
 
@@ -333,6 +334,25 @@ class RunStoreMixin(StoreBase):
         with self.connect() as conn:
             row = conn.execute(sa.select(t.artifact).where(t.artifact.c.id == event["id"])).one()
         return convert.artifact(row)
+
+    def update_artifact(self, artifact_id: uuid.UUID | str, artifact: ArtifactUpdate) -> None:
+        """Change an artifact's data, description or metadata (fields left None are kept).
+
+        Raises:
+            ObjectNotFound: no artifact has that ID.
+        """
+        art_id = _id(artifact_id)
+        values: dict[str, Any] = {"updated": now_us()}
+        for field in ("data", "metadata_"):
+            value = getattr(artifact, field)
+            if value is not None:
+                values[field] = json.dumps(value)
+        if artifact.description is not None:
+            values["description"] = artifact.description
+        with self.begin() as conn:
+            changed = conn.execute(t.artifact.update().where(t.artifact.c.id == art_id).values(**values))
+            if changed.rowcount == 0:
+                raise _not_found("artifact", art_id, "riverrun artifact ls")
 
     # -- deployments (read side; creating them belongs to the deployments work) -------------------
     def read_deployments(

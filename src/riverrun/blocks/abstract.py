@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from riverrun.blocks.core import Block
 from riverrun.exceptions import RiverrunException
+from riverrun.utilities.asyncutils import async_dispatch
 
 
 class NotificationError(RiverrunException, RuntimeError):
@@ -68,7 +69,16 @@ class NotificationBlock(Block, ABC):
 
     async def anotify(self, body: str, subject: str | None = None) -> None:
         """Async twin of ``notify``, for async flows: the event loop keeps running."""
-        await asyncio.to_thread(self.notify, body, subject)
+        await asyncio.to_thread(self.notify, body, subject, _sync=True)  # type: ignore[call-arg]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # Each service's notify is awaitable in async code (``await block.notify(...)``),
+        # as in Prefect; the class body stays a plain sync method.
+        super().__pydantic_init_subclass__(**kwargs)
+        own = cls.__dict__.get("notify")
+        if own is not None and not isinstance(own, async_dispatch):
+            cls.notify = async_dispatch("anotify")(own)  # type: ignore[method-assign, assignment]
 
 
 __all__ = [

@@ -23,6 +23,7 @@ import asyncio
 import importlib
 import inspect
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, get_args, get_origin
@@ -41,6 +42,7 @@ from riverrun.schemas.blocks import (
     BlockTypeCreate,
     schema_checksum,
 )
+from riverrun.utilities.asyncutils import async_dispatch
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -194,7 +196,7 @@ class Block(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="allow", json_schema_extra=_schema_extra, ignored_types=(_ClassOrInstanceMethod,)
+        extra="allow", json_schema_extra=_schema_extra, ignored_types=(_ClassOrInstanceMethod, async_dispatch)
     )
 
     _block_type_name: ClassVar[str | None] = None
@@ -391,8 +393,13 @@ class Block(BaseModel):
         data = _reveal(self.model_dump(mode="python", by_alias=True))
         return dict(to_jsonable_python(data))
 
-    def save(self, name: str | None = None, overwrite: bool = False, client: Any = None) -> str:
+    @async_dispatch("asave")
+    def save(
+        self, name: str | None = None, overwrite: bool = False, client: Any = None
+    ) -> uuid.UUID:
         """Save this block's values under ``name``; return the saved document's id.
+
+        Awaitable in async code (``await block.save("x")``), as in Prefect.
 
         Args:
             name: The block's name, unique per block type; ``None`` saves an anonymous block.
@@ -428,13 +435,13 @@ class Block(BaseModel):
         self._block_document_id = document.id
         self._block_document_name = document.name
         self._is_anonymous = document.is_anonymous
-        return str(document.id)
+        return uuid.UUID(str(document.id))
 
     async def asave(
         self, name: str | None = None, overwrite: bool = False, client: Any = None
-    ) -> str:
+    ) -> uuid.UUID:
         """Async twin of ``save``."""
-        return await asyncio.to_thread(self.save, name, overwrite, client)
+        return await asyncio.to_thread(self.save, name, overwrite, client, _sync=True)
 
     @classmethod
     def _parse_name(cls, name: str) -> tuple[str, str]:
@@ -448,9 +455,12 @@ class Block(BaseModel):
             return slug, doc_name
         return cls.get_block_type_slug(), name
 
+    @async_dispatch("aload")
     @classmethod
     def load(cls, name: str, validate: bool = True, client: Any = None) -> Self:
         """Load a saved block: ``MyType.load("name")`` or ``Block.load("type-slug/name")``.
+
+        Awaitable in async code (``await Secret.load("x")``), as in Prefect.
 
         Args:
             name: The block's name (with its type slug in front when called on ``Block``).
@@ -471,7 +481,7 @@ class Block(BaseModel):
     @classmethod
     async def aload(cls, name: str, validate: bool = True, client: Any = None) -> Self:
         """Async twin of ``load``."""
-        return await asyncio.to_thread(cls.load, name, validate, client)
+        return await asyncio.to_thread(cls.load, name, validate, client, _sync=True)
 
     @classmethod
     def _from_block_document(cls, document: BlockDocument, validate: bool = True) -> Self:

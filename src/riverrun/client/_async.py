@@ -210,6 +210,10 @@ class AsyncOperations:
         """Propose a state for a task run."""
         return await asyncio.to_thread(self._sync.set_task_run_state, task_run_id=task_run_id, state=state, force=force)
 
+    async def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
+        """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_artifact, artifact_id=artifact_id, artifact=artifact)
+
     async def update_block_document(self, block_document_id: str, block_document: b.BlockDocumentUpdate) -> None:
         """Replace or merge a saved block's values."""
         return await asyncio.to_thread(self._sync.update_block_document, block_document_id=block_document_id, block_document=block_document)

@@ -122,6 +122,10 @@ class BackendOperations:
         """Store an artifact."""
         return self._call("create_artifact", {"artifact": artifact})
 
+    def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
+        """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
+        return self._call("update_artifact", {"artifact_id": artifact_id, "artifact": artifact})
+
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""
         return self._call("read_variable_by_name", {"name": name})
@@ -311,6 +315,10 @@ class ClientOperations:
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
         return self._backend.create_artifact(artifact=artifact)
+
+    def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
+        """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
+        return self._backend.update_artifact(artifact_id=artifact_id, artifact=artifact)
 
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""

@@ -1,5 +1,21 @@
 """Run loggers: ``get_run_logger()`` inside a flow or task; records are stored with the run."""
 
-from riverrun.logging.loggers import get_logger, get_run_logger, print_as_log
+from riverrun.logging.loggers import (
+    disable_logger,
+    disable_run_logger,
+    flow_run_logger,
+    get_logger,
+    get_run_logger,
+    print_as_log,
+    task_run_logger,
+)
 
-__all__ = ["get_logger", "get_run_logger", "print_as_log"]
+__all__ = [
+    "disable_logger",
+    "disable_run_logger",
+    "flow_run_logger",
+    "get_logger",
+    "get_run_logger",
+    "print_as_log",
+    "task_run_logger",
+]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,7 +23,7 @@ _configured = False
 log_prints_var: ContextVar[bool] = ContextVar("riverrun_log_prints", default=False)
 
 
-class RunLoggerAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
+class RiverrunLogAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
     """A logger whose records carry the IDs of the run that emitted them."""
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
@@ -67,6 +69,9 @@ def get_logger(name: str | None = None) -> logging.Logger:
     return logging.getLogger(f"riverrun.{name}" if name else "riverrun")
 
 
+RunLoggerAdapter = RiverrunLogAdapter
+
+
 def get_run_logger(**kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
     """A logger for the current flow or task run; its records are stored linked to the run.
 
@@ -92,12 +97,16 @@ def get_run_logger(**kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type
     if flow_ctx is not None:
         extra = {
             "flow_run_id": flow_ctx.info.id,
-            "task_run_id": None,
             "flow_run_name": flow_ctx.info.name,
             "flow_name": flow_ctx.info.flow_name,
+            "deployment_name": None,  # the keys Prefect's flow run logger carries
             **kwargs,
         }
         return RunLoggerAdapter(get_logger("flow_runs"), extra)
+    if logging.getLogger("riverrun.flow_runs").disabled:
+        # Inside disable_run_logger(), task and flow functions called directly (``my_task.fn()``)
+        # log nowhere instead of failing, as in Prefect.
+        return RunLoggerAdapter(logging.getLogger("null"), {})
     raise MissingContextError(
         "There is no active flow or task run: get_run_logger() can only be called inside a "
         "function decorated with @flow or @task. Outside a run, use "
@@ -227,3 +236,56 @@ def print_as_log(*args: Any, **kwargs: Any) -> None:
         _patched_print(*args, **kwargs)
     finally:
         log_prints_var.reset(token)
+
+
+@contextlib.contextmanager
+def disable_logger(name: str) -> Iterator[None]:
+    """Silence the logger ``name`` inside the block (it is restored after)."""
+    logger = logging.getLogger(name)
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was_disabled
+
+
+@contextlib.contextmanager
+def disable_run_logger() -> Iterator[None]:
+    """Silence the run loggers; ``get_run_logger()`` outside a run then returns a null logger.
+
+    For testing a task's function directly: ``with disable_run_logger(): my_task.fn()``.
+    """
+    with disable_logger("riverrun.flow_runs"), disable_logger("riverrun.task_runs"):
+        yield
+
+
+def flow_run_logger(flow_run: Any, flow: Any = None, **kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+    """A logger for ``flow_run`` (a client ``FlowRun``) used outside its own process."""
+    extra = {
+        "flow_run_id": str(flow_run.id),
+        "task_run_id": None,
+        "flow_run_name": flow_run.name,
+        "flow_name": flow.name if flow is not None else "<unknown>",
+        **kwargs,
+    }
+    return RunLoggerAdapter(get_logger("flow_runs"), extra)
+
+
+def task_run_logger(
+    task_run: Any, task: Any = None, flow_run: Any = None, flow: Any = None, **kwargs: Any
+) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+    """A logger for ``task_run`` (a client ``TaskRun``) used outside its own process."""
+    flow_ctx = FlowRunContext.get()
+    if flow_run is None and flow_ctx is not None:
+        flow_run, flow = flow_ctx.flow_run, flow or flow_ctx.flow
+    extra = {
+        "task_run_id": str(task_run.id),
+        "flow_run_id": str(task_run.flow_run_id) if task_run.flow_run_id else None,
+        "task_run_name": task_run.name,
+        "task_name": task.name if task is not None else "<unknown>",
+        "flow_run_name": flow_run.name if flow_run is not None else "<unknown>",
+        "flow_name": flow.name if flow is not None else "<unknown>",
+        **kwargs,
+    }
+    return RunLoggerAdapter(get_logger("task_runs"), extra)

@@ -1,6 +1,7 @@
 """The current flow run: ``id``, ``name``, ``tags``, ``parameters``, ``flow_name``...
 
-Outside a flow run every attribute is None (``parameters`` is ``{}``), as in Prefect.
+Outside a flow run every attribute is None (``parameters`` is ``{}``, ``tags`` ``[]``,
+``run_count`` 0), as in Prefect. IDs are strings, as Prefect's runtime gives them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from riverrun.context import FlowRunContext, TaskRunContext
 
 # Every name is resolved by the module __getattr__ below.
 __all__ = [  # noqa: F822
-    "flow_name", "id", "name", "parameters", "parent_flow_run_id", "run_count", "tags"]
+    "api_url", "flow_name", "flow_version", "id", "name", "parameters", "parent_flow_run_id",
+    "root_flow_run_id", "run_count", "scheduled_start_time", "tags", "ui_url",
+]  # fmt: skip
 
 
 def _info() -> Any:
@@ -34,8 +37,22 @@ def __getattr__(attribute: str) -> Any:
         return dict(info.parameters) if info else {}
     if attribute == "flow_name":
         return info.flow_name if info else None
+    if attribute == "flow_version":
+        return info.flow_version if info else None
     if attribute == "run_count":
         return info.run_count if info else 0
     if attribute == "parent_flow_run_id":
         return info.parent_flow_run_id if info else None
+    if attribute == "root_flow_run_id":
+        return info.root_flow_run_id if info else None
+    if attribute == "scheduled_start_time":
+        from riverrun._internal import clock
+
+        return clock.from_us(info.created) if info else clock.now()
+    if attribute == "api_url":
+        from riverrun.settings import get_current_settings
+
+        return get_current_settings().api_url or None
+    if attribute == "ui_url":
+        return None
     raise AttributeError(f"riverrun.runtime.flow_run has no attribute {attribute!r}; known: {__all__}")

@@ -11,7 +11,7 @@ from riverrun.context import TaskRunContext
 
 # Every name is resolved by the module __getattr__ below.
 __all__ = [  # noqa: F822
-    "id", "name", "parameters", "run_count", "tags", "task_name"]
+    "api_url", "id", "name", "parameters", "run_count", "tags", "task_name", "ui_url"]
 
 
 def __getattr__(attribute: str) -> Any:
@@ -29,4 +29,10 @@ def __getattr__(attribute: str) -> Any:
         return ctx.task.name if ctx else None
     if attribute == "run_count":
         return info.run_count if info else 0
+    if attribute == "api_url":
+        from riverrun.settings import get_current_settings
+
+        return get_current_settings().api_url or None
+    if attribute == "ui_url":
+        return None
     raise AttributeError(f"riverrun.runtime.task_run has no attribute {attribute!r}; known: {__all__}")

@@ -44,6 +44,14 @@ class VariableUpdate(ActionBaseModel):
     tags: list[str] | None = None
 
 
+class ArtifactUpdate(ActionBaseModel):
+    """Change an artifact's data, description or metadata (what is None is kept)."""
+
+    data: Any = None
+    description: str | None = None
+    metadata_: dict[str, Any] | None = None
+
+
 class ArtifactCreate(ActionBaseModel):
     """Create an artifact."""
 
