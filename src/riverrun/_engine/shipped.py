@@ -197,7 +197,7 @@ def _swap_futures(value: Any, native: Native, handles: list[Any]) -> Any:
             handles.append(handle)
             return _Upstream(len(handles) - 1)
         value.wait()
-        return SettledFuture(value.task_run_id, value.state)
+        return SettledFuture(str(value.task_run_id), value.state)
     if isinstance(value, quote) or not needs_resolution(value):
         return value
     if isinstance(value, allow_failure):

@@ -42,7 +42,7 @@ class CsrfFailed(Exception):
 
 
 def _fernet():  # type: ignore[no-untyped-def]
-    from riverrun._store.blocks import get_fernet
+    from riverrun._store.encryption import get_fernet
 
     return get_fernet()
 
