@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import signal
 import threading
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -13,7 +12,7 @@ from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments, jsonable
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
-from riverrun._internal.ids import new_id
+from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, TerminationSignal
@@ -28,14 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_FLOW_NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4c1e-9d3a-2b8f0e4a7c61")
 _BAD_NAME_CHARS = set("/%&><")
 StateHook = Callable[..., Any]
-
-
-def flow_id_for(name: str) -> str:
-    """Flow IDs derive from the name, so every process agrees on them without asking."""
-    return str(uuid.uuid5(_FLOW_NAMESPACE, name))
 
 
 class Flow(Generic[P, R]):
