@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from riverrun._engine.adopt import take_adopted
 from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments, jsonable
@@ -210,19 +211,21 @@ class Flow(Generic[P, R]):
                 {},
             )
         tags = sorted(current_tags())
+        adopted = take_adopted() if parent_ctx is None else None
         info = FlowRunInfo(
-            new_id(),
+            adopted.id if adopted else new_id(),
             "",
-            tags,
+            sorted(set(tags) | set(adopted.tags)) if adopted else tags,
             parameters,
             self.flow_id,
             self.name,
             parent_task.id if parent_task is not None else None,
             self.version,
+            adopted.deployment_id if adopted else None,
         )
         if parent_ctx is not None:
             info.parent_flow_run_id = parent_ctx.info.id
-        info.name = self._run_name(info, parameters)
+        info.name = adopted.name if adopted else self._run_name(info, parameters)
         ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
         call_args, call_kwargs = (
             call_arguments(self._signature, parameters) if validation_error is None else (args, kwargs)

@@ -561,14 +561,13 @@ class DeploymentStoreMixin(RunStoreMixin):
     def _delete_future_auto_runs(
         self, conn: Any, deployment_id: str, schedule_ids: list[str] | None
     ) -> None:
-        """Remove auto-scheduled runs that have not started (Scheduled, not Late) from now on."""
+        """Remove auto-scheduled runs not started and not yet Late (Late ones run or are skipped)."""
         fr = t.flow_run.c
         where = [
             fr.deployment_id == deployment_id,
             fr.state_type == StateType.SCHEDULED.value,
             fr.state_name == "Scheduled",
             fr.deployment_schedule_id.is_not(None),
-            fr.expected_start_time >= now_us(),
         ]
         if schedule_ids is not None:
             where.append(fr.deployment_schedule_id.in_(schedule_ids))

@@ -10,13 +10,13 @@ import threading
 from pathlib import Path
 
 from riverrun._store.blocks import BlockStoreMixin
-from riverrun._store.deployment_runs import DeploymentRunStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.runs import RunStoreMixin
+from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.variables import VariableStoreMixin
 
 
-class Store(DeploymentRunStoreMixin, BlockStoreMixin, RunStoreMixin, VariableStoreMixin):
+class Store(SchedulerStoreMixin, BlockStoreMixin, RunStoreMixin, VariableStoreMixin):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 
     Args:

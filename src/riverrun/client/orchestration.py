@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
 
 from riverrun.client._blocks import BlockClientMixin
+from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 Id = Union[uuid.UUID, str]
 
 
-class SyncRiverrunClient(BlockClientMixin):
+class SyncRiverrunClient(BlockClientMixin, DeploymentClientMixin):
     """The synchronous client (Prefect's ``SyncPrefectClient``); method names as Prefect 3.
 
     Use it as a context manager or bare; it opens nothing until the first call.
@@ -300,26 +301,6 @@ class SyncRiverrunClient(BlockClientMixin):
     def delete_variable_by_name(self, name: str) -> None:
         """Delete a variable; raises ``ObjectNotFound``."""
         self._store.delete_variable_by_name(name)
-
-    # -- deployments ------------------------------------------------------------------------------
-    def read_deployments(
-        self,
-        *,
-        deployment_filter: Optional[f.DeploymentFilter] = None,
-        flow_filter: Optional[f.FlowFilter] = None,
-        sort: Optional[s.DeploymentSort] = None,
-        limit: Optional[int] = None,
-        offset: int = 0,
-    ) -> list[o.Deployment]:
-        """Deployments matching the filters."""
-        return self._store.read_deployments(  # type: ignore[no-any-return]
-            deployment_filter=deployment_filter, flow_filter=flow_filter,
-            sort=sort, limit=limit, offset=offset,
-        )  # fmt: skip
-
-    def read_deployment(self, deployment_id: Id) -> o.Deployment:
-        """One deployment; raises ``ObjectNotFound``."""
-        return self._store.read_deployment(deployment_id)  # type: ignore[no-any-return]
 
 
 class RiverrunClient:
