@@ -24,6 +24,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── PausedRun (RuntimeError)
     ├── TaskRunTimeoutError (TimeoutError)  — alias FlowRunTimeoutError
     ├── ScriptError (RuntimeError)
+    ├── MissingFlowError (ValueError)
     ├── RiverrunHTTPStatusError (RuntimeError)
     └── RiverrunServerUnreachable (ConnectionError)
 
@@ -141,6 +142,10 @@ class ScriptError(RiverrunException, RuntimeError):
     """A user's script could not be loaded."""
 
 
+class MissingFlowError(RiverrunException, ValueError):
+    """An entrypoint names no file, module or flow (Prefect's ``MissingFlowError``)."""
+
+
 class RiverrunHTTPStatusError(RiverrunException, RuntimeError):
     """The riverrun server answered with an error status."""
 
@@ -188,6 +193,7 @@ __all__ = [
     "InvalidFilterError",
     "InvalidNameError",
     "MissingContextError",
+    "MissingFlowError",
     "MissingResult",
     "ObjectAlreadyExists",
     "ObjectNotFound",

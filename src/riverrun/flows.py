@@ -23,6 +23,7 @@ from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
 from riverrun.tasks import _require_function
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riverrun.deployments.runner import RunnerDeployment
     from riverrun.utilities.callables import ParameterSchema
 
 P = ParamSpec("P")
@@ -129,6 +130,57 @@ class Flow(Generic[P, R]):
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some arguments changed (same as ``@flow``'s)."""
         return Flow(self.fn, **{**self._options, **options})
+
+    # -- deployments (riverrun.deployments does the work) ------------------------------------
+    def to_deployment(self, name: str, **options: Any) -> RunnerDeployment:
+        """A deployment of this flow, to ``.apply()`` or ``serve``; Prefect's arguments.
+
+        ``interval``/``cron``/``rrule``/``schedule``/``schedules``, ``parameters``, ``tags``,
+        ``description``, ``version``, ``paused``, ``concurrency_limit``,
+        ``enforce_parameter_schema``, ``work_pool_name``, ``work_queue_name``,
+        ``job_variables``; and riverrun's ``catchup``, ``catchup_window``, ``overlap``.
+        """
+        from riverrun.deployments.runner import RunnerDeployment
+
+        return RunnerDeployment.from_flow(self, name, **options)
+
+    def serve(
+        self,
+        name: str | None = None,
+        *,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+        limit: int | None = None,
+        global_limit: int | None = None,
+        **options: Any,
+    ) -> None:
+        """Serve this flow as a deployment (default name: the flow's) until Ctrl-C/SIGTERM."""
+        from riverrun.deployments.serve import serve
+
+        if global_limit is not None:
+            options["concurrency_limit"] = global_limit
+        deployment = self.to_deployment(name or self.name, **options)
+        serve(deployment, pause_on_shutdown=pause_on_shutdown,
+              print_starting_message=print_starting_message, limit=limit)  # fmt: skip
+
+    def deploy(self, name: str, work_pool_name: str | None = None, **options: Any) -> Any:
+        """Store a deployment of this flow for a work pool's workers (no image build)."""
+        from riverrun.deployments.deploy import deploy
+
+        image = options.pop("image", None)
+        build = options.pop("build", False)
+        push = options.pop("push", False)
+        print_next = options.pop("print_next_steps", True)
+        deployment = self.to_deployment(name, work_pool_name=work_pool_name, **options)
+        return deploy(deployment, work_pool_name=work_pool_name, image=image, build=build,
+                      push=push, print_next_steps_message=print_next)[0]  # fmt: skip
+
+    @staticmethod
+    def from_source(source: Any, entrypoint: str) -> Flow[Any, Any]:
+        """The flow ``entrypoint`` names inside ``source`` (a local directory)."""
+        from riverrun.deployments.loading import flow_from_source
+
+        return flow_from_source(source, entrypoint)  # type: ignore[no-any-return]
 
     def on_completion(self, fn: StateHook) -> StateHook:
         self.on_completion_hooks.append(fn)

@@ -31,6 +31,7 @@ from riverrun.schemas import actions as a
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
+from riverrun.schemas.actions import as_schedule_create
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import StateType
 
@@ -98,29 +99,6 @@ def schedule_row(deployment_id: str, spec: a.DeploymentScheduleCreate, now: int)
         "created": now,
         "updated": now,
     }
-
-
-def as_schedule_create(item: Any) -> a.DeploymentScheduleCreate:
-    """A ``DeploymentScheduleCreate`` from what Prefect's methods accept.
-
-    That is a ``DeploymentScheduleCreate``, a ``(schedule, active)`` tuple, a bare schedule
-    object, a ``riverrun.schedules.Schedule``, or its dict.
-    """
-    if isinstance(item, a.DeploymentScheduleCreate):
-        return item
-    if isinstance(item, tuple) and len(item) == 2:
-        return a.DeploymentScheduleCreate(schedule=item[0], active=bool(item[1]))
-    to_type = getattr(item, "to_schedule_type", None)
-    if callable(to_type):  # riverrun.schedules.Schedule
-        return a.DeploymentScheduleCreate(
-            schedule=to_type(), active=item.active, parameters=dict(item.parameters),
-            slug=item.slug, jitter=item.jitter,
-        )  # fmt: skip
-    if isinstance(item, dict):
-        if "schedule" in item:
-            return a.DeploymentScheduleCreate.model_validate(item)
-        return a.DeploymentScheduleCreate.model_validate({"schedule": item})
-    return a.DeploymentScheduleCreate(schedule=item)
 
 
 class DeploymentStoreMixin(RunStoreMixin):

@@ -1,5 +1,5 @@
 """Facts about the current run, readable anywhere: ``riverrun.runtime.flow_run.id``."""
 
-from riverrun.runtime import flow_run, task_run
+from riverrun.runtime import deployment, flow_run, task_run
 
-__all__ = ["flow_run", "task_run"]
+__all__ = ["deployment", "flow_run", "task_run"]

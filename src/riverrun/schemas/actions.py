@@ -83,6 +83,29 @@ class DeploymentScheduleUpdate(ActionBaseModel):
     replaces: str | None = None
 
 
+def as_schedule_create(item: Any) -> DeploymentScheduleCreate:
+    """A ``DeploymentScheduleCreate`` from what Prefect's methods accept.
+
+    That is a ``DeploymentScheduleCreate``, a ``(schedule, active)`` tuple, a bare schedule
+    object, a ``riverrun.schedules.Schedule``, or its dict.
+    """
+    if isinstance(item, DeploymentScheduleCreate):
+        return item
+    if isinstance(item, tuple) and len(item) == 2:
+        return DeploymentScheduleCreate(schedule=item[0], active=bool(item[1]))
+    to_type = getattr(item, "to_schedule_type", None)
+    if callable(to_type):  # riverrun.schedules.Schedule
+        return DeploymentScheduleCreate(
+            schedule=to_type(), active=item.active, parameters=dict(item.parameters),
+            slug=item.slug, jitter=item.jitter,
+        )  # fmt: skip
+    if isinstance(item, dict):
+        if "schedule" in item:
+            return DeploymentScheduleCreate.model_validate(item)
+        return DeploymentScheduleCreate.model_validate({"schedule": item})
+    return DeploymentScheduleCreate(schedule=item)
+
+
 Catchup = Literal["all", "latest", "none"]
 Overlap = Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"]
 
