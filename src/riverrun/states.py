@@ -22,6 +22,7 @@ from riverrun.exceptions import (
     PausedRun,
     UnfinishedRun,
 )
+from riverrun.schemas.encoding import jsonable
 
 
 class StateType(str, enum.Enum):
@@ -217,7 +218,7 @@ class State:
             "message": self.message,
             "timestamp": self.timestamp.isoformat(),
             "data": self.data if _is_jsonable_reference(self.data) else None,
-            "state_details": _jsonable_details(self.state_details),
+            "state_details": jsonable(self.state_details),
         }
 
     @classmethod
@@ -243,8 +244,8 @@ class State:
             if isinstance(value, State):
                 return value
             if isinstance(value, dict):
-                return cls.from_dict(value)
-            raise ValueError("expected a State or a state dictionary")
+                return cls.from_dict(_checked_state_dict(value))
+            raise ValueError("must be an object with at least a type")
 
         return core_schema.no_info_plain_validator_function(
             validate,
@@ -285,17 +286,6 @@ NOT_PERSISTED = _NotPersisted()
 def _is_jsonable_reference(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
 
-
-def _jsonable_details(details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, datetime):
-            out[key] = value.isoformat()
-        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
 
 
 def _short_repr(value: Any) -> str:
@@ -370,3 +360,26 @@ __all__ = [
     "TimedOut",
     "get_state_exception",
 ]
+
+
+_STATE_TYPE_NAMES = frozenset(t.value for t in StateType)
+
+
+def _checked_state_dict(value: dict[str, Any]) -> dict[str, Any]:
+    """The state's shape checked before ``State.from_dict`` parses it, so a missing or wrong
+    field is an error naming it rather than one from inside the parser."""
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind.upper() not in _STATE_TYPE_NAMES:
+        raise ValueError(f"type must be one of {', '.join(sorted(_STATE_TYPE_NAMES))}")
+    for field in ("name", "message", "timestamp", "id"):
+        if value.get(field) is not None and not isinstance(value[field], str):
+            raise ValueError(f"{field} must be a string")
+    if value.get("state_details") is not None and not isinstance(value["state_details"], dict):
+        raise ValueError("state_details must be an object")
+    if isinstance(value.get("timestamp"), str):
+        try:
+            datetime.fromisoformat(value["timestamp"])
+        except ValueError:
+            raise ValueError("timestamp must be an ISO 8601 date-time") from None
+    return {**value, "type": kind.upper()}
+

@@ -117,3 +117,26 @@ def test_client_reads_writes_of_its_own_process_recorder(riverrun_home: Path) ->
     recorded()
     runs = asyncio.run(get_client().read_flow_runs())
     assert [r.flow_name for r in runs] == ["recorded"]
+
+
+def test_delete_task_run_removes_it_and_its_logs(run_id: str, riverrun_home: Path) -> None:
+    from riverrun._store.testing import log_event, task_run_event
+    from riverrun.schemas.filters import (
+        LogFilter,
+        LogFilterTaskRunId,
+        TaskRunFilter,
+        TaskRunFilterId,
+    )
+
+    task = task_run_event(flow_run_id=run_id)
+    embedded_writer(riverrun_home / "riverrun.db").ingest(
+        [task, log_event(run_id, "from the task", task_run_id=task["id"])]
+    )
+    with get_client(sync_client=True) as client:
+        client.delete_task_run(task["id"])
+        only_this = TaskRunFilter(id=TaskRunFilterId(any_=[task["id"]]))
+        assert client.read_task_runs(task_run_filter=only_this) == []
+        logs = LogFilter(task_run_id=LogFilterTaskRunId(any_=[task["id"]]))
+        assert client.read_logs(log_filter=logs) == []
+        with pytest.raises(ObjectNotFound):
+            client.delete_task_run(task["id"])

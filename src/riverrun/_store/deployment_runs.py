@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +38,7 @@ class DeploymentRunStoreMixin(DeploymentStoreMixin):
         context: dict[str, Any] | None = None,
         state: State | None = None,
         name: str | None = None,
-        tags: Iterable[str] | None = None,
+        tags: list[str] | None = None,
         idempotency_key: str | None = None,
         parent_task_run_id: uuid.UUID | str | None = None,
         work_queue_name: str | None = None,

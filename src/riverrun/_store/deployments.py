@@ -124,9 +124,9 @@ class DeploymentStoreMixin(RunStoreMixin):
         flow_id: uuid.UUID | str,
         name: str,
         version: str | None = None,
-        schedules: Sequence[Any] | None = None,
+        schedules: list[a.DeploymentScheduleCreate] | None = None,
         concurrency_limit: int | None = None,
-        concurrency_options: o.ConcurrencyOptions | dict[str, Any] | None = None,
+        concurrency_options: o.ConcurrencyOptions | None = None,
         parameters: dict[str, Any] | None = None,
         description: str | None = None,
         work_queue_name: str | None = None,
@@ -140,16 +140,13 @@ class DeploymentStoreMixin(RunStoreMixin):
         enforce_parameter_schema: bool | None = None,
         job_variables: dict[str, Any] | None = None,
         catchup: str = "all",
-        catchup_window: timedelta | float | None = None,
+        catchup_window: timedelta | None = None,
         overlap: str = "allow",
-        **_prefect_only: Any,
     ) -> str:
         """Create the deployment, or update it if the flow already has one of that name.
 
         Schedules given replace the deployment's schedules (see ``update_deployment``).
-        Prefect-only arguments with no meaning here (``storage_document_id``,
-        ``infrastructure_document_id``, ``version_info``, ``branch``...) are accepted and
-        ignored. Returns the deployment's ID.
+        Returns the deployment's ID.
 
         Raises:
             pydantic.ValidationError: a field is out of range (naming it).
@@ -164,7 +161,7 @@ class DeploymentStoreMixin(RunStoreMixin):
             pull_steps=pull_steps, paused=bool(paused),
             schedules=[as_schedule_create(x) for x in schedules or []],
             concurrency_limit=concurrency_limit,
-            concurrency_options=o.ConcurrencyOptions.model_validate(concurrency_options) if isinstance(concurrency_options, dict) else concurrency_options,
+            concurrency_options=concurrency_options,
             catchup=catchup,  # type: ignore[arg-type]
             catchup_window=None if catchup_window is None else timedelta(seconds=_seconds(catchup_window)),
             overlap=overlap,  # type: ignore[arg-type]
@@ -256,11 +253,9 @@ class DeploymentStoreMixin(RunStoreMixin):
         flow_run_filter: f.FlowRunFilter | None = None,
         task_run_filter: f.TaskRunFilter | None = None,
         deployment_filter: f.DeploymentFilter | None = None,
-        work_pool_filter: Any = None,
-        work_queue_filter: Any = None,
         limit: int | None = None,
         sort: s.DeploymentSort | str | None = None,
-        offset: int | None = 0,
+        offset: int = 0,
     ) -> list[o.Deployment]:
         """Deployments matching every filter, by name by default, with their schedules.
 
@@ -283,12 +278,6 @@ class DeploymentStoreMixin(RunStoreMixin):
                     t.flow_run.c.id.in_(sa.select(t.task_run.c.flow_run_id).where(task_w))
                 )
             where.append(t.deployment.c.id.in_(runs))
-        pool_names = _names_filter(work_pool_filter)
-        if pool_names is not None:
-            where.append(t.deployment.c.work_pool_name.in_(pool_names))
-        queue_names = _names_filter(work_queue_filter)
-        if queue_names is not None:
-            where.append(t.deployment.c.work_queue_name.in_(queue_names))
         order = fs.order_by(sort, s.DeploymentSort.NAME_ASC)
         return self._deployments_where(where, order, limit, offset)
 
@@ -327,10 +316,9 @@ class DeploymentStoreMixin(RunStoreMixin):
     def update_deployment(
         self,
         deployment_id: uuid.UUID | str,
-        deployment: a.DeploymentUpdate | None = None,
-        **fields: Any,
+        deployment: a.DeploymentUpdate,
     ) -> None:
-        """Change a deployment: the fields set on ``deployment`` (or given as keywords).
+        """Change a deployment: the fields set on ``deployment``.
 
         ``schedules``, when given, replaces the deployment's schedules: one with the slug of
         an existing schedule updates it in place (keeping runs already made for times that
@@ -340,7 +328,7 @@ class DeploymentStoreMixin(RunStoreMixin):
         Raises:
             ObjectNotFound: no deployment has that ID.
         """
-        update = deployment if deployment is not None else a.DeploymentUpdate(**fields)
+        update = deployment
         given = update.model_dump(exclude_unset=True, exclude={"schedules"})
         if "concurrency_options" in given:
             given["concurrency_options"] = update.concurrency_options
@@ -385,7 +373,7 @@ class DeploymentStoreMixin(RunStoreMixin):
     def create_deployment_schedules(
         self,
         deployment_id: uuid.UUID | str,
-        schedules: Sequence[Any],
+        schedules: list[a.DeploymentScheduleCreate],
         max_scheduled_runs: int | None = None,
         parameters: dict[str, Any] | None = None,
         slug: str | None = None,
@@ -566,16 +554,6 @@ class DeploymentStoreMixin(RunStoreMixin):
         if row is None:
             raise _no_deployment(deployment_id)
         return row
-
-
-def _names_filter(flt: Any) -> list[str] | None:
-    """The ``name.any_`` of a work pool or work queue filter (the part that applies here)."""
-    name = getattr(flt, "name", None) if flt is not None else None
-    if name is None and isinstance(flt, dict):
-        name = flt.get("name")
-    if isinstance(name, dict):
-        return name.get("any_")
-    return getattr(name, "any_", None) if name is not None else None
 
 
 def _no_deployment(deployment_id: str) -> ObjectNotFound:

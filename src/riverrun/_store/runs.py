@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
+from riverrun.schemas.actions import ArtifactCreate
 from riverrun.states import State, StateType
 
 
@@ -222,6 +224,20 @@ class RunStoreMixin(StoreBase):
         """Every state a task run went through, oldest first."""
         return self._read_states("task_run", _id(task_run_id))
 
+    def delete_task_run(self, task_run_id: uuid.UUID | str) -> None:
+        """Delete a task run with its states, tags, logs and artifacts.
+
+        Raises:
+            ObjectNotFound: no task run has that ID.
+        """
+        run_id = _id(task_run_id)
+        with self.begin() as conn:
+            for table in (t.log, t.artifact):
+                conn.execute(table.delete().where(table.c.task_run_id == run_id))
+            deleted = conn.execute(t.task_run.delete().where(t.task_run.c.id == run_id))
+            if deleted.rowcount == 0:
+                raise _not_found("task run", run_id, "riverrun flow-run inspect")
+
     # -- flows -------------------------------------------------------------------------------------
     def read_flows(
         self,
@@ -309,8 +325,9 @@ class RunStoreMixin(StoreBase):
         with self.connect() as conn:
             return [convert.artifact(r) for r in conn.execute(_page(query, limit, offset))]
 
-    def create_artifact(self, **fields: Any) -> o.Artifact:
-        """Store an artifact (fields of ``ArtifactCreate``) and return it."""
+    def create_artifact(self, artifact: ArtifactCreate) -> o.Artifact:
+        """Store an artifact and return it."""
+        fields = artifact.model_dump(exclude_none=True)
         event = {"kind": "artifact", "id": new_id(), "created": now_us(), **fields}
         self.ingest([event])
         with self.connect() as conn:
@@ -333,6 +350,8 @@ class RunStoreMixin(StoreBase):
             return [convert.state_from_row(r) for r in conn.execute(query)]
 
     def _set_state(self, kind: str, run_id: str, state: State, force: bool) -> o.OrchestrationResult:
+        if state.timestamp.tzinfo is None:  # a naive time is UTC; the rules compare aware ones
+            state.timestamp = state.timestamp.replace(tzinfo=timezone.utc)
         table = t.flow_run if kind == "flow_run" else t.task_run
         with self.connect() as conn:
             row = conn.execute(_run_select(kind).where(table.c.id == run_id)).first()

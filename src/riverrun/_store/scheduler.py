@@ -137,7 +137,7 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         return moved
 
     def claim_deployment_runs(
-        self, deployment_ids: Sequence[str], limit: int | None = None, now: int | None = None
+        self, deployment_ids: list[str], limit: int | None = None, now: int | None = None
     ) -> list[o.FlowRun]:
         """Due runs of these deployments, moved to Pending for the caller to start.
 

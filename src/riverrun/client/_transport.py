@@ -2,24 +2,28 @@
 
 The embedded backend calls an in-process ``Store`` on the settings' database (flushing this
 process's recorder first, so a client reads its own process's writes); a remote backend
-(``riverrun.client._http``, with the server) exposes the same methods over HTTP. The client
-only ever calls ``backend.<store method>(...)``, so both plug in the same way.
+(``riverrun.client._http``, with the server) exposes the same methods over HTTP. Both are
+``BackendOperations`` (generated from the operation table) and satisfy ``StoreAPI``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from riverrun.exceptions import ConfigurationError
+from riverrun.client._operations import BackendOperations
 
 if TYPE_CHECKING:
+    from riverrun._api.store_api import StoreAPI
     from riverrun._store.service import Store
     from riverrun.settings import Settings
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(BackendOperations):
     """The store in this process. Nothing here is bound to an event loop or a thread.
+
+    Every operation of the table is a method (``BackendOperations``, generated) that calls the
+    ``Store`` method of the same name, after this process's recorder has written what it was
+    handed (read your own writes).
 
     Args:
         url: the store's database URL.
@@ -38,31 +42,20 @@ class EmbeddedBackend:
 
         return open_store(self.url)
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        method = getattr(self.store, name)
+    def _call(self, name: str, arguments: dict[str, Any]) -> Any:
+        from riverrun._api.operation import UNSET
+        from riverrun._recording import flush_pending
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            from riverrun._recording import flush_pending
-
-            flush_pending()
-            return method(*args, **kwargs)
-
-        call.__name__ = name
-        return call
+        flush_pending()
+        given = {k: v for k, v in arguments.items() if v is not UNSET}
+        return getattr(self.store, name)(**given)
 
 
-def backend_for(settings: Settings) -> Any:
+def backend_for(settings: Settings) -> StoreAPI:
     """The backend the current settings name: a server's API, a database URL, or the file."""
     if settings.api_url:
-        try:
-            from riverrun.client._http import HttpBackend  # type: ignore[import-not-found]
-        except ImportError:
-            raise ConfigurationError(
-                f"RIVERRUN_API_URL is set ({settings.api_url}) but this riverrun has no HTTP "
-                "client yet. Unset RIVERRUN_API_URL to use the embedded store."
-            ) from None
+        from riverrun.client._http import HttpBackend
+
         return HttpBackend(settings)
     if settings.database_url:
         return EmbeddedBackend(str(settings.database_url))

@@ -61,7 +61,7 @@ def run_deployment(
         state = Scheduled(state_details={"scheduled_time": scheduled_time})
     parent = _subflow_link(deployment) if as_subflow else None
     run = sync.create_flow_run_from_deployment(
-        deployment.id, parameters=parameters, state=state, name=flow_run_name, tags=tags,
+        deployment.id, parameters=parameters, state=state, name=flow_run_name, tags=None if tags is None else list(tags),
         idempotency_key=idempotency_key, work_queue_name=work_queue_name,
         job_variables=job_variables, parent_task_run_id=parent[0].id if parent else None,
     )  # fmt: skip

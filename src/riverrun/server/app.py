@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -10,10 +9,22 @@ from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from riverrun.server import errors
+from riverrun.server.api_version import ApiVersionCheck
 from riverrun.server.auth import FailureLimiter, require_api_key
 from riverrun.server.config import ServerConfig, riverrun_version
 from riverrun.server.deps import prepare_store
 from riverrun.server.limits import BodySizeLimit
+from riverrun.server.services.runner import Service, ServiceRunner
+
+
+def server_services(config: ServerConfig) -> list[Service]:
+    """The background services a server with this configuration runs."""
+    from riverrun.server.services.retention import RetentionService
+
+    services: list[Service] = []
+    if config.retention_days > 0:
+        services.append(RetentionService(config))
+    return services
 
 
 def create_app(config: ServerConfig) -> FastAPI:
@@ -22,34 +33,18 @@ def create_app(config: ServerConfig) -> FastAPI:
     The store's schema is brought to head before the app takes requests.
     """
     from riverrun._store.service import open_store
-    from riverrun.server.api import (
-        admin,
-        artifacts,
-        blocks,
-        deployments,
-        events,
-        flow_runs,
-        flows,
-        logs,
-        task_runs,
-        variables,
-    )
+    from riverrun.server.api import admin, events
+    from riverrun.server.api._derived import operation_routers
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(prepare_store, app.state.store)
-        task = None
-        if config.retention_days > 0:
-            from riverrun.server.services.retention import retention_loop
-
-            task = asyncio.create_task(retention_loop(app.state.store, config))
+        runner = ServiceRunner(app.state.store, server_services(config))
+        runner.start()
         try:
             yield
         finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await runner.stop()
 
     app = FastAPI(
         title="riverrun",
@@ -66,15 +61,15 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.auth_limiter = FailureLimiter(config.failed_auth_limit)
     errors.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
+    app.add_middleware(ApiVersionCheck)
 
     public = APIRouter(prefix="/api")
     public.include_router(admin.health_router)
     protected = APIRouter(prefix="/api", dependencies=[Depends(require_api_key)])
     protected.include_router(admin.router)
-    for module in (flows, flow_runs, task_runs, logs, artifacts, variables, deployments, events):
-        protected.include_router(module.router)
-    for router in blocks.routers:
+    for router in operation_routers():
         protected.include_router(router)
+    protected.include_router(events.router)
     app.include_router(public)
     app.include_router(protected)
     return app

@@ -37,9 +37,6 @@ class ServerConfig:
 def riverrun_version() -> str:
     """The installed riverrun's version (read without importing ``riverrun``'s public API,
     which would pull in the engine's modules)."""
-    from importlib.metadata import PackageNotFoundError, version
+    from riverrun._api.version import package_version
 
-    try:
-        return version("riverrun")
-    except PackageNotFoundError:  # running from a source tree
-        return "unknown"
+    return package_version()

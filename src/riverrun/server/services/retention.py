@@ -7,11 +7,8 @@ nor wait on each other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
-
-from starlette.concurrency import run_in_threadpool
 
 if TYPE_CHECKING:
     from riverrun._store.service import Store
@@ -23,22 +20,22 @@ logger = logging.getLogger("riverrun.server.retention")
 _BATCHES_PER_PASS = 20
 
 
-async def retention_loop(store: Store, config: ServerConfig) -> None:
-    """Run retention passes until cancelled; a failing pass is logged and retried later."""
-    from riverrun._store.retention import delete_old_runs
+class RetentionService:
+    """Deletes runs older than ``retention_days``; a pass that filled its batches asks for the
+    next one a second later, to catch up."""
 
-    await asyncio.sleep(min(config.retention_first_delay_s, config.retention_interval_s))
-    while True:
-        try:
-            report = await run_in_threadpool(
-                delete_old_runs, store, config.retention_days, max_batches=_BATCHES_PER_PASS
-            )
-            if report.flow_runs:
-                logger.info("Retention removed %s older than %g days.", report,
-                            config.retention_days)  # fmt: skip
-            delay = 1.0 if report.batches >= _BATCHES_PER_PASS else config.retention_interval_s
-        except Exception as exc:  # the server must outlive a failing pass
-            logger.warning("Retention pass failed (%s); retrying in %.0f s.", exc,
-                           config.retention_interval_s)  # fmt: skip
-            delay = config.retention_interval_s
-        await asyncio.sleep(delay)
+    name = "retention"
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.retention_days = config.retention_days
+        self.interval_s = config.retention_interval_s
+        self.first_delay_s = min(config.retention_first_delay_s, config.retention_interval_s)
+
+    def run_once(self, store: Store) -> float | None:
+        """One retention pass of at most ``_BATCHES_PER_PASS`` batches."""
+        from riverrun._store.retention import delete_old_runs
+
+        report = delete_old_runs(store, self.retention_days, max_batches=_BATCHES_PER_PASS)
+        if report.flow_runs:
+            logger.info("Retention removed %s older than %g days.", report, self.retention_days)
+        return 1.0 if report.batches >= _BATCHES_PER_PASS else None

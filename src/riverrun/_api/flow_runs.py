@@ -1,0 +1,93 @@
+"""Flow runs: query, count, read, rename and retag, delete, propose states, read states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Optional, Protocol
+
+from riverrun._api.operation import Id, operation
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
+from riverrun.states import State
+
+
+class FlowRunsAPI(Protocol):
+    """The flow-run operations."""
+
+    @operation("POST", "/flow_runs/filter")
+    def read_flow_runs(
+        self,
+        *,
+        flow_filter: Optional[f.FlowFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        deployment_filter: Optional[f.DeploymentFilter] = None,
+        sort: Optional[s.FlowRunSort] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> list[o.FlowRun]:
+        """Flow runs matching every given filter.
+
+        Args:
+            flow_filter: keep runs of matching flows.
+            flow_run_filter: conditions on the runs themselves (name, tags, state, times...).
+            task_run_filter: keep runs with a matching task run.
+            deployment_filter: keep runs of matching deployments.
+            sort: order (default ``FlowRunSort.ID_DESC``, newest first).
+            limit: at most this many (default: all).
+            offset: skip this many first.
+
+        Example:
+            >>> client.read_flow_runs(
+            ...     flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["env:pro"])),
+            ...     sort=FlowRunSort.START_TIME_DESC, limit=10)
+        """
+        ...
+
+    @operation("POST", "/flow_runs/count")
+    def count_flow_runs(
+        self,
+        *,
+        flow_filter: Optional[f.FlowFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        deployment_filter: Optional[f.DeploymentFilter] = None,
+    ) -> int:
+        """How many flow runs match the filters."""
+        ...
+
+    @operation("GET", "/flow_runs/{flow_run_id}")
+    def read_flow_run(self, flow_run_id: Id) -> o.FlowRun:
+        """One flow run; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("PATCH", "/flow_runs/{flow_run_id}", status_code=204)
+    def update_flow_run(
+        self,
+        flow_run_id: Id,
+        name: Optional[str] = None,
+        tags: Optional[Iterable[str]] = None,
+    ) -> None:
+        """Rename a flow run and/or replace its tags (a set or a list); raises ``ObjectNotFound``.
+
+        The new tags survive the run's later state changes.
+        """
+        ...
+
+    @operation("POST", "/flow_runs/{flow_run_id}/set_state", rejected_status=409)
+    def set_flow_run_state(
+        self, flow_run_id: Id, state: State, force: bool = False
+    ) -> o.OrchestrationResult:
+        """Propose a state; the result says whether it was accepted, and why not."""
+        ...
+
+    @operation("GET", "/flow_runs/{flow_run_id}/states")
+    def read_flow_run_states(self, flow_run_id: Id) -> list[State]:
+        """Every state of a flow run, oldest first."""
+        ...
+
+    @operation("DELETE", "/flow_runs/{flow_run_id}", status_code=204)
+    def delete_flow_run(self, flow_run_id: Id) -> None:
+        """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
+        ...

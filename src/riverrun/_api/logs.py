@@ -1,0 +1,25 @@
+"""Log lines: query."""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+from riverrun._api.operation import operation
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
+
+
+class LogsAPI(Protocol):
+    """The log operations."""
+
+    @operation("POST", "/logs/filter")
+    def read_logs(
+        self,
+        log_filter: Optional[f.LogFilter] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+        sort: s.LogSort = s.LogSort.TIMESTAMP_ASC,
+    ) -> list[o.Log]:
+        """Log lines matching the filter, oldest first by default."""
+        ...

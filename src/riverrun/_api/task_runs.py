@@ -1,0 +1,64 @@
+"""Task runs: query, count, read, propose states, read states."""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+from riverrun._api.operation import Id, operation
+from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
+from riverrun.states import State
+
+
+class TaskRunsAPI(Protocol):
+    """The task-run operations."""
+
+    @operation("POST", "/task_runs/filter")
+    def read_task_runs(
+        self,
+        *,
+        flow_filter: Optional[f.FlowFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        deployment_filter: Optional[f.DeploymentFilter] = None,
+        sort: Optional[s.TaskRunSort] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> list[o.TaskRun]:
+        """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
+        ...
+
+    @operation("POST", "/task_runs/count")
+    def count_task_runs(
+        self,
+        *,
+        flow_filter: Optional[f.FlowFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        deployment_filter: Optional[f.DeploymentFilter] = None,
+    ) -> int:
+        """How many task runs match the filters."""
+        ...
+
+    @operation("GET", "/task_runs/{task_run_id}")
+    def read_task_run(self, task_run_id: Id) -> o.TaskRun:
+        """One task run; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("POST", "/task_runs/{task_run_id}/set_state", rejected_status=409)
+    def set_task_run_state(
+        self, task_run_id: Id, state: State, force: bool = False
+    ) -> o.OrchestrationResult:
+        """Propose a state for a task run."""
+        ...
+
+    @operation("GET", "/task_runs/{task_run_id}/states")
+    def read_task_run_states(self, task_run_id: Id) -> list[State]:
+        """Every state of a task run, oldest first."""
+        ...
+
+    @operation("DELETE", "/task_runs/{task_run_id}", status_code=204)
+    def delete_task_run(self, task_run_id: Id) -> None:
+        """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
+        ...

@@ -1,0 +1,108 @@
+"""The API routes of every operation in the table, derived from its one definition.
+
+For each operation of ``riverrun._api``: its path parameters come from the path, its other
+parameters from a request body derived from its signature (or from the query string for GET and
+DELETE), the store method of the same name serves it, and its answer is its return type as
+JSON (204 when it returns nothing). Routes run in the threadpool: the store is synchronous.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, Optional
+
+from fastapi import APIRouter, Query, Response
+
+from riverrun._api.operation import Operation
+from riverrun._api.store_api import operations
+from riverrun._api.wire import (
+    answers_none_with_404,
+    body_is_optional,
+    body_model,
+    body_parameter,
+    query_parameters,
+    returns_nothing,
+)
+from riverrun.server.api._common import json_response
+from riverrun.server.deps import StoreDep
+
+_KW = inspect.Parameter.KEYWORD_ONLY
+_BODY = "body"
+_STORE = "store"
+
+
+def operation_routers() -> list[APIRouter]:
+    """One router per resource of the table, with a route per operation."""
+    routers: dict[str, APIRouter] = {}
+    for op in operations():
+        tag = op.resource.removesuffix("API")
+        router = routers.setdefault(op.resource, APIRouter(tags=[tag]))
+        responses: dict[int | str, dict[str, Any]] = {}
+        if op.route.rejected_status is not None:
+            responses[op.route.rejected_status] = {
+                "description": "The orchestration policy rejected the state; the body carries "
+                "the reason and the current state.",
+                "model": op.return_type,
+            }
+        router.add_api_route(
+            op.route.path,
+            _endpoint(op),
+            methods=[op.route.method],
+            name=op.name,
+            operation_id=op.name,
+            summary=op.doc.splitlines()[0] if op.doc else op.name,
+            description=op.doc,
+            status_code=op.route.status_code,
+            response_model=None if returns_nothing(op) else op.return_type,
+            responses=responses or None,
+        )
+    return list(routers.values())
+
+
+def _endpoint(op: Operation) -> Callable[..., Response]:
+    params = [inspect.Parameter(_STORE, _KW, annotation=StoreDep)]
+    params += [inspect.Parameter(n, _KW, annotation=str) for n in op.route.path_params]
+    model = body_model(op)
+    whole = body_parameter(op)
+    if model is not None:
+        optional = body_is_optional(op)
+        params.append(inspect.Parameter(_BODY, _KW, annotation=Optional[model] if optional else model,
+                                        default=None if optional else inspect.Parameter.empty))  # fmt: skip
+    elif whole is not None:
+        params.append(inspect.Parameter(whole.name, _KW, annotation=whole.annotation))
+    for p in query_parameters(op):
+        default = ... if p.default is inspect.Parameter.empty else p.default
+        params.append(inspect.Parameter(p.name, _KW, annotation=p.annotation,
+                                        default=Query(default)))  # fmt: skip
+    path_params = op.route.path_params
+    method_name = op.name
+
+    def endpoint(**values: Any) -> Response:
+        store = values.pop(_STORE)
+        arguments = {name: values.pop(name) for name in path_params}
+        body = values.pop(_BODY, None)
+        if body is not None:
+            arguments.update({name: getattr(body, name) for name in body.model_fields_set})
+        arguments.update(values)
+        result = getattr(store, method_name)(**arguments)
+        return _answer(op, result)
+
+    endpoint.__name__ = op.name
+    endpoint.__doc__ = op.doc
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _answer(op: Operation, result: Any) -> Response:
+    if op.route.rejected_status is not None and getattr(result, "status", "ACCEPT") != "ACCEPT":
+        body = result.model_dump(mode="json")
+        body["detail"] = f"State {result.status.lower()}ed: {result.reason}"
+        return json_response(dict, body, status_code=op.route.rejected_status)
+    if returns_nothing(op):
+        return Response(status_code=op.route.status_code)
+    if result is None and answers_none_with_404(op):
+        # An Optional answer that is None is a 404, as Prefect's API answers it.
+        detail = f"Nothing found: {op.name} ({op.doc.splitlines()[0] if op.doc else ''})"
+        return json_response(dict, {"detail": detail}, status_code=404)
+    return json_response(op.return_type, result, status_code=op.route.status_code)
