@@ -14,6 +14,9 @@ from riverrun.deployments import load_flow_from_entrypoint, run_deployment
 from riverrun.exceptions import MissingFlowError, ObjectNotFound, ParameterTypeError
 from riverrun.schedules import Cron
 
+# Every test here runs embedded and against a real server (tests/conftest.py's switch).
+pytestmark = pytest.mark.both_modes
+
 SF_EXPORT = """
 from datetime import datetime
 from typing import Literal

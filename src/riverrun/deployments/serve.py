@@ -8,7 +8,10 @@ The loop, with the embedded store (or ``RIVERRUN_DATABASE_URL``):
   from the deployment's entrypoint, at most ``limit`` at once;
 - wakes within ~50 ms of any commit to the SQLite file by watching ``PRAGMA data_version``
   on a read connection (a few microseconds a check), so a triggered run starts well within
-  a second — no 10 s poll; on PostgreSQL it checks every 0.5 s;
+  a second — no 10 s poll; on PostgreSQL or against a server it checks every 0.5 s;
+
+Against a server (``RIVERRUN_API_URL``) the server's scheduler service schedules; this
+process claims and runs, through the same operations over HTTP.
 - on Ctrl-C or SIGTERM stops its subprocesses, marks their unfinished runs ``Crashed``, and
   with ``pause_on_shutdown`` pauses the deployments no other live process serves.
 """
@@ -59,13 +62,14 @@ class Runner:
         self.stopping = threading.Event()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.deployment_ids: list[str] = []
-        self._store: Any = None
+        self._store: Any = None  # the client's backend: the store, or the HTTP backend
+        self._local: Any = None  # the Store itself when this process has it (not remote)
         self._marks: list[Path] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
     def run(self) -> None:
         """Serve until Ctrl-C, SIGTERM or ``stop()``."""
-        self._store = _local_store()
+        self._store, self._local = _backend()
         # apply() also unpauses (unless paused=True): a pause_on_shutdown is undone on start.
         self.deployment_ids = [str(d.apply()) for d in self.deployments]
         self._marks = [_mark_serving(dep_id) for dep_id in self.deployment_ids]
@@ -103,14 +107,15 @@ class Runner:
 
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:
-        watch = _ChangeWatcher(self._store)
+        watch = _ChangeWatcher(self._local)
         next_schedule = 0.0
         try:
             while not self.stopping.is_set():
                 now = time.monotonic()
                 if now >= next_schedule:
-                    self._store.schedule_deployment_runs(self.deployment_ids)
-                    self._store.mark_late_runs()
+                    if self._local is not None:  # against a server, its scheduler does this
+                        self._local.schedule_deployment_runs(self.deployment_ids)
+                        self._local.mark_late_runs()
                     next_schedule = now + SCHEDULER_INTERVAL_S
                 self._reap()
                 self._cancel_requested()
@@ -199,7 +204,7 @@ class _ChangeWatcher:
 
     def __init__(self, store: Any) -> None:
         self._conn: sqlite3.Connection | None = None
-        if store.is_sqlite:
+        if store is not None and store.is_sqlite:
             from riverrun._store.dialect import sqlite_path
 
             # A connection of our own: data_version changes when *another* connection commits.
@@ -264,19 +269,13 @@ def _served_elsewhere(deployment_id: str) -> bool:
     return False
 
 
-def _local_store() -> Any:
+def _backend() -> tuple[Any, Any]:
+    """(the client's backend, the ``Store`` if this process has it in-process, else None)."""
     from riverrun.client._transport import backend_for
     from riverrun.settings import get_current_settings
 
     backend = backend_for(get_current_settings())
-    store = getattr(backend, "store", None)
-    if store is None:
-        raise RuntimeError(
-            "serve() against a riverrun server (RIVERRUN_API_URL) needs the deployment "
-            "operations over HTTP, which are not wired yet; unset RIVERRUN_API_URL to serve with "
-            "the embedded store, or point RIVERRUN_DATABASE_URL at the server's database."
-        )
-    return store
+    return backend, getattr(backend, "store", None)
 
 
 def serve(

@@ -16,6 +16,7 @@ from riverrun.exceptions import (
     InvalidFilterError,
     ObjectAlreadyExists,
     ObjectNotFound,
+    ParameterTypeError,
     StoreLocked,
 )
 from riverrun.server.deps import BadBatch
@@ -57,6 +58,11 @@ async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, str(exc))
 
 
+async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises ParameterTypeError again from this ``error`` field.
+    return _json(422, str(exc), error="ParameterTypeError")
+
+
 async def _locked(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "1"})
 
@@ -77,6 +83,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
+    app.add_exception_handler(ParameterTypeError, _parameters)
     app.add_exception_handler(StoreLocked, _locked)
     app.add_exception_handler(BadBatch, _invalid)
     for exc_type in bad_data_errors():
