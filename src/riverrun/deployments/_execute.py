@@ -1,5 +1,10 @@
 """Run one stored flow run of a deployment in this process: ``python -m riverrun.deployments._execute ID``.
 
+With ``--wait`` instead of an ID, the process imports what a run needs first and then reads
+the run's ID from stdin: ``serve()`` keeps one such spare ready, so a triggered run's body
+starts without paying for interpreter start-up and imports (hundreds of milliseconds on an
+idle machine, seconds on a loaded one).
+
 ``serve()`` starts one of these per run. The flow is loaded from the deployment's entrypoint
 and run as the stored run (its ID, name, tags, parameters), so states, logs and results are
 recorded as for any flow. A flow that cannot be loaded fails the run with the reason.
@@ -45,5 +50,17 @@ def execute(flow_run_id: str) -> int:
     return 0 if state.is_completed() else 1
 
 
+def wait_for_run() -> int:
+    """Import the run's machinery, then run the flow run whose ID arrives on stdin."""
+    import riverrun.client.orchestration  # noqa: F401 - warm: the client and its backend
+    import riverrun.deployments.loading  # noqa: F401
+    import riverrun.flows  # noqa: F401
+    from riverrun.client.orchestration import get_client
+
+    get_client(sync_client=True).api_healthcheck()  # opens the store (or the server's client)
+    flow_run_id = sys.stdin.readline().strip()
+    return execute(flow_run_id) if flow_run_id else 0
+
+
 if __name__ == "__main__":
-    sys.exit(execute(sys.argv[1]))
+    sys.exit(wait_for_run() if sys.argv[1] == "--wait" else execute(sys.argv[1]))

@@ -64,6 +64,7 @@ class Runner:
         self.deployment_ids: list[str] = []
         self._store: Any = None  # the client's backend: the store, or the HTTP backend
         self._local: Any = None  # the Store itself when this process has it (not remote)
+        self._spare: subprocess.Popen[bytes] | None = None  # imported, waiting for a run ID
         self._marks: list[Path] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -108,6 +109,7 @@ class Runner:
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:
         watch = _ChangeWatcher(self._local)
+        self._spare = _spawn_spare()
         next_schedule = 0.0
         try:
             while not self.stopping.is_set():
@@ -131,10 +133,20 @@ class Runner:
         if free is not None and free <= 0:
             return
         for run in self._store.claim_deployment_runs(self.deployment_ids, limit=free):
-            self.processes[run.id] = subprocess.Popen(
-                [sys.executable, "-m", "riverrun.deployments._execute", run.id],
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            )
+            self.processes[run.id] = self._process_for(run.id)
+
+    def _process_for(self, run_id: str) -> subprocess.Popen[bytes]:
+        """The spare process, handed the run (a new spare is started for the next one)."""
+        spare, self._spare = self._spare, _spawn_spare()
+        if spare is not None and spare.poll() is None and spare.stdin is not None:
+            try:
+                spare.stdin.write(f"{run_id}\n".encode())
+                spare.stdin.close()
+                return spare
+            except OSError:  # it died meanwhile: start the run the slow way
+                pass
+        return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", run_id],
+                                env=_child_env())  # fmt: skip
 
     def _reap(self) -> None:
         for run_id, process in list(self.processes.items()):
@@ -168,6 +180,10 @@ class Runner:
             self._store.set_flow_run_state(run_id, Crashed(message=message), force=True)
 
     def _shutdown(self) -> None:
+        if self._spare is not None and self._spare.stdin is not None:
+            self._spare.stdin.close()  # an empty line: the spare exits without running anything
+            _terminate(self._spare)
+            self._spare = None
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -188,6 +204,15 @@ class Runner:
             for dep_id in self.deployment_ids:
                 if not _served_elsewhere(dep_id):
                     self._store.pause_deployment(dep_id)
+
+
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _spawn_spare() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", "--wait"],
+                            stdin=subprocess.PIPE, env=_child_env())  # fmt: skip
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
