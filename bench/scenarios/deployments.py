@@ -73,7 +73,7 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             run = deployments.run_deployment(
                 "bench-served/bench", parameters={"marker": str(i)}, timeout=0
             )
-            line = _wait(lambda: _marker(markers, str(i)), 60)
+            line = _wait(lambda i=i: _marker(markers, str(i)), 60)
             if i >= args.warmup:
                 latencies.append(float(line) - start)
                 triggered.append((run.id, start))
