@@ -101,3 +101,20 @@ def test_served_schedule_creates_and_runs_auto_scheduled_runs(tmp_path: Path) ->
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+
+
+@pytest.mark.single_mode("which processes serve a deployment is read from RIVERRUN_HOME")
+def test_pause_on_shutdown_sees_another_live_serving_process() -> None:
+    from riverrun.deployments import serve as serving
+
+    alive = serving._serving_dir("d") / f"{serving.socket.gethostname()}-{os.getppid()}"
+    alive.parent.mkdir(parents=True)
+    alive.touch()
+    assert serving._served_elsewhere("d")
+    alive.unlink()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = serving._serving_dir("d") / f"{serving.socket.gethostname()}-{dead.pid}"
+    gone.touch()
+    assert not serving._served_elsewhere("d")
+    assert not gone.exists()
