@@ -60,7 +60,7 @@ def test_unknown_deployment_name_suggests_the_closest(store: Store, flow_id: str
 
 
 def test_deployment_name_without_a_slash_says_how_to_write_it(store: Store) -> None:
-    with pytest.raises(ValueError, match="'flow-name/deployment-name'"):
+    with pytest.raises(ObjectNotFound, match="'flow-name/deployment-name'"):
         store.read_deployment_by_name("nightly")
 
 
@@ -106,6 +106,11 @@ def test_delete_deployment_removes_it_and_its_unstarted_runs(store: Store, flow_
         store.read_deployment(dep_id)
     with pytest.raises(ObjectNotFound):
         store.read_flow_run(run.id)
+
+
+def test_deployment_of_an_unknown_flow_is_not_found(store: Store) -> None:
+    with pytest.raises(ObjectNotFound, match="create_flow_from_name"):
+        store.create_deployment("00000000-0000-0000-0000-000000000000", "d")
 
 
 def test_deleting_an_unknown_deployment_is_not_found(store: Store) -> None:

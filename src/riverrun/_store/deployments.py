@@ -175,6 +175,11 @@ class DeploymentStoreMixin(RunStoreMixin):
         now = now_us()
         c = t.deployment.c
         with self.begin() as conn:
+            if conn.execute(sa.select(t.flow.c.id).where(t.flow.c.id == payload.flow_id)).first() is None:
+                raise ObjectNotFound(
+                    f"No flow with ID {payload.flow_id!r}; create it first with "
+                    "`create_flow_from_name(name)` (flow.to_deployment(...).apply() does)."
+                )
             existing = conn.execute(
                 sa.select(c.id).where(c.flow_id == payload.flow_id, c.name == payload.name)
             ).scalar()
@@ -216,12 +221,12 @@ class DeploymentStoreMixin(RunStoreMixin):
         """One deployment by ``"flow-name/deployment-name"``.
 
         Raises:
-            ObjectNotFound: no such deployment (the closest names are suggested).
-            ValueError: the name has no ``/``.
+            ObjectNotFound: no such deployment (the closest names are suggested), or the
+                name has no ``/``.
         """
         flow_name, sep, deployment_name = name.rpartition("/")
         if not sep or not flow_name or not deployment_name:
-            raise ValueError(
+            raise ObjectNotFound(
                 f"Deployment names are written 'flow-name/deployment-name', got {name!r}; "
                 "`riverrun deployment ls` lists them."
             )
