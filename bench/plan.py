@@ -143,6 +143,10 @@ CASES: tuple[Case, ...] = (
     Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
          quick_n=200, prefect_repeats=3,
          prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
+    Case("deployments", "deployments.py", 50, ("trigger_p50_s", "trigger_p99_s", "claim_p50_s",
+         "claim_p99_s", "read_deployments_p50_s", "create_run_p50_s"), quick_n=5, timeout=900,
+         not_attempted={"prefect": "not attempted: Prefect's serve() needs its server; riverrun "
+                        "serves with the embedded store"}),
 )
 
 ONE_AT_A_TIME = ("one client, one request at a time (Prefect got slower with 4 in flight "

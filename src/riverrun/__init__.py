@@ -23,6 +23,9 @@ _EXPORTS: dict[str, str] = {
     "unmapped": "riverrun.utilities.annotations",
     "allow_failure": "riverrun.utilities.annotations",
     "RiverrunFuture": "riverrun.futures",
+    "serve": "riverrun.deployments.serve",
+    "aserve": "riverrun.deployments.serve",
+    "deploy": "riverrun.deployments.deploy",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -30,6 +33,8 @@ __all__ = sorted([*_EXPORTS, "__version__"])
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.client import get_client  # noqa: F401
     from riverrun.context import tags  # noqa: F401
+    from riverrun.deployments.deploy import deploy  # noqa: F401
+    from riverrun.deployments.serve import aserve, serve  # noqa: F401
     from riverrun.flows import Flow, flow  # noqa: F401
     from riverrun.futures import RiverrunFuture  # noqa: F401
     from riverrun.logging import get_run_logger  # noqa: F401

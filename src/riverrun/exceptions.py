@@ -28,6 +28,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── MappingLengthMismatch (ValueError)
     ├── MappingMissingIterable (ValueError)
     ├── ScriptError (RuntimeError)
+    ├── MissingFlowError (ValueError)
     ├── RiverrunHTTPStatusError (RuntimeError)
     └── RiverrunServerUnreachable (ConnectionError)
 
@@ -180,6 +181,10 @@ class ScriptError(RiverrunException, RuntimeError):
     """A user's script could not be loaded."""
 
 
+class MissingFlowError(RiverrunException, ValueError):
+    """An entrypoint names no file, module or flow (Prefect's ``MissingFlowError``)."""
+
+
 class RiverrunHTTPStatusError(RiverrunException, RuntimeError):
     """The riverrun server answered with an error status."""
 
@@ -229,6 +234,7 @@ __all__ = [
     "MappingMissingIterable",
     "InvalidNameError",
     "MissingContextError",
+    "MissingFlowError",
     "MissingResult",
     "ObjectAlreadyExists",
     "ObjectNotFound",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import inspect
 import signal
 import threading
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
+from riverrun._engine.adopt import take_adopted
 from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
-from riverrun._internal.ids import new_id
+from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, ReservedArgumentError, TerminationSignal
@@ -24,19 +24,14 @@ from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
 from riverrun.tasks import _require_function
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riverrun.deployments.runner import RunnerDeployment
     from riverrun.utilities.callables import ParameterSchema
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_FLOW_NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4c1e-9d3a-2b8f0e4a7c61")
 _BAD_NAME_CHARS = set("/%&><")
 StateHook = Callable[..., Any]
-
-
-def flow_id_for(name: str) -> str:
-    """Flow IDs derive from the name, so every process agrees on them without asking."""
-    return str(uuid.uuid5(_FLOW_NAMESPACE, name))
 
 
 class Flow(Generic[P, R]):
@@ -146,6 +141,57 @@ class Flow(Generic[P, R]):
         """A copy of this flow with some arguments changed (same as ``@flow``'s)."""
         return Flow(self.fn, **{**self._options, **options})
 
+    # -- deployments (riverrun.deployments does the work) ------------------------------------
+    def to_deployment(self, name: str, **options: Any) -> RunnerDeployment:
+        """A deployment of this flow, to ``.apply()`` or ``serve``; Prefect's arguments.
+
+        ``interval``/``cron``/``rrule``/``schedule``/``schedules``, ``parameters``, ``tags``,
+        ``description``, ``version``, ``paused``, ``concurrency_limit``,
+        ``enforce_parameter_schema``, ``work_pool_name``, ``work_queue_name``,
+        ``job_variables``; and riverrun's ``catchup``, ``catchup_window``, ``overlap``.
+        """
+        from riverrun.deployments.runner import RunnerDeployment
+
+        return RunnerDeployment.from_flow(self, name, **options)
+
+    def serve(
+        self,
+        name: str | None = None,
+        *,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+        limit: int | None = None,
+        global_limit: int | None = None,
+        **options: Any,
+    ) -> None:
+        """Serve this flow as a deployment (default name: the flow's) until Ctrl-C/SIGTERM."""
+        from riverrun.deployments.serve import serve
+
+        if global_limit is not None:
+            options["concurrency_limit"] = global_limit
+        deployment = self.to_deployment(name or self.name, **options)
+        serve(deployment, pause_on_shutdown=pause_on_shutdown,
+              print_starting_message=print_starting_message, limit=limit)  # fmt: skip
+
+    def deploy(self, name: str, work_pool_name: str | None = None, **options: Any) -> Any:
+        """Store a deployment of this flow for a work pool's workers (no image build)."""
+        from riverrun.deployments.deploy import deploy
+
+        image = options.pop("image", None)
+        build = options.pop("build", False)
+        push = options.pop("push", False)
+        print_next = options.pop("print_next_steps", True)
+        deployment = self.to_deployment(name, work_pool_name=work_pool_name, **options)
+        return deploy(deployment, work_pool_name=work_pool_name, image=image, build=build,
+                      push=push, print_next_steps_message=print_next)[0]  # fmt: skip
+
+    @staticmethod
+    def from_source(source: Any, entrypoint: str) -> Flow[Any, Any]:
+        """The flow ``entrypoint`` names inside ``source`` (a local directory)."""
+        from riverrun.deployments.loading import flow_from_source
+
+        return flow_from_source(source, entrypoint)  # type: ignore[no-any-return]
+
     def on_completion(self, fn: StateHook) -> StateHook:
         self.on_completion_hooks.append(fn)
         return fn
@@ -233,20 +279,22 @@ class Flow(Generic[P, R]):
                 {},
             )
         tags = sorted(current_tags())
+        adopted = take_adopted() if parent_ctx is None else None
         info = FlowRunInfo(
-            new_id(),
+            adopted.id if adopted else new_id(),
             "",
-            tags,
+            sorted(set(tags) | set(adopted.tags)) if adopted else tags,
             parameters,
             self.flow_id,
             self.name,
             parent_task.id if parent_task is not None else None,
             self.version,
+            adopted.deployment_id if adopted else None,
         )
         if parent_ctx is not None:
             info.parent_flow_run_id = parent_ctx.info.id
             info.root_flow_run_id = parent_ctx.info.root_flow_run_id
-        info.name = self._run_name(info, parameters)
+        info.name = adopted.name if adopted else self._run_name(info, parameters)
         ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
         call_args, call_kwargs = (
             call_arguments(self._signature, parameters) if validation_error is None else (args, kwargs)

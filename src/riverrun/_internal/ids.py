@@ -57,3 +57,11 @@ def new_id() -> str:
 def uuid7() -> uuid.UUID:
     """Return a new UUIDv7, from the same sequence as ``new_id``."""
     return uuid.UUID(new_id())
+
+
+_FLOW_NAMESPACE = uuid.UUID("6f1c1d2e-5b7a-4c1e-9d3a-2b8f0e4a7c61")
+
+
+def flow_id_for(name: str) -> str:
+    """Flow IDs derive from the name, so every process agrees on them without asking."""
+    return str(uuid.uuid5(_FLOW_NAMESPACE, name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from riverrun._internal.clock import from_us
 from riverrun.schemas import objects as o
@@ -179,8 +179,11 @@ def variable(row: Any) -> o.Variable:
     )
 
 
-def deployment(row: Any) -> o.Deployment:
-    """A ``Deployment`` from a ``deployment`` row."""
+def deployment(row: Any, schedules: list[o.DeploymentSchedule] | None = None) -> o.Deployment:
+    """A ``Deployment`` from a ``deployment`` row (and its schedules)."""
+    m = row._mapping
+    window = m.get("catchup_window_seconds")
+    options = _json(m.get("concurrency_options"))
     return o.Deployment(
         id=row.id,
         name=row.name,
@@ -190,11 +193,48 @@ def deployment(row: Any) -> o.Deployment:
         tags=_json(row.tags, []),
         parameters=_json(row.parameters, {}),
         parameter_openapi_schema=_json(row.parameter_openapi_schema),
+        enforce_parameter_schema=bool(m.get("enforce_parameter_schema", True)),
         entrypoint=row.entrypoint,
         path=row.path,
         work_pool_name=row.work_pool_name,
         work_queue_name=row.work_queue_name,
+        job_variables=_json(m.get("job_variables"), {}),
+        pull_steps=_json(m.get("pull_steps")),
         paused=bool(row.paused),
+        schedules=schedules or [],
+        concurrency_limit=m.get("concurrency_limit"),
+        concurrency_options=None if options is None else o.ConcurrencyOptions(**options),
+        catchup=m.get("catchup") or "all",
+        catchup_window=None if window is None else timedelta(seconds=window),
+        overlap=m.get("overlap") or "allow",
+        last_polled=_time(m.get("last_polled")),
+        status=None if m.get("last_polled") is None else _status(m["last_polled"]),
+        created=_time(row.created),
+        updated=_time(row.updated),
+    )
+
+
+def _status(last_polled: int) -> Literal["READY", "NOT_READY"]:
+    """READY while something polled for the deployment's runs in the last minute (Prefect)."""
+    from riverrun._internal.clock import now_us
+
+    return "READY" if now_us() - last_polled < 60_000_000 else "NOT_READY"
+
+
+def deployment_schedule(row: Any) -> o.DeploymentSchedule:
+    """A ``DeploymentSchedule`` from a ``deployment_schedule`` row."""
+    from riverrun.schemas.schedules import parse_schedule
+
+    return o.DeploymentSchedule(
+        id=row.id,
+        deployment_id=row.deployment_id,
+        schedule=parse_schedule(json.loads(row.schedule)),
+        active=bool(row.active),
+        max_scheduled_runs=row.max_scheduled_runs,
+        parameters=_json(row.parameters, {}),
+        slug=row.slug,
+        jitter=None if row.jitter_seconds is None else timedelta(seconds=row.jitter_seconds),
+        high_water=_time(row.high_water),
         created=_time(row.created),
         updated=_time(row.updated),
     )

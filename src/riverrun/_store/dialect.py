@@ -89,3 +89,12 @@ def case_insensitive_like(column: Any, pattern: str) -> Any:
     # SQLite's LIKE is already case-insensitive for ASCII; lower() would only defeat indexes.
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def insert_or_ignore(table: Any, is_sqlite_db: bool) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` on either dialect (any unique key)."""
+    if is_sqlite_db:
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    return insert(table).on_conflict_do_nothing()

@@ -191,8 +191,28 @@ def deployment_where(flt: f.DeploymentFilter | None) -> Clause | None:
     if flt is None:
         return None
     c = t.deployment.c
-    parts = _all(_id(c.id, flt.id), _name(c.name, flt.name), _json_tags(c.tags, flt.tags))
+    parts = _all(
+        _id(c.id, flt.id),
+        _name(c.name, flt.name),
+        _json_tags(c.tags, flt.tags),
+        _name(c.work_queue_name, flt.work_queue_name),
+        _range(c.concurrency_limit, flt.concurrency_limit),
+        None if flt.paused is None or flt.paused.eq_ is None else c.paused == flt.paused.eq_,
+    )
     return _combine(parts, flt.operator)
+
+
+def _range(col: Any, flt: Any) -> Clause | None:
+    if flt is None:
+        return None
+    out: list[Clause] = []
+    if flt.ge_ is not None:
+        out.append(col >= flt.ge_)
+    if flt.le_ is not None:
+        out.append(col <= flt.le_)
+    if flt.is_null_ is not None:
+        out.append(col.is_(None) if flt.is_null_ else col.is_not(None))
+    return _combine(out)
 
 
 def flow_run_where(flt: f.FlowRunFilter | None) -> Clause | None:

@@ -1,4 +1,4 @@
-"""Flows, flow runs, task runs, their states, logs, artifacts and deployments in the store."""
+"""Flows, flow runs, task runs, their states, logs and artifacts in the store."""
 
 from __future__ import annotations
 
@@ -353,39 +353,6 @@ class RunStoreMixin(StoreBase):
             changed = conn.execute(t.artifact.update().where(t.artifact.c.id == art_id).values(**values))
             if changed.rowcount == 0:
                 raise _not_found("artifact", art_id, "riverrun artifact ls")
-
-    # -- deployments (read side; creating them belongs to the deployments work) -------------------
-    def read_deployments(
-        self,
-        *,
-        deployment_filter: f.DeploymentFilter | None = None,
-        flow_filter: f.FlowFilter | None = None,
-        sort: s.DeploymentSort | str | None = None,
-        limit: int | None = None,
-        offset: int | None = 0,
-    ) -> list[o.Deployment]:
-        """Deployments matching the filters, by name by default."""
-        where = fs._all(fs.deployment_where(deployment_filter))
-        flow_w = fs.flow_where(flow_filter)
-        if flow_w is not None:
-            where.append(t.deployment.c.flow_id.in_(sa.select(t.flow.c.id).where(flow_w)))
-        query = sa.select(t.deployment).where(*where)
-        query = query.order_by(*fs.order_by(sort, s.DeploymentSort.NAME_ASC))
-        with self.connect() as conn:
-            return [convert.deployment(r) for r in conn.execute(_page(query, limit, offset))]
-
-    def read_deployment(self, deployment_id: uuid.UUID | str) -> o.Deployment:
-        """One deployment by ID.
-
-        Raises:
-            ObjectNotFound: no deployment has that ID.
-        """
-        query = sa.select(t.deployment).where(t.deployment.c.id == _id(deployment_id))
-        with self.connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            raise _not_found("deployment", deployment_id, "riverrun deployment ls")
-        return convert.deployment(row)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _require(self, kind: str, run_id: str) -> None:

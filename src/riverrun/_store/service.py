@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.runs import RunStoreMixin
+from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
 from riverrun._store.variables import VariableStoreMixin
 
 
-class Store(BlockStoreMixin, RunStoreMixin, VariableStoreMixin, UIQueryMixin):
+class Store(SchedulerStoreMixin, BlockStoreMixin, RunStoreMixin, VariableStoreMixin, UIQueryMixin):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 
     Args:

@@ -112,11 +112,24 @@ flow_run = Table(
     Column("created", BigInteger, nullable=False),
     Column("updated", BigInteger, nullable=False),
     *_state_columns(),
+    # 0005: which schedule made an auto-scheduled run, so editing it replaces only its runs.
+    Column("deployment_schedule_id", ID),
     Index("ix_flow_run__flow_id", "flow_id"),
     Index("ix_flow_run__expected_start_time", "expected_start_time"),
-    Index("ix_flow_run__parent_task_run_id", "parent_task_run_id", **_not_null("parent_task_run_id")),
+    Index(
+        "ix_flow_run__parent_task_run_id", "parent_task_run_id", **_not_null("parent_task_run_id")
+    ),
     Index("ix_flow_run__deployment_id", "deployment_id", **_not_null("deployment_id")),
     Index("ix_flow_run__created", "created"),
+    # One run per key and flow: a retried create returns the first run, and the scheduler's
+    # key per (schedule, time) makes scheduling idempotent across processes and replicas.
+    Index(
+        "uq_flow_run__flow_id_idempotency_key",
+        "flow_id",
+        "idempotency_key",
+        unique=True,
+        **_not_null("idempotency_key"),
+    ),
 )
 Index("ix_flow_run__started", started(flow_run), flow_run.c.id)
 
@@ -251,7 +264,44 @@ deployment = Table(
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("created", BigInteger, nullable=False),
     Column("updated", BigInteger, nullable=False),
+    # 0005: what runs of the deployment may do, and what the scheduler does when they are late.
+    Column("concurrency_limit", Integer),
+    Column("concurrency_options", Text),
+    Column("enforce_parameter_schema", Boolean, nullable=False, server_default="1"),
+    Column("job_variables", Text, nullable=False, server_default="{}"),
+    Column("pull_steps", Text),
+    Column("catchup", String(20), nullable=False, server_default="all"),
+    Column("catchup_window_seconds", Float),
+    Column("overlap", String(20), nullable=False, server_default="allow"),
+    # When a serving process or worker last asked for this deployment's runs.
+    Column("last_polled", BigInteger),
     Index("uq_deployment__flow_id_name", "flow_id", "name", unique=True),
+)
+
+deployment_schedule = Table(
+    "deployment_schedule",
+    metadata,
+    _id_column(),
+    Column("deployment_id", ID, ForeignKey("deployment.id", ondelete="CASCADE"), nullable=False),
+    # JSON of an IntervalSchedule, CronSchedule or RRuleSchedule.
+    Column("schedule", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("max_scheduled_runs", Integer),
+    Column("parameters", Text, nullable=False, server_default="{}"),
+    Column("slug", String(255)),
+    Column("jitter_seconds", Float),
+    # The latest time runs were materialised up to: times before it are known, not missed.
+    Column("high_water", BigInteger),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("ix_deployment_schedule__deployment_id", "deployment_id"),
+    Index(
+        "uq_deployment_schedule__deployment_id_slug",
+        "deployment_id",
+        "slug",
+        unique=True,
+        **_not_null("slug"),
+    ),
 )
 
 block_type = Table(
@@ -287,7 +337,9 @@ block_document = Table(
     _id_column(),
     Column("name", String(255), nullable=False),
     Column("block_type_id", ID, ForeignKey("block_type.id", ondelete="CASCADE"), nullable=False),
-    Column("block_schema_id", ID, ForeignKey("block_schema.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "block_schema_id", ID, ForeignKey("block_schema.id", ondelete="CASCADE"), nullable=False
+    ),
     # JSON of the fields; secret fields hold Fernet tokens, never plaintext.
     Column("data", Text, nullable=False, server_default="{}"),
     Column("is_anonymous", Boolean, nullable=False, server_default="0"),

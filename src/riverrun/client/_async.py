@@ -8,6 +8,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import timedelta
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
@@ -18,9 +20,11 @@ from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
 from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
+from riverrun.schemas.actions import as_schedule_create
 from riverrun.schemas.blocks import BlockDocument
 from riverrun.schemas.blocks import BlockDocumentCreate
 from riverrun.schemas.blocks import BlockSchema
+from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from types import TracebackType
 from typing import Any
@@ -44,6 +48,18 @@ class AsyncOperations:
     async def api_healthcheck(self) -> Optional[Exception]:
         """None if the store (or server) answers, else the exception it raised."""
         return await asyncio.to_thread(self._sync.api_healthcheck)
+
+    async def claim_deployment_runs(self, deployment_ids: list[str], limit: Optional[int]=None, now: Optional[int]=None) -> list[o.FlowRun]:
+        """Due runs of these deployments moved to Pending for the caller to start.
+
+        Catchup and overlap policies are applied first (skipped runs kept as
+        ``Cancelled``/``Skipped`` with the reason).
+        """
+        return await asyncio.to_thread(self._sync.claim_deployment_runs, deployment_ids=deployment_ids, limit=limit, now=now)
+
+    async def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
+        """How many deployments match the filter."""
+        return await asyncio.to_thread(self._sync.count_deployments, deployment_filter=deployment_filter)
 
     async def count_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many flow runs match the filters."""
@@ -71,6 +87,29 @@ class AsyncOperations:
         """Create (or update, by slug) a block type."""
         return await asyncio.to_thread(self._sync.create_block_type, block_type=block_type)
 
+    async def create_deployment(self, flow_id: Id, name: str, schedules: Optional[Sequence[Any]]=None, concurrency_options: Optional[Any]=None, catchup_window: Optional[timedelta | float]=None, **fields: Any) -> str:
+        """Create or update (same flow and name) a deployment; returns its ID.
+
+        Keywords as Prefect's: ``version``, ``schedules``, ``concurrency_limit``,
+        ``concurrency_options``, ``parameters``, ``description``, ``work_queue_name``,
+        ``work_pool_name``, ``tags``, ``path``, ``entrypoint``, ``parameter_openapi_schema``,
+        ``paused``, ``pull_steps``, ``enforce_parameter_schema``, ``job_variables``; and
+        riverrun's ``catchup``, ``catchup_window`` (seconds or a timedelta), ``overlap``.
+        """
+        return await asyncio.to_thread(self._sync.create_deployment, flow_id=flow_id, name=name, schedules=schedules, concurrency_options=concurrency_options, catchup_window=catchup_window, **fields)
+
+    async def create_deployment_schedules(self, deployment_id: Id, schedules: Sequence[Any], max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None) -> list[o.DeploymentSchedule]:
+        """Add ``(schedule, active)`` pairs or ``DeploymentScheduleCreate`` to a deployment."""
+        return await asyncio.to_thread(self._sync.create_deployment_schedules, deployment_id=deployment_id, schedules=schedules, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug)
+
+    async def create_flow_from_name(self, flow_name: str) -> str:
+        """The flow's ID, creating its record if it has none yet."""
+        return await asyncio.to_thread(self._sync.create_flow_from_name, flow_name=flow_name)
+
+    async def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
+        """A run of the deployment: parameters merged and checked against its schema."""
+        return await asyncio.to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
+
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
@@ -83,6 +122,14 @@ class AsyncOperations:
         """Delete a block type with its schemas and documents."""
         return await asyncio.to_thread(self._sync.delete_block_type, block_type_id=block_type_id)
 
+    async def delete_deployment(self, deployment_id: Id) -> None:
+        """Delete a deployment, its schedules and its unstarted runs; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_deployment, deployment_id=deployment_id)
+
+    async def delete_deployment_schedule(self, deployment_id: Id, schedule_id: Id) -> None:
+        """Delete one schedule and its future unstarted runs."""
+        return await asyncio.to_thread(self._sync.delete_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id)
+
     async def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)
@@ -94,6 +141,10 @@ class AsyncOperations:
     async def delete_variable_by_name(self, name: str) -> None:
         """Delete a variable; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_variable_by_name, name=name)
+
+    async def pause_deployment(self, deployment_id: Id) -> None:
+        """Stop scheduling a deployment (its future auto-scheduled runs are removed)."""
+        return await asyncio.to_thread(self._sync.pause_deployment, deployment_id=deployment_id)
 
     async def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
@@ -135,9 +186,17 @@ class AsyncOperations:
         """One deployment; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.read_deployment, deployment_id=deployment_id)
 
-    async def read_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None, flow_filter: Optional[f.FlowFilter]=None, sort: Optional[s.DeploymentSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching the filters."""
-        return await asyncio.to_thread(self._sync.read_deployments, deployment_filter=deployment_filter, flow_filter=flow_filter, sort=sort, limit=limit, offset=offset)
+    async def read_deployment_by_name(self, name: str) -> o.Deployment:
+        """One deployment by ``"flow-name/deployment-name"``; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_deployment_by_name, name=name)
+
+    async def read_deployment_schedules(self, deployment_id: Id) -> list[o.DeploymentSchedule]:
+        """A deployment's schedules, oldest first."""
+        return await asyncio.to_thread(self._sync.read_deployment_schedules, deployment_id=deployment_id)
+
+    async def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules."""
+        return await asyncio.to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
 
     async def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
@@ -202,6 +261,10 @@ class AsyncOperations:
         """Every variable, by name."""
         return await asyncio.to_thread(self._sync.read_variables, limit=limit)
 
+    async def resume_deployment(self, deployment_id: Id) -> None:
+        """Schedule a deployment again."""
+        return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
+
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
@@ -221,6 +284,14 @@ class AsyncOperations:
     async def update_block_type(self, block_type_id: str, block_type: b.BlockTypeUpdate) -> None:
         """Change a block type's presentation."""
         return await asyncio.to_thread(self._sync.update_block_type, block_type_id=block_type_id, block_type=block_type)
+
+    async def update_deployment(self, deployment_id: Id, deployment: a.DeploymentUpdate) -> None:
+        """Change the fields set on ``deployment``; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_deployment, deployment_id=deployment_id, deployment=deployment)
+
+    async def update_deployment_schedule(self, deployment_id: Id, schedule_id: Id, active: Optional[bool]=None, schedule: Optional[SCHEDULE_TYPES]=None, max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None, jitter: Optional[timedelta]=None) -> None:
+        """Change one schedule; a new timing or parameters replace its future unstarted runs."""
+        return await asyncio.to_thread(self._sync.update_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id, active=active, schedule=schedule, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug, jitter=jitter)
 
     async def update_flow_run(self, flow_run_id: Id, name: Optional[str]=None, tags: Optional[Iterable[str]]=None) -> None:
         """Rename a flow run and/or replace its tags (a set or a list); raises ``ObjectNotFound``.

@@ -112,7 +112,7 @@ def operations_source() -> str:
     runtime, typing_only = _imports(modules)
     out = [_HEADER.format(source="the operation table (riverrun._api)"), _NOQA,
            "from __future__ import annotations\n\n", "from typing import TYPE_CHECKING, Any\n\n"]  # fmt: skip
-    out += [f"{line}\n" for line in runtime]
+    out += [f"{line}\n" for line in runtime if line != "from typing import Any"]  # in the header
     out.append("\nif TYPE_CHECKING:\n    from riverrun._api.store_api import StoreAPI\n")
     out += [f"    {line}\n" for line in typing_only]
     out.append('\n\nclass BackendOperations:\n    """Every operation, handing its arguments to '

@@ -21,6 +21,7 @@ from riverrun.client._operations import BackendOperations
 from riverrun.exceptions import (
     ObjectAlreadyExists,
     ObjectNotFound,
+    ParameterTypeError,
     RiverrunHTTPStatusError,
     RiverrunServerUnreachable,
 )
@@ -81,6 +82,15 @@ def _detail(response: httpx.Response) -> str:
     if isinstance(body, dict) and "detail" in body:
         return str(body["detail"])
     return str(body)[:500]
+
+
+def _error_kind(response: httpx.Response) -> str | None:
+    """The ``error`` field of an error body: which riverrun exception the server raised."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 def _is_riverrun_api(url: str, key: str | None) -> bool:
@@ -204,6 +214,8 @@ class HttpBackend(BackendOperations):
             return ObjectNotFound(detail)
         if status == 409:
             return ObjectAlreadyExists(detail)
+        if status == 422 and _error_kind(response) == "ParameterTypeError":
+            return ParameterTypeError(detail)
         if status in (401, 403):
             message = f"The riverrun server at {self.url} refused the request ({status}): {detail}"
         elif status in (400, 413, 422):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from collections.abc import Iterable
+from datetime import timedelta
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
@@ -15,6 +16,7 @@ from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
 from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
+from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from typing import Optional
 
@@ -150,13 +152,73 @@ class BackendOperations:
         """Delete a variable; raises ``ObjectNotFound``."""
         return self._call("delete_variable_by_name", {"name": name})
 
-    def read_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None, flow_filter: Optional[f.FlowFilter]=None, sort: Optional[s.DeploymentSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching the filters."""
-        return self._call("read_deployments", {"deployment_filter": deployment_filter, "flow_filter": flow_filter, "sort": sort, "limit": limit, "offset": offset})
+    def create_flow_from_name(self, flow_name: str) -> str:
+        """The flow's ID, creating its record if it has none yet."""
+        return self._call("create_flow_from_name", {"flow_name": flow_name})
+
+    def create_deployment(self, flow_id: Id, name: str, version: Optional[str]=None, schedules: Optional[list[a.DeploymentScheduleCreate]]=None, concurrency_limit: Optional[int]=None, concurrency_options: Optional[o.ConcurrencyOptions]=None, parameters: Optional[dict[str, Any]]=None, description: Optional[str]=None, work_queue_name: Optional[str]=None, work_pool_name: Optional[str]=None, tags: Optional[list[str]]=None, path: Optional[str]=None, entrypoint: Optional[str]=None, parameter_openapi_schema: Optional[dict[str, Any]]=None, paused: Optional[bool]=None, pull_steps: Optional[list[dict[str, Any]]]=None, enforce_parameter_schema: Optional[bool]=None, job_variables: Optional[dict[str, Any]]=None, catchup: str='all', catchup_window: Optional[timedelta]=None, overlap: str='allow') -> str:
+        """Create the deployment, or update the flow's deployment of that name; its ID."""
+        return self._call("create_deployment", {"flow_id": flow_id, "name": name, "version": version, "schedules": schedules, "concurrency_limit": concurrency_limit, "concurrency_options": concurrency_options, "parameters": parameters, "description": description, "work_queue_name": work_queue_name, "work_pool_name": work_pool_name, "tags": tags, "path": path, "entrypoint": entrypoint, "parameter_openapi_schema": parameter_openapi_schema, "paused": paused, "pull_steps": pull_steps, "enforce_parameter_schema": enforce_parameter_schema, "job_variables": job_variables, "catchup": catchup, "catchup_window": catchup_window, "overlap": overlap})
+
+    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules."""
+        return self._call("read_deployments", {"flow_filter": flow_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "deployment_filter": deployment_filter, "limit": limit, "sort": sort, "offset": offset})
+
+    def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
+        """How many deployments match the filter."""
+        return self._call("count_deployments", {"deployment_filter": deployment_filter})
+
+    def read_deployment_by_name(self, name: str) -> o.Deployment:
+        """One deployment by ``"flow-name/deployment-name"``; raises ``ObjectNotFound``."""
+        return self._call("read_deployment_by_name", {"name": name})
 
     def read_deployment(self, deployment_id: Id) -> o.Deployment:
         """One deployment; raises ``ObjectNotFound``."""
         return self._call("read_deployment", {"deployment_id": deployment_id})
+
+    def update_deployment(self, deployment_id: Id, deployment: a.DeploymentUpdate) -> None:
+        """Change the fields set on ``deployment``; raises ``ObjectNotFound``."""
+        return self._call("update_deployment", {"deployment_id": deployment_id, "deployment": deployment})
+
+    def delete_deployment(self, deployment_id: Id) -> None:
+        """Delete a deployment, its schedules and its unstarted runs; raises ``ObjectNotFound``."""
+        return self._call("delete_deployment", {"deployment_id": deployment_id})
+
+    def pause_deployment(self, deployment_id: Id) -> None:
+        """Stop scheduling a deployment (its future auto-scheduled runs are removed)."""
+        return self._call("pause_deployment", {"deployment_id": deployment_id})
+
+    def resume_deployment(self, deployment_id: Id) -> None:
+        """Schedule a deployment again."""
+        return self._call("resume_deployment", {"deployment_id": deployment_id})
+
+    def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
+        """A run of the deployment: parameters merged and checked against its schema."""
+        return self._call("create_flow_run_from_deployment", {"deployment_id": deployment_id, "parameters": parameters, "context": context, "state": state, "name": name, "tags": tags, "idempotency_key": idempotency_key, "parent_task_run_id": parent_task_run_id, "work_queue_name": work_queue_name, "job_variables": job_variables, "labels": labels})
+
+    def create_deployment_schedules(self, deployment_id: Id, schedules: list[a.DeploymentScheduleCreate], max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None) -> list[o.DeploymentSchedule]:
+        """Add schedules to a deployment; raises ``ObjectAlreadyExists`` for a taken slug."""
+        return self._call("create_deployment_schedules", {"deployment_id": deployment_id, "schedules": schedules, "max_scheduled_runs": max_scheduled_runs, "parameters": parameters, "slug": slug})
+
+    def read_deployment_schedules(self, deployment_id: Id) -> list[o.DeploymentSchedule]:
+        """A deployment's schedules, oldest first."""
+        return self._call("read_deployment_schedules", {"deployment_id": deployment_id})
+
+    def update_deployment_schedule(self, deployment_id: Id, schedule_id: Id, active: Optional[bool]=None, schedule: Optional[SCHEDULE_TYPES]=None, max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None, jitter: Optional[timedelta]=None) -> None:
+        """Change one schedule; a new timing or parameters replace its future unstarted runs."""
+        return self._call("update_deployment_schedule", {"deployment_id": deployment_id, "schedule_id": schedule_id, "active": active, "schedule": schedule, "max_scheduled_runs": max_scheduled_runs, "parameters": parameters, "slug": slug, "jitter": jitter})
+
+    def delete_deployment_schedule(self, deployment_id: Id, schedule_id: Id) -> None:
+        """Delete one schedule and its future unstarted runs."""
+        return self._call("delete_deployment_schedule", {"deployment_id": deployment_id, "schedule_id": schedule_id})
+
+    def claim_deployment_runs(self, deployment_ids: list[str], limit: Optional[int]=None, now: Optional[int]=None) -> list[o.FlowRun]:
+        """Due runs of these deployments moved to Pending for the caller to start.
+
+        Catchup and overlap policies are applied first (skipped runs kept as
+        ``Cancelled``/``Skipped`` with the reason).
+        """
+        return self._call("claim_deployment_runs", {"deployment_ids": deployment_ids, "limit": limit, "now": now})
 
     def create_block_type(self, block_type: b.BlockTypeCreate) -> b.BlockType:
         """Create (or update, by slug) a block type."""
@@ -328,13 +390,65 @@ class ClientOperations:
         """Delete a variable; raises ``ObjectNotFound``."""
         return self._backend.delete_variable_by_name(name=name)
 
-    def read_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None, flow_filter: Optional[f.FlowFilter]=None, sort: Optional[s.DeploymentSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching the filters."""
-        return self._backend.read_deployments(deployment_filter=deployment_filter, flow_filter=flow_filter, sort=sort, limit=limit, offset=offset)
+    def create_flow_from_name(self, flow_name: str) -> str:
+        """The flow's ID, creating its record if it has none yet."""
+        return self._backend.create_flow_from_name(flow_name=flow_name)
+
+    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules."""
+        return self._backend.read_deployments(flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
+
+    def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
+        """How many deployments match the filter."""
+        return self._backend.count_deployments(deployment_filter=deployment_filter)
+
+    def read_deployment_by_name(self, name: str) -> o.Deployment:
+        """One deployment by ``"flow-name/deployment-name"``; raises ``ObjectNotFound``."""
+        return self._backend.read_deployment_by_name(name=name)
 
     def read_deployment(self, deployment_id: Id) -> o.Deployment:
         """One deployment; raises ``ObjectNotFound``."""
         return self._backend.read_deployment(deployment_id=deployment_id)
+
+    def update_deployment(self, deployment_id: Id, deployment: a.DeploymentUpdate) -> None:
+        """Change the fields set on ``deployment``; raises ``ObjectNotFound``."""
+        return self._backend.update_deployment(deployment_id=deployment_id, deployment=deployment)
+
+    def delete_deployment(self, deployment_id: Id) -> None:
+        """Delete a deployment, its schedules and its unstarted runs; raises ``ObjectNotFound``."""
+        return self._backend.delete_deployment(deployment_id=deployment_id)
+
+    def pause_deployment(self, deployment_id: Id) -> None:
+        """Stop scheduling a deployment (its future auto-scheduled runs are removed)."""
+        return self._backend.pause_deployment(deployment_id=deployment_id)
+
+    def resume_deployment(self, deployment_id: Id) -> None:
+        """Schedule a deployment again."""
+        return self._backend.resume_deployment(deployment_id=deployment_id)
+
+    def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
+        """A run of the deployment: parameters merged and checked against its schema."""
+        return self._backend.create_flow_run_from_deployment(deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
+
+    def read_deployment_schedules(self, deployment_id: Id) -> list[o.DeploymentSchedule]:
+        """A deployment's schedules, oldest first."""
+        return self._backend.read_deployment_schedules(deployment_id=deployment_id)
+
+    def update_deployment_schedule(self, deployment_id: Id, schedule_id: Id, active: Optional[bool]=None, schedule: Optional[SCHEDULE_TYPES]=None, max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None, jitter: Optional[timedelta]=None) -> None:
+        """Change one schedule; a new timing or parameters replace its future unstarted runs."""
+        return self._backend.update_deployment_schedule(deployment_id=deployment_id, schedule_id=schedule_id, active=active, schedule=schedule, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug, jitter=jitter)
+
+    def delete_deployment_schedule(self, deployment_id: Id, schedule_id: Id) -> None:
+        """Delete one schedule and its future unstarted runs."""
+        return self._backend.delete_deployment_schedule(deployment_id=deployment_id, schedule_id=schedule_id)
+
+    def claim_deployment_runs(self, deployment_ids: list[str], limit: Optional[int]=None, now: Optional[int]=None) -> list[o.FlowRun]:
+        """Due runs of these deployments moved to Pending for the caller to start.
+
+        Catchup and overlap policies are applied first (skipped runs kept as
+        ``Cancelled``/``Skipped`` with the reason).
+        """
+        return self._backend.claim_deployment_runs(deployment_ids=deployment_ids, limit=limit, now=now)
 
     def create_block_type(self, block_type: b.BlockTypeCreate) -> b.BlockType:
         """Create (or update, by slug) a block type."""

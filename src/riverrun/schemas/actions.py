@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from riverrun.schemas.objects import ConcurrencyOptions
+from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 
 
@@ -62,3 +65,122 @@ class ArtifactCreate(ActionBaseModel):
     metadata_: dict[str, Any] | None = None
     flow_run_id: str | None = None
     task_run_id: str | None = None
+
+
+class DeploymentScheduleCreate(ActionBaseModel):
+    """A schedule to add to a deployment."""
+
+    schedule: SCHEDULE_TYPES
+    active: bool = True
+    max_scheduled_runs: int | None = Field(default=None, gt=0)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    slug: str | None = None
+    jitter: timedelta | None = None
+    replaces: str | None = None
+
+
+class DeploymentScheduleUpdate(ActionBaseModel):
+    """Changes to one schedule of a deployment (fields left None stay as they are)."""
+
+    schedule: SCHEDULE_TYPES | None = None
+    active: bool | None = None
+    max_scheduled_runs: int | None = Field(default=None, gt=0)
+    parameters: dict[str, Any] | None = None
+    slug: str | None = None
+    jitter: timedelta | None = None
+    replaces: str | None = None
+
+
+def as_schedule_create(item: Any) -> DeploymentScheduleCreate:
+    """A ``DeploymentScheduleCreate`` from what Prefect's methods accept.
+
+    That is a ``DeploymentScheduleCreate``, a ``(schedule, active)`` tuple, a bare schedule
+    object, a ``riverrun.schedules.Schedule``, or its dict.
+    """
+    if isinstance(item, DeploymentScheduleCreate):
+        return item
+    if isinstance(item, tuple) and len(item) == 2:
+        return DeploymentScheduleCreate(schedule=item[0], active=bool(item[1]))
+    to_type = getattr(item, "to_schedule_type", None)
+    if callable(to_type):  # riverrun.schedules.Schedule
+        return DeploymentScheduleCreate(
+            schedule=to_type(), active=item.active, parameters=dict(item.parameters),
+            slug=item.slug, jitter=item.jitter,
+        )  # fmt: skip
+    if isinstance(item, dict):
+        if "schedule" in item:
+            return DeploymentScheduleCreate.model_validate(item)
+        return DeploymentScheduleCreate.model_validate({"schedule": item})
+    return DeploymentScheduleCreate(schedule=item)
+
+
+Catchup = Literal["all", "latest", "none"]
+Overlap = Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"]
+
+
+class DeploymentCreate(ActionBaseModel):
+    """Everything a deployment stores (``flow_id`` and ``name`` are required)."""
+
+    flow_id: str
+    name: str
+    version: str | None = None
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameter_openapi_schema: dict[str, Any] | None = None
+    enforce_parameter_schema: bool = True
+    entrypoint: str | None = None
+    path: str | None = None
+    work_pool_name: str | None = None
+    work_queue_name: str | None = None
+    job_variables: dict[str, Any] = Field(default_factory=dict)
+    pull_steps: list[dict[str, Any]] | None = None
+    paused: bool = False
+    schedules: list[DeploymentScheduleCreate] = Field(default_factory=list)
+    concurrency_limit: int | None = Field(default=None, gt=0)
+    concurrency_options: ConcurrencyOptions | None = None
+    catchup: Catchup = "all"
+    catchup_window: timedelta | None = None
+    overlap: Overlap = "allow"
+
+
+class DeploymentUpdate(ActionBaseModel):
+    """Changes to a deployment; fields not set stay as they are.
+
+    ``schedules``, when given, replaces the deployment's schedules (matched by slug, so a
+    schedule that keeps its slug keeps its ID and runs already made for unchanged times).
+    """
+
+    version: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    parameters: dict[str, Any] | None = None
+    parameter_openapi_schema: dict[str, Any] | None = None
+    enforce_parameter_schema: bool | None = None
+    entrypoint: str | None = None
+    path: str | None = None
+    work_pool_name: str | None = None
+    work_queue_name: str | None = None
+    job_variables: dict[str, Any] | None = None
+    pull_steps: list[dict[str, Any]] | None = None
+    paused: bool | None = None
+    schedules: list[DeploymentScheduleCreate] | None = None
+    concurrency_limit: int | None = Field(default=None, gt=0)
+    concurrency_options: ConcurrencyOptions | None = None
+    catchup: Catchup | None = None
+    catchup_window: timedelta | None = None
+    overlap: Overlap | None = None
+
+
+class DeploymentFlowRunCreate(ActionBaseModel):
+    """A flow run to create from a deployment (Prefect's body for the same route)."""
+
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    state: State | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    idempotency_key: str | None = None
+    parent_task_run_id: str | None = None
+    work_queue_name: str | None = None
+    job_variables: dict[str, Any] | None = None

@@ -279,12 +279,35 @@ class DeploymentFilterTags(_Tags):
     """Match deployments by tags."""
 
 
+class DeploymentFilterWorkQueueName(RiverrunFilterBaseModel):
+    """Match deployments by the work queue their runs go to."""
+
+    any_: list[str] | None = None
+
+
+class DeploymentFilterConcurrencyLimit(RiverrunFilterBaseModel):
+    """Match deployments by concurrency limit (``is_null_`` for those without one)."""
+
+    ge_: int | None = None
+    le_: int | None = None
+    is_null_: bool | None = None
+
+
+class DeploymentFilterPaused(RiverrunFilterBaseModel):
+    """Match paused (``eq_=True``) or active deployments."""
+
+    eq_: bool | None = None
+
+
 class DeploymentFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter deployments."""
 
     id: DeploymentFilterId | None = None
     name: DeploymentFilterName | None = None
     tags: DeploymentFilterTags | None = None
+    work_queue_name: DeploymentFilterWorkQueueName | None = None
+    concurrency_limit: DeploymentFilterConcurrencyLimit | None = None
+    paused: DeploymentFilterPaused | None = None
 
 
 # -- logs --------------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State, StateType
 
 
@@ -150,6 +151,29 @@ class Variable(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class DeploymentSchedule(RiverrunBaseModel):
+    """One schedule of a deployment, with its own switch, parameters and slug."""
+
+    id: str
+    deployment_id: str | None = None
+    schedule: SCHEDULE_TYPES
+    active: bool = True
+    max_scheduled_runs: int | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    slug: str | None = None
+    jitter: timedelta | None = None
+    high_water: datetime | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class ConcurrencyOptions(RiverrunBaseModel):
+    """What happens to a run that would exceed its deployment's concurrency limit."""
+
+    collision_strategy: Literal["ENQUEUE", "CANCEL_NEW"] = "ENQUEUE"
+    grace_period_seconds: int | None = None
+
+
 class Deployment(RiverrunBaseModel):
     """A flow's entrypoint plus parameters, schedules and tags, runnable on demand."""
 
@@ -159,13 +183,26 @@ class Deployment(RiverrunBaseModel):
     description: str | None = None
     version: str | None = None
     tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Any] = Field(default_factory=dict)
     parameter_openapi_schema: dict[str, Any] | None = None
+    enforce_parameter_schema: bool = True
     entrypoint: str | None = None
     path: str | None = None
     work_pool_name: str | None = None
     work_queue_name: str | None = None
+    job_variables: dict[str, Any] = Field(default_factory=dict)
+    pull_steps: list[dict[str, Any]] | None = None
     paused: bool = False
+    schedules: list[DeploymentSchedule] = Field(default_factory=list)
+    concurrency_limit: int | None = None
+    concurrency_options: ConcurrencyOptions | None = None
+    # riverrun's policies for late runs (docs/deployments.md); Prefect behaves as the defaults.
+    catchup: Literal["all", "latest", "none"] = "all"
+    catchup_window: timedelta | None = None
+    overlap: Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"] = "allow"
+    last_polled: datetime | None = None
+    status: Literal["READY", "NOT_READY"] | None = None
     created: datetime | None = None
     updated: datetime | None = None
 
@@ -180,7 +217,9 @@ class OrchestrationResult(RiverrunBaseModel):
 
 __all__ = [
     "Artifact",
+    "ConcurrencyOptions",
     "Deployment",
+    "DeploymentSchedule",
     "Flow",
     "FlowRun",
     "FlowRunPolicy",

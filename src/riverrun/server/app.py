@@ -20,8 +20,9 @@ from riverrun.server.services.runner import Service, ServiceRunner
 def server_services(config: ServerConfig) -> list[Service]:
     """The background services a server with this configuration runs."""
     from riverrun.server.services.retention import RetentionService
+    from riverrun.server.services.scheduler import SchedulerService
 
-    services: list[Service] = []
+    services: list[Service] = [SchedulerService()]
     if config.retention_days > 0:
         services.append(RetentionService(config))
     return services

@@ -16,6 +16,7 @@ from riverrun.exceptions import (
     InvalidFilterError,
     ObjectAlreadyExists,
     ObjectNotFound,
+    ParameterTypeError,
     StoreCorrupt,
     StoreFull,
     StoreLocked,
@@ -57,6 +58,21 @@ async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, str(exc))
+
+
+async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises ParameterTypeError again from this ``error`` field.
+    return _json(422, str(exc), error="ParameterTypeError")
+
+
+async def _model(_request: Request, exc: Exception) -> JSONResponse:
+    # A store building a model from the request's values (a deployment's fields) found them
+    # out of range: the request was bad, not the server.
+    from pydantic import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    lines = [f"{_where(e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()[:10]]
+    return _json(422, "Invalid request: " + "; ".join(lines))
 
 
 async def _locked(_request: Request, exc: Exception) -> JSONResponse:
@@ -176,6 +192,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
+    app.add_exception_handler(ParameterTypeError, _parameters)
+    from pydantic import ValidationError
+
+    app.add_exception_handler(ValidationError, _model)
     app.add_exception_handler(StoreLocked, _locked)
     app.add_exception_handler(StoreFull, _unwritable)
     app.add_exception_handler(StoreCorrupt, _unwritable)

@@ -1,0 +1,220 @@
+"""The scheduler's core, at store level: materialise schedules, mark late runs, claim due runs.
+
+Used by ``serve()`` with the embedded store (no server) and by the server's services alike.
+Every step is safe with several processes or replicas on one database: scheduled runs carry
+an idempotency key per (schedule, time) under a unique index, so a second insert is a no-op;
+claiming moves a run out of Scheduled with a conditional UPDATE, so only one claimer wins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from riverrun._internal.clock import from_us, now_us
+from riverrun._internal.ids import new_id
+from riverrun._internal.names import generate_run_name
+from riverrun._scheduling import policy
+from riverrun._store import tables as t
+from riverrun._store.deployment_runs import (
+    DeploymentRunStoreMixin,
+    flow_run_row,
+    insert_flow_run,
+)
+from riverrun._store.deployments import AUTO_SCHEDULED_TAG, _dump
+from riverrun.schemas import objects as o
+from riverrun.schemas.schedules import parse_schedule
+from riverrun.states import State, StateType
+
+# Prefect's scheduler bounds (PREFECT_API_SERVICES_SCHEDULER_*).
+MIN_RUNS, MAX_RUNS = 3, 100
+MIN_TIME, MAX_TIME = timedelta(hours=1), timedelta(days=100)
+
+
+def _state(type_: StateType, name: str, message: str | None = None, **details: Any) -> State:
+    return State(type=type_, name=name, message=message, state_details=details)
+
+
+class SchedulerStoreMixin(DeploymentRunStoreMixin):
+    """Scheduling steps over the store; each is one or a few short transactions."""
+
+    def schedule_deployment_runs(
+        self, deployment_ids: Sequence[str] | None = None, now: int | None = None
+    ) -> int:
+        """Create the upcoming runs of every active schedule of unpaused deployments.
+
+        Keeps each schedule materialised ahead within Prefect's bounds (at least 3 runs and
+        1 hour, at most 100 runs and 100 days), tagged ``auto-scheduled``. Idempotent.
+
+        Returns:
+            How many runs were created (0 when another process had created them).
+        """
+        current = now if now is not None else now_us()
+        d, sc = t.deployment.c, t.deployment_schedule.c
+        query = (
+            sa.select(t.deployment, t.deployment_schedule.c.id.label("schedule_id"),
+                      sc.schedule, sc.parameters.label("schedule_parameters"),
+                      sc.max_scheduled_runs, sc.jitter_seconds, sc.high_water)
+            .join(t.deployment_schedule, sc.deployment_id == d.id)
+            .where(d.paused.is_(False), sc.active.is_(True))
+        )  # fmt: skip
+        if deployment_ids is not None:
+            query = query.where(d.id.in_(list(deployment_ids)))
+        with self.connect() as conn:
+            rows = list(conn.execute(query))
+        created = 0
+        for row in rows:
+            created += self._materialise(row, current)
+        return created
+
+    def _materialise(self, row: Any, now: int) -> int:
+        schedule = parse_schedule(json.loads(row.schedule))
+        limit = min(row.max_scheduled_runs or MAX_RUNS, MAX_RUNS)
+        start = now
+        window = row.catchup_window_seconds
+        if row.high_water is not None and row.high_water < now and row.catchup == "all":
+            # Times between the high-water mark and now were never materialised (no
+            # scheduler ran): catch them up, as far back as the catchup window allows.
+            start = row.high_water + 1
+            if window is not None:
+                start = max(start, now - int(window * 1_000_000))
+        dates = schedule.get_dates(n=limit, start=from_us(start), end=from_us(now) + MAX_TIME)
+        stamps = policy.materialise_window(
+            [int(x.timestamp() * 1_000_000) for x in dates], now, MIN_RUNS,
+            int(MIN_TIME.total_seconds() * 1_000_000),
+        )  # fmt: skip
+        if row.high_water is not None and row.high_water >= now:
+            # Already ahead: only top up to the minimum, never re-create what was deleted.
+            stamps = [s for s in stamps if s > row.high_water]
+        if not stamps:
+            return 0
+        parameters = {
+            **json.loads(row.parameters or "{}"),
+            **json.loads(row.schedule_parameters or "{}"),
+        }
+        tags = sorted(set(json.loads(row.tags or "[]")) | {AUTO_SCHEDULED_TAG})
+        created = 0
+        with self.begin() as conn:
+            for when in stamps:
+                expected = when + policy.jitter_us(row.schedule_id, when, row.jitter_seconds)
+                state = _state(StateType.SCHEDULED, "Scheduled", scheduled_time=from_us(expected))
+                run = flow_run_row(
+                    new_id(), row, generate_run_name(), parameters, tags, state, now_us(),
+                    idempotency_key=f"scheduled {row.id} {row.schedule_id} {from_us(when).isoformat()}",
+                    work_queue_name=row.work_queue_name, deployment_schedule_id=row.schedule_id,
+                )  # fmt: skip
+                created += insert_flow_run(conn, self.is_sqlite, run, state, tags)
+            high = max(stamps)
+            sc = t.deployment_schedule.c
+            conn.execute(
+                t.deployment_schedule.update()
+                .where(
+                    sc.id == row.schedule_id, sa.or_(sc.high_water.is_(None), sc.high_water < high)
+                )
+                .values(high_water=high)
+            )
+        return created
+
+    def mark_late_runs(self, now: int | None = None) -> int:
+        """Move Scheduled runs not started 15 s after their time to ``Late`` (once each)."""
+        current = now if now is not None else now_us()
+        fr = t.flow_run.c
+        query = sa.select(fr.id, fr.expected_start_time).where(
+            fr.state_type == StateType.SCHEDULED.value, fr.state_name == "Scheduled",
+            fr.deployment_id.is_not(None),
+            fr.expected_start_time < current - policy.LATE_AFTER_US,
+        )  # fmt: skip
+        with self.connect() as conn:
+            rows = list(conn.execute(query))
+        moved = 0
+        for run_id, expected in rows:
+            late = _state(StateType.SCHEDULED, "Late", scheduled_time=from_us(expected))
+            moved += self._move(run_id, late, from_types=("SCHEDULED",), from_names=("Scheduled",))
+        return moved
+
+    def claim_deployment_runs(
+        self, deployment_ids: list[str], limit: int | None = None, now: int | None = None
+    ) -> list[o.FlowRun]:
+        """Due runs of these deployments, moved to Pending for the caller to start.
+
+        Applies each deployment's catchup and overlap policies first: skipped runs become
+        ``Cancelled(name="Skipped")`` with the reason; runs to cancel (``cancel_other``) are
+        moved to Cancelling for their process to stop. Also records that the deployments
+        were polled (``last_polled``).
+        """
+        current = now if now is not None else now_us()
+        ids = list(deployment_ids)
+        if not ids:
+            return []
+        fr, d = t.flow_run.c, t.deployment.c
+        with self.begin() as conn:
+            conn.execute(t.deployment.update().where(d.id.in_(ids)).values(last_polled=current))
+        with self.connect() as conn:
+            deps = {r.id: r for r in conn.execute(sa.select(t.deployment).where(d.id.in_(ids)))}
+            runs = list(conn.execute(
+                sa.select(fr.id, fr.deployment_id, fr.state_type, fr.expected_start_time,
+                          fr.deployment_schedule_id)
+                .where(fr.deployment_id.in_(ids),
+                       fr.state_type.in_(("SCHEDULED", "PENDING", "RUNNING")))
+            ))  # fmt: skip
+        starting: list[str] = []
+        for dep_id, dep in deps.items():
+            mine = [r for r in runs if r.deployment_id == dep_id]
+            due = [policy.DueRun(r.id, r.expected_start_time or 0, r.deployment_schedule_id is not None)
+                   for r in mine if r.state_type == "SCHEDULED" and (r.expected_start_time or 0) <= current]  # fmt: skip
+            if not due:
+                continue
+            active = [r.id for r in mine if r.state_type in ("PENDING", "RUNNING")]
+            window = dep.catchup_window_seconds
+            decision = policy.decide(due, active, current, dep.catchup,
+                                     None if window is None else int(window * 1e6), dep.overlap)  # fmt: skip
+            for run_id, reason in decision.skip:
+                skipped = _state(StateType.CANCELLED, "Skipped", f"Skipped: {reason}.")
+                self._move(run_id, skipped, from_types=("SCHEDULED",))
+            for run_id in decision.cancel:
+                cancelling = _state(StateType.CANCELLING, "Cancelling",
+                                    "Cancelled by a newer run (overlap=cancel_other).")  # fmt: skip
+                self._move(run_id, cancelling, from_types=("PENDING", "RUNNING"))
+            starting += decision.start
+        claimed: list[str] = []
+        for run_id in starting:
+            if limit is not None and len(claimed) >= limit:
+                break
+            if self._move(run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)):
+                claimed.append(run_id)
+        return [self.read_flow_run(run_id) for run_id in claimed]
+
+    def _move(
+        self,
+        run_id: str,
+        state: State,
+        from_types: tuple[str, ...],
+        from_names: tuple[str, ...] | None = None,
+    ) -> int:
+        """Put a run in ``state`` only if it is still in one of ``from_types``: 1 if it moved."""
+        fr = t.flow_run.c
+        where = [fr.id == run_id, fr.state_type.in_(from_types)]
+        if from_names is not None:
+            where.append(fr.state_name.in_(from_names))
+        stored = state.to_dict()
+        with self.begin() as conn:
+            done = conn.execute(
+                t.flow_run.update().where(*where).values(
+                    state_id=state.id, state_type=state.type.value, state_name=state.name,
+                    state_timestamp=state.timestamp_us, state_message=state.message,
+                    updated=state.timestamp_us,
+                    end_time=state.timestamp_us if state.is_final() else fr.end_time,
+                ).returning(fr.id)
+            )  # fmt: skip
+            if done.first() is None:
+                return 0
+            conn.execute(t.flow_run_state.insert().values(
+                id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
+                timestamp=state.timestamp_us, message=stored["message"], data=None,
+                state_details=_dump(stored["state_details"]),
+            ))  # fmt: skip
+        return 1

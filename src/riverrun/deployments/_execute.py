@@ -1,0 +1,66 @@
+"""Run one stored flow run of a deployment in this process: ``python -m riverrun.deployments._execute ID``.
+
+With ``--wait`` instead of an ID, the process imports what a run needs first and then reads
+the run's ID from stdin: ``serve()`` keeps one such spare ready, so a triggered run's body
+starts without paying for interpreter start-up and imports (hundreds of milliseconds on an
+idle machine, seconds on a loaded one).
+
+``serve()`` starts one of these per run. The flow is loaded from the deployment's entrypoint
+and run as the stored run (its ID, name, tags, parameters), so states, logs and results are
+recorded as for any flow. A flow that cannot be loaded fails the run with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def execute(flow_run_id: str) -> int:
+    """Run the flow run; 0 when it completed, 1 otherwise."""
+    from riverrun._engine.adopt import AdoptedRun, adopt
+    from riverrun.client.orchestration import get_client
+    from riverrun.deployments.loading import load_flow_from_entrypoint
+    from riverrun.states import Failed
+
+    client = get_client(sync_client=True)
+    run = client.read_flow_run(flow_run_id)
+    if run.deployment_id is None:
+        print(f"Flow run {flow_run_id} has no deployment; nothing to execute.", file=sys.stderr)
+        return 2
+    deployment = client.read_deployment(run.deployment_id)
+    try:
+        if not deployment.entrypoint:
+            raise ValueError(f"Deployment {deployment.name!r} has no entrypoint.")
+        flow: Any = load_flow_from_entrypoint(
+            deployment.entrypoint, base=Path(deployment.path) if deployment.path else None
+        )
+    except Exception as exc:  # noqa: BLE001 - any import failure fails the run with its reason
+        message = (
+            f"Could not load the flow from {deployment.entrypoint!r}: {type(exc).__name__}: {exc}"
+        )
+        client.set_flow_run_state(run.id, Failed(message=message), force=True)
+        print(message, file=sys.stderr)
+        return 1
+    adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id))
+    result = flow(**run.parameters, return_state=True)
+    state = asyncio.run(result) if asyncio.iscoroutine(result) else result
+    return 0 if state.is_completed() else 1
+
+
+def wait_for_run() -> int:
+    """Import the run's machinery, then run the flow run whose ID arrives on stdin."""
+    import riverrun.client.orchestration  # noqa: F401 - warm: the client and its backend
+    import riverrun.deployments.loading  # noqa: F401
+    import riverrun.flows  # noqa: F401
+    from riverrun.client.orchestration import get_client
+
+    get_client(sync_client=True).api_healthcheck()  # opens the store (or the server's client)
+    flow_run_id = sys.stdin.readline().strip()
+    return execute(flow_run_id) if flow_run_id else 0
+
+
+if __name__ == "__main__":
+    sys.exit(wait_for_run() if sys.argv[1] == "--wait" else execute(sys.argv[1]))

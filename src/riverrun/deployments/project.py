@@ -1,0 +1,89 @@
+"""``riverrun.yaml``: deployments declared in a project file (Prefect's ``prefect.yaml`` layout).
+
+    deployments:
+      - name: nightly
+        entrypoint: flows/export.py:sf_export
+        parameters: {env: pro}
+        tags: [etl]
+        work_pool: {name: default, work_queue_name: null, job_variables: {}}
+        schedules:
+          - cron: "0 2 * * *"
+            timezone: Europe/Paris
+
+A key riverrun does not know is refused, naming it and the keys that are allowed, so a
+misspelt ``schedules`` never silently deploys a flow without its schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from riverrun.exceptions import ConfigurationError
+
+# Prefect's project keys; build/push/pull steps are accepted and ignored (no images here).
+_TOP = {"name", "prefect-version", "riverrun-version", "build", "push", "pull", "deployments"}
+_DEPLOYMENT = {"name", "version", "tags", "description", "entrypoint", "parameters", "work_pool",
+               "schedules", "schedule", "concurrency_limit", "enforce_parameter_schema", "paused",
+               "catchup", "catchup_window", "overlap", "job_variables", "pull", "build", "push"}  # fmt: skip
+_WORK_POOL = {"name", "work_queue_name", "job_variables"}
+_SCHEDULE = {"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active",
+             "parameters", "slug", "jitter", "max_scheduled_runs"}  # fmt: skip
+
+
+def _refuse_unknown(data: Any, allowed: set[str], where: str, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path}: {where} must be a mapping, got {type(data).__name__}.")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown key(s) {', '.join(map(repr, unknown))} in {where}; allowed: "
+            f"{', '.join(sorted(allowed))}."
+        )
+    return data
+
+
+def read_project(path: Path) -> list[dict[str, Any]]:
+    """The deployments a project file declares, checked key by key.
+
+    Raises:
+        ConfigurationError: the file is not YAML, or has a key riverrun does not know.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path} is not valid YAML: {exc}") from None
+    top = _refuse_unknown(data, _TOP, "the file", path)
+    deployments = top.get("deployments") or []
+    if not isinstance(deployments, list):
+        raise ConfigurationError(f"{path}: 'deployments' must be a list of deployments.")
+    out = []
+    for index, item in enumerate(deployments):
+        where = f"deployments[{index}]"
+        entry = _refuse_unknown(item, _DEPLOYMENT, where, path)
+        if not entry.get("name") or not entry.get("entrypoint"):
+            raise ConfigurationError(f"{path}: {where} needs a 'name' and an 'entrypoint'.")
+        if entry.get("work_pool") is not None:
+            _refuse_unknown(entry["work_pool"], _WORK_POOL, f"{where}.work_pool", path)
+        for n, sched in enumerate(entry.get("schedules") or []):
+            _refuse_unknown(sched, _SCHEDULE, f"{where}.schedules[{n}]", path)
+        out.append(entry)
+    return out
+
+
+def schedule_from_yaml(entry: dict[str, Any]) -> Any:
+    """A ``riverrun.schedules.Schedule`` from a ``schedules:`` item."""
+    from riverrun.schedules import Schedule
+
+    fields = dict(entry)
+    if "interval" in fields:
+        fields["interval"] = dt.timedelta(seconds=float(fields["interval"]))
+    if "jitter" in fields and fields["jitter"] is not None:
+        fields["jitter"] = dt.timedelta(seconds=float(fields["jitter"]))
+    if isinstance(fields.get("anchor_date"), str):
+        fields["anchor_date"] = dt.datetime.fromisoformat(fields["anchor_date"])
+    fields.pop("max_scheduled_runs", None)
+    return Schedule(**fields)

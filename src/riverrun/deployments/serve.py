@@ -1,0 +1,339 @@
+"""``serve()``: a process that schedules and runs its deployments, with no server needed.
+
+The loop, with the embedded store (or ``RIVERRUN_DATABASE_URL``):
+
+- keeps every schedule materialised ahead and marks late runs (the store-level scheduler,
+  idempotent, so two serving processes on one store never double-schedule);
+- claims due runs (catchup and overlap policies applied) and starts each in a subprocess
+  from the deployment's entrypoint, at most ``limit`` at once;
+- wakes within ~50 ms of any commit to the SQLite file by watching ``PRAGMA data_version``
+  on a read connection (a few microseconds a check), so a triggered run starts well within
+  a second — no 10 s poll; on PostgreSQL or against a server it checks every 0.5 s;
+
+Against a server (``RIVERRUN_API_URL``) the server's scheduler service schedules; this
+process claims and runs, through the same operations over HTTP.
+- on Ctrl-C or SIGTERM stops its subprocesses, marks their unfinished runs ``Crashed``, and
+  with ``pause_on_shutdown`` pauses the deployments no other live process serves.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from riverrun.deployments.runner import RunnerDeployment
+
+SCHEDULER_INTERVAL_S = 10.0
+_FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+
+
+class Runner:
+    """Serves deployments: schedules them, claims their runs, runs each in a subprocess.
+
+    Args:
+        deployments: what to serve (``flow.to_deployment(...)`` results).
+        limit: at most this many runs at once (None: no limit).
+        pause_on_shutdown: pause the deployments on exit, unless another process serves them.
+        print_starting_message: print what is served and how to trigger it.
+    """
+
+    def __init__(
+        self,
+        deployments: list[RunnerDeployment],
+        limit: int | None = None,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+    ) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}.")
+        self.deployments = deployments
+        self.limit = limit
+        self.pause_on_shutdown = pause_on_shutdown
+        self.print_starting_message = print_starting_message
+        self.stopping = threading.Event()
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.deployment_ids: list[str] = []
+        self._store: Any = None  # the client's backend: the store, or the HTTP backend
+        self._local: Any = None  # the Store itself when this process has it (not remote)
+        self._spare: subprocess.Popen[bytes] | None = None  # imported, waiting for a run ID
+        self._marks: list[Path] = []
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def run(self) -> None:
+        """Serve until Ctrl-C, SIGTERM or ``stop()``."""
+        self._store, self._local = _backend()
+        # apply() also unpauses (unless paused=True): a pause_on_shutdown is undone on start.
+        self.deployment_ids = [str(d.apply()) for d in self.deployments]
+        self._marks = [_mark_serving(dep_id) for dep_id in self.deployment_ids]
+        restore = self._install_signals()
+        if self.print_starting_message:
+            names = ", ".join(f"'{d.full_name}'" for d in self.deployments)
+            print(f"Serving {names}. Trigger a run with `riverrun deployment run "
+                  f"'{self.deployments[0].full_name}'`; Ctrl-C stops.", flush=True)  # fmt: skip
+        try:
+            self._loop()
+        finally:
+            restore()
+            self._shutdown()
+
+    def stop(self) -> None:
+        """Ask the loop to end (from another thread or a signal handler)."""
+        self.stopping.set()
+
+    def _install_signals(self) -> Callable[[], None]:
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def handler(_signum: int, _frame: Any) -> None:
+            self.stop()
+
+        for sig in previous:
+            signal.signal(sig, handler)
+
+        def restore() -> None:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+        return restore
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        watch = _ChangeWatcher(self._local)
+        self._spare = _spawn_spare()
+        next_schedule = 0.0
+        try:
+            while not self.stopping.is_set():
+                now = time.monotonic()
+                if now >= next_schedule:
+                    if self._local is not None:  # against a server, its scheduler does this
+                        self._local.schedule_deployment_runs(self.deployment_ids)
+                        self._local.mark_late_runs()
+                    next_schedule = now + SCHEDULER_INTERVAL_S
+                self._reap()
+                self._cancel_requested()
+                self._start_due()
+                watch.wait(
+                    self.stopping, timeout=min(1.0, max(0.0, next_schedule - time.monotonic()))
+                )
+        finally:
+            watch.close()
+
+    def _start_due(self) -> None:
+        free = None if self.limit is None else self.limit - len(self.processes)
+        if free is not None and free <= 0:
+            return
+        for run in self._store.claim_deployment_runs(self.deployment_ids, limit=free):
+            self.processes[run.id] = self._process_for(run.id)
+
+    def _process_for(self, run_id: str) -> subprocess.Popen[bytes]:
+        """The spare process, handed the run (a new spare is started for the next one)."""
+        spare, self._spare = self._spare, _spawn_spare()
+        if spare is not None and spare.poll() is None and spare.stdin is not None:
+            try:
+                spare.stdin.write(f"{run_id}\n".encode())
+                spare.stdin.close()
+                return spare
+            except OSError:  # it died meanwhile: start the run the slow way
+                pass
+        return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", run_id],
+                                env=_child_env())  # fmt: skip
+
+    def _reap(self) -> None:
+        for run_id, process in list(self.processes.items()):
+            code = process.poll()
+            if code is None:
+                continue
+            del self.processes[run_id]
+            self._crash_if_unfinished(
+                run_id, f"Its process exited with code {code} before the run finished."
+            )
+
+    def _cancel_requested(self) -> None:
+        if not self.processes:
+            return
+        from riverrun.states import Cancelled
+
+        for run_id, process in list(self.processes.items()):
+            run = self._store.read_flow_run(run_id)
+            if run.state_type is not None and run.state_type.value == "CANCELLING":
+                _terminate(process)
+                del self.processes[run_id]
+                self._store.set_flow_run_state(
+                    run_id, Cancelled(message=run.state.message), force=True
+                )
+
+    def _crash_if_unfinished(self, run_id: str, message: str) -> None:
+        from riverrun.states import Crashed
+
+        run = self._store.read_flow_run(run_id)
+        if run.state_type is None or run.state_type.value not in _FINAL:
+            self._store.set_flow_run_state(run_id, Crashed(message=message), force=True)
+
+    def _shutdown(self) -> None:
+        if self._spare is not None and self._spare.stdin is not None:
+            self._spare.stdin.close()  # an empty line: the spare exits without running anything
+            _terminate(self._spare)
+            self._spare = None
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for run_id, process in self.processes.items():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            self._crash_if_unfinished(
+                run_id, "The serving process shut down while the run was in progress."
+            )
+        self.processes.clear()
+        for mark in self._marks:
+            mark.unlink(missing_ok=True)
+        if self.pause_on_shutdown:
+            for dep_id in self.deployment_ids:
+                if not _served_elsewhere(dep_id):
+                    self._store.pause_deployment(dep_id)
+
+
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _spawn_spare() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", "--wait"],
+                            stdin=subprocess.PIPE, env=_child_env())  # fmt: skip
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class _ChangeWatcher:
+    """Waits until the database changes (SQLite's ``data_version``) or a timeout passes."""
+
+    def __init__(self, store: Any) -> None:
+        self._conn: sqlite3.Connection | None = None
+        if store is not None and store.is_sqlite:
+            from riverrun._store.dialect import sqlite_path
+
+            # A connection of our own: data_version changes when *another* connection commits.
+            self._conn = sqlite3.connect(str(sqlite_path(store.url)), check_same_thread=False)
+            self._version = self._read()
+
+    def _read(self) -> int:
+        assert self._conn is not None
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def wait(self, stopping: threading.Event, timeout: float) -> None:
+        if self._conn is None:
+            stopping.wait(min(timeout, 0.5))
+            return
+        deadline = time.monotonic() + timeout
+        while not stopping.is_set():
+            version = self._read()
+            if version != self._version:
+                self._version = version
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            stopping.wait(min(0.05, remaining))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+# -- which processes serve a deployment ------------------------------------------------------------
+def _serving_dir(deployment_id: str) -> Path:
+    from riverrun.settings import home_path
+
+    return home_path() / "serving" / deployment_id
+
+
+def _mark_serving(deployment_id: str) -> Path:
+    folder = _serving_dir(deployment_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    mark = folder / f"{socket.gethostname()}-{os.getpid()}"
+    mark.touch()
+    return mark
+
+
+def _served_elsewhere(deployment_id: str) -> bool:
+    """Whether another live process on this machine serves the deployment (its mark, its pid)."""
+    folder = _serving_dir(deployment_id)
+    host = socket.gethostname()
+    for mark in folder.glob("*") if folder.exists() else []:
+        name_host, _, pid = mark.name.rpartition("-")
+        if name_host != host or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            mark.unlink(missing_ok=True)
+            continue
+        except PermissionError:
+            pass
+        return True
+    return False
+
+
+def _backend() -> tuple[Any, Any]:
+    """(the client's backend, the ``Store`` if this process has it in-process, else None)."""
+    from riverrun.client._transport import backend_for
+    from riverrun.settings import get_current_settings
+
+    backend = backend_for(get_current_settings())
+    return backend, getattr(backend, "store", None)
+
+
+def serve(
+    *deployments: RunnerDeployment,
+    pause_on_shutdown: bool = True,
+    print_starting_message: bool = True,
+    limit: int | None = None,
+    **_prefect_only: Any,
+) -> None:
+    """Serve deployments in this process until Ctrl-C or SIGTERM (Prefect's ``serve``).
+
+    Example:
+        >>> serve(etl.to_deployment("nightly", cron="0 2 * * *"), report.to_deployment("adhoc"))
+    """
+    if not deployments:
+        raise ValueError(
+            "serve() needs at least one deployment: serve(my_flow.to_deployment('name'))."
+        )
+    Runner(list(deployments), limit, pause_on_shutdown, print_starting_message).run()
+
+
+async def aserve(
+    *deployments: RunnerDeployment,
+    pause_on_shutdown: bool = True,
+    print_starting_message: bool = True,
+    limit: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """``serve`` for async code: the loop runs in a thread, so the event loop stays free."""
+    import asyncio
+
+    runner = Runner(list(deployments), limit, pause_on_shutdown, print_starting_message)
+    try:
+        await asyncio.to_thread(runner.run)
+    finally:
+        runner.stop()

@@ -1,0 +1,155 @@
+"""The public API: to_deployment + apply, run_deployment, entrypoints, runtime.deployment."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riverrun import flow
+from riverrun.client import get_client
+from riverrun.deployments import load_flow_from_entrypoint, run_deployment
+from riverrun.exceptions import MissingFlowError, ObjectNotFound, ParameterTypeError
+from riverrun.schedules import Cron
+
+# Every test here runs embedded and against a real server (tests/conftest.py's switch).
+pytestmark = pytest.mark.both_modes
+
+SF_EXPORT = """
+from datetime import datetime
+from typing import Literal
+
+from riverrun import flow, get_run_logger
+from riverrun.runtime import deployment
+
+
+@flow(name="riverrun.emr.salesforce.sf_export")
+def sf_export(
+    env: Literal["pre", "snd", "pro"],
+    select: str = None,
+    exclude: str = None,
+    min_date: datetime = None,
+    max_date: datetime = None,
+    timeout_mins: int = 150,
+    version: str = "latest",
+):
+    get_run_logger().info(f"exporting {env} from {min_date!r} as {deployment.name}")
+    return {"env": env, "min_date": min_date.isoformat() if min_date else None,
+            "deployment": deployment.name}
+"""
+
+
+@pytest.fixture
+def sf_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "export.py").write_text(textwrap.dedent(SF_EXPORT))
+    monkeypatch.chdir(tmp_path)
+    return load_flow_from_entrypoint("flows/export.py:sf_export")
+
+
+def _client() -> Any:
+    return get_client(sync_client=True)
+
+
+def test_to_deployment_apply_stores_entrypoint_schema_and_defaults(sf_export: Any) -> None:
+    dep_id = sf_export.to_deployment("nightly", cron="0 2 * * *", parameters={"env": "pre"}).apply()
+    dep = _client().read_deployment(dep_id)
+    assert dep.entrypoint == "flows/export.py:sf_export"
+    props = dep.parameter_openapi_schema["properties"]
+    assert props["env"]["enum"] == ["pre", "snd", "pro"]
+    assert {"format": "date-time", "type": "string"} in props["min_date"]["anyOf"]
+    assert (props["timeout_mins"]["default"], props["version"]["default"]) == (150, "latest")
+    assert dep.parameter_openapi_schema["required"] == ["env"]
+    assert dep.schedules[0].schedule.cron == "0 2 * * *"  # type: ignore[union-attr]
+
+
+def test_to_deployment_refuses_two_kinds_of_schedule(sf_export: Any) -> None:
+    with pytest.raises(
+        ValueError, match="Only one of interval, cron, rrule, schedule, or schedules"
+    ):
+        sf_export.to_deployment("x", cron="0 * * * *", schedules=[Cron("1 * * * *")])
+
+
+def test_to_deployment_refuses_an_invalid_cron(sf_export: Any) -> None:
+    with pytest.raises(ValueError, match='Invalid cron string: "every day"'):
+        sf_export.to_deployment("x", cron="every day")
+
+
+def test_run_deployment_merges_parameters_and_returns_at_once_with_timeout_0(
+    sf_export: Any,
+) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}, tags=["etl"]).apply()
+    run = run_deployment("riverrun.emr.salesforce.sf_export/nightly",
+                         parameters={"min_date": "2025-01-31T00:00:00"}, timeout=0, tags=["manual"])  # fmt: skip
+    assert run.parameters == {"env": "pre", "min_date": "2025-01-31T00:00:00"}
+    assert run.state_name == "Scheduled" and run.tags == ["etl", "manual"]
+
+
+def test_run_deployment_refuses_bad_parameters_before_any_run(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly").apply()
+    with pytest.raises(
+        ParameterTypeError, match="env: expected one of 'pre', 'snd', 'pro', got 'dev'"
+    ):
+        run_deployment(
+            "riverrun.emr.salesforce.sf_export/nightly", parameters={"env": "dev"}, timeout=0
+        )
+    assert _client().read_flow_runs() == []
+
+
+def test_run_deployment_with_an_unknown_name_suggests_one(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly").apply()
+    with pytest.raises(
+        ObjectNotFound, match="Did you mean 'riverrun.emr.salesforce.sf_export/nightly'"
+    ):
+        run_deployment("riverrun.emr.salesforce.sf_export/nighty", timeout=0)
+
+
+def test_run_deployment_in_a_flow_is_linked_as_a_subflow(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+
+    @flow
+    def parent() -> str:
+        return run_deployment("riverrun.emr.salesforce.sf_export/nightly", timeout=0).id
+
+    child_id = parent()
+    child = _client().read_flow_run(child_id)
+    assert child.parent_task_run_id is not None
+    assert _client().read_task_run(child.parent_task_run_id).name == "nightly-0"
+
+
+def test_entrypoint_to_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(MissingFlowError, match="No file .*nope.py"):
+        load_flow_from_entrypoint(f"{tmp_path}/nope.py:f")
+
+
+def test_entrypoint_to_a_missing_name_lists_the_flows(sf_export: Any) -> None:
+    with pytest.raises(MissingFlowError, match="has no 'sf_exprt'. Flows there: sf_export"):
+        load_flow_from_entrypoint("flows/export.py:sf_exprt")
+
+
+def test_entrypoint_to_a_non_flow_says_to_decorate_it(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_text("def f():\n    pass\n")
+    with pytest.raises(MissingFlowError, match="not a flow; decorate it with @flow"):
+        load_flow_from_entrypoint(f"{tmp_path}/plain.py:f")
+
+
+def test_from_source_loads_from_a_local_directory(sf_export: Any, tmp_path: Path) -> None:
+    loaded = sf_export.from_source(tmp_path / "flows", "export.py:sf_export")
+    assert loaded.name == "riverrun.emr.salesforce.sf_export"
+
+
+def test_from_source_refuses_a_git_url(sf_export: Any) -> None:
+    with pytest.raises(MissingFlowError, match="loads local paths only"):
+        sf_export.from_source("https://github.com/org/repo.git", "flows.py:f")
+
+
+def test_deploy_stores_the_work_pool(sf_export: Any) -> None:
+    dep_id = sf_export.deploy("nightly", work_pool_name="pool", print_next_steps=False)
+    assert _client().read_deployment(dep_id).work_pool_name == "pool"
+
+
+def test_deploy_refuses_an_image_build(sf_export: Any) -> None:
+    with pytest.raises(ValueError, match="does not build or push images"):
+        sf_export.deploy("nightly", work_pool_name="pool", image="repo/img:tag")

@@ -1,0 +1,163 @@
+"""`riverrun deploy` and `riverrun deployment ...` through the real CLI, in-process."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from riverrun._cli.main import app
+from riverrun.client import get_client
+
+from .test_api import SF_EXPORT
+
+NAME = "riverrun.emr.salesforce.sf_export/nightly"
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COLUMNS", "240")
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "export.py").write_text(textwrap.dedent(SF_EXPORT))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _deploy() -> Result:
+    return cli("deploy", "flows/export.py:sf_export", "--name", "nightly", "--cron", "0 2 * * *",
+               "--param", "env=pre", "--pool", "default")  # fmt: skip
+
+
+def test_deploy_then_ls_and_inspect(project: Path) -> None:
+    assert _deploy().exit_code == 0
+    listed = cli("deployment", "ls")
+    assert NAME in listed.output and "0 2 * * *" in listed.output
+    inspected = json.loads(cli("deployment", "inspect", NAME, "--json").output)
+    assert inspected["parameter_openapi_schema"]["properties"]["env"]["enum"] == [
+        "pre",
+        "snd",
+        "pro",
+    ]
+    assert (inspected["work_pool_name"], inspected["parameters"]) == ("default", {"env": "pre"})
+
+
+def test_deployment_run_takes_typed_params_and_start_in(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--param", "timeout_mins=5", "--params",
+                 '{"min_date": "2025-01-31T00:00:00"}', "--start-in", "5m", "--tag", "manual", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.output)
+    assert run["parameters"] == {"env": "pre", "timeout_mins": 5, "min_date": "2025-01-31T00:00:00"}
+    assert "manual" in run["tags"] and run["state_name"] == "Scheduled"
+
+
+def test_deployment_run_with_a_bad_parameter_fails_naming_it(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--param", "env=dev")
+    assert result.exit_code == 1
+    assert "env: expected one of 'pre', 'snd', 'pro', got 'dev'" in result.output
+    assert get_client(sync_client=True).read_flow_runs() == []
+
+
+def test_unknown_deployment_suggests_the_closest(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", "riverrun.emr.salesforce.sf_export/nightlly")
+    assert result.exit_code == 1 and f"Did you mean '{NAME}'" in result.output
+
+
+def test_pause_resume_delete(project: Path) -> None:
+    _deploy()
+    assert cli("deployment", "pause", NAME).exit_code == 0
+    assert get_client(sync_client=True).read_deployment_by_name(NAME).paused
+    assert cli("deployment", "resume", NAME).exit_code == 0
+    assert cli("deployment", "delete", NAME).exit_code == 0
+    assert cli("deployment", "inspect", NAME).exit_code == 1
+
+
+def test_schedule_create_pause_delete(project: Path) -> None:
+    _deploy()
+    assert cli("deployment", "schedule", "create", NAME, "--interval", "3600").exit_code == 0
+    schedules = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
+    assert len(schedules) == 2
+    added = schedules[1]["id"]
+    assert cli("deployment", "schedule", "pause", NAME, added).exit_code == 0
+    assert cli("deployment", "schedule", "delete", NAME, added).exit_code == 0
+    assert len(json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)) == 1
+
+
+def test_schedule_create_refuses_a_bad_timezone(project: Path) -> None:
+    _deploy()
+    result = cli(
+        "deployment", "schedule", "create", NAME, "--cron", "0 * * * *", "--timezone", "Mars/Base"
+    )
+    assert result.exit_code == 1 and "Invalid timezone" in result.output
+
+
+def test_backfill_creates_one_run_per_time_and_never_duplicates(project: Path) -> None:
+    _deploy()
+    args = (
+        "deployment",
+        "backfill",
+        NAME,
+        "--start",
+        "2025-01-01T00:00:00",
+        "--end",
+        "2025-01-03T23:00:00",
+    )
+    dry = cli(*args, "--dry-run")
+    assert dry.output.count("would create") == 3
+    assert cli(*args).exit_code == 0
+    again = cli(*args)
+    assert "Created 0 run(s); skipped 3" in again.output
+    assert len(get_client(sync_client=True).read_flow_runs()) == 3
+
+
+def test_backfill_reprocess_failed_reruns_failed_times(project: Path) -> None:
+    from riverrun.states import Failed
+
+    _deploy()
+    args = (
+        "deployment",
+        "backfill",
+        NAME,
+        "--start",
+        "2025-01-01T00:00:00",
+        "--end",
+        "2025-01-01T23:00:00",
+    )
+    cli(*args)
+    client = get_client(sync_client=True)
+    [run] = client.read_flow_runs()
+    client.set_flow_run_state(run.id, Failed(), force=True)
+    assert "Created 0 run(s)" in cli(*args).output
+    assert "Created 1 run(s)" in cli(*args, "--reprocess", "failed").output
+
+
+def test_project_file_deploys_and_refuses_unknown_keys(project: Path) -> None:
+    (project / "riverrun.yaml").write_text(
+        textwrap.dedent("""
+        deployments:
+          - name: nightly
+            entrypoint: flows/export.py:sf_export
+            parameters: {env: pro}
+            work_pool: {name: default}
+            schedules:
+              - cron: "0 2 * * *"
+                timezone: Europe/Paris
+    """)
+    )
+    assert cli("deploy").exit_code == 0
+    dep = get_client(sync_client=True).read_deployment_by_name(NAME)
+    assert dep.parameters == {"env": "pro"} and dep.schedules[0].schedule.timezone == "Europe/Paris"  # type: ignore[union-attr]
+    (project / "riverrun.yaml").write_text(
+        "deployments:\n  - name: x\n    entrypoint: a.py:f\n    shedules: []\n"
+    )
+    result = cli("deploy")
+    assert result.exit_code == 1 and "unknown key(s) 'shedules' in deployments[0]" in result.output

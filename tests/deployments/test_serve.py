@@ -1,0 +1,120 @@
+"""serve() with the embedded store: triggered and scheduled runs run in subprocesses; clean stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riverrun.client import get_client
+from riverrun.deployments import run_deployment
+
+from .test_api import SF_EXPORT
+
+NAME = "riverrun.emr.salesforce.sf_export/nightly"
+# Embedded (the serving process schedules) and against a server (its scheduler service does).
+pytestmark = pytest.mark.both_modes
+
+
+def _wait_for(check: Callable[[], Any], timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def _deployment_exists() -> Any:
+    try:
+        return get_client(sync_client=True).read_deployment_by_name(NAME)
+    except Exception:  # noqa: BLE001 - not created yet (or the file is being created)
+        return None
+
+
+def _serve(tmp_path: Path, serve_call: str) -> subprocess.Popen[bytes]:
+    script = textwrap.dedent(SF_EXPORT) + f'\n\nif __name__ == "__main__":\n    {serve_call}\n'
+    (tmp_path / "serve_me.py").write_text(script)
+    with (tmp_path / "serve.log").open("wb") as out:
+        return subprocess.Popen([sys.executable, "serve_me.py"], cwd=tmp_path, env=dict(os.environ),
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    process = _serve(
+        tmp_path, 'sf_export.serve(name="nightly", parameters={"env": "pre"}, limit=2)'
+    )
+    try:
+        _wait_for(_deployment_exists)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+@pytest.mark.slow
+def test_triggered_run_runs_with_typed_parameters(served: subprocess.Popen[bytes]) -> None:
+    run = run_deployment(NAME, parameters={"min_date": "2025-01-31T00:00:00"}, timeout=120)
+    assert run.state_name == "Completed", run.state
+    logs = get_client(sync_client=True).read_logs()
+    assert any(
+        "exporting pre from datetime.datetime(2025, 1, 31, 0, 0) as nightly" in x.message
+        for x in logs
+    )
+
+
+@pytest.mark.slow
+def test_sigterm_stops_cleanly_and_pauses_the_deployment(served: subprocess.Popen[bytes]) -> None:
+    served.send_signal(signal.SIGTERM)
+    assert served.wait(timeout=60) == 0
+    assert get_client(sync_client=True).read_deployment_by_name(NAME).paused
+
+
+@pytest.mark.slow
+def test_served_schedule_creates_and_runs_auto_scheduled_runs(tmp_path: Path) -> None:
+    process = _serve(
+        tmp_path, 'sf_export.serve(name="nightly", interval=2, parameters={"env": "pro"})'
+    )
+    try:
+        client = get_client(sync_client=True)
+
+        def completed_auto_run() -> Any:
+            return [
+                r
+                for r in client.read_flow_runs()
+                if "auto-scheduled" in r.tags and r.state_name == "Completed"
+            ]
+
+        runs = _wait_for(completed_auto_run, timeout=120)
+        assert runs[0].parameters == {"env": "pro"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.mark.single_mode("which processes serve a deployment is read from RIVERRUN_HOME")
+def test_pause_on_shutdown_sees_another_live_serving_process() -> None:
+    from riverrun.deployments import serve as serving
+
+    alive = serving._serving_dir("d") / f"{serving.socket.gethostname()}-{os.getppid()}"
+    alive.parent.mkdir(parents=True)
+    alive.touch()
+    assert serving._served_elsewhere("d")
+    alive.unlink()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = serving._serving_dir("d") / f"{serving.socket.gethostname()}-{dead.pid}"
+    gone.touch()
+    assert not serving._served_elsewhere("d")
+    assert not gone.exists()
