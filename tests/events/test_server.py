@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from riverrun._recording.remote import EventPoster
+from riverrun._recording.remote import BatchSender, EventPoster
 from riverrun._store.testing import flow_run_event
 from riverrun.schemas.encoding import jsonable
 from riverrun.server.testing import clear_data
@@ -68,10 +68,14 @@ def test_any_value_the_remote_sink_sends_reads_back_as_encoded(
     run["state"]["state_details"] = {"d": data}
     artifact = {"kind": "artifact", "id": run["id"], "flow_run_id": run["id"], "data": data}
     poster = EventPoster(server.api_url, key)
+    refused: list[Any] = []
+    sender = BatchSender(poster.post, lambda events, why: refused.append(why),
+                         max_batch_bytes=8 * 2**20, max_value_bytes=2**20)  # fmt: skip
     try:
-        poster([run, artifact])
+        sender.send([run, artifact])
     finally:
         poster.close()
+    assert refused == []
     stored = api.get(f"flow_runs/{run['id']}").json()
     assert stored["parameters"] == {"p": jsonable(parameter)}
     assert stored["state"]["state_details"]["d"] == jsonable(data)

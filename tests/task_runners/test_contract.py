@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -155,7 +156,9 @@ def test_a_task_downstream_of_a_failure_fails_without_running(make_runner: Runne
     assert state.is_failed()
     runs = _runs(client)
     assert runs["fail-0"].state_type == StateType.FAILED
-    assert runs["add-0"].state_type == StateType.FAILED
+    # As Prefect 3.9.1 records it (tests/conformance): Pending "NotReady", never run.
+    assert runs["add-0"].state_type == StateType.PENDING
+    assert runs["add-0"].state_name == "NotReady"
     assert "Upstream task run" in (runs["add-0"].state.message or "")
 
 
@@ -187,7 +190,8 @@ def test_retries_run_again_and_every_attempt_is_recorded(make_runner: Runner, cl
     [run] = client.read_task_runs()
     assert run.run_count == 3
     names = [s.name for s in client.read_task_run_states(run.id)]
-    assert names.count("AwaitingRetry") == 2
+    # With no retry delay Prefect 3.9.1 goes Running -> Retrying (tests/conformance).
+    assert names.count("Retrying") == 2
     assert names[-1] == "Completed"
 
 
@@ -205,12 +209,15 @@ def test_a_timed_out_task_is_recorded_timed_out(make_runner: Runner, client: Any
 
 
 def test_a_cached_task_run_is_recorded_cached_the_second_time(make_runner: Runner, client: Any) -> None:
+    # An input of its own: a cluster's workers keep their result storage across tests.
+    x = uuid.uuid4().int % 10**9
+
     @flow(task_runner=make_runner())
     def f() -> list[int]:
-        first = cached_square.submit(7).result()
-        return [first, cached_square.submit(7).result()]
+        first = cached_square.submit(x).result()
+        return [first, cached_square.submit(x).result()]
 
-    assert f() == [49, 49]
+    assert f() == [x * x, x * x]
     runs = _runs(client)
     assert runs["cached_square-0"].state_name == "Completed"
     assert runs["cached_square-1"].state_name == "Cached"

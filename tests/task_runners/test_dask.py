@@ -144,7 +144,8 @@ def test_a_task_that_keeps_killing_its_worker_ends_crashed_not_running(
         return future.state
 
     state = f(return_state=True)
-    assert state.is_crashed()
+    # A flow returning another run's state is summed up as Prefect does: "1/1 states failed."
+    assert state.is_failed()
     [run] = client.read_task_runs()
     assert run.state_type == StateType.CRASHED
     assert "KilledWorker" in (run.state.message or "")

@@ -38,7 +38,14 @@ def deploy(
     paused: bool = typer.Option(False, "--paused", help="Store it paused."),
     project: Path = typer.Option(Path("riverrun.yaml"), "--project", help="The project file."),
 ) -> None:
-    """Store a deployment (no image is built: workers run the code from the entrypoint)."""
+    """Store a deployment (no image is built: workers run the code from the entrypoint).
+
+    \b
+    Examples:
+      riverrun deploy flows.py:etl --name nightly --cron '0 2 * * *'
+      riverrun deploy flows.py:etl --name hourly --interval 3600 --param env=pro
+      riverrun deploy        # every deployment in ./riverrun.yaml
+    """
     from riverrun._cli._common import fail
     from riverrun._cli.deployment import parse_params
     from riverrun.exceptions import ConfigurationError, MissingFlowError

@@ -97,7 +97,13 @@ def ls(
     ),
     as_json: bool = _JSON,
 ) -> None:
-    """List deployments with their schedules."""
+    """List deployments with their schedules.
+
+    \b
+    Examples:
+      riverrun deployment ls
+      riverrun deployment ls --flow sf_export --json
+    """
     from riverrun._cli._common import console, dump, print_json, print_table, sync_client
     from riverrun.schemas.filters import FlowFilter, FlowFilterName
 
@@ -139,7 +145,12 @@ def _schedules_text(deployment: Any) -> str:
 
 @app.command()
 def inspect(name: str = _NAME, as_json: bool = _JSON) -> None:
-    """Show a deployment: entrypoint, parameters and their schema, schedules, policies."""
+    """Show a deployment: entrypoint, parameters and their schema, schedules, policies.
+
+    \b
+    Examples:
+      riverrun deployment inspect 'sf_export/nightly'
+    """
     from riverrun._cli._common import dump, print_json, sync_client
 
     with sync_client() as client:
@@ -185,7 +196,13 @@ def run(
     ),
     as_json: bool = _JSON,
 ) -> None:
-    """Create a run of a deployment (parameters checked against its schema now)."""
+    """Create a run of a deployment (parameters checked against its schema now).
+
+    \b
+    Examples:
+      riverrun deployment run 'sf_export/nightly' --param env=snd --watch
+      riverrun deployment run 'sf_export/nightly' --params '{"env": "pro"}' --start-in 5m
+    """
     from riverrun._cli._common import dump, fail, print_json, sync_client
     from riverrun.exceptions import ParameterTypeError
     from riverrun.states import Scheduled
@@ -239,7 +256,8 @@ def _by_name(action: str) -> Any:
 
     command.__doc__ = {"pause": "Stop scheduling a deployment (its future scheduled runs are removed).",
                        "resume": "Schedule a deployment again.",
-                       "delete": "Delete a deployment and its runs that have not started."}[action]  # fmt: skip
+                       "delete": "Delete a deployment and its runs that have not started."}[action] + (
+        f"\n\n\b\nExamples:\n  riverrun deployment {action} 'sf_export/nightly'\n")  # fmt: skip
     return command
 
 
@@ -251,7 +269,12 @@ app.command("delete")(_by_name("delete"))
 # -- schedules -------------------------------------------------------------------------------------
 @schedule_app.command("ls")
 def schedule_ls(name: str = _NAME, as_json: bool = _JSON) -> None:
-    """List a deployment's schedules."""
+    """List a deployment's schedules.
+
+    \b
+    Examples:
+      riverrun deployment schedule ls 'sf_export/nightly'
+    """
     from riverrun._cli._common import dump, print_json, sync_client
 
     with sync_client() as client:
@@ -272,7 +295,13 @@ def schedule_create(
     tz: str | None = typer.Option(None, "--timezone", help="An IANA timezone, e.g. Europe/Paris."),
     inactive: bool = typer.Option(False, "--inactive", help="Create it paused."),
 ) -> None:
-    """Add a schedule to a deployment."""
+    """Add a schedule to a deployment.
+
+    \b
+    Examples:
+      riverrun deployment schedule create 'sf_export/nightly' --cron '0 2 * * *' --timezone Europe/Paris
+      riverrun deployment schedule create 'sf_export/nightly' --interval 3600
+    """
     from riverrun._cli._common import fail, sync_client
     from riverrun.schemas.schedules import construct_schedule
 
@@ -301,9 +330,10 @@ def _schedule_switch(active: bool) -> Any:
                 fail(str(exc))
         typer.echo(f"{'Resumed' if active else 'Paused'} schedule {schedule_id}.")
 
+    action = "resume" if active else "pause"
     command.__doc__ = (
         "Resume a schedule." if active else "Pause a schedule (its future runs are removed)."
-    )
+    ) + f"\n\n\b\nExamples:\n  riverrun deployment schedule {action} 'sf_export/nightly' SCHEDULE_ID\n"
     return command
 
 
@@ -315,7 +345,12 @@ schedule_app.command("resume")(_schedule_switch(True))
 def schedule_delete(
     name: str = _NAME, schedule_id: str = typer.Argument(..., metavar="SCHEDULE_ID")
 ) -> None:
-    """Delete a schedule and its future runs."""
+    """Delete a schedule and its future runs.
+
+    \b
+    Examples:
+      riverrun deployment schedule delete 'sf_export/nightly' SCHEDULE_ID
+    """
     from riverrun._cli._common import fail, sync_client
     from riverrun.exceptions import ObjectNotFound
 
@@ -348,6 +383,11 @@ def backfill(
     A time that already has a run is skipped, unless ``--reprocess failed`` (its run failed
     or crashed) or ``--reprocess completed`` (any finished run); a time whose run is still
     scheduled or running is never duplicated.
+
+    \b
+    Examples:
+      riverrun deployment backfill 'sf_export/nightly' --start 2026-11-01 --end 2026-11-30 --dry-run
+      riverrun deployment backfill 'sf_export/nightly' --start 2026-11-01 --end 2026-11-30 --reprocess failed
     """
     from riverrun._cli._common import fail, sync_client
     from riverrun.deployments.backfill import plan_backfill

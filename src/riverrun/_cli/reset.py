@@ -151,8 +151,9 @@ def _can_ask() -> bool:
 
 def _database_files(database: Path) -> list[Path]:
     # SQLite in WAL mode keeps recent writes in the -wal file: deleting only the .db would
-    # leave a half database behind.
-    return [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    # leave a half database behind. ".upkeep" is the day's retention mark (_store.retention).
+    return [database] + [database.with_name(database.name + suffix)
+                         for suffix in ("-wal", "-shm", ".upkeep")]  # fmt: skip
 
 
 def _is_inside(path: Path, parent: Path) -> bool:

@@ -22,7 +22,12 @@ def _database_path() -> Path:
 
 @app.command()
 def check() -> None:
-    """Run SQLite's integrity check on the embedded store and say what to do."""
+    """Run SQLite's integrity check on the embedded store and say what to do.
+
+    \b
+    Examples:
+      riverrun store check
+    """
     from riverrun._cli._common import fail
     from riverrun._store.integrity import advice, integrity_check
 
@@ -39,7 +44,12 @@ def check() -> None:
 
 @app.command()
 def vacuum() -> None:
-    """Rebuild the embedded store's file so that the space of deleted runs is given back."""
+    """Rebuild the embedded store's file so that the space of deleted runs is given back.
+
+    \b
+    Examples:
+      riverrun store vacuum
+    """
     from riverrun._cli._common import fail
     from riverrun._store.embedded import embedded_writer
     from riverrun.exceptions import StoreError

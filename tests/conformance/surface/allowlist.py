@@ -32,11 +32,7 @@ def _client(methods: str, reason: str) -> dict[str, str]:
 
 ALLOWED: dict[str, str] = {
     # -- deployments, serving, workers: other issues -------------------------------------
-    "prefect:deploy": "issue 13: deployments",
-    "prefect:serve": "issue 13: serve",
-    "prefect:aserve": "issue 13: serve",
     "prefect.deployments:*": "issue 13: deployments",
-    "prefect.schedules:*": "issue 13: deployment schedules",
     "prefect.runtime.flow_run:parent_deployment_id": "issue 13: deployments",
     "prefect.runtime.flow_run:job_variables": "issue 14: work pool job variables",
     "prefect.flows:serve": "issue 13: serve",
@@ -44,7 +40,6 @@ ALLOWED: dict[str, str] = {
     "prefect.flows:Flow.*deploy": "issue 13: deployments",
     "prefect.flows:Flow.*to_deployment": "issue 13: deployments",
     "prefect.flows:Flow.*from_source": "issue 13: deployments",
-    "prefect.flows:Flow.serve": "issue 13: serve",
     "prefect.flows:load_*": "issue 13: loading flows from entrypoints for deployments",
     "prefect.flows:safe_load_flow_from_entrypoint": "issue 13: loading flows for deployments",
     "prefect.flows:select_flow": "issue 13: loading flows for deployments",
@@ -161,7 +156,6 @@ ALLOWED: dict[str, str] = {
     "prefect.states:Submitting": "issue 14: worker submissions",
     "prefect.exceptions:Infrastructure*": "issue 14: worker infrastructure",
     "prefect.exceptions:InvalidRepositoryURLError": "issue 13: deployments from git sources",
-    "prefect.exceptions:MissingFlowError": "issue 13: loading flows for deployments",
     "prefect.exceptions:UnspecifiedFlowError": "issue 13: loading flows for deployments",
     "prefect.exceptions:ObjectLimitReached": "Cloud-only: account object limits",
     "prefect.exceptions:ObjectUnsupported": "Cloud-only: features the account does not include",
