@@ -22,6 +22,10 @@ Kinds and their fields:
 ``log``        a log line: id, flow_run_id, task_run_id, name, level, message, timestamp.
 ``artifact``   id, key, type, description, data, flow_run_id, task_run_id, created.
 ``flow_run_update``  id (event id), run_id, and any of: name, tags (replaces all tags).
+``event``      a Prefect-shaped event a user emitted (``riverrun.events.emit_event``): id,
+    occurred, event (its name), resource (dict of labels), related (list of dicts),
+    payload (dict), follows (an event id or None). The store also derives one such event
+    from every flow-run state it ingests (``riverrun.flow-run.<state name>``).
 
 The store applies a state event to its run only if the state is not older than the run's
 current state, so events replayed out of a spool in order, or twice, leave the same rows.
@@ -42,6 +46,7 @@ KINDS = frozenset(
         "log",
         "artifact",
         "flow_run_update",
+        "event",
     }
 )
 

@@ -13,12 +13,14 @@ import atexit
 import collections
 import contextlib
 import os
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._automations.embedded import EmbeddedAutomations
     from riverrun._store.embedded import EmbeddedWriter
 
 Event = dict[str, Any]
@@ -233,11 +235,19 @@ _active: Recorder | None = None
 
 
 class _EmbeddedSink:
-    """Writes batches into the embedded SQLite file; opened on the first batch."""
+    """Writes batches into the embedded SQLite file; opened on the first batch.
+
+    With no server, this process evaluates automations on the events it writes: after each
+    batch commits, if the file has any automation, the batch goes to
+    ``riverrun._automations.embedded`` (imported only then).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._writer: EmbeddedWriter | None = None
+        self._automations: EmbeddedAutomations | None = None
+        self._probe: sqlite3.Connection | None = None
+        self._automation_warned = False
 
     def __call__(self, events: list[Event]) -> None:
         writer = self._writer
@@ -246,6 +256,32 @@ class _EmbeddedSink:
 
             writer = self._writer = embedded_writer(self.path)
         writer.ingest(events)
+        self._after_commit(writer, events)
+
+    def _after_commit(self, writer: EmbeddedWriter, events: list[Event]) -> None:
+        # Runs are recorded whatever happens here; a failure is reported once.
+        try:
+            automations = self._automations
+            if automations is None:
+                probe = self._probe
+                if probe is None:
+                    probe = self._probe = sqlite3.connect(self.path, check_same_thread=False)
+                # One indexed read per batch when no automation exists (measured in bench/).
+                if probe.execute("SELECT 1 FROM automation LIMIT 1").fetchone() is None:
+                    return
+                from riverrun._automations.embedded import EmbeddedAutomations
+
+                automations = self._automations = EmbeddedAutomations(self.path, writer.ingest)
+            automations.after_commit(events)
+        except Exception as exc:  # noqa: BLE001 - automations must never stop recording
+            if not self._automation_warned:
+                self._automation_warned = True
+                print(
+                    f"riverrun: WARNING: automations were not evaluated on {self.path}: "
+                    f"{str(exc).rstrip('.')}. The runs are recorded; check the automation "
+                    "with `riverrun automation inspect`.",
+                    file=sys.stderr,
+                )
 
     def idle(self) -> None:
         """Checkpoint the WAL when due, on the writer thread, between batches."""
@@ -253,7 +289,9 @@ class _EmbeddedSink:
             self._writer.checkpoint_if_due()
 
     def at_exit(self) -> None:
-        """Checkpoint what this process wrote since the last checkpoint."""
+        """Wait (bounded) for automation deliveries, then checkpoint what was written."""
+        if self._automations is not None:
+            self._automations.wait()
         if self._writer is not None:
             self._writer.checkpoint_if_due(final=True)
 

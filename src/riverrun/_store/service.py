@@ -10,13 +10,17 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.dialect import sqlite_url
+from riverrun._store.events import EventStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.variables import VariableStoreMixin
 
 
-class Store(BlockStoreMixin, RunStoreMixin, VariableStoreMixin):
+class Store(
+    BlockStoreMixin, RunStoreMixin, VariableStoreMixin, EventStoreMixin, AutomationStoreMixin
+):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 
     Args:

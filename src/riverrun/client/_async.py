@@ -18,6 +18,10 @@ from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
 from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
+from riverrun.schemas.automations import EventFilter
+from riverrun.schemas.automations import ReceivedEvent
+from riverrun.schemas.automations import AutomationCore
+from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument
 from riverrun.schemas.blocks import BlockDocumentCreate
 from riverrun.schemas.blocks import BlockSchema
@@ -57,6 +61,10 @@ class AsyncOperations:
         """Store an artifact."""
         return await asyncio.to_thread(self._sync.create_artifact, artifact=artifact)
 
+    async def create_automation(self, automation: AutomationCore) -> AutomationRecord:
+        """Create an automation; raises ``ValueError`` naming a bad field."""
+        return await asyncio.to_thread(self._sync.create_automation, automation=automation)
+
     async def create_block_document(self, block_document: BlockDocumentCreate, include_secrets: bool=True, overwrite: bool=False) -> BlockDocument:
         """Save a block; raises ``ObjectAlreadyExists`` if the name is taken and not
         ``overwrite``.
@@ -74,6 +82,10 @@ class AsyncOperations:
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
+
+    async def delete_automation(self, automation_id: Id) -> None:
+        """Delete an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_automation, automation_id=automation_id)
 
     async def delete_block_document(self, block_document_id: str) -> None:
         """Delete a saved block by id; raises ``ObjectNotFound``."""
@@ -95,9 +107,25 @@ class AsyncOperations:
         """Delete a variable; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_variable_by_name, name=name)
 
+    async def pause_automation(self, automation_id: Id) -> None:
+        """Disable an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.pause_automation, automation_id=automation_id)
+
     async def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
         return await asyncio.to_thread(self._sync.read_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+
+    async def read_automation(self, automation_id: Id) -> Optional[AutomationRecord]:
+        """One automation, or None."""
+        return await asyncio.to_thread(self._sync.read_automation, automation_id=automation_id)
+
+    async def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
+        """Every automation, by name."""
+        return await asyncio.to_thread(self._sync.read_automations, limit=limit)
+
+    async def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
+        """The automations with that name (names need not be unique)."""
+        return await asyncio.to_thread(self._sync.read_automations_by_name, name=name)
 
     async def read_block_document(self, block_document_id: str, include_secrets: bool=True) -> b.BlockDocument:
         """A saved block by id; raises ``ObjectNotFound``."""
@@ -138,6 +166,10 @@ class AsyncOperations:
     async def read_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None, flow_filter: Optional[f.FlowFilter]=None, sort: Optional[s.DeploymentSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Deployment]:
         """Deployments matching the filters."""
         return await asyncio.to_thread(self._sync.read_deployments, deployment_filter=deployment_filter, flow_filter=flow_filter, sort=sort, limit=limit, offset=offset)
+
+    async def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
+        """Events matching the filter, oldest first."""
+        return await asyncio.to_thread(self._sync.read_events, filter=filter, limit=limit)
 
     async def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
@@ -202,6 +234,10 @@ class AsyncOperations:
         """Every variable, by name."""
         return await asyncio.to_thread(self._sync.read_variables, limit=limit)
 
+    async def resume_automation(self, automation_id: Id) -> None:
+        """Enable an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.resume_automation, automation_id=automation_id)
+
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
@@ -209,6 +245,10 @@ class AsyncOperations:
     async def set_task_run_state(self, task_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state for a task run."""
         return await asyncio.to_thread(self._sync.set_task_run_state, task_run_id=task_run_id, state=state, force=force)
+
+    async def update_automation(self, automation_id: Id, automation: AutomationCore) -> None:
+        """Replace an automation's definition; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_automation, automation_id=automation_id, automation=automation)
 
     async def update_block_document(self, block_document_id: str, block_document: b.BlockDocumentUpdate) -> None:
         """Replace or merge a saved block's values."""
