@@ -200,6 +200,8 @@ def update_tags(tags):
 """
 
 
+@pytest.mark.both_modes
+@pytest.mark.postgres
 def test_6_1_updating_tags_at_runtime(tmp_path: Path, riverrun_home: Path, client: Any) -> None:
     run_main(
         tmp_path,

@@ -21,8 +21,8 @@ def _check_key(key: Optional[str]) -> None:
 
 
 def _create(type_: str, data: Any, key: Optional[str], description: Optional[str]) -> str:
-    from riverrun._engine.parameters import jsonable
     from riverrun._recording.recorder import recorder_for
+    from riverrun.schemas.encoding import jsonable
 
     _check_key(key)
     flow_ctx = FlowRunContext.get()

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
-from riverrun._engine.parameters import ParameterValidator, bind, call_arguments, jsonable
+from riverrun._engine.parameters import ParameterValidator, bind, call_arguments
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, TerminationSignal
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
+from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
 from riverrun.tasks import _require_function

@@ -22,6 +22,7 @@ from riverrun.exceptions import (
     PausedRun,
     UnfinishedRun,
 )
+from riverrun.schemas.encoding import jsonable
 
 
 class StateType(str, enum.Enum):
@@ -217,7 +218,7 @@ class State:
             "message": self.message,
             "timestamp": self.timestamp.isoformat(),
             "data": self.data if _is_jsonable_reference(self.data) else None,
-            "state_details": _jsonable_details(self.state_details),
+            "state_details": jsonable(self.state_details),
         }
 
     @classmethod
@@ -285,17 +286,6 @@ NOT_PERSISTED = _NotPersisted()
 def _is_jsonable_reference(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
 
-
-def _jsonable_details(details: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, datetime):
-            out[key] = value.isoformat()
-        elif value is None or isinstance(value, (str, int, float, bool, list, dict)):
-            out[key] = value
-        else:
-            out[key] = str(value)
-    return out
 
 
 def _short_repr(value: Any) -> str:

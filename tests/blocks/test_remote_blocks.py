@@ -17,7 +17,7 @@ from riverrun.server.testing import ServerProcess
 
 from .conftest import HTTPReceiver
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.single_mode("starts a server of its own, with its own key")]
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ def _database_bytes(home: Path) -> bytes:
     return b"".join(f.read_bytes() for f in files)
 
 
+@pytest.mark.single_mode("the embedded store's own key and file")
 def test_secret_values_never_reach_the_database_file(riverrun_home: Path) -> None:
     SlackWebhook(url=f"https://hooks.example/{PLAINTEXT}").save("slack")
     Secret(value=PLAINTEXT + "-2").save("s")
@@ -56,6 +57,7 @@ def test_secret_fields_cover_secretstr_secretdict_and_marked_fields() -> None:
     assert Api.secret_fields() == ["token", "headers.*", "note"]
 
 
+@pytest.mark.single_mode("the embedded store's own key and file")
 def test_key_file_is_created_with_mode_0600(riverrun_home: Path) -> None:
     Secret(value="x").save("s")
 
@@ -63,6 +65,7 @@ def test_key_file_is_created_with_mode_0600(riverrun_home: Path) -> None:
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
 
+@pytest.mark.single_mode("the embedded store's own key and file")
 def test_key_from_the_environment_is_used_instead_of_the_file(
     riverrun_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +79,7 @@ def test_key_from_the_environment_is_used_instead_of_the_file(
     assert Secret.load("s").get() == "x"
 
 
+@pytest.mark.single_mode("the embedded store's own key and file")
 def test_a_different_key_gives_a_clear_error(
     riverrun_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,6 +112,7 @@ def test_read_by_name_without_secrets_masks_them() -> None:
     assert doc.data["url"] == OBFUSCATED
 
 
+@pytest.mark.single_mode("the embedded store's own key and file")
 def test_custom_webhook_secrets_are_encrypted_at_rest(riverrun_home: Path) -> None:
     CustomWebhookNotificationBlock(
         name="n", url="https://x/{{token}}", secrets={"token": PLAINTEXT}

@@ -19,6 +19,8 @@ from riverrun.schemas.blocks import (
     BlockTypeCreate,
 )
 
+pytestmark = pytest.mark.single_mode("the store itself, on both databases, no client")
+
 FIELDS = {"properties": {"url": {"type": "string"}}, "secret_fields": ["url"]}
 
 

@@ -69,6 +69,7 @@ def test_runs_are_on_disk_when_the_script_dies_after_the_flow(tmp_path: Path, ri
     assert "logged before the crash" in [log.message for log in client.read_logs()]
 
 
+@pytest.mark.single_mode("faults of the embedded file")
 def test_unwritable_home_warns_once_and_the_flow_still_returns(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
@@ -95,6 +96,7 @@ def test_unwritable_home_warns_once_and_the_flow_still_returns(tmp_path: Path) -
     assert "RIVERRUN_HOME" in result.stderr
 
 
+@pytest.mark.single_mode("faults of the embedded file")
 def test_corrupt_database_warns_and_the_flow_still_returns(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -8,8 +8,6 @@ from typing import Any
 
 from riverrun.exceptions import ParameterBindError, ParameterTypeError
 
-_PRIMITIVES = (str, int, float, bool, type(None))
-
 
 def bind(fn: Callable[..., Any], signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], flow_name: str) -> dict[str, Any]:
     """Map the call's arguments to parameter names, with defaults applied."""
@@ -72,20 +70,3 @@ def call_arguments(signature: inspect.Signature, parameters: dict[str, Any]) -> 
         else:
             kwargs[name] = value
     return tuple(args), kwargs
-
-
-def jsonable(value: Any) -> Any:
-    """A JSON-compatible copy of ``value`` for the store (unknown objects become their repr)."""
-    if isinstance(value, _PRIMITIVES):
-        return value
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
-    try:
-        from pydantic_core import to_jsonable_python
-
-        return to_jsonable_python(value)
-    except Exception:  # noqa: BLE001 - anything not JSON-able is stored as its repr
-        text = repr(value)
-        return text if len(text) <= 1000 else text[:997] + "..."

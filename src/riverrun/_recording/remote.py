@@ -14,11 +14,13 @@ import time
 from typing import Any
 
 from riverrun._recording.spool import Spool
+from riverrun.schemas.encoding import dumps
 
 _CONNECT_TIMEOUT = 2.0
 _READ_TIMEOUT = 15.0
 _MAX_BACKOFF = 10.0
 _DOWN_WINDOW = 5.0
+_JSON = {"Content-Type": "application/json"}
 
 
 class DeliveryError(Exception):
@@ -59,9 +61,10 @@ class EventPoster:
     def __call__(self, events: list[dict[str, Any]]) -> None:
         import httpx
 
+        body = dumps({"events": events}).encode()
         with self._lock:
             try:
-                response = self._http().post(self.url, json={"events": events})
+                response = self._http().post(self.url, content=body, headers=_JSON)
             except httpx.HTTPError as exc:
                 raise DeliveryError(f"{self.url} is unreachable ({type(exc).__name__}: {exc})") from None
         if response.status_code >= 500:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from riverrun.schemas.encoding import dumps
+
 _counter = itertools.count()
 
 
@@ -34,7 +36,7 @@ class Spool:
         name = f"{time.time_ns():020d}-{os.getpid():07d}-{next(_counter):08d}.json"
         target = self.directory / name
         tmp = self.directory / f".{name}.tmp"
-        tmp.write_text(json.dumps(events, default=str))
+        tmp.write_text(dumps(events))
         os.replace(tmp, target)
         return target
 

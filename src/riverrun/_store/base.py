@@ -100,7 +100,7 @@ class StoreBase:
         return clause
 
     def ingest(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch of events (see ``riverrun._internal.events``) in one transaction.
+        """Write a batch of events (their format: ``riverrun.schemas.events``) in one transaction.
 
         Idempotent by event ID; a state older than its run's current state is kept in the
         history but does not change the run.

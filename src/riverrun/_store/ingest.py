@@ -1,5 +1,9 @@
 """Ingest: turn a batch of events into rows, with one set of SQL text for every driver.
 
+The events are those ``riverrun.schemas.events`` defines, field for field (a test checks
+that this module reads every declared field and no other); the server has validated them
+already, the engine builds them to that format. Events carry no ``v`` yet: version 1.
+
 The SQL uses ``:named`` parameters, which both the stdlib ``sqlite3`` module (the embedded
 fast path) and SQLAlchemy's ``text()`` (every other path) understand, and only constructs
 that SQLite and PostgreSQL share (``INSERT ... ON CONFLICT DO NOTHING``), so writing an event
@@ -12,7 +16,6 @@ current state, so out-of-order or replayed events converge on the same rows.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,12 +23,10 @@ from typing import Any
 from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.events import KINDS
 from riverrun.exceptions import StoreError
+from riverrun.schemas.encoding import dumps as _dumps
 
 ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
 Plan = list[tuple[str, list[dict[str, Any]]]]
-
-# json.dumps with non-default arguments builds a new encoder per call; reuse one.
-_dumps = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 INSERT_FLOW = """
 INSERT INTO flow (id, name, tags, created, updated)

@@ -159,6 +159,10 @@ class HttpBackend(BackendOperations):
     ) -> httpx.Response:
         import httpx
 
+        from riverrun._recording import flush_pending
+
+        # Read your writes: whatever this process recorded reaches the server first.
+        flush_pending()
         client = _shared_client(self.url, self._key)
         if params:
             params = {k: v for k, v in params.items() if v is not None}

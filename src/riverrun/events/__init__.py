@@ -88,7 +88,7 @@ def emit_event(
         pydantic.ValidationError: the resource has no ``riverrun.resource.id`` or a related
             resource has no role.
     """
-    from riverrun._engine.parameters import jsonable
+    from riverrun.schemas.encoding import jsonable
     from riverrun._internal.clock import to_us
     from riverrun._recording.recorder import recorder_for
     from riverrun.context import FlowRunContext
