@@ -19,8 +19,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 import warnings
+from collections.abc import Iterator
 from typing import Any, Optional
 
 from pydantic import Field
@@ -33,6 +35,7 @@ from riverrun.schemas.automations import (
     CompoundTrigger,
     DoNothing,
     EventTrigger,
+    InvalidAutomation,
     PauseAutomation,
     PauseDeployment,
     Posture,
@@ -49,6 +52,19 @@ def _client() -> Any:
     from riverrun.client.orchestration import get_client
 
     return get_client(sync_client=True)
+
+
+@contextlib.contextmanager
+def _refusal() -> Iterator[None]:
+    """A server's 422 for an automation is the same ``InvalidAutomation`` as embedded."""
+    from riverrun.exceptions import RiverrunHTTPStatusError
+
+    try:
+        yield
+    except RiverrunHTTPStatusError as exc:
+        if getattr(exc, "status_code", None) == 422:
+            raise InvalidAutomation(str(exc)) from None
+        raise
 
 
 class Automation(AutomationCore):
@@ -75,7 +91,7 @@ class Automation(AutomationCore):
                 "the embedded store nothing evaluates it while no run is writing events.",
                 stacklevel=2,
             )
-        with _client() as client:
+        with _client() as client, _refusal():
             record = client.create_automation(automation=self._core())
         self.id = record.id
         return self
@@ -113,7 +129,7 @@ class Automation(AutomationCore):
         """Save this automation's fields over the stored one."""
         if self.id is None:
             raise ValueError("Can't update an automation without an id; create() it first.")
-        with _client() as client:
+        with _client() as client, _refusal():
             client.update_automation(automation_id=self.id, automation=self._core())
 
     def delete(self) -> bool:

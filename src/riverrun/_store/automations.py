@@ -17,8 +17,9 @@ from riverrun._automations.templates import TemplateError, render, sample_contex
 from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.ids import new_id
 from riverrun._store.base import StoreBase
-from riverrun.exceptions import ObjectNotFound, RiverrunException
+from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import automations as a
+from riverrun.schemas.automations import InvalidAutomation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 Id = Union[uuid.UUID, str]
 
 SELECT_AUTOMATIONS = "SELECT id, name, enabled, definition, created, updated FROM automation"
-
-
-class InvalidAutomation(RiverrunException, ValueError):
-    """An automation refers to something that does not exist, or a template does not render."""
 
 
 def automation_from_row(row: Any) -> a.AutomationRecord:

@@ -88,10 +88,10 @@ def emit_event(
         pydantic.ValidationError: the resource has no ``riverrun.resource.id`` or a related
             resource has no role.
     """
-    from riverrun.schemas.encoding import jsonable
     from riverrun._internal.clock import to_us
     from riverrun._recording.recorder import recorder_for
     from riverrun.context import FlowRunContext
+    from riverrun.schemas.encoding import jsonable
 
     given = [r.root if isinstance(r, RelatedResource) else r for r in related or []]
     known = {r.get("riverrun.resource.id") for r in given}

@@ -22,7 +22,13 @@ from pydantic import (
     model_validator,
 )
 
+from riverrun.exceptions import RiverrunException
 from riverrun.states import StateType
+
+
+class InvalidAutomation(RiverrunException, ValueError):
+    """An automation refers to something that does not exist, or a template does not render;
+    the message names the field."""
 
 # -- events -------------------------------------------------------------------------------
 

@@ -19,11 +19,13 @@ from riverrun.server.services.runner import Service, ServiceRunner
 
 def server_services(config: ServerConfig) -> list[Service]:
     """The background services a server with this configuration runs."""
+    from riverrun.server.services.automations import AutomationService
     from riverrun.server.services.retention import RetentionService
 
     services: list[Service] = []
     if config.retention_days > 0:
         services.append(RetentionService(config))
+    services.append(AutomationService())
     return services
 
 

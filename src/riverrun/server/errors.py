@@ -72,6 +72,7 @@ async def _bad_data(_request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
     from riverrun._store.errors import bad_data_errors
+    from riverrun.schemas.automations import InvalidAutomation
 
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ObjectNotFound, _not_found)
@@ -79,5 +80,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(StoreLocked, _locked)
     app.add_exception_handler(BadBatch, _invalid)
+    app.add_exception_handler(InvalidAutomation, _invalid)
     for exc_type in bad_data_errors():
         app.add_exception_handler(exc_type, _bad_data)
