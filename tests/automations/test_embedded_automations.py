@@ -175,3 +175,21 @@ def test_email_notification_reaches_smtp_server(smtp_server: Any) -> None:
     assert wait_for_deliveries(30)
     (message,) = smtp_server.messages
     assert b"Subject: nightly failed" in message.content
+
+
+def test_two_evaluators_on_the_same_events_claim_each_action_once(receiver: Any) -> None:
+    from riverrun._automations.runner import AutomationRunner
+    from riverrun._store.service import embedded_store
+
+    automation = _notify_on_pro_failure(_webhook(receiver.url))
+    automation.disable()  # evaluate only by hand below
+    _run_failing("env:pro")
+    automation.enable()
+    store = embedded_store()
+    events = store.read_events(filter=EventFilter(event_names=["riverrun.flow-run.Failed"]))
+    claimed = []
+    for _replica in range(2):
+        runner = AutomationRunner(store)
+        runner.set_automations(store.read_automations())
+        claimed += runner.observe(events)
+    assert len(claimed) == 1
