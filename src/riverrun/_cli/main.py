@@ -25,6 +25,8 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
     "flow": ("riverrun._cli.flow", "List flows.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
+    "automation": ("riverrun._cli.automation", "Create, list and change automations.", False),
+    "events": ("riverrun._cli.events", "Follow events as they are recorded.", False),
     "config": ("riverrun._cli.config", "View and change settings.", False),
     "server": ("riverrun._cli.server", "Start the riverrun server; its database and API keys.", True),
     "login": ("riverrun._cli.login", "Check an API key against a server and use that server.", False),
