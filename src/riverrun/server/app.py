@@ -35,6 +35,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     The store's schema is brought to head before the app takes requests.
     """
     from riverrun._store.service import open_store
+    from riverrun.server import metrics
     from riverrun.server.api import admin, events
     from riverrun.server.api._derived import operation_routers
 
@@ -72,6 +73,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     for router in operation_routers():
         protected.include_router(router)
     protected.include_router(events.router)
+    protected.include_router(metrics.router)
     app.include_router(public)
     app.include_router(protected)
     return app
