@@ -6,19 +6,14 @@ optional parameter does not. Clients send theirs in ``API_VERSION_HEADER``; a se
 another refuses the request with a message naming both, and answers with its own.
 """
 
+from riverrun._internal.version import package_version
+
+__all__ = ["API_VERSION", "API_VERSION_HEADER", "RIVERRUN_VERSION_HEADER", "mismatch_message",
+           "package_version"]  # fmt: skip
+
 API_VERSION = "1"
 API_VERSION_HEADER = "X-Riverrun-API-Version"
 RIVERRUN_VERSION_HEADER = "X-Riverrun-Version"
-
-
-def package_version() -> str:
-    """The installed riverrun's version ("unknown" when run from a bare source tree)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("riverrun")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def mismatch_message(client_api: str, client_version: str, server_api: str,

@@ -39,11 +39,11 @@ Tags = list[Annotated[str, Field(max_length=255)]]
 
 def _known_version(version: int) -> int:
     if version != EVENT_VERSION:
-        from riverrun import __version__
+        from riverrun._internal.version import package_version
 
         raise ValueError(
             f"event format version {version} is not one this server reads: riverrun "
-            f"{__version__} reads version {EVENT_VERSION}. Run the same riverrun version on "
+            f"{package_version()} reads version {EVENT_VERSION}. Run the same riverrun version on "
             "the server and in the flows that record to it."
         )
     return version
