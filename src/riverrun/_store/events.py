@@ -9,6 +9,7 @@ automations after a batch) and SQLAlchemy read the very same statement.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
@@ -99,6 +100,17 @@ def _related(row: Row) -> list[dict[str, str]]:
     return related
 
 
+def _as_uuid(text: Optional[str]) -> Optional[uuid.UUID]:
+    # Events are keyed by any ID of up to 36 characters (a state's, a client's); the API
+    # answers UUIDs, so another ID is given a stable UUID of its own.
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, text)
+
+
 def event_from_row(row: Row) -> ReceivedEvent:
     """A stored event as the API returns it."""
     resource = json.loads(row[3])
@@ -106,14 +118,14 @@ def event_from_row(row: Row) -> ReceivedEvent:
         resource.setdefault("riverrun.resource.name", row[9])
     return ReceivedEvent.model_validate(
         {
-            "id": row[0],
+            "id": _as_uuid(row[0]),
             "occurred": from_us(row[1]),
             "event": row[2],
             "resource": resource,
             "related": _related(row),
             "payload": json.loads(row[5]) if row[5] else {},
             "received": from_us(row[6]),
-            "follows": row[7],
+            "follows": _as_uuid(row[7]),
         }
     )
 
