@@ -50,6 +50,10 @@ FULL: dict[str, dict[str, Any]] = {
                  "task_run_id": ID, "created": 1},
     "flow_run_update": {"kind": "flow_run_update", "v": 1, "id": ID, "run_id": ID, "name": "n",
                         "tags": ["t"]},
+    "event": {"kind": "event", "v": 1, "id": ID, "occurred": 1, "event": "shop.order.paid",
+              "resource": {"riverrun.resource.id": "shop.order.1"},
+              "related": [{"riverrun.resource.id": "x.1", "riverrun.resource.role": "x"}],
+              "payload": {"a": 1}, "follows": ID},
 }  # fmt: skip
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from riverrun._api.artifacts import ArtifactsAPI
+from riverrun._api.automations import AutomationsAPI
 from riverrun._api.blocks import BlocksAPI
 from riverrun._api.deployments import DeploymentsAPI
+from riverrun._api.events import EventsAPI
 from riverrun._api.flow_runs import FlowRunsAPI
 from riverrun._api.flows import FlowsAPI
 from riverrun._api.logs import LogsAPI
@@ -24,6 +26,8 @@ class StoreAPI(
     VariablesAPI,
     DeploymentsAPI,
     BlocksAPI,
+    EventsAPI,
+    AutomationsAPI,
     Protocol,
 ):
     """What a backend of the clients offers: the embedded ``Store`` and the HTTP backend."""

@@ -28,6 +28,8 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
     "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
     "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
+    "automation": ("riverrun._cli.automation", "Create, list and change automations.", False),
+    "events": ("riverrun._cli.events", "Follow events as they are recorded.", False),
     "config": ("riverrun._cli.config", "View and change settings.", False),
     "server": ("riverrun._cli.server", "Start the riverrun server; its database and API keys.", True),
     "login": ("riverrun._cli.login", "Use a server (checking the API key where it has auth on).", False),

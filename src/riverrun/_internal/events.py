@@ -24,6 +24,7 @@ KINDS = frozenset(
         "log",
         "artifact",
         "flow_run_update",
+        "event",
     }
 )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -26,6 +27,7 @@ from riverrun._recording.spool import Spool
 from riverrun.exceptions import StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riverrun._automations.embedded import EmbeddedAutomations
     from riverrun._store.embedded import EmbeddedWriter
 
 Event = dict[str, Any]
@@ -77,6 +79,9 @@ class EmbeddedSink:
         self._trouble: str | None = None
         self._warned = False
         self.lost = 0
+        self._automations: EmbeddedAutomations | None = None
+        self._probe: sqlite3.Connection | None = None
+        self._automation_warned = False
 
     # -- writing -------------------------------------------------------------------------
     def __call__(self, events: list[Event]) -> None:
@@ -99,6 +104,32 @@ class EmbeddedSink:
 
             writer = self._writer = embedded_writer(self.path, self.busy_timeout_s)
         writer.ingest(events, wait_s)
+        self._after_commit(writer, events)
+
+    def _after_commit(self, writer: EmbeddedWriter, events: list[Event]) -> None:
+        """With no server, this process evaluates automations on the events it wrote: if the
+        file has any automation, the batch goes to ``riverrun._automations.embedded``
+        (imported only then). Runs are recorded whatever happens here; a failure is reported
+        once."""
+        try:
+            automations = self._automations
+            if automations is None:
+                probe = self._probe
+                if probe is None:
+                    probe = self._probe = sqlite3.connect(self.path, check_same_thread=False)
+                # One indexed read per batch when no automation exists (measured in bench/).
+                if probe.execute("SELECT 1 FROM automation LIMIT 1").fetchone() is None:
+                    return
+                from riverrun._automations.embedded import EmbeddedAutomations
+
+                automations = self._automations = EmbeddedAutomations(str(self.path), writer.ingest)
+            automations.after_commit(events)
+        except Exception as exc:  # automations must never stop recording
+            if not self._automation_warned:
+                self._automation_warned = True
+                print(f"riverrun: WARNING: automations were not evaluated on {self.path}: "
+                      f"{str(exc).rstrip('.')}. The runs are recorded; check the automation "
+                      "with `riverrun automation inspect`.", file=sys.stderr)  # fmt: skip
 
     def keep(self, events: list[Event]) -> None:
         """Hold a batch the file could not take: in memory, then in a spool file."""
@@ -187,6 +218,8 @@ class EmbeddedSink:
         is ``writer_stuck`` on one of them, so this thread must not wait for the file).
         """
         self.keep(unwritten)
+        if self._automations is not None:
+            self._automations.wait()  # bounded: deliveries of this process's firings
         if (self._held or self._spooled) and not writer_stuck:
             deadline = time.monotonic() + self.exit_wait_s
             while not self.catch_up(max(0.0, min(_CATCH_UP_WAIT_S, deadline - time.monotonic()))):

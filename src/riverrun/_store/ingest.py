@@ -20,7 +20,7 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from riverrun._internal.clock import now_us
+from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.events import KINDS
 from riverrun.exceptions import StoreError
 from riverrun.schemas.encoding import dumps as _dumps
@@ -158,6 +158,19 @@ INSERT INTO artifact (
 VALUES (
     :id, :key, :type, :description, :data, :metadata_, :flow_run_id, :task_run_id,
     :created, :created
+)
+ON CONFLICT (id) DO NOTHING
+"""
+
+
+INSERT_EVENT = """
+INSERT INTO event (
+    id, occurred, event, resource_id, resource, related, payload, received, follows,
+    flow_run_id
+)
+VALUES (
+    :id, :occurred, :event, :resource_id, :resource, :related, :payload, :received,
+    :follows, :flow_run_id
 )
 ON CONFLICT (id) DO NOTHING
 """
@@ -302,6 +315,56 @@ def _fold_states(
 _timestamp = operator.itemgetter("timestamp")
 
 
+def _flow_run_state_event(state: dict[str, Any], run_id: str, received: int) -> dict[str, Any]:
+    """The ``riverrun.flow-run.<state name>`` event of a flow run entering a state.
+
+    As Prefect's, its ID is the state's ID. The run's name, flow, tags and deployment are
+    joined in when it is read (``flow_run_id``), so deriving it needs no lookup here.
+    """
+    timestamp = state["timestamp"]
+    message = state.get("message") or ""
+    resource = {
+        "riverrun.resource.id": f"riverrun.flow-run.{run_id}",
+        "riverrun.state-message": message[:100_000],
+        "riverrun.state-name": state["name"] or "",
+        "riverrun.state-timestamp": from_us(timestamp).isoformat(),
+        "riverrun.state-type": state["type"],
+    }
+    if state.get("run_count") is not None:
+        resource["riverrun.run-count"] = str(state["run_count"])
+    validated = {"type": state["type"], "name": state["name"], "message": message,
+                 "timestamp": resource["riverrun.state-timestamp"]}  # fmt: skip
+    return {
+        "id": state["id"],
+        "occurred": timestamp,
+        "event": f"riverrun.flow-run.{state['name']}",
+        "resource_id": resource["riverrun.resource.id"],
+        "resource": _dumps(resource),
+        "related": "[]",
+        "payload": _dumps({"intended": {"to": state["type"]}, "validated_state": validated}),
+        "received": received,
+        "follows": None,
+        "flow_run_id": run_id,
+    }
+
+
+def _custom_event(event: dict[str, Any], received: int) -> dict[str, Any]:
+    """The row of an event a user emitted (``riverrun.events.emit_event``)."""
+    resource = event["resource"]
+    return {
+        "id": event["id"],
+        "occurred": event.get("occurred") or received,
+        "event": event["event"],
+        "resource_id": resource["riverrun.resource.id"],
+        "resource": _dumps(resource),
+        "related": _json_list(event.get("related") or []),
+        "payload": _json_object(event.get("payload")),
+        "received": received,
+        "follows": event.get("follows"),
+        "flow_run_id": None,
+    }
+
+
 def plan(events: Iterable[dict[str, Any]]) -> Plan:
     """Turn events into ``(sql, rows)`` pairs, in the order they must be executed.
 
@@ -325,6 +388,9 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
     updates: dict[str, dict[str, Any]] = {}
     logs: list[dict[str, Any]] = []
     artifacts: list[dict[str, Any]] = []
+    # Prefect-shaped events: custom ones (``emit_event``) and one per flow-run state.
+    events_out: list[dict[str, Any]] = []
+    received = now_us()
 
     for event in events:
         kind = event["kind"]
@@ -368,6 +434,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 }
             )
         elif kind == "flow_run_state":
+            events_out.append(_flow_run_state_event(event, event["run_id"], received))
             flow_run_states.append(_state_row(event, event["run_id"]))
         elif kind == "flow_run":
             run_id = event["id"]
@@ -400,6 +467,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
             for tag in tags:
                 flow_run_tags.append({"run_id": run_id, "tag": tag})
             if state is not None:
+                events_out.append(_flow_run_state_event(state, run_id, received))
                 first_states.append(_state_row(state, run_id))
         elif kind == "flow_run_update":
             # Several updates of one run in a batch collapse into one, the last value winning.
@@ -426,6 +494,8 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                     "created": event.get("created") or now_us(),
                 }
             )
+        elif kind == "event":
+            events_out.append(_custom_event(event, received))
         else:
             raise StoreError(
                 f"Cannot ingest an event of unknown kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}."
@@ -472,6 +542,8 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
             tag_rows = [{"run_id": u["run_id"], "tag": t} for u in retagged for t in u["tags"]]
             if tag_rows:
                 steps.append((INSERT_FLOW_RUN_TAG, tag_rows))
+    if events_out:
+        steps.append((INSERT_EVENT, events_out))
     if logs:
         steps.append((INSERT_LOG, logs))
     if artifacts:

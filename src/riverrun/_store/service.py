@@ -10,15 +10,25 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.dialect import sqlite_url
+from riverrun._store.events import EventStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
 from riverrun._store.variables import VariableStoreMixin
 
 
-class Store(SchedulerStoreMixin, BlockStoreMixin, RunStoreMixin, VariableStoreMixin, UIQueryMixin):
+class Store(
+    SchedulerStoreMixin,
+    BlockStoreMixin,
+    RunStoreMixin,
+    VariableStoreMixin,
+    UIQueryMixin,
+    EventStoreMixin,
+    AutomationStoreMixin,
+):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 
     Args:

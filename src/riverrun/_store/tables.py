@@ -362,3 +362,60 @@ api_key = Table(
     Column("revoked", BigInteger),
     Index("ix_api_key__name", "name"),
 )
+
+# -- events and automations (revision 0007) ----------------------------------------------------
+
+event = Table(
+    "event",
+    metadata,
+    _id_column(),
+    Column("occurred", BigInteger, nullable=False),
+    Column("event", String(1024), nullable=False),
+    Column("resource_id", String(1024), nullable=False),
+    # JSON object of the resource's labels; JSON list of related resources.
+    Column("resource", Text, nullable=False),
+    Column("related", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    # When this store wrote it: the cursor automations read new events by.
+    Column("received", BigInteger, nullable=False),
+    Column("follows", ID),
+    # Set on the events derived from a flow run's states: their run's name, flow, tags and
+    # deployment are joined in when read, so deriving one costs one row and no lookup.
+    Column("flow_run_id", ID),
+    Index("ix_event__occurred", "occurred"),
+    Index("ix_event__received", "received"),
+    Index("ix_event__resource_id", "resource_id"),
+)
+
+automation = Table(
+    "automation",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # The whole automation (trigger, actions, description, tags) as JSON.
+    Column("definition", Text, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+# One row per action of one firing: the firing's claim (its key is the primary key, so the
+# same firing inserted twice, by two replicas or after a restart, is one row) and its
+# delivery (attempts, next attempt, outcome).
+automation_action = Table(
+    "automation_action",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("automation_id", ID, nullable=False),
+    Column("action_index", Integer, nullable=False),
+    Column("triggering_event_id", ID),
+    # The firing's context: the action, the triggering event and the automation's name.
+    Column("firing", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt", BigInteger, nullable=False),
+    Column("error", Text),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("ix_automation_action__status", "status", "next_attempt"),
+)

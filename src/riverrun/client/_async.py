@@ -21,6 +21,10 @@ from riverrun.schemas import blocks as b
 from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
 from riverrun.schemas.actions import as_schedule_create
+from riverrun.schemas.automations import EventFilter
+from riverrun.schemas.automations import ReceivedEvent
+from riverrun.schemas.automations import AutomationCore
+from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument
 from riverrun.schemas.blocks import BlockDocumentCreate
 from riverrun.schemas.blocks import BlockSchema
@@ -73,6 +77,10 @@ class AsyncOperations:
         """Store an artifact."""
         return await asyncio.to_thread(self._sync.create_artifact, artifact=artifact)
 
+    async def create_automation(self, automation: AutomationCore) -> AutomationRecord:
+        """Create an automation; raises ``ValueError`` naming a bad field."""
+        return await asyncio.to_thread(self._sync.create_automation, automation=automation)
+
     async def create_block_document(self, block_document: BlockDocumentCreate, include_secrets: bool=True, overwrite: bool=False) -> BlockDocument:
         """Save a block; raises ``ObjectAlreadyExists`` if the name is taken and not
         ``overwrite``.
@@ -114,6 +122,10 @@ class AsyncOperations:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
 
+    async def delete_automation(self, automation_id: Id) -> None:
+        """Delete an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_automation, automation_id=automation_id)
+
     async def delete_block_document(self, block_document_id: str) -> None:
         """Delete a saved block by id; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_block_document, block_document_id=block_document_id)
@@ -142,6 +154,10 @@ class AsyncOperations:
         """Delete a variable; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_variable_by_name, name=name)
 
+    async def pause_automation(self, automation_id: Id) -> None:
+        """Disable an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.pause_automation, automation_id=automation_id)
+
     async def pause_deployment(self, deployment_id: Id) -> None:
         """Stop scheduling a deployment (its future auto-scheduled runs are removed)."""
         return await asyncio.to_thread(self._sync.pause_deployment, deployment_id=deployment_id)
@@ -149,6 +165,18 @@ class AsyncOperations:
     async def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
         return await asyncio.to_thread(self._sync.read_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+
+    async def read_automation(self, automation_id: Id) -> Optional[AutomationRecord]:
+        """One automation, or None."""
+        return await asyncio.to_thread(self._sync.read_automation, automation_id=automation_id)
+
+    async def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
+        """Every automation, by name."""
+        return await asyncio.to_thread(self._sync.read_automations, limit=limit)
+
+    async def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
+        """The automations with that name (names need not be unique)."""
+        return await asyncio.to_thread(self._sync.read_automations_by_name, name=name)
 
     async def read_block_document(self, block_document_id: str, include_secrets: bool=True) -> b.BlockDocument:
         """A saved block by id; raises ``ObjectNotFound``."""
@@ -197,6 +225,10 @@ class AsyncOperations:
     async def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
         """Deployments matching every filter, by name by default, with their schedules."""
         return await asyncio.to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
+
+    async def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
+        """Events matching the filter, oldest first."""
+        return await asyncio.to_thread(self._sync.read_events, filter=filter, limit=limit)
 
     async def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
@@ -261,6 +293,10 @@ class AsyncOperations:
         """Every variable, by name."""
         return await asyncio.to_thread(self._sync.read_variables, limit=limit)
 
+    async def resume_automation(self, automation_id: Id) -> None:
+        """Enable an automation; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.resume_automation, automation_id=automation_id)
+
     async def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
@@ -276,6 +312,10 @@ class AsyncOperations:
     async def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.update_artifact, artifact_id=artifact_id, artifact=artifact)
+
+    async def update_automation(self, automation_id: Id, automation: AutomationCore) -> None:
+        """Replace an automation's definition; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_automation, automation_id=automation_id, automation=automation)
 
     async def update_block_document(self, block_document_id: str, block_document: b.BlockDocumentUpdate) -> None:
         """Replace or merge a saved block's values."""

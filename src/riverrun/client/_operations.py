@@ -16,6 +16,10 @@ from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
 from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
+from riverrun.schemas.automations import EventFilter
+from riverrun.schemas.automations import ReceivedEvent
+from riverrun.schemas.automations import AutomationCore
+from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from typing import Optional
@@ -278,6 +282,42 @@ class BackendOperations:
         """Delete a saved block by id; raises ``ObjectNotFound``."""
         return self._call("delete_block_document", {"block_document_id": block_document_id})
 
+    def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
+        """Events matching the filter, oldest first."""
+        return self._call("read_events", {"filter": filter, "limit": limit})
+
+    def create_automation(self, automation: AutomationCore) -> AutomationRecord:
+        """Create an automation; raises ``ValueError`` naming a bad field."""
+        return self._call("create_automation", {"automation": automation})
+
+    def read_automation(self, automation_id: Id) -> Optional[AutomationRecord]:
+        """One automation, or None."""
+        return self._call("read_automation", {"automation_id": automation_id})
+
+    def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
+        """The automations with that name (names need not be unique)."""
+        return self._call("read_automations_by_name", {"name": name})
+
+    def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
+        """Every automation, by name."""
+        return self._call("read_automations", {"limit": limit})
+
+    def update_automation(self, automation_id: Id, automation: AutomationCore) -> None:
+        """Replace an automation's definition; raises ``ObjectNotFound``."""
+        return self._call("update_automation", {"automation_id": automation_id, "automation": automation})
+
+    def pause_automation(self, automation_id: Id) -> None:
+        """Disable an automation; raises ``ObjectNotFound``."""
+        return self._call("pause_automation", {"automation_id": automation_id})
+
+    def resume_automation(self, automation_id: Id) -> None:
+        """Enable an automation; raises ``ObjectNotFound``."""
+        return self._call("resume_automation", {"automation_id": automation_id})
+
+    def delete_automation(self, automation_id: Id) -> None:
+        """Delete an automation; raises ``ObjectNotFound``."""
+        return self._call("delete_automation", {"automation_id": automation_id})
+
 
 class ClientOperations:
     """The operations the clients offer as they are, forwarding to the backend."""
@@ -493,3 +533,39 @@ class ClientOperations:
     def delete_block_document(self, block_document_id: str) -> None:
         """Delete a saved block by id; raises ``ObjectNotFound``."""
         return self._backend.delete_block_document(block_document_id=block_document_id)
+
+    def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
+        """Events matching the filter, oldest first."""
+        return self._backend.read_events(filter=filter, limit=limit)
+
+    def create_automation(self, automation: AutomationCore) -> AutomationRecord:
+        """Create an automation; raises ``ValueError`` naming a bad field."""
+        return self._backend.create_automation(automation=automation)
+
+    def read_automation(self, automation_id: Id) -> Optional[AutomationRecord]:
+        """One automation, or None."""
+        return self._backend.read_automation(automation_id=automation_id)
+
+    def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
+        """The automations with that name (names need not be unique)."""
+        return self._backend.read_automations_by_name(name=name)
+
+    def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
+        """Every automation, by name."""
+        return self._backend.read_automations(limit=limit)
+
+    def update_automation(self, automation_id: Id, automation: AutomationCore) -> None:
+        """Replace an automation's definition; raises ``ObjectNotFound``."""
+        return self._backend.update_automation(automation_id=automation_id, automation=automation)
+
+    def pause_automation(self, automation_id: Id) -> None:
+        """Disable an automation; raises ``ObjectNotFound``."""
+        return self._backend.pause_automation(automation_id=automation_id)
+
+    def resume_automation(self, automation_id: Id) -> None:
+        """Enable an automation; raises ``ObjectNotFound``."""
+        return self._backend.resume_automation(automation_id=automation_id)
+
+    def delete_automation(self, automation_id: Id) -> None:
+        """Delete an automation; raises ``ObjectNotFound``."""
+        return self._backend.delete_automation(automation_id=automation_id)

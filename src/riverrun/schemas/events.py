@@ -68,6 +68,19 @@ TaskPolicy = Annotated[dict[str, Any], _shaped_as(TaskRunPolicy)]
 TaskInputs = Annotated[dict[str, Any], _shaped_as(dict[str, list[TaskRunInput]])]
 
 
+def _has_resource_id(labels: dict[str, str]) -> dict[str, str]:
+    if "riverrun.resource.id" not in labels:
+        raise ValueError("a resource needs a 'riverrun.resource.id' label")
+    return labels
+
+
+def _has_role(labels: dict[str, str]) -> dict[str, str]:
+    _has_resource_id(labels)
+    if "riverrun.resource.role" not in labels:
+        raise ValueError("a related resource needs a 'riverrun.resource.role' label")
+    return labels
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -196,6 +209,24 @@ class FlowRunUpdateEvent(_Event):
     tags: Tags | None = None
 
 
+class CustomEvent(_Event):
+    """A Prefect-shaped event a user emitted (``riverrun.events.emit_event``).
+
+    ``event`` is its name, ``resource`` the labels of what it is about (with
+    ``riverrun.resource.id``), ``related`` further resources (each with
+    ``riverrun.resource.role``). The store also derives one such event from every flow-run
+    state it ingests (``riverrun.flow-run.<state name>``); those are not sent as this kind.
+    """
+
+    kind: Literal["event"]
+    occurred: Micros
+    event: Annotated[str, Field(min_length=1, max_length=1024)]
+    resource: Annotated[dict[str, str], AfterValidator(_has_resource_id)]
+    related: list[Annotated[dict[str, str], AfterValidator(_has_role)]] = Field(default_factory=list)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    follows: Id | None = None
+
+
 Event = Annotated[
     Union[
         FlowRunEvent,
@@ -205,6 +236,7 @@ Event = Annotated[
         LogEvent,
         ArtifactEvent,
         FlowRunUpdateEvent,
+        CustomEvent,
     ],
     Field(discriminator="kind"),
 ]

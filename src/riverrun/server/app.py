@@ -19,12 +19,14 @@ from riverrun.server.services.runner import Service, ServiceRunner
 
 def server_services(config: ServerConfig) -> list[Service]:
     """The background services a server with this configuration runs."""
+    from riverrun.server.services.automations import AutomationService
     from riverrun.server.services.retention import RetentionService
     from riverrun.server.services.scheduler import SchedulerService
 
     services: list[Service] = [SchedulerService()]
     if config.retention_days > 0:
         services.append(RetentionService(config))
+    services.append(AutomationService())
     return services
 
 
@@ -34,6 +36,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     The store's schema is brought to head before the app takes requests.
     """
     from riverrun._store.service import open_store
+    from riverrun.server import metrics
     from riverrun.server.api import admin, events
     from riverrun.server.api._derived import operation_routers
 
@@ -71,6 +74,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     for router in operation_routers():
         protected.include_router(router)
     protected.include_router(events.router)
+    protected.include_router(metrics.router)
     app.include_router(public)
     app.include_router(protected)
     from riverrun.server.ui import mount

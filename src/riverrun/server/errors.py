@@ -187,6 +187,7 @@ def install(app: FastAPI) -> None:
     document_answers(app)
     app.add_exception_handler(StarletteHTTPException, _method_not_allowed)
     from riverrun._store.errors import bad_data_errors
+    from riverrun.schemas.automations import InvalidAutomation
 
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(ObjectNotFound, _not_found)
@@ -201,5 +202,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreCorrupt, _unwritable)
     app.add_exception_handler(BadBatch, _invalid)
     app.add_exception_handler(UnicodeEncodeError, _unencodable)
+    app.add_exception_handler(InvalidAutomation, _invalid)
     for exc_type in bad_data_errors():
         app.add_exception_handler(exc_type, _bad_data)

@@ -153,9 +153,10 @@ def scratch_postgres(prefix: str = "riverrun_test") -> Iterator[str]:
         drop_pg_database(name)
 
 
-_DATA_TABLES = ("log", "artifact", "variable", "task_run_tag", "task_run_state", "flow_run_tag",
-                "flow_run_state", "task_run", "flow_run", "deployment_schedule", "deployment", "block_document",
-                "block_schema", "block_type", "flow")  # fmt: skip
+_DATA_TABLES = ("event", "automation_action", "automation", "log", "artifact", "variable",
+                "task_run_tag", "task_run_state", "flow_run_tag", "flow_run_state", "task_run",
+                "flow_run", "deployment_schedule", "deployment", "block_document", "block_schema",
+                "block_type", "flow")  # fmt: skip
 
 
 def clear_data(url: str) -> None:

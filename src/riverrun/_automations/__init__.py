@@ -1,0 +1,1 @@
+"""Automations: trigger evaluation (pure), templates, and the actions that firings run."""

@@ -1,0 +1,199 @@
+"""Automations in the store: definitions (checked when saved) and the claims of firings.
+
+Every reference an automation makes — a notification block, a deployment, another
+automation — and every template is checked when it is created or updated, so a typo is
+refused with the field named instead of failing silently the first time a run fails.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from pydantic import ValidationError
+
+from riverrun._automations.templates import TemplateError, render, sample_context
+from riverrun._internal.clock import from_us, now_us
+from riverrun._internal.ids import new_id
+from riverrun._store.base import StoreBase
+from riverrun.exceptions import ObjectNotFound
+from riverrun.schemas import automations as a
+from riverrun.schemas.automations import InvalidAutomation
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+Id = Union[uuid.UUID, str]
+
+SELECT_AUTOMATIONS = "SELECT id, name, enabled, definition, created, updated FROM automation"
+
+
+def automation_from_row(row: Any) -> a.AutomationRecord:
+    """A stored automation (a row of ``SELECT_AUTOMATIONS``)."""
+    definition = json.loads(row[3])
+    definition["enabled"] = bool(row[2])
+    definition["name"] = row[1]
+    return a.AutomationRecord.model_validate(
+        {**definition, "id": row[0], "created": from_us(row[4]), "updated": from_us(row[5])}
+    )
+
+
+def _exists(conn: Connection, table: str, value: str) -> bool:
+    from sqlalchemy import text
+
+    found = conn.execute(text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": value}).first()
+    return found is not None
+
+
+def _check(conn: Connection, automation: a.AutomationCore, self_id: Optional[str]) -> None:
+    """Refuse an automation whose references or templates are wrong, naming the field."""
+    context = sample_context(automation.name)
+    groups = (("actions", automation.actions), ("actions_on_trigger", automation.actions_on_trigger),
+              ("actions_on_resolve", automation.actions_on_resolve))  # fmt: skip
+    for group, actions in groups:
+        for index, action in enumerate(actions):
+            where = f"{group}[{index}]"
+            block_id = getattr(action, "block_document_id", None)
+            if block_id is not None and not _exists(conn, "block_document", str(block_id)):
+                raise InvalidAutomation(
+                    f"{where}.block_document_id: no block document with id {block_id}. "
+                    "Save the notification block first (block.save('name')) and pass its "
+                    "id (block._block_document_id); `riverrun block ls` lists saved blocks."
+                )
+            deployment_id = getattr(action, "deployment_id", None)
+            if deployment_id is not None and not _exists(conn, "deployment", str(deployment_id)):
+                raise InvalidAutomation(
+                    f"{where}.deployment_id: no deployment with id {deployment_id}. "
+                    "`riverrun deployment ls` lists deployments."
+                )
+            automation_id = getattr(action, "automation_id", None)
+            if (
+                automation_id is not None
+                and str(automation_id) != self_id
+                and not _exists(conn, "automation", str(automation_id))
+            ):
+                raise InvalidAutomation(
+                    f"{where}.automation_id: no automation with id {automation_id}. "
+                    "`riverrun automation ls` lists automations."
+                )
+            for name in ("subject", "body", "payload"):
+                template = getattr(action, name, None)
+                if isinstance(template, str):
+                    try:
+                        render(template, context, field=f"{where}.{name}")
+                    except TemplateError as exc:
+                        raise InvalidAutomation(str(exc)) from exc
+
+
+def _definition(automation: a.AutomationCore) -> str:
+    return automation.model_dump_json(exclude={"name", "enabled"})
+
+
+class AutomationStoreMixin(StoreBase):
+    """Create, read, update, delete, pause and resume automations."""
+
+    def create_automation(self, automation: a.AutomationCore) -> a.AutomationRecord:
+        """Create an automation.
+
+        Raises:
+            InvalidAutomation: a referenced block, deployment or automation does not exist,
+                or a template does not render (the message names the field).
+        """
+        automation = _revalidate(automation)
+        now = now_us()
+        automation_id = new_id()
+        with self.begin() as conn:
+            _check(conn, automation, automation_id)
+            conn.execute(
+                self.text(
+                    "INSERT INTO automation (id, name, enabled, definition, created, updated) "
+                    "VALUES (:id, :name, :enabled, :definition, :now, :now)"
+                ),
+                {"id": automation_id, "name": automation.name, "enabled": automation.enabled,
+                 "definition": _definition(automation), "now": now},  # fmt: skip
+            )
+        found = self.read_automation(automation_id)
+        assert found is not None
+        return found
+
+    def read_automation(self, automation_id: Id) -> Optional[a.AutomationRecord]:
+        """One automation, or None."""
+        with self.connect() as conn:
+            row = conn.execute(
+                self.text(SELECT_AUTOMATIONS + " WHERE id = :id"), {"id": str(automation_id)}
+            ).first()
+        return None if row is None else automation_from_row(row)
+
+    def read_automations_by_name(self, name: str) -> list[a.AutomationRecord]:
+        """The automations with that name."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                self.text(SELECT_AUTOMATIONS + " WHERE name = :name ORDER BY created"),
+                {"name": name},
+            ).all()
+        return [automation_from_row(r) for r in rows]
+
+    def read_automations(self, limit: Optional[int] = None) -> list[a.AutomationRecord]:
+        """Every automation, by name."""
+        sql = SELECT_AUTOMATIONS + " ORDER BY name, created"
+        params: dict[str, Any] = {}
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        with self.connect() as conn:
+            rows = conn.execute(self.text(sql), params).all()
+        return [automation_from_row(r) for r in rows]
+
+    def update_automation(self, automation_id: Id, automation: a.AutomationCore) -> None:
+        """Replace an automation's definition (checked as at create)."""
+        automation = _revalidate(automation)
+        with self.begin() as conn:
+            _check(conn, automation, str(automation_id))
+            result = conn.execute(
+                self.text(
+                    "UPDATE automation SET name = :name, enabled = :enabled, "
+                    "definition = :definition, updated = :now WHERE id = :id"
+                ),
+                {"id": str(automation_id), "name": automation.name, "enabled": automation.enabled,
+                 "definition": _definition(automation), "now": now_us()},  # fmt: skip
+            )
+        if not result.rowcount:
+            raise ObjectNotFound(f"No automation with id {automation_id}.")
+
+    def _set_enabled(self, automation_id: Id, enabled: bool) -> None:
+        with self.begin() as conn:
+            result = conn.execute(
+                self.text("UPDATE automation SET enabled = :enabled, updated = :now WHERE id = :id"),
+                {"id": str(automation_id), "enabled": enabled, "now": now_us()},
+            )
+        if not result.rowcount:
+            raise ObjectNotFound(f"No automation with id {automation_id}.")
+
+    def pause_automation(self, automation_id: Id) -> None:
+        """Disable an automation."""
+        self._set_enabled(automation_id, False)
+
+    def resume_automation(self, automation_id: Id) -> None:
+        """Enable an automation."""
+        self._set_enabled(automation_id, True)
+
+    def delete_automation(self, automation_id: Id) -> None:
+        """Delete an automation."""
+        with self.begin() as conn:
+            result = conn.execute(
+                self.text("DELETE FROM automation WHERE id = :id"), {"id": str(automation_id)}
+            )
+        if not result.rowcount:
+            raise ObjectNotFound(f"No automation with id {automation_id}.")
+
+
+def _revalidate(automation: a.AutomationCore) -> a.AutomationCore:
+    """The automation as its own class validates it (a subclass instance, e.g. the public
+    ``Automation``, is reduced to the core fields)."""
+    try:
+        return a.AutomationCore.model_validate(
+            automation.model_dump(include=set(a.AutomationCore.model_fields))
+        )
+    except ValidationError as exc:  # pragma: no cover - the model was valid when built
+        raise InvalidAutomation(str(exc)) from exc

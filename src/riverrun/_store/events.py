@@ -1,0 +1,177 @@
+"""Events in the store: reading them back Prefect-shaped, and trimming old ones.
+
+The events derived from flow-run states are stored with only what the state says; their
+run's name, flow, deployment and tags are joined in here, when read. The SQL is plain text
+with ``:named`` parameters, so the embedded writer's stdlib connection (evaluating
+automations after a batch) and SQLAlchemy read the very same statement.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional
+
+from riverrun._internal.clock import from_us, now_us, to_us
+from riverrun._store.base import StoreBase
+from riverrun.schemas.automations import EventFilter, ReceivedEvent
+
+_DAY_US = 86_400 * 1_000_000
+
+SELECT_EVENTS = """
+SELECT e.id, e.occurred, e.event, e.resource, e.related, e.payload, e.received, e.follows,
+    e.flow_run_id, fr.name AS run_name, fr.tags AS run_tags, fr.deployment_id,
+    fr.work_pool_name, fr.work_queue_name, fr.run_count, f.id AS flow_id, f.name AS flow_name,
+    d.name AS deployment_name
+FROM event AS e
+LEFT JOIN flow_run AS fr ON fr.id = e.flow_run_id
+LEFT JOIN flow AS f ON f.id = fr.flow_id
+LEFT JOIN deployment AS d ON d.id = fr.deployment_id
+"""
+
+Row = Sequence[Any]
+
+
+def _like_or_equal(column: str, values: list[str], prefix: str, params: dict[str, Any]) -> str:
+    parts = []
+    for i, value in enumerate(values):
+        name = f"{prefix}{i}"
+        if value.endswith("*"):
+            params[name] = value[:-1].replace("%", r"\%").replace("_", r"\_") + "%"
+            parts.append(f"{column} LIKE :{name} ESCAPE '\\'")
+        else:
+            params[name] = value
+            parts.append(f"{column} = :{name}")
+    return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
+
+
+def events_query(
+    event_filter: Optional[EventFilter], limit: Optional[int], ids: Optional[list[str]] = None
+) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters reading events by a filter (or by IDs), oldest first."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    flt = event_filter or EventFilter()
+    if ids is not None:
+        where.append(_like_or_equal("e.id", ids, "id", params))
+    if flt.occurred_since is not None:
+        where.append("e.occurred >= :since")
+        params["since"] = to_us(flt.occurred_since)
+    if flt.occurred_until is not None:
+        where.append("e.occurred <= :until")
+        params["until"] = to_us(flt.occurred_until)
+    if flt.received_after is not None:
+        where.append("e.received > :received_after")
+        params["received_after"] = to_us(flt.received_after)
+    if flt.event_names:
+        where.append(_like_or_equal("e.event", flt.event_names, "name", params))
+    if flt.resource_ids:
+        where.append(_like_or_equal("e.resource_id", flt.resource_ids, "res", params))
+    sql = SELECT_EVENTS + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY e.occurred, e.id"
+    # Related resources of derived events are made in Python, so that filter is applied
+    # after reading; read all rows then and cut to the limit afterwards.
+    if limit is not None and not flt.related_resource_ids:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return sql, params
+
+
+def _related(row: Row) -> list[dict[str, str]]:
+    related: list[dict[str, str]] = json.loads(row[4]) if row[4] else []
+    if row[8] is None:
+        return related
+    run_tags: list[str] = json.loads(row[10]) if row[10] else []
+    # (kind, id, name): the run's flow, deployment, work queue and work pool, as Prefect's.
+    for kind, resource_id, name in (
+        ("flow", row[15], row[16]),
+        ("deployment", row[11], row[17]),
+        ("work-queue", row[13], row[13]),
+        ("work-pool", row[12], row[12]),
+    ):
+        if resource_id is not None:
+            related.append({"riverrun.resource.id": f"riverrun.{kind}.{resource_id}",
+                            "riverrun.resource.role": kind,
+                            "riverrun.resource.name": name or ""})  # fmt: skip
+    for tag in sorted(set(run_tags)):
+        related.append({"riverrun.resource.id": f"riverrun.tag.{tag}",
+                        "riverrun.resource.role": "tag"})  # fmt: skip
+    return related
+
+
+def _as_uuid(text: Optional[str]) -> Optional[uuid.UUID]:
+    # Events are keyed by any ID of up to 36 characters (a state's, a client's); the API
+    # answers UUIDs, so another ID is given a stable UUID of its own.
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, text)
+
+
+def event_from_row(row: Row) -> ReceivedEvent:
+    """A stored event as the API returns it."""
+    resource = json.loads(row[3])
+    if row[8] is not None and row[9] is not None:
+        resource.setdefault("riverrun.resource.name", row[9])
+    return ReceivedEvent.model_validate(
+        {
+            "id": _as_uuid(row[0]),
+            "occurred": from_us(row[1]),
+            "event": row[2],
+            "resource": resource,
+            "related": _related(row),
+            "payload": json.loads(row[5]) if row[5] else {},
+            "received": from_us(row[6]),
+            "follows": _as_uuid(row[7]),
+        }
+    )
+
+
+def _related_matches(event: ReceivedEvent, wanted: list[str]) -> bool:
+    ids = [r.id for r in event.related]
+    return any(
+        any(i.startswith(w[:-1]) if w.endswith("*") else i == w for i in ids) for w in wanted
+    )
+
+
+def events_from_rows(
+    rows: Iterable[Row], event_filter: Optional[EventFilter], limit: Optional[int]
+) -> list[ReceivedEvent]:
+    """Rows of ``events_query`` as events, with the related-resource filter applied."""
+    events = [event_from_row(r) for r in rows]
+    wanted = event_filter.related_resource_ids if event_filter is not None else None
+    if wanted:
+        events = [e for e in events if _related_matches(e, wanted)]
+        if limit is not None:
+            events = events[:limit]
+    return events
+
+
+class EventStoreMixin(StoreBase):
+    """Read events; trim old ones."""
+
+    def read_events(
+        self, filter: Optional[EventFilter] = None, limit: Optional[int] = 100  # noqa: A002
+    ) -> list[ReceivedEvent]:
+        """Events matching the filter, oldest first."""
+        sql, params = events_query(filter, limit)
+        with self.connect() as conn:
+            rows = conn.execute(self.text(sql), params).all()
+        return events_from_rows(rows, filter, limit)
+
+    def delete_old_events(self, older_than_days: float, *, now: Optional[int] = None) -> int:
+        """Delete events that occurred more than ``older_than_days`` ago; 0 or less keeps all.
+
+        Returns how many were deleted.
+        """
+        if older_than_days <= 0:
+            return 0
+        cutoff = (now_us() if now is None else now) - int(older_than_days * _DAY_US)
+        with self.begin() as conn:
+            result = conn.execute(
+                self.text("DELETE FROM event WHERE occurred < :cutoff"), {"cutoff": cutoff}
+            )
+        return int(result.rowcount or 0)

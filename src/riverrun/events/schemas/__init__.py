@@ -1,0 +1,1 @@
+"""Prefect's ``prefect.events.schemas`` path: events and automations."""
