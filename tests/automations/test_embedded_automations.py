@@ -84,7 +84,7 @@ def test_script_notifies_webhook_before_it_exits(receiver: Any, riverrun_home: P
     assert done.returncode == 0, done.stderr
     # The script has exited: whatever it sent has arrived.
     assert [r.json["text"] for r in receiver.requests] == [
-        "nightly: Flow run encountered an exception ValueError: disk full"
+        "nightly: Flow run encountered an exception: ValueError: disk full"
     ]
 
 

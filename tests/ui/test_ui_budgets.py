@@ -23,6 +23,8 @@ _UNIQUE = re.compile(rf"WHERE\s+\w+\.(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER
 _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
 # The block catalog holds one row per Block class a program registered, not per run.
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
+# Automations are configuration (the server's automation service reads them all each pass).
+_AUTOMATIONS = re.compile(r"FROM\s+automation\s+ORDER\s+BY\b", re.I)
 # The schedules of deployments already read (a bounded page): configuration, a few per deployment.
 _SCHEDULES_OF = re.compile(r"FROM\s+deployment_schedule\s+WHERE\s+deployment_schedule\.deployment_id\s+IN\b", re.I)
 
@@ -32,7 +34,7 @@ def unbounded(sql: str) -> bool:
     text = " ".join(sql.split())
     if not text.upper().startswith(("SELECT", "WITH")):
         return False
-    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG, _SCHEDULES_OF))
+    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG, _SCHEDULES_OF, _AUTOMATIONS))
 
 
 @pytest.fixture(scope="module")

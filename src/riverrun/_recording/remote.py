@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from riverrun._recording.spool import Spool
-from riverrun.schemas.encoding import encode_value
+from riverrun.schemas.encoding import encode_value, jsonable
 
 Event = dict[str, Any]
 
@@ -79,7 +79,12 @@ _encoder = json.JSONEncoder(default=encode_value)
 
 
 def _encode(value: Any) -> bytes:
-    return _encoder.encode(value).encode("utf-8", "surrogatepass")
+    try:
+        text = _encoder.encode(value)
+    except (TypeError, ValueError, RecursionError):
+        # Keys json cannot write (a date, a tuple) or a container holding itself.
+        text = _encoder.encode(jsonable(value))
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -253,7 +253,7 @@ ALLOWED: dict[str, str] = {
     **_client("*work_pool* *work_queue* *worker* match_work_queues get_runs_in_work_queue", "issue 14: workers"),
     **_client("*concurrency* *concurrency_slots* *concurrency_lease*", "issue 15: concurrency"),
     **_client("*automation*", "issue 16: automations"),
-    **_client("read_events read_events_page", "issue 16: events"),
+    **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
     **_client("*server_default_result_storage*", "Prefect internal: server-side default result storage"),
     **_client("loop hello raise_for_api_version_mismatch* api_version client_version request", "Prefect internal: HTTP client plumbing"),
     **_client("*", _NOT_YET_CLIENT),
