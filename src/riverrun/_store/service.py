@@ -14,6 +14,7 @@ from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
+from riverrun._store.leases import LeaseStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
@@ -28,6 +29,7 @@ class Store(
     UIQueryMixin,
     EventStoreMixin,
     AutomationStoreMixin,
+    LeaseStoreMixin,
 ):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 
