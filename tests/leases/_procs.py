@@ -18,7 +18,7 @@ from pathlib import Path
 FLOW = textwrap.dedent(
     """
     import pathlib, sys, time
-    from riverrun import flow
+    from riverrun import flow, get_run_logger
     from riverrun.runtime import flow_run
 
     mode = sys.argv[1]
@@ -36,10 +36,15 @@ FLOW = textwrap.dedent(
             import re
             re.match(r"(a+)+$", "a" * 40 + "b")  # catastrophic backtracking: minutes in C
         elif mode == "wait-file":
+            log = get_run_logger()
+            for i in range(20):
+                log.info(f"before {i}")
             gate = here / "go"
             deadline = time.monotonic() + 120
             while not gate.exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
+            for i in range(20):
+                log.info(f"after {i}")
         return "done"
 
     job(float(sys.argv[2]) if len(sys.argv) > 2 else 60.0, return_state=True)
