@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-# A flow that says its run ID once its body runs, then sleeps (or spins in C, or finishes).
+# A flow that says its run ID once its body runs, then sleeps (or ignores SIGTERM, or waits
+# for a file).
 # Its on_cancellation hook leaves a file beside the script.
 FLOW = textwrap.dedent(
     """
@@ -32,9 +33,11 @@ FLOW = textwrap.dedent(
         print("READY", flow_run.id, flush=True)
         if mode == "sleep":
             time.sleep(seconds)
-        elif mode == "c-loop":
-            import re
-            re.match(r"(a+)+$", "a" * 40 + "b")  # catastrophic backtracking: minutes in C
+        elif mode == "ignore-term":
+            import signal
+            signal.signal(signal.SIGTERM, lambda *_: None)  # a run that will not stop
+            while True:
+                time.sleep(0.05)
         elif mode == "wait-file":
             log = get_run_logger()
             for i in range(20):

@@ -23,7 +23,7 @@ from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
 from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate
-from riverrun.states import State
+from riverrun.states import State, StateType
 
 
 def _id(value: uuid.UUID | str) -> str:
@@ -380,6 +380,13 @@ class RunStoreMixin(StoreBase):
             raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
         run = convert.flow_run(row) if kind == "flow_run" else convert.task_run(row)
         current = run.state
+        if kind == "flow_run" and state.is_cancelling() and current is not None and (
+            current.type in (StateType.SCHEDULED, StateType.PAUSED)
+        ):
+            # Nothing runs it yet, so nothing would finish the cancellation: as Prefect's
+            # server, a run that never started is Cancelled at once.
+            state = State(type=StateType.CANCELLED, name="Cancelled", message=state.message,
+                          state_details=state.state_details)  # fmt: skip
         # Fencing holds even when forced: a stale lease holder must never move the run.
         fenced = fence(row._mapping["lease_token"], state) if kind == "flow_run" else None
         decision = fenced or decide(current, state, force=force)
