@@ -61,16 +61,21 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _start(python: str, system: str, workdir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+def _start(
+    python: str, system: str, workdir: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], str]:
     script = workdir / f"{system}_job.py"
     script.write_text(FLOW.format(system=system))
     proc = subprocess.Popen([python, str(script)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+                            stderr=(workdir / f"{system}_job.err").open("w"), text=True)  # fmt: skip
     assert proc.stdout is not None
     for line in proc.stdout:
         if line.startswith("READY "):
             return proc, line.split()[1]
-    raise RuntimeError(f"the {system} flow process never started its body")
+    raise RuntimeError(
+        f"the {system} flow process never started its body: "
+        f"{(workdir / f'{system}_job.err').read_text()[-2000:]}"
+    )
 
 
 def _riverrun_state(run_id: str, env: dict[str, str]) -> str:
@@ -96,22 +101,28 @@ def remote(tmp: Path) -> dict[str, object]:
 
     with ServerProcess(tmp / "server") as server:
         store = Store(sqlite_url(server.home / "riverrun.db"))
-        proc, run_id = _start(sys.executable, "riverrun", tmp, _env(tmp / "flow", RIVERRUN_API_URL=server.api_url))
+        proc, run_id = _start(
+            sys.executable, "riverrun", tmp, _env(tmp / "flow", RIVERRUN_API_URL=server.api_url)
+        )
 
-        def leased() -> bool:
+        def running() -> bool:
             try:
                 return store.read_flow_run(run_id).state_name == "Running"
             except Exception:
-                return False
+                return False  # its first events are on their way
 
-        _wait(leased, 30)
+        _wait(running, 30)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         killed = time.monotonic()
         crashed = _wait(lambda: store.read_flow_run(run_id).state_name == "Crashed", 90)
         took = time.monotonic() - killed
         store.dispose()
-    return {"case": "remote (server on SQLite, default settings)", "crashed": crashed, "seconds": round(took, 2)}
+    return {
+        "case": "remote (server on SQLite, default settings)",
+        "crashed": crashed,
+        "seconds": round(took, 2),
+    }
 
 
 def embedded(tmp: Path) -> dict[str, object]:
@@ -136,7 +147,11 @@ def embedded(tmp: Path) -> dict[str, object]:
     killed = time.monotonic()
     state = _riverrun_state(run_id, env)
     took = time.monotonic() - killed
-    return {"case": "embedded (the next CLI process)", "crashed": state == "CRASHED", "seconds": round(took, 2)}
+    return {
+        "case": "embedded (the next CLI process)",
+        "crashed": state == "CRASHED",
+        "seconds": round(took, 2),
+    }
 
 
 def prefect(tmp: Path, wait_s: float) -> dict[str, object]:

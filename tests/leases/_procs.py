@@ -56,6 +56,28 @@ FLOW = textwrap.dedent(
 )
 
 
+# The same, as an async flow (cancellation arrives as the cancellation of its task).
+ASYNC_FLOW = textwrap.dedent(
+    """
+    import asyncio, pathlib
+    from riverrun import flow
+    from riverrun.runtime import flow_run
+
+    here = pathlib.Path(__file__).parent
+
+    def hook(flow_, run, state):
+        (here / "cancel-hook").write_text(state.name)
+
+    @flow(name="leased-async-job", on_cancellation=[hook])
+    async def job():
+        print("READY", flow_run.id, flush=True)
+        await asyncio.sleep(60)
+
+    asyncio.run(job(return_state=True))
+    """
+)
+
+
 def env_for(home: Path, **settings: str) -> dict[str, str]:
     """A flow process's environment: this home, these ``RIVERRUN_*`` settings, nothing else."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
@@ -69,7 +91,7 @@ def start_flow(workdir: Path, home: Path, mode: str = "sleep", *args: str,
     """Start ``FLOW`` in a subprocess."""
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "job.py"
-    script.write_text(FLOW)
+    script.write_text(ASYNC_FLOW if mode == "async" else FLOW)
     return subprocess.Popen([sys.executable, str(script), mode, *args], env=env_for(home, **settings),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 

@@ -41,6 +41,18 @@ def test_cli_cancel_stops_an_embedded_run_within_two_seconds(
     assert took < 2 + 3  # the watcher's second, the process's exit, slack for a loaded machine
 
 
+def test_cli_cancel_stops_an_async_flow_run(tmp_path: Path, riverrun_home: Path) -> None:
+    work = tmp_path / "w"
+    with flow_process(work, riverrun_home, "async") as proc:
+        run_id = read_ready(proc)
+        wait_until(lambda: _recorded(riverrun_home, run_id), "the run to record its process")
+        assert cli(riverrun_home, "flow-run", "cancel", run_id).returncode == 0
+        proc.wait(timeout=60)
+    found = row(riverrun_home, run_id)
+    assert found is not None and found["state_type"] == "CANCELLED"
+    assert (work / "cancel-hook").read_text() == "Cancelled"
+
+
 def test_a_run_that_will_not_stop_is_killed_after_the_grace_period(
     tmp_path: Path, riverrun_home: Path
 ) -> None:

@@ -181,3 +181,13 @@ def test_a_proposal_with_the_current_lease_token_is_accepted(store: Store, new_r
     token = _grant(store, run_id)
     result = store.set_flow_run_state(run_id, Running(state_details={"lease_token": token}))
     assert result.status == "ACCEPT"
+
+
+def test_a_pid_now_naming_another_process_counts_as_gone() -> None:
+    import os
+
+    from riverrun._internal.processes import is_alive, process_started
+
+    started = process_started(os.getpid())
+    assert started is not None and is_alive(os.getpid(), started)
+    assert not is_alive(os.getpid(), started + 1)  # same PID, another start: reused

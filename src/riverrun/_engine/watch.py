@@ -42,6 +42,7 @@ LEASE_TOKEN_ENV = "RIVERRUN_FLOW_RUN_LEASE_TOKEN"
 """A launcher that granted the run's lease (a worker) passes its token to the flow process."""
 
 CANCELLED_MESSAGE = "Flow run was cancelled."
+_FIRST_LOOK_S = 0.05
 
 _intents: set[str] = set()
 
@@ -94,18 +95,23 @@ class _Watcher:
                     self.wake.clear()
                     continue
             settings = get_current_settings()
+            wait = settings.flows_watch_interval_seconds
             try:
-                self._tick(runs, settings)
+                if self._tick(runs, settings):
+                    # A run not stored yet (its first events still on their way): until its
+                    # process is on record a kill would go unnoticed, so look again soon.
+                    wait = min(wait, _FIRST_LOOK_S)
             except Exception as exc:  # the run must outlive its watcher's troubles
                 if not self.warned:
                     self.warned = True
                     logger.debug("Run watcher could not check its runs: %s", exc)
             # Between ticks the thread sleeps; a new run wakes it at once.
             self.wake.clear()
-            self.wake.wait(settings.flows_watch_interval_seconds)
+            self.wake.wait(wait)
             self.wake.set()
 
-    def _tick(self, runs: dict[str, _Watched], settings: Any) -> None:
+    def _tick(self, runs: dict[str, _Watched], settings: Any) -> bool:
+        """One look at every run; True if some run is not stored yet."""
         from riverrun._recording.run_process import (
             is_embedded,
             read_run_states,
@@ -131,6 +137,8 @@ class _Watcher:
                 watched.notified = True
                 _intents.add(run_id)
                 watched.deliver()
+        missing = [i for i, w in embedded.items() if not w.recorded]
+        return bool(missing) or any(states.get(i) is None for i in remote)
 
     def _renew(self, run_ids: list[str], settings: Any) -> dict[str, str | None]:
         from riverrun.client.orchestration import get_client
@@ -148,7 +156,8 @@ class _Watcher:
                 RunProcess(hostname=hostname, pid=pid, started=started),
             )  # fmt: skip
         except RiverrunServerUnreachable:
-            return {}  # spooled meanwhile; the server keeps no lease expiring before it is back
+            # Spooled meanwhile; the server keeps no lease expiring before it is back.
+            return dict.fromkeys(run_ids, "UNREACHABLE")
         return {a.flow_run_id: None if a.state_type is None else a.state_type.value
                 for a in answers}  # fmt: skip
 
