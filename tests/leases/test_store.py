@@ -191,3 +191,19 @@ def test_a_pid_now_naming_another_process_counts_as_gone() -> None:
     started = process_started(os.getpid())
     assert started is not None and is_alive(os.getpid(), started)
     assert not is_alive(os.getpid(), started + 1)  # same PID, another start: reused
+
+
+def test_a_running_run_never_leased_for_a_lease_period_is_crashed(
+    store: Store, new_run: NewRun
+) -> None:
+    run_id = new_run("Running")
+    assert store.expire_run_leases(now_us() + 5 * SECOND, unleased_after_us=30 * SECOND).total == 0
+    done = store.expire_run_leases(now_us() + 31 * SECOND, unleased_after_us=30 * SECOND)
+    assert done == lz.LeaseExpiry(crashed=1)
+    assert store.read_flow_run(run_id).state_type is StateType.CRASHED
+
+
+def test_a_leased_run_is_not_taken_for_an_unleased_one(store: Store, new_run: NewRun) -> None:
+    run_id = new_run("Running")
+    _grant(store, run_id, ttl_s=3600)
+    assert store.expire_run_leases(now_us() + 60 * SECOND, unleased_after_us=30 * SECOND).total == 0

@@ -184,7 +184,9 @@ class LeaseStoreMixin(StoreBase):
             )  # fmt: skip
         return bool(done.rowcount)
 
-    def expire_run_leases(self, now_us: int | None = None, limit: int = 1000) -> LeaseExpiry:
+    def expire_run_leases(
+        self, now_us: int | None = None, limit: int = 1000, unleased_after_us: int | None = None
+    ) -> LeaseExpiry:
         """Act on every lease expired at ``now_us`` (default: now), one transaction per run.
 
         ``Running``/``Cancelling`` → ``Crashed`` ("lease expired: the process running it stopped
@@ -192,21 +194,35 @@ class LeaseStoreMixin(StoreBase):
         Each also runs ``release_run_slots``. Safe with several sweepers on one database: a
         run is re-read under its row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's
         single writer) and left alone if its lease was renewed meanwhile.
+
+        With ``unleased_after_us``, a ``Running``/``Cancelling`` run that never had a lease
+        (token 0) and has been in that state longer than this counts as expired too: its
+        process died before its first renewal (every riverrun flow process takes its run's
+        lease within a second of starting), or nothing ever ran it.
         """
         current = now_us if now_us is not None else clock.now_us()
         fr = t.flow_run.c
         expired = [fr.lease_expires.is_not(None), fr.lease_expires < current]
+        due: Any = sa.and_(*expired)
+        if unleased_after_us is not None:
+            never = sa.and_(fr.state_type.in_(_LIVE), fr.lease_token == 0,
+                            fr.lease_owner.is_(None),
+                            fr.state_timestamp < current - unleased_after_us)  # fmt: skip
+            due = sa.or_(due, never)
         with self.connect() as conn:
             ids = list(conn.execute(
                 sa.select(fr.id).where(*expired).order_by(fr.lease_expires).limit(limit)
             ).scalars())  # fmt: skip
+            if unleased_after_us is not None:
+                ids += [i for i in conn.execute(sa.select(fr.id).where(never).limit(limit))
+                        .scalars() if i not in ids]  # fmt: skip
         crashed = rescheduled = cleared = 0
         for run_id in ids:
             with self.begin() as conn:
                 row = conn.execute(
                     sa.select(fr.id, fr.state_type, fr.state_timestamp, fr.start_time,
                               fr.run_count, fr.total_run_time, fr.expected_start_time)
-                    .where(fr.id == run_id, *expired)
+                    .where(fr.id == run_id, due)
                     .with_for_update(skip_locked=True)
                 ).first()  # fmt: skip
                 if row is None:

@@ -7,7 +7,8 @@ on PostgreSQL), so several replicas sweep side by side and each run is acted on 
 Its first pass waits one full lease period (``RIVERRUN_FLOWS_LEASE_SECONDS``) after the server
 starts: while the server was down no holder could renew, so every lease may look expired;
 a live holder renews within a second or ten of the server coming back, and only those that
-did not are swept.
+did not are swept. A ``Running`` run that never had a lease for that long is swept too: its
+process died before its first renewal.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class LeaseSweeperService:
 
     def run_once(self, store: Store) -> float | None:
         """One sweep; sooner again if it stopped at its batch limit."""
-        done = store.expire_run_leases()
+        done = store.expire_run_leases(unleased_after_us=int(self.first_delay_s * 1_000_000))
         if done.total:
             logger.info("Lease sweeper: %d run(s) crashed, %d rescheduled, %d lease(s) cleared.",
                         done.crashed, done.rescheduled, done.cleared)  # fmt: skip
