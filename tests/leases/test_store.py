@@ -99,7 +99,7 @@ def test_a_ttl_out_of_range_is_refused_with_the_fix(store: Store, new_run: NewRu
 
     from riverrun.exceptions import InvalidLeaseError
 
-    with pytest.raises(InvalidLeaseError, match="ttl_seconds must be more than 0"):
+    with pytest.raises(InvalidLeaseError, match="ttl_seconds must be at least 0.001"):
         store.renew_flow_run_leases(
             "worker:w1", [LeaseHold(flow_run_id=new_run("Running"))], ttl_seconds=0
         )

@@ -95,9 +95,9 @@ def grant_run_lease(
 
 
 def _check_ttl(ttl_seconds: float) -> int:
-    if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
+    if not 0.001 <= ttl_seconds <= MAX_TTL_SECONDS:
         raise InvalidLeaseError(
-            f"ttl_seconds must be more than 0 and at most {MAX_TTL_SECONDS:.0f} (a day), not "
+            f"ttl_seconds must be at least 0.001 and at most {MAX_TTL_SECONDS:.0f} (a day), not "
             f"{ttl_seconds!r}; leases are renewed often, so a short TTL such as 30 is usual."
         )
     return int(ttl_seconds * 1_000_000)
@@ -127,8 +127,10 @@ class LeaseStoreMixin(StoreBase):
         renewals are one read, not a write transaction.
         """
         ttl = _check_ttl(ttl_seconds)
-        if not owner:
-            raise InvalidLeaseError("owner must name the lease holder (e.g. 'worker:<id>').")
+        if not owner or len(owner) > 255:
+            raise InvalidLeaseError(
+                "owner must name the lease holder in 1 to 255 characters (e.g. 'worker:<id>')."
+            )
         holds = [h if isinstance(h, LeaseHold) else LeaseHold.model_validate(h) for h in leases]
         if not holds:
             return []
@@ -174,6 +176,8 @@ class LeaseStoreMixin(StoreBase):
 
     def release_flow_run_lease(self, flow_run_id: str | Any, lease_token: int) -> bool:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
+        if not 0 <= lease_token < 2**31:
+            return False  # no run holds such a token
         fr = t.flow_run.c
         with self.begin() as conn:
             done = conn.execute(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from riverrun.schemas.objects import RiverrunBaseModel
 from riverrun.states import StateType
+
+_INT32, _INT64 = 2**31 - 1, 2**63 - 1  # the columns' ranges (PostgreSQL integer, bigint)
 
 LEASE_TOKEN_DETAIL = "lease_token"
 """The ``state_details`` key a state proposal carries its lease token under (fencing)."""
@@ -23,9 +25,9 @@ class RunProcess(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hostname: str
-    pid: int
-    started: int | None = None
+    hostname: str = Field(min_length=1, max_length=255)
+    pid: int = Field(ge=1, le=_INT32)
+    started: int | None = Field(default=None, ge=0, le=_INT64)
 
 
 class LeaseHold(BaseModel):
@@ -37,8 +39,8 @@ class LeaseHold(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    flow_run_id: str
-    lease_token: int | None = None
+    flow_run_id: str = Field(max_length=36)
+    lease_token: int | None = Field(default=None, ge=0, le=_INT32)
 
 
 class LeaseRenewal(RiverrunBaseModel):
