@@ -125,7 +125,7 @@ class _Watcher:
             recorder = next(iter(embedded.values())).recorder
             new = [i for i, w in embedded.items() if not w.recorded]
             if new:
-                recorder.flush()
+                recorder.flush(timeout=1.0)  # its rows first; a locked file must not hold us
                 for run_id in record_run_process(recorder, new):
                     embedded[run_id].recorded = True
             states.update(read_run_states(recorder, list(embedded)))

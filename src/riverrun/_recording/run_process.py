@@ -16,6 +16,8 @@ from riverrun._recording.recorder import Recorder
 from riverrun._store.embedded import embedded_writer
 from riverrun._store.local_runs import RECORD_PROCESS_SQL, STATES_SQL
 
+_WAIT_S = 0.05
+
 
 def is_embedded(recorder: Recorder) -> bool:
     """Whether the recorder writes into the embedded file (not to a server)."""
@@ -27,7 +29,11 @@ def record_run_process(recorder: Recorder, run_ids: Sequence[str]) -> set[str]:
     writer = embedded_writer(Path(recorder.destination))
     hostname, pid, started = this_process()
     for run_id in run_ids:
-        writer.execute(RECORD_PROCESS_SQL, [hostname, pid, started, run_id, pid, hostname])
+        # Never wait on another process's lock: this shares the writer with the recorder,
+        # whose own bounded waits keep a locked file from blocking the flow. Locked: the
+        # next tick tries again (StoreLocked reaches the watcher's loop).
+        writer.execute(RECORD_PROCESS_SQL, [hostname, pid, started, run_id, pid, hostname],
+                       wait_s=_WAIT_S)  # fmt: skip
     return set(read_run_states(recorder, run_ids))
 
 

@@ -116,8 +116,12 @@ class EmbeddedWriter:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One write statement in its own transaction; the rows it changed."""
+    def execute(self, sql: str, params: Sequence[Any] = (), wait_s: float | None = None) -> int:
+        """One write statement in its own transaction; the rows it changed.
+
+        ``wait_s``: how long to wait for another process's write lock (default: the busy
+        timeout); ``StoreLocked`` after that.
+        """
         changed = 0
 
         def work(cur: sqlite3.Cursor) -> None:
@@ -126,7 +130,7 @@ class EmbeddedWriter:
 
         with self._lock:
             self._refuse_if_malformed()
-            self._write(work)
+            self._write(work, wait_s)
         return changed
 
     def checkpoint_if_due(self, final: bool = False) -> bool:
@@ -334,7 +338,10 @@ def _open(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
     try:
         # Each bulk statement has eight shapes (bulk_sqlite.py); keep them all.
         conn = sqlite3.connect(
-            path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False,
+            path,
+            timeout=busy_timeout_s,
+            isolation_level=None,
+            check_same_thread=False,
             cached_statements=512,
         )
     except sqlite3.Error as exc:
