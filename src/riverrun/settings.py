@@ -60,6 +60,8 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("local_storage_path", Path, None, "Where results are persisted; default: $RIVERRUN_HOME/storage."),
     SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0),
     SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
+    SettingDefinition("tasks_tag_concurrency_lease_seconds", float, 60.0, "Lease of a task run's tag-limit slot: renewed while the task runs, freed this long after its process dies.", positive=True),
+    SettingDefinition("tasks_tag_concurrency_refresh_seconds", float, 5.0, "How long a process trusts its cached list of tags with a concurrency limit before reading it again (limits made by this process count at once).", minimum=0),
     SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
     SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
     SettingDefinition("retention_interval_seconds", float, 3600.0, "How often the server's background retention pass runs.", positive=True),

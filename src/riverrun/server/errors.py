@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from riverrun.exceptions import (
+    InvalidConcurrencyRequest,
     InvalidFilterError,
     ObjectAlreadyExists,
     ObjectNotFound,
@@ -193,6 +194,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
+    app.add_exception_handler(InvalidConcurrencyRequest, _invalid)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 
