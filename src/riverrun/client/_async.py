@@ -13,6 +13,7 @@ from datetime import timedelta
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
+from riverrun.client import _tag_limits
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -102,7 +103,7 @@ class AsyncOperations:
         return await asyncio.to_thread(self._sync.create_block_type, block_type=block_type)
 
     async def create_concurrency_limit(self, tag: str, concurrency_limit: int) -> str:
-        """Create or resize the limit on task runs with ``tag``; its ID."""
+        """Create (or resize) the limit on task runs tagged ``tag``; its ID."""
         return await asyncio.to_thread(self._sync.create_concurrency_limit, tag=tag, concurrency_limit=concurrency_limit)
 
     async def create_deployment(self, flow_id: Id, name: str, schedules: Optional[Sequence[Any]]=None, concurrency_options: Optional[Any]=None, catchup_window: Optional[timedelta | float]=None, **fields: Any) -> str:
@@ -405,3 +406,7 @@ class AsyncOperations:
         with ``name=`` given.
         """
         return await asyncio.to_thread(self._sync.update_variable, variable=variable, name=name)
+
+    async def upsert_global_concurrency_limit_by_name(self, name: str, limit: int, slot_decay_per_second: Optional[float]=None) -> None:
+        """Create the global limit, or change its size (and decay, if given)."""
+        return await asyncio.to_thread(self._sync.upsert_global_concurrency_limit_by_name, name=name, limit=limit, slot_decay_per_second=slot_decay_per_second)

@@ -26,7 +26,7 @@ from riverrun.concurrency._core import (
 )
 
 if TYPE_CHECKING:
-    from riverrun.schemas.objects import ConcurrencyLeaseHolder
+    from riverrun.schemas.objects import ConcurrencyLeaseHolder, ConcurrencyLimitWithLeaseResponse
 
 
 @asynccontextmanager
@@ -80,13 +80,14 @@ async def concurrency(
         )
 
 
-def _release_when_granted(done: asyncio.Future[object]) -> None:
+def _release_when_granted(
+    done: asyncio.Future[Optional[ConcurrencyLimitWithLeaseResponse]],
+) -> None:
     if done.cancelled() or done.exception() is not None:
         return
     granted = done.result()
-    lease_id = getattr(granted, "lease_id", None)
-    if lease_id is not None:
-        release(lease_id)
+    if granted is not None:
+        release(granted.lease_id)
 
 
 async def rate_limit(
