@@ -66,6 +66,11 @@ async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, str(exc), error="ParameterTypeError")
 
 
+async def _concurrency(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises InvalidConcurrencyRequest again from this ``error`` field.
+    return _json(422, str(exc), error="InvalidConcurrencyRequest")
+
+
 async def _model(_request: Request, exc: Exception) -> JSONResponse:
     # A store building a model from the request's values (a deployment's fields) found them
     # out of range: the request was bad, not the server.
@@ -194,7 +199,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
-    app.add_exception_handler(InvalidConcurrencyRequest, _invalid)
+    app.add_exception_handler(InvalidConcurrencyRequest, _concurrency)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 
