@@ -15,6 +15,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
     ├── InvalidConcurrencyRequest (ValueError)
+    ├── InvalidLeaseError (ValueError)
     ├── StoreError (RuntimeError)
     │   ├── StoreLocked
     │   ├── StoreFull
@@ -121,6 +122,10 @@ class ConfigurationError(RiverrunException, ValueError):
 class InvalidConcurrencyRequest(RiverrunException, ValueError):
     """A concurrency request that could never be granted (more slots than the limit has,
     ``rate_limit`` on a limit without decay, ``occupy`` below 1)."""
+
+
+class InvalidLeaseError(RiverrunException, ValueError):
+    """A lease request is malformed (no owner, a TTL out of range)."""
 
 
 class StoreError(RiverrunException, RuntimeError):

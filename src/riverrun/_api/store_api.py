@@ -12,6 +12,7 @@ from riverrun._api.deployments import DeploymentsAPI
 from riverrun._api.events import EventsAPI
 from riverrun._api.flow_runs import FlowRunsAPI
 from riverrun._api.flows import FlowsAPI
+from riverrun._api.leases import LeasesAPI
 from riverrun._api.logs import LogsAPI
 from riverrun._api.operation import Operation, operations_of
 from riverrun._api.task_runs import TaskRunsAPI
@@ -30,6 +31,7 @@ class StoreAPI(
     EventsAPI,
     AutomationsAPI,
     ConcurrencyLimitsAPI,
+    LeasesAPI,
     Protocol,
 ):
     """What a backend of the clients offers: the embedded ``Store`` and the HTTP backend."""

@@ -26,6 +26,7 @@ from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.convert import _time
+from riverrun._store.leases import RELEASE_HOOKS
 from riverrun.exceptions import InvalidConcurrencyRequest, ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas import actions as a
 from riverrun.schemas import objects as o
@@ -177,10 +178,15 @@ RELEASE_RUN_SLOTS = "DELETE FROM concurrency_lease WHERE holder_id = :run_id"
 SQL, so ingest (on either driver) and the leases sweeper run the very same statement."""
 
 
-def release_run_slots(conn: Connection, flow_run_id: str) -> None:
-    """Free the slots a flow run holds, in the caller's transaction (the leases hook)."""
+def release_slots_of_run(conn: Connection, flow_run_id: str) -> None:
+    """Free the slots a flow run holds, in the caller's transaction: registered in the
+    leases sweeper's ``RELEASE_HOOKS``, so a run crashed by lease expiry frees its slots in
+    the transaction that crashes it."""
     conn.execute(sa.text(RELEASE_RUN_SLOTS), {"run_id": str(flow_run_id)})
     _notify_released()
+
+
+RELEASE_HOOKS.append(release_slots_of_run)
 
 
 class ConcurrencyStoreMixin(StoreBase):

@@ -29,6 +29,9 @@ from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument
 from riverrun.schemas.blocks import BlockDocumentCreate
 from riverrun.schemas.blocks import BlockSchema
+from riverrun.schemas.leases import LeaseHold
+from riverrun.schemas.leases import LeaseRenewal
+from riverrun.schemas.leases import RunProcess
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from types import TracebackType
@@ -340,9 +343,28 @@ class AsyncOperations:
         """Free a lease's slots (idempotent)."""
         return await asyncio.to_thread(self._sync.release_concurrency_slots_with_lease, lease_id=lease_id)
 
+    async def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
+        """Give up a run's lease if ``lease_token`` is still its token; True if released."""
+        return await asyncio.to_thread(self._sync.release_flow_run_lease, flow_run_id=flow_run_id, lease_token=lease_token)
+
     async def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
         """Extend a live lease; False if it already expired (its holder should stop)."""
         return await asyncio.to_thread(self._sync.renew_concurrency_lease, lease_id=lease_id, lease_duration=lease_duration)
+
+    async def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
+        """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
+
+        A lease is extended only while the caller's token is the run's current one and the
+        run has not ended; a hold without a token takes a lease nobody holds. ``process``,
+        when given, records the process running each held run (the embedded dead-process
+        check reads it). The answer, one per run in the given order, says whether the lease
+        is still held and the run's state (a ``Cancelling`` run is told to stop this way).
+
+        Example:
+            >>> client.renew_flow_run_leases("worker:w1", [LeaseHold(flow_run_id=rid, lease_token=3)])
+            [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
+        """
+        return await asyncio.to_thread(self._sync.renew_flow_run_leases, owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
 
     async def reset_concurrency_limit_by_tag(self, tag: str, slot_override: Optional[list[str]]=None) -> None:
         """Free a tag limit's slots (but those of the task runs in ``slot_override``)."""

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from riverrun.exceptions import (
     InvalidConcurrencyRequest,
     InvalidFilterError,
+    InvalidLeaseError,
     ObjectAlreadyExists,
     ObjectNotFound,
     ParameterTypeError,
@@ -200,6 +201,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(InvalidConcurrencyRequest, _concurrency)
+    app.add_exception_handler(InvalidLeaseError, _invalid)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 

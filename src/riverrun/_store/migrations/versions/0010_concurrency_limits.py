@@ -1,7 +1,7 @@
 """Concurrency limits and their slot leases.
 
 Revision ID: 0010_concurrency_limits
-Revises: 0007_events_automations
+Revises: 0008_run_leases
 Create Date: 2026-12-02
 
 Adds ``concurrency_limit`` (global, tag and deployment limits: name, limit, active, slot
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_concurrency_limits"
-down_revision = "0007_events_automations"
+down_revision = "0008_run_leases"
 branch_labels = None
 depends_on = None
 
