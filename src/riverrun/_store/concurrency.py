@@ -26,6 +26,7 @@ from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.convert import _time
+from riverrun._store.ingest import RELEASE_RUN_SLOTS
 from riverrun._store.leases import RELEASE_HOOKS
 from riverrun.exceptions import InvalidConcurrencyRequest, ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas import actions as a
@@ -171,11 +172,6 @@ def take_deployment_slot(
     holder = o.ConcurrencyLeaseHolder(type="flow_run", id=flow_run_id)
     granted = _grant_rows(conn, [row], 1, "concurrency", DEPLOYMENT_SLOT_SECONDS, holder, now)
     return granted is not None
-
-
-RELEASE_RUN_SLOTS = "DELETE FROM concurrency_lease WHERE holder_id = :run_id"
-"""Free every slot a run holds (its deployment slot, leases it was named holder of); shared
-SQL, so ingest (on either driver) and the leases sweeper run the very same statement."""
 
 
 def release_slots_of_run(conn: Connection, flow_run_id: str) -> None:
