@@ -26,6 +26,7 @@ from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.convert import _time
+from riverrun._store.dialect import insert_or_ignore
 from riverrun._store.ingest import RELEASE_RUN_SLOTS
 from riverrun._store.leases import RELEASE_HOOKS
 from riverrun.exceptions import InvalidConcurrencyRequest, ObjectAlreadyExists, ObjectNotFound
@@ -152,14 +153,21 @@ def take_deployment_slot(
     Returns:
         Whether the run holds a slot now; False means the deployment is at its limit.
     """
-    now = now_us()
     name = f"{DEPLOYMENT_PREFIX}{deployment_id}"
     query = sa.select(t.concurrency_limit).where(_L.name == name)
-    row = conn.execute(query if is_sqlite else query.with_for_update()).first()
+    locked = query if is_sqlite else query.with_for_update()
+    row = conn.execute(locked).first()
     if row is None:
-        _insert_limit(conn, name, limit, True, 0.0)
-        row = conn.execute(query).first()
-    elif row.slot_limit != limit:
+        # Two claimers may make the limit at once: the second insert does nothing.
+        created = now_us()
+        conn.execute(insert_or_ignore(t.concurrency_limit, is_sqlite).values(
+            id=new_id(), name=name, slot_limit=limit, active=True, slot_decay_per_second=0.0,
+            created=created, updated=created,
+        ))  # fmt: skip
+        row = conn.execute(locked).first()
+    now = now_us()
+    assert row is not None
+    if row.slot_limit != limit:
         conn.execute(t.concurrency_limit.update().where(_L.id == row.id)
                      .values(slot_limit=limit, updated=now))  # fmt: skip
         row = conn.execute(query).first()
@@ -407,10 +415,12 @@ class ConcurrencyStoreMixin(StoreBase):
         lease_duration: float,
         holder: o.ConcurrencyLeaseHolder | None,
     ) -> o.ConcurrencySlotAnswer:
-        now = now_us()
         with self.begin() as conn:
             query = sa.select(t.concurrency_limit).where(_L.name.in_(names)).order_by(_L.name)
             found = list(conn.execute(query if self.is_sqlite else query.with_for_update()))
+            # The time is read with the limits locked (SQLite: BEGIN IMMEDIATE), so it is
+            # never older than a renewal another holder committed while this one waited.
+            now = now_us()
             missing = sorted(set(names) - {row.name for row in found})
             limits = [row for row in found if row.active]
             if not limits:
@@ -452,8 +462,15 @@ class ConcurrencyStoreMixin(StoreBase):
     def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
         """Extend a live lease to ``lease_duration`` from now; False if it expired or is gone
         (its slots may be someone else's now: the holder should stop)."""
-        now = now_us()
         with self.begin() as conn:
+            if not self.is_sqlite:
+                # Lock the lease's limits as acquirers do (in name order: no deadlock), so a
+                # renewal cannot revive a lease an acquirer has just counted as expired.
+                mine = sa.select(_S.limit_id).where(_S.lease_id == str(lease_id))
+                conn.execute(
+                    sa.select(_L.id).where(_L.id.in_(mine)).order_by(_L.name).with_for_update()
+                )
+            now = now_us()
             done = conn.execute(
                 t.concurrency_lease.update()
                 .where(_S.lease_id == str(lease_id), _S.expires > now)
