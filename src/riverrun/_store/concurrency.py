@@ -46,6 +46,11 @@ DEPLOYMENT_SLOT_SECONDS = 24 * 3600.0
 # short enough that a server's thread is not parked for long, long enough to avoid polling).
 MAX_WAIT_SECONDS = 2.0
 
+# At most this many callers wait inside the store at once: a server answers acquires in its
+# threadpool, and parked long-polls must never take every thread from other requests.
+MAX_WAITERS = 8
+_waiting = 0
+
 _L = t.concurrency_limit.c
 _S = t.concurrency_lease.c
 
@@ -398,6 +403,7 @@ class ConcurrencyStoreMixin(StoreBase):
         """
         if slots < 1:
             raise InvalidConcurrencyRequest(f"occupy must be at least 1 slot, not {slots}.")
+        global _waiting
         deadline = now_us() + int(min(max(wait_seconds, 0.0), MAX_WAIT_SECONDS) * 1e6)
         while True:
             answer = self._try_acquire(sorted(set(names)), slots, mode, lease_duration, holder)
@@ -405,7 +411,13 @@ class ConcurrencyStoreMixin(StoreBase):
             if answer.granted is not None or not answer.retry_after or remaining <= 0:
                 return answer
             with _released:
-                _released.wait(min(remaining, max(answer.retry_after, 0.02)))
+                if _waiting >= MAX_WAITERS:
+                    return answer  # the caller backs off instead of parking one more thread
+                _waiting += 1
+                try:
+                    _released.wait(min(remaining, max(answer.retry_after, 0.02)))
+                finally:
+                    _waiting -= 1
 
     def _try_acquire(
         self,
