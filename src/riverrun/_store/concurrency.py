@@ -198,6 +198,25 @@ def release_slots_of_run(conn: Connection, flow_run_id: str) -> None:
 RELEASE_HOOKS.append(release_slots_of_run)
 
 
+_MAX_LEASE_SECONDS = 366 * 24 * 3600.0
+_MAX_SLOTS = 2**31 - 1
+
+
+def _check_lease(seconds: float) -> None:
+    if not 0 < seconds <= _MAX_LEASE_SECONDS:  # also refuses NaN
+        raise InvalidConcurrencyRequest(
+            f"lease_duration must be more than 0 and at most {_MAX_LEASE_SECONDS:.0f} seconds "
+            f"(a year), not {seconds!r}."
+        )
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not (0 <= limit <= _MAX_SLOTS and 0 <= offset <= _MAX_SLOTS):
+        raise InvalidConcurrencyRequest(
+            f"limit and offset must be between 0 and {_MAX_SLOTS}, not {limit} and {offset}."
+        )
+
+
 class ConcurrencyStoreMixin(StoreBase):
     """Global and tag concurrency limits, slot leases, their sweeper."""
 
@@ -240,6 +259,7 @@ class ConcurrencyStoreMixin(StoreBase):
         self, limit: int = 10, offset: int = 0
     ) -> list[o.GlobalConcurrencyLimit]:
         """Global concurrency limits by name (tag and deployment limits among them)."""
+        _check_page(limit, offset)
         now = now_us()
         with self.connect() as conn:
             rows = list(conn.execute(
@@ -336,6 +356,7 @@ class ConcurrencyStoreMixin(StoreBase):
         self, limit: int = 200, offset: int = 0
     ) -> list[o.ConcurrencyLimit]:
         """Tag limits, by tag."""
+        _check_page(limit, offset)
         now = now_us()
         with self.connect() as conn:
             rows = list(conn.execute(
@@ -401,8 +422,12 @@ class ConcurrencyStoreMixin(StoreBase):
             InvalidConcurrencyRequest: ``slots`` is below 1, above a limit's size (it could never be
                 granted), or ``rate_limit`` names a limit without a slot decay.
         """
-        if slots < 1:
+        if slots < 1 or slots > _MAX_SLOTS:
             raise InvalidConcurrencyRequest(f"occupy must be at least 1 slot, not {slots}.")
+        if mode == "concurrency":
+            _check_lease(lease_duration)
+        if not wait_seconds >= 0:
+            wait_seconds = 0.0
         global _waiting
         deadline = now_us() + int(min(max(wait_seconds, 0.0), MAX_WAIT_SECONDS) * 1e6)
         while True:
@@ -474,6 +499,7 @@ class ConcurrencyStoreMixin(StoreBase):
     def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
         """Extend a live lease to ``lease_duration`` from now; False if it expired or is gone
         (its slots may be someone else's now: the holder should stop)."""
+        _check_lease(lease_duration)
         with self.begin() as conn:
             if not self.is_sqlite:
                 # Lock the lease's limits as acquirers do (in name order: no deadlock), so a

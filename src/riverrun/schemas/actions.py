@@ -193,6 +193,9 @@ _ZERO_LIMIT = (
 )
 
 
+_MAX_SLOTS = 2**31 - 1  # the databases' INTEGER
+
+
 def _check_limit(value: int | None) -> int | None:
     if value is None:
         return value
@@ -201,6 +204,9 @@ def _check_limit(value: int | None) -> int | None:
     if value < 0:
         raise ValueError(f"a concurrency limit counts slots, so it cannot be negative ({value}); "
                          "give it at least 1")  # fmt: skip
+    if value > _MAX_SLOTS:
+        raise ValueError(f"a concurrency limit of {value} slots is more than the {_MAX_SLOTS} "
+                         "a limit can have; for no limit at all, delete or disable it")  # fmt: skip
     return value
 
 
@@ -228,7 +234,7 @@ class GlobalConcurrencyLimitCreate(ActionBaseModel):
     name: str
     limit: int
     active: bool | None = True
-    active_slots: int | None = Field(default=0, ge=0)
+    active_slots: int | None = Field(default=0, ge=0, le=2**31 - 1)
     slot_decay_per_second: float | None = Field(default=0.0, ge=0.0)
 
     _limit = field_validator("limit")(classmethod(lambda cls, v: _check_limit(v)))
@@ -241,7 +247,7 @@ class GlobalConcurrencyLimitUpdate(ActionBaseModel):
     name: str | None = None
     limit: int | None = None
     active: bool | None = None
-    active_slots: int | None = Field(default=None, ge=0)
+    active_slots: int | None = Field(default=None, ge=0, le=2**31 - 1)
     slot_decay_per_second: float | None = Field(default=None, ge=0.0)
 
     _limit = field_validator("limit")(classmethod(lambda cls, v: _check_limit(v)))
