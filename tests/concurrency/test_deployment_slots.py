@@ -4,6 +4,7 @@ its run lease expires; ENQUEUE and CANCEL_NEW. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from riverrun._internal.clock import now_us
 from riverrun._store.service import Store
@@ -79,3 +80,23 @@ def test_an_expired_run_lease_frees_the_deployment_slot(store: Store) -> None:
     store.expire_run_leases(now_us=now_us() + 10_000_000)
     assert store.read_flow_run(first.id).state_type == "CRASHED"
     assert _held(store, dep_id) == 0
+
+
+def test_the_embedded_writer_frees_the_slot_with_the_final_state(tmp_path: Path) -> None:
+    from riverrun._store.dialect import sqlite_url
+    from riverrun._store.embedded import embedded_writer
+
+    store = Store(sqlite_url(tmp_path / "writer.db"))
+    try:
+        dep_id = _deployment(store, 1)
+        first = store.create_flow_run_from_deployment(dep_id)
+        second = store.create_flow_run_from_deployment(dep_id)
+        store.claim_deployment_runs([dep_id])
+        events = [
+            state_event(str(first.id), "RUNNING", "Running"),
+            state_event(str(first.id), "COMPLETED", "Completed"),
+        ]
+        embedded_writer(tmp_path / "writer.db").ingest(events)
+        assert [r.id for r in store.claim_deployment_runs([dep_id])] == [second.id]
+    finally:
+        store.dispose()
