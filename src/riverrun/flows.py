@@ -13,6 +13,7 @@ from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
+from riverrun._engine.watch import watch_flow_run
 from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
@@ -327,9 +328,11 @@ class Flow(Generic[P, R]):
     def _run_sync(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         steps, ctx, parent_ctx = self._prepare(args, kwargs)
         restore = _install_sigterm_handler() if parent_ctx is None else None
+        unwatch = watch_flow_run(ctx.info.id, ctx.recorder, is_async=False)
         try:
             return drive_sync(steps)
         finally:
+            unwatch()
             ctx.task_runner.shutdown()
             if restore is not None:
                 restore()
@@ -338,9 +341,11 @@ class Flow(Generic[P, R]):
 
     async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         steps, ctx, parent_ctx = self._prepare(args, kwargs)
+        unwatch = watch_flow_run(ctx.info.id, ctx.recorder, is_async=True)
         try:
             return await drive_async(steps)
         finally:
+            unwatch()
             ctx.task_runner.shutdown()
             if parent_ctx is None:
                 finish_top_level_run(ctx.recorder)

@@ -19,17 +19,29 @@ _JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 @app.command("ls")
 def ls(
     flow: str | None = typer.Option(
-        None, "--flow", help="Only runs of flows whose name contains this text (vtasks also matches vtasks.backup)."
+        None,
+        "--flow",
+        help="Only runs of flows whose name contains this text (vtasks also matches vtasks.backup).",
     ),
     flow_name: list[str] = typer.Option(
-        [], "--flow-name", help="Only runs of the flow with exactly this name (repeatable), as Prefect's --flow-name."
+        [],
+        "--flow-name",
+        help="Only runs of the flow with exactly this name (repeatable), as Prefect's --flow-name.",
     ),
     name: str | None = typer.Option(
-        None, "--name", "-n", help="Only runs whose run name (e.g. spry-koala) contains this text; for flow names use --flow."
+        None,
+        "--name",
+        "-n",
+        help="Only runs whose run name (e.g. spry-koala) contains this text; for flow names use --flow.",
     ),
-    tag: list[str] = typer.Option([], "--tag", "-t", help="Only runs with this tag (repeatable; all must match)."),
+    tag: list[str] = typer.Option(
+        [], "--tag", "-t", help="Only runs with this tag (repeatable; all must match)."
+    ),
     state: list[str] = typer.Option(
-        [], "--state", "-s", help="Only runs in this state name or type, e.g. Failed, Cached (repeatable)."
+        [],
+        "--state",
+        "-s",
+        help="Only runs in this state name or type, e.g. Failed, Cached (repeatable).",
     ),
     since: str | None = typer.Option(
         None, "--since", help="Only runs started since: 30m, 1h, 2d, 1w, or an ISO date."
@@ -174,7 +186,9 @@ def inspect(
     fields.add_row("duration", format_duration(run_duration(run)))
     out.print(fields)
 
-    history_table = Table(title="State history", title_justify="left", box=None, header_style="bold")
+    history_table = Table(
+        title="State history", title_justify="left", box=None, header_style="bold"
+    )
     history_table.add_column("Time", no_wrap=True)
     history_table.add_column("State", no_wrap=True)
     history_table.add_column("Type", no_wrap=True, style="bright_black")
@@ -217,7 +231,10 @@ def _local(iso: str | None) -> str:
 def logs(
     flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
     follow: bool = typer.Option(
-        False, "--follow", "-f", help="Keep printing new logs until the run finishes (Ctrl-C stops)."
+        False,
+        "--follow",
+        "-f",
+        help="Keep printing new logs until the run finishes (Ctrl-C stops).",
     ),
     timeout: float = typer.Option(
         3600.0, "--timeout", min=0, help="With --follow, stop waiting after this many seconds."
@@ -286,3 +303,29 @@ def delete(
         except ObjectNotFound:
             not_found(flow_run_id)
     typer.echo(f"Deleted flow run {run.name!r} ({run.id}).")
+
+
+@app.command()
+def cancel(
+    flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
+) -> None:
+    """Cancel a flow run by ID.
+
+    A run that has not started (Scheduled, Paused) is Cancelled at once; a running one becomes
+    Cancelling and its process stops it within about two seconds, running its
+    on_cancellation hooks (killed after RIVERRUN_RUNNER_CANCELLATION_GRACE_SECONDS if it
+    will not stop).
+
+    \b
+    Examples:
+      riverrun flow-run cancel 01a2...
+    """
+    from riverrun._cli._common import fail, read_flow_run_or_fail, sync_client
+    from riverrun.states import Cancelling
+
+    with sync_client() as client:
+        run = read_flow_run_or_fail(client, flow_run_id)
+        result = client.set_flow_run_state(run.id, Cancelling())
+    if result.status != "ACCEPT":
+        fail(f"Flow run '{run.id}' was unable to be cancelled. Reason: '{result.reason}'")
+    typer.echo(f"Flow run '{run.id}' was successfully scheduled for cancellation.")

@@ -15,9 +15,10 @@ from riverrun._engine.decisions import (
 from riverrun._engine.drivers import Call, Sleep, Steps
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
 from riverrun._engine.task_run import LogPrintsContext
+from riverrun._engine.watch import CANCELLED_MESSAGE, cancel_requested
 from riverrun._internal import clock
 from riverrun.context import FlowRunContext
-from riverrun.exceptions import FlowRunTimeoutError
+from riverrun.exceptions import FlowRunTimeoutError, TerminationSignal
 from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import log_without_caller
 from riverrun.states import NONE_RESULT, State, StateType
@@ -72,6 +73,7 @@ def flow_run_steps(
     """The life of one flow run: Pending, Running, retries, waiting for children, final state."""
     from riverrun.states import (
         AwaitingRetry,
+        Cancelled,
         Completed,
         Crashed,
         Failed,
@@ -133,6 +135,13 @@ def flow_run_steps(
         if isinstance(exc, FlowRunTimeoutError):
             timeout = flow.timeout_seconds or 0
             final = TimedOut(message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc)
+        elif _cancelled(exc, info):
+            # The run watcher delivered a cancellation (SIGTERM / task cancel): as Prefect.
+            final = Cancelled(message=CANCELLED_MESSAGE)
+            _log(info, logging.INFO, CANCELLED_MESSAGE)
+        elif isinstance(exc, TerminationSignal):
+            final = Crashed(message="Execution was aborted by a termination signal.", data=exc)
+            _log(info, logging.ERROR, f"Crash detected! {final.message}")
         elif isinstance(exc, (KeyboardInterrupt, SystemExit)) or (
             isinstance(exc, BaseException) and not isinstance(exc, Exception)
         ):
@@ -165,6 +174,14 @@ def flow_run_steps(
         if not ok:
             _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}")
     return final
+
+
+def _cancelled(exc: BaseException, info: FlowRunInfo) -> bool:
+    """Whether ``exc`` is how a cancellation the watcher delivered arrived in this run."""
+    import asyncio
+
+    arrived = isinstance(exc, (TerminationSignal, asyncio.CancelledError))
+    return arrived and cancel_requested(info.id, getattr(info, "root_flow_run_id", None))
 
 
 def _finish_parent(parent_task: TaskRunInfo | None, parent_ctx: FlowRunContext | None, final: State) -> None:

@@ -22,7 +22,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from riverrun._store import ingest as _ingest
 from riverrun._store import integrity
 from riverrun._store.bulk_sqlite import apply_bulk
 from riverrun._store.dialect import configure_sqlite, sqlite_url
+from riverrun._store.local_runs import crash_dead_local_runs
 from riverrun._store.migrate import HEAD_REVISION, SQLITE_SCHEMA_PATH
 from riverrun.exceptions import StoreCorrupt, StoreError, StoreFull, StoreLocked
 
@@ -107,6 +108,26 @@ class EmbeddedWriter:
                 self._write(lambda cur: apply_bulk(steps, cur), wait_s)
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read on this writer's connection (a few rows: it holds the writer's lock)."""
+        with self._lock:
+            cursor = self._conn.execute(sql, list(params))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement in its own transaction; the rows it changed."""
+        changed = 0
+
+        def work(cur: sqlite3.Cursor) -> None:
+            nonlocal changed
+            changed = cur.execute(sql, list(params)).rowcount
+
+        with self._lock:
+            self._refuse_if_malformed()
+            self._write(work)
+        return changed
 
     def checkpoint_if_due(self, final: bool = False) -> bool:
         """Copy the WAL into the database file if enough was written since the last time.
@@ -458,7 +479,20 @@ def embedded_writer(path: Path | str, busy_timeout_s: float = 30.0) -> EmbeddedW
         writer = _writers.get(key)
         if writer is None:
             writer = _writers[key] = EmbeddedWriter(key, busy_timeout_s)
-        return writer
+            opened = writer
+        else:
+            return writer
+    _crash_dead_local_runs(opened)
+    return opened
+
+
+def _crash_dead_local_runs(writer: EmbeddedWriter) -> None:
+    # The first open in a process marks runs of dead local processes Crashed (no server needed).
+    # It must never stop the file from opening: a failure here waits for the next process.
+    try:
+        crash_dead_local_runs(writer.path, writer.query, lambda: writer)
+    except (StoreError, sqlite3.Error):
+        pass
 
 
 def close_writers() -> None:

@@ -119,67 +119,58 @@ class LeaseStoreMixin(StoreBase):
         ttl_seconds: float = 30.0,
         process: RunProcess | None = None,
     ) -> list[LeaseRenewal]:
-        """Extend ``owner``'s leases on these runs; one answer per run, in order."""
+        """Extend ``owner``'s leases on these runs; one answer per run, in order.
+
+        A flow process renews every second (that is how it learns of a cancellation within
+        two), so the runs are read first and a lease is written only when it is to be taken,
+        its process recorded, or its expiry has drifted ``_refresh_us(ttl)`` behind: most
+        renewals are one read, not a write transaction.
+        """
         ttl = _check_ttl(ttl_seconds)
         if not owner:
             raise InvalidLeaseError("owner must name the lease holder (e.g. 'worker:<id>').")
         holds = [h if isinstance(h, LeaseHold) else LeaseHold.model_validate(h) for h in leases]
-        answers: list[LeaseRenewal] = []
         if not holds:
-            return answers
+            return []
         fr = t.flow_run.c
-        where_process: dict[str, Any] = {}
-        if process is not None:
-            where_process = {"hostname": process.hostname, "pid": process.pid,
-                             "process_started": process.started}  # fmt: skip
-        with self.begin() as conn:
-            expires = clock.now_us() + ttl
-            for hold in holds:
-                run_id = str(hold.flow_run_id)
-                base = [fr.id == run_id, fr.state_type.not_in(_FINAL)]
-                values: dict[str, Any] = {"lease_expires": expires, **where_process}
-                if hold.lease_token is None:
-                    # Take a lease nobody holds (a flow process no worker launched), or keep
-                    # one this owner took before.
-                    held = conn.execute(
-                        t.flow_run.update()
-                        .where(*base, fr.lease_owner.is_(None))
-                        .values(lease_owner=owner, lease_token=fr.lease_token + 1, **values)
-                        .returning(fr.lease_token, fr.state_type, fr.state_name)
-                    ).first() or conn.execute(
-                        t.flow_run.update().where(*base, fr.lease_owner == owner)
-                        .values(**values)
-                        .returning(fr.lease_token, fr.state_type, fr.state_name)
-                    ).first()  # fmt: skip
-                else:
-                    held = conn.execute(
-                        t.flow_run.update()
-                        .where(*base, fr.lease_owner.is_not(None),
-                               fr.lease_token == hold.lease_token)
-                        .values(**values)
-                        .returning(fr.lease_token, fr.state_type, fr.state_name)
-                    ).first()  # fmt: skip
-                if held is not None:
-                    answers.append(LeaseRenewal(
-                        flow_run_id=run_id, held=True, lease_token=held.lease_token,
-                        lease_expires=from_us(expires), state_type=StateType(held.state_type),
-                        state_name=held.state_name,
-                    ))  # fmt: skip
-                    continue
-                row = conn.execute(
-                    sa.select(fr.lease_token, fr.lease_expires, fr.state_type, fr.state_name)
-                    .where(fr.id == run_id)
-                ).first()  # fmt: skip
-                answers.append(LeaseRenewal(
-                    flow_run_id=run_id, held=False,
-                    lease_token=None if row is None else row.lease_token,
-                    lease_expires=None if row is None or row.lease_expires is None
-                    else from_us(row.lease_expires),
-                    state_type=None if row is None or row.state_type is None
-                    else StateType(row.state_type),
-                    state_name=None if row is None else row.state_name,
-                ))  # fmt: skip
-        return answers
+        ids = sorted({str(h.flow_run_id) for h in holds})
+        columns = (fr.id, fr.lease_owner, fr.lease_token, fr.lease_expires, fr.state_type,
+                   fr.state_name, fr.hostname, fr.pid, fr.process_started)  # fmt: skip
+        with self.connect() as conn:
+            rows = {r.id: r for r in conn.execute(sa.select(*columns).where(fr.id.in_(ids)))}
+        now = clock.now_us()
+        expires = now + ttl
+        answers: dict[int, LeaseRenewal] = {}
+        writes: list[tuple[int, LeaseHold]] = []
+        for i, hold in enumerate(holds):
+            row = rows.get(str(hold.flow_run_id))
+            mine = (
+                row is not None
+                and row.state_type not in _FINAL
+                and (
+                    (row.lease_owner is not None and row.lease_token == hold.lease_token)
+                    if hold.lease_token is not None
+                    else row.lease_owner in (None, owner)
+                )
+            )
+            if not mine or row is None:
+                answers[i] = _answer(str(hold.flow_run_id), row, held=False)
+            elif (row.lease_owner is None or row.lease_expires is None
+                  or row.lease_expires < expires - _refresh_us(ttl)
+                  or (process is not None and (row.hostname, row.pid, row.process_started)
+                      != (process.hostname, process.pid, process.started))):  # fmt: skip
+                writes.append((i, hold))
+            else:
+                answers[i] = _answer(str(hold.flow_run_id), row, held=True)
+        if writes:
+            extra: dict[str, Any] = {}
+            if process is not None:
+                extra = {"hostname": process.hostname, "pid": process.pid,
+                         "process_started": process.started}  # fmt: skip
+            with self.begin() as conn:
+                for i, hold in writes:
+                    answers[i] = _write_renewal(conn, owner, hold, expires, extra)
+        return [answers[i] for i in range(len(holds))]
 
     def release_flow_run_lease(self, flow_run_id: str | Any, lease_token: int) -> bool:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
@@ -262,7 +253,53 @@ def _expired_state(row: Any) -> State | None:
 
 def _write_state(conn: Connection, run_id: str, run: Any, state: State) -> None:
     """Record ``state`` on the run through ingest's own statements, in ``conn``'s transaction."""
+
     def executemany(sql: str, rows: list[dict[str, Any]]) -> None:
         conn.execute(sa.text(sql), rows)
 
     _ingest.apply(_ingest.plan([_state_event("flow_run", run_id, run, state)]), executemany)
+
+
+def _refresh_us(ttl_us: int) -> int:
+    """How far a lease's expiry may lag a full TTL before a renewal writes it again."""
+    return min(10_000_000, ttl_us // 3)
+
+
+def _answer(run_id: str, row: Any, held: bool) -> LeaseRenewal:
+    if row is None:
+        return LeaseRenewal(flow_run_id=run_id, held=False)
+    return LeaseRenewal(
+        flow_run_id=run_id, held=held, lease_token=row.lease_token,
+        lease_expires=None if row.lease_expires is None else from_us(row.lease_expires),
+        state_type=None if row.state_type is None else StateType(row.state_type),
+        state_name=row.state_name,
+    )  # fmt: skip
+
+
+def _write_renewal(
+    conn: Connection, owner: str, hold: LeaseHold, expires: int, extra: dict[str, Any]
+) -> LeaseRenewal:
+    """Take or extend one lease, re-checking under the write lock what the read found."""
+    fr = t.flow_run.c
+    run_id = str(hold.flow_run_id)
+    base = [fr.id == run_id, fr.state_type.not_in(_FINAL)]
+    values: dict[str, Any] = {"lease_expires": expires, **extra}
+    back = (fr.id, fr.lease_owner, fr.lease_token, fr.lease_expires, fr.state_type, fr.state_name)
+    if hold.lease_token is None:
+        row = conn.execute(
+            t.flow_run.update().where(*base, fr.lease_owner.is_(None))
+            .values(lease_owner=owner, lease_token=fr.lease_token + 1, **values).returning(*back)
+        ).first() or conn.execute(
+            t.flow_run.update().where(*base, fr.lease_owner == owner)
+            .values(**values).returning(*back)
+        ).first()  # fmt: skip
+    else:
+        row = conn.execute(
+            t.flow_run.update()
+            .where(*base, fr.lease_owner.is_not(None), fr.lease_token == hold.lease_token)
+            .values(**values).returning(*back)
+        ).first()  # fmt: skip
+    if row is not None:
+        return _answer(run_id, row, held=True)
+    current = conn.execute(sa.select(*back).where(fr.id == run_id)).first()
+    return _answer(run_id, current, held=False)

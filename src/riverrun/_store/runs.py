@@ -10,13 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from riverrun._internal.clock import now_us, to_us
+from riverrun._internal.clock import now_us
 from riverrun._internal.ids import new_id
 from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.orchestration import decide, fence
+from riverrun._store.state_events import state_event as _state_event
 from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -379,6 +380,13 @@ class RunStoreMixin(StoreBase):
             raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
         run = convert.flow_run(row) if kind == "flow_run" else convert.task_run(row)
         current = run.state
+        if kind == "flow_run" and state.is_cancelling() and current is not None and (
+            current.type in (StateType.SCHEDULED, StateType.PAUSED)
+        ):
+            # Nothing runs it yet, so nothing would finish the cancellation: as Prefect's
+            # server, a run that never started is Cancelled at once.
+            state = State(type=StateType.CANCELLED, name="Cancelled", message=state.message,
+                          state_details=state.state_details)  # fmt: skip
         # Fencing holds even when forced: a stale lease holder must never move the run.
         fenced = fence(row._mapping["lease_token"], state) if kind == "flow_run" else None
         decision = fenced or decide(current, state, force=force)
@@ -387,28 +395,6 @@ class RunStoreMixin(StoreBase):
                                          reason=decision.reason)  # fmt: skip
         self.ingest([_state_event(kind, run_id, row._mapping, state)])
         return o.OrchestrationResult(status="ACCEPT", state=state)
-
-
-def _state_event(kind: str, run_id: str, run: Any, state: State) -> dict[str, Any]:
-    """The state event for an accepted state, with the run fields it changes."""
-    ts = to_us(state.timestamp)
-    start_time = end_time = run_count = total = None
-    if state.type is StateType.RUNNING:
-        run_count = (run["run_count"] or 0) + 1
-        if run["start_time"] is None:
-            start_time = ts
-    if run["state_type"] == StateType.RUNNING.value and run["state_timestamp"] is not None:
-        total = (run["total_run_time"] or 0.0) + max(0, ts - run["state_timestamp"]) / 1e6
-    if state.is_final():
-        end_time = ts
-    details = {f"{kind}_id": run_id, **state.to_dict()["state_details"]}
-    data = state.data if isinstance(state.data, dict) and state.data.get("__riverrun_result__") else None
-    return {
-        "kind": f"{kind}_state", "id": state.id, "run_id": run_id, "type": state.type.value,
-        "name": state.name, "message": state.message, "timestamp": ts, "data": data,
-        "state_details": details, "start_time": start_time, "end_time": end_time,
-        "run_count": run_count, "total_run_time": total,
-    }  # fmt: skip
 
 
 def _not_found(what: str, ident: Any, listing: str) -> ObjectNotFound:

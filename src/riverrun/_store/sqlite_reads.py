@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riverrun._internal.clock import to_us
+from riverrun._store.local_runs import crash_dead_local_runs
 from riverrun._store.migrate import HEAD_REVISION
 
 if TYPE_CHECKING:
@@ -302,6 +303,12 @@ class SqliteReads:
         if [r.version_num for r in rows] != [HEAD_REVISION]:
             reader.close()
             return None
+        # A CLI call is "the next process that opens the store": runs of dead local
+        # processes become Crashed before it reads (one indexed query when there are none).
+        crash_dead_local_runs(
+            path, lambda sql, params: [r._mapping for r in reader._query(sql, params)],
+            lambda: _writer(path),
+        )  # fmt: skip
         return reader
 
     def close(self) -> None:
@@ -465,3 +472,10 @@ class SqliteReads:
                 parts[key[0]][key[2:]] = value
             docs.append(document_from_rows(parts["d"], parts["s"], parts["t"], include_secrets=False))
         return docs
+
+
+def _writer(path: Path) -> Any:
+    # Imported only when a dead run is found: the CLI's reads stay off the writer's imports.
+    from riverrun._store.embedded import embedded_writer
+
+    return embedded_writer(path)

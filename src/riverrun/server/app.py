@@ -21,10 +21,15 @@ def server_services(config: ServerConfig) -> list[Service]:
     """The background services a server with this configuration runs."""
     from riverrun.server.services.automations import AutomationService
     from riverrun.server.services.concurrency import ConcurrencyLeaseSweeper
+    from riverrun.server.services.leases import LeaseSweeperService
     from riverrun.server.services.retention import RetentionService
     from riverrun.server.services.scheduler import SchedulerService
+    from riverrun.settings import get_current_settings
 
+    settings = get_current_settings()
     services: list[Service] = [SchedulerService()]
+    services.append(LeaseSweeperService(settings.server_services_lease_sweeper_loop_seconds,
+                                        settings.flows_lease_seconds))  # fmt: skip
     if config.retention_days > 0:
         services.append(RetentionService(config))
     services.append(AutomationService())

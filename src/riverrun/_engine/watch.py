@@ -1,0 +1,215 @@
+"""The run watcher: a flow process keeps its runs' leases and hears of their cancellation.
+
+One daemon thread per process, started by the first flow run and asleep when none runs.
+Every ``RIVERRUN_FLOWS_WATCH_INTERVAL_SECONDS`` (1 s) it looks at every flow run of this
+process (subflows too):
+
+- against a server, it renews their leases (``renew_flow_run_leases``, TTL
+  ``RIVERRUN_FLOWS_LEASE_SECONDS``; the store writes the expiry only when it has drifted, so
+  most renewals are one read) with this process's host, PID and start time; the answer carries
+  each run's state. The client flushes this process's events first, so the run exists when
+  its lease is first taken. A server that cannot be reached is tried again the next second;
+  the run goes on (its events are spooled);
+- embedded, it records this process on each new run (the next process opening the file marks
+  the runs of a dead process ``Crashed``) and reads their states from the file.
+
+A run found ``Cancelling`` is cancelled in its process: the watcher notes the intent and
+sends the main thread SIGTERM (a sync top-level run) or cancels the asyncio task (an async
+one); the engine sees the intent and ends the run ``Cancelled`` ("Flow run was cancelled.",
+as Prefect) with its ``on_cancellation`` hooks. In case the process does not stop — code in C
+that never returns to Python, a signal handler of the user's — a small watchdog process is
+started: after ``RIVERRUN_RUNNER_CANCELLATION_GRACE_SECONDS`` it records the run ``Cancelled``
+and kills the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from riverrun._internal.processes import this_process
+from riverrun._recording.recorder import Recorder
+
+logger = logging.getLogger("riverrun.watch")
+
+LEASE_TOKEN_ENV = "RIVERRUN_FLOW_RUN_LEASE_TOKEN"
+"""A launcher that granted the run's lease (a worker) passes its token to the flow process."""
+
+CANCELLED_MESSAGE = "Flow run was cancelled."
+
+_intents: set[str] = set()
+
+
+def cancel_requested(*run_ids: str | None) -> bool:
+    """Whether a cancellation was delivered to any of these runs (a run or its root)."""
+    return any(r is not None and r in _intents for r in run_ids)
+
+
+@dataclass
+class _Watched:
+    recorder: Recorder
+    deliver: Callable[[], None]
+    recorded: bool = False
+    notified: bool = False
+
+
+@dataclass
+class _Watcher:
+    runs: dict[str, _Watched] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    wake: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    pid: int = 0
+    client: Any = None
+    warned: bool = False
+
+    def add(self, run_id: str, watched: _Watched) -> None:
+        with self.lock:
+            self.runs[run_id] = watched
+            if self.thread is None or not self.thread.is_alive() or self.pid != os.getpid():
+                self.pid = os.getpid()
+                self.thread = threading.Thread(target=self._loop, name="riverrun-run-watch",
+                                               daemon=True)  # fmt: skip
+                self.thread.start()
+        self.wake.set()
+
+    def remove(self, run_id: str) -> None:
+        with self.lock:
+            self.runs.pop(run_id, None)
+
+    def _loop(self) -> None:
+        from riverrun.settings import get_current_settings
+
+        while True:
+            self.wake.wait()
+            with self.lock:
+                runs = dict(self.runs)
+                if not runs:
+                    self.wake.clear()
+                    continue
+            settings = get_current_settings()
+            try:
+                self._tick(runs, settings)
+            except Exception as exc:  # the run must outlive its watcher's troubles
+                if not self.warned:
+                    self.warned = True
+                    logger.debug("Run watcher could not check its runs: %s", exc)
+            # Between ticks the thread sleeps; a new run wakes it at once.
+            self.wake.clear()
+            self.wake.wait(settings.flows_watch_interval_seconds)
+            self.wake.set()
+
+    def _tick(self, runs: dict[str, _Watched], settings: Any) -> None:
+        from riverrun._recording.run_process import (
+            is_embedded,
+            read_run_states,
+            record_run_process,
+        )
+
+        states: dict[str, str | None] = {}
+        embedded = {i: w for i, w in runs.items() if is_embedded(w.recorder)}
+        remote = {i: w for i, w in runs.items() if i not in embedded}
+        if embedded:
+            recorder = next(iter(embedded.values())).recorder
+            new = [i for i, w in embedded.items() if not w.recorded]
+            if new:
+                recorder.flush()
+                for run_id in record_run_process(recorder, new):
+                    embedded[run_id].recorded = True
+            states.update(read_run_states(recorder, list(embedded)))
+        if remote:
+            states.update(self._renew(list(remote), settings))
+        for run_id, state_type in states.items():
+            watched = runs.get(run_id)
+            if state_type == "CANCELLING" and watched is not None and not watched.notified:
+                watched.notified = True
+                _intents.add(run_id)
+                watched.deliver()
+
+    def _renew(self, run_ids: list[str], settings: Any) -> dict[str, str | None]:
+        from riverrun.client.orchestration import get_client
+        from riverrun.exceptions import RiverrunServerUnreachable
+        from riverrun.schemas.leases import LeaseHold, RunProcess
+
+        if self.client is None:
+            self.client = get_client(sync_client=True)
+        hostname, pid, started = this_process()
+        token = _env_token()
+        holds = [LeaseHold(flow_run_id=r, lease_token=token) for r in run_ids]
+        try:
+            answers = self.client.renew_flow_run_leases(
+                f"process:{hostname}:{pid}", holds, settings.flows_lease_seconds,
+                RunProcess(hostname=hostname, pid=pid, started=started),
+            )  # fmt: skip
+        except RiverrunServerUnreachable:
+            return {}  # spooled meanwhile; the server keeps no lease expiring before it is back
+        return {a.flow_run_id: None if a.state_type is None else a.state_type.value
+                for a in answers}  # fmt: skip
+
+
+def _env_token() -> int | None:
+    raw = os.environ.get(LEASE_TOKEN_ENV)
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+_watcher = _Watcher()
+
+
+def watch_flow_run(run_id: str, recorder: Recorder, *, is_async: bool) -> Callable[[], None]:
+    """Watch a flow run of this process until the returned function is called.
+
+    Cancellation reaches a sync run in the main thread as SIGTERM (our handler raises
+    ``TerminationSignal``), an async one as the cancellation of its task; elsewhere (a flow
+    called from a worker thread) only the watchdog's grace-period kill applies.
+    """
+    deliver = _deliverer(run_id, is_async)
+    _watcher.add(run_id, _Watched(recorder, deliver))
+    return lambda: _watcher.remove(run_id)
+
+
+def _deliverer(run_id: str, is_async: bool) -> Callable[[], None]:
+    main = threading.current_thread() is threading.main_thread()
+    task = loop = None
+    if is_async:
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task()
+        except RuntimeError:
+            loop = None
+
+    def deliver() -> None:
+        _start_watchdog(run_id)
+        if task is not None and loop is not None:
+            loop.call_soon_threadsafe(task.cancel)
+        elif main and threading.main_thread().ident is not None:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)  # type: ignore[arg-type]
+
+    return deliver
+
+
+def _start_watchdog(run_id: str) -> None:
+    import subprocess
+
+    from riverrun.settings import get_current_settings
+
+    grace = get_current_settings().runner_cancellation_grace_seconds
+    _hostname, pid, started = this_process()
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "riverrun._engine.cancel_watchdog", run_id, str(pid),
+             str(started if started is not None else ""), str(grace)],
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        logger.warning("Could not start the cancellation watchdog of run %s: %s", run_id, exc)

@@ -1,0 +1,40 @@
+"""A flow process's facts about its runs in the embedded file: who runs them, their states.
+
+The run watcher (``riverrun._engine.watch``) records the host, PID and start time of the
+process on each run it watches (what ``_store.local_runs`` reads to find runs of dead local
+processes) and reads their states every second (how a cancellation from another process on
+this host reaches it). Stdlib ``sqlite3`` through the process's embedded writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from riverrun._internal.processes import this_process
+from riverrun._recording.recorder import Recorder
+from riverrun._store.embedded import embedded_writer
+from riverrun._store.local_runs import RECORD_PROCESS_SQL, STATES_SQL
+
+
+def is_embedded(recorder: Recorder) -> bool:
+    """Whether the recorder writes into the embedded file (not to a server)."""
+    return not recorder.destination.startswith(("http://", "https://"))
+
+
+def record_run_process(recorder: Recorder, run_ids: Sequence[str]) -> set[str]:
+    """Record this process on these runs; the IDs whose rows exist (now written)."""
+    writer = embedded_writer(Path(recorder.destination))
+    hostname, pid, started = this_process()
+    for run_id in run_ids:
+        writer.execute(RECORD_PROCESS_SQL, [hostname, pid, started, run_id, pid, hostname])
+    return set(read_run_states(recorder, run_ids))
+
+
+def read_run_states(recorder: Recorder, run_ids: Sequence[str]) -> dict[str, str | None]:
+    """The state type of each of these runs that exists."""
+    if not run_ids:
+        return {}
+    writer = embedded_writer(Path(recorder.destination))
+    sql = STATES_SQL.format(", ".join("?" * len(run_ids)))
+    return {str(r["id"]): r["state_type"] for r in writer.query(sql, list(run_ids))}
