@@ -62,8 +62,23 @@ async def _worker(fd: int, lease: float) -> None:
     await asyncio.gather(*[_one(fd, lease) for _ in range(3)])
 
 
+def _warm() -> None:
+    """Import what a worker's first acquire needs (the client, the store, SQLAlchemy) and
+    build the models it validates, without opening the database: forks inherit it all."""
+    import riverrun._store.concurrency
+    import riverrun._store.service
+    import riverrun.client.orchestration
+    from riverrun.schemas import objects as o
+
+    o.ConcurrencySlotAnswer.model_validate(
+        {"granted": {"lease_id": "x", "limits": [{"id": "x", "name": "a", "limit": 1}]}}
+    )
+    del riverrun
+
+
 def main() -> None:
     counts, lease = sys.argv[1], float(sys.argv[2])
+    _warm()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     for line in sys.stdin:
         if line.strip() != "spawn":
