@@ -14,6 +14,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── InvalidNameError (ValueError)
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
+    ├── InvalidConcurrencyRequest (ValueError)
     ├── InvalidLeaseError (ValueError)
     ├── StoreError (RuntimeError)
     │   ├── StoreLocked
@@ -116,6 +117,11 @@ class InvalidFilterError(RiverrunException, ValueError):
 
 class ConfigurationError(RiverrunException, ValueError):
     """A setting or the environment riverrun runs in is not usable."""
+
+
+class InvalidConcurrencyRequest(RiverrunException, ValueError):
+    """A concurrency request that could never be granted (more slots than the limit has,
+    ``rate_limit`` on a limit without decay, ``occupy`` below 1)."""
 
 
 class InvalidLeaseError(RiverrunException, ValueError):

@@ -60,6 +60,8 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("local_storage_path", Path, None, "Where results are persisted; default: $RIVERRUN_HOME/storage."),
     SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0),
     SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
+    SettingDefinition("tasks_tag_concurrency_lease_seconds", float, 60.0, "Lease of a task run's tag-limit slot: renewed while the task runs, freed this long after its process dies.", positive=True),
+    SettingDefinition("tasks_tag_concurrency_refresh_seconds", float, 5.0, "How long a process trusts its cached list of tags with a concurrency limit before reading it again (limits made by this process count at once).", minimum=0),
     SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
     SettingDefinition("flows_lease_seconds", float, 30.0, "Against a server, how long a flow run's lease lasts unrenewed: its run is marked Crashed about this long (plus one sweep) after its process stops answering.", positive=True),
     SettingDefinition("flows_watch_interval_seconds", float, 1.0, "How often a flow process renews its run's lease and checks whether the run is being cancelled.", positive=True),

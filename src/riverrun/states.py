@@ -91,6 +91,8 @@ class StateDetails(dict):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return "StateDetails(" + ", ".join(f"{k}={v!r}" for k, v in self.items()) + ")"
+
+
 _time_ns = time.time_ns
 
 
@@ -112,7 +114,16 @@ class State:
     # The engine makes three states per task run and only the store's integer time is
     # needed then; the datetime is made on first read (``now()`` plus converting it back
     # cost ~0.7 µs a state).
-    __slots__ = ("type", "name", "message", "_timestamp", "timestamp_us", "data", "state_details", "id")
+    __slots__ = (
+        "type",
+        "name",
+        "message",
+        "_timestamp",
+        "timestamp_us",
+        "data",
+        "state_details",
+        "id",
+    )
 
     def __init__(
         self,
@@ -244,7 +255,9 @@ class State:
     copy = model_copy
 
     def __repr__(self) -> str:
-        data = None if isinstance(self.data, _NotPersisted) or self.data is NONE_RESULT else self.data
+        data = (
+            None if isinstance(self.data, _NotPersisted) or self.data is NONE_RESULT else self.data
+        )
         return f"{self.name}(message={self.message!r}, type={self.type.value}, result={_short_repr(data)})"
 
     def __str__(self) -> str:
@@ -352,14 +365,17 @@ def _is_jsonable_reference(data: Any) -> bool:
     return isinstance(data, dict) and bool(data.get("__riverrun_result__"))
 
 
-
 def _short_repr(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_state_collection(data: Any) -> bool:
-    return isinstance(data, (list, tuple, set)) and bool(data) and all(isinstance(v, State) for v in data)
+    return (
+        isinstance(data, (list, tuple, set))
+        and bool(data)
+        and all(isinstance(v, State) for v in data)
+    )
 
 
 def _exception_for(state: State, data: Any) -> BaseException:
@@ -393,6 +409,7 @@ def _make(type_: StateType, default_name: str | None = None):  # type: ignore[no
 Scheduled = _make(StateType.SCHEDULED)
 Late = _make(StateType.SCHEDULED, "Late")
 AwaitingRetry = _make(StateType.SCHEDULED, "AwaitingRetry")
+AwaitingConcurrencySlot = _make(StateType.SCHEDULED, "AwaitingConcurrencySlot")
 Pending = _make(StateType.PENDING)
 Running = _make(StateType.RUNNING)
 Retrying = _make(StateType.RUNNING, "Retrying")
@@ -413,6 +430,7 @@ def get_state_exception(state: State) -> BaseException:
 
 
 __all__ = [
+    "AwaitingConcurrencySlot",
     "AwaitingRetry",
     "Cached",
     "Cancelled",
@@ -456,4 +474,3 @@ def _checked_state_dict(value: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise ValueError("timestamp must be an ISO 8601 date-time") from None
     return {**value, "type": kind.upper()}
-

@@ -7,6 +7,7 @@ from typing import Protocol
 from riverrun._api.artifacts import ArtifactsAPI
 from riverrun._api.automations import AutomationsAPI
 from riverrun._api.blocks import BlocksAPI
+from riverrun._api.concurrency_limits import ConcurrencyLimitsAPI
 from riverrun._api.deployments import DeploymentsAPI
 from riverrun._api.events import EventsAPI
 from riverrun._api.flow_runs import FlowRunsAPI
@@ -29,6 +30,7 @@ class StoreAPI(
     BlocksAPI,
     EventsAPI,
     AutomationsAPI,
+    ConcurrencyLimitsAPI,
     LeasesAPI,
     Protocol,
 ):

@@ -15,6 +15,8 @@ from riverrun._engine.decisions import (
 from riverrun._engine.drivers import Call, Sleep, Steps
 from riverrun._engine.runs import TaskRunInfo
 from riverrun._internal import clock
+from riverrun.client._tag_limits import limited_names
+from riverrun.concurrency._tags import give_back, take_in_driver
 from riverrun.context import FlowRunContext, TaskRunContext
 from riverrun.exceptions import TaskRunTimeoutError
 from riverrun.logging.loggers import log_prints_var, log_without_caller
@@ -122,6 +124,17 @@ def task_run_steps(
         TaskRunContext(task, info, None, log_prints, (args, kwargs)),
         LogPrintsContext(log_prints),
     )
+    # Tag concurrency limits (as Prefect 3: the run waits, Pending, for one slot of each
+    # limited tag, and holds it until its hooks are done). No limited tag: no round trip.
+    slot_names = limited_names(info.tags) if info.tags else None
+    slots: Any = None
+    if slot_names:
+        ok, slots = yield Call(take_in_driver, (slot_names, info.id), label="concurrency slot")
+        if not ok:
+            final = Failed(message=f"Could not take a concurrency slot of {slot_names}: {slots!r}", data=slots)
+            record(info.state_event("task_run_state", final, _error_data(slots)))
+            _log(info, logging.ERROR, "Finished in state %s", flow_ctx, final)
+            return final
     attempt = 0
     entering: State | None = Running()
     while True:
@@ -194,6 +207,8 @@ def task_run_steps(
         ok, hook_error = yield Call(hook, (task, info.as_task_run(), final), label="hook")
         if not ok:
             _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}", flow_ctx)
+    if slots is not None:
+        yield Call(give_back, (slots,), label="concurrency slot")
     return final
 
 

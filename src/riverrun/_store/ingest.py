@@ -145,6 +145,13 @@ UPDATE flow_run SET name = COALESCE(:name, name), tags = COALESCE(:tags, tags),
 WHERE flow_run.id = :run_id
 """
 
+RELEASE_RUN_SLOTS = "DELETE FROM concurrency_lease WHERE holder_id = :run_id"
+"""Free every concurrency slot a run holds (its deployment's slot, leases naming it holder);
+ingest runs it for each flow run reaching a final state, the leases sweeper for each run it
+crashes (``_store/concurrency.py``), both in their own transaction."""
+
+_FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
+
 INSERT_LOG = """
 INSERT INTO log (id, flow_run_id, task_run_id, name, level, message, timestamp)
 VALUES (:id, :flow_run_id, :task_run_id, :name, :level, :message, :timestamp)
@@ -542,6 +549,9 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
             tag_rows = [{"run_id": u["run_id"], "tag": t} for u in retagged for t in u["tags"]]
             if tag_rows:
                 steps.append((INSERT_FLOW_RUN_TAG, tag_rows))
+    ended = {row["run_id"] for row in first_states + flow_run_states if row["type"] in _FINAL_TYPES}
+    if ended:
+        steps.append((RELEASE_RUN_SLOTS, [{"run_id": run_id} for run_id in sorted(ended)]))
     if events_out:
         steps.append((INSERT_EVENT, events_out))
     if logs:

@@ -35,6 +35,10 @@ MIN_RUNS, MAX_RUNS = 3, 100
 MIN_TIME, MAX_TIME = timedelta(hours=1), timedelta(days=100)
 
 
+class _Claimed(Exception):
+    """A run claimed by someone else between the read and the move (rolls back a slot)."""
+
+
 def _state(type_: StateType, name: str, message: str | None = None, **details: Any) -> State:
     return State(type=type_, name=name, message=message, state_details=details)
 
@@ -181,12 +185,49 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
                 self._move(run_id, cancelling, from_types=("PENDING", "RUNNING"))
             starting += decision.start
         claimed: list[str] = []
+        deployment_of = {r.id: r.deployment_id for r in runs}
         for run_id in starting:
             if limit is not None and len(claimed) >= limit:
                 break
-            if self._move(run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)):
+            dep = deps[deployment_of[run_id]]
+            if dep.concurrency_limit:
+                if self._claim_with_slot(run_id, dep):
+                    claimed.append(run_id)
+            elif self._move(
+                run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)
+            ):
                 claimed.append(run_id)
         return [self.read_flow_run(run_id) for run_id in claimed]
+
+    def _claim_with_slot(self, run_id: str, dep: Any) -> bool:
+        """Claim a run of a deployment with a concurrency limit: its slot and its move to
+        Pending in one transaction. At the limit, ENQUEUE leaves it Scheduled (named
+        ``AwaitingConcurrencySlot``, claimed when a slot frees) and CANCEL_NEW cancels it."""
+        from riverrun._store.concurrency import take_deployment_slot
+
+        try:
+            with self.begin() as conn:
+                if take_deployment_slot(
+                    conn, dep.id, run_id, dep.concurrency_limit, is_sqlite=self.is_sqlite
+                ):
+                    if not self._move_in(
+                        conn, run_id, _state(StateType.PENDING, "Pending"), ("SCHEDULED",)
+                    ):
+                        raise _Claimed  # by another claimer meanwhile: roll the slot back
+                    return True
+                options = json.loads(dep.concurrency_options) if dep.concurrency_options else {}
+                if options.get("collision_strategy") == "CANCEL_NEW":
+                    cancelled = _state(
+                        StateType.CANCELLED, "Cancelled", "Deployment concurrency limit reached."
+                    )
+                    self._move_in(conn, run_id, cancelled, ("SCHEDULED",))
+                else:
+                    waiting = _state(StateType.SCHEDULED, "AwaitingConcurrencySlot",
+                                     "Deployment concurrency limit reached.")  # fmt: skip
+                    self._move_in(conn, run_id, waiting, ("SCHEDULED",), ("Scheduled", "Late"))
+        except _Claimed:
+            pass
+        return False
 
     def _move(
         self,
@@ -196,25 +237,36 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         from_names: tuple[str, ...] | None = None,
     ) -> int:
         """Put a run in ``state`` only if it is still in one of ``from_types``: 1 if it moved."""
+        with self.begin() as conn:
+            return self._move_in(conn, run_id, state, from_types, from_names)
+
+    def _move_in(
+        self,
+        conn: Any,
+        run_id: str,
+        state: State,
+        from_types: tuple[str, ...],
+        from_names: tuple[str, ...] | None = None,
+    ) -> int:
+        """``_move`` inside the caller's transaction."""
         fr = t.flow_run.c
         where = [fr.id == run_id, fr.state_type.in_(from_types)]
         if from_names is not None:
             where.append(fr.state_name.in_(from_names))
         stored = state.to_dict()
-        with self.begin() as conn:
-            done = conn.execute(
-                t.flow_run.update().where(*where).values(
-                    state_id=state.id, state_type=state.type.value, state_name=state.name,
-                    state_timestamp=state.timestamp_us, state_message=state.message,
-                    updated=state.timestamp_us,
-                    end_time=state.timestamp_us if state.is_final() else fr.end_time,
-                ).returning(fr.id)
-            )  # fmt: skip
-            if done.first() is None:
-                return 0
-            conn.execute(t.flow_run_state.insert().values(
-                id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
-                timestamp=state.timestamp_us, message=stored["message"], data=None,
-                state_details=_dump(stored["state_details"]),
-            ))  # fmt: skip
+        done = conn.execute(
+            t.flow_run.update().where(*where).values(
+                state_id=state.id, state_type=state.type.value, state_name=state.name,
+                state_timestamp=state.timestamp_us, state_message=state.message,
+                updated=state.timestamp_us,
+                end_time=state.timestamp_us if state.is_final() else fr.end_time,
+            ).returning(fr.id)
+        )  # fmt: skip
+        if done.first() is None:
+            return 0
+        conn.execute(t.flow_run_state.insert().values(
+            id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
+            timestamp=state.timestamp_us, message=stored["message"], data=None,
+            state_details=_dump(stored["state_details"]),
+        ))  # fmt: skip
         return 1

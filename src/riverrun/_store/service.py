@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
+from riverrun._store.concurrency import ConcurrencyStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
 from riverrun._store.leases import LeaseStoreMixin
@@ -29,6 +30,7 @@ class Store(
     UIQueryMixin,
     EventStoreMixin,
     AutomationStoreMixin,
+    ConcurrencyStoreMixin,
     LeaseStoreMixin,
 ):
     """riverrun's data on one database: ingest events, query objects, apply state rules.

@@ -430,3 +430,38 @@ automation_action = Table(
     Column("updated", BigInteger, nullable=False),
     Index("ix_automation_action__status", "status", "next_attempt"),
 )
+
+# Concurrency limits: global (Prefect's v2 API), tag limits for task runs (stored as global
+# limits named ``tag:<tag>``, as Prefect 3 does) and deployment limits (``deployment:<id>``).
+concurrency_limit = Table(
+    "concurrency_limit",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("slot_limit", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("slot_decay_per_second", Float, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+# Every held slot is a lease row: ``occupy`` slots of one limit until ``expires``. The slots
+# a limit holds are the sum over its unexpired rows, so a holder that dies leaks nothing: its
+# rows stop counting at expiry and the sweeper deletes them. One lease (``lease_id``) may span
+# several limits (one row each). Rate-limit grants are rows that expire as the slot decays.
+concurrency_lease = Table(
+    "concurrency_lease",
+    metadata,
+    _id_column(),
+    Column("lease_id", ID, nullable=False),
+    Column("limit_id", ID, nullable=False),
+    Column("occupy", Integer, nullable=False),
+    Column("expires", BigInteger, nullable=False),
+    Column("holder_type", String(32)),
+    Column("holder_id", ID),
+    Column("created", BigInteger, nullable=False),
+    Index("ix_concurrency_lease__limit_id", "limit_id", "expires"),
+    Index("ix_concurrency_lease__lease_id", "lease_id"),
+    Index("ix_concurrency_lease__expires", "expires"),
+    Index("ix_concurrency_lease__holder_id", "holder_id", **_not_null("holder_id")),
+)

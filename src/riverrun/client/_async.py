@@ -13,8 +13,9 @@ from datetime import timedelta
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
-from riverrun.schemas import objects as o
+from riverrun.client import _tag_limits
 from riverrun.schemas import filters as f
+from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
 from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
@@ -35,8 +36,8 @@ from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from types import TracebackType
 from typing import Any
-from typing import Literal
 from typing import Optional
+from typing import Literal
 from typing import Union
 from typing import overload
 
@@ -51,6 +52,12 @@ class AsyncOperations:
     (so a slow store or server never blocks the caller's event loop)."""
 
     _sync: SyncRiverrunClient
+
+    async def acquire_concurrency_slots_with_lease(self, names: list[str], slots: int=1, mode: Literal['concurrency', 'rate_limit']='concurrency', lease_duration: float=300.0, holder: Optional[o.ConcurrencyLeaseHolder]=None, wait_seconds: float=0.0) -> o.ConcurrencySlotAnswer:
+        """Take ``slots`` of each active limit named, all or none, waiting up to
+        ``wait_seconds`` (at most 2 s) for them; the grant, or a hint when to try again.
+        """
+        return await asyncio.to_thread(self._sync.acquire_concurrency_slots_with_lease, names=names, slots=slots, mode=mode, lease_duration=lease_duration, holder=holder, wait_seconds=wait_seconds)
 
     async def api_healthcheck(self) -> Optional[Exception]:
         """None if the store (or server) answers, else the exception it raised."""
@@ -98,6 +105,10 @@ class AsyncOperations:
         """Create (or update, by slug) a block type."""
         return await asyncio.to_thread(self._sync.create_block_type, block_type=block_type)
 
+    async def create_concurrency_limit(self, tag: str, concurrency_limit: int) -> str:
+        """Create (or resize) the limit on task runs tagged ``tag``; its ID."""
+        return await asyncio.to_thread(self._sync.create_concurrency_limit, tag=tag, concurrency_limit=concurrency_limit)
+
     async def create_deployment(self, flow_id: Id, name: str, schedules: Optional[Sequence[Any]]=None, concurrency_options: Optional[Any]=None, catchup_window: Optional[timedelta | float]=None, **fields: Any) -> str:
         """Create or update (same flow and name) a deployment; returns its ID.
 
@@ -121,6 +132,10 @@ class AsyncOperations:
         """A run of the deployment: parameters merged and checked against its schema."""
         return await asyncio.to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
 
+    async def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
+        """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
+        return await asyncio.to_thread(self._sync.create_global_concurrency_limit, concurrency_limit=concurrency_limit)
+
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
@@ -137,6 +152,10 @@ class AsyncOperations:
         """Delete a block type with its schemas and documents."""
         return await asyncio.to_thread(self._sync.delete_block_type, block_type_id=block_type_id)
 
+    async def delete_concurrency_limit_by_tag(self, tag: str) -> None:
+        """Delete the limit on a tag; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_concurrency_limit_by_tag, tag=tag)
+
     async def delete_deployment(self, deployment_id: Id) -> None:
         """Delete a deployment, its schedules and its unstarted runs; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_deployment, deployment_id=deployment_id)
@@ -148,6 +167,10 @@ class AsyncOperations:
     async def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)
+
+    async def delete_global_concurrency_limit_by_name(self, name: str) -> None:
+        """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_global_concurrency_limit_by_name, name=name)
 
     async def delete_task_run(self, task_run_id: Id) -> None:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
@@ -213,6 +236,18 @@ class AsyncOperations:
         """Every block type."""
         return await asyncio.to_thread(self._sync.read_block_types)
 
+    async def read_concurrency_limit_by_tag(self, tag: str) -> o.ConcurrencyLimit:
+        """The limit on a tag, with the task runs holding its slots; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_concurrency_limit_by_tag, tag=tag)
+
+    async def read_concurrency_limit_tags(self) -> list[str]:
+        """The tags that have an active limit (what the task engine caches)."""
+        return await asyncio.to_thread(self._sync.read_concurrency_limit_tags)
+
+    async def read_concurrency_limits(self, limit: int=200, offset: int=0) -> list[o.ConcurrencyLimit]:
+        """Tag limits, by tag."""
+        return await asyncio.to_thread(self._sync.read_concurrency_limits, limit=limit, offset=offset)
+
     async def read_deployment(self, deployment_id: Id) -> o.Deployment:
         """One deployment; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.read_deployment, deployment_id=deployment_id)
@@ -272,6 +307,14 @@ class AsyncOperations:
         """Flows matching the filters (run filters keep flows with a matching run)."""
         return await asyncio.to_thread(self._sync.read_flows, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
 
+    async def read_global_concurrency_limit_by_name(self, name: str) -> o.GlobalConcurrencyLimit:
+        """One global concurrency limit; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_global_concurrency_limit_by_name, name=name)
+
+    async def read_global_concurrency_limits(self, limit: int=10, offset: int=0) -> list[o.GlobalConcurrencyLimit]:
+        """Global concurrency limits, by name."""
+        return await asyncio.to_thread(self._sync.read_global_concurrency_limits, limit=limit, offset=offset)
+
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return await asyncio.to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)
@@ -296,9 +339,17 @@ class AsyncOperations:
         """Every variable, by name."""
         return await asyncio.to_thread(self._sync.read_variables, limit=limit)
 
+    async def release_concurrency_slots_with_lease(self, lease_id: str) -> None:
+        """Free a lease's slots (idempotent)."""
+        return await asyncio.to_thread(self._sync.release_concurrency_slots_with_lease, lease_id=lease_id)
+
     async def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
         return await asyncio.to_thread(self._sync.release_flow_run_lease, flow_run_id=flow_run_id, lease_token=lease_token)
+
+    async def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
+        """Extend a live lease; False if it already expired (its holder should stop)."""
+        return await asyncio.to_thread(self._sync.renew_concurrency_lease, lease_id=lease_id, lease_duration=lease_duration)
 
     async def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
         """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
@@ -314,6 +365,10 @@ class AsyncOperations:
             [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
         """
         return await asyncio.to_thread(self._sync.renew_flow_run_leases, owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
+
+    async def reset_concurrency_limit_by_tag(self, tag: str, slot_override: Optional[list[str]]=None) -> None:
+        """Free a tag limit's slots (but those of the task runs in ``slot_override``)."""
+        return await asyncio.to_thread(self._sync.reset_concurrency_limit_by_tag, tag=tag, slot_override=slot_override)
 
     async def resume_automation(self, automation_id: Id) -> None:
         """Enable an automation; raises ``ObjectNotFound``."""
@@ -362,6 +417,10 @@ class AsyncOperations:
         """
         return await asyncio.to_thread(self._sync.update_flow_run, flow_run_id=flow_run_id, name=name, tags=tags)
 
+    async def update_global_concurrency_limit(self, name: str, concurrency_limit: a.GlobalConcurrencyLimitUpdate) -> None:
+        """Change the fields given; ``active_slots=0`` frees its slots. Raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_global_concurrency_limit, name=name, concurrency_limit=concurrency_limit)
+
     async def update_variable(self, variable: Union[VariableCreate, VariableUpdate], name: Optional[str]=None) -> o.Variable:
         """Change a variable's value (and tags); raises ``ObjectNotFound``.
 
@@ -369,3 +428,7 @@ class AsyncOperations:
         with ``name=`` given.
         """
         return await asyncio.to_thread(self._sync.update_variable, variable=variable, name=name)
+
+    async def upsert_global_concurrency_limit_by_name(self, name: str, limit: int, slot_decay_per_second: Optional[float]=None) -> None:
+        """Create the global limit, or change its size (and decay, if given)."""
+        return await asyncio.to_thread(self._sync.upsert_global_concurrency_limit_by_name, name=name, limit=limit, slot_decay_per_second=slot_decay_per_second)

@@ -26,6 +26,7 @@ from riverrun.schemas.leases import RunProcess
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from typing import Optional
+from typing import Literal
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
@@ -321,6 +322,64 @@ class BackendOperations:
         """Delete an automation; raises ``ObjectNotFound``."""
         return self._call("delete_automation", {"automation_id": automation_id})
 
+    def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
+        """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
+        return self._call("create_global_concurrency_limit", {"concurrency_limit": concurrency_limit})
+
+    def read_global_concurrency_limit_by_name(self, name: str) -> o.GlobalConcurrencyLimit:
+        """One global concurrency limit; raises ``ObjectNotFound``."""
+        return self._call("read_global_concurrency_limit_by_name", {"name": name})
+
+    def read_global_concurrency_limits(self, limit: int=10, offset: int=0) -> list[o.GlobalConcurrencyLimit]:
+        """Global concurrency limits, by name."""
+        return self._call("read_global_concurrency_limits", {"limit": limit, "offset": offset})
+
+    def update_global_concurrency_limit(self, name: str, concurrency_limit: a.GlobalConcurrencyLimitUpdate) -> None:
+        """Change the fields given; ``active_slots=0`` frees its slots. Raises ``ObjectNotFound``."""
+        return self._call("update_global_concurrency_limit", {"name": name, "concurrency_limit": concurrency_limit})
+
+    def delete_global_concurrency_limit_by_name(self, name: str) -> None:
+        """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
+        return self._call("delete_global_concurrency_limit_by_name", {"name": name})
+
+    def create_concurrency_limit(self, tag: str, concurrency_limit: int) -> str:
+        """Create or resize the limit on task runs with ``tag``; its ID."""
+        return self._call("create_concurrency_limit", {"tag": tag, "concurrency_limit": concurrency_limit})
+
+    def read_concurrency_limit_by_tag(self, tag: str) -> o.ConcurrencyLimit:
+        """The limit on a tag, with the task runs holding its slots; raises ``ObjectNotFound``."""
+        return self._call("read_concurrency_limit_by_tag", {"tag": tag})
+
+    def read_concurrency_limits(self, limit: int=200, offset: int=0) -> list[o.ConcurrencyLimit]:
+        """Tag limits, by tag."""
+        return self._call("read_concurrency_limits", {"limit": limit, "offset": offset})
+
+    def read_concurrency_limit_tags(self) -> list[str]:
+        """The tags that have an active limit (what the task engine caches)."""
+        return self._call("read_concurrency_limit_tags", {})
+
+    def delete_concurrency_limit_by_tag(self, tag: str) -> None:
+        """Delete the limit on a tag; raises ``ObjectNotFound``."""
+        return self._call("delete_concurrency_limit_by_tag", {"tag": tag})
+
+    def reset_concurrency_limit_by_tag(self, tag: str, slot_override: Optional[list[str]]=None) -> None:
+        """Free a tag limit's slots (but those of the task runs in ``slot_override``)."""
+        return self._call("reset_concurrency_limit_by_tag", {"tag": tag, "slot_override": slot_override})
+
+    def acquire_concurrency_slots_with_lease(self, names: list[str], slots: int=1, mode: Literal['concurrency', 'rate_limit']='concurrency', lease_duration: float=300.0, holder: Optional[o.ConcurrencyLeaseHolder]=None, wait_seconds: float=0.0) -> o.ConcurrencySlotAnswer:
+        """Take ``slots`` of each active limit named, all or none, waiting up to
+        ``wait_seconds`` (at most 2 s) for them; the grant, or a hint when to try again.
+        """
+        return self._call("acquire_concurrency_slots_with_lease", {"names": names, "slots": slots, "mode": mode, "lease_duration": lease_duration, "holder": holder, "wait_seconds": wait_seconds})
+
+    def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
+        """Extend a live lease; False if it already expired (its holder should stop)."""
+        return self._call("renew_concurrency_lease", {"lease_id": lease_id, "lease_duration": lease_duration})
+
+    def release_concurrency_slots_with_lease(self, lease_id: str) -> None:
+        """Free a lease's slots (idempotent)."""
+        return self._call("release_concurrency_slots_with_lease", {"lease_id": lease_id})
+
     def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
         """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
 
@@ -591,6 +650,64 @@ class ClientOperations:
     def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
         return self._backend.delete_automation(automation_id=automation_id)
+
+    def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
+        """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
+        return self._backend.create_global_concurrency_limit(concurrency_limit=concurrency_limit)
+
+    def read_global_concurrency_limit_by_name(self, name: str) -> o.GlobalConcurrencyLimit:
+        """One global concurrency limit; raises ``ObjectNotFound``."""
+        return self._backend.read_global_concurrency_limit_by_name(name=name)
+
+    def read_global_concurrency_limits(self, limit: int=10, offset: int=0) -> list[o.GlobalConcurrencyLimit]:
+        """Global concurrency limits, by name."""
+        return self._backend.read_global_concurrency_limits(limit=limit, offset=offset)
+
+    def update_global_concurrency_limit(self, name: str, concurrency_limit: a.GlobalConcurrencyLimitUpdate) -> None:
+        """Change the fields given; ``active_slots=0`` frees its slots. Raises ``ObjectNotFound``."""
+        return self._backend.update_global_concurrency_limit(name=name, concurrency_limit=concurrency_limit)
+
+    def delete_global_concurrency_limit_by_name(self, name: str) -> None:
+        """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
+        return self._backend.delete_global_concurrency_limit_by_name(name=name)
+
+    def create_concurrency_limit(self, tag: str, concurrency_limit: int) -> str:
+        """Create or resize the limit on task runs with ``tag``; its ID."""
+        return self._backend.create_concurrency_limit(tag=tag, concurrency_limit=concurrency_limit)
+
+    def read_concurrency_limit_by_tag(self, tag: str) -> o.ConcurrencyLimit:
+        """The limit on a tag, with the task runs holding its slots; raises ``ObjectNotFound``."""
+        return self._backend.read_concurrency_limit_by_tag(tag=tag)
+
+    def read_concurrency_limits(self, limit: int=200, offset: int=0) -> list[o.ConcurrencyLimit]:
+        """Tag limits, by tag."""
+        return self._backend.read_concurrency_limits(limit=limit, offset=offset)
+
+    def read_concurrency_limit_tags(self) -> list[str]:
+        """The tags that have an active limit (what the task engine caches)."""
+        return self._backend.read_concurrency_limit_tags()
+
+    def delete_concurrency_limit_by_tag(self, tag: str) -> None:
+        """Delete the limit on a tag; raises ``ObjectNotFound``."""
+        return self._backend.delete_concurrency_limit_by_tag(tag=tag)
+
+    def reset_concurrency_limit_by_tag(self, tag: str, slot_override: Optional[list[str]]=None) -> None:
+        """Free a tag limit's slots (but those of the task runs in ``slot_override``)."""
+        return self._backend.reset_concurrency_limit_by_tag(tag=tag, slot_override=slot_override)
+
+    def acquire_concurrency_slots_with_lease(self, names: list[str], slots: int=1, mode: Literal['concurrency', 'rate_limit']='concurrency', lease_duration: float=300.0, holder: Optional[o.ConcurrencyLeaseHolder]=None, wait_seconds: float=0.0) -> o.ConcurrencySlotAnswer:
+        """Take ``slots`` of each active limit named, all or none, waiting up to
+        ``wait_seconds`` (at most 2 s) for them; the grant, or a hint when to try again.
+        """
+        return self._backend.acquire_concurrency_slots_with_lease(names=names, slots=slots, mode=mode, lease_duration=lease_duration, holder=holder, wait_seconds=wait_seconds)
+
+    def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
+        """Extend a live lease; False if it already expired (its holder should stop)."""
+        return self._backend.renew_concurrency_lease(lease_id=lease_id, lease_duration=lease_duration)
+
+    def release_concurrency_slots_with_lease(self, lease_id: str) -> None:
+        """Free a lease's slots (idempotent)."""
+        return self._backend.release_concurrency_slots_with_lease(lease_id=lease_id)
 
     def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
         """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.

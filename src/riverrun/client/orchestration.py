@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
 
 from riverrun.client._async import AsyncOperations
 from riverrun.client._blocks import BlockClientMixin
+from riverrun.client._concurrency import ConcurrencyClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
 from riverrun.schemas import objects as o
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
 
 
-class SyncRiverrunClient(ClientOperations, BlockClientMixin, DeploymentClientMixin):
+class SyncRiverrunClient(
+    ConcurrencyClientMixin, ClientOperations, BlockClientMixin, DeploymentClientMixin
+):
     """The synchronous client (Prefect's ``SyncPrefectClient``); method names as Prefect 3.
 
     Every operation of the table (``riverrun._api``) is a method here with the table's

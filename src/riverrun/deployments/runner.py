@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from riverrun.schedules import Schedule
 from riverrun.schemas.actions import DeploymentScheduleCreate, as_schedule_create
+from riverrun.schemas.objects import ConcurrencyLimitConfig, ConcurrencyOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.flows import Flow
@@ -40,6 +41,7 @@ class RunnerDeployment(BaseModel):
     tags: list[str] = Field(default_factory=list)
     schedules: list[DeploymentScheduleCreate] = Field(default_factory=list)
     concurrency_limit: Optional[int] = None
+    concurrency_options: Optional[ConcurrencyOptions] = None
     paused: Optional[bool] = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     entrypoint: Optional[str] = None
@@ -71,6 +73,7 @@ class RunnerDeployment(BaseModel):
             deployment_id = client.create_deployment(
                 flow_id, self.name, version=self.version, description=self.description,
                 tags=self.tags, schedules=self.schedules, concurrency_limit=self.concurrency_limit,
+                concurrency_options=self.concurrency_options,
                 parameters=self.parameters, entrypoint=self.entrypoint, path=self.path,
                 parameter_openapi_schema=self.parameter_openapi_schema,
                 enforce_parameter_schema=self.enforce_parameter_schema, paused=self.paused,
@@ -91,7 +94,7 @@ class RunnerDeployment(BaseModel):
         paused: Optional[bool] = None,
         schedule: Optional[Schedule] = None,
         schedules: Optional[list[Any]] = None,
-        concurrency_limit: Optional[int] = None,
+        concurrency_limit: Optional[Union[int, ConcurrencyLimitConfig]] = None,
         parameters: Optional[dict[str, Any]] = None,
         description: Optional[str] = None,
         tags: Optional[list[str]] = None,
@@ -119,11 +122,19 @@ class RunnerDeployment(BaseModel):
         ):
             schema["additionalProperties"] = True
         entry, path = (entrypoint, None) if entrypoint else entrypoint_of(flow)
+        options = None
+        if isinstance(concurrency_limit, ConcurrencyLimitConfig):
+            options = ConcurrencyOptions(
+                collision_strategy=concurrency_limit.collision_strategy.value,
+                grace_period_seconds=concurrency_limit.grace_period_seconds,
+            )
+            concurrency_limit = concurrency_limit.limit
         return cls(
             name=name, flow_name=flow.name, description=description or flow.description,
             version=version or flow.version, tags=list(tags or []),
             schedules=build_schedules(interval, cron, rrule, schedule, schedules),
-            concurrency_limit=concurrency_limit, paused=paused, parameters=dict(parameters or {}),
+            concurrency_limit=concurrency_limit, concurrency_options=options,
+            paused=paused, parameters=dict(parameters or {}),
             entrypoint=entry, path=path, enforce_parameter_schema=enforce_parameter_schema,
             parameter_openapi_schema=schema, work_pool_name=work_pool_name,
             work_queue_name=work_queue_name, job_variables=dict(job_variables or {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from riverrun.schemas.objects import ConcurrencyOptions
 from riverrun.schemas.schedules import SCHEDULE_TYPES
@@ -184,3 +184,81 @@ class DeploymentFlowRunCreate(ActionBaseModel):
     parent_task_run_id: str | None = None
     work_queue_name: str | None = None
     job_variables: dict[str, Any] | None = None
+
+
+_ZERO_LIMIT = (
+    "a limit of 0 would make every acquirer wait forever (a deadlock); give it at least 1 "
+    "slot, or stop its users with `active=False` (`riverrun global-concurrency-limit "
+    "disable NAME`) or by deleting it"
+)
+
+
+_MAX_SLOTS = 2**31 - 1  # the databases' INTEGER
+
+
+def _check_limit(value: int | None) -> int | None:
+    if value is None:
+        return value
+    if value == 0:
+        raise ValueError(_ZERO_LIMIT)
+    if value < 0:
+        raise ValueError(f"a concurrency limit counts slots, so it cannot be negative ({value}); "
+                         "give it at least 1")  # fmt: skip
+    if value > _MAX_SLOTS:
+        raise ValueError(f"a concurrency limit of {value} slots is more than the {_MAX_SLOTS} "
+                         "a limit can have; for no limit at all, delete or disable it")  # fmt: skip
+    return value
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is None:
+        return value
+    if not value.strip():
+        raise ValueError("a concurrency limit needs a non-empty name")
+    bad = sorted(set(value) & set("/%&><"))
+    if bad:
+        raise ValueError(f"the name {value!r} contains {''.join(bad)!r}, which cannot be part "
+                         "of a URL path; choose a name without / % & > <")  # fmt: skip
+    return value
+
+
+def _check_tag(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a tag concurrency limit needs a non-empty tag")
+    return value
+
+
+class GlobalConcurrencyLimitCreate(ActionBaseModel):
+    """Create a global concurrency limit (Prefect's fields and defaults)."""
+
+    name: str
+    limit: int
+    active: bool | None = True
+    active_slots: int | None = Field(default=0, ge=0, le=2**31 - 1)
+    slot_decay_per_second: float | None = Field(default=0.0, ge=0.0)
+
+    _limit = field_validator("limit")(classmethod(lambda cls, v: _check_limit(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _check_name(v)))
+
+
+class GlobalConcurrencyLimitUpdate(ActionBaseModel):
+    """Change a global concurrency limit: only the fields given change."""
+
+    name: str | None = None
+    limit: int | None = None
+    active: bool | None = None
+    active_slots: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    slot_decay_per_second: float | None = Field(default=None, ge=0.0)
+
+    _limit = field_validator("limit")(classmethod(lambda cls, v: _check_limit(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _check_name(v)))
+
+
+class ConcurrencyLimitCreate(ActionBaseModel):
+    """Create a tag concurrency limit for task runs (Prefect's v1 limits)."""
+
+    tag: str
+    concurrency_limit: int
+
+    _limit = field_validator("concurrency_limit")(classmethod(lambda cls, v: _check_limit(v)))
+    _tag = field_validator("tag")(classmethod(lambda cls, v: _check_tag(v)))

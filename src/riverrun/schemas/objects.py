@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -207,6 +209,85 @@ class Deployment(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class ConcurrencyLimitStrategy(str, Enum):
+    """What a deployment does with a run that would exceed its concurrency limit."""
+
+    ENQUEUE = "ENQUEUE"
+    CANCEL_NEW = "CANCEL_NEW"
+
+
+class ConcurrencyLimitConfig(RiverrunBaseModel):
+    """A deployment's ``concurrency_limit`` with its collision strategy (as Prefect 3)."""
+
+    limit: int
+    collision_strategy: ConcurrencyLimitStrategy = ConcurrencyLimitStrategy.ENQUEUE
+    grace_period_seconds: int | None = None
+
+
+class ConcurrencyLeaseHolder(RiverrunBaseModel):
+    """Who holds a concurrency lease: a flow run, a task run or a deployment."""
+
+    type: Literal["flow_run", "task_run", "deployment"]
+    id: UUID | str
+
+
+class GlobalConcurrencyLimit(RiverrunBaseModel):
+    """A named global concurrency limit (Prefect's v2 limits); ``active_slots`` is what its
+    live leases hold now."""
+
+    id: str
+    name: str
+    limit: int
+    active: bool = True
+    active_slots: int = 0
+    slot_decay_per_second: float = 0.0
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+GlobalConcurrencyLimitResponse = GlobalConcurrencyLimit
+
+
+class ConcurrencyLimit(RiverrunBaseModel):
+    """A tag concurrency limit for task runs (Prefect's v1 limits); ``active_slots`` lists the
+    task runs holding a slot."""
+
+    id: str
+    tag: str
+    concurrency_limit: int
+    active_slots: list[str] = Field(default_factory=list)
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class MinimalConcurrencyLimitResponse(RiverrunBaseModel):
+    """A limit a lease took slots of."""
+
+    id: str
+    name: str
+    limit: int
+
+
+class ConcurrencyLimitWithLeaseResponse(RiverrunBaseModel):
+    """Slots granted: the lease that holds them and the limits they were taken from."""
+
+    lease_id: str
+    limits: list[MinimalConcurrencyLimitResponse] = Field(default_factory=list)
+
+
+class ConcurrencySlotAnswer(RiverrunBaseModel):
+    """The answer to one acquire attempt: the grant, or how long to wait before the next try.
+
+    ``granted`` is None when the slots were not free; ``retry_after`` is then a hint in
+    seconds (when the first slot frees, for rate limits). ``missing`` names requested limits
+    that do not exist (acquisition skips them, or fails if strict).
+    """
+
+    granted: ConcurrencyLimitWithLeaseResponse | None = None
+    retry_after: float = 0.0
+    missing: list[str] = Field(default_factory=list)
+
+
 class OrchestrationResult(RiverrunBaseModel):
     """The answer to a proposed state: accepted (with the state) or rejected (with a reason)."""
 
@@ -217,13 +298,22 @@ class OrchestrationResult(RiverrunBaseModel):
 
 __all__ = [
     "Artifact",
+    "ConcurrencyLeaseHolder",
+    "ConcurrencyLimit",
+    "ConcurrencyLimitConfig",
+    "ConcurrencyLimitStrategy",
+    "ConcurrencyLimitWithLeaseResponse",
     "ConcurrencyOptions",
+    "ConcurrencySlotAnswer",
     "Deployment",
     "DeploymentSchedule",
     "Flow",
     "FlowRun",
     "FlowRunPolicy",
+    "GlobalConcurrencyLimit",
+    "GlobalConcurrencyLimitResponse",
     "Log",
+    "MinimalConcurrencyLimitResponse",
     "OrchestrationResult",
     "RiverrunBaseModel",
     "TaskRun",

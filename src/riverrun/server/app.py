@@ -20,6 +20,7 @@ from riverrun.server.services.runner import Service, ServiceRunner
 def server_services(config: ServerConfig) -> list[Service]:
     """The background services a server with this configuration runs."""
     from riverrun.server.services.automations import AutomationService
+    from riverrun.server.services.concurrency import ConcurrencyLeaseSweeper
     from riverrun.server.services.leases import LeaseSweeperService
     from riverrun.server.services.retention import RetentionService
     from riverrun.server.services.scheduler import SchedulerService
@@ -32,6 +33,7 @@ def server_services(config: ServerConfig) -> list[Service]:
     if config.retention_days > 0:
         services.append(RetentionService(config))
     services.append(AutomationService())
+    services.append(ConcurrencyLeaseSweeper())
     return services
 
 

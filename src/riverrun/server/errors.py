@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from riverrun.exceptions import (
+    InvalidConcurrencyRequest,
     InvalidFilterError,
     InvalidLeaseError,
     ObjectAlreadyExists,
@@ -64,6 +65,11 @@ async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
 async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
     # The client raises ParameterTypeError again from this ``error`` field.
     return _json(422, str(exc), error="ParameterTypeError")
+
+
+async def _concurrency(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises InvalidConcurrencyRequest again from this ``error`` field.
+    return _json(422, str(exc), error="InvalidConcurrencyRequest")
 
 
 async def _model(_request: Request, exc: Exception) -> JSONResponse:
@@ -194,6 +200,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
+    app.add_exception_handler(InvalidConcurrencyRequest, _concurrency)
     app.add_exception_handler(InvalidLeaseError, _invalid)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError

@@ -22,7 +22,9 @@ REASONS = (
     "Prefect test suite",  # helpers for Prefect's own tests
 )
 
-_NOT_YET_CLIENT = "issue 12, not yet: the client's write side waits for the operation table (src/riverrun/_api)"
+_NOT_YET_CLIENT = (
+    "issue 12, not yet: the client's write side waits for the operation table (src/riverrun/_api)"
+)
 
 
 def _client(methods: str, reason: str) -> dict[str, str]:
@@ -66,11 +68,7 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.objects:FlowRun.deployment_version": "issue 13: deployments",
     "prefect.client.schemas.objects:FlowRun.auto_scheduled": "issue 13: deployment schedules",
     # -- concurrency, automations, events ------------------------------------------------
-    "prefect.concurrency.*": "issue 15: concurrency",
-    "prefect.client.schemas.objects:Concurrency*": "issue 15: concurrency",
-    "prefect.client.schemas.objects:GlobalConcurrencyLimit": "issue 15: concurrency",
     "prefect.client.schemas.actions:*ConcurrencyLimit*": "issue 15: concurrency",
-    "prefect.states:AwaitingConcurrencySlot": "issue 15: concurrency",
     "prefect.automations:*": "issue 16: automations",
     "prefect.events:*": "issue 16: events",
     "prefect.client.schemas.sorting:AutomationSort": "issue 16: automations",
@@ -250,11 +248,19 @@ ALLOWED: dict[str, str] = {
     "prefect.blocks.*": "issue 12, not yet: block methods",
     # -- the client ---------------------------------------------------------------------------
     **_client("*deployment* *schedule*", "issue 13: deployments"),
-    **_client("*work_pool* *work_queue* *worker* match_work_queues get_runs_in_work_queue", "issue 14: workers"),
-    **_client("*concurrency* *concurrency_slots* *concurrency_lease*", "issue 15: concurrency"),
+    **_client(
+        "*work_pool* *work_queue* *worker* match_work_queues get_runs_in_work_queue",
+        "issue 14: workers",
+    ),
+    **_client("*concurrency* *concurrency_slots*", "issue 15: concurrency"),
     **_client("*automation*", "issue 16: automations"),
     **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
-    **_client("*server_default_result_storage*", "Prefect internal: server-side default result storage"),
-    **_client("loop hello raise_for_api_version_mismatch* api_version client_version request", "Prefect internal: HTTP client plumbing"),
+    **_client(
+        "*server_default_result_storage*", "Prefect internal: server-side default result storage"
+    ),
+    **_client(
+        "loop hello raise_for_api_version_mismatch* api_version client_version request",
+        "Prefect internal: HTTP client plumbing",
+    ),
     **_client("*", _NOT_YET_CLIENT),
 }
