@@ -61,6 +61,7 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0),
     SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
     SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
+    SettingDefinition("default_work_pool_name", str, None, "Work pool that deployments and work queues use when they name none."),
     SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
     SettingDefinition("retention_interval_seconds", float, 3600.0, "How often the server's background retention pass runs.", positive=True),
     SettingDefinition("server_host", str, "127.0.0.1", "Address `riverrun server start` listens on."),

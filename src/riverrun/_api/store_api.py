@@ -15,6 +15,9 @@ from riverrun._api.logs import LogsAPI
 from riverrun._api.operation import Operation, operations_of
 from riverrun._api.task_runs import TaskRunsAPI
 from riverrun._api.variables import VariablesAPI
+from riverrun._api.work_pools import WorkPoolsAPI
+from riverrun._api.work_queues import WorkQueuesAPI
+from riverrun._api.workers import WorkersAPI
 
 
 class StoreAPI(
@@ -28,6 +31,9 @@ class StoreAPI(
     BlocksAPI,
     EventsAPI,
     AutomationsAPI,
+    WorkPoolsAPI,
+    WorkQueuesAPI,
+    WorkersAPI,
     Protocol,
 ):
     """What a backend of the clients offers: the embedded ``Store`` and the HTTP backend."""

@@ -150,9 +150,25 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         ids = list(deployment_ids)
         if not ids:
             return []
-        fr, d = t.flow_run.c, t.deployment.c
+        d = t.deployment.c
         with self.begin() as conn:
             conn.execute(t.deployment.update().where(d.id.in_(ids)).values(last_polled=current))
+        starting = self.apply_run_policies(ids, current)
+        claimed: list[str] = []
+        for run_id in starting:
+            if limit is not None and len(claimed) >= limit:
+                break
+            if self._move(run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)):
+                claimed.append(run_id)
+        return [self.read_flow_run(run_id) for run_id in claimed]
+
+    def apply_run_policies(self, ids: list[str], current: int) -> list[str]:
+        """Apply the deployments' catchup and overlap policies to their due runs.
+
+        Skipped runs become ``Cancelled(name="Skipped")`` with the reason; runs to cancel
+        (``cancel_other``) move to Cancelling. Returns the due runs that may start, in order.
+        """
+        fr, d = t.flow_run.c, t.deployment.c
         with self.connect() as conn:
             deps = {r.id: r for r in conn.execute(sa.select(t.deployment).where(d.id.in_(ids)))}
             runs = list(conn.execute(
@@ -180,13 +196,7 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
                                     "Cancelled by a newer run (overlap=cancel_other).")  # fmt: skip
                 self._move(run_id, cancelling, from_types=("PENDING", "RUNNING"))
             starting += decision.start
-        claimed: list[str] = []
-        for run_id in starting:
-            if limit is not None and len(claimed) >= limit:
-                break
-            if self._move(run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)):
-                claimed.append(run_id)
-        return [self.read_flow_run(run_id) for run_id in claimed]
+        return starting
 
     def _move(
         self,
@@ -196,25 +206,36 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         from_names: tuple[str, ...] | None = None,
     ) -> int:
         """Put a run in ``state`` only if it is still in one of ``from_types``: 1 if it moved."""
-        fr = t.flow_run.c
-        where = [fr.id == run_id, fr.state_type.in_(from_types)]
-        if from_names is not None:
-            where.append(fr.state_name.in_(from_names))
-        stored = state.to_dict()
         with self.begin() as conn:
-            done = conn.execute(
-                t.flow_run.update().where(*where).values(
-                    state_id=state.id, state_type=state.type.value, state_name=state.name,
-                    state_timestamp=state.timestamp_us, state_message=state.message,
-                    updated=state.timestamp_us,
-                    end_time=state.timestamp_us if state.is_final() else fr.end_time,
-                ).returning(fr.id)
-            )  # fmt: skip
-            if done.first() is None:
-                return 0
-            conn.execute(t.flow_run_state.insert().values(
-                id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
-                timestamp=state.timestamp_us, message=stored["message"], data=None,
-                state_details=_dump(stored["state_details"]),
-            ))  # fmt: skip
-        return 1
+            return move_run(conn, run_id, state, from_types, from_names)
+
+
+def move_run(
+    conn: Any,
+    run_id: str,
+    state: State,
+    from_types: tuple[str, ...],
+    from_names: tuple[str, ...] | None = None,
+) -> int:
+    """In ``conn``'s transaction, put a run in ``state`` if it is still in one of ``from_types``."""
+    fr = t.flow_run.c
+    where = [fr.id == run_id, fr.state_type.in_(from_types)]
+    if from_names is not None:
+        where.append(fr.state_name.in_(from_names))
+    stored = state.to_dict()
+    done = conn.execute(
+        t.flow_run.update().where(*where).values(
+            state_id=state.id, state_type=state.type.value, state_name=state.name,
+            state_timestamp=state.timestamp_us, state_message=state.message,
+            updated=state.timestamp_us,
+            end_time=state.timestamp_us if state.is_final() else fr.end_time,
+        ).returning(fr.id)
+    )  # fmt: skip
+    if done.first() is None:
+        return 0
+    conn.execute(t.flow_run_state.insert().values(
+        id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
+        timestamp=state.timestamp_us, message=stored["message"], data=None,
+        state_details=_dump(stored["state_details"]),
+    ))  # fmt: skip
+    return 1
