@@ -14,6 +14,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── InvalidNameError (ValueError)
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
+    ├── InvalidLeaseError (ValueError)
     ├── StoreError (RuntimeError)
     │   ├── StoreLocked
     │   ├── StoreFull
@@ -115,6 +116,10 @@ class InvalidFilterError(RiverrunException, ValueError):
 
 class ConfigurationError(RiverrunException, ValueError):
     """A setting or the environment riverrun runs in is not usable."""
+
+
+class InvalidLeaseError(RiverrunException, ValueError):
+    """A lease request is malformed (no owner, a TTL out of range)."""
 
 
 class StoreError(RiverrunException, RuntimeError):

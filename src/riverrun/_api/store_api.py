@@ -11,6 +11,7 @@ from riverrun._api.deployments import DeploymentsAPI
 from riverrun._api.events import EventsAPI
 from riverrun._api.flow_runs import FlowRunsAPI
 from riverrun._api.flows import FlowsAPI
+from riverrun._api.leases import LeasesAPI
 from riverrun._api.logs import LogsAPI
 from riverrun._api.operation import Operation, operations_of
 from riverrun._api.task_runs import TaskRunsAPI
@@ -31,6 +32,7 @@ class StoreAPI(
     BlocksAPI,
     EventsAPI,
     AutomationsAPI,
+    LeasesAPI,
     WorkPoolsAPI,
     WorkQueuesAPI,
     WorkersAPI,

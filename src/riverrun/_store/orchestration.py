@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from riverrun.schemas.leases import LEASE_TOKEN_DETAIL
 from riverrun.states import State, StateType
 
 
@@ -68,6 +69,26 @@ class RejectStatesOlderThanCurrent(OrchestrationRule):
                 f"the current state ({current.timestamp.isoformat()}).",
             )
         return None
+
+
+def fence(run_token: int | None, proposed: State) -> Decision | None:
+    """Refuse a proposal whose lease token is older than the run's (a stale holder)."""
+    token = proposed.state_details.get(LEASE_TOKEN_DETAIL)
+    if token is None or run_token is None:
+        return None
+    try:
+        given = int(token)
+    except (TypeError, ValueError):
+        return Decision("ABORT", f"state_details.{LEASE_TOKEN_DETAIL} must be an integer, "
+                                 f"not {token!r}.")  # fmt: skip
+    if given < run_token:
+        return Decision(
+            "REJECT",
+            f"Stale lease: the proposal carries lease token {given} but the run's lease is at "
+            f"{run_token} (it expired and was taken over or swept). This holder no longer runs "
+            "the run; stop working on it.",
+        )
+    return None
 
 
 DEFAULT_POLICY: tuple[OrchestrationRule, ...] = (

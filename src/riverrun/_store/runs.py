@@ -16,7 +16,7 @@ from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
-from riverrun._store.orchestration import decide
+from riverrun._store.orchestration import decide, fence
 from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -379,7 +379,9 @@ class RunStoreMixin(StoreBase):
             raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
         run = convert.flow_run(row) if kind == "flow_run" else convert.task_run(row)
         current = run.state
-        decision = decide(current, state, force=force)
+        # Fencing holds even when forced: a stale lease holder must never move the run.
+        fenced = fence(row._mapping["lease_token"], state) if kind == "flow_run" else None
+        decision = fenced or decide(current, state, force=force)
         if decision is not None:
             return o.OrchestrationResult(status=decision.status, state=current,
                                          reason=decision.reason)  # fmt: skip

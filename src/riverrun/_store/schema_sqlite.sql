@@ -139,7 +139,7 @@ CREATE TABLE flow_run (
 	expected_start_time BIGINT, 
 	next_scheduled_start_time BIGINT, 
 	run_count INTEGER DEFAULT '0' NOT NULL, 
-	total_run_time FLOAT DEFAULT '0' NOT NULL, deployment_schedule_id VARCHAR(36), 
+	total_run_time FLOAT DEFAULT '0' NOT NULL, deployment_schedule_id VARCHAR(36), lease_owner VARCHAR(255), lease_token INTEGER DEFAULT '0' NOT NULL, lease_expires BIGINT, hostname VARCHAR(255), pid INTEGER, process_started BIGINT, 
 	CONSTRAINT pk_flow_run PRIMARY KEY (id), 
 	CONSTRAINT fk_flow_run__flow_id__flow FOREIGN KEY(flow_id) REFERENCES flow (id) ON DELETE CASCADE
 );
@@ -339,6 +339,10 @@ CREATE TABLE automation_action (
 );
 
 CREATE INDEX ix_automation_action__status ON automation_action (status, next_attempt);
+
+CREATE INDEX ix_flow_run__lease_expires ON flow_run (lease_expires) WHERE lease_expires IS NOT NULL;
+
+CREATE INDEX ix_flow_run__live_hostname ON flow_run (hostname) WHERE state_type IN ('RUNNING', 'CANCELLING');
 
 CREATE TABLE work_pool (
 	id VARCHAR(36) NOT NULL, 

@@ -15,6 +15,7 @@ from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.claims import ClaimStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
+from riverrun._store.leases import LeaseStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
@@ -30,6 +31,7 @@ class Store(
     UIQueryMixin,
     EventStoreMixin,
     AutomationStoreMixin,
+    LeaseStoreMixin,
 ):
     """riverrun's data on one database: ingest events, query objects, apply state rules.
 

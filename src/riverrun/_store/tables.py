@@ -114,6 +114,13 @@ flow_run = Table(
     *_state_columns(),
     # 0005: which schedule made an auto-scheduled run, so editing it replaces only its runs.
     Column("deployment_schedule_id", ID),
+    # 0008: the run's lease (``_store/leases.py``) and the process running it.
+    Column("lease_owner", String(255)),
+    Column("lease_token", Integer, nullable=False, server_default="0"),
+    Column("lease_expires", BigInteger),
+    Column("hostname", String(255)),
+    Column("pid", Integer),
+    Column("process_started", BigInteger),
     Index("ix_flow_run__flow_id", "flow_id"),
     Index("ix_flow_run__expected_start_time", "expected_start_time"),
     Index(
@@ -132,6 +139,10 @@ flow_run = Table(
     ),
 )
 Index("ix_flow_run__started", started(flow_run), flow_run.c.id)
+# The sweeper reads expired leases; the embedded dead-process check reads live runs of a host.
+Index("ix_flow_run__lease_expires", flow_run.c.lease_expires, **_not_null("lease_expires"))
+_LIVE = text("state_type IN ('RUNNING', 'CANCELLING')")
+Index("ix_flow_run__live_hostname", flow_run.c.hostname, sqlite_where=_LIVE, postgresql_where=_LIVE)
 
 flow_run_tag = Table(
     "flow_run_tag",

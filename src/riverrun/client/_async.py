@@ -30,6 +30,9 @@ from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument
 from riverrun.schemas.blocks import BlockDocumentCreate
 from riverrun.schemas.blocks import BlockSchema
+from riverrun.schemas.leases import LeaseHold
+from riverrun.schemas.leases import LeaseRenewal
+from riverrun.schemas.leases import RunProcess
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from types import TracebackType
@@ -354,6 +357,25 @@ class AsyncOperations:
     async def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return await asyncio.to_thread(self._sync.read_workers_for_work_pool, work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+
+    async def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
+        """Give up a run's lease if ``lease_token`` is still its token; True if released."""
+        return await asyncio.to_thread(self._sync.release_flow_run_lease, flow_run_id=flow_run_id, lease_token=lease_token)
+
+    async def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
+        """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
+
+        A lease is extended only while the caller's token is the run's current one and the
+        run has not ended; a hold without a token takes a lease nobody holds. ``process``,
+        when given, records the process running each held run (the embedded dead-process
+        check reads it). The answer, one per run in the given order, says whether the lease
+        is still held and the run's state (a ``Cancelling`` run is told to stop this way).
+
+        Example:
+            >>> client.renew_flow_run_leases("worker:w1", [LeaseHold(flow_run_id=rid, lease_token=3)])
+            [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
+        """
+        return await asyncio.to_thread(self._sync.renew_flow_run_leases, owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
 
     async def resume_automation(self, automation_id: Id) -> None:
         """Enable an automation; raises ``ObjectNotFound``."""

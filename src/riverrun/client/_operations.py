@@ -21,6 +21,9 @@ from riverrun.schemas.automations import EventFilter
 from riverrun.schemas.automations import ReceivedEvent
 from riverrun.schemas.automations import AutomationCore
 from riverrun.schemas.automations import AutomationRecord
+from riverrun.schemas.leases import LeaseHold
+from riverrun.schemas.leases import LeaseRenewal
+from riverrun.schemas.leases import RunProcess
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State
 from typing import Optional
@@ -318,6 +321,25 @@ class BackendOperations:
     def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
         return self._call("delete_automation", {"automation_id": automation_id})
+
+    def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
+        """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
+
+        A lease is extended only while the caller's token is the run's current one and the
+        run has not ended; a hold without a token takes a lease nobody holds. ``process``,
+        when given, records the process running each held run (the embedded dead-process
+        check reads it). The answer, one per run in the given order, says whether the lease
+        is still held and the run's state (a ``Cancelling`` run is told to stop this way).
+
+        Example:
+            >>> client.renew_flow_run_leases("worker:w1", [LeaseHold(flow_run_id=rid, lease_token=3)])
+            [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
+        """
+        return self._call("renew_flow_run_leases", {"owner": owner, "leases": leases, "ttl_seconds": ttl_seconds, "process": process})
+
+    def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
+        """Give up a run's lease if ``lease_token`` is still its token; True if released."""
+        return self._call("release_flow_run_lease", {"flow_run_id": flow_run_id, "lease_token": lease_token})
 
     def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
         """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless
@@ -641,6 +663,25 @@ class ClientOperations:
     def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
         return self._backend.delete_automation(automation_id=automation_id)
+
+    def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
+        """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
+
+        A lease is extended only while the caller's token is the run's current one and the
+        run has not ended; a hold without a token takes a lease nobody holds. ``process``,
+        when given, records the process running each held run (the embedded dead-process
+        check reads it). The answer, one per run in the given order, says whether the lease
+        is still held and the run's state (a ``Cancelling`` run is told to stop this way).
+
+        Example:
+            >>> client.renew_flow_run_leases("worker:w1", [LeaseHold(flow_run_id=rid, lease_token=3)])
+            [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
+        """
+        return self._backend.renew_flow_run_leases(owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
+
+    def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
+        """Give up a run's lease if ``lease_token`` is still its token; True if released."""
+        return self._backend.release_flow_run_lease(flow_run_id=flow_run_id, lease_token=lease_token)
 
     def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
         """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 
 from riverrun.exceptions import (
     InvalidFilterError,
+    InvalidLeaseError,
     ObjectAlreadyExists,
     ObjectNotFound,
     ParameterTypeError,
@@ -193,6 +194,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectNotFound, _not_found)
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
+    app.add_exception_handler(InvalidLeaseError, _invalid)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 

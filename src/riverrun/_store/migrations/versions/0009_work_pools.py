@@ -1,7 +1,7 @@
 """Work pools, work queues and workers.
 
 Revision ID: 0009_work_pools
-Revises: 0007_events_automations (0008_run_leases once the leases branch is merged)
+Revises: 0008_run_leases
 Create Date: 2026-12-02
 
 Adds ``work_pool`` (name unique, type, base job template JSON, paused, concurrency limit,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_work_pools"
-down_revision = "0007_events_automations"
+down_revision = "0008_run_leases"
 branch_labels = None
 depends_on = None
 
