@@ -15,6 +15,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── InvalidFilterError (ValueError)
     ├── ConfigurationError (ValueError)
     ├── InvalidLeaseError (ValueError)
+    ├── InvalidWorkPoolError (ValueError)
     ├── StoreError (RuntimeError)
     │   ├── StoreLocked
     │   ├── StoreFull
@@ -120,6 +121,10 @@ class ConfigurationError(RiverrunException, ValueError):
 
 class InvalidLeaseError(RiverrunException, ValueError):
     """A lease request is malformed (no owner, a TTL out of range)."""
+
+
+class InvalidWorkPoolError(RiverrunException, ValueError):
+    """A work pool, queue or claim request is not usable (a limit of 0, a bad priority)."""
 
 
 class StoreError(RiverrunException, RuntimeError):
@@ -235,6 +240,7 @@ __all__ = [
     "FailedRun",
     "FlowRunTimeoutError",
     "InvalidFilterError",
+    "InvalidWorkPoolError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
     "InvalidNameError",

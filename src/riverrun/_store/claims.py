@@ -26,10 +26,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from riverrun._internal.clock import now_us
+from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
+from riverrun._store.dialect import insert_or_ignore
+from riverrun._store.leases import grant_run_lease
 from riverrun._store.scheduler import SchedulerStoreMixin, _state, move_run
 from riverrun._store.work_pools import ACTIVE_TYPES, DEFAULT_QUEUE
 from riverrun._store.workers import WorkerStoreMixin
+from riverrun.exceptions import InvalidWorkPoolError
 from riverrun.schemas import objects as o
 from riverrun.states import State, StateType
 
@@ -135,9 +139,9 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
     ) -> list[o.WorkerFlowRunResponse]:
         """Claim due runs for ``worker_name``; see ``WorkPoolsAPI.claim_work_pool_runs``."""
         if limit is not None and limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit} (0 would never claim).")
+            raise InvalidWorkPoolError(f"limit must be at least 1, got {limit} (0 would never claim).")
         if lease_seconds <= 0:
-            raise ValueError(f"lease_seconds must be positive, got {lease_seconds}.")
+            raise InvalidWorkPoolError(f"lease_seconds must be positive, got {lease_seconds}.")
         deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_S))
         if wait > 0:
             self._listen()
@@ -171,7 +175,10 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
             return [], None
         restricted, allowed = self._policy_filter(pool.name, queues, now)
         picked: list[tuple[str, str]] = []
+        tokens: dict[str, int] = {}
+        ttl_us = int(lease_seconds * 1_000_000)
         with self.begin() as conn:
+            owner = f"worker:{self._claiming_worker(conn, pool.id, worker_name, now)}"
             limited = pool.concurrency_limit is not None or any(
                 q.concurrency_limit is not None for q in queues.values()
             )
@@ -196,6 +203,7 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
                 pending = _state(StateType.PENDING, "Pending", worker_name=worker_name)
                 if not move_run(conn, run_id, pending, from_types=("SCHEDULED",)):
                     continue
+                tokens[run_id] = grant_run_lease(conn, run_id, owner, ttl_us, now)
                 picked.append((run_id, queue))
                 if pool_free is not None:
                     pool_free -= 1
@@ -207,21 +215,41 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
                 .values(last_polled=now)
             )
         next_due = None if picked else self._next_due(pool.name, queues, now)
-        return self._worker_runs(pool.id, queues, picked), next_due
+        claimed = self._worker_runs(pool.id, queues, picked)
+        for item in claimed:
+            item.lease_token = tokens.get(item.flow_run.id)
+        return claimed, next_due
+
+    def _claiming_worker(self, conn: Any, pool_id: str, worker_name: str, now: int) -> str:
+        """The worker's ID (a claim is also a heartbeat: its record is made or touched)."""
+        w = t.worker.c
+        conn.execute(insert_or_ignore(t.worker, self.is_sqlite).values(
+            id=new_id(), work_pool_id=pool_id, name=worker_name, last_heartbeat_time=now,
+            created=now, updated=now,
+        ))  # fmt: skip
+        return str(conn.execute(
+            t.worker.update().where(w.work_pool_id == pool_id, w.name == worker_name)
+            .values(last_heartbeat_time=now, updated=now).returning(w.id)
+        ).scalar_one())  # fmt: skip
 
     def _free_slots(
         self, conn: Any, pool: Any, queues: dict[str, Any]
     ) -> tuple[int | None, dict[str, int]]:
-        """Free slots of the pool and of each limited queue: the limit minus its active runs."""
+        """Free slots of the pool and of each limited queue: the limit minus the runs that
+        hold a live lease in an active state (a run whose holder died frees its slot when its
+        lease expires, even before the sweeper marks it)."""
         fr = t.flow_run.c
         queue = sa.func.coalesce(fr.work_queue_name, DEFAULT_QUEUE)
         counts = dict(
             conn.execute(
                 sa.select(queue, sa.func.count())
-                .where(fr.work_pool_name == pool.name, fr.state_type.in_(ACTIVE_TYPES))
+                .where(
+                    fr.work_pool_name == pool.name, fr.state_type.in_(ACTIVE_TYPES),
+                    fr.lease_owner.is_not(None), fr.lease_expires > now_us(),
+                )
                 .group_by(queue)
             ).all()
-        )
+        )  # fmt: skip
         pool_free = None
         if pool.concurrency_limit is not None:
             pool_free = pool.concurrency_limit - sum(counts.values())

@@ -18,7 +18,7 @@ from riverrun._internal.clock import from_us, now_us, to_us
 from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.runs import RunStoreMixin
-from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.exceptions import InvalidWorkPoolError, ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas import actions as a
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -73,13 +73,15 @@ def online_since(now: int) -> Any:
     """The clause "this worker's last heartbeat is recent enough to be ONLINE"."""
     w = t.worker.c
     interval = sa.func.coalesce(w.heartbeat_interval_seconds, DEFAULT_HEARTBEAT_S)
-    return w.last_heartbeat_time >= now - interval * (MISSED_HEARTBEATS * 1_000_000)
+    # Bound as BIGINT: PostgreSQL would take a plain Python int as INTEGER and overflow.
+    window = sa.cast(interval, sa.BigInteger) * sa.literal(MISSED_HEARTBEATS * 1_000_000, sa.BigInteger)
+    return w.last_heartbeat_time >= sa.literal(now, sa.BigInteger) - window
 
 
 def check_limit(value: int | None, what: str) -> None:
     """A concurrency limit of 0 would never let a run start: refuse it, saying what to do."""
     if value is not None and value < 1:
-        raise ValueError(
+        raise InvalidWorkPoolError(
             f"A {what} concurrency limit must be at least 1, got {value}: with {value} no run "
             f"could ever start. Pause the {what} instead (`riverrun {what.replace(' ', '-')} "
             "pause NAME`), or clear the limit."

@@ -21,7 +21,7 @@ from riverrun._store.work_pools import (
     _dt,
     check_limit,
 )
-from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.exceptions import InvalidWorkPoolError, ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas import actions as a
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -36,7 +36,7 @@ def _pool_name(name: str | None) -> str:
 
     default = get_current_settings().default_work_pool_name
     if not default:
-        raise ValueError(
+        raise InvalidWorkPoolError(
             "Name the work pool: work_pool_name='my-pool' (`--pool my-pool`), or set "
             "RIVERRUN_DEFAULT_WORK_POOL_NAME."
         )
@@ -85,7 +85,7 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
         """A new queue of the pool; priority defaults to one below the pool's lowest."""
         check_limit(concurrency_limit, "work queue")
         if priority is not None and priority < 1:
-            raise ValueError(f"A work queue's priority must be at least 1, got {priority}.")
+            raise InvalidWorkPoolError(f"A work queue's priority must be at least 1, got {priority}.")
         pool_name = _pool_name(work_pool_name)
         q = t.work_queue.c
         now = now_us()
@@ -191,7 +191,7 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
                 )
             ).scalar_one_or_none()
             if default == queue.id:
-                raise ValueError(
+                raise InvalidWorkPoolError(
                     f"{queue.name!r} is the default queue of work pool {queue.work_pool_name!r} "
                     "and cannot be deleted; delete the pool, or pause the queue."
                 )

@@ -294,6 +294,8 @@ class WorkerFlowRunResponse(RiverrunBaseModel):
     work_pool_id: str
     work_queue_id: str
     flow_run: FlowRun
+    # riverrun: the claim's lease (renew with it; a state proposal carrying it is fenced).
+    lease_token: int | None = None
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from riverrun.exceptions import (
     InvalidFilterError,
     InvalidLeaseError,
+    InvalidWorkPoolError,
     ObjectAlreadyExists,
     ObjectNotFound,
     ParameterTypeError,
@@ -59,6 +60,11 @@ async def _conflict(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, str(exc))
+
+
+async def _invalid_work_pool(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises InvalidWorkPoolError (a ValueError) again from this ``error`` field.
+    return _json(422, str(exc), error="InvalidWorkPoolError")
 
 
 async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
@@ -195,6 +201,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ObjectAlreadyExists, _conflict)
     app.add_exception_handler(InvalidFilterError, _invalid)
     app.add_exception_handler(InvalidLeaseError, _invalid)
+    app.add_exception_handler(InvalidWorkPoolError, _invalid_work_pool)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 

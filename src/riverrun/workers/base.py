@@ -10,6 +10,10 @@ The loop (one per worker process):
   (another process committed), as ``serve()`` does;
 - sends a heartbeat every ``heartbeat_interval_seconds`` (the worker shows ``ONLINE``; after
   three missed heartbeats ``OFFLINE``);
+- renews the leases of its runs every 10 s (30 s leases): a renewal answer saying a run is
+  ``Cancelling`` stops its process and ends it ``Cancelled``; a lease lost (it expired and
+  was swept, or another owner took it) stops the process, whose state proposals would be
+  refused anyway (fencing). With the embedded store it also sweeps expired leases;
 - reaps finished runs (a process that exited before its run ended marks it ``Crashed``);
 - on SIGTERM or Ctrl-C stops its runs' processes and marks their unfinished runs
   ``Crashed`` at once, before exiting.
@@ -30,6 +34,8 @@ from typing import Any
 from riverrun.schemas import objects as o
 
 LONG_POLL_S = 10.0
+LEASE_TTL_S = 30.0
+RENEW_EVERY_S = 10.0
 _FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
 
@@ -87,6 +93,9 @@ class BaseWorker:
         self.work_pool: o.WorkPool | None = None
         self._backend: Any = None
         self._local: Any = None
+        self.tokens: dict[str, int | None] = {}  # run ID -> the lease token of its claim
+        self._to_cancel: set[str] = set()  # told by a renewal: Cancelling, or lease lost
+        self._lock = threading.Lock()
 
     # -- what subclasses provide ---------------------------------------------------------------
     @classmethod
@@ -107,6 +116,9 @@ class BaseWorker:
 
     def stop_runs(self) -> None:
         """Stop every run's process (SIGTERM, then kill after a grace period)."""
+
+    def kill_run(self, run_id: str) -> None:
+        """Stop one run's process at once and forget it."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(
@@ -129,6 +141,7 @@ class BaseWorker:
 
         self._backend, self._local = _backend()
         self.work_pool = self._ensure_pool(printer)
+        self._worker_id = ""
         restore = self._install_signals()
         health = _start_healthcheck(self) if with_healthcheck else None
         beat = threading.Thread(target=self._heartbeats, daemon=True, name="riverrun-worker-beat")
@@ -209,7 +222,9 @@ class BaseWorker:
                     wait = LONG_POLL_S if self._local is None and not run_once else 0.0
                     claimed = poller.claim(free, wait)
                 for item in claimed:
+                    self.tokens[item.flow_run.id] = item.lease_token
                     self.start_run(item)
+                self._act_on_renewals()
                 if run_once:
                     break
                 if not claimed:
@@ -230,25 +245,83 @@ class BaseWorker:
         )
 
     def _heartbeat(self) -> None:
-        self._backend.send_worker_heartbeat(
+        self._worker_id = self._backend.send_worker_heartbeat(
             self.work_pool_name, self.name,
             heartbeat_interval_seconds=self.heartbeat_interval_seconds,
         )  # fmt: skip
 
     def _heartbeats(self) -> None:
-        while not self.stopping.wait(self.heartbeat_interval_seconds):
+        """Heartbeats every interval and lease renewals every 10 s, on one thread."""
+        import time
+
+        next_beat = time.monotonic() + self.heartbeat_interval_seconds
+        while not self.stopping.wait(min(RENEW_EVERY_S, max(0.0, next_beat - time.monotonic()))):
             try:
-                self._heartbeat()
+                if time.monotonic() >= next_beat:
+                    self._heartbeat()
+                    next_beat = time.monotonic() + self.heartbeat_interval_seconds
+                self.renew_leases()
+                if self._local is not None:  # no server: this process sweeps expired leases
+                    self._local.expire_run_leases()
             except Exception as exc:  # noqa: BLE001 - a missed beat is reported, not fatal
                 print(f"Worker {self.name!r}: heartbeat failed ({exc}); retrying.", flush=True)
 
+    @property
+    def lease_owner(self) -> str:
+        """The owner name the store gave this worker's leases."""
+        return f"worker:{self._worker_id}"
+
+    def renew_leases(self) -> None:
+        """Extend the leases of this worker's runs; note those to stop (Cancelling, lost)."""
+        from riverrun.schemas.leases import LeaseHold
+
+        holds = [LeaseHold(flow_run_id=i, lease_token=tok) for i, tok in list(self.tokens.items())
+                 if tok is not None]  # fmt: skip
+        if not holds:
+            return
+        answers = self._backend.renew_flow_run_leases(
+            self.lease_owner, holds, ttl_seconds=LEASE_TTL_S
+        )
+        with self._lock:
+            for answer in answers:
+                cancelling = (
+                    answer.state_type is not None and answer.state_type.value == "CANCELLING"
+                )
+                if cancelling or not answer.held:
+                    self._to_cancel.add(answer.flow_run_id)
+
+    def _act_on_renewals(self) -> None:
+        with self._lock:
+            todo, self._to_cancel = self._to_cancel, set()
+        for run_id in todo:
+            if run_id not in self.running():
+                continue
+            self.kill_run(run_id)
+            run = self._backend.read_flow_run(run_id)
+            if run.state_type is not None and run.state_type.value == "CANCELLING":
+                from riverrun.states import Cancelled
+
+                self._backend.set_flow_run_state(
+                    run_id, Cancelled(message=run.state.message if run.state else None), force=True
+                )
+            self.tokens.pop(run_id, None)
+
     def crash_if_unfinished(self, run_id: str, message: str) -> None:
-        """Mark a run ``Crashed`` unless it already reached a final state."""
+        """Mark a run ``Crashed`` unless it already reached a final state, and give up its
+        lease. The proposal carries the claim's token, so a worker that lost the run to
+        another owner is refused (fenced) instead of crashing someone else's run."""
+        from riverrun.schemas.leases import LEASE_TOKEN_DETAIL
         from riverrun.states import Crashed
 
+        token = self.tokens.pop(run_id, None)
         run = self._backend.read_flow_run(run_id)
         if run.state_type is None or run.state_type.value not in _FINAL:
-            self._backend.set_flow_run_state(run_id, Crashed(message=message), force=True)
+            details = {} if token is None else {LEASE_TOKEN_DETAIL: token}
+            self._backend.set_flow_run_state(
+                run_id, Crashed(message=message, state_details=details), force=True
+            )
+        if token is not None:
+            self._backend.release_flow_run_lease(run_id, token)
 
 
 class _Poller:

@@ -132,6 +132,13 @@ class ProcessWorker(BaseWorker):
                 run_id, f"Its process exited with code {code} before the run finished."
             )
 
+    def kill_run(self, run_id: str) -> None:
+        job = self._jobs.pop(run_id, None)
+        if job is not None:
+            _terminate(job.process)
+            if job.temp_dir is not None:
+                shutil.rmtree(job.temp_dir, ignore_errors=True)
+
     def stop_runs(self) -> None:
         if self._spare is not None:
             if self._spare.stdin is not None:
