@@ -84,7 +84,9 @@ def slow(marker: str):
 def flows_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project with ``flows.py`` (record, slow), the working directory of the test."""
     (tmp_path / "flows.py").write_text(textwrap.dedent(FLOWS))
-    (tmp_path / "broken.py").write_text("import no_such_module_anywhere\n\nfrom riverrun import flow\n")
+    (tmp_path / "broken.py").write_text(
+        "import no_such_module_anywhere\n\nfrom riverrun import flow\n"
+    )
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

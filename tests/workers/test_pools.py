@@ -69,7 +69,9 @@ def test_pausing_and_filtering_pools() -> None:
         for name in ("a", "b"):
             client.create_work_pool(WorkPoolCreate(name=name))
         client.update_work_pool("b", WorkPoolUpdate(is_paused=True))
-        found = client.read_work_pools(work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=["b"])))
+        found = client.read_work_pools(
+            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=["b"]))
+        )
     assert [(p.name, p.is_paused, p.status) for p in found] == [("b", True, WorkPoolStatus.PAUSED)]
 
 
