@@ -16,6 +16,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── ConfigurationError (ValueError)
     ├── InvalidConcurrencyRequest (ValueError)
     ├── InvalidLeaseError (ValueError)
+    ├── InvalidWorkPoolError (ValueError)
     ├── StoreError (RuntimeError)
     │   ├── StoreLocked
     │   ├── StoreFull
@@ -126,6 +127,10 @@ class InvalidConcurrencyRequest(RiverrunException, ValueError):
 
 class InvalidLeaseError(RiverrunException, ValueError):
     """A lease request is malformed (no owner, a TTL out of range)."""
+
+
+class InvalidWorkPoolError(RiverrunException, ValueError):
+    """A work pool, queue or claim request is not usable (a limit of 0, a bad priority)."""
 
 
 class StoreError(RiverrunException, RuntimeError):
@@ -241,6 +246,7 @@ __all__ = [
     "FailedRun",
     "FlowRunTimeoutError",
     "InvalidFilterError",
+    "InvalidWorkPoolError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
     "InvalidNameError",

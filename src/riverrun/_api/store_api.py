@@ -17,6 +17,9 @@ from riverrun._api.logs import LogsAPI
 from riverrun._api.operation import Operation, operations_of
 from riverrun._api.task_runs import TaskRunsAPI
 from riverrun._api.variables import VariablesAPI
+from riverrun._api.work_pools import WorkPoolsAPI
+from riverrun._api.work_queues import WorkQueuesAPI
+from riverrun._api.workers import WorkersAPI
 
 
 class StoreAPI(
@@ -32,6 +35,9 @@ class StoreAPI(
     AutomationsAPI,
     ConcurrencyLimitsAPI,
     LeasesAPI,
+    WorkPoolsAPI,
+    WorkQueuesAPI,
+    WorkersAPI,
     Protocol,
 ):
     """What a backend of the clients offers: the embedded ``Store`` and the HTTP backend."""

@@ -154,9 +154,67 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         ids = list(deployment_ids)
         if not ids:
             return []
-        fr, d = t.flow_run.c, t.deployment.c
+        d = t.deployment.c
         with self.begin() as conn:
             conn.execute(t.deployment.update().where(d.id.in_(ids)).values(last_polled=current))
+        starting = self.apply_run_policies(ids, current)
+        fr = t.flow_run.c
+        with self.connect() as conn:
+            deps = {r.id: r for r in conn.execute(sa.select(t.deployment).where(d.id.in_(ids)))}
+            deployment_of = dict(conn.execute(  # type: ignore[arg-type]
+                sa.select(fr.id, fr.deployment_id).where(fr.id.in_(starting))
+            ).all()) if starting else {}  # fmt: skip
+        claimed: list[str] = []
+        for run_id in starting:
+            if limit is not None and len(claimed) >= limit:
+                break
+            dep = deps[deployment_of[run_id]]
+            if dep.concurrency_limit:
+                if self._claim_with_slot(run_id, dep):
+                    claimed.append(run_id)
+            elif self._move(
+                run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)
+            ):
+                claimed.append(run_id)
+        return [self.read_flow_run(run_id) for run_id in claimed]
+
+    def _claim_with_slot(self, run_id: str, dep: Any) -> bool:
+        """Claim a run of a deployment with a concurrency limit: its slot and its move to
+        Pending in one transaction. At the limit, ENQUEUE leaves it Scheduled (named
+        ``AwaitingConcurrencySlot``, claimed when a slot frees) and CANCEL_NEW cancels it."""
+        from riverrun._store.concurrency import take_deployment_slot
+
+        try:
+            with self.begin() as conn:
+                if take_deployment_slot(
+                    conn, dep.id, run_id, dep.concurrency_limit, is_sqlite=self.is_sqlite
+                ):
+                    if not move_run(
+                        conn, run_id, _state(StateType.PENDING, "Pending"), ("SCHEDULED",)
+                    ):
+                        raise _Claimed  # by another claimer meanwhile: roll the slot back
+                    return True
+                options = json.loads(dep.concurrency_options) if dep.concurrency_options else {}
+                if options.get("collision_strategy") == "CANCEL_NEW":
+                    cancelled = _state(
+                        StateType.CANCELLED, "Cancelled", "Deployment concurrency limit reached."
+                    )
+                    move_run(conn, run_id, cancelled, ("SCHEDULED",))
+                else:
+                    waiting = _state(StateType.SCHEDULED, "AwaitingConcurrencySlot",
+                                     "Deployment concurrency limit reached.")  # fmt: skip
+                    move_run(conn, run_id, waiting, ("SCHEDULED",), ("Scheduled", "Late"))
+        except _Claimed:
+            pass
+        return False
+
+    def apply_run_policies(self, ids: list[str], current: int) -> list[str]:
+        """Apply the deployments' catchup and overlap policies to their due runs.
+
+        Skipped runs become ``Cancelled(name="Skipped")`` with the reason; runs to cancel
+        (``cancel_other``) move to Cancelling. Returns the due runs that may start, in order.
+        """
+        fr, d = t.flow_run.c, t.deployment.c
         with self.connect() as conn:
             deps = {r.id: r for r in conn.execute(sa.select(t.deployment).where(d.id.in_(ids)))}
             runs = list(conn.execute(
@@ -184,50 +242,7 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
                                     "Cancelled by a newer run (overlap=cancel_other).")  # fmt: skip
                 self._move(run_id, cancelling, from_types=("PENDING", "RUNNING"))
             starting += decision.start
-        claimed: list[str] = []
-        deployment_of = {r.id: r.deployment_id for r in runs}
-        for run_id in starting:
-            if limit is not None and len(claimed) >= limit:
-                break
-            dep = deps[deployment_of[run_id]]
-            if dep.concurrency_limit:
-                if self._claim_with_slot(run_id, dep):
-                    claimed.append(run_id)
-            elif self._move(
-                run_id, _state(StateType.PENDING, "Pending"), from_types=("SCHEDULED",)
-            ):
-                claimed.append(run_id)
-        return [self.read_flow_run(run_id) for run_id in claimed]
-
-    def _claim_with_slot(self, run_id: str, dep: Any) -> bool:
-        """Claim a run of a deployment with a concurrency limit: its slot and its move to
-        Pending in one transaction. At the limit, ENQUEUE leaves it Scheduled (named
-        ``AwaitingConcurrencySlot``, claimed when a slot frees) and CANCEL_NEW cancels it."""
-        from riverrun._store.concurrency import take_deployment_slot
-
-        try:
-            with self.begin() as conn:
-                if take_deployment_slot(
-                    conn, dep.id, run_id, dep.concurrency_limit, is_sqlite=self.is_sqlite
-                ):
-                    if not self._move_in(
-                        conn, run_id, _state(StateType.PENDING, "Pending"), ("SCHEDULED",)
-                    ):
-                        raise _Claimed  # by another claimer meanwhile: roll the slot back
-                    return True
-                options = json.loads(dep.concurrency_options) if dep.concurrency_options else {}
-                if options.get("collision_strategy") == "CANCEL_NEW":
-                    cancelled = _state(
-                        StateType.CANCELLED, "Cancelled", "Deployment concurrency limit reached."
-                    )
-                    self._move_in(conn, run_id, cancelled, ("SCHEDULED",))
-                else:
-                    waiting = _state(StateType.SCHEDULED, "AwaitingConcurrencySlot",
-                                     "Deployment concurrency limit reached.")  # fmt: skip
-                    self._move_in(conn, run_id, waiting, ("SCHEDULED",), ("Scheduled", "Late"))
-        except _Claimed:
-            pass
-        return False
+        return starting
 
     def _move(
         self,
@@ -238,35 +253,35 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
     ) -> int:
         """Put a run in ``state`` only if it is still in one of ``from_types``: 1 if it moved."""
         with self.begin() as conn:
-            return self._move_in(conn, run_id, state, from_types, from_names)
+            return move_run(conn, run_id, state, from_types, from_names)
 
-    def _move_in(
-        self,
-        conn: Any,
-        run_id: str,
-        state: State,
-        from_types: tuple[str, ...],
-        from_names: tuple[str, ...] | None = None,
-    ) -> int:
-        """``_move`` inside the caller's transaction."""
-        fr = t.flow_run.c
-        where = [fr.id == run_id, fr.state_type.in_(from_types)]
-        if from_names is not None:
-            where.append(fr.state_name.in_(from_names))
-        stored = state.to_dict()
-        done = conn.execute(
-            t.flow_run.update().where(*where).values(
-                state_id=state.id, state_type=state.type.value, state_name=state.name,
-                state_timestamp=state.timestamp_us, state_message=state.message,
-                updated=state.timestamp_us,
-                end_time=state.timestamp_us if state.is_final() else fr.end_time,
-            ).returning(fr.id)
-        )  # fmt: skip
-        if done.first() is None:
-            return 0
-        conn.execute(t.flow_run_state.insert().values(
-            id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
-            timestamp=state.timestamp_us, message=stored["message"], data=None,
-            state_details=_dump(stored["state_details"]),
-        ))  # fmt: skip
-        return 1
+
+def move_run(
+    conn: Any,
+    run_id: str,
+    state: State,
+    from_types: tuple[str, ...],
+    from_names: tuple[str, ...] | None = None,
+) -> int:
+    """In ``conn``'s transaction, put a run in ``state`` if it is still in one of ``from_types``."""
+    fr = t.flow_run.c
+    where = [fr.id == run_id, fr.state_type.in_(from_types)]
+    if from_names is not None:
+        where.append(fr.state_name.in_(from_names))
+    stored = state.to_dict()
+    done = conn.execute(
+        t.flow_run.update().where(*where).values(
+            state_id=state.id, state_type=state.type.value, state_name=state.name,
+            state_timestamp=state.timestamp_us, state_message=state.message,
+            updated=state.timestamp_us,
+            end_time=state.timestamp_us if state.is_final() else fr.end_time,
+        ).returning(fr.id)
+    )  # fmt: skip
+    if done.first() is None:
+        return 0
+    conn.execute(t.flow_run_state.insert().values(
+        id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
+        timestamp=state.timestamp_us, message=stored["message"], data=None,
+        state_details=_dump(stored["state_details"]),
+    ))  # fmt: skip
+    return 1

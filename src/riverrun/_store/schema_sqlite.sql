@@ -344,6 +344,54 @@ CREATE INDEX ix_flow_run__lease_expires ON flow_run (lease_expires) WHERE lease_
 
 CREATE INDEX ix_flow_run__live_hostname ON flow_run (hostname) WHERE state_type IN ('RUNNING', 'CANCELLING');
 
+CREATE TABLE work_pool (
+	id VARCHAR(36) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	description TEXT, 
+	type VARCHAR(255) NOT NULL, 
+	base_job_template TEXT DEFAULT '{}' NOT NULL, 
+	is_paused BOOLEAN DEFAULT '0' NOT NULL, 
+	concurrency_limit INTEGER, 
+	default_queue_id VARCHAR(36), 
+	created BIGINT NOT NULL, 
+	updated BIGINT NOT NULL, 
+	CONSTRAINT pk_work_pool PRIMARY KEY (id), 
+	CONSTRAINT uq_work_pool__name UNIQUE (name)
+);
+
+CREATE TABLE work_queue (
+	id VARCHAR(36) NOT NULL, 
+	work_pool_id VARCHAR(36) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	description TEXT, 
+	is_paused BOOLEAN DEFAULT '0' NOT NULL, 
+	concurrency_limit INTEGER, 
+	priority INTEGER DEFAULT '1' NOT NULL, 
+	last_polled BIGINT, 
+	created BIGINT NOT NULL, 
+	updated BIGINT NOT NULL, 
+	CONSTRAINT pk_work_queue PRIMARY KEY (id), 
+	CONSTRAINT fk_work_queue__work_pool_id__work_pool FOREIGN KEY(work_pool_id) REFERENCES work_pool (id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX uq_work_queue__work_pool_id_name ON work_queue (work_pool_id, name);
+
+CREATE TABLE worker (
+	id VARCHAR(36) NOT NULL, 
+	work_pool_id VARCHAR(36) NOT NULL, 
+	name VARCHAR(255) NOT NULL, 
+	last_heartbeat_time BIGINT NOT NULL, 
+	heartbeat_interval_seconds INTEGER, 
+	created BIGINT NOT NULL, 
+	updated BIGINT NOT NULL, 
+	CONSTRAINT pk_worker PRIMARY KEY (id), 
+	CONSTRAINT fk_worker__work_pool_id__work_pool FOREIGN KEY(work_pool_id) REFERENCES work_pool (id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX uq_worker__work_pool_id_name ON worker (work_pool_id, name);
+
+CREATE INDEX ix_flow_run__work_pool_name_state_type ON flow_run (work_pool_name, state_type, expected_start_time) WHERE work_pool_name IS NOT NULL;
+
 CREATE TABLE concurrency_limit (
 	id VARCHAR(36) NOT NULL, 
 	name VARCHAR(255) NOT NULL, 

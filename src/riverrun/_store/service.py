@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
+from riverrun._store.claims import ClaimStoreMixin
 from riverrun._store.concurrency import ConcurrencyStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
@@ -23,6 +24,7 @@ from riverrun._store.variables import VariableStoreMixin
 
 
 class Store(
+    ClaimStoreMixin,
     SchedulerStoreMixin,
     BlockStoreMixin,
     RunStoreMixin,

@@ -465,3 +465,57 @@ concurrency_lease = Table(
     Index("ix_concurrency_lease__expires", "expires"),
     Index("ix_concurrency_lease__holder_id", "holder_id", **_not_null("holder_id")),
 )
+
+# 0009: work pools, their queues and the workers that poll them (issue 14).
+work_pool = Table(
+    "work_pool",
+    metadata,
+    _id_column(),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text),
+    Column("type", String(255), nullable=False),
+    Column("base_job_template", Text, nullable=False, server_default="{}"),
+    Column("is_paused", Boolean, nullable=False, server_default="0"),
+    Column("concurrency_limit", Integer),
+    Column("default_queue_id", ID),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+)
+
+work_queue = Table(
+    "work_queue",
+    metadata,
+    _id_column(),
+    Column("work_pool_id", ID, ForeignKey("work_pool.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text),
+    Column("is_paused", Boolean, nullable=False, server_default="0"),
+    Column("concurrency_limit", Integer),
+    Column("priority", Integer, nullable=False, server_default="1"),
+    Column("last_polled", BigInteger),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_work_queue__work_pool_id_name", "work_pool_id", "name", unique=True),
+)
+
+worker = Table(
+    "worker",
+    metadata,
+    _id_column(),
+    Column("work_pool_id", ID, ForeignKey("work_pool.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("last_heartbeat_time", BigInteger, nullable=False),
+    Column("heartbeat_interval_seconds", Integer),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_worker__work_pool_id_name", "work_pool_id", "name", unique=True),
+)
+
+# Claims read a pool's due runs: Scheduled runs of that pool by expected start.
+Index(
+    "ix_flow_run__work_pool_name_state_type",
+    flow_run.c.work_pool_name,
+    flow_run.c.state_type,
+    flow_run.c.expected_start_time,
+    **_not_null("work_pool_name"),
+)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from collections.abc import Iterable
 from collections.abc import Sequence
 from datetime import timedelta
+from datetime import datetime
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
@@ -21,6 +22,7 @@ from riverrun.schemas import actions as a
 from riverrun.schemas import blocks as b
 from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
+from riverrun.schemas.actions import WorkQueueUpdate
 from riverrun.schemas.actions import as_schedule_create
 from riverrun.schemas.automations import EventFilter
 from riverrun.schemas.automations import ReceivedEvent
@@ -40,6 +42,7 @@ from typing import Optional
 from typing import Literal
 from typing import Union
 from typing import overload
+from uuid import UUID
 
 if TYPE_CHECKING:
     from riverrun.client.orchestration import SyncRiverrunClient
@@ -70,6 +73,15 @@ class AsyncOperations:
         ``Cancelled``/``Skipped`` with the reason).
         """
         return await asyncio.to_thread(self._sync.claim_deployment_runs, deployment_ids=deployment_ids, limit=limit, now=now)
+
+    async def claim_work_pool_runs(self, work_pool_name: str, worker_name: str, work_queue_names: Optional[list[str]]=None, limit: Optional[int]=None, lease_seconds: float=30.0, wait: float=0.0) -> list[o.WorkerFlowRunResponse]:
+        """Claim due runs for a worker: one transaction moves them to ``Pending`` with the
+        worker as their owner, within the pool's and queues' concurrency limits.
+
+        With ``wait`` > 0 and nothing due, waits up to that many seconds for a run to become
+        due (a long poll) and answers as soon as one does.
+        """
+        return await asyncio.to_thread(self._sync.claim_work_pool_runs, work_pool_name=work_pool_name, worker_name=worker_name, work_queue_names=work_queue_names, limit=limit, lease_seconds=lease_seconds, wait=wait)
 
     async def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many deployments match the filter."""
@@ -140,6 +152,18 @@ class AsyncOperations:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
 
+    async def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
+        """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless
+        ``overwrite``, which updates the existing pool instead.
+        """
+        return await asyncio.to_thread(self._sync.create_work_pool, work_pool=work_pool, overwrite=overwrite)
+
+    async def create_work_queue(self, name: str, description: Optional[str]=None, is_paused: Optional[bool]=None, concurrency_limit: Optional[int]=None, priority: Optional[int]=None, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """A new queue of the pool (default: the default pool); ``ObjectAlreadyExists`` if
+        the pool has a queue of that name.
+        """
+        return await asyncio.to_thread(self._sync.create_work_queue, name=name, description=description, is_paused=is_paused, concurrency_limit=concurrency_limit, priority=priority, work_pool_name=work_pool_name)
+
     async def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_automation, automation_id=automation_id)
@@ -179,6 +203,20 @@ class AsyncOperations:
     async def delete_variable_by_name(self, name: str) -> None:
         """Delete a variable; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_variable_by_name, name=name)
+
+    async def delete_work_pool(self, work_pool_name: str) -> None:
+        """Delete a pool with its queues and workers; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_work_pool, work_pool_name=work_pool_name)
+
+    async def delete_work_queue_by_id(self, id: Id) -> None:
+        """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_work_queue_by_id, id=id)
+
+    async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
+        """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
+        (default: now), by queue priority then expected start; nothing is claimed.
+        """
+        return await asyncio.to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
 
     async def pause_automation(self, automation_id: Id) -> None:
         """Disable an automation; raises ``ObjectNotFound``."""
@@ -339,6 +377,30 @@ class AsyncOperations:
         """Every variable, by name."""
         return await asyncio.to_thread(self._sync.read_variables, limit=limit)
 
+    async def read_work_pool(self, work_pool_name: str) -> o.WorkPool:
+        """One pool by name; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_work_pool, work_pool_name=work_pool_name)
+
+    async def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
+        """Pools matching the filter, by name."""
+        return await asyncio.to_thread(self._sync.read_work_pools, limit=limit, offset=offset, work_pool_filter=work_pool_filter)
+
+    async def read_work_queue(self, id: Id) -> o.WorkQueue:
+        """One queue by ID; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_work_queue, id=id)
+
+    async def read_work_queue_by_name(self, name: str, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_work_queue_by_name, name=name, work_pool_name=work_pool_name)
+
+    async def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
+        """Queues (of one pool, or of all), by pool then priority then name."""
+        return await asyncio.to_thread(self._sync.read_work_queues, work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
+
+    async def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
+        """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
+        return await asyncio.to_thread(self._sync.read_workers_for_work_pool, work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+
     async def release_concurrency_slots_with_lease(self, lease_id: str) -> None:
         """Free a lease's slots (idempotent)."""
         return await asyncio.to_thread(self._sync.release_concurrency_slots_with_lease, lease_id=lease_id)
@@ -377,6 +439,10 @@ class AsyncOperations:
     async def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
+
+    async def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
+        """Record that the worker is alive (creating its record); the worker's ID."""
+        return await asyncio.to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
 
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
@@ -428,6 +494,16 @@ class AsyncOperations:
         with ``name=`` given.
         """
         return await asyncio.to_thread(self._sync.update_variable, variable=variable, name=name)
+
+    async def update_work_pool(self, work_pool_name: str, work_pool: a.WorkPoolUpdate) -> None:
+        """Change the fields set on ``work_pool``; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.update_work_pool, work_pool_name=work_pool_name, work_pool=work_pool)
+
+    async def update_work_queue(self, id: Union[UUID, str], **kwargs: Any) -> None:
+        """Change a work queue's fields (``is_paused``, ``concurrency_limit``, ``priority``,
+        ``name``, ``description``); raises ``ObjectNotFound``.
+        """
+        return await asyncio.to_thread(self._sync.update_work_queue, id=id, **kwargs)
 
     async def upsert_global_concurrency_limit_by_name(self, name: str, limit: int, slot_decay_per_second: Optional[float]=None) -> None:
         """Create the global limit, or change its size (and decay, if given)."""

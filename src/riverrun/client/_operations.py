@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from collections.abc import Iterable
 from datetime import timedelta
+from datetime import datetime
 from pydantic import JsonValue
 from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
@@ -399,6 +400,77 @@ class BackendOperations:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
         return self._call("release_flow_run_lease", {"flow_run_id": flow_run_id, "lease_token": lease_token})
 
+    def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
+        """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless
+        ``overwrite``, which updates the existing pool instead.
+        """
+        return self._call("create_work_pool", {"work_pool": work_pool, "overwrite": overwrite})
+
+    def read_work_pool(self, work_pool_name: str) -> o.WorkPool:
+        """One pool by name; raises ``ObjectNotFound``."""
+        return self._call("read_work_pool", {"work_pool_name": work_pool_name})
+
+    def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
+        """Pools matching the filter, by name."""
+        return self._call("read_work_pools", {"limit": limit, "offset": offset, "work_pool_filter": work_pool_filter})
+
+    def update_work_pool(self, work_pool_name: str, work_pool: a.WorkPoolUpdate) -> None:
+        """Change the fields set on ``work_pool``; raises ``ObjectNotFound``."""
+        return self._call("update_work_pool", {"work_pool_name": work_pool_name, "work_pool": work_pool})
+
+    def delete_work_pool(self, work_pool_name: str) -> None:
+        """Delete a pool with its queues and workers; raises ``ObjectNotFound``."""
+        return self._call("delete_work_pool", {"work_pool_name": work_pool_name})
+
+    def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
+        """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
+        (default: now), by queue priority then expected start; nothing is claimed.
+        """
+        return self._call("get_scheduled_flow_runs_for_work_pool", {"work_pool_name": work_pool_name, "work_queue_names": work_queue_names, "scheduled_before": scheduled_before})
+
+    def claim_work_pool_runs(self, work_pool_name: str, worker_name: str, work_queue_names: Optional[list[str]]=None, limit: Optional[int]=None, lease_seconds: float=30.0, wait: float=0.0) -> list[o.WorkerFlowRunResponse]:
+        """Claim due runs for a worker: one transaction moves them to ``Pending`` with the
+        worker as their owner, within the pool's and queues' concurrency limits.
+
+        With ``wait`` > 0 and nothing due, waits up to that many seconds for a run to become
+        due (a long poll) and answers as soon as one does.
+        """
+        return self._call("claim_work_pool_runs", {"work_pool_name": work_pool_name, "worker_name": worker_name, "work_queue_names": work_queue_names, "limit": limit, "lease_seconds": lease_seconds, "wait": wait})
+
+    def create_work_queue(self, name: str, description: Optional[str]=None, is_paused: Optional[bool]=None, concurrency_limit: Optional[int]=None, priority: Optional[int]=None, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """A new queue of the pool (default: the default pool); ``ObjectAlreadyExists`` if
+        the pool has a queue of that name.
+        """
+        return self._call("create_work_queue", {"name": name, "description": description, "is_paused": is_paused, "concurrency_limit": concurrency_limit, "priority": priority, "work_pool_name": work_pool_name})
+
+    def read_work_queue(self, id: Id) -> o.WorkQueue:
+        """One queue by ID; raises ``ObjectNotFound``."""
+        return self._call("read_work_queue", {"id": id})
+
+    def read_work_queue_by_name(self, name: str, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
+        return self._call("read_work_queue_by_name", {"name": name, "work_pool_name": work_pool_name})
+
+    def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
+        """Queues (of one pool, or of all), by pool then priority then name."""
+        return self._call("read_work_queues", {"work_pool_name": work_pool_name, "work_queue_filter": work_queue_filter, "limit": limit, "offset": offset})
+
+    def update_work_queue(self, id: Id, work_queue: a.WorkQueueUpdate) -> None:
+        """Change the fields set on ``work_queue``; raises ``ObjectNotFound``."""
+        return self._call("update_work_queue", {"id": id, "work_queue": work_queue})
+
+    def delete_work_queue_by_id(self, id: Id) -> None:
+        """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
+        return self._call("delete_work_queue_by_id", {"id": id})
+
+    def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
+        """Record that the worker is alive (creating its record); the worker's ID."""
+        return self._call("send_worker_heartbeat", {"work_pool_name": work_pool_name, "worker_name": worker_name, "heartbeat_interval_seconds": heartbeat_interval_seconds, "get_worker_id": get_worker_id, "worker_metadata": worker_metadata})
+
+    def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
+        """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
+        return self._call("read_workers_for_work_pool", {"work_pool_name": work_pool_name, "worker_filter": worker_filter, "offset": offset, "limit": limit})
+
 
 class ClientOperations:
     """The operations the clients offer as they are, forwarding to the backend."""
@@ -727,3 +799,70 @@ class ClientOperations:
     def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
         return self._backend.release_flow_run_lease(flow_run_id=flow_run_id, lease_token=lease_token)
+
+    def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
+        """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless
+        ``overwrite``, which updates the existing pool instead.
+        """
+        return self._backend.create_work_pool(work_pool=work_pool, overwrite=overwrite)
+
+    def read_work_pool(self, work_pool_name: str) -> o.WorkPool:
+        """One pool by name; raises ``ObjectNotFound``."""
+        return self._backend.read_work_pool(work_pool_name=work_pool_name)
+
+    def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
+        """Pools matching the filter, by name."""
+        return self._backend.read_work_pools(limit=limit, offset=offset, work_pool_filter=work_pool_filter)
+
+    def update_work_pool(self, work_pool_name: str, work_pool: a.WorkPoolUpdate) -> None:
+        """Change the fields set on ``work_pool``; raises ``ObjectNotFound``."""
+        return self._backend.update_work_pool(work_pool_name=work_pool_name, work_pool=work_pool)
+
+    def delete_work_pool(self, work_pool_name: str) -> None:
+        """Delete a pool with its queues and workers; raises ``ObjectNotFound``."""
+        return self._backend.delete_work_pool(work_pool_name=work_pool_name)
+
+    def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
+        """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
+        (default: now), by queue priority then expected start; nothing is claimed.
+        """
+        return self._backend.get_scheduled_flow_runs_for_work_pool(work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
+
+    def claim_work_pool_runs(self, work_pool_name: str, worker_name: str, work_queue_names: Optional[list[str]]=None, limit: Optional[int]=None, lease_seconds: float=30.0, wait: float=0.0) -> list[o.WorkerFlowRunResponse]:
+        """Claim due runs for a worker: one transaction moves them to ``Pending`` with the
+        worker as their owner, within the pool's and queues' concurrency limits.
+
+        With ``wait`` > 0 and nothing due, waits up to that many seconds for a run to become
+        due (a long poll) and answers as soon as one does.
+        """
+        return self._backend.claim_work_pool_runs(work_pool_name=work_pool_name, worker_name=worker_name, work_queue_names=work_queue_names, limit=limit, lease_seconds=lease_seconds, wait=wait)
+
+    def create_work_queue(self, name: str, description: Optional[str]=None, is_paused: Optional[bool]=None, concurrency_limit: Optional[int]=None, priority: Optional[int]=None, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """A new queue of the pool (default: the default pool); ``ObjectAlreadyExists`` if
+        the pool has a queue of that name.
+        """
+        return self._backend.create_work_queue(name=name, description=description, is_paused=is_paused, concurrency_limit=concurrency_limit, priority=priority, work_pool_name=work_pool_name)
+
+    def read_work_queue(self, id: Id) -> o.WorkQueue:
+        """One queue by ID; raises ``ObjectNotFound``."""
+        return self._backend.read_work_queue(id=id)
+
+    def read_work_queue_by_name(self, name: str, work_pool_name: Optional[str]=None) -> o.WorkQueue:
+        """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
+        return self._backend.read_work_queue_by_name(name=name, work_pool_name=work_pool_name)
+
+    def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
+        """Queues (of one pool, or of all), by pool then priority then name."""
+        return self._backend.read_work_queues(work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
+
+    def delete_work_queue_by_id(self, id: Id) -> None:
+        """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
+        return self._backend.delete_work_queue_by_id(id=id)
+
+    def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
+        """Record that the worker is alive (creating its record); the worker's ID."""
+        return self._backend.send_worker_heartbeat(work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
+
+    def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
+        """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
+        return self._backend.read_workers_for_work_pool(work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
+from uuid import UUID
 
 from riverrun.client._async import AsyncOperations
 from riverrun.client._blocks import BlockClientMixin
@@ -22,7 +23,7 @@ from riverrun.client._concurrency import ConcurrencyClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
 from riverrun.schemas import objects as o
-from riverrun.schemas.actions import VariableCreate, VariableUpdate
+from riverrun.schemas.actions import VariableCreate, VariableUpdate, WorkQueueUpdate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -97,6 +98,16 @@ class SyncRiverrunClient(
         if not target:
             raise TypeError("update_variable needs the variable's name: pass name=...")
         return self._backend.update_variable(target, variable.value, variable.tags)
+
+    # -- work queues: Prefect's client takes the changes as keywords ----------------------------
+    def update_work_queue(self, id: Union[UUID, str], **kwargs: Any) -> None:
+        """Change a work queue's fields (``is_paused``, ``concurrency_limit``, ``priority``,
+        ``name``, ``description``); raises ``ObjectNotFound``."""
+        if not kwargs:
+            raise ValueError(
+                "update_work_queue needs at least one field to change, e.g. is_paused=True."
+            )
+        self._backend.update_work_queue(id, WorkQueueUpdate(**kwargs))
 
 
 class RiverrunClient(AsyncOperations):

@@ -7,23 +7,33 @@ idle machine, seconds on a loaded one).
 
 ``serve()`` starts one of these per run. The flow is loaded from the deployment's entrypoint
 and run as the stored run (its ID, name, tags, parameters), so states, logs and results are
-recorded as for any flow. A flow that cannot be loaded fails the run with the reason.
+recorded as for any flow. A flow that cannot be loaded fails the run with the reason
+(a worker asks for ``Crashed`` instead, as Prefect's workers do, with the error in the logs).
+
+A worker hands its spare a JSON line instead of a bare ID: ``{"id", "env", "working_dir",
+"on_load_error"}`` — the job's environment and directory are applied before the run starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 
-def execute(flow_run_id: str) -> int:
-    """Run the flow run; 0 when it completed, 1 otherwise."""
+def execute(flow_run_id: str, on_load_error: str = "fail") -> int:
+    """Run the flow run; 0 when it completed, 1 otherwise.
+
+    ``on_load_error``: ``fail`` (serve: the run ends Failed) or ``crash`` (a worker: the run
+    ends Crashed, and the error is also one of the run's logs).
+    """
     from riverrun._engine.adopt import AdoptedRun, adopt
     from riverrun.client.orchestration import get_client
     from riverrun.deployments.loading import load_flow_from_entrypoint
-    from riverrun.states import Failed
+    from riverrun.states import Crashed, Failed
 
     client = get_client(sync_client=True)
     run = client.read_flow_run(flow_run_id)
@@ -41,7 +51,11 @@ def execute(flow_run_id: str) -> int:
         message = (
             f"Could not load the flow from {deployment.entrypoint!r}: {type(exc).__name__}: {exc}"
         )
-        client.set_flow_run_state(run.id, Failed(message=message), force=True)
+        if on_load_error == "crash":
+            _log_error(run.id, message)
+            client.set_flow_run_state(run.id, Crashed(message=message), force=True)
+        else:
+            client.set_flow_run_state(run.id, Failed(message=message), force=True)
         print(message, file=sys.stderr)
         return 1
     adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id))
@@ -58,9 +72,33 @@ def wait_for_run() -> int:
     from riverrun.client.orchestration import get_client
 
     get_client(sync_client=True).api_healthcheck()  # opens the store (or the server's client)
-    flow_run_id = sys.stdin.readline().strip()
-    return execute(flow_run_id) if flow_run_id else 0
+    line = sys.stdin.readline().strip()
+    if not line.startswith("{"):
+        return execute(line) if line else 0
+    job = json.loads(line)
+    os.environ.update({k: str(v) for k, v in (job.get("env") or {}).items() if v is not None})
+    if job.get("working_dir"):
+        os.chdir(job["working_dir"])
+    return execute(job["id"], job.get("on_load_error", "fail"))
+
+
+def _log_error(flow_run_id: str, message: str) -> None:
+    """Record ``message`` as an ERROR log line of the run (the engine never started it)."""
+    import logging
+
+    from riverrun._internal.clock import now_us
+    from riverrun._internal.ids import new_id
+    from riverrun._recording.recorder import get_recorder
+
+    event = {"kind": "log", "id": new_id(), "flow_run_id": flow_run_id, "task_run_id": None,
+             "name": "riverrun.flow_runs.worker", "level": logging.ERROR, "message": message,
+             "timestamp": now_us()}  # fmt: skip
+    recorder = get_recorder()
+    recorder.record(event)  # type: ignore[arg-type]
+    recorder.flush()
 
 
 if __name__ == "__main__":
-    sys.exit(wait_for_run() if sys.argv[1] == "--wait" else execute(sys.argv[1]))
+    if sys.argv[1] == "--wait":
+        sys.exit(wait_for_run())
+    sys.exit(execute(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "fail"))

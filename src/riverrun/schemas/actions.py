@@ -262,3 +262,42 @@ class ConcurrencyLimitCreate(ActionBaseModel):
 
     _limit = field_validator("concurrency_limit")(classmethod(lambda cls, v: _check_limit(v)))
     _tag = field_validator("tag")(classmethod(lambda cls, v: _check_tag(v)))
+# -- work pools and queues ----------------------------------------------------------------------
+class WorkPoolCreate(ActionBaseModel):
+    """A new work pool (Prefect's ``WorkPoolCreate``); ``type`` ``process`` is the one riverrun runs."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    type: str = "process"
+    base_job_template: dict[str, Any] = Field(default_factory=dict)
+    is_paused: bool = False
+    concurrency_limit: int | None = Field(default=None, ge=0)
+
+
+class WorkPoolUpdate(ActionBaseModel):
+    """Changes to a work pool: only the fields set are changed."""
+
+    description: str | None = None
+    is_paused: bool | None = None
+    base_job_template: dict[str, Any] | None = None
+    concurrency_limit: int | None = Field(default=None, ge=0)
+
+
+class WorkQueueCreate(ActionBaseModel):
+    """A new work queue of a pool."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    is_paused: bool = False
+    concurrency_limit: int | None = Field(default=None, ge=0)
+    priority: int | None = Field(default=None, gt=0)
+
+
+class WorkQueueUpdate(ActionBaseModel):
+    """Changes to a work queue: only the fields set are changed."""
+
+    name: str | None = None
+    description: str | None = None
+    is_paused: bool = False
+    concurrency_limit: int | None = Field(default=None, ge=0)
+    priority: int | None = Field(default=None, gt=0)

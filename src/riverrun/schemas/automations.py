@@ -30,6 +30,7 @@ class InvalidAutomation(RiverrunException, ValueError):
     """An automation refers to something that does not exist, or a template does not render;
     the message names the field."""
 
+
 # -- events -------------------------------------------------------------------------------
 
 

@@ -222,7 +222,9 @@ class CustomEvent(_Event):
     occurred: Micros
     event: Annotated[str, Field(min_length=1, max_length=1024)]
     resource: Annotated[dict[str, str], AfterValidator(_has_resource_id)]
-    related: list[Annotated[dict[str, str], AfterValidator(_has_role)]] = Field(default_factory=list)
+    related: list[Annotated[dict[str, str], AfterValidator(_has_role)]] = Field(
+        default_factory=list
+    )
     payload: dict[str, Any] = Field(default_factory=dict)
     follows: Id | None = None
 

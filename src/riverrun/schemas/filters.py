@@ -69,7 +69,9 @@ class _Time(RiverrunFilterBaseModel):
     def _no_bare_numbers(cls, value: Any) -> Any:
         # Lax validation would read 0 as 1970-01-01; the API documents a date-time string.
         if isinstance(value, (int, float)):
-            raise ValueError("expected a date-time (ISO 8601 text such as 2026-01-31T12:00:00Z), not a number")
+            raise ValueError(
+                "expected a date-time (ISO 8601 text such as 2026-01-31T12:00:00Z), not a number"
+            )
         return value
 
 
@@ -308,6 +310,80 @@ class DeploymentFilter(OperatorMixin, RiverrunFilterBaseModel):
     work_queue_name: DeploymentFilterWorkQueueName | None = None
     concurrency_limit: DeploymentFilterConcurrencyLimit | None = None
     paused: DeploymentFilterPaused | None = None
+
+
+# -- work pools, queues, workers ----------------------------------------------------------------
+class WorkPoolFilterId(RiverrunFilterBaseModel):
+    """Match work pools by ID."""
+
+    any_: list[Any] | None = None
+
+
+class WorkPoolFilterName(RiverrunFilterBaseModel):
+    """Match work pools by name."""
+
+    any_: list[str] | None = None
+
+
+class WorkPoolFilterType(RiverrunFilterBaseModel):
+    """Match work pools by type."""
+
+    any_: list[str] | None = None
+
+
+class WorkPoolFilter(OperatorMixin, RiverrunFilterBaseModel):
+    """Filter work pools."""
+
+    id: WorkPoolFilterId | None = None
+    name: WorkPoolFilterName | None = None
+    type: WorkPoolFilterType | None = None
+
+
+class WorkQueueFilterId(RiverrunFilterBaseModel):
+    """Match work queues by ID."""
+
+    any_: list[Any] | None = None
+
+
+class WorkQueueFilterName(RiverrunFilterBaseModel):
+    """Match work queues by name (``startswith_``: any of these prefixes)."""
+
+    any_: list[str] | None = None
+    startswith_: list[str] | None = None
+
+
+class WorkQueueFilter(OperatorMixin, RiverrunFilterBaseModel):
+    """Filter work queues."""
+
+    id: WorkQueueFilterId | None = None
+    name: WorkQueueFilterName | None = None
+
+
+class WorkerFilterWorkPoolId(RiverrunFilterBaseModel):
+    """Match workers by their pool's ID."""
+
+    any_: list[Any] | None = None
+
+
+class WorkerFilterStatus(RiverrunFilterBaseModel):
+    """Match workers by status (``ONLINE`` / ``OFFLINE``)."""
+
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
+
+
+class WorkerFilterLastHeartbeatTime(RiverrunFilterBaseModel):
+    """Match workers by their last heartbeat."""
+
+    before_: datetime | None = None
+    after_: datetime | None = None
+
+
+class WorkerFilter(OperatorMixin, RiverrunFilterBaseModel):
+    """Filter workers."""
+
+    last_heartbeat_time: WorkerFilterLastHeartbeatTime | None = None
+    status: WorkerFilterStatus | None = None
 
 
 # -- logs --------------------------------------------------------------------------------------

@@ -296,6 +296,88 @@ class OrchestrationResult(RiverrunBaseModel):
     reason: str | None = None
 
 
+# -- work pools, queues, workers ----------------------------------------------------------------
+class WorkPoolStatus(str, Enum):
+    """A pool is READY when a worker polling it is online, PAUSED when paused."""
+
+    READY = "READY"
+    NOT_READY = "NOT_READY"
+    PAUSED = "PAUSED"
+
+
+class WorkQueueStatus(str, Enum):
+    """A queue is READY when polled in the last minute, PAUSED when paused."""
+
+    READY = "READY"
+    NOT_READY = "NOT_READY"
+    PAUSED = "PAUSED"
+
+
+class WorkerStatus(str, Enum):
+    """ONLINE while the worker's heartbeats arrive; OFFLINE after three missed ones."""
+
+    ONLINE = "ONLINE"
+    OFFLINE = "OFFLINE"
+
+
+class WorkPool(RiverrunBaseModel):
+    """Where a deployment's runs go: a pool of workers of one type, with queues."""
+
+    id: str
+    name: str
+    description: str | None = None
+    type: str
+    base_job_template: dict[str, Any] = Field(default_factory=dict)
+    is_paused: bool = False
+    concurrency_limit: int | None = Field(default=None, ge=0)
+    status: WorkPoolStatus | None = None
+    active_slots: int | None = None
+    default_queue_id: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class WorkQueue(RiverrunBaseModel):
+    """A queue of a work pool: runs are claimed from queues by priority (1 first)."""
+
+    id: str
+    name: str
+    description: str | None = ""
+    is_paused: bool = False
+    concurrency_limit: int | None = Field(default=None, ge=0)
+    priority: int = 1
+    work_pool_name: str | None = None
+    work_pool_id: str | None = None
+    last_polled: datetime | None = None
+    status: WorkQueueStatus | None = None
+    active_slots: int | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class Worker(RiverrunBaseModel):
+    """A worker process polling a pool, as its heartbeats report it."""
+
+    id: str
+    name: str
+    work_pool_id: str
+    last_heartbeat_time: datetime | None = None
+    heartbeat_interval_seconds: int | None = None
+    status: WorkerStatus = WorkerStatus.OFFLINE
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+class WorkerFlowRunResponse(RiverrunBaseModel):
+    """A run for a worker, with the pool and queue it came from."""
+
+    work_pool_id: str
+    work_queue_id: str
+    flow_run: FlowRun
+    # riverrun: the claim's lease (renew with it; a state proposal carrying it is fenced).
+    lease_token: int | None = None
+
+
 __all__ = [
     "Artifact",
     "ConcurrencyLeaseHolder",
@@ -320,4 +402,11 @@ __all__ = [
     "TaskRunInput",
     "TaskRunPolicy",
     "Variable",
+    "WorkPool",
+    "WorkPoolStatus",
+    "WorkQueue",
+    "WorkQueueStatus",
+    "Worker",
+    "WorkerFlowRunResponse",
+    "WorkerStatus",
 ]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_concurrency_limits"
-down_revision = "0008_run_leases"
+down_revision = "0009_work_pools"
 branch_labels = None
 depends_on = None
 
