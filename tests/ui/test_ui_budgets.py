@@ -19,7 +19,7 @@ from riverrun.server.ui.render import HERE, STATIC
 _LIMIT = re.compile(r"\bLIMIT\b", re.I)
 _PARAM = r"(?:\?|:\w+|%\(\w+\)s)(?:::\w+)?"  # SQLite's ? and :name, psycopg's %(name)s::TYPE
 _TIME = re.compile(rf"(start_time|expected_start_time|\btimestamp|created)\)?\s*(>=|>|<=|<)\s*{_PARAM}", re.I)
-_UNIQUE = re.compile(rf"WHERE\s+\w+\.(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
+_UNIQUE = re.compile(rf"WHERE\s+(?:\w+\.)?(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
 _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
 # The block catalog holds one row per Block class a program registered, not per run.
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
@@ -72,7 +72,12 @@ def pages(seeded: Seed, big: str) -> list[str]:
     urls = ["/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
             "/runs?deployment=nightly", "/ui/suggest?what=flow&q=vt", "/ui/suggest?what=tag&q=env",
             "/ui/suggest?what=deployment&q=n", f"/task-runs/{task.id}", "/flows", f"/flows/{flow.id}",
-            "/blocks", "/variables", "/artifacts", "/settings", "/login"]  # fmt: skip
+            "/blocks", "/variables", "/artifacts", "/settings", "/login",
+            "/deployments", "/deployments?q=night&paused=false", f"/deployments/{seeded.sf_export}",
+            f"/deployments/{seeded.sf_export}/run", f"/deployments/{seeded.deployment_id}",
+            f"/deployments/{seeded.deployment_id}/run?again={seeded.deployment_run}",
+            "/automations", f"/automations/{seeded.automation}",
+            "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d"]  # fmt: skip
     for run in [r for r in (seeded.vtasks, seeded.running, seeded.failed, big) if r]:
         urls += [f"/flow-runs/{run}?tab={tab}" for tab in ("logs", "tasks", "artifacts", "states", "details")]
         urls += [f"/flow-runs/{run}/logs?q=batch&level=10", f"/flow-runs/{run}?tab=tasks&state=COMPLETED&q=step"]
@@ -98,6 +103,15 @@ def check_pages(client: TestClient, urls: list[str], statements: list[str]) -> N
 def test_every_page_runs_only_bounded_queries(client: TestClient, seeded: Seed, big: str,
                                               statements: list[str]) -> None:  # fmt: skip
     check_pages(client, pages(seeded, big), statements)
+
+
+def test_backfill_preview_and_bulk_preview_run_only_bounded_queries(client: TestClient, seeded: Seed,
+                                                                    statements: list[str]) -> None:  # fmt: skip
+    csrf = client.get("/runs").cookies.get("rr_csrf") or client.cookies.get("rr_csrf")
+    form = {"csrf": csrf, "start": "2026-01-01T00:00", "end": "2026-01-31T00:00", "preview": "1"}
+    response = client.post(f"/deployments/{seeded.sf_export}/backfill", data=form)
+    assert response.status_code == 200, response.text[:300]
+    assert len(statements) > 2 and not [s for s in statements if unbounded(s)]
 
 
 def test_the_bound_check_catches_an_unbounded_select() -> None:
