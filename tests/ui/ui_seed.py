@@ -8,6 +8,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from riverrun._internal.clock import now_us
 from riverrun._internal.ids import new_id
@@ -20,7 +21,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-__all__ = ["ROOT", "SF_EXPORT", "Seed", "TestClient", "add_sf_export", "big_run", "running_run", "seed"]
+__all__ = ["ROOT", "SF_EXPORT", "Fresh", "Seed", "TestClient", "add_sf_export", "big_run", "running_run", "seed"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,3 +194,19 @@ def add_sf_export(store: Store, folder: Path, *, cron: str | None = "0 2 * * *")
     return store.create_deployment(flow_id, "nightly", schedules=schedules, entrypoint=f"{path}:sf_export",
                                    parameters={"env": "pre"},
                                    parameter_openapi_schema=flow.parameters.model_dump_for_openapi())  # fmt: skip
+
+
+@dataclass
+class Fresh:
+    """A new store with the guide's ``sf_export/nightly`` deployment, and the app on it."""
+
+    client: TestClient
+    store: Store
+    deployment: str
+
+    def post(self, url: str, form: dict[str, str], **kwargs: Any) -> Any:
+        """POST a form with the page's CSRF token, without following the redirect."""
+        if not self.client.cookies.get("rr_csrf"):
+            self.client.get("/deployments")
+        token = self.client.cookies.get("rr_csrf")
+        return self.client.post(url, data={"csrf": token, **form}, follow_redirects=False, **kwargs)

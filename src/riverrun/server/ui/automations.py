@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from riverrun.schemas.automations import AutomationRecord
+from riverrun.schemas.automations import AutomationRecord, Posture
 from riverrun.server.ui import data, session
 from riverrun.server.ui.render import page
 
@@ -22,7 +22,7 @@ def summary(automation: AutomationRecord) -> dict[str, Any]:
     trigger = automation.trigger
     if trigger.type == "event":
         words = ", ".join(sorted(trigger.expect)) or "any event"
-        text = f"{trigger.posture.value if hasattr(trigger.posture, 'value') else trigger.posture}: {words}"
+        text = f"{Posture(trigger.posture).value}: {words}"
         if trigger.threshold > 1:
             text += f" ×{trigger.threshold} within {trigger.within}"
     else:
