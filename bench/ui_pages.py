@@ -52,13 +52,26 @@ def seed(url: str, runs: int, tasks: int, batch: int = 5000) -> dict[str, Any]:
         for i in range(lo, min(runs, lo + batch)):
             start = now - (runs - i) * step
             flow = FLOWS[i % len(FLOWS)]
-            tags = [("env:pro", "env:dev", "env:pre")[i % 3], f"team:{i % 50}", f"customer-{i % 400}"]
+            tags = [
+                ("env:pro", "env:dev", "env:pre")[i % 3],
+                f"team:{i % 50}",
+                f"customer-{i % 400}",
+            ]
             run = ev.flow_run_event(flow_name=flow, flow_id=flow_ids[flow], name=f"ui-{i:06d}", tags=tags,
                                     created=start, expected_start_time=start)  # fmt: skip
             final = "FAILED" if i % 10 == 0 else "CRASHED" if i % 97 == 0 else "COMPLETED"
-            events += [run, ev.state_event(run["id"], "RUNNING", timestamp=start, start_time=start, run_count=1)]
+            events += [
+                run,
+                ev.state_event(
+                    run["id"], "RUNNING", timestamp=start, start_time=start, run_count=1
+                ),
+            ]
             if i % 211 != 0 or i > runs - 1000:  # a few still running, never the newest
-                events.append(ev.state_event(run["id"], final, timestamp=start + 900_000, end_time=start + 900_000))
+                events.append(
+                    ev.state_event(
+                        run["id"], final, timestamp=start + 900_000, end_time=start + 900_000
+                    )
+                )
             if i % 10 == 0:
                 failed = str(run["id"])
                 events += [ev.log_event(run["id"], f"batch {j} of run {i}: {'boom' if j == 2 else 'ok'}",
@@ -123,7 +136,11 @@ def time_pages(url: str, marks: dict[str, Any], repeats: int) -> list[dict[str, 
         # The second page of the runs list: its cursor comes from the first page.
         html = client.get("/runs").text
         start = html.find('href="/runs?before=')
-        second = html[start + 6 : html.find('"', start + 6)].replace("&amp;", "&") if start >= 0 else "/runs"
+        second = (
+            html[start + 6 : html.find('"', start + 6)].replace("&amp;", "&")
+            if start >= 0
+            else "/runs"
+        )
         for name, path in pages(marks):
             path = path or second
             answer = client.get(path)
@@ -135,7 +152,10 @@ def time_pages(url: str, marks: dict[str, Any], repeats: int) -> list[dict[str, 
                 times.append((time.perf_counter() - began) * 1000)
             rows.append({"page": name, "url": path, "p50_ms": round(_nearest_rank(times, 0.5), 1),
                          "p95_ms": round(_nearest_rank(times, 0.95), 1), "n": repeats})  # fmt: skip
-            print(f"  {name:<22} p50 {rows[-1]['p50_ms']:>7.1f} ms  p95 {rows[-1]['p95_ms']:>7.1f} ms", flush=True)
+            print(
+                f"  {name:<22} p50 {rows[-1]['p50_ms']:>7.1f} ms  p95 {rows[-1]['p95_ms']:>7.1f} ms",
+                flush=True,
+            )
     return rows
 
 
@@ -152,7 +172,9 @@ def chromium(home: Path, marks: dict[str, Any], loads: int = 5) -> dict[str, Any
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
         for _ in range(loads + 1):
             context = browser.new_context(viewport={"width": 1280, "height": 860})
-            context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+            context.route(
+                "**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort()
+            )
             page = context.new_page()
             page.goto(f"http://127.0.0.1:{server.port}/flow-runs/{marks['big']}", wait_until="load")
             page.locator("#gantt .g-row").first.wait_for()
@@ -181,13 +203,21 @@ def database(args: argparse.Namespace, home: Path) -> Iterator[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Seed, time every page, print (and with ``--json``, write) the rows."""
-    parser = argparse.ArgumentParser(prog="python -m bench.ui_pages", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ui_pages", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--postgres", action="store_true", help="a scratch PostgreSQL database, not SQLite")
-    parser.add_argument("--chromium", action="store_true", help="also the 10,000-task page in Chromium")
-    parser.add_argument("--home", type=Path, help="a RIVERRUN_HOME to keep; reused when already seeded")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a scratch PostgreSQL database, not SQLite"
+    )
+    parser.add_argument(
+        "--chromium", action="store_true", help="also the 10,000-task page in Chromium"
+    )
+    parser.add_argument(
+        "--home", type=Path, help="a RIVERRUN_HOME to keep; reused when already seeded"
+    )
     parser.add_argument("--json", type=Path, help="write the rows here")
     args = parser.parse_args(argv)
     import tempfile
@@ -195,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home or Path(tempfile.mkdtemp(prefix="ui-bench-"))
     home.mkdir(parents=True, exist_ok=True)
     with database(args, home) as url:
-        marker = home / f"ui-bench-{'pg' if args.postgres else 'sqlite'}-{args.runs}-{args.tasks}.json"
+        marker = (
+            home / f"ui-bench-{'pg' if args.postgres else 'sqlite'}-{args.runs}-{args.tasks}.json"
+        )
         if marker.exists() and not args.postgres:
             marks = json.loads(marker.read_text())
             print(f"reusing the seeded store in {home}", flush=True)
@@ -203,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             marks = seed(url, args.runs, args.tasks)
             marker.write_text(json.dumps(marks))
-            print(f"seeded {args.runs:,} runs and a {args.tasks:,}-task run in {time.perf_counter() - began:.0f} s", flush=True)
+            print(
+                f"seeded {args.runs:,} runs and a {args.tasks:,}-task run in {time.perf_counter() - began:.0f} s",
+                flush=True,
+            )
         result: dict[str, Any] = {"database": "postgresql" if args.postgres else "sqlite", "runs": args.runs,
                                   "tasks": args.tasks, "pages": time_pages(url, marks, args.repeats)}  # fmt: skip
         if args.chromium and not args.postgres:

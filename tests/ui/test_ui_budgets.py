@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_seed import Seed, TestClient, big_run
+from ui_seed import Fresh, Seed, TestClient, big_run
 
 from riverrun._store.service import open_store
 from riverrun.server.ui.render import HERE, STATIC
@@ -45,6 +45,11 @@ def big(seeded: Seed) -> str:
 @pytest.fixture
 def statements(seeded: Seed) -> Iterator[list[str]]:
     yield from record_statements(seeded.url)
+
+
+@pytest.fixture
+def statements_of_fresh(fresh: Fresh) -> Iterator[list[str]]:
+    yield from record_statements(fresh.store.url)
 
 
 def record_statements(url: str) -> Iterator[list[str]]:
@@ -166,3 +171,42 @@ def test_dashboard_counts_stop_at_the_cap_and_say_so(seeded: Seed) -> None:
     activity = open_store(seeded.url).flow_run_activity(now - timedelta(days=1), now, 24, cap=2)
     assert activity.capped and sum(sum(b.values()) for b in activity.buckets) == 3
     assert activity.counted_since > now - timedelta(days=1)
+
+
+def test_tag_typeahead_skipping_through_the_index_finds_what_a_scan_finds(fresh: Fresh) -> None:
+    from riverrun._internal.clock import now_us
+    from riverrun._store import testing as ev
+
+    tags = [f"customer-{i}" for i in range(30)] + ["env:pro", "Env:Dev", "100%_sure"]
+    fresh.store.ingest([ev.flow_run_event(tags=[tag, "shared"], created=now_us() - i) for i, tag in enumerate(tags)])
+    import sqlalchemy as sa
+
+    from riverrun._store import tables as t
+    from riverrun._store.dialect import case_insensitive_like
+
+    col = t.flow_run_tag.c.tag
+    for text in ("customer-1", "env", "ENV:", "%_", "nothing-like-it", "e"):
+        scan = sa.select(col).distinct().where(case_insensitive_like(col, text)).order_by(col).limit(20)
+        with fresh.store.connect() as conn:
+            expected = [str(v) for (v,) in conn.execute(scan)]
+        assert fresh.store.suggest("tag", text) == expected, text
+
+
+def test_tag_typeahead_past_its_distinct_cap_falls_back_to_a_scan(fresh: Fresh) -> None:
+    from riverrun._internal.clock import now_us
+    from riverrun._store import testing as ev
+
+    fresh.store.ingest([ev.flow_run_event(tags=[f"t{i:02d}", "zz-last"], created=now_us() - i) for i in range(12)])
+    assert fresh.store._suggest_tags("zz", 20, distinct_cap=5) is None  # type: ignore[attr-defined]
+    assert fresh.store.suggest("tag", "zz") == ["zz-last"]
+
+
+def test_a_tag_count_reads_the_tag_index_not_every_run(fresh: Fresh, statements_of_fresh: list[str]) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from riverrun.server.ui import data
+
+    q = data.RunQuery(tags=("team:a",), since=datetime.now(timezone.utc) - timedelta(days=1))
+    data.runs_page(fresh.store, q)
+    counts = [s for s in statements_of_fresh if s.lstrip().upper().startswith("SELECT COUNT")]
+    assert counts and "flow_run.id IN (SELECT flow_run_tag.flow_run_id" in " ".join(counts[0].split())
