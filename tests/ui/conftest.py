@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_seed import Seed, seed
+from ui_seed import Fresh, Seed, add_sf_export, seed
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 here; its TestClient still works on httpx, which riverrun uses.
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from riverrun._store.service import open_store
 from riverrun.server.app import create_app
 from riverrun.server.config import ServerConfig
 
@@ -38,3 +39,15 @@ def empty_client(tmp_path: Path) -> Iterator[TestClient]:
 
     with TestClient(create_app(ServerConfig(database_url=sqlite_url(tmp_path / "empty.db")))) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Fresh]:
+    """A store of its own for a test that changes things (runs, schedules, automations)."""
+    from riverrun._store.dialect import sqlite_url
+
+    url = sqlite_url(tmp_path / "fresh.db")
+    store = open_store(url)
+    deployment = add_sf_export(store, tmp_path)
+    with TestClient(create_app(ServerConfig(database_url=url))) as test_client:
+        yield Fresh(test_client, store, deployment)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from ui_seed import ROOT, Seed, add_block_type, big_run, running_run, seed
+from ui_seed import ROOT, SF_EXPORT, Seed, add_block_type, big_run, running_run, seed
 
 from riverrun._internal.clock import now_us
 from riverrun._store import testing as ev
@@ -267,3 +270,122 @@ def test_log_in_with_an_api_key(page: Any, auth_server: tuple[ServerProcess, str
     page.get_by_text("etl.extract").first.wait_for()
     cookie = next(c for c in page.context.cookies() if c["name"] == "rr_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+
+# -- deployments: the guide's sf_export served for real, triggered from its form ------------------
+
+SERVED = "riverrun.emr.salesforce.sf_export/ui-export"
+
+
+@pytest.fixture(scope="module")
+def served(home: Path, server: ServerProcess) -> Iterator[str]:
+    """``sf_export.serve(name="ui-export")`` on the server's SQLite file (what runs deployment
+    runs with no workers: the serving process starts each run in a subprocess); its ID."""
+    script = home / "serve_sf_export.py"
+    script.write_text(SF_EXPORT + '\n\nif __name__ == "__main__":\n    sf_export.serve(name="ui-export", parameters={"env": "pre"})\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
+    env["RIVERRUN_HOME"] = str(home)
+    with (home / "serve.log").open("wb") as out:
+        process = subprocess.Popen([sys.executable, str(script)], cwd=home, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        store = open_store(server_url(home))
+        deadline = time.monotonic() + 60
+        while True:
+            found = [d for d in store.read_deployments(limit=20) if d.name == "ui-export"]
+            if found:
+                break
+            assert process.poll() is None, (home / "serve.log").read_text()
+            assert time.monotonic() < deadline, "serve() did not create its deployment in 60 s"
+            time.sleep(0.1)
+        yield found[0].id
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def server_url(home: Path) -> str:
+    from riverrun._store.dialect import sqlite_url
+
+    return sqlite_url(home / "riverrun.db")
+
+
+def test_trigger_sf_export_from_its_form_and_watch_it_complete(page: Any, server: ServerProcess, served: str,
+                                                               traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/deployments/{served}/run") <= 5
+    env = page.locator("#f-p-env")
+    assert env.evaluate("e => e.tagName") == "SELECT"
+    assert env.locator("option").all_inner_texts() == ["pre", "snd", "pro"]
+    env.select_option("snd")
+    page.locator("#f-p-min-date").fill("2025-01-31T09:30:00")
+    assert page.locator("#f-p-timeout-mins").input_value() == "150"  # the default, kept
+    assert page.locator("#f-p-version").input_value() == "latest"
+    page.screenshot(path=str(shots / "ui-deployment-run.png"), full_page=True)
+    traffic.requests.clear()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_url(re.compile(r"/flow-runs/[0-9a-f-]+$"))
+    run_id = page.url.rsplit("/", 1)[1]
+    page.locator("#log-lines").get_by_text("exporting snd from datetime.datetime(2025, 1, 31, 9, 30").wait_for(timeout=90_000)
+    page.locator("#run-state", has_text="Completed").wait_for(timeout=90_000)
+    assert any("/stream" in u for u in traffic.requests), "the page did not stream the running run"
+    run = open_store(server_url(server.home)).read_flow_run(run_id)
+    assert run.state_name == "Completed" and run.parameters["env"] == "snd"
+    assert run.parameters["timeout_mins"] == 150 and run.deployment_id == served
+
+
+def test_a_bad_run_form_value_shows_the_error_at_its_field(page: Any, server: ServerProcess, served: str,
+                                                           traffic: Traffic) -> None:  # fmt: skip
+    _open(page, traffic, f"http://127.0.0.1:{server.port}/deployments/{served}/run")
+    page.locator("#f-p-min-date").fill("2025-01-31T09:30:00")
+    page.locator("#f-p-min-date-tz").fill("Mars/Olympus_Mons")
+    page.get_by_role("button", name="Run", exact=True).click()
+    error = page.locator("#f-p-min-date-error")
+    error.wait_for()
+    assert "Unknown timezone 'Mars/Olympus_Mons'" in error.inner_text()
+    assert page.locator("#f-p-min-date").get_attribute("aria-invalid") == "true"
+    assert page.locator("#f-p-min-date-tz").input_value() == "Mars/Olympus_Mons"
+    assert "/flow-runs/" not in page.url
+
+
+def test_deployment_pages_draw_in_at_most_five_requests(page: Any, server: ServerProcess, seeded_home: Seed,
+                                                        traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/deployments") <= 5
+    page.get_by_role("link", name="nightly").first.wait_for()
+    page.screenshot(path=str(shots / "ui-deployments.png"), full_page=True)
+    assert _open(page, traffic, f"{base}/deployments/{seeded_home.sf_export}") <= 5
+    page.locator("#schedules").wait_for()
+    page.get_by_label("Start").fill("2026-11-01T00:00")
+    page.get_by_label("End").fill("2026-11-03T23:00")
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#backfill-plan", has_text="3 run(s) would be created").wait_for()
+    page.screenshot(path=str(shots / "ui-deployment.png"), full_page=True)
+
+
+def test_disable_an_automation_from_its_page(page: Any, server: ServerProcess, seeded_home: Seed,
+                                             traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/automations") <= 5
+    page.screenshot(path=str(shots / "ui-automations.png"), full_page=True)
+    page.get_by_role("button", name="Disable page on failure").click()
+    page.get_by_role("button", name="Enable page on failure").wait_for()
+    record = open_store(seeded_home.url).read_automation(seeded_home.automation)
+    assert record is not None and record.enabled is False
+    _open(page, traffic, f"{base}/automations/{seeded_home.automation}")
+    page.locator("#trigger").get_by_text("riverrun.flow-run.Failed").first.wait_for()
+    page.screenshot(path=str(shots / "ui-automation.png"), full_page=True)
+
+
+def test_bulk_cancel_all_that_match_from_the_runs_page(page: Any, server: ServerProcess, seeded_home: Seed,
+                                                       traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    store = open_store(seeded_home.url)
+    ids = [running_run(store, flow_name="etl.bulk") for _ in range(3)]
+    base = f"http://127.0.0.1:{server.port}"
+    _open(page, traffic, f"{base}/runs?flow=etl.bulk&state=RUNNING")
+    page.get_by_role("link", name="Cancel…").click()
+    page.locator("#bulk-preview", has_text="This will cancel 3 flow runs").wait_for()
+    page.screenshot(path=str(shots / "ui-runs-bulk.png"), full_page=True)
+    page.get_by_role("button", name="Cancel 3 runs").click()
+    page.get_by_text("Cancel: 3 run(s) changed, 0 left as they were.").wait_for()
+    assert {store.read_flow_run(i).state_name for i in ids} == {"Cancelling"}

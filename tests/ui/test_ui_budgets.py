@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ui_seed import Seed, TestClient, big_run
+from ui_seed import Fresh, Seed, TestClient, big_run
 
 from riverrun._store.service import open_store
 from riverrun.server.ui.render import HERE, STATIC
@@ -19,7 +19,7 @@ from riverrun.server.ui.render import HERE, STATIC
 _LIMIT = re.compile(r"\bLIMIT\b", re.I)
 _PARAM = r"(?:\?|:\w+|%\(\w+\)s)(?:::\w+)?"  # SQLite's ? and :name, psycopg's %(name)s::TYPE
 _TIME = re.compile(rf"(start_time|expected_start_time|\btimestamp|created)\)?\s*(>=|>|<=|<)\s*{_PARAM}", re.I)
-_UNIQUE = re.compile(rf"WHERE\s+\w+\.(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
+_UNIQUE = re.compile(rf"WHERE\s+(?:\w+\.)?(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
 _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
 # The block catalog holds one row per Block class a program registered, not per run.
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
@@ -47,6 +47,11 @@ def statements(seeded: Seed) -> Iterator[list[str]]:
     yield from record_statements(seeded.url)
 
 
+@pytest.fixture
+def statements_of_fresh(fresh: Fresh) -> Iterator[list[str]]:
+    yield from record_statements(fresh.store.url)
+
+
 def record_statements(url: str) -> Iterator[list[str]]:
     """Every SQL statement the store at ``url`` runs while the generator is open."""
     from sqlalchemy import event
@@ -72,7 +77,12 @@ def pages(seeded: Seed, big: str) -> list[str]:
     urls = ["/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
             "/runs?deployment=nightly", "/ui/suggest?what=flow&q=vt", "/ui/suggest?what=tag&q=env",
             "/ui/suggest?what=deployment&q=n", f"/task-runs/{task.id}", "/flows", f"/flows/{flow.id}",
-            "/blocks", "/variables", "/artifacts", "/settings", "/login"]  # fmt: skip
+            "/blocks", "/variables", "/artifacts", "/settings", "/login",
+            "/deployments", "/deployments?q=night&paused=false", f"/deployments/{seeded.sf_export}",
+            f"/deployments/{seeded.sf_export}/run", f"/deployments/{seeded.deployment_id}",
+            f"/deployments/{seeded.deployment_id}/run?again={seeded.deployment_run}",
+            "/automations", f"/automations/{seeded.automation}",
+            "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d"]  # fmt: skip
     for run in [r for r in (seeded.vtasks, seeded.running, seeded.failed, big) if r]:
         urls += [f"/flow-runs/{run}?tab={tab}" for tab in ("logs", "tasks", "artifacts", "states", "details")]
         urls += [f"/flow-runs/{run}/logs?q=batch&level=10", f"/flow-runs/{run}?tab=tasks&state=COMPLETED&q=step"]
@@ -98,6 +108,15 @@ def check_pages(client: TestClient, urls: list[str], statements: list[str]) -> N
 def test_every_page_runs_only_bounded_queries(client: TestClient, seeded: Seed, big: str,
                                               statements: list[str]) -> None:  # fmt: skip
     check_pages(client, pages(seeded, big), statements)
+
+
+def test_backfill_preview_and_bulk_preview_run_only_bounded_queries(client: TestClient, seeded: Seed,
+                                                                    statements: list[str]) -> None:  # fmt: skip
+    csrf = client.get("/runs").cookies.get("rr_csrf") or client.cookies.get("rr_csrf")
+    form = {"csrf": csrf, "start": "2026-01-01T00:00", "end": "2026-01-31T00:00", "preview": "1"}
+    response = client.post(f"/deployments/{seeded.sf_export}/backfill", data=form)
+    assert response.status_code == 200, response.text[:300]
+    assert len(statements) > 2 and not [s for s in statements if unbounded(s)]
 
 
 def test_the_bound_check_catches_an_unbounded_select() -> None:
@@ -152,3 +171,42 @@ def test_dashboard_counts_stop_at_the_cap_and_say_so(seeded: Seed) -> None:
     activity = open_store(seeded.url).flow_run_activity(now - timedelta(days=1), now, 24, cap=2)
     assert activity.capped and sum(sum(b.values()) for b in activity.buckets) == 3
     assert activity.counted_since > now - timedelta(days=1)
+
+
+def test_tag_typeahead_skipping_through_the_index_finds_what_a_scan_finds(fresh: Fresh) -> None:
+    from riverrun._internal.clock import now_us
+    from riverrun._store import testing as ev
+
+    tags = [f"customer-{i}" for i in range(30)] + ["env:pro", "Env:Dev", "100%_sure"]
+    fresh.store.ingest([ev.flow_run_event(tags=[tag, "shared"], created=now_us() - i) for i, tag in enumerate(tags)])
+    import sqlalchemy as sa
+
+    from riverrun._store import tables as t
+    from riverrun._store.dialect import case_insensitive_like
+
+    col = t.flow_run_tag.c.tag
+    for text in ("customer-1", "env", "ENV:", "%_", "nothing-like-it", "e"):
+        scan = sa.select(col).distinct().where(case_insensitive_like(col, text)).order_by(col).limit(20)
+        with fresh.store.connect() as conn:
+            expected = [str(v) for (v,) in conn.execute(scan)]
+        assert fresh.store.suggest("tag", text) == expected, text
+
+
+def test_tag_typeahead_past_its_distinct_cap_falls_back_to_a_scan(fresh: Fresh) -> None:
+    from riverrun._internal.clock import now_us
+    from riverrun._store import testing as ev
+
+    fresh.store.ingest([ev.flow_run_event(tags=[f"t{i:02d}", "zz-last"], created=now_us() - i) for i in range(12)])
+    assert fresh.store._suggest_tags("zz", 20, distinct_cap=5) is None  # type: ignore[attr-defined]
+    assert fresh.store.suggest("tag", "zz") == ["zz-last"]
+
+
+def test_a_tag_count_reads_the_tag_index_not_every_run(fresh: Fresh, statements_of_fresh: list[str]) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from riverrun.server.ui import data
+
+    q = data.RunQuery(tags=("team:a",), since=datetime.now(timezone.utc) - timedelta(days=1))
+    data.runs_page(fresh.store, q)
+    counts = [s for s in statements_of_fresh if s.lstrip().upper().startswith("SELECT COUNT")]
+    assert counts and "flow_run.id IN (SELECT flow_run_tag.flow_run_id" in " ".join(counts[0].split())

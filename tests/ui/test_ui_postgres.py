@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_ui_budgets import check_pages, pages, record_statements
-from ui_seed import Seed, TestClient, big_run, seed
+from ui_seed import Seed, TestClient, big_run, running_run, seed
 
 from riverrun._store.service import open_store
 from riverrun.server.app import create_app
@@ -31,7 +31,9 @@ def pg_client(pg_seeded: Seed) -> Iterator[TestClient]:
         yield client
 
 
-def test_every_page_works_on_postgres_with_bounded_queries(pg_client: TestClient, pg_seeded: Seed) -> None:
+def test_every_page_works_on_postgres_with_bounded_queries(
+    pg_client: TestClient, pg_seeded: Seed
+) -> None:
     big = big_run(open_store(pg_seeded.url), tasks=2_000)
     recorder = record_statements(pg_seeded.url)
     statements = next(recorder)
@@ -49,3 +51,36 @@ def test_runs_filters_and_keyset_pages_on_postgres(pg_client: TestClient) -> Non
 def test_log_search_on_postgres_ignores_case(pg_client: TestClient, pg_seeded: Seed) -> None:
     html = pg_client.get(f"/flow-runs/{pg_seeded.failed}/logs?q=BOOM").text
     assert "boom: connection refused" in html
+
+
+def test_tag_typeahead_on_postgres_ignores_case(pg_client: TestClient) -> None:
+    assert '<option value="team:data">' in pg_client.get("/ui/suggest?what=tag&q=TEAM").text
+    assert pg_client.get("/ui/suggest?what=tag&q=nothing-like-it").text.strip() == ""
+
+
+def test_run_form_creates_a_run_on_postgres(pg_client: TestClient, pg_seeded: Seed) -> None:
+    pg_client.get("/deployments")
+    form = {"csrf": pg_client.cookies.get("rr_csrf"), "p.env": "snd", "p.min_date": "2025-01-31T09:30",
+            "p.min_date.tz": "UTC"}  # fmt: skip
+    response = pg_client.post(
+        f"/deployments/{pg_seeded.sf_export}/run", data=form, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+    run = open_store(pg_seeded.url).read_flow_run(response.headers["location"].rsplit("/", 1)[1])
+    assert (
+        run.parameters["env"] == "snd" and run.parameters["min_date"] == "2025-01-31T09:30:00+00:00"
+    )
+
+
+def test_bulk_cancel_on_postgres(pg_client: TestClient, pg_seeded: Seed) -> None:
+    store = open_store(pg_seeded.url)
+    ids = [running_run(store, flow_name="etl.pg-bulk") for _ in range(2)]
+    pg_client.get("/runs")
+    form = {
+        "csrf": pg_client.cookies.get("rr_csrf"),
+        "action": "cancel",
+        "query": "state=RUNNING&flow=etl.pg-bulk",
+    }
+    response = pg_client.post("/runs/bulk", data=form, follow_redirects=False)
+    assert response.status_code == 303 and "2+run%28s%29+changed" in response.headers["location"]
+    assert {store.read_flow_run(i).state_name for i in ids} == {"Cancelling"}

@@ -8,6 +8,7 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from riverrun._internal.clock import now_us
 from riverrun._internal.ids import new_id
@@ -20,7 +21,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-__all__ = ["ROOT", "Seed", "TestClient", "big_run", "running_run", "seed"]
+__all__ = ["ROOT", "SF_EXPORT", "Fresh", "Seed", "TestClient", "add_sf_export", "big_run", "running_run", "seed"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +36,8 @@ class Seed:
     failed: str
     deployment_run: str
     deployment_id: str
+    sf_export: str = ""
+    automation: str = ""
 
 
 def run_demo(home: Path) -> None:
@@ -94,7 +97,19 @@ def seed(home: Path, *, demo: bool = True, url: str | None = None) -> Seed:
 
     with store.begin() as conn:
         conn.execute(t.flow_run.update().where(t.flow_run.c.id == dep_flow["id"]).values(deployment_id=deployment_id))
-    return Seed(url, vtasks, running, str(failed["id"]), str(dep_flow["id"]), deployment_id)
+    return Seed(url, vtasks, running, str(failed["id"]), str(dep_flow["id"]), deployment_id,
+                sf_export=add_sf_export(store, home), automation=add_automation(store))  # fmt: skip
+
+
+def add_automation(store: Store, name: str = "page on failure") -> str:
+    """An enabled automation: a failed run of the ``pro`` environment does nothing (for the pages)."""
+    from riverrun.schemas.automations import AutomationCore, DoNothing, EventTrigger
+
+    created = store.create_automation(AutomationCore(
+        name=name, description="Tells the team when production fails.",
+        trigger=EventTrigger(expect={"riverrun.flow-run.Failed"}, match={"riverrun.resource.id": "riverrun.flow-run.*"}),
+        actions=[DoNothing()]))  # fmt: skip
+    return str(created.id)
 
 
 def big_run(store: Store, tasks: int = 10_000, kinds: int = 20) -> str:
@@ -133,3 +148,65 @@ def add_block_type(store: Store, slug: str = "mail-server") -> str:
     }  # fmt: skip
     store.create_block_schema(BlockSchemaCreate(fields=fields, block_type_id=block_type.id))
     return slug
+
+
+#: The guide's ``sf_export`` flow (section 5.3): a Literal, dates written ``x: datetime = None``,
+#: defaults. The Chromium test serves it for real; the page tests deploy it from its schema.
+SF_EXPORT = '''
+from datetime import datetime
+from typing import Literal
+
+from riverrun import flow, get_run_logger
+
+
+@flow(name="riverrun.emr.salesforce.sf_export")
+def sf_export(
+    env: Literal["pre", "snd", "pro"],
+    select: str = None,
+    exclude: str = None,
+    min_date: datetime = None,
+    max_date: datetime = None,
+    timeout_mins: int = 150,
+    version: str = "latest",
+):
+    get_run_logger().info(f"exporting {env} from {min_date!r} (timeout {timeout_mins} min)")
+    return {"env": env, "min_date": min_date.isoformat() if min_date else None}
+'''
+
+
+def add_sf_export(store: Store, folder: Path, *, cron: str | None = "0 2 * * *") -> str:
+    """The guide's ``sf_export/nightly`` deployment with the flow's real parameter schema and a
+    nightly schedule, created through the store's operation; its ID."""
+    import importlib.util
+
+    from riverrun.schemas.actions import DeploymentScheduleCreate
+    from riverrun.schemas.schedules import CronSchedule
+
+    path = folder / "sf_export_flow.py"
+    path.write_text(SF_EXPORT)
+    spec = importlib.util.spec_from_file_location("sf_export_flow", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    flow = module.sf_export
+    flow_id = store.create_flow_from_name(flow.name)
+    schedules = [DeploymentScheduleCreate(schedule=CronSchedule(cron=cron))] if cron else None
+    return store.create_deployment(flow_id, "nightly", schedules=schedules, entrypoint=f"{path}:sf_export",
+                                   parameters={"env": "pre"},
+                                   parameter_openapi_schema=flow.parameters.model_dump_for_openapi())  # fmt: skip
+
+
+@dataclass
+class Fresh:
+    """A new store with the guide's ``sf_export/nightly`` deployment, and the app on it."""
+
+    client: TestClient
+    store: Store
+    deployment: str
+
+    def post(self, url: str, form: dict[str, str], **kwargs: Any) -> Any:
+        """POST a form with the page's CSRF token, without following the redirect."""
+        if not self.client.cookies.get("rr_csrf"):
+            self.client.get("/deployments")
+        token = self.client.cookies.get("rr_csrf")
+        return self.client.post(url, data={"csrf": token, **form}, follow_redirects=False, **kwargs)

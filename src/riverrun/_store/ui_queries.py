@@ -63,6 +63,23 @@ class Activity:
     counted_since: datetime
 
 
+def _tags_as_lists(flt: f.FlowRunFilter | None) -> tuple[f.FlowRunFilter | None, list[Any]]:
+    """A filter's run tags as ``id IN (runs with the tag)`` instead of a correlated EXISTS.
+
+    For a count the IN form reads the tag's index entries and then those runs (1,333 of
+    100,000 for ``team:7``: 38 ms on SQLite), where EXISTS walks every run of the window
+    and probes its tags (134 ms). Pages of 50 keep EXISTS: walking newest first, they stop
+    after 50 matches.
+    """
+    if flt is None or flt.tags is None or flt.tags.is_null_ is not None or flt.operator != "and_":
+        return flt, []
+    ft, run_id = t.flow_run_tag, t.flow_run.c.id
+    lists = [run_id.in_(sa.select(ft.c.flow_run_id).where(ft.c.tag == tag)) for tag in flt.tags.all_ or ()]
+    if flt.tags.any_ is not None:
+        lists.append(run_id.in_(sa.select(ft.c.flow_run_id).where(ft.c.tag.in_(flt.tags.any_))))
+    return flt.model_copy(update={"tags": None}), lists
+
+
 def _capped(conn: Any, inner: Any, cap: int) -> CappedCount:
     query = sa.select(sa.func.count()).select_from(inner.limit(cap + 1).subquery())
     n = int(conn.execute(query).scalar_one())
@@ -81,7 +98,7 @@ class UIQueryMixin(StoreBase):
         cap: int = COUNT_CAP,
     ) -> CappedCount:
         """How many flow runs match, counting at most ``cap + 1`` of them."""
-        where = self._ui_run_where(flow_run_filter, flow_filter, exclude_tags)
+        where = self._ui_run_where(*_tags_as_lists(flow_run_filter), flow_filter, exclude_tags)
         with self.connect() as conn:
             return _capped(conn, sa.select(t.flow_run.c.id).where(*where), cap)
 
@@ -126,7 +143,7 @@ class UIQueryMixin(StoreBase):
         """Newest flow runs first (by start, else expected start), keyset-paged: ``before``
         is the ``(started µs, id)`` of the last run of the previous page."""
         started = t.started(t.flow_run)
-        where = self._ui_run_where(flow_run_filter, flow_filter, exclude_tags)
+        where = self._ui_run_where(flow_run_filter, [], flow_filter, exclude_tags)
         if before is not None:
             where.append(sa.tuple_(started, t.flow_run.c.id) < sa.tuple_(before[0], before[1]))
         query = _run_select("flow_run").where(*where).order_by(started.desc(), t.flow_run.c.id.desc())
@@ -137,11 +154,13 @@ class UIQueryMixin(StoreBase):
     def _ui_run_where(
         self,
         flow_run_filter: f.FlowRunFilter | None,
+        tag_lists: list[Any],
         flow_filter: f.FlowFilter | None,
         exclude_tags: list[str] | None,
     ) -> list[Any]:
         where = list(fs.run_filters(flow_filter=flow_filter, flow_run_filter=flow_run_filter,
                                     task_run_filter=None, deployment_filter=None, target="flow_run"))  # fmt: skip
+        where += tag_lists
         if exclude_tags:
             tag = t.flow_run_tag
             where.append(~sa.exists().where(tag.c.flow_run_id == t.flow_run.c.id, tag.c.tag.in_(exclude_tags)))
@@ -157,11 +176,41 @@ class UIQueryMixin(StoreBase):
         if what not in columns:
             raise ValueError(f"Cannot suggest {what!r}; choose flow, deployment or tag.")
         col = columns[what]
+        if what == "tag" and text:
+            found = self._suggest_tags(text, limit)
+            if found is not None:
+                return found
         query = sa.select(col).distinct().order_by(col).limit(limit)
         if text:
             query = query.where(case_insensitive_like(col, text))
         with self.connect() as conn:
             return [str(v) for (v,) in conn.execute(query)]
+
+    def _suggest_tags(self, text: str, limit: int, distinct_cap: int = 20_000) -> list[str] | None:
+        """Tags containing ``text``, read by skipping from one distinct tag to the next in
+        the tag index (a few hundred seeks), not by reading every run's tag row: with
+        100,000 runs a search that matches little read 300,000 rows (~180 ms). None when
+        there are more than ``distinct_cap`` distinct tags before enough matches (the plain
+        scan answers then)."""
+        ft = t.flow_run_tag
+        first = sa.select(sa.func.min(ft.c.tag).label("tag"), sa.literal(1).label("n"))
+        tags = first.cte("tags", recursive=True)
+        following = sa.select(sa.func.min(ft.c.tag)).where(ft.c.tag > tags.c.tag).scalar_subquery()
+        tags = tags.union_all(
+            sa.select(following, tags.c.n + 1).where(tags.c.tag.is_not(None), tags.c.n < distinct_cap)
+        )
+        hit = case_insensitive_like(tags.c.tag, text)
+        # The recursion yields tags in order and stops once the LIMIT is met (both dialects
+        # evaluate a recursive CTE only as far as it is read); the row at the cap comes back
+        # too, so running out of distinct tags is told apart from reaching the cap.
+        query = (sa.select(tags.c.tag, tags.c.n, hit.label("hit"))
+                 .where(tags.c.tag.is_not(None), sa.or_(hit, tags.c.n == distinct_cap)).limit(limit + 1))  # fmt: skip
+        with self.connect() as conn:
+            rows = conn.execute(query).all()
+        names = [str(tag) for tag, _, matched in rows if matched][:limit]
+        if len(names) < limit and any(n == distinct_cap for _, n, _ in rows):
+            return None
+        return names
 
     def count_task_runs_by_state(self, flow_run_id: str, cap: int = 100_000) -> tuple[dict[str, int], bool]:
         """A flow run's task runs by state type, over at most ``cap + 1`` of them."""

@@ -34,7 +34,7 @@ class _Static(StaticFiles):
 
 def create_ui(parent: FastAPI) -> FastAPI:
     """The UI as an ASGI app sharing the parent's store and configuration."""
-    from riverrun.server.ui import catalog, runs
+    from riverrun.server.ui import automations, bulk, catalog, deployments, runs
 
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.state.store = parent.state.store
@@ -42,7 +42,10 @@ def create_ui(parent: FastAPI) -> FastAPI:
     ui.mount("/static", _Static(directory=STATIC), name="static")
     guarded = [Depends(session.require_session)]
     ui.include_router(catalog.public)
+    ui.include_router(bulk.router, dependencies=guarded)
     ui.include_router(runs.router, dependencies=guarded)
+    ui.include_router(deployments.router, dependencies=guarded)
+    ui.include_router(automations.router, dependencies=guarded)
     ui.include_router(catalog.router, dependencies=guarded)
 
     @ui.exception_handler(session.LoginRequired)

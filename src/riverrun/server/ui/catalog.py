@@ -20,14 +20,15 @@ router = APIRouter()
 public = APIRouter()
 
 
-def _offset(request: Request) -> int:
+def offset_of(request: Request) -> int:
+    """The `offset` of a paged list from the URL (0 when missing or not a number)."""
     text = request.query_params.get("offset", "0")
     return max(0, int(text)) if text.isdigit() else 0
 
 
 def _listing(request: Request, template: str, key: str, read: Callable[..., list[Any]], q: str) -> Response:
     """A page of a list searched by name on the server, read one row past the page."""
-    offset = _offset(request)
+    offset = offset_of(request)
     rows = read(request.app.state.store, q.strip(), offset)
     context: dict[str, Any] = {key: rows[: data.PAGE], "more": len(rows) > data.PAGE, "offset": offset, "q": q}
     return page(request, template, **context)
@@ -56,7 +57,7 @@ def flow(request: Request, flow_id: str) -> Response:
 def blocks(request: Request) -> Response:
     """Saved blocks, and the catalog of block types to create one from."""
     store = request.app.state.store
-    offset = _offset(request)
+    offset = offset_of(request)
     docs = data.block_documents(store, offset)
     return page(request, "blocks.html", documents=docs[: data.PAGE], more=len(docs) > data.PAGE,
                 offset=offset, types=data.block_types(store))  # fmt: skip

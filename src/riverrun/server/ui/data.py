@@ -19,6 +19,7 @@ from riverrun._store.ui_queries import Activity, CappedCount, TaskGroup
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
+from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument, BlockSchema, BlockType
 from riverrun.server.ui.layout import GROUP_ABOVE, TreeNode, build_tree
 from riverrun.states import State, StateType
@@ -100,14 +101,20 @@ class RunsPage:
     next_before: tuple[int, str] | None
 
 
-def runs_page(store: UIStore, q: RunQuery) -> RunsPage:
-    """A page of flow runs matching the query, newest first, and how many match in all."""
+def run_filters(store: UIStore, q: RunQuery) -> tuple[f.FlowRunFilter, f.FlowFilter | None, list[str] | None]:
+    """The store's filters for a runs query: flow runs, flows, and tags to exclude."""
     flt, flows = _run_filter(q)
     excl = list(q.exclude_tags) or None
     if q.deployments:
         found = store.read_deployments(deployment_filter=f.DeploymentFilter(
             name=f.DeploymentFilterName(any_=list(q.deployments))), limit=100)  # fmt: skip
         flt.deployment_id = f.FlowRunFilterDeploymentId(any_=[d.id for d in found] or ["-"])
+    return flt, flows, excl
+
+
+def runs_page(store: UIStore, q: RunQuery) -> RunsPage:
+    """A page of flow runs matching the query, newest first, and how many match in all."""
+    flt, flows, excl = run_filters(store, q)
     runs = store.read_flow_runs_page(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl,
                                      before=q.before, limit=PAGE + 1)  # fmt: skip
     total = store.count_flow_runs_capped(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl)
@@ -350,3 +357,148 @@ def about(store: UIStore) -> dict[str, Any]:
         return {"database": "SQLite", "location": str(sqlite_path(store.url))}
     url = store.url
     return {"database": "PostgreSQL", "location": url.split("@", 1)[-1]}
+
+
+# -- deployments ------------------------------------------------------------------------------
+
+
+def deployments(store: UIStore, name: str = "", paused: bool | None = None,
+                offset: int = 0) -> list[o.Deployment]:  # fmt: skip
+    """A page of deployments by name (one row past the page), searched on the server."""
+    flt = f.DeploymentFilter()
+    if name:
+        flt.name = f.DeploymentFilterName(like_=name)
+    if paused is not None:
+        flt.paused = f.DeploymentFilterPaused(eq_=paused)
+    return store.read_deployments(deployment_filter=flt, sort=s.DeploymentSort.NAME_ASC,
+                                  limit=PAGE + 1, offset=offset)  # fmt: skip
+
+
+def flow_names(store: UIStore, flow_ids: list[str]) -> dict[str, str]:
+    """Flow names by ID, for a page of deployments."""
+    ids = sorted(set(flow_ids))
+    if not ids:
+        return {}
+    found = store.read_flows(flow_filter=f.FlowFilter(id=f.FlowFilterId(any_=ids)), limit=len(ids))
+    return {str(flow.id): flow.name for flow in found}
+
+
+def deployment(store: UIStore, deployment_id: str) -> o.Deployment:
+    """One deployment with its schedules."""
+    return store.read_deployment(deployment_id)
+
+
+def deployment_runs(store: UIStore, deployment_id: str, *, upcoming: bool, limit: int = 10) -> list[o.FlowRun]:
+    """A deployment's next scheduled runs (soonest first) or its latest runs (newest first)."""
+    by_deployment = f.FlowRunFilterDeploymentId(any_=[deployment_id])
+    now = datetime.now(timezone.utc)
+    if upcoming:
+        flt = f.FlowRunFilter(
+            deployment_id=by_deployment,
+            state=f.FlowRunFilterState(type=f.FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            expected_start_time=f.FlowRunFilterExpectedStartTime(after_=now - timedelta(days=1)),
+        )  # fmt: skip
+        return store.read_flow_runs(flow_run_filter=flt, sort=s.FlowRunSort.EXPECTED_START_TIME_ASC, limit=limit)
+    flt = f.FlowRunFilter(deployment_id=by_deployment, start_time=f.FlowRunFilterStartTime(before_=now))
+    runs = store.read_flow_runs_page(flow_run_filter=flt, limit=limit + 10)
+    # The latest that have started or been settled; the page's upcoming list shows the rest.
+    return [r for r in runs if r.state_type is not StateType.SCHEDULED][:limit]
+
+
+def set_schedule_active(store: UIStore, deployment_id: str, schedule_id: str, active: bool) -> None:
+    """Pause or resume one schedule of a deployment."""
+    store.update_deployment_schedule(deployment_id, schedule_id, active=active)
+
+
+def set_deployment_paused(store: UIStore, deployment_id: str, paused: bool) -> None:
+    """Pause or resume a whole deployment."""
+    if paused:
+        store.pause_deployment(deployment_id)
+    else:
+        store.resume_deployment(deployment_id)
+
+
+def run_deployment(store: UIStore, deployment_id: str, parameters: dict[str, Any], *, name: str | None,
+                   tags: list[str]) -> o.FlowRun:  # fmt: skip
+    """A run of the deployment, through the same operation as ``POST .../create_flow_run``."""
+    return store.create_flow_run_from_deployment(deployment_id, parameters=parameters, name=name or None,
+                                                 tags=tags or None)  # fmt: skip
+
+
+class _BackfillReads:
+    """What ``plan_backfill`` asks of a client, over the store, with its read of existing
+    runs bounded to the backfilled range (a day either side for jitter) and capped."""
+
+    def __init__(self, store: UIStore, start: datetime, end: datetime, cap: int) -> None:
+        self.store, self.start, self.end, self.cap = store, start, end, cap
+
+    def read_flow_runs(self, *, deployment_filter: f.DeploymentFilter) -> list[o.FlowRun]:
+        ids = deployment_filter.id.any_ if deployment_filter.id else None
+        flt = f.FlowRunFilter(
+            deployment_id=f.FlowRunFilterDeploymentId(any_=list(ids or [])),
+            expected_start_time=f.FlowRunFilterExpectedStartTime(after_=self.start - timedelta(days=1),
+                                                                 before_=self.end + timedelta(days=1)),
+        )  # fmt: skip
+        return self.store.read_flow_runs(flow_run_filter=flt, limit=self.cap)
+
+    def create_flow_run_from_deployment(self, deployment_id: str, **kwargs: Any) -> o.FlowRun:
+        return self.store.create_flow_run_from_deployment(deployment_id, **kwargs)
+
+
+#: A backfill from the UI makes at most this many runs at once (the CLI has no such cap).
+BACKFILL_CAP = 1000
+
+
+def backfill(store: UIStore, dep: o.Deployment, start: datetime, end: datetime, reprocess: str,
+             *, create: bool) -> tuple[list[datetime], list[tuple[datetime, str]]]:  # fmt: skip
+    """Plan (and with ``create``, make) one run per schedule time in [start, end], as
+    ``riverrun deployment backfill`` does; the times to create and those skipped, with why.
+
+    Raises:
+        ValueError: more than ``BACKFILL_CAP`` times in the range.
+    """
+    from riverrun.deployments.backfill import plan_backfill
+
+    reads = _BackfillReads(store, start, end, cap=10 * BACKFILL_CAP)
+    plan = plan_backfill(reads, dep, start, end, reprocess)
+    if len(plan.create) > BACKFILL_CAP:
+        raise ValueError(f"{len(plan.create):,} runs is more than {BACKFILL_CAP:,} at once; "
+                         "pick a shorter range, or use `riverrun deployment backfill`.")  # fmt: skip
+    if create:
+        for when in plan.create:
+            plan.create_run(reads, when)
+    return plan.create, plan.skipped
+
+
+# -- automations ------------------------------------------------------------------------------
+
+#: Automations are configuration: a page lists this many at most.
+AUTOMATIONS_SHOWN = 500
+
+
+def automations(store: UIStore) -> list[AutomationRecord]:
+    """Every automation (at most ``AUTOMATIONS_SHOWN``), by name."""
+    return store.read_automations(limit=AUTOMATIONS_SHOWN)
+
+
+def automation(store: UIStore, automation_id: str) -> AutomationRecord:
+    """One automation; raises ``ObjectNotFound``."""
+    from riverrun.exceptions import ObjectNotFound
+
+    found = store.read_automation(automation_id)
+    if found is None:
+        raise ObjectNotFound(f"No automation has the ID {automation_id!r}; the automations page lists them.")
+    return found
+
+
+def set_automation_enabled(store: UIStore, automation_id: str, enabled: bool) -> None:
+    """Enable or disable an automation."""
+    if enabled:
+        store.resume_automation(automation_id)
+    else:
+        store.pause_automation(automation_id)
+
+
+def delete_automation(store: UIStore, automation_id: str) -> None:
+    """Delete an automation."""
+    store.delete_automation(automation_id)

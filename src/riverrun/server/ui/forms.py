@@ -225,6 +225,8 @@ class _Renderer:
         if kind == "datetime":
             self.needs_timezones = True
             local, zone = _split_datetime(value)
+            if path in self.errors and f"{path}.tz" in self.submitted:
+                zone = self.submitted[f"{path}.tz"]  # what they typed, shown with its error
             return (f'<span class="datetime"><input type="datetime-local" step="1" {base}{_value(local)}{req}>'
                     f'<input class="tz" list="{_TZ_LIST_ID}" name="{escape(path)}.tz" id="{ident}-tz" '
                     f'aria-label="timezone" value="{escape(zone)}"></span>')  # fmt: skip

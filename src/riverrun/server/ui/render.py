@@ -94,6 +94,18 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, default=str, ensure_ascii=False)
 
 
+def schedule_text(schedule: Any) -> str:
+    """A schedule in a few words: ``cron 0 2 * * * (UTC)``, ``every 1h 00m``, ``rrule ...``."""
+    zone = f" ({schedule.timezone})" if getattr(schedule, "timezone", None) else ""
+    if getattr(schedule, "cron", None):
+        return f"cron {schedule.cron}{zone}"
+    if getattr(schedule, "interval", None) is not None:
+        return f"every {duration(schedule.interval)}"
+    if getattr(schedule, "rrule", None):
+        return f"rrule {schedule.rrule}{zone}"
+    return "no schedule"
+
+
 _LEVELS = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
 
 
@@ -127,7 +139,7 @@ def environment() -> Environment:
     )
     env.filters.update(state_class=state_class, when=when, ago=ago, duration=duration,
                        run_duration=run_duration, count=count, json=to_json, pretty=pretty,
-                       level_name=level_name)  # fmt: skip
+                       level_name=level_name, schedule_text=schedule_text)  # fmt: skip
     env.globals.update(version=riverrun_version(), static_version=static_version, STATE_ORDER=STATE_ORDER)
     return env
 

@@ -9,10 +9,12 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
 
 from riverrun.server.ui import artifacts as art
 from riverrun.server.ui import data
@@ -60,8 +62,8 @@ def dashboard(request: Request, window: str | None = None) -> Response:
                 total=sum(board.counts.values()))  # fmt: skip
 
 
-def _run_query(request: Request) -> tuple[data.RunQuery, dict[str, Any]]:
-    params = request.query_params
+def run_query(params: QueryParams) -> tuple[data.RunQuery, dict[str, Any]]:
+    """The runs list's query from its URL parameters, and the values its filter form shows."""
     label, span = parse_window(params.get("window"), default="7d")
     states = tuple(s for s in params.getlist("state") if s in StateType.__members__)
 
@@ -83,18 +85,17 @@ def _run_query(request: Request) -> tuple[data.RunQuery, dict[str, Any]]:
 def runs(request: Request) -> Response:
     """Flow runs, filtered by the URL's query (state, flow, deployment, tags in and out, name,
     window), newest first, keyset-paged."""
-    q, form = _run_query(request)
+    q, form = run_query(request.query_params)
     result = data.runs_page(request.app.state.store, q)
     nxt = None
     if result.next_before is not None:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "before"]
         params.append(("before", _cursor_text(result.next_before)))
-        from urllib.parse import urlencode
-
         nxt = "/runs?" + urlencode(params)
     template = "runs_rows.html" if request.headers.get("hx-target") == "runs-table" else "runs.html"
-    return page(request, template, result=result, form=form, windows=WINDOWS, next_url=nxt,
-                states=list(StateType.__members__))  # fmt: skip
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("before", "done")])
+    return page(request, template, result=result, form=form, windows=WINDOWS, next_url=nxt, query=query,
+                states=list(StateType.__members__), done=request.query_params.get("done", ""))  # fmt: skip
 
 
 @router.get("/ui/suggest", response_class=HTMLResponse)
