@@ -173,7 +173,7 @@ class AutomationRunner:
             self._finish(key, "failed", "The automation was deleted before its action ran.", None)
             return None
         try:
-            details = perform(store, automation, action, event)
+            details = perform(store, automation, action, event, firing["firing_id"], row[1])
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             error = f"{type(exc).__name__}: {exc}"
             if attempt < MAX_ATTEMPTS:
@@ -189,12 +189,19 @@ class AutomationRunner:
                      {**details, "attempts": attempt})  # fmt: skip
         return None
 
-    def _finish(self, key: str, status: str, error: Optional[str], next_attempt: Optional[int]) -> None:
+    def _finish(
+        self, key: str, status: str, error: Optional[str], next_attempt: Optional[int]
+    ) -> None:
         with self.store.begin() as conn:
             conn.execute(
                 self.store.text(FINISH),
-                {"key": key, "status": status, "error": error, "now": now_us(),
-                 "next_attempt": next_attempt if next_attempt is not None else now_us()},  # fmt: skip
+                {
+                    "key": key,
+                    "status": status,
+                    "error": error,
+                    "now": now_us(),
+                    "next_attempt": next_attempt if next_attempt is not None else now_us(),
+                },  # fmt: skip
             )
 
     def _record(
@@ -214,7 +221,8 @@ class AutomationRunner:
             related.extend(r.root for r in event.related if r.role in ("flow", "tag"))
             related.extend(
                 {**r.root, "riverrun.resource.role": "flow-run"}
-                for r in [event.resource] if r.id.startswith("riverrun.flow-run.")
+                for r in [event.resource]
+                if r.id.startswith("riverrun.flow-run.")
             )
         self.write_events([{
             "kind": "event",
