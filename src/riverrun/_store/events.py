@@ -154,7 +154,9 @@ class EventStoreMixin(StoreBase):
     """Read events; trim old ones."""
 
     def read_events(
-        self, filter: Optional[EventFilter] = None, limit: Optional[int] = 100  # noqa: A002
+        self,
+        filter: Optional[EventFilter] = None,
+        limit: Optional[int] = 100,  # noqa: A002
     ) -> list[ReceivedEvent]:
         """Events matching the filter, oldest first."""
         sql, params = events_query(filter, limit)
@@ -175,3 +177,80 @@ class EventStoreMixin(StoreBase):
                 self.text("DELETE FROM event WHERE occurred < :cutoff"), {"cutoff": cutoff}
             )
         return int(result.rowcount or 0)
+
+
+# -- deployment events ----------------------------------------------------------------------
+
+# Prefect's DEPLOYMENT_EVENT_FIELDS, under riverrun's column names (``work_queue_id`` is the
+# queue's name here, ``infra_overrides`` the job variables).
+DEPLOYMENT_EVENT_FIELDS = (
+    "description", "tags", "parameters", "parameter_openapi_schema", "enforce_parameter_schema",
+    "entrypoint", "path", "pull_steps", "work_queue_name", "job_variables", "paused", "version",
+    "concurrency_limit", "concurrency_options",
+)  # fmt: skip
+_JSON_COLUMNS = {"tags", "parameters", "parameter_openapi_schema", "pull_steps", "job_variables",
+                 "concurrency_options"}  # fmt: skip
+
+
+def _column(row: Any, name: str) -> Any:
+    value = getattr(row, name, None)
+    if name in _JSON_COLUMNS and isinstance(value, str):
+        return json.loads(value)
+    if name in ("paused", "enforce_parameter_schema") and value is not None:
+        return bool(value)
+    return value
+
+
+def deployment_changes(before: Any, after: Any) -> dict[str, dict[str, Any]]:
+    """``{field: {"from": old, "to": new}}`` for each event field that changed, as Prefect's
+    ``deployment.updated`` payload."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name in DEPLOYMENT_EVENT_FIELDS:
+        old, new = _column(before, name), _column(after, name)
+        if old != new:
+            changes[name] = {"from": old, "to": new}
+    return changes
+
+
+def record_deployment_event(
+    conn: Any, text: Any, action: str, row: Any, changes: Optional[dict[str, dict[str, Any]]] = None
+) -> None:
+    """Write ``riverrun.deployment.<action>`` (created, updated, deleted) for a deployment
+    row, in the caller's transaction: the event is stored exactly when the change is.
+
+    Args:
+        conn: the open transaction's connection.
+        text: the store's ``text`` (SQL text for this connection).
+        action: ``created``, ``updated`` or ``deleted``.
+        row: the deployment's row (after the change; before it for ``deleted``).
+        changes: for ``updated``, what changed (``deployment_changes``).
+    """
+    from riverrun._internal.ids import new_id
+    from riverrun._store import ingest
+
+    related = []
+    flow_name = conn.execute(
+        text("SELECT name FROM flow WHERE id = :id"), {"id": row.flow_id}
+    ).scalar()
+    if flow_name is not None:
+        related.append({"riverrun.resource.id": f"riverrun.flow.{row.flow_id}",
+                        "riverrun.resource.name": flow_name,
+                        "riverrun.resource.role": "flow"})  # fmt: skip
+    payload: dict[str, Any] = {}
+    if changes is not None:
+        payload = {"updated_fields": list(changes), "updates": changes}
+    event = {
+        "kind": "event",
+        "id": new_id(),
+        "occurred": now_us(),
+        "event": f"riverrun.deployment.{action}",
+        "resource": {
+            "riverrun.resource.id": f"riverrun.deployment.{row.id}",
+            "riverrun.resource.name": row.name,
+        },  # fmt: skip
+        "related": related,
+        "payload": json.loads(json.dumps(payload, default=str)),
+        "follows": None,
+    }
+    for sql, rows in ingest.plan([event]):
+        conn.execute(text(sql), rows)
