@@ -65,6 +65,18 @@ def action_key(firing: Firing, index: int) -> str:
     return f"{firing.id}:{index}"
 
 
+def _mentions_task_runs(trigger: a.TriggerTypes) -> bool:
+    """Whether a trigger can match a ``riverrun.task-run.*`` event (an empty ``expect``
+    matches every event)."""
+    if isinstance(trigger, a.EventTrigger):
+        names = trigger.expect | trigger.after
+        prefix = "riverrun.task-run."
+        return not trigger.expect or any(
+            n.startswith(prefix) or (n.endswith("*") and prefix.startswith(n[:-1])) for n in names
+        )
+    return any(_mentions_task_runs(t) for t in trigger.triggers)
+
+
 def _actions(automation: a.AutomationCore) -> list[a.ActionTypes]:
     return [*automation.actions, *automation.actions_on_trigger]
 
@@ -82,11 +94,15 @@ class AutomationRunner:
         self.write_events: WriteEvents = write_events or store.ingest
         self.evaluator = Evaluator()
         self.automations: dict[str, a.AutomationRecord] = {}
+        # Whether a trigger can match task-run state events (derived when read, so they are
+        # read only for such triggers).
+        self.task_run_events = False
 
     def set_automations(self, automations: Iterable[a.AutomationRecord]) -> None:
         """The enabled automations to evaluate from now on."""
         enabled = [x for x in automations if x.enabled]
         self.automations = {str(x.id): x for x in enabled}
+        self.task_run_events = any(_mentions_task_runs(x.trigger) for x in enabled)
         self.evaluator.set_automations([(str(x.id), x.trigger) for x in enabled])
 
     def observe(self, events: Iterable[a.Event]) -> list[str]:

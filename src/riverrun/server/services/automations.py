@@ -51,6 +51,15 @@ class AutomationService:
         runner.set_automations(store.read_automations())
         since = from_us(self._cursor - _OVERLAP_US)
         events = store.read_events(filter=EventFilter(received_after=since), limit=_BATCH)
+        if runner.task_run_events:
+            # Derived from task-run states when read: asked for by name, merged in order.
+            names = ["riverrun.task-run.*"]
+            events = sorted(
+                [*events, *store.read_events(
+                    filter=EventFilter(received_after=since, event_names=names), limit=_BATCH
+                )],
+                key=lambda e: (e.occurred, str(e.id)),
+            )  # fmt: skip
         fresh = [e for e in events if str(e.id) not in self._seen]
         for event in fresh:
             self._seen[str(event.id)] = None
