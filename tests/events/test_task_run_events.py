@@ -4,7 +4,6 @@ and with a server."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from riverrun import flow, task
