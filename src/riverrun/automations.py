@@ -41,6 +41,7 @@ from riverrun.schemas.automations import (
     PauseDeployment,
     Posture,
     ResumeAutomation,
+    ResourceSpecification,
     ResumeDeployment,
     RunDeployment,
     SendNotification,
@@ -83,11 +84,14 @@ def flow_run_state_trigger(
                             "riverrun.resource.id": [f"riverrun.{role}.{v}" for v in values]})  # fmt: skip
     # The UI writes one spec (its tag filter replaces its flow filter when both are set);
     # riverrun keeps both, each of which must match.
-    match_related: Any = related[0] if len(related) == 1 else related if related else {}
+    specs = [ResourceSpecification(r) for r in related]
+    match_related: Union[ResourceSpecification, list[ResourceSpecification]] = (
+        specs[0] if len(specs) == 1 else specs if specs else ResourceSpecification({})
+    )
     proactive = Posture(posture) == Posture.Proactive
     return EventTrigger(
         posture=Posture.Proactive if proactive else Posture.Reactive,
-        match={"riverrun.resource.id": "riverrun.flow-run.*"},
+        match=ResourceSpecification({"riverrun.resource.id": "riverrun.flow-run.*"}),
         match_related=match_related,
         for_each={"riverrun.resource.id"},
         expect={"riverrun.flow-run.*"} if proactive else set(events),
