@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
 
-from riverrun._automations.triggers import Evaluator, Firing
+from riverrun._automations.triggers import Evaluator, Firing, lookback
 from riverrun._internal.clock import now_us
 from riverrun.schemas import automations as a
 
@@ -28,6 +29,8 @@ MAX_ATTEMPTS = 4
 # Delay before attempt n+1: 0.5 s, 1 s, 2 s...
 BACKOFF_S = 0.5
 LEASE_US = 60_000_000
+# How often (in event time) proactive windows are checked while events are evaluated.
+TICK = timedelta(seconds=1)
 
 WriteEvents = Callable[[list[dict[str, Any]]], None]
 
@@ -97,20 +100,35 @@ class AutomationRunner:
         # Whether a trigger can match task-run state events (derived when read, so they are
         # read only for such triggers).
         self.task_run_events = False
+        self.proactive = False
 
     def set_automations(self, automations: Iterable[a.AutomationRecord]) -> None:
         """The enabled automations to evaluate from now on."""
         enabled = [x for x in automations if x.enabled]
         self.automations = {str(x.id): x for x in enabled}
         self.task_run_events = any(_mentions_task_runs(x.trigger) for x in enabled)
+        self.proactive = any(a.contains_proactive(x.trigger) for x in enabled)
         self.evaluator.set_automations([(str(x.id), x.trigger) for x in enabled])
 
     def observe(self, events: Iterable[a.Event]) -> list[str]:
-        """Evaluate events (oldest first); returns the keys of the actions newly claimed."""
+        """Evaluate events (oldest first); returns the keys of the actions newly claimed.
+
+        With proactive triggers, time is let pass to each event's time (at most once a
+        second of event time) before it is seen, so replaying stored history (after a
+        restart) closes and reopens windows exactly as evaluating it live did.
+        """
         firings: list[Firing] = []
+        last_tick = None
         for event in events:
+            if self.proactive and (last_tick is None or event.occurred - last_tick >= TICK):
+                firings.extend(self.evaluator.tick(event.occurred))
+                last_tick = event.occurred
             firings.extend(self.evaluator.observe(event))
         return self.claim(firings)
+
+    def lookback(self) -> timedelta:
+        """How much stored history rebuilds the triggers' state (see ``triggers.lookback``)."""
+        return max((lookback(x.trigger) for x in self.automations.values()), default=timedelta(0))
 
     def tick(self) -> list[str]:
         """Let time pass (proactive triggers); returns the keys of actions newly claimed."""
