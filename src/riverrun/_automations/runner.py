@@ -80,6 +80,35 @@ def _mentions_task_runs(trigger: a.TriggerTypes) -> bool:
     return any(_mentions_task_runs(t) for t in trigger.triggers)
 
 
+def _triggered_event(automation: a.AutomationRecord, firing: Firing) -> dict[str, Any]:
+    """The ``riverrun.automation.triggered`` event of a firing (Prefect's shape)."""
+    event = firing.triggering_event
+    labels = dict(zip(sorted(_for_each(automation.trigger)), firing.bucket))
+    return {
+        "kind": "event",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{firing.id}:triggered")),
+        "occurred": now_us(),
+        "event": "riverrun.automation.triggered",
+        "resource": {"riverrun.resource.id": f"riverrun.automation.{automation.id}",
+                     "riverrun.resource.name": automation.name},
+        "related": [] if event is None else [{"riverrun.resource.id": f"riverrun.event.{event.id}",
+                                              "riverrun.resource.role": "triggering-event"}],
+        "payload": {"triggering_labels": labels,
+                    "triggering_event": None if event is None else event.model_dump(mode="json")},
+        "follows": None,
+    }  # fmt: skip
+
+
+def _for_each(trigger: a.TriggerTypes) -> set[str]:
+    return trigger.for_each if isinstance(trigger, a.EventTrigger) else set()
+
+
+def _as_event(row: dict[str, Any]) -> a.Event:
+    from riverrun._internal.clock import from_us
+
+    return a.Event.model_validate({**row, "occurred": from_us(row["occurred"])})
+
+
 def _actions(automation: a.AutomationCore) -> list[a.ActionTypes]:
     return [*automation.actions, *automation.actions_on_trigger]
 
@@ -137,25 +166,36 @@ class AutomationRunner:
         return self.claim(self.evaluator.tick(now()))
 
     def claim(self, firings: list[Firing]) -> list[str]:
-        """Insert one row per action of each firing; returns the keys this call inserted."""
+        """Insert one row per action of each firing; returns the keys this call inserted.
+
+        Each firing is also recorded as ``riverrun.automation.triggered`` (its ID derived
+        from the firing's, so recording it twice keeps one), as Prefect's; the
+        ``actions_on_trigger`` see that event as their triggering event, as in Prefect.
+        """
         rows = []
+        triggered_events = []
         for firing in firings:
             automation = self.automations.get(firing.automation_id)
             if automation is None:
                 continue
             event = firing.triggering_event
+            triggered = _triggered_event(automation, firing)
+            triggered_events.append(triggered)
+            plain = len(automation.actions)
             for index in range(len(_actions(automation))):
+                acting_on = event.model_dump(mode="json") if event is not None else None
+                if index >= plain:
+                    acting_on = _as_event(triggered).model_dump(mode="json")
                 rows.append({
                     "key": action_key(firing, index),
                     "automation_id": firing.automation_id,
                     "action_index": index,
                     "triggering_event_id": None if event is None else str(event.id),
-                    "firing": json.dumps({
-                        "firing_id": firing.id,
-                        "event": None if event is None else event.model_dump(mode="json"),
-                    }),
+                    "firing": json.dumps({"firing_id": firing.id, "event": acting_on}),
                     "now": now_us(),
                 })  # fmt: skip
+        if triggered_events:
+            self.write_events(triggered_events)
         claimed: list[str] = []
         if rows:
             with self.store.begin() as conn:
