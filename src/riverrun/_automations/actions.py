@@ -6,7 +6,7 @@ decides about retries itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from riverrun._automations.templates import context_for, render
 from riverrun.exceptions import RiverrunException
@@ -34,7 +34,7 @@ def ui_url() -> str:
 def _flow_run_id(event: Optional[a.Event]) -> Optional[str]:
     if event is None:
         return None
-    for resource in event.involved_resources:
+    for resource in _with_triggering(event):
         rid = resource.id
         if rid.startswith("riverrun.flow-run."):
             return rid[len("riverrun.flow-run.") :]
@@ -89,8 +89,14 @@ def perform(
     automation: a.AutomationRecord,
     action: a.ActionTypes,
     event: Optional[a.Event],
+    invocation: str = "",
+    action_index: int = 0,
 ) -> dict[str, object]:
     """Perform one action; returns details for the ``executed`` event.
+
+    ``invocation`` (the firing's ID) and ``action_index`` make the idempotency key of a
+    flow run a ``RunDeployment`` creates, as Prefect's: running the action twice for one
+    firing creates one run.
 
     Raises:
         ActionFailed: or the block's own error (``NotificationError``...), when it failed.
@@ -122,10 +128,98 @@ def perform(
         return {"automation_id": str(target)}
     if isinstance(action, (a.CancelFlowRun, a.ChangeFlowRunState)):
         return _change_state(store, action, event)
-    raise ActionFailed(
-        f"The {action.type} action needs deployments, which this riverrun does not run yet; "
-        "remove it from the automation or use SendNotification / CallWebhook."
+    if isinstance(action, (a.RunDeployment, a.PauseDeployment, a.ResumeDeployment)):
+        key = f"automation {automation.id}, action {action_index}, invocation {invocation}"
+        return _deployment_action(store, action, event, context, key)
+    raise ActionFailed(f"riverrun does not know how to perform the {action.type} action.")
+
+
+def _deployment_id(action: a.RunDeployment | a.PauseDeployment | a.ResumeDeployment,
+                   event: Optional[a.Event]) -> str:  # fmt: skip
+    """The selected deployment, or (``source="inferred"``) the triggering event's."""
+    if action.source == "selected" and action.deployment_id is not None:
+        return str(action.deployment_id)
+    if event is None:
+        raise ActionFailed("No event to infer the deployment")
+    for resource in _with_triggering(event):
+        if resource.id.startswith("riverrun.deployment."):
+            return resource.id[len("riverrun.deployment.") :]
+    raise ActionFailed("No deployment could be inferred")
+
+
+def _with_triggering(event: a.Event) -> list[a.Resource]:
+    """The event's resources, then those of the event that triggered it (an
+    ``automation.triggered`` event carries the original in its payload)."""
+    resources = list(event.involved_resources)
+    original = event.payload.get("triggering_event")
+    if isinstance(original, dict):
+        resources.extend(a.Event.model_validate(original).involved_resources)
+    return resources
+
+
+def _deployment_action(
+    store: Store,
+    action: a.RunDeployment | a.PauseDeployment | a.ResumeDeployment,
+    event: Optional[a.Event],
+    context: dict[str, object],
+    idempotency_key: str,
+) -> dict[str, object]:
+    from riverrun.exceptions import ObjectNotFound, ParameterTypeError
+
+    deployment_id = _deployment_id(action, event)
+    try:
+        if isinstance(action, a.PauseDeployment):
+            store.pause_deployment(deployment_id)
+        elif isinstance(action, a.ResumeDeployment):
+            store.resume_deployment(deployment_id)
+        else:
+            return _run_deployment(store, action, deployment_id, context, idempotency_key)
+    except ObjectNotFound as exc:
+        raise ActionFailed(f"The deployment {deployment_id} does not exist: {exc}") from exc
+    except ParameterTypeError as exc:
+        raise ActionFailed(f"Unable to create flow run from deployment: {exc}") from exc
+    return {"deployment_id": deployment_id}
+
+
+def _run_deployment(
+    store: Store,
+    action: a.RunDeployment,
+    deployment_id: str,
+    context: dict[str, object],
+    idempotency_key: str,
+) -> dict[str, object]:
+    from datetime import datetime, timezone
+
+    from riverrun.states import Scheduled
+
+    when = datetime.now(timezone.utc) + action.schedule_after
+    parameters: Optional[dict[str, Any]] = None
+    if action.parameters is not None:
+        rendered = render_parameters(action.parameters, context, field="parameters")
+        parameters = rendered if isinstance(rendered, dict) else None
+    run = store.create_flow_run_from_deployment(
+        deployment_id,
+        parameters=parameters,
+        state=Scheduled(state_details={"scheduled_time": when}),
+        idempotency_key=idempotency_key,
+        job_variables=action.job_variables,
     )
+    return {"deployment_id": deployment_id, "flow_run_id": str(run.id), "flow_run_name": run.name}
+
+
+JINJA_KIND = "__riverrun_kind"
+
+
+def render_parameters(value: object, context: dict[str, object], *, field: str) -> object:
+    """Parameters with every ``{"__riverrun_kind": "jinja", "template": ...}`` value
+    rendered (Prefect's ``__prefect_kind`` templates); other values as they are."""
+    if isinstance(value, dict):
+        if value.get(JINJA_KIND) == "jinja" and isinstance(value.get("template"), str):
+            return render(str(value["template"]), context, field=field)
+        return {k: render_parameters(v, context, field=f"{field}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_parameters(v, context, field=f"{field}[{i}]") for i, v in enumerate(value)]
+    return value
 
 
 def _change_state(
@@ -140,7 +234,9 @@ def _change_state(
             "is about no flow run."
         )
     if isinstance(action, a.CancelFlowRun):
-        state = State(type=StateType.CANCELLING, name="Cancelling", message="Cancelled by automation")
+        state = State(
+            type=StateType.CANCELLING, name="Cancelling", message="Cancelled by automation"
+        )
         force = False
     else:
         state = State(type=action.state, name=action.name, message=action.message)

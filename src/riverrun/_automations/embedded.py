@@ -34,14 +34,19 @@ def wait_for_deliveries(timeout: float = EXIT_WAIT_S) -> bool:
     return all(x.wait(max(0.0, deadline - time.monotonic())) for x in list(_instances))
 
 
-def candidate_ids(batch: Iterable[dict[str, Any]]) -> list[str]:
-    """The IDs of the events a batch produced (the ones triggers can match)."""
+def candidate_ids(batch: Iterable[dict[str, Any]], task_runs: bool = False) -> list[str]:
+    """The IDs of the events a batch produced (the ones triggers can match); with
+    ``task_runs``, the task-run states' too."""
     ids = []
     for event in batch:
         kind = event.get("kind")
         if kind == "flow_run_state" or kind == "event":
             ids.append(event["id"])
         elif kind == "flow_run" and event.get("state") is not None:
+            ids.append(event["state"]["id"])
+        elif task_runs and kind == "task_run_state":
+            ids.append(event["id"])
+        elif task_runs and kind == "task_run" and event.get("state") is not None:
             ids.append(event["state"]["id"])
     return ids
 
@@ -85,7 +90,8 @@ class EmbeddedAutomations:
 
     def after_commit(self, batch: list[dict[str, Any]]) -> None:
         """Evaluate the events of a committed batch; queue what fires for delivery."""
-        ids = candidate_ids(batch)
+        task_runs = self._runner is not None and self._runner.task_run_events
+        ids = candidate_ids(batch, task_runs)
         if not ids:
             return
         conn = self._connection()
@@ -104,7 +110,9 @@ class EmbeddedAutomations:
                     self._enqueue(key, 0.0)
         if not rows:
             return
-        sql, params = events_query(None, None, ids=ids)
+        if runner.task_run_events != task_runs:
+            ids = candidate_ids(batch, runner.task_run_events)
+        sql, params = events_query(None, None, ids=ids, task_runs=runner.task_run_events)
         events = events_from_rows(conn.execute(sql, params).fetchall(), None, None)
         for key in runner.observe(events):
             self._enqueue(key, 0.0)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
 
-from riverrun._automations.triggers import Evaluator, Firing
+from riverrun._automations.triggers import Evaluator, Firing, lookback
 from riverrun._internal.clock import now_us
 from riverrun.schemas import automations as a
 
@@ -28,6 +29,8 @@ MAX_ATTEMPTS = 4
 # Delay before attempt n+1: 0.5 s, 1 s, 2 s...
 BACKOFF_S = 0.5
 LEASE_US = 60_000_000
+# How often (in event time) proactive windows are checked while events are evaluated.
+TICK = timedelta(seconds=1)
 
 WriteEvents = Callable[[list[dict[str, Any]]], None]
 
@@ -65,6 +68,47 @@ def action_key(firing: Firing, index: int) -> str:
     return f"{firing.id}:{index}"
 
 
+def _mentions_task_runs(trigger: a.TriggerTypes) -> bool:
+    """Whether a trigger can match a ``riverrun.task-run.*`` event (an empty ``expect``
+    matches every event)."""
+    if isinstance(trigger, a.EventTrigger):
+        names = trigger.expect | trigger.after
+        prefix = "riverrun.task-run."
+        return not trigger.expect or any(
+            n.startswith(prefix) or (n.endswith("*") and prefix.startswith(n[:-1])) for n in names
+        )
+    return any(_mentions_task_runs(t) for t in trigger.triggers)
+
+
+def _triggered_event(automation: a.AutomationRecord, firing: Firing) -> dict[str, Any]:
+    """The ``riverrun.automation.triggered`` event of a firing (Prefect's shape)."""
+    event = firing.triggering_event
+    labels = dict(zip(sorted(_for_each(automation.trigger)), firing.bucket))
+    return {
+        "kind": "event",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{firing.id}:triggered")),
+        "occurred": now_us(),
+        "event": "riverrun.automation.triggered",
+        "resource": {"riverrun.resource.id": f"riverrun.automation.{automation.id}",
+                     "riverrun.resource.name": automation.name},
+        "related": [] if event is None else [{"riverrun.resource.id": f"riverrun.event.{event.id}",
+                                              "riverrun.resource.role": "triggering-event"}],
+        "payload": {"triggering_labels": labels,
+                    "triggering_event": None if event is None else event.model_dump(mode="json")},
+        "follows": None,
+    }  # fmt: skip
+
+
+def _for_each(trigger: a.TriggerTypes) -> set[str]:
+    return trigger.for_each if isinstance(trigger, a.EventTrigger) else set()
+
+
+def _as_event(row: dict[str, Any]) -> a.Event:
+    from riverrun._internal.clock import from_us
+
+    return a.Event.model_validate({**row, "occurred": from_us(row["occurred"])})
+
+
 def _actions(automation: a.AutomationCore) -> list[a.ActionTypes]:
     return [*automation.actions, *automation.actions_on_trigger]
 
@@ -82,19 +126,38 @@ class AutomationRunner:
         self.write_events: WriteEvents = write_events or store.ingest
         self.evaluator = Evaluator()
         self.automations: dict[str, a.AutomationRecord] = {}
+        # Whether a trigger can match task-run state events (derived when read, so they are
+        # read only for such triggers).
+        self.task_run_events = False
+        self.proactive = False
 
     def set_automations(self, automations: Iterable[a.AutomationRecord]) -> None:
         """The enabled automations to evaluate from now on."""
         enabled = [x for x in automations if x.enabled]
         self.automations = {str(x.id): x for x in enabled}
+        self.task_run_events = any(_mentions_task_runs(x.trigger) for x in enabled)
+        self.proactive = any(a.contains_proactive(x.trigger) for x in enabled)
         self.evaluator.set_automations([(str(x.id), x.trigger) for x in enabled])
 
     def observe(self, events: Iterable[a.Event]) -> list[str]:
-        """Evaluate events (oldest first); returns the keys of the actions newly claimed."""
+        """Evaluate events (oldest first); returns the keys of the actions newly claimed.
+
+        With proactive triggers, time is let pass to each event's time (at most once a
+        second of event time) before it is seen, so replaying stored history (after a
+        restart) closes and reopens windows exactly as evaluating it live did.
+        """
         firings: list[Firing] = []
+        last_tick = None
         for event in events:
+            if self.proactive and (last_tick is None or event.occurred - last_tick >= TICK):
+                firings.extend(self.evaluator.tick(event.occurred))
+                last_tick = event.occurred
             firings.extend(self.evaluator.observe(event))
         return self.claim(firings)
+
+    def lookback(self) -> timedelta:
+        """How much stored history rebuilds the triggers' state (see ``triggers.lookback``)."""
+        return max((lookback(x.trigger) for x in self.automations.values()), default=timedelta(0))
 
     def tick(self) -> list[str]:
         """Let time pass (proactive triggers); returns the keys of actions newly claimed."""
@@ -103,25 +166,36 @@ class AutomationRunner:
         return self.claim(self.evaluator.tick(now()))
 
     def claim(self, firings: list[Firing]) -> list[str]:
-        """Insert one row per action of each firing; returns the keys this call inserted."""
+        """Insert one row per action of each firing; returns the keys this call inserted.
+
+        Each firing is also recorded as ``riverrun.automation.triggered`` (its ID derived
+        from the firing's, so recording it twice keeps one), as Prefect's; the
+        ``actions_on_trigger`` see that event as their triggering event, as in Prefect.
+        """
         rows = []
+        triggered_events = []
         for firing in firings:
             automation = self.automations.get(firing.automation_id)
             if automation is None:
                 continue
             event = firing.triggering_event
+            triggered = _triggered_event(automation, firing)
+            triggered_events.append(triggered)
+            plain = len(automation.actions)
             for index in range(len(_actions(automation))):
+                acting_on = event.model_dump(mode="json") if event is not None else None
+                if index >= plain:
+                    acting_on = _as_event(triggered).model_dump(mode="json")
                 rows.append({
                     "key": action_key(firing, index),
                     "automation_id": firing.automation_id,
                     "action_index": index,
                     "triggering_event_id": None if event is None else str(event.id),
-                    "firing": json.dumps({
-                        "firing_id": firing.id,
-                        "event": None if event is None else event.model_dump(mode="json"),
-                    }),
+                    "firing": json.dumps({"firing_id": firing.id, "event": acting_on}),
                     "now": now_us(),
                 })  # fmt: skip
+        if triggered_events:
+            self.write_events(triggered_events)
         claimed: list[str] = []
         if rows:
             with self.store.begin() as conn:
@@ -173,7 +247,7 @@ class AutomationRunner:
             self._finish(key, "failed", "The automation was deleted before its action ran.", None)
             return None
         try:
-            details = perform(store, automation, action, event)
+            details = perform(store, automation, action, event, firing["firing_id"], row[1])
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             error = f"{type(exc).__name__}: {exc}"
             if attempt < MAX_ATTEMPTS:
@@ -189,12 +263,19 @@ class AutomationRunner:
                      {**details, "attempts": attempt})  # fmt: skip
         return None
 
-    def _finish(self, key: str, status: str, error: Optional[str], next_attempt: Optional[int]) -> None:
+    def _finish(
+        self, key: str, status: str, error: Optional[str], next_attempt: Optional[int]
+    ) -> None:
         with self.store.begin() as conn:
             conn.execute(
                 self.store.text(FINISH),
-                {"key": key, "status": status, "error": error, "now": now_us(),
-                 "next_attempt": next_attempt if next_attempt is not None else now_us()},  # fmt: skip
+                {
+                    "key": key,
+                    "status": status,
+                    "error": error,
+                    "now": now_us(),
+                    "next_attempt": next_attempt if next_attempt is not None else now_us(),
+                },  # fmt: skip
             )
 
     def _record(
@@ -214,7 +295,8 @@ class AutomationRunner:
             related.extend(r.root for r in event.related if r.role in ("flow", "tag"))
             related.extend(
                 {**r.root, "riverrun.resource.role": "flow-run"}
-                for r in [event.resource] if r.id.startswith("riverrun.flow-run.")
+                for r in [event.resource]
+                if r.id.startswith("riverrun.flow-run.")
             )
         self.write_events([{
             "kind": "event",

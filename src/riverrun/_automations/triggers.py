@@ -94,8 +94,12 @@ class Firing:
     @property
     def id(self) -> str:
         """A stable ID for this firing."""
-        anchor = str(self.triggering_event.id) if self.triggering_event else self.occurred.isoformat()
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.automation_id}|{'|'.join(self.bucket)}|{anchor}"))
+        anchor = (
+            str(self.triggering_event.id) if self.triggering_event else self.occurred.isoformat()
+        )
+        return str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"{self.automation_id}|{'|'.join(self.bucket)}|{anchor}")
+        )
 
 
 @dataclass
@@ -135,7 +139,11 @@ class EventTriggerState:
         if bucket is None:
             bucket = self.buckets[key] = _Bucket()
         within = trigger.within
-        if bucket.first is not None and within > timedelta(0) and event.occurred - bucket.first > within:
+        if (
+            bucket.first is not None
+            and within > timedelta(0)
+            and event.occurred - bucket.first > within
+        ):
             # The window of the first counted event has passed: this one starts a new one.
             bucket.count, bucket.first, bucket.events = 0, None, []
         if bucket.first is None:
@@ -153,7 +161,9 @@ class EventTriggerState:
     ) -> list[tuple[tuple[str, ...], Event, list[Event]]]:
         bucket = self.buckets.get(key)
         if starts and bucket is None:
-            self.buckets[key] = _Bucket(first=event.occurred, armed_at=event.occurred, events=[event])
+            self.buckets[key] = _Bucket(
+                first=event.occurred, armed_at=event.occurred, events=[event]
+            )
             return []
         if not self.trigger.after and bucket is None:
             # Proactive with no 'after': every window opens at the first event seen.
@@ -262,7 +272,9 @@ class Evaluator:
         for automation_id, trigger in automations:
             kept = self._states.get(automation_id)
             states[automation_id] = (
-                kept if kept is not None and kept[0] == trigger else (trigger, TriggerState(trigger))
+                kept
+                if kept is not None and kept[0] == trigger
+                else (trigger, TriggerState(trigger))
             )
         self._states = states
 
@@ -288,3 +300,22 @@ class Evaluator:
             for key, triggering, events in state.tick(now):
                 firings.append(Firing(automation_id, triggering, key, now, tuple(events)))
         return firings
+
+
+# A trigger that counts without a window (reactive ``within=0`` with a threshold, a
+# composite without ``within``) is rebuilt from at most this much history after a restart.
+MAX_LOOKBACK = timedelta(days=1)
+
+
+def lookback(trigger: Trigger) -> timedelta:
+    """How much event history rebuilds what ``trigger`` remembers (0: it remembers nothing
+    between events: reactive, threshold 1, no ``after``)."""
+    if isinstance(trigger, EventTrigger):
+        if trigger.posture == Posture.Proactive:
+            return min(trigger.within, MAX_LOOKBACK)
+        if trigger.threshold <= 1 and not trigger.after:
+            return timedelta(0)
+        return min(trigger.within, MAX_LOOKBACK) if trigger.within > timedelta(0) else MAX_LOOKBACK
+    children = max((lookback(t) for t in trigger.triggers), default=timedelta(0))
+    own = trigger.within if trigger.within is not None else MAX_LOOKBACK
+    return min(own + children, MAX_LOOKBACK)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from pydantic import ValidationError
 
+from riverrun._automations.actions import render_parameters
 from riverrun._automations.templates import TemplateError, render, sample_context
 from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.ids import new_id
@@ -77,6 +78,12 @@ def _check(conn: Connection, automation: a.AutomationCore, self_id: Optional[str
                     f"{where}.automation_id: no automation with id {automation_id}. "
                     "`riverrun automation ls` lists automations."
                 )
+            parameters = getattr(action, "parameters", None)
+            if parameters:
+                try:
+                    render_parameters(parameters, context, field=f"{where}.parameters")
+                except TemplateError as exc:
+                    raise InvalidAutomation(str(exc)) from exc
             for name in ("subject", "body", "payload"):
                 template = getattr(action, name, None)
                 if isinstance(template, str):
@@ -110,8 +117,13 @@ class AutomationStoreMixin(StoreBase):
                     "INSERT INTO automation (id, name, enabled, definition, created, updated) "
                     "VALUES (:id, :name, :enabled, :definition, :now, :now)"
                 ),
-                {"id": automation_id, "name": automation.name, "enabled": automation.enabled,
-                 "definition": _definition(automation), "now": now},  # fmt: skip
+                {
+                    "id": automation_id,
+                    "name": automation.name,
+                    "enabled": automation.enabled,
+                    "definition": _definition(automation),
+                    "now": now,
+                },  # fmt: skip
             )
         found = self.read_automation(automation_id)
         assert found is not None
@@ -155,8 +167,13 @@ class AutomationStoreMixin(StoreBase):
                     "UPDATE automation SET name = :name, enabled = :enabled, "
                     "definition = :definition, updated = :now WHERE id = :id"
                 ),
-                {"id": str(automation_id), "name": automation.name, "enabled": automation.enabled,
-                 "definition": _definition(automation), "now": now_us()},  # fmt: skip
+                {
+                    "id": str(automation_id),
+                    "name": automation.name,
+                    "enabled": automation.enabled,
+                    "definition": _definition(automation),
+                    "now": now_us(),
+                },  # fmt: skip
             )
         if not result.rowcount:
             raise ObjectNotFound(f"No automation with id {automation_id}.")
@@ -164,7 +181,9 @@ class AutomationStoreMixin(StoreBase):
     def _set_enabled(self, automation_id: Id, enabled: bool) -> None:
         with self.begin() as conn:
             result = conn.execute(
-                self.text("UPDATE automation SET enabled = :enabled, updated = :now WHERE id = :id"),
+                self.text(
+                    "UPDATE automation SET enabled = :enabled, updated = :now WHERE id = :id"
+                ),
                 {"id": str(automation_id), "enabled": enabled, "now": now_us()},
             )
         if not result.rowcount:

@@ -25,6 +25,7 @@ from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
+from riverrun._store.events import deployment_changes, record_deployment_event
 from riverrun._store.runs import RunStoreMixin
 from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import actions as a
@@ -195,14 +196,26 @@ class DeploymentStoreMixin(RunStoreMixin):
                     existing = conn.execute(
                         sa.select(c.id).where(c.flow_id == payload.flow_id, c.name == payload.name)
                     ).scalar_one()
+            before = None
             if existing is not None:
                 deployment_id = str(existing)
+                before = self._require_deployment(conn, deployment_id)
                 conn.execute(t.deployment.update().where(c.id == deployment_id)
                              .values(updated=now, **columns))  # fmt: skip
             self._replace_schedules(conn, deployment_id, payload.schedules, now)
             if payload.paused:
                 self._delete_future_auto_runs(conn, deployment_id, schedule_ids=None)
+            self._deployment_event(conn, deployment_id, before)
         return deployment_id
+
+    def _deployment_event(self, conn: Any, deployment_id: str, before: Any) -> None:
+        """Record ``riverrun.deployment.created`` (no ``before``) or ``.updated`` (when a
+        field changed), in the change's transaction."""
+        after = self._require_deployment(conn, deployment_id)
+        if before is None:
+            record_deployment_event(conn, self.text, "created", after)
+        elif changes := deployment_changes(before, after):
+            record_deployment_event(conn, self.text, "updated", after, changes)
 
     def read_deployment(self, deployment_id: uuid.UUID | str) -> o.Deployment:
         """One deployment by ID, with its schedules.
@@ -341,17 +354,17 @@ class DeploymentStoreMixin(RunStoreMixin):
         dep_id = _id(deployment_id)
         now = now_us()
         with self.begin() as conn:
-            done = conn.execute(
+            before = self._require_deployment(conn, dep_id)
+            conn.execute(
                 t.deployment.update()
                 .where(t.deployment.c.id == dep_id)
                 .values(updated=now, **columns)
             )
-            if done.rowcount == 0:
-                raise _no_deployment(dep_id)
             if "schedules" in update.model_fields_set and update.schedules is not None:
                 self._replace_schedules(conn, dep_id, update.schedules, now)
             if given.get("paused"):
                 self._delete_future_auto_runs(conn, dep_id, schedule_ids=None)
+            self._deployment_event(conn, dep_id, before)
 
     def delete_deployment(self, deployment_id: uuid.UUID | str) -> None:
         """Delete a deployment, its schedules and its runs that have not started.
@@ -361,10 +374,10 @@ class DeploymentStoreMixin(RunStoreMixin):
         """
         dep_id = _id(deployment_id)
         with self.begin() as conn:
+            row = self._require_deployment(conn, dep_id)
             self._delete_unstarted_runs(conn, dep_id)
-            done = conn.execute(t.deployment.delete().where(t.deployment.c.id == dep_id))
-            if done.rowcount == 0:
-                raise _no_deployment(dep_id)
+            conn.execute(t.deployment.delete().where(t.deployment.c.id == dep_id))
+            record_deployment_event(conn, self.text, "deleted", row)
 
     def pause_deployment(self, deployment_id: uuid.UUID | str) -> None:
         """Stop scheduling the deployment; its future auto-scheduled runs are removed."""
