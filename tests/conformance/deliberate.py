@@ -91,7 +91,6 @@ DELIBERATE: dict[str, list[Deliberate]] = {
 # strict expected failures: one that starts to pass fails the suite until it leaves this list.
 KNOWN_GAPS: dict[str, str] = {
     "blocks_exceptions::scenario_secret_save_returns_uuid_and_load": "issue 12, not yet: Secret.value is a pydantic SecretStr, Prefect's a pydantic Secret",
-    "blocks_exceptions::scenario_exception_hierarchy": "issue 12, not yet: a dozen of Prefect's exception classes (FlowPauseTimeout, HashError, ...); RiverrunHTTPStatusError is not an httpx error",
     "blocks_exceptions::scenario_public_top_level_names": "issue 12, not yet: Transaction and pause/suspend/resume at top level (serve/deploy: issue 13)",
     "blocks_exceptions::scenario_settings_env_override": "issue 12, not yet: Prefect's nested settings objects (settings.logging.level)",
     "blocks_exceptions::scenario_settings_defaults": "issue 12, not yet: Prefect's nested settings objects (settings.results...)",

@@ -26,17 +26,37 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
     "flow": ("riverrun._cli.flow", "List flows.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
-    "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
-    "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
+    "deployment": (
+        "riverrun._cli.deployment",
+        "Run, inspect, schedule and backfill deployments.",
+        False,
+    ),
+    "deploy": (
+        "riverrun._cli.deploy",
+        "Store a deployment of a flow (or all of riverrun.yaml).",
+        False,
+    ),
     "automation": ("riverrun._cli.automation", "Create, list and change automations.", False),
     "events": ("riverrun._cli.events", "Follow events as they are recorded.", False),
     "config": ("riverrun._cli.config", "View and change settings.", False),
-    "server": ("riverrun._cli.server", "Start the riverrun server; its database and API keys.", True),
-    "login": ("riverrun._cli.login", "Use a server (checking the API key where it has auth on).", False),
+    "server": (
+        "riverrun._cli.server",
+        "Start the riverrun server; its database and API keys.",
+        True,
+    ),
+    "login": (
+        "riverrun._cli.login",
+        "Use a server (checking the API key where it has auth on).",
+        False,
+    ),
     "logout": ("riverrun._cli.logout", "Stop using a server: back to the embedded store.", False),
     "spool": ("riverrun._cli.spool", "Show or deliver events waiting for the server.", False),
     "store": ("riverrun._cli.store", "Check or compact the embedded store.", False),
-    "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the run history.", False),
+    "reset": (
+        "riverrun._cli.reset",
+        "Clear the settings and, if confirmed, the run history.",
+        False,
+    ),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }
 
@@ -52,7 +72,9 @@ class _LazyGroup(TyperGroup):
     """A group that imports a sub-command's module only when that command is used."""
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
-        names = [n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)]
+        names = [
+            n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)
+        ]
         return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
@@ -108,6 +130,10 @@ class _LazyGroup(TyperGroup):
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
+            if _is_server_refusal(exc):
+                # The server's answer names the problem; a traceback would bury it.
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
             if not _is_connection_error(exc):
                 raise
             from riverrun.settings import get_current_settings
@@ -139,6 +165,12 @@ def _plain_help(command: _click.Command) -> None:
             setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
+
+
+def _is_server_refusal(exc: BaseException) -> bool:
+    # RiverrunHTTPStatusError is an httpx error (as Prefect's is), not a RiverrunException;
+    # checked by name so that the CLI does not import httpx to recognise it.
+    return any(cls.__name__ == "RiverrunHTTPStatusError" for cls in type(exc).__mro__)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

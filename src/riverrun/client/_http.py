@@ -147,9 +147,13 @@ class HttpBackend(BackendOperations):
             arguments = {}
         elif whole is not None:
             value = arguments.pop(whole.name)
-            body = wire.adapter(whole.annotation).dump_python(value, mode="json", exclude_unset=True)
+            body = wire.adapter(whole.annotation).dump_python(
+                value, mode="json", exclude_unset=True
+            )
         params = {k: _query_value(v) for k, v in arguments.items()}
-        ok: tuple[int, ...] = () if op.route.rejected_status is None else (op.route.rejected_status,)
+        ok: tuple[int, ...] = (
+            () if op.route.rejected_status is None else (op.route.rejected_status,)
+        )
         if wire.answers_none_with_404(op):
             ok += (404,)
         response = self._request(op.route.method, path, json=body, params=params, ok_statuses=ok)
@@ -226,7 +230,7 @@ class HttpBackend(BackendOperations):
         else:
             message = (f"The riverrun server at {self.url} failed on {method} /{path.lstrip('/')} "
                        f"({status}): {detail}. Its log has the details.")  # fmt: skip
-        error = RiverrunHTTPStatusError(message)
+        error = RiverrunHTTPStatusError(message, request=response.request, response=response)
         error.status_code = status  # type: ignore[attr-defined]
         return error
 
