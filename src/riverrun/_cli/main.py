@@ -26,37 +26,17 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
     "flow": ("riverrun._cli.flow", "List flows.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
-    "deployment": (
-        "riverrun._cli.deployment",
-        "Run, inspect, schedule and backfill deployments.",
-        False,
-    ),
-    "deploy": (
-        "riverrun._cli.deploy",
-        "Store a deployment of a flow (or all of riverrun.yaml).",
-        False,
-    ),
+    "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
+    "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
     "automation": ("riverrun._cli.automation", "Create, list and change automations.", False),
     "events": ("riverrun._cli.events", "Follow events as they are recorded.", False),
     "config": ("riverrun._cli.config", "View and change settings.", False),
-    "server": (
-        "riverrun._cli.server",
-        "Start the riverrun server; its database and API keys.",
-        True,
-    ),
-    "login": (
-        "riverrun._cli.login",
-        "Use a server (checking the API key where it has auth on).",
-        False,
-    ),
+    "server": ("riverrun._cli.server", "Start the riverrun server; its database and API keys.", True),
+    "login": ("riverrun._cli.login", "Use a server (checking the API key where it has auth on).", False),
     "logout": ("riverrun._cli.logout", "Stop using a server: back to the embedded store.", False),
     "spool": ("riverrun._cli.spool", "Show or deliver events waiting for the server.", False),
     "store": ("riverrun._cli.store", "Check or compact the embedded store.", False),
-    "reset": (
-        "riverrun._cli.reset",
-        "Clear the settings and, if confirmed, the run history.",
-        False,
-    ),
+    "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the run history.", False),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }
 
@@ -72,9 +52,7 @@ class _LazyGroup(TyperGroup):
     """A group that imports a sub-command's module only when that command is used."""
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
-        names = [
-            n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)
-        ]
+        names = [n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)]
         return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:

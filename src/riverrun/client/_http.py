@@ -147,13 +147,9 @@ class HttpBackend(BackendOperations):
             arguments = {}
         elif whole is not None:
             value = arguments.pop(whole.name)
-            body = wire.adapter(whole.annotation).dump_python(
-                value, mode="json", exclude_unset=True
-            )
+            body = wire.adapter(whole.annotation).dump_python(value, mode="json", exclude_unset=True)
         params = {k: _query_value(v) for k, v in arguments.items()}
-        ok: tuple[int, ...] = (
-            () if op.route.rejected_status is None else (op.route.rejected_status,)
-        )
+        ok: tuple[int, ...] = () if op.route.rejected_status is None else (op.route.rejected_status,)
         if wire.answers_none_with_404(op):
             ok += (404,)
         response = self._request(op.route.method, path, json=body, params=params, ok_statuses=ok)
