@@ -1,4 +1,4 @@
-"""Artifacts: query, create."""
+"""Artifacts: query, create, change, delete."""
 
 from __future__ import annotations
 
@@ -36,4 +36,9 @@ class ArtifactsAPI(Protocol):
     @operation("PATCH", "/artifacts/{artifact_id}", body="artifact", status_code=204)
     def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("DELETE", "/artifacts/{artifact_id}", status_code=204)
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
         ...

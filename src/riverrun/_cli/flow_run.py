@@ -286,3 +286,9 @@ def delete(
         except ObjectNotFound:
             not_found(flow_run_id)
     typer.echo(f"Deleted flow run {run.name!r} ({run.id}).")
+
+
+# retry and watch live in their own module (the commands that change or follow a run).
+from riverrun._cli import flow_run_actions as _actions  # noqa: E402
+
+_actions.register(app)

@@ -25,6 +25,10 @@ except ImportError:  # pragma: no cover
 _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
     "flow": ("riverrun._cli.flow", "List flows.", False),
+    "task-run": ("riverrun._cli.task_run", "List and inspect task runs; show their logs.", False),
+    "variable": ("riverrun._cli.variable", "List, read, set and unset variables.", False),
+    "artifact": ("riverrun._cli.artifact", "List, inspect and delete artifacts.", False),
+    "profile": ("riverrun._cli.profile", "Create, switch and inspect settings profiles.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
     "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
     "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
@@ -39,6 +43,15 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the run history.", False),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }
+
+# Prefect's aliases of its command groups (hidden from the help, as in Prefect); one whose
+# target is not (yet) a riverrun command is left out of the lookup.
+_ALIASES: dict[str, str] = {
+    "flows": "flow", "flow-runs": "flow-run", "deployments": "deployment", "profiles": "profile",
+    "blocks": "block", "automations": "automation", "event": "events", "task-runs": "task-run",
+    "work-pools": "work-pool", "work-queues": "work-queue",
+    "concurrency-limits": "concurrency-limit", "gcl": "global-concurrency-limit",
+}  # fmt: skip
 
 
 def _module_exists(module: str) -> bool:
@@ -56,6 +69,8 @@ class _LazyGroup(TyperGroup):
         return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name not in _COMMANDS and _ALIASES.get(cmd_name) in _COMMANDS:
+            cmd_name = _ALIASES[cmd_name]
         if cmd_name not in _COMMANDS:
             return super().get_command(ctx, cmd_name)
         module_name, short_help, optional = _COMMANDS[cmd_name]

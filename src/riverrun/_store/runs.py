@@ -354,6 +354,18 @@ class RunStoreMixin(StoreBase):
             if changed.rowcount == 0:
                 raise _not_found("artifact", art_id, "riverrun artifact ls")
 
+    def delete_artifact(self, artifact_id: uuid.UUID | str) -> None:
+        """Delete an artifact.
+
+        Raises:
+            ObjectNotFound: no artifact has that ID.
+        """
+        art_id = _id(artifact_id)
+        with self.begin() as conn:
+            deleted = conn.execute(t.artifact.delete().where(t.artifact.c.id == art_id))
+            if deleted.rowcount == 0:
+                raise _not_found("artifact", art_id, "riverrun artifact ls")
+
     # -- helpers ------------------------------------------------------------------------------------
     def _require(self, kind: str, run_id: str) -> None:
         table = t.flow_run if kind == "flow_run" else t.task_run

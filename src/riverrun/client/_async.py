@@ -122,6 +122,10 @@ class AsyncOperations:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await asyncio.to_thread(self._sync.create_variable, variable=variable)
 
+    async def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_artifact, artifact_id=artifact_id)
+
     async def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.delete_automation, automation_id=automation_id)

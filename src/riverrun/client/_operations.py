@@ -132,6 +132,10 @@ class BackendOperations:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         return self._call("update_artifact", {"artifact_id": artifact_id, "artifact": artifact})
 
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return self._call("delete_artifact", {"artifact_id": artifact_id})
+
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""
         return self._call("read_variable_by_name", {"name": name})
@@ -421,6 +425,10 @@ class ClientOperations:
     def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         return self._backend.update_artifact(artifact_id=artifact_id, artifact=artifact)
+
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return self._backend.delete_artifact(artifact_id=artifact_id)
 
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""
