@@ -21,7 +21,7 @@ from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate
+from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate, LogCreate
 from riverrun.states import State, StateType
 
 
@@ -365,6 +365,86 @@ class RunStoreMixin(StoreBase):
             deleted = conn.execute(t.artifact.delete().where(t.artifact.c.id == art_id))
             if deleted.rowcount == 0:
                 raise _not_found("artifact", art_id, "riverrun artifact ls")
+
+    # -- the client's write side (Prefect's create_flow_run, create_logs, ...) --------------------
+    def create_flow_run(
+        self,
+        flow_name: str,
+        name: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        parent_task_run_id: uuid.UUID | str | None = None,
+        state: State | None = None,
+        flow_version: str | None = None,
+    ) -> o.FlowRun:
+        """Create a flow run of the flow named ``flow_name``, Pending unless ``state`` says
+        otherwise, without running it (the same creation event the engine records)."""
+        from riverrun._internal.ids import flow_id_for
+        from riverrun._internal.names import generate_run_name
+        from riverrun.schemas.encoding import jsonable
+        from riverrun.states import Pending
+
+        first = state if state is not None else Pending()
+        run_id = new_id()
+        now = now_us()
+        event: dict[str, Any] = {
+            "kind": "flow_run", "id": run_id, "flow_id": flow_id_for(flow_name),
+            "flow_name": flow_name, "name": name or generate_run_name(),
+            "parameters": jsonable(parameters or {}), "tags": list(tags or []),
+            "parent_task_run_id": None if parent_task_run_id is None else _id(parent_task_run_id),
+            "flow_version": flow_version, "created": now, "expected_start_time": now,
+            "context": jsonable(context or {}),
+        }  # fmt: skip
+        fresh = {"run_count": 0, "start_time": None, "state_type": None, "state_timestamp": None,
+                 "total_run_time": 0.0}  # fmt: skip
+        payload = _state_event("flow_run", run_id, fresh, first)
+        payload.pop("kind")
+        event["state"] = payload
+        self.ingest([event])
+        return self.read_flow_run(run_id)
+
+    def read_flow_run_state(self, flow_run_state_id: uuid.UUID | str) -> State:
+        """One state of a flow run, by the state's ID.
+
+        Raises:
+            ObjectNotFound: no flow run state has that ID.
+        """
+        table = t.flow_run_state
+        state_id = _id(flow_run_state_id)
+        with self.connect() as conn:
+            row = conn.execute(sa.select(table).where(table.c.id == state_id)).first()
+        if row is None:
+            raise _not_found("flow run state", state_id, "riverrun flow-run inspect")
+        return convert.state_from_row(row)
+
+    def set_task_run_name(self, task_run_id: uuid.UUID | str, name: str) -> None:
+        """Rename a task run.
+
+        Raises:
+            ObjectNotFound: no task run has that ID.
+        """
+        run_id = _id(task_run_id)
+        with self.begin() as conn:
+            changed = conn.execute(t.task_run.update().where(t.task_run.c.id == run_id).values(name=name))
+            if changed.rowcount == 0:
+                raise _not_found("task run", run_id, "riverrun task-run ls")
+
+    def create_logs(self, logs: list[LogCreate]) -> None:
+        """Store log lines (``LogCreate`` models or dicts of the same fields)."""
+        from riverrun.schemas.actions import LogCreate
+
+        events = []
+        for log in logs:
+            line = log if isinstance(log, LogCreate) else LogCreate.model_validate(log)
+            stamp = line.timestamp if line.timestamp.tzinfo else line.timestamp.replace(tzinfo=timezone.utc)
+            events.append({
+                "kind": "log", "id": new_id(), "flow_run_id": line.flow_run_id,
+                "task_run_id": line.task_run_id, "name": line.name, "level": line.level,
+                "message": line.message, "timestamp": to_us(stamp),
+            })  # fmt: skip
+        if events:
+            self.ingest(events)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _require(self, kind: str, run_id: str) -> None:

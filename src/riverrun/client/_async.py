@@ -21,6 +21,7 @@ from riverrun.schemas import blocks as b
 from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
 from riverrun.schemas.actions import as_schedule_create
+from riverrun.schemas.actions import LogCreate
 from riverrun.schemas.automations import EventFilter
 from riverrun.schemas.automations import ReceivedEvent
 from riverrun.schemas.automations import AutomationCore
@@ -36,6 +37,7 @@ from typing import Literal
 from typing import Optional
 from typing import Union
 from typing import overload
+import uuid
 
 if TYPE_CHECKING:
     from riverrun.client.orchestration import SyncRiverrunClient
@@ -110,13 +112,30 @@ class AsyncOperations:
         """Add ``(schedule, active)`` pairs or ``DeploymentScheduleCreate`` to a deployment."""
         return await asyncio.to_thread(self._sync.create_deployment_schedules, deployment_id=deployment_id, schedules=schedules, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug)
 
+    async def create_flow(self, flow: Any) -> uuid.UUID:
+        """Create the flow's record if it has none; returns the flow's ID (idempotent)."""
+        return await asyncio.to_thread(self._sync.create_flow, flow=flow)
+
     async def create_flow_from_name(self, flow_name: str) -> str:
         """The flow's ID, creating its record if it has none yet."""
         return await asyncio.to_thread(self._sync.create_flow_from_name, flow_name=flow_name)
 
+    async def create_flow_run(self, flow: Any, name: Optional[str]=None, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, tags: Optional[Iterable[str]]=None, parent_task_run_id: Optional[Id]=None, state: Optional[State]=None, work_pool_name: Optional[str]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None) -> o.FlowRun:
+        """Create a flow run of ``flow`` without running it: Pending unless ``state`` says
+        otherwise (Prefect's ``create_flow_run``).
+
+        ``work_pool_name``, ``work_queue_name`` and ``job_variables`` are accepted for
+        Prefect's signature; a run made here has no deployment, so no worker picks it up.
+        """
+        return await asyncio.to_thread(self._sync.create_flow_run, flow=flow, name=name, parameters=parameters, context=context, tags=tags, parent_task_run_id=parent_task_run_id, state=state, work_pool_name=work_pool_name, work_queue_name=work_queue_name, job_variables=job_variables)
+
     async def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
         return await asyncio.to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
+
+    async def create_logs(self, logs: Iterable[Union[LogCreate, dict[str, Any]]]) -> None:
+        """Store log lines: ``LogCreate`` models or dicts with the same fields."""
+        return await asyncio.to_thread(self._sync.create_logs, logs=logs)
 
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
@@ -246,6 +265,10 @@ class AsyncOperations:
         """One flow run; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.read_flow_run, flow_run_id=flow_run_id)
 
+    async def read_flow_run_state(self, flow_run_state_id: Id) -> State:
+        """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_flow_run_state, flow_run_state_id=flow_run_state_id)
+
     async def read_flow_run_states(self, flow_run_id: Id) -> list[State]:
         """Every state of a flow run, oldest first."""
         return await asyncio.to_thread(self._sync.read_flow_run_states, flow_run_id=flow_run_id)
@@ -305,9 +328,17 @@ class AsyncOperations:
         """Schedule a deployment again."""
         return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
 
+    async def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:
+        """Rename a flow run; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.set_flow_run_name, flow_run_id=flow_run_id, name=name)
+
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
+
+    async def set_task_run_name(self, task_run_id: Id, name: str) -> None:
+        """Rename a task run; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.set_task_run_name, task_run_id=task_run_id, name=name)
 
     async def set_task_run_state(self, task_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state for a task run."""

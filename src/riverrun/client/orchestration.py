@@ -20,6 +20,7 @@ from riverrun.client._async import AsyncOperations
 from riverrun.client._blocks import BlockClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
+from riverrun.client._runs_write import RunWriteClientMixin
 from riverrun.schemas import objects as o
 from riverrun.schemas.actions import VariableCreate, VariableUpdate
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
 
 
-class SyncRiverrunClient(ClientOperations, BlockClientMixin, DeploymentClientMixin):
+class SyncRiverrunClient(ClientOperations, BlockClientMixin, DeploymentClientMixin, RunWriteClientMixin):
     """The synchronous client (Prefect's ``SyncPrefectClient``); method names as Prefect 3.
 
     Every operation of the table (``riverrun._api``) is a method here with the table's

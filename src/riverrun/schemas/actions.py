@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -184,3 +184,15 @@ class DeploymentFlowRunCreate(ActionBaseModel):
     parent_task_run_id: str | None = None
     work_queue_name: str | None = None
     job_variables: dict[str, Any] | None = None
+
+
+class LogCreate(ActionBaseModel):
+    """One log line to store (Prefect's ``LogCreate``): ``level`` is a ``logging`` level number."""
+
+    name: str
+    level: int
+    message: str
+    timestamp: datetime
+    flow_run_id: str | None = None
+    task_run_id: str | None = None
+    worker_id: str | None = None
