@@ -47,120 +47,33 @@ class SettingDefinition:
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# fmt: off
 _DEFINITIONS: list[SettingDefinition] = [
-    SettingDefinition(
-        "home", Path, "~/.riverrun", "Where the embedded store, profiles, results and spool live."
-    ),
-    SettingDefinition(
-        "api_url", str, None, "URL of a riverrun server's API; unset means the embedded store."
-    ),
-    SettingDefinition(
-        "api_key", str, None, "API key sent to the server as a Bearer token.", secret=True
-    ),
-    SettingDefinition(
-        "database_url",
-        str,
-        None,
-        "Database the server uses; default: the embedded SQLite file.",
-        secret=True,
-    ),
-    SettingDefinition(
-        "logging_level", str, "INFO", "Level of riverrun's run loggers.", choices=_LEVELS
-    ),
-    SettingDefinition(
-        "logging_to_console", bool, True, "Print run logs to the console as well as storing them."
-    ),
-    SettingDefinition(
-        "logging_log_prints", bool, False, "Treat print() inside flows and tasks as INFO logs."
-    ),
-    SettingDefinition(
-        "results_persist_by_default", bool, False, "Persist every flow and task result."
-    ),
-    SettingDefinition(
-        "results_default_serializer",
-        str,
-        "pickle",
-        "Serializer for persisted results: pickle or json.",
-        choices=("pickle", "json"),
-    ),
-    SettingDefinition(
-        "local_storage_path",
-        Path,
-        None,
-        "Where results are persisted; default: $RIVERRUN_HOME/storage.",
-    ),
-    SettingDefinition(
-        "tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0
-    ),
-    SettingDefinition(
-        "tasks_default_retry_delay_seconds",
-        float,
-        0.0,
-        "Retry delay for tasks that set none.",
-        minimum=0,
-    ),
-    SettingDefinition(
-        "flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0
-    ),
-    SettingDefinition(
-        "retention_days",
-        int,
-        30,
-        "Delete runs older than this many days (0 keeps everything).",
-        minimum=0,
-    ),
-    SettingDefinition(
-        "retention_interval_seconds",
-        float,
-        3600.0,
-        "How often the server's background retention pass runs.",
-        positive=True,
-    ),
-    SettingDefinition(
-        "server_host", str, "127.0.0.1", "Address `riverrun server start` listens on."
-    ),
-    SettingDefinition(
-        "server_port", int, 4200, "Port `riverrun server start` listens on.", minimum=0
-    ),
-    SettingDefinition(
-        "server_auth", bool, False, "Require API keys on every route but /api/health."
-    ),
-    SettingDefinition(
-        "server_max_body_bytes",
-        int,
-        10 * 1024 * 1024,
-        "Largest request body the server accepts, in bytes (413 beyond).",
-        positive=True,
-    ),
-    SettingDefinition(
-        "store_busy_timeout_seconds",
-        float,
-        30.0,
-        "How long a write waits for another process's lock.",
-        minimum=0,
-    ),
-    SettingDefinition(
-        "recording_exit_wait_seconds",
-        float,
-        5.0,
-        "At exit, how long to keep trying to deliver or write events still waiting (server away, database locked or full) before leaving them in the spool for the next run.",
-        minimum=0,
-    ),
-    SettingDefinition(
-        "recording_max_batch_bytes",
-        int,
-        8 * 1024 * 1024,
-        "Largest request body the remote recorder sends; bigger batches are split.",
-        positive=True,
-    ),
-    SettingDefinition(
-        "recording_max_value_bytes",
-        int,
-        1024 * 1024,
-        "A value (parameter, log line, result, artifact, message) sent to a server above this size is recorded truncated, with a marker and its size.",
-        positive=True,
-    ),
+    SettingDefinition("home", Path, "~/.riverrun", "Where the embedded store, profiles, results and spool live."),
+    SettingDefinition("api_url", str, None, "URL of a riverrun server's API; unset means the embedded store."),
+    SettingDefinition("api_key", str, None, "API key sent to the server as a Bearer token.", secret=True),
+    SettingDefinition("database_url", str, None, "Database the server uses; default: the embedded SQLite file.", secret=True),
+    SettingDefinition("logging_level", str, "INFO", "Level of riverrun's run loggers.", choices=_LEVELS),
+    SettingDefinition("logging_to_console", bool, True, "Print run logs to the console as well as storing them."),
+    SettingDefinition("logging_log_prints", bool, False, "Treat print() inside flows and tasks as INFO logs."),
+    SettingDefinition("results_persist_by_default", bool, False, "Persist every flow and task result."),
+    SettingDefinition("results_default_serializer", str, "pickle", "Serializer for persisted results: pickle or json.", choices=("pickle", "json")),
+    SettingDefinition("local_storage_path", Path, None, "Where results are persisted; default: $RIVERRUN_HOME/storage."),
+    SettingDefinition("tasks_default_retries", int, 0, "Retries for tasks that set none.", minimum=0),
+    SettingDefinition("tasks_default_retry_delay_seconds", float, 0.0, "Retry delay for tasks that set none.", minimum=0),
+    SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
+    SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
+    SettingDefinition("retention_interval_seconds", float, 3600.0, "How often the server's background retention pass runs.", positive=True),
+    SettingDefinition("server_host", str, "127.0.0.1", "Address `riverrun server start` listens on."),
+    SettingDefinition("server_port", int, 4200, "Port `riverrun server start` listens on.", minimum=0),
+    SettingDefinition("server_auth", bool, False, "Require API keys on every route but /api/health."),
+    SettingDefinition("server_max_body_bytes", int, 10 * 1024 * 1024, "Largest request body the server accepts, in bytes (413 beyond).", positive=True),
+    SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock.", minimum=0),
+    SettingDefinition("recording_exit_wait_seconds", float, 5.0, "At exit, how long to keep trying to deliver or write events still waiting (server away, database locked or full) before leaving them in the spool for the next run.", minimum=0),
+    SettingDefinition("recording_max_batch_bytes", int, 8 * 1024 * 1024, "Largest request body the remote recorder sends; bigger batches are split.", positive=True),
+    SettingDefinition("recording_max_value_bytes", int, 1024 * 1024, "A value (parameter, log line, result, artifact, message) sent to a server above this size is recorded truncated, with a marker and its size.", positive=True),
 ]
+# fmt: on
 
 DEFINITIONS: dict[str, SettingDefinition] = {d.name: d for d in _DEFINITIONS}
 ENV_VARS: dict[str, SettingDefinition] = {d.env_var: d for d in _DEFINITIONS}
