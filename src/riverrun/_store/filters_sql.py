@@ -127,7 +127,7 @@ def _run_tags(tag_table: sa.Table, fk: Any, run_id: Any, flt: Any) -> Clause | N
         out.append(exists(tag_table.c.tag.in_(flt.any_)))
     if flt.is_null_ is not None:
         out.append(~exists() if flt.is_null_ else exists())
-    return _combine(out)
+    return _combine(out, flt.operator)
 
 
 def _json_tags(col: Any, flt: Any) -> Clause | None:
@@ -145,7 +145,7 @@ def _json_tags(col: Any, flt: Any) -> Clause | None:
         out.append(sa.or_(*(has(tag) for tag in flt.any_)) if flt.any_ else sa.false())
     if flt.is_null_ is not None:
         out.append(col == "[]" if flt.is_null_ else col != "[]")
-    return _combine(out)
+    return _combine(out, flt.operator)
 
 
 def _state(table: sa.Table, flt: Any) -> Clause | None:
@@ -255,6 +255,7 @@ def task_run_where(flt: f.TaskRunFilter | None) -> Clause | None:
         _state(t.task_run, flt.state),
         _start_time(t.task_run, flt.start_time),
         _time(c.expected_start_time, flt.expected_start_time),
+        _time(c.end_time, flt.end_time),
         _id(c.flow_run_id, flt.flow_run_id),
     )
     if flt.subflow_runs is not None and flt.subflow_runs.exists_ is not None:
@@ -278,8 +279,18 @@ def log_where(flt: f.LogFilter | None) -> Clause | None:
         _time(c.timestamp, flt.timestamp),
         _id(c.flow_run_id, flt.flow_run_id),
         _id(c.task_run_id, flt.task_run_id),
+        _text(c.message, flt.text),
     )
     return _combine(parts, flt.operator)
+
+
+def _text(col: Any, flt: Any) -> Clause | None:
+    """Prefect's log text search: every included word or phrase, none of the excluded ones,
+    case-insensitively."""
+    if flt is None:
+        return None
+    include, exclude = flt.terms()
+    return _combine([_like(col, term) for term in include] + [~_like(col, term) for term in exclude])
 
 
 def artifact_where(flt: f.ArtifactFilter | None) -> Clause | None:
@@ -371,6 +382,8 @@ def _run_sorts(table: sa.Table) -> dict[str, list[Any]]:
         "NAME_DESC": [c.name.desc(), c.id.desc()],
         "NEXT_SCHEDULED_START_TIME_ASC": [c.next_scheduled_start_time.asc(), c.id.asc()],
         "END_TIME_DESC": [c.end_time.desc(), c.id.desc()],
+        "DURATION_DESC": [c.total_run_time.desc(), c.id.desc()],
+        "DURATION_ASC": [c.total_run_time.asc(), c.id.asc()],
         "CREATED_DESC": [c.created.desc(), c.id.desc()],
     }
 
