@@ -196,3 +196,15 @@ class LogCreate(ActionBaseModel):
     flow_run_id: str | None = None
     task_run_id: str | None = None
     worker_id: str | None = None
+
+
+# Prefect's actions module also holds the block actions; riverrun's live in schemas/blocks.py.
+_BLOCK_ACTIONS = ("BlockDocumentCreate", "BlockDocumentUpdate", "BlockSchemaCreate", "BlockTypeCreate", "BlockTypeUpdate")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BLOCK_ACTIONS:
+        from riverrun.schemas import blocks
+
+        return getattr(blocks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
