@@ -93,7 +93,6 @@ DELIBERATE: dict[str, list[Deliberate]] = {
 # Scenarios where riverrun does not behave as Prefect yet, with what is missing. They run as
 # strict expected failures: one that starts to pass fails the suite until it leaves this list.
 KNOWN_GAPS: dict[str, str] = {
-    "blocks_exceptions::scenario_secret_save_returns_uuid_and_load": "issue 12, not yet: Secret.value is a pydantic SecretStr, Prefect's a pydantic Secret",
     "blocks_exceptions::scenario_public_top_level_names": "issue 12, not yet: Transaction and pause/suspend/resume at top level (serve/deploy: issue 13)",
     "blocks_exceptions::scenario_serializers_names": "issue 12, not yet: riverrun.serializers",
     "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks as result_storage, Prefect's result record on disk",
