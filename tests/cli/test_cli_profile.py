@@ -128,3 +128,17 @@ def test_config_validate_names_an_unknown_setting(cli: Invoke, riverrun_home: Pa
     )
     result = cli("config", "validate")
     assert result.exit_code == 1 and "RIVERRUN_NOPE" in result.output
+
+
+def test_root_profile_option_selects_a_profile_for_one_run(cli: Invoke) -> None:
+    cli("profile", "create", "other")
+    cli("profile", "use", "other")
+    cli("config", "set", "RIVERRUN_LOGGING_LEVEL=ERROR")
+    cli("profile", "use", "default")
+    assert cli("-p", "other", "profile", "inspect").output.strip() == "RIVERRUN_LOGGING_LEVEL='ERROR'"
+    assert cli("profile", "inspect").output.strip() == "Profile 'default' is empty."
+
+
+def test_root_profile_option_of_an_unknown_profile_fails(cli: Invoke) -> None:
+    result = cli("--profile", "nope", "profile", "ls")
+    assert result.exit_code == 1 and "Profile 'nope' not found." in result.output

@@ -206,7 +206,12 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    profile: str | None = typer.Option(
+        None, "--profile", "-p", metavar="NAME", help="Select a profile for this CLI run."
+    ),
+) -> None:
     """riverrun: flows and tasks, every run recorded. Runs are stored locally unless
     RIVERRUN_API_URL points at a server. `riverrun COMMAND --help` says more.
 
@@ -214,8 +219,26 @@ def _root() -> None:
     Examples:
       riverrun flow-run ls --tree --limit 5
       riverrun flow-run logs 01a2... --follow
-      riverrun config view --show-sources
+      riverrun -p local config view --show-sources
     """
+    if profile is not None:
+        from riverrun.settings import home_path, read_profiles
+
+        if profile not in read_profiles(home_path() / "profiles.toml")["profiles"]:
+            typer.echo(f"Error: Profile {profile!r} not found. `riverrun profile ls` lists them.", err=True)
+            raise typer.Exit(1)
+        # As Prefect's -p: this run only, through the variable every settings read consults
+        # (put back afterwards, for callers that run several commands in one process).
+        previous = os.environ.get("RIVERRUN_PROFILE")
+        os.environ["RIVERRUN_PROFILE"] = profile
+        ctx.call_on_close(lambda: _restore_env("RIVERRUN_PROFILE", previous))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def main() -> None:
