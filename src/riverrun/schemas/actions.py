@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from riverrun.schemas.objects import ConcurrencyOptions
 from riverrun.schemas.schedules import SCHEDULE_TYPES
@@ -187,15 +187,27 @@ class DeploymentFlowRunCreate(ActionBaseModel):
 
 
 class LogCreate(ActionBaseModel):
-    """One log line to store (Prefect's ``LogCreate``): ``level`` is a ``logging`` level number."""
+    """One log line to store (Prefect's ``LogCreate``): ``level`` is a ``logging`` level number.
 
-    name: str
-    level: int
+    The bounds are the stored event's (``schemas/events.py``): what the database cannot hold
+    is refused here, with the field named, not failed on in the store.
+    """
+
+    name: str = Field(max_length=255)
+    level: int = Field(ge=0, le=2**31 - 1)
     message: str
     timestamp: datetime
-    flow_run_id: str | None = None
-    task_run_id: str | None = None
+    flow_run_id: str | None = Field(default=None, min_length=1, max_length=36)
+    task_run_id: str | None = Field(default=None, min_length=1, max_length=36)
     worker_id: str | None = None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _storable_time(cls, value: datetime) -> datetime:
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if aware < datetime(1970, 1, 1, tzinfo=timezone.utc):
+            raise ValueError("a log timestamp must be 1970 or later")
+        return aware
 
 
 # Prefect's actions module also holds the block actions; riverrun's live in schemas/blocks.py.
