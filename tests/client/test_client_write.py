@@ -113,3 +113,12 @@ def test_read_flow_run_state_of_an_unknown_id_raises() -> None:
 def test_delete_artifact_of_an_unknown_id_raises() -> None:
     with pytest.raises(ObjectNotFound):
         get_client(sync_client=True).delete_artifact(str(uuid.uuid4()))
+
+
+def test_api_url_is_the_servers_or_none_when_embedded(riverrun_mode: str) -> None:
+    import os
+
+    expected = os.environ.get("RIVERRUN_API_URL")
+    assert get_client(sync_client=True).api_url == expected
+    assert get_client().api_url == expected
+    assert (expected is None) == (riverrun_mode == "embedded")

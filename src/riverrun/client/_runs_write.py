@@ -86,5 +86,7 @@ class RunWriteClientMixin:
     @property
     def api_url(self) -> Optional[str]:
         """The server's API URL, or None when the client uses the embedded store."""
-        url = getattr(self._backend, "url", None)
-        return str(url) if url else None
+        from riverrun.client._http import HttpBackend
+
+        # Only the HTTP backend's URL is an API's; the embedded one's is a database URL.
+        return self._backend.url if isinstance(self._backend, HttpBackend) else None

@@ -112,6 +112,11 @@ class RiverrunClient(AsyncOperations):
     def __repr__(self) -> str:
         return f"RiverrunClient({self._sync._backend!r})"
 
+    @property
+    def api_url(self) -> Optional[str]:
+        """The server's API URL, or None when the client uses the embedded store."""
+        return self._sync.api_url
+
     async def __aenter__(self) -> Self:
         return self
 
