@@ -122,3 +122,25 @@ def test_api_url_is_the_servers_or_none_when_embedded(riverrun_mode: str) -> Non
     assert get_client(sync_client=True).api_url == expected
     assert get_client().api_url == expected
     assert (expected is None) == (riverrun_mode == "embedded")
+
+
+def test_read_latest_artifacts_gives_the_newest_of_each_key() -> None:
+    from riverrun.artifacts import create_markdown_artifact
+    from riverrun.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    @flow
+    def publish() -> None:
+        create_markdown_artifact("old", key="report")
+        create_markdown_artifact("new", key="report")
+        create_markdown_artifact("only", key="other")
+        create_markdown_artifact("no key")
+
+    publish()
+    client = get_client(sync_client=True)
+    latest = client.read_latest_artifacts()
+    assert sorted((a.key, a.data) for a in latest) == [("other", "only"), ("report", "new")]
+    assert all(a.latest_id == a.id for a in latest)
+    only_report = client.read_latest_artifacts(
+        artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=["report"]))
+    )
+    assert [a.data for a in only_report] == ["new"]

@@ -28,6 +28,20 @@ class ArtifactsAPI(Protocol):
         """Artifacts matching the filters, newest first by default."""
         ...
 
+    @operation("POST", "/artifacts/latest/filter")
+    def read_latest_artifacts(
+        self,
+        *,
+        artifact_filter: Optional[f.ArtifactCollectionFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        sort: Optional[s.ArtifactCollectionSort] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        ...
+
     @operation("POST", "/artifacts/", body="artifact", status_code=201)
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""

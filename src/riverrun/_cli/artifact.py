@@ -13,25 +13,10 @@ app = typer.Typer(
     help="List, inspect and delete artifacts.", no_args_is_help=True, add_completion=False
 )
 
-# How many artifacts `ls` reads to find the latest of each key: the store keeps every version,
-# and a page this size holds the latest of `limit` keys unless a few keys have many versions.
-_VERSIONS_PER_KEY = 10
-
 
 @app.callback()
 def _group() -> None:
     """List, inspect and delete artifacts."""
-
-
-def _latest_per_key(artifacts: list[Any], limit: int) -> list[Any]:
-    seen: set[str] = set()
-    latest = []
-    for artifact in artifacts:  # newest first
-        if artifact.key in seen:
-            continue
-        seen.add(artifact.key)
-        latest.append(artifact)
-    return latest[:limit]
 
 
 @app.command("ls")
@@ -60,20 +45,16 @@ def ls(
         print_table,
         sync_client,
     )
-    from riverrun.schemas.filters import ArtifactFilter, ArtifactFilterKey
-    from riverrun.schemas.sorting import ArtifactSort
+    from riverrun.schemas.sorting import ArtifactCollectionSort, ArtifactSort
 
     with sync_client() as client:
+        artifacts: list[Any]
         if all_:
             artifacts = client.read_artifacts(sort=ArtifactSort.UPDATED_DESC, limit=limit)
         else:
-            keyed = ArtifactFilter(key=ArtifactFilterKey(exists_=True))
-            page = client.read_artifacts(
-                artifact_filter=keyed,
-                sort=ArtifactSort.UPDATED_DESC,
-                limit=limit * _VERSIONS_PER_KEY,
+            artifacts = client.read_latest_artifacts(
+                sort=ArtifactCollectionSort.UPDATED_DESC, limit=limit
             )
-            artifacts = _latest_per_key(page, limit)
     if wants_json(output, as_json):
         print_json([dump(a) for a in artifacts])
         return

@@ -293,13 +293,16 @@ def _text(col: Any, flt: Any) -> Clause | None:
     return _combine([_like(col, term) for term in include] + [~_like(col, term) for term in exclude])
 
 
-def artifact_where(flt: f.ArtifactFilter | None) -> Clause | None:
-    """WHERE clause of an ``ArtifactFilter`` over the ``artifact`` table."""
+def artifact_where(flt: f.ArtifactFilter | f.ArtifactCollectionFilter | None) -> Clause | None:
+    """WHERE clause of an ``ArtifactFilter`` over the ``artifact`` table, or of an
+    ``ArtifactCollectionFilter`` (the latest artifact of a key is an ``artifact`` row;
+    ``latest_id`` is its ID)."""
     if flt is None:
         return None
     c = t.artifact.c
+    ids = flt.latest_id if isinstance(flt, f.ArtifactCollectionFilter) else flt.id
     parts = _all(
-        _id(c.id, flt.id),
+        _id(c.id, ids),
         _name(c.key, flt.key),
         _id(c.flow_run_id, flt.flow_run_id),
         _id(c.task_run_id, flt.task_run_id),
@@ -405,12 +408,8 @@ def order_by(sort: Any, default: Any) -> list[Any]:
                 s.FlowSort: _named_sorts(t.flow),
                 s.DeploymentSort: _named_sorts(t.deployment),
                 s.VariableSort: _named_sorts(t.variable),
-                s.ArtifactSort: {
-                    **_named_sorts(t.artifact),
-                    "ID_DESC": [t.artifact.c.id.desc()],
-                    "KEY_ASC": [t.artifact.c.key.asc(), t.artifact.c.id.asc()],
-                    "KEY_DESC": [t.artifact.c.key.desc(), t.artifact.c.id.desc()],
-                },
+                s.ArtifactSort: _artifact_sorts(),
+                s.ArtifactCollectionSort: _artifact_sorts(),
             }
         )
     enum_type = type(default)
@@ -423,6 +422,16 @@ def order_by(sort: Any, default: Any) -> list[Any]:
             f"Unknown sort {key!r} for {enum_type.__name__}; valid: "
             f"{', '.join(m.value for m in enum_type)}."
         ) from None
+
+
+def _artifact_sorts() -> dict[str, list[Any]]:
+    c = t.artifact.c
+    return {
+        **_named_sorts(t.artifact),
+        "ID_DESC": [c.id.desc()],
+        "KEY_ASC": [c.key.asc(), c.id.asc()],
+        "KEY_DESC": [c.key.desc(), c.id.desc()],
+    }
 
 
 def _named_sorts(table: sa.Table) -> dict[str, list[Any]]:

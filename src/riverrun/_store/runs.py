@@ -313,18 +313,36 @@ class RunStoreMixin(StoreBase):
         offset: int | None = 0,
     ) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
-        c = t.artifact.c
-        where = fs._all(fs.artifact_where(artifact_filter))
-        run_w = fs.flow_run_where(flow_run_filter)
-        if run_w is not None:
-            where.append(c.flow_run_id.in_(sa.select(t.flow_run.c.id).where(run_w)))
-        task_w = fs.task_run_where(task_run_filter)
-        if task_w is not None:
-            where.append(c.task_run_id.in_(sa.select(t.task_run.c.id).where(task_w)))
+        where = _artifact_where(artifact_filter, flow_run_filter, task_run_filter)
         query = sa.select(t.artifact).where(*where)
         query = query.order_by(*fs.order_by(sort, s.ArtifactSort.CREATED_DESC))
         with self.connect() as conn:
             return [convert.artifact(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def read_latest_artifacts(
+        self,
+        *,
+        artifact_filter: f.ArtifactCollectionFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        sort: s.ArtifactCollectionSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        c = t.artifact.c
+        newer = t.artifact.alias("newer")
+        # The latest of a key: no artifact of the same key created after it (ties: higher ID).
+        later = sa.exists().where(
+            newer.c.key == c.key,
+            sa.or_(newer.c.created > c.created, sa.and_(newer.c.created == c.created, newer.c.id > c.id)),
+        )
+        where = [c.key.is_not(None), ~later, *_artifact_where(artifact_filter, flow_run_filter, task_run_filter)]
+        query = sa.select(t.artifact).where(*where)
+        query = query.order_by(*fs.order_by(sort, s.ArtifactCollectionSort.CREATED_DESC))
+        with self.connect() as conn:
+            rows = conn.execute(_page(query, limit, offset))
+            return [_collection(convert.artifact(r)) for r in rows]
 
     def create_artifact(self, artifact: ArtifactCreate) -> o.Artifact:
         """Store an artifact and return it."""
@@ -499,6 +517,27 @@ def _state_event(kind: str, run_id: str, run: Any, state: State) -> dict[str, An
         "state_details": details, "start_time": start_time, "end_time": end_time,
         "run_count": run_count, "total_run_time": total,
     }  # fmt: skip
+
+
+def _artifact_where(
+    artifact_filter: f.ArtifactFilter | f.ArtifactCollectionFilter | None,
+    flow_run_filter: f.FlowRunFilter | None,
+    task_run_filter: f.TaskRunFilter | None,
+) -> list[Any]:
+    """The WHERE clauses of artifacts matching these filters."""
+    c = t.artifact.c
+    where = fs._all(fs.artifact_where(artifact_filter))
+    run_w = fs.flow_run_where(flow_run_filter)
+    if run_w is not None:
+        where.append(c.flow_run_id.in_(sa.select(t.flow_run.c.id).where(run_w)))
+    task_w = fs.task_run_where(task_run_filter)
+    if task_w is not None:
+        where.append(c.task_run_id.in_(sa.select(t.task_run.c.id).where(task_w)))
+    return where
+
+
+def _collection(artifact: o.Artifact) -> o.ArtifactCollection:
+    return o.ArtifactCollection(**artifact.model_dump(), latest_id=artifact.id)
 
 
 def _not_found(what: str, ident: Any, listing: str) -> ObjectNotFound:

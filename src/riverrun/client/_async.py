@@ -296,6 +296,10 @@ class AsyncOperations:
         """Flows matching the filters (run filters keep flows with a matching run)."""
         return await asyncio.to_thread(self._sync.read_flows, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
 
+    async def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return await asyncio.to_thread(self._sync.read_latest_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return await asyncio.to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)

@@ -144,6 +144,10 @@ class BackendOperations:
         """Artifacts matching the filters, newest first by default."""
         return self._call("read_artifacts", {"artifact_filter": artifact_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "sort": sort, "limit": limit, "offset": offset})
 
+    def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return self._call("read_latest_artifacts", {"artifact_filter": artifact_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "sort": sort, "limit": limit, "offset": offset})
+
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
         return self._call("create_artifact", {"artifact": artifact})
@@ -445,6 +449,10 @@ class ClientOperations:
     def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
         return self._backend.read_artifacts(artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+
+    def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return self._backend.read_latest_artifacts(artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
 
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""

@@ -432,6 +432,35 @@ class ArtifactFilter(OperatorMixin, RiverrunFilterBaseModel):
     task_run_id: ArtifactFilterTaskRunId | None = None
     type: ArtifactFilterType | None = None
 
+class ArtifactCollectionFilterLatestId(_AnyId):
+    """Match the latest artifacts of keys by their ID."""
+
+
+class ArtifactCollectionFilterKey(ArtifactFilterKey):
+    """Match the latest artifacts by key."""
+
+
+class ArtifactCollectionFilterFlowRunId(ArtifactFilterFlowRunId):
+    """Match the latest artifacts of the given flow runs."""
+
+
+class ArtifactCollectionFilterTaskRunId(ArtifactFilterTaskRunId):
+    """Match the latest artifacts of the given task runs."""
+
+
+class ArtifactCollectionFilterType(ArtifactFilterType):
+    """Match the latest artifacts by type."""
+
+
+class ArtifactCollectionFilter(OperatorMixin, RiverrunFilterBaseModel):
+    """Filter the latest artifact of each key (Prefect's ``ArtifactCollectionFilter``)."""
+
+    latest_id: ArtifactCollectionFilterLatestId | None = None
+    key: ArtifactCollectionFilterKey | None = None
+    flow_run_id: ArtifactCollectionFilterFlowRunId | None = None
+    task_run_id: ArtifactCollectionFilterTaskRunId | None = None
+    type: ArtifactCollectionFilterType | None = None
+
 
 class VariableFilterName(_Name):
     """Match variables by name."""

@@ -140,6 +140,14 @@ class Artifact(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class ArtifactCollection(Artifact):
+    """The latest artifact of a key (Prefect's ``ArtifactCollection``): ``latest_id`` is that
+    artifact's ID, ``id`` too (riverrun keeps no separate collection row)."""
+
+    key: str
+    latest_id: str
+
+
 class Variable(RiverrunBaseModel):
     """A named JSON value stored for flows to read."""
 
@@ -217,6 +225,7 @@ class OrchestrationResult(RiverrunBaseModel):
 
 __all__ = [
     "Artifact",
+    "ArtifactCollection",
     "ConcurrencyOptions",
     "Deployment",
     "DeploymentSchedule",

@@ -66,6 +66,16 @@ class DeploymentSort(_Sort):
     NAME_DESC = "NAME_DESC"
 
 
+class ArtifactCollectionSort(_Sort):
+    """Orders for the latest artifact of each key."""
+
+    CREATED_DESC = "CREATED_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    ID_DESC = "ID_DESC"
+    KEY_DESC = "KEY_DESC"
+    KEY_ASC = "KEY_ASC"
+
+
 class ArtifactSort(_Sort):
     """Orders for artifacts."""
 

@@ -176,9 +176,6 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.objects:BlockDocumentReference": "Prefect internal: nested block documents",
     "prefect.client.schemas.actions:BlockDocumentReferenceCreate": "Prefect internal: nested block documents",
     # -- this issue, left for later ---------------------------------------------------------
-    "prefect.client.schemas.objects:ArtifactCollection": "issue 12, not yet: latest artifacts per key",
-    "prefect.client.schemas.sorting:ArtifactCollectionSort": "issue 12, not yet: latest artifacts per key",
-    "prefect.client.schemas.filters:ArtifactCollection*": "issue 12, not yet: latest artifacts per key",
     "prefect.client.schemas.filters:Block*": "issue 12, not yet: block filters in the client",
     "prefect.client.schemas.sorting:BlockDocumentSort": "issue 12, not yet: block filters in the client",
     "prefect.client.schemas.filters:VariableFilterId": "issue 12, not yet: the client's variable filters",
