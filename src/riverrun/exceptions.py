@@ -32,8 +32,14 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── MappingMissingIterable (ValueError)
     ├── ScriptError (RuntimeError)
     ├── MissingFlowError (ValueError)
-    ├── RiverrunHTTPStatusError (RuntimeError)
-    └── RiverrunServerUnreachable (ConnectionError)
+    ├── RiverrunServerUnreachable (ConnectionError)
+    └── ... Prefect's other classes (NotPausedError, FlowPauseTimeout, HashError, ...)
+
+    httpx.HTTPStatusError (not RiverrunException, as in Prefect; defined on first use)
+    └── RiverrunHTTPStatusError
+
+    ImportError
+    └── RiverrunImportError
 
     TimeoutError (not RiverrunException, as in Prefect)
     ├── TaskRunTimeoutError
@@ -49,7 +55,7 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class RiverrunException(Exception):
@@ -94,7 +100,9 @@ class ObjectNotFound(RiverrunException, LookupError, ValueError):
     ``ObjectNotFound(http_exc=err, help_message="...")``.
     """
 
-    def __init__(self, *args: Any, http_exc: BaseException | None = None, help_message: str | None = None) -> None:
+    def __init__(
+        self, *args: Any, http_exc: BaseException | None = None, help_message: str | None = None
+    ) -> None:
         super().__init__(*((help_message,) if help_message is not None and not args else args))
         self.http_exc = http_exc
         self.help_message = help_message
@@ -201,8 +209,96 @@ class MissingFlowError(RiverrunException, ValueError):
     """An entrypoint names no file, module or flow (Prefect's ``MissingFlowError``)."""
 
 
-class RiverrunHTTPStatusError(RiverrunException, RuntimeError):
-    """The riverrun server answered with an error status."""
+class UnspecifiedFlowError(RiverrunException, ValueError):
+    """A script holds several flows and none was named."""
+
+
+class MissingProfileError(RiverrunException, ValueError):
+    """A profile named by a command or setting does not exist."""
+
+
+class ProfileSettingsValidationError(RiverrunException, ValueError):
+    """A profile holds settings that are not valid; ``errors`` lists (setting, error) pairs."""
+
+    def __init__(self, errors: list[tuple[Any, Any]]) -> None:
+        super().__init__("; ".join(f"{setting}: {error}" for setting, error in errors))
+        self.errors = errors
+
+
+class BlockMissingCapabilities(RiverrunException, ValueError):
+    """A block lacks a capability an operation needs (storage that cannot write, ...)."""
+
+
+class ProtectedBlockError(RiverrunException, ValueError):
+    """An operation on a protected (system) block was refused."""
+
+
+class InvalidRepositoryURLError(RiverrunException, ValueError):
+    """A repository URL given to a source or filesystem block is not valid."""
+
+
+class InfrastructureError(RiverrunException, RuntimeError):
+    """Base of errors about the infrastructure a flow run runs on."""
+
+
+class InfrastructureNotFound(RiverrunException, RuntimeError):
+    """The infrastructure of a run is gone (it exited or was deleted)."""
+
+
+class InfrastructureNotAvailable(RiverrunException, RuntimeError):
+    """The infrastructure of a run cannot be reached from this machine."""
+
+
+class NotPausedError(RiverrunException, RuntimeError):
+    """A run that is not paused was asked to resume."""
+
+
+class FlowPauseTimeout(RiverrunException, TimeoutError):
+    """A paused flow run was not resumed within its timeout."""
+
+
+class FlowRunWaitTimeout(RiverrunException, TimeoutError):
+    """A flow run waited for did not finish within the timeout."""
+
+
+class FlowRunWatchError(RiverrunException, RuntimeError):
+    """Watching a flow run stopped before it reached a final state."""
+
+
+class ObjectLimitReached(RiverrunException, ValueError):
+    """An account's object limit was reached (Prefect Cloud; never raised by riverrun)."""
+
+    def __init__(self, http_exc: BaseException | None = None, *args: Any) -> None:
+        super().__init__(*args)
+        self.http_exc = http_exc
+
+
+class ObjectUnsupported(RiverrunException, ValueError):
+    """A feature the account lacks (Prefect Cloud; never raised by riverrun)."""
+
+    def __init__(self, http_exc: BaseException | None = None, *args: Any) -> None:
+        super().__init__(*args)
+        self.http_exc = http_exc
+
+
+class EventTooLarge(RiverrunException, ValueError):
+    """An event is larger than the configured maximum."""
+
+    def __init__(self, size: int, maximum: int) -> None:
+        super().__init__(f"Event is too large to emit ({size} > {maximum} bytes)")
+        self.size = size
+        self.maximum = maximum
+
+
+class HashError(RiverrunException, TypeError):
+    """A value could not be hashed into a cache key."""
+
+
+class RiverrunImportError(ImportError):
+    """An object was imported from a place it has moved from or been removed from."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 class RiverrunServerUnreachable(RiverrunException, ConnectionError):
@@ -237,42 +333,143 @@ class TerminationSignal(ExternalSignal):
         self.signal = signal
 
 
+def exception_traceback(exc: BaseException) -> str:
+    """An exception with its traceback, as the text Python would print."""
+    import traceback
+
+    return "".join(traceback.TracebackException.from_exception(exc).format())
+
+
+if TYPE_CHECKING:
+    import httpx
+
+    class RiverrunHTTPStatusError(httpx.HTTPStatusError):
+        """The riverrun server answered with an error status (an ``httpx.HTTPStatusError``)."""
+
+        status_code: int | None
+
+        def __init__(
+            self,
+            message: str,
+            *,
+            request: httpx.Request | None = None,
+            response: httpx.Response | None = None,
+        ) -> None: ...
+
+        @classmethod
+        def from_httpx_error(
+            cls, httpx_error: httpx.HTTPStatusError
+        ) -> RiverrunHTTPStatusError: ...
+
+
+def _http_status_error() -> type:
+    # Defined on first use: the class derives from httpx's, and `import riverrun` must not
+    # load httpx (Prefect's is an httpx.HTTPStatusError too, and code catches it as one).
+    import httpx
+
+    class RiverrunHTTPStatusError(httpx.HTTPStatusError):
+        """The riverrun server answered with an error status (an ``httpx.HTTPStatusError``).
+
+        ``request`` and ``response`` are those of the failed call; ``status_code`` its status
+        (``None`` for errors found without one, such as a URL that is no riverrun API).
+        """
+
+        def __init__(
+            self,
+            message: str,
+            *,
+            request: httpx.Request | None = None,
+            response: httpx.Response | None = None,
+        ) -> None:
+            # httpx.HTTPError.__init__ leaves `request` unset (reading it then raises, as
+            # httpx's own errors do); HTTPStatusError's would insist on both.
+            httpx.HTTPError.__init__(self, message)
+            if request is not None:
+                self.request = request
+            self.response = response  # type: ignore[assignment]
+            self.status_code: int | None = response.status_code if response is not None else None
+
+        @classmethod
+        def from_httpx_error(cls, httpx_error: httpx.HTTPStatusError) -> RiverrunHTTPStatusError:
+            """The same error, its message completed with the server's JSON answer."""
+            try:
+                details = httpx_error.response.json()
+            except Exception:
+                details = None
+            first, *more = str(httpx_error).split("\n")
+            parts = [first, f"Response: {details}", *more] if details else [first, *more]
+            return cls(
+                " - ".join(parts), request=httpx_error.request, response=httpx_error.response
+            )
+
+    RiverrunHTTPStatusError.__module__ = __name__
+    RiverrunHTTPStatusError.__qualname__ = "RiverrunHTTPStatusError"  # pickle finds it by name
+    return RiverrunHTTPStatusError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RiverrunHTTPStatusError":
+        cls = _http_status_error()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Abort",
+    "BlockMissingCapabilities",
     "CancelledRun",
     "ConfigurationError",
     "CrashedRun",
+    "EventTooLarge",
     "ExternalSignal",
     "FailedRun",
+    "FlowPauseTimeout",
     "FlowRunTimeoutError",
+    "FlowRunWaitTimeout",
+    "FlowRunWatchError",
+    "HashError",
+    "InfrastructureError",
+    "InfrastructureNotAvailable",
+    "InfrastructureNotFound",
     "InvalidFilterError",
     "InvalidWorkPoolError",
+    "InvalidNameError",
+    "InvalidRepositoryURLError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
-    "InvalidNameError",
     "MissingContextError",
     "MissingFlowError",
+    "MissingProfileError",
     "MissingResult",
+    "NotPausedError",
     "ObjectAlreadyExists",
+    "ObjectLimitReached",
     "ObjectNotFound",
+    "ObjectUnsupported",
     "ParameterBindError",
     "ParameterTypeError",
     "Pause",
     "PausedRun",
+    "ProfileSettingsValidationError",
+    "ProtectedBlockError",
     "ReservedArgumentError",
     "RiverrunException",
     "RiverrunHTTPStatusError",
+    "RiverrunImportError",
     "RiverrunServerUnreachable",
     "RiverrunSignal",
     "ScriptError",
     "SerializationError",
     "SignatureMismatchError",
-    "StoreError",
     "StoreCorrupt",
+    "StoreError",
     "StoreFull",
     "StoreLocked",
     "TaskRunTimeoutError",
     "TerminationSignal",
     "UnfinishedRun",
+    "UnspecifiedFlowError",
     "UpstreamTaskError",
+    "exception_traceback",
 ]

@@ -19,7 +19,7 @@ import functools
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ class SettingDefinition:
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# fmt: off
 _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("home", Path, "~/.riverrun", "Where the embedded store, profiles, results and spool live."),
     SettingDefinition("api_url", str, None, "URL of a riverrun server's API; unset means the embedded store."),
@@ -79,6 +80,7 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("recording_max_batch_bytes", int, 8 * 1024 * 1024, "Largest request body the remote recorder sends; bigger batches are split.", positive=True),
     SettingDefinition("recording_max_value_bytes", int, 1024 * 1024, "A value (parameter, log line, result, artifact, message) sent to a server above this size is recorded truncated, with a marker and its size.", positive=True),
 ]
+# fmt: on
 
 DEFINITIONS: dict[str, SettingDefinition] = {d.name: d for d in _DEFINITIONS}
 ENV_VARS: dict[str, SettingDefinition] = {d.env_var: d for d in _DEFINITIONS}
@@ -159,7 +161,11 @@ class Settings:
         try:
             return self._values[name]
         except KeyError:
-            raise AttributeError(name) from None
+            pass
+        if name in _GROUPS:
+            # Prefect's nested form: settings.logging.level is settings.logging_level.
+            return SettingsGroup(self, name)
+        raise AttributeError(name) from None
 
     def source_of(self, name: str) -> str:
         """Where a value came from: ``env``, ``profile '<name>'`` or ``default``."""
@@ -181,6 +187,98 @@ class Settings:
     @property
     def profiles_path(self) -> Path:
         return self._values["home"] / "profiles.toml"
+
+
+# Prefect's nested spellings whose flat name is not simply "<group>_<field>".
+_NESTED_ALIASES = {("results", "local_storage_path"): "local_storage_path", ("api", "url"): "api_url",
+                   ("api", "key"): "api_key"}  # fmt: skip
+_GROUPS = frozenset(d.name.split("_", 1)[0] for d in _DEFINITIONS if "_" in d.name) | {
+    "results",
+    "api",
+}
+
+
+class SettingsGroup:
+    """One group of settings in Prefect's nested form (``settings.logging``, ``settings.results``)."""
+
+    def __init__(self, settings: Settings, group: str) -> None:
+        self._settings = settings
+        self._group = group
+
+    def __getattr__(self, name: str) -> Any:
+        flat = _NESTED_ALIASES.get((self._group, name), f"{self._group}_{name}")
+        try:
+            return self._settings._values[flat]
+        except KeyError:
+            raise AttributeError(f"settings.{self._group} has no setting {name!r}") from None
+
+    def __repr__(self) -> str:
+        fields = {k.removeprefix(self._group + "_"): v for k, v in self._settings._values.items()
+                  if k.startswith(self._group + "_")}  # fmt: skip
+        return f"SettingsGroup({self._group!r}, {fields!r})"
+
+
+class Setting:
+    """A setting as an object (Prefect's ``PREFECT_API_URL``): ``RIVERRUN_API_URL.value()``.
+
+    Also the key of ``temporary_settings({RIVERRUN_LOGGING_LEVEL: "DEBUG"})``.
+    """
+
+    def __init__(self, definition: SettingDefinition) -> None:
+        self._definition = definition
+
+    @property
+    def name(self) -> str:
+        """The environment variable's name, e.g. ``RIVERRUN_API_URL``."""
+        return self._definition.env_var
+
+    @property
+    def field_name(self) -> str:
+        """The setting's attribute on ``get_current_settings()``, e.g. ``api_url``."""
+        return self._definition.name
+
+    @property
+    def is_secret(self) -> bool:
+        return self._definition.secret
+
+    def default(self) -> Any:
+        """The value when neither the environment nor the profile sets it."""
+        return self._definition.default
+
+    def value(self) -> Any:
+        """The current value (environment, then the active profile, then the default)."""
+        return self.value_from(get_current_settings())
+
+    def value_from(self, settings: Settings) -> Any:
+        """The value in ``settings``."""
+        return getattr(settings, self._definition.name)
+
+    def __bool__(self) -> bool:
+        return bool(self.value())
+
+    def __str__(self) -> str:
+        return str(self.value())
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: {self._definition.type.__name__}>"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Setting):
+            return other.name == self.name
+        return bool(self.value() == other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.name))
+
+
+def __getattr__(name: str) -> Setting:
+    # RIVERRUN_API_URL, RIVERRUN_LOGGING_LEVEL, ...: one Setting object per setting, made on use.
+    definition = ENV_VARS.get(name)
+    if definition is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    setting = Setting(definition)
+    globals()[name] = setting
+    return setting
 
 
 def home_path() -> Path:
@@ -211,7 +309,7 @@ def read_profiles(path: Path) -> dict[str, Any]:
         or not all(isinstance(p, dict) for p in profiles.values())
     ):
         raise ConfigurationError(
-            f"The profiles file {path} is malformed: expected `active = \"name\"` and "
+            f'The profiles file {path} is malformed: expected `active = "name"` and '
             "[profiles.<name>] tables. Fix or delete it; `riverrun reset` recreates it."
         )
     profiles.setdefault(data["active"], {})
@@ -367,7 +465,10 @@ def get_current_settings() -> Settings:
     for d in _DEFINITIONS:
         override = next((o[d.name] for o in reversed(_overrides) if d.name in o), _MISSING)
         if override is not _MISSING:
-            values[d.name], sources[d.name] = _coerce(d, override, "temporary settings"), "temporary"
+            values[d.name], sources[d.name] = (
+                _coerce(d, override, "temporary settings"),
+                "temporary",
+            )
         elif d.env_var in os.environ:
             values[d.name] = _coerce(d, os.environ[d.env_var], "the environment")
             sources[d.name] = "env"
@@ -387,28 +488,60 @@ def get_current_settings() -> Settings:
 _MISSING = object()
 
 
+def _setting_name(key: Setting | str) -> str:
+    if isinstance(key, Setting):
+        return key.field_name
+    if key in DEFINITIONS:
+        return key
+    return ENV_VARS[key].name if key in ENV_VARS else key
+
+
 def _overrides_keys() -> set[str]:
     return {k for o in _overrides for k in o}
 
 
 @contextlib.contextmanager
-def temporary_settings(**updates: Any) -> Iterator[Settings]:
-    """Override settings inside a ``with`` block (by setting name: ``home=...``)."""
-    bad = [k for k in updates if k not in DEFINITIONS]
+def temporary_settings(
+    updates: Mapping[Setting | str, Any] | None = None,
+    set_defaults: Mapping[Setting | str, Any] | None = None,
+    restore_defaults: Iterable[Setting | str] | None = None,
+    **named: Any,
+) -> Iterator[Settings]:
+    """Override settings inside a ``with`` block.
+
+    As Prefect: ``temporary_settings({RIVERRUN_LOGGING_LEVEL: "DEBUG"})`` (setting objects
+    or their names as keys), ``restore_defaults={RIVERRUN_API_URL}``; or by setting name:
+    ``temporary_settings(home=...)``. ``set_defaults`` values apply where nothing else sets
+    the setting.
+    """
+    overrides: dict[str, Any] = {
+        **{_setting_name(k): v for k, v in (updates or {}).items()},
+        **named,
+    }
+    for key in restore_defaults or ():
+        name = _setting_name(key)
+        overrides[name] = DEFINITIONS[name].default if name in DEFINITIONS else None
+    for key, value in (set_defaults or {}).items():
+        name = _setting_name(key)
+        if name not in overrides and f"RIVERRUN_{name.upper()}" not in os.environ:
+            overrides[name] = value
+    bad = [k for k in overrides if k not in DEFINITIONS]
     if bad:
         raise ConfigurationError(f"Unknown setting(s) {bad}; known: {sorted(DEFINITIONS)}.")
-    _overrides.append(updates)
+    _overrides.append(overrides)
     try:
         yield get_current_settings()
     finally:
-        _overrides.remove(updates)
+        _overrides.remove(overrides)
 
 
 __all__ = [
     "DEFINITIONS",
     "ENV_VARS",
+    "Setting",
     "SettingDefinition",
     "Settings",
+    "SettingsGroup",
     "active_profile_name",
     "display_value",
     "find_setting",

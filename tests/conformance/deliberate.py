@@ -57,6 +57,9 @@ DELIBERATE: dict[str, list[Deliberate]] = {
     'blocks_exceptions::scenario_state_hook_signature_mismatch': [
         Deliberate('observations.call.raises.message', "Flow 'sig-flow' was called with arguments that do not fit its signature (a): missing a required argument: 'a'.", 'D2'),
     ],
+    'blocks_exceptions::scenario_settings_env_override': [
+        Deliberate('observations.level', 'DEBUG', 'D10'),
+    ],
     'flows_basic::scenario_flow_parameter_validation_error': [
         Deliberate('observations.call.raises.message', "Flow run received invalid parameters of flow 'strict-flow':\n  - parameter 'n': Input should be a valid integer, unable to parse string as an integer (got 'not a number')\nPass values of the annotated types, or change the type hints.", 'D2'),
     ],
@@ -90,12 +93,7 @@ DELIBERATE: dict[str, list[Deliberate]] = {
 # Scenarios where riverrun does not behave as Prefect yet, with what is missing. They run as
 # strict expected failures: one that starts to pass fails the suite until it leaves this list.
 KNOWN_GAPS: dict[str, str] = {
-    "blocks_exceptions::scenario_secret_save_returns_uuid_and_load": "issue 12, not yet: Secret.value is a pydantic SecretStr, Prefect's a pydantic Secret",
-    "blocks_exceptions::scenario_exception_hierarchy": "issue 12, not yet: a dozen of Prefect's exception classes (FlowPauseTimeout, HashError, ...); RiverrunHTTPStatusError is not an httpx error",
     "blocks_exceptions::scenario_public_top_level_names": "issue 12, not yet: Transaction and pause/suspend/resume at top level (serve/deploy: issue 13)",
-    "blocks_exceptions::scenario_settings_env_override": "issue 12, not yet: Prefect's nested settings objects (settings.logging.level)",
-    "blocks_exceptions::scenario_settings_defaults": "issue 12, not yet: Prefect's nested settings objects (settings.results...)",
-    "blocks_exceptions::scenario_temporary_settings": "issue 12, not yet: PREFECT_* setting objects and temporary_settings",
     "blocks_exceptions::scenario_serializers_names": "issue 12, not yet: riverrun.serializers",
     "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks as result_storage, Prefect's result record on disk",
     "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore",

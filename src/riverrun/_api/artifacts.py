@@ -1,4 +1,4 @@
-"""Artifacts: query, create."""
+"""Artifacts: query, create, change, delete."""
 
 from __future__ import annotations
 
@@ -28,6 +28,20 @@ class ArtifactsAPI(Protocol):
         """Artifacts matching the filters, newest first by default."""
         ...
 
+    @operation("POST", "/artifacts/latest/filter")
+    def read_latest_artifacts(
+        self,
+        *,
+        artifact_filter: Optional[f.ArtifactCollectionFilter] = None,
+        flow_run_filter: Optional[f.FlowRunFilter] = None,
+        task_run_filter: Optional[f.TaskRunFilter] = None,
+        sort: Optional[s.ArtifactCollectionSort] = None,
+        limit: Optional[int] = None,
+        offset: int = 0,
+    ) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        ...
+
     @operation("POST", "/artifacts/", body="artifact", status_code=201)
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
@@ -36,4 +50,9 @@ class ArtifactsAPI(Protocol):
     @operation("PATCH", "/artifacts/{artifact_id}", body="artifact", status_code=204)
     def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("DELETE", "/artifacts/{artifact_id}", status_code=204)
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 from riverrun._api.operation import Id, operation
 from riverrun.schemas import filters as f
@@ -90,4 +90,25 @@ class FlowRunsAPI(Protocol):
     @operation("DELETE", "/flow_runs/{flow_run_id}", status_code=204)
     def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("POST", "/flow_runs/", status_code=201, client=False)
+    def create_flow_run(
+        self,
+        flow_name: str,
+        name: Optional[str] = None,
+        parameters: Optional[dict[str, Any]] = None,
+        context: Optional[dict[str, Any]] = None,
+        tags: Optional[list[str]] = None,
+        parent_task_run_id: Optional[Id] = None,
+        state: Optional[State] = None,
+        flow_version: Optional[str] = None,
+    ) -> o.FlowRun:
+        """Create a flow run of the flow named ``flow_name`` (Pending unless ``state`` says
+        otherwise) without running it; the client's ``create_flow_run(flow, ...)`` calls it."""
+        ...
+
+    @operation("GET", "/flow_run_states/{flow_run_state_id}")
+    def read_flow_run_state(self, flow_run_state_id: Id) -> State:
+        """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
         ...

@@ -62,3 +62,8 @@ class TaskRunsAPI(Protocol):
     def delete_task_run(self, task_run_id: Id) -> None:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
         ...
+
+    @operation("PATCH", "/task_runs/{task_run_id}/name", status_code=204)
+    def set_task_run_name(self, task_run_id: Id, name: str) -> None:
+        """Rename a task run; raises ``ObjectNotFound``."""
+        ...

@@ -83,7 +83,7 @@ def _mentions_task_runs(trigger: a.TriggerTypes) -> bool:
 def _triggered_event(automation: a.AutomationRecord, firing: Firing) -> dict[str, Any]:
     """The ``riverrun.automation.triggered`` event of a firing (Prefect's shape)."""
     event = firing.triggering_event
-    labels = dict(zip(sorted(_for_each(automation.trigger)), firing.bucket))
+    labels = dict(zip(sorted(_for_each(automation.trigger)), firing.bucket, strict=False))
     return {
         "kind": "event",
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{firing.id}:triggered")),

@@ -144,3 +144,42 @@ def unset(
             typer.echo(f"Unset {key} in profile {profile_name!r} ({path}).")
         if key in os.environ:
             note(f"Note: {key} is still set in the environment, which takes precedence.")
+
+
+@app.command()
+def validate() -> None:
+    """Read and validate the current profile: every name known, every value of its type.
+
+    \b
+    Examples:
+      riverrun config validate
+    """
+    from riverrun._cli._common import fail
+    from riverrun.exceptions import ConfigurationError
+    from riverrun.settings import (
+        ENV_VARS,
+        active_profile_name,
+        find_setting,
+        get_current_settings,
+        home_path,
+        parse_setting_value,
+        read_profiles,
+    )
+
+    path = home_path() / "profiles.toml"
+    profiles = read_profiles(path)
+    name = active_profile_name(profiles)
+    problems = []
+    for key, value in profiles["profiles"].get(name, {}).items():
+        try:
+            definition = ENV_VARS.get(key) or find_setting(key)
+            parse_setting_value(definition, str(value).lower() if isinstance(value, bool) else str(value))
+        except ConfigurationError as exc:
+            problems.append(str(exc))
+    if problems:
+        fail(f"Profile {name!r} in {path} is not valid:\n  " + "\n  ".join(problems))
+    try:
+        get_current_settings()  # the environment's values too
+    except ConfigurationError as exc:
+        fail(str(exc))
+    typer.echo("Configuration valid!")

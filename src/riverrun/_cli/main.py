@@ -25,6 +25,10 @@ except ImportError:  # pragma: no cover
 _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "flow-run": ("riverrun._cli.flow_run", "List, inspect, follow and delete flow runs.", False),
     "flow": ("riverrun._cli.flow", "List flows.", False),
+    "task-run": ("riverrun._cli.task_run", "List and inspect task runs; show their logs.", False),
+    "variable": ("riverrun._cli.variable", "List, read, set and unset variables.", False),
+    "artifact": ("riverrun._cli.artifact", "List, inspect and delete artifacts.", False),
+    "profile": ("riverrun._cli.profile", "Create, switch and inspect settings profiles.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
     "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
     "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
@@ -46,6 +50,15 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }
 
+# Prefect's aliases of its command groups (hidden from the help, as in Prefect); one whose
+# target is not (yet) a riverrun command is left out of the lookup.
+_ALIASES: dict[str, str] = {
+    "flows": "flow", "flow-runs": "flow-run", "deployments": "deployment", "profiles": "profile",
+    "blocks": "block", "automations": "automation", "event": "events", "task-runs": "task-run",
+    "work-pools": "work-pool", "work-queues": "work-queue",
+    "concurrency-limits": "concurrency-limit", "gcl": "global-concurrency-limit",
+}  # fmt: skip
+
 
 def _module_exists(module: str) -> bool:
     try:
@@ -62,6 +75,8 @@ class _LazyGroup(TyperGroup):
         return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        if cmd_name not in _COMMANDS and _ALIASES.get(cmd_name) in _COMMANDS:
+            cmd_name = _ALIASES[cmd_name]
         if cmd_name not in _COMMANDS:
             return super().get_command(ctx, cmd_name)
         module_name, short_help, optional = _COMMANDS[cmd_name]
@@ -114,6 +129,10 @@ class _LazyGroup(TyperGroup):
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
         except Exception as exc:
+            if _is_server_refusal(exc):
+                # The server's answer names the problem; a traceback would bury it.
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
             if not _is_connection_error(exc):
                 raise
             from riverrun.settings import get_current_settings
@@ -145,6 +164,12 @@ def _plain_help(command: _click.Command) -> None:
             setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
+
+
+def _is_server_refusal(exc: BaseException) -> bool:
+    # RiverrunHTTPStatusError is an httpx error (as Prefect's is), not a RiverrunException;
+    # checked by name so that the CLI does not import httpx to recognise it.
+    return any(cls.__name__ == "RiverrunHTTPStatusError" for cls in type(exc).__mro__)
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -187,7 +212,12 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    ctx: typer.Context,
+    profile: str | None = typer.Option(
+        None, "--profile", "-p", metavar="NAME", help="Select a profile for this CLI run."
+    ),
+) -> None:
     """riverrun: flows and tasks, every run recorded. Runs are stored locally unless
     RIVERRUN_API_URL points at a server. `riverrun COMMAND --help` says more.
 
@@ -195,8 +225,26 @@ def _root() -> None:
     Examples:
       riverrun flow-run ls --tree --limit 5
       riverrun flow-run logs 01a2... --follow
-      riverrun config view --show-sources
+      riverrun -p local config view --show-sources
     """
+    if profile is not None:
+        from riverrun.settings import home_path, read_profiles
+
+        if profile not in read_profiles(home_path() / "profiles.toml")["profiles"]:
+            typer.echo(f"Error: Profile {profile!r} not found. `riverrun profile ls` lists them.", err=True)
+            raise typer.Exit(1)
+        # As Prefect's -p: this run only, through the variable every settings read consults
+        # (put back afterwards, for callers that run several commands in one process).
+        previous = os.environ.get("RIVERRUN_PROFILE")
+        os.environ["RIVERRUN_PROFILE"] = profile
+        ctx.call_on_close(lambda: _restore_env("RIVERRUN_PROFILE", previous))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from riverrun._cli import server_status as _status
 from riverrun._cli._common import fail, note, print_json
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ retention_app = typer.Typer(help="Delete old runs.", no_args_is_help=True)
 app.add_typer(database_app, name="database")
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(retention_app, name="retention")
+_status.register(app)
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$", re.IGNORECASE)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$", re.IGNORECASE)

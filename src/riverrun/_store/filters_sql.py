@@ -127,7 +127,7 @@ def _run_tags(tag_table: sa.Table, fk: Any, run_id: Any, flt: Any) -> Clause | N
         out.append(exists(tag_table.c.tag.in_(flt.any_)))
     if flt.is_null_ is not None:
         out.append(~exists() if flt.is_null_ else exists())
-    return _combine(out)
+    return _combine(out, flt.operator)
 
 
 def _json_tags(col: Any, flt: Any) -> Clause | None:
@@ -145,7 +145,7 @@ def _json_tags(col: Any, flt: Any) -> Clause | None:
         out.append(sa.or_(*(has(tag) for tag in flt.any_)) if flt.any_ else sa.false())
     if flt.is_null_ is not None:
         out.append(col == "[]" if flt.is_null_ else col != "[]")
-    return _combine(out)
+    return _combine(out, flt.operator)
 
 
 def _state(table: sa.Table, flt: Any) -> Clause | None:
@@ -255,6 +255,7 @@ def task_run_where(flt: f.TaskRunFilter | None) -> Clause | None:
         _state(t.task_run, flt.state),
         _start_time(t.task_run, flt.start_time),
         _time(c.expected_start_time, flt.expected_start_time),
+        _time(c.end_time, flt.end_time),
         _id(c.flow_run_id, flt.flow_run_id),
     )
     if flt.subflow_runs is not None and flt.subflow_runs.exists_ is not None:
@@ -278,17 +279,30 @@ def log_where(flt: f.LogFilter | None) -> Clause | None:
         _time(c.timestamp, flt.timestamp),
         _id(c.flow_run_id, flt.flow_run_id),
         _id(c.task_run_id, flt.task_run_id),
+        _text(c.message, flt.text),
     )
     return _combine(parts, flt.operator)
 
 
-def artifact_where(flt: f.ArtifactFilter | None) -> Clause | None:
-    """WHERE clause of an ``ArtifactFilter`` over the ``artifact`` table."""
+def _text(col: Any, flt: Any) -> Clause | None:
+    """Prefect's log text search: every included word or phrase, none of the excluded ones,
+    case-insensitively."""
+    if flt is None:
+        return None
+    include, exclude = flt.terms()
+    return _combine([_like(col, term) for term in include] + [~_like(col, term) for term in exclude])
+
+
+def artifact_where(flt: f.ArtifactFilter | f.ArtifactCollectionFilter | None) -> Clause | None:
+    """WHERE clause of an ``ArtifactFilter`` over the ``artifact`` table, or of an
+    ``ArtifactCollectionFilter`` (the latest artifact of a key is an ``artifact`` row;
+    ``latest_id`` is its ID)."""
     if flt is None:
         return None
     c = t.artifact.c
+    ids = flt.latest_id if isinstance(flt, f.ArtifactCollectionFilter) else flt.id
     parts = _all(
-        _id(c.id, flt.id),
+        _id(c.id, ids),
         _name(c.key, flt.key),
         _id(c.flow_run_id, flt.flow_run_id),
         _id(c.task_run_id, flt.task_run_id),
@@ -371,6 +385,8 @@ def _run_sorts(table: sa.Table) -> dict[str, list[Any]]:
         "NAME_DESC": [c.name.desc(), c.id.desc()],
         "NEXT_SCHEDULED_START_TIME_ASC": [c.next_scheduled_start_time.asc(), c.id.asc()],
         "END_TIME_DESC": [c.end_time.desc(), c.id.desc()],
+        "DURATION_DESC": [c.total_run_time.desc(), c.id.desc()],
+        "DURATION_ASC": [c.total_run_time.asc(), c.id.asc()],
         "CREATED_DESC": [c.created.desc(), c.id.desc()],
     }
 
@@ -392,12 +408,8 @@ def order_by(sort: Any, default: Any) -> list[Any]:
                 s.FlowSort: _named_sorts(t.flow),
                 s.DeploymentSort: _named_sorts(t.deployment),
                 s.VariableSort: _named_sorts(t.variable),
-                s.ArtifactSort: {
-                    **_named_sorts(t.artifact),
-                    "ID_DESC": [t.artifact.c.id.desc()],
-                    "KEY_ASC": [t.artifact.c.key.asc(), t.artifact.c.id.asc()],
-                    "KEY_DESC": [t.artifact.c.key.desc(), t.artifact.c.id.desc()],
-                },
+                s.ArtifactSort: _artifact_sorts(),
+                s.ArtifactCollectionSort: _artifact_sorts(),
             }
         )
     enum_type = type(default)
@@ -410,6 +422,16 @@ def order_by(sort: Any, default: Any) -> list[Any]:
             f"Unknown sort {key!r} for {enum_type.__name__}; valid: "
             f"{', '.join(m.value for m in enum_type)}."
         ) from None
+
+
+def _artifact_sorts() -> dict[str, list[Any]]:
+    c = t.artifact.c
+    return {
+        **_named_sorts(t.artifact),
+        "ID_DESC": [c.id.desc()],
+        "KEY_ASC": [c.key.asc(), c.id.asc()],
+        "KEY_DESC": [c.key.desc(), c.id.desc()],
+    }
 
 
 def _named_sorts(table: sa.Table) -> dict[str, list[Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from riverrun._internal.clock import now_us
+from riverrun._internal.clock import now_us, to_us
 from riverrun._internal.ids import new_id
 from riverrun._store import convert
 from riverrun._store import filters_sql as fs
@@ -22,7 +22,7 @@ from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate
+from riverrun.schemas.actions import ArtifactCreate, ArtifactUpdate, LogCreate
 from riverrun.states import State, StateType
 
 
@@ -314,18 +314,36 @@ class RunStoreMixin(StoreBase):
         offset: int | None = 0,
     ) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
-        c = t.artifact.c
-        where = fs._all(fs.artifact_where(artifact_filter))
-        run_w = fs.flow_run_where(flow_run_filter)
-        if run_w is not None:
-            where.append(c.flow_run_id.in_(sa.select(t.flow_run.c.id).where(run_w)))
-        task_w = fs.task_run_where(task_run_filter)
-        if task_w is not None:
-            where.append(c.task_run_id.in_(sa.select(t.task_run.c.id).where(task_w)))
+        where = _artifact_where(artifact_filter, flow_run_filter, task_run_filter)
         query = sa.select(t.artifact).where(*where)
         query = query.order_by(*fs.order_by(sort, s.ArtifactSort.CREATED_DESC))
         with self.connect() as conn:
             return [convert.artifact(r) for r in conn.execute(_page(query, limit, offset))]
+
+    def read_latest_artifacts(
+        self,
+        *,
+        artifact_filter: f.ArtifactCollectionFilter | None = None,
+        flow_run_filter: f.FlowRunFilter | None = None,
+        task_run_filter: f.TaskRunFilter | None = None,
+        sort: s.ArtifactCollectionSort | str | None = None,
+        limit: int | None = None,
+        offset: int | None = 0,
+    ) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        c = t.artifact.c
+        newer = t.artifact.alias("newer")
+        # The latest of a key: no artifact of the same key created after it (ties: higher ID).
+        later = sa.exists().where(
+            newer.c.key == c.key,
+            sa.or_(newer.c.created > c.created, sa.and_(newer.c.created == c.created, newer.c.id > c.id)),
+        )
+        where = [c.key.is_not(None), ~later, *_artifact_where(artifact_filter, flow_run_filter, task_run_filter)]
+        query = sa.select(t.artifact).where(*where)
+        query = query.order_by(*fs.order_by(sort, s.ArtifactCollectionSort.CREATED_DESC))
+        with self.connect() as conn:
+            rows = conn.execute(_page(query, limit, offset))
+            return [_collection(convert.artifact(r)) for r in rows]
 
     def create_artifact(self, artifact: ArtifactCreate) -> o.Artifact:
         """Store an artifact and return it."""
@@ -354,6 +372,98 @@ class RunStoreMixin(StoreBase):
             changed = conn.execute(t.artifact.update().where(t.artifact.c.id == art_id).values(**values))
             if changed.rowcount == 0:
                 raise _not_found("artifact", art_id, "riverrun artifact ls")
+
+    def delete_artifact(self, artifact_id: uuid.UUID | str) -> None:
+        """Delete an artifact.
+
+        Raises:
+            ObjectNotFound: no artifact has that ID.
+        """
+        art_id = _id(artifact_id)
+        with self.begin() as conn:
+            deleted = conn.execute(t.artifact.delete().where(t.artifact.c.id == art_id))
+            if deleted.rowcount == 0:
+                raise _not_found("artifact", art_id, "riverrun artifact ls")
+
+    # -- the client's write side (Prefect's create_flow_run, create_logs, ...) --------------------
+    def create_flow_run(
+        self,
+        flow_name: str,
+        name: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        parent_task_run_id: uuid.UUID | str | None = None,
+        state: State | None = None,
+        flow_version: str | None = None,
+    ) -> o.FlowRun:
+        """Create a flow run of the flow named ``flow_name``, Pending unless ``state`` says
+        otherwise, without running it (the same creation event the engine records)."""
+        from riverrun._internal.ids import flow_id_for
+        from riverrun._internal.names import generate_run_name
+        from riverrun.schemas.encoding import jsonable
+        from riverrun.states import Pending
+
+        first = state if state is not None else Pending()
+        run_id = new_id()
+        now = now_us()
+        event: dict[str, Any] = {
+            "kind": "flow_run", "id": run_id, "flow_id": flow_id_for(flow_name),
+            "flow_name": flow_name, "name": name or generate_run_name(),
+            "parameters": jsonable(parameters or {}), "tags": list(tags or []),
+            "parent_task_run_id": None if parent_task_run_id is None else _id(parent_task_run_id),
+            "flow_version": flow_version, "created": now, "expected_start_time": now,
+            "context": jsonable(context or {}),
+        }  # fmt: skip
+        fresh = {"run_count": 0, "start_time": None, "state_type": None, "state_timestamp": None,
+                 "total_run_time": 0.0}  # fmt: skip
+        payload = _state_event("flow_run", run_id, fresh, first)
+        payload.pop("kind")
+        event["state"] = payload
+        self.ingest([event])
+        return self.read_flow_run(run_id)
+
+    def read_flow_run_state(self, flow_run_state_id: uuid.UUID | str) -> State:
+        """One state of a flow run, by the state's ID.
+
+        Raises:
+            ObjectNotFound: no flow run state has that ID.
+        """
+        table = t.flow_run_state
+        state_id = _id(flow_run_state_id)
+        with self.connect() as conn:
+            row = conn.execute(sa.select(table).where(table.c.id == state_id)).first()
+        if row is None:
+            raise _not_found("flow run state", state_id, "riverrun flow-run inspect")
+        return convert.state_from_row(row)
+
+    def set_task_run_name(self, task_run_id: uuid.UUID | str, name: str) -> None:
+        """Rename a task run.
+
+        Raises:
+            ObjectNotFound: no task run has that ID.
+        """
+        run_id = _id(task_run_id)
+        with self.begin() as conn:
+            changed = conn.execute(t.task_run.update().where(t.task_run.c.id == run_id).values(name=name))
+            if changed.rowcount == 0:
+                raise _not_found("task run", run_id, "riverrun task-run ls")
+
+    def create_logs(self, logs: list[LogCreate]) -> None:
+        """Store log lines (``LogCreate`` models or dicts of the same fields)."""
+        from riverrun.schemas.actions import LogCreate
+
+        events = []
+        for log in logs:
+            line = log if isinstance(log, LogCreate) else LogCreate.model_validate(log)
+            stamp = line.timestamp if line.timestamp.tzinfo else line.timestamp.replace(tzinfo=timezone.utc)
+            events.append({
+                "kind": "log", "id": new_id(), "flow_run_id": line.flow_run_id,
+                "task_run_id": line.task_run_id, "name": line.name, "level": line.level,
+                "message": line.message, "timestamp": to_us(stamp),
+            })  # fmt: skip
+        if events:
+            self.ingest(events)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _require(self, kind: str, run_id: str) -> None:
@@ -395,6 +505,27 @@ class RunStoreMixin(StoreBase):
                                          reason=decision.reason)  # fmt: skip
         self.ingest([_state_event(kind, run_id, row._mapping, state)])
         return o.OrchestrationResult(status="ACCEPT", state=state)
+
+
+def _artifact_where(
+    artifact_filter: f.ArtifactFilter | f.ArtifactCollectionFilter | None,
+    flow_run_filter: f.FlowRunFilter | None,
+    task_run_filter: f.TaskRunFilter | None,
+) -> list[Any]:
+    """The WHERE clauses of artifacts matching these filters."""
+    c = t.artifact.c
+    where = fs._all(fs.artifact_where(artifact_filter))
+    run_w = fs.flow_run_where(flow_run_filter)
+    if run_w is not None:
+        where.append(c.flow_run_id.in_(sa.select(t.flow_run.c.id).where(run_w)))
+    task_w = fs.task_run_where(task_run_filter)
+    if task_w is not None:
+        where.append(c.task_run_id.in_(sa.select(t.task_run.c.id).where(task_w)))
+    return where
+
+
+def _collection(artifact: o.Artifact) -> o.ArtifactCollection:
+    return o.ArtifactCollection(**artifact.model_dump(), latest_id=artifact.id)
 
 
 def _not_found(what: str, ident: Any, listing: str) -> ObjectNotFound:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, JsonValue, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic import Secret as PydanticSecret
 
 from riverrun.blocks.core import Block
 
@@ -46,17 +47,25 @@ class Secret(Block):
 
     _description = "A block that represents a secret value. The value stored in this block will be obfuscated when this block is viewed or edited in the UI."
 
-    value: SecretStr | JsonValue = Field(
+    value: SecretStr | PydanticSecret[Any] = Field(
         default=...,
         description="A value that should be kept secret.",
         union_mode="left_to_right",
         json_schema_extra={"secret": True},
     )
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _wrap_value(cls, value: Any) -> Any:
+        # As Prefect: any plain value (text, a dict of credentials...) becomes a pydantic
+        # Secret of its own type, so it is masked wherever the block is shown.
+        if isinstance(value, (SecretStr, PydanticSecret)):
+            return value
+        return PydanticSecret[type(value)](value)  # type: ignore[misc,operator]
+
     def get(self) -> Any:
         """The secret value, revealed."""
-        value = self.value
-        return value.get_secret_value() if isinstance(value, SecretStr) else value
+        return self.value.get_secret_value()
 
 
 __all__ = ["JSON", "DateTime", "Secret", "String"]

@@ -24,6 +24,7 @@ from riverrun.schemas.actions import VariableCreate
 from riverrun.schemas.actions import VariableUpdate
 from riverrun.schemas.actions import WorkQueueUpdate
 from riverrun.schemas.actions import as_schedule_create
+from riverrun.schemas.actions import LogCreate
 from riverrun.schemas.automations import EventFilter
 from riverrun.schemas.automations import ReceivedEvent
 from riverrun.schemas.automations import AutomationCore
@@ -43,6 +44,7 @@ from typing import Literal
 from typing import Union
 from typing import overload
 from uuid import UUID
+import uuid
 
 if TYPE_CHECKING:
     from riverrun.client.orchestration import SyncRiverrunClient
@@ -136,9 +138,22 @@ class AsyncOperations:
         """Add ``(schedule, active)`` pairs or ``DeploymentScheduleCreate`` to a deployment."""
         return await asyncio.to_thread(self._sync.create_deployment_schedules, deployment_id=deployment_id, schedules=schedules, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug)
 
+    async def create_flow(self, flow: Any) -> uuid.UUID:
+        """Create the flow's record if it has none; returns the flow's ID (idempotent)."""
+        return await asyncio.to_thread(self._sync.create_flow, flow=flow)
+
     async def create_flow_from_name(self, flow_name: str) -> str:
         """The flow's ID, creating its record if it has none yet."""
         return await asyncio.to_thread(self._sync.create_flow_from_name, flow_name=flow_name)
+
+    async def create_flow_run(self, flow: Any, name: Optional[str]=None, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, tags: Optional[Iterable[str]]=None, parent_task_run_id: Optional[Id]=None, state: Optional[State]=None, work_pool_name: Optional[str]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None) -> o.FlowRun:
+        """Create a flow run of ``flow`` without running it: Pending unless ``state`` says
+        otherwise (Prefect's ``create_flow_run``).
+
+        ``work_pool_name``, ``work_queue_name`` and ``job_variables`` are accepted for
+        Prefect's signature; a run made here has no deployment, so no worker picks it up.
+        """
+        return await asyncio.to_thread(self._sync.create_flow_run, flow=flow, name=name, parameters=parameters, context=context, tags=tags, parent_task_run_id=parent_task_run_id, state=state, work_pool_name=work_pool_name, work_queue_name=work_queue_name, job_variables=job_variables)
 
     async def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
@@ -147,6 +162,10 @@ class AsyncOperations:
     async def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
         """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
         return await asyncio.to_thread(self._sync.create_global_concurrency_limit, concurrency_limit=concurrency_limit)
+
+    async def create_logs(self, logs: Iterable[Union[LogCreate, dict[str, Any]]]) -> None:
+        """Store log lines: ``LogCreate`` models or dicts with the same fields."""
+        return await asyncio.to_thread(self._sync.create_logs, logs=logs)
 
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
@@ -163,6 +182,10 @@ class AsyncOperations:
         the pool has a queue of that name.
         """
         return await asyncio.to_thread(self._sync.create_work_queue, name=name, description=description, is_paused=is_paused, concurrency_limit=concurrency_limit, priority=priority, work_pool_name=work_pool_name)
+
+    async def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.delete_artifact, artifact_id=artifact_id)
 
     async def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
@@ -318,6 +341,10 @@ class AsyncOperations:
         """One flow run; raises ``ObjectNotFound``."""
         return await asyncio.to_thread(self._sync.read_flow_run, flow_run_id=flow_run_id)
 
+    async def read_flow_run_state(self, flow_run_state_id: Id) -> State:
+        """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.read_flow_run_state, flow_run_state_id=flow_run_state_id)
+
     async def read_flow_run_states(self, flow_run_id: Id) -> list[State]:
         """Every state of a flow run, oldest first."""
         return await asyncio.to_thread(self._sync.read_flow_run_states, flow_run_id=flow_run_id)
@@ -352,6 +379,10 @@ class AsyncOperations:
     async def read_global_concurrency_limits(self, limit: int=10, offset: int=0) -> list[o.GlobalConcurrencyLimit]:
         """Global concurrency limits, by name."""
         return await asyncio.to_thread(self._sync.read_global_concurrency_limits, limit=limit, offset=offset)
+
+    async def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return await asyncio.to_thread(self._sync.read_latest_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
@@ -444,9 +475,17 @@ class AsyncOperations:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return await asyncio.to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
 
+    async def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:
+        """Rename a flow run; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.set_flow_run_name, flow_run_id=flow_run_id, name=name)
+
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
+
+    async def set_task_run_name(self, task_run_id: Id, name: str) -> None:
+        """Rename a task run; raises ``ObjectNotFound``."""
+        return await asyncio.to_thread(self._sync.set_task_run_name, task_run_id=task_run_id, name=name)
 
     async def set_task_run_state(self, task_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state for a task run."""

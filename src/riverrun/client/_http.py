@@ -232,7 +232,7 @@ class HttpBackend(BackendOperations):
         else:
             message = (f"The riverrun server at {self.url} failed on {method} /{path.lstrip('/')} "
                        f"({status}): {detail}. Its log has the details.")  # fmt: skip
-        error = RiverrunHTTPStatusError(message)
+        error = RiverrunHTTPStatusError(message, request=response.request, response=response)
         error.status_code = status  # type: ignore[attr-defined]
         return error
 

@@ -97,6 +97,16 @@ class BackendOperations:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return self._call("delete_flow_run", {"flow_run_id": flow_run_id})
 
+    def create_flow_run(self, flow_name: str, name: Optional[str]=None, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, tags: Optional[list[str]]=None, parent_task_run_id: Optional[Id]=None, state: Optional[State]=None, flow_version: Optional[str]=None) -> o.FlowRun:
+        """Create a flow run of the flow named ``flow_name`` (Pending unless ``state`` says
+        otherwise) without running it; the client's ``create_flow_run(flow, ...)`` calls it.
+        """
+        return self._call("create_flow_run", {"flow_name": flow_name, "name": name, "parameters": parameters, "context": context, "tags": tags, "parent_task_run_id": parent_task_run_id, "state": state, "flow_version": flow_version})
+
+    def read_flow_run_state(self, flow_run_state_id: Id) -> State:
+        """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+        return self._call("read_flow_run_state", {"flow_run_state_id": flow_run_state_id})
+
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
         return self._call("read_task_runs", {"flow_filter": flow_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "deployment_filter": deployment_filter, "sort": sort, "limit": limit, "offset": offset})
@@ -121,13 +131,27 @@ class BackendOperations:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
         return self._call("delete_task_run", {"task_run_id": task_run_id})
 
+    def set_task_run_name(self, task_run_id: Id, name: str) -> None:
+        """Rename a task run; raises ``ObjectNotFound``."""
+        return self._call("set_task_run_name", {"task_run_id": task_run_id, "name": name})
+
     def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return self._call("read_logs", {"log_filter": log_filter, "limit": limit, "offset": offset, "sort": sort})
 
+    def create_logs(self, logs: list[a.LogCreate]) -> None:
+        """Store log lines. They carry no IDs, so sending the same lines twice stores them
+        twice, as in Prefect.
+        """
+        return self._call("create_logs", {"logs": logs})
+
     def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
         return self._call("read_artifacts", {"artifact_filter": artifact_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "sort": sort, "limit": limit, "offset": offset})
+
+    def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return self._call("read_latest_artifacts", {"artifact_filter": artifact_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "sort": sort, "limit": limit, "offset": offset})
 
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
@@ -136,6 +160,10 @@ class BackendOperations:
     def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         return self._call("update_artifact", {"artifact_id": artifact_id, "artifact": artifact})
+
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return self._call("delete_artifact", {"artifact_id": artifact_id})
 
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""
@@ -535,6 +563,10 @@ class ClientOperations:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return self._backend.delete_flow_run(flow_run_id=flow_run_id)
 
+    def read_flow_run_state(self, flow_run_state_id: Id) -> State:
+        """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+        return self._backend.read_flow_run_state(flow_run_state_id=flow_run_state_id)
+
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
         return self._backend.read_task_runs(flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
@@ -559,6 +591,10 @@ class ClientOperations:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
         return self._backend.delete_task_run(task_run_id=task_run_id)
 
+    def set_task_run_name(self, task_run_id: Id, name: str) -> None:
+        """Rename a task run; raises ``ObjectNotFound``."""
+        return self._backend.set_task_run_name(task_run_id=task_run_id, name=name)
+
     def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return self._backend.read_logs(log_filter=log_filter, limit=limit, offset=offset, sort=sort)
@@ -567,6 +603,10 @@ class ClientOperations:
         """Artifacts matching the filters, newest first by default."""
         return self._backend.read_artifacts(artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
 
+    def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
+        """The latest artifact of each key matching the filters, newest first by default."""
+        return self._backend.read_latest_artifacts(artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+
     def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
         return self._backend.create_artifact(artifact=artifact)
@@ -574,6 +614,10 @@ class ClientOperations:
     def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
         return self._backend.update_artifact(artifact_id=artifact_id, artifact=artifact)
+
+    def delete_artifact(self, artifact_id: Id) -> None:
+        """Delete an artifact; raises ``ObjectNotFound``."""
+        return self._backend.delete_artifact(artifact_id=artifact_id)
 
     def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""

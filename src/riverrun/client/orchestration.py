@@ -22,6 +22,7 @@ from riverrun.client._blocks import BlockClientMixin
 from riverrun.client._concurrency import ConcurrencyClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
+from riverrun.client._runs_write import RunWriteClientMixin
 from riverrun.schemas import objects as o
 from riverrun.schemas.actions import VariableCreate, VariableUpdate, WorkQueueUpdate
 
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
 
 
 class SyncRiverrunClient(
-    ConcurrencyClientMixin, ClientOperations, BlockClientMixin, DeploymentClientMixin
+    ConcurrencyClientMixin,
+    ClientOperations,
+    BlockClientMixin,
+    DeploymentClientMixin,
+    RunWriteClientMixin,
 ):
     """The synchronous client (Prefect's ``SyncPrefectClient``); method names as Prefect 3.
 
@@ -124,6 +129,11 @@ class RiverrunClient(AsyncOperations):
 
     def __repr__(self) -> str:
         return f"RiverrunClient({self._sync._backend!r})"
+
+    @property
+    def api_url(self) -> Optional[str]:
+        """The server's API URL, or None when the client uses the embedded store."""
+        return self._sync.api_url
 
     async def __aenter__(self) -> Self:
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -301,3 +301,37 @@ class WorkQueueUpdate(ActionBaseModel):
     is_paused: bool = False
     concurrency_limit: int | None = Field(default=None, ge=0)
     priority: int | None = Field(default=None, gt=0)
+class LogCreate(ActionBaseModel):
+    """One log line to store (Prefect's ``LogCreate``): ``level`` is a ``logging`` level number.
+
+    The bounds are the stored event's (``schemas/events.py``): what the database cannot hold
+    is refused here, with the field named, not failed on in the store.
+    """
+
+    name: str = Field(max_length=255)
+    level: int = Field(ge=0, le=2**31 - 1)
+    message: str
+    timestamp: datetime
+    flow_run_id: str | None = Field(default=None, min_length=1, max_length=36)
+    task_run_id: str | None = Field(default=None, min_length=1, max_length=36)
+    worker_id: str | None = None
+
+    @field_validator("timestamp")
+    @classmethod
+    def _storable_time(cls, value: datetime) -> datetime:
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if aware < datetime(1970, 1, 1, tzinfo=timezone.utc):
+            raise ValueError("a log timestamp must be 1970 or later")
+        return aware
+
+
+# Prefect's actions module also holds the block actions; riverrun's live in schemas/blocks.py.
+_BLOCK_ACTIONS = ("BlockDocumentCreate", "BlockDocumentUpdate", "BlockSchemaCreate", "BlockTypeCreate", "BlockTypeUpdate")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _BLOCK_ACTIONS:
+        from riverrun.schemas import blocks
+
+        return getattr(blocks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

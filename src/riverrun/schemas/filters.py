@@ -6,10 +6,11 @@ never silently ignored (a misspelt filter would otherwise match everything).
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from riverrun.states import StateType
 
@@ -33,10 +34,23 @@ class RiverrunFilterBaseModel(BaseModel):
         return data
 
 
+class Operator(str, enum.Enum):
+    """How a filter combines its criteria (Prefect's ``Operator``); its values are what
+    ``operator=`` also takes as plain text."""
+
+    and_ = "and_"
+    or_ = "or_"
+
+
 class OperatorMixin(BaseModel):
     """Combine the sub-filters of a filter with ``and_`` (default) or ``or_``."""
 
     operator: Literal["and_", "or_"] = "and_"
+
+    @field_validator("operator", mode="before")
+    @classmethod
+    def _operator_text(cls, value: Any) -> Any:
+        return value.value if isinstance(value, Operator) else value
 
 
 # -- generic shapes ---------------------------------------------------------------------
@@ -53,7 +67,7 @@ class _Name(RiverrunFilterBaseModel):
     not_any_: list[str] | None = None
 
 
-class _Tags(RiverrunFilterBaseModel):
+class _Tags(OperatorMixin, RiverrunFilterBaseModel):
     all_: list[str] | None = None
     any_: list[str] | None = None
     is_null_: StrictBool | None = None
@@ -253,6 +267,10 @@ class TaskRunFilterFlowRunId(_OptionalId):
     """Match task runs of the given flow runs."""
 
 
+class TaskRunFilterEndTime(_Time):
+    """Match task runs by when they ended (``is_null_=True``: not ended)."""
+
+
 class TaskRunFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter task runs."""
 
@@ -262,6 +280,7 @@ class TaskRunFilter(OperatorMixin, RiverrunFilterBaseModel):
     state: TaskRunFilterState | None = None
     start_time: TaskRunFilterStartTime | None = None
     expected_start_time: TaskRunFilterExpectedStartTime | None = None
+    end_time: TaskRunFilterEndTime | None = None
     subflow_runs: TaskRunFilterSubFlowRuns | None = None
     flow_run_id: TaskRunFilterFlowRunId | None = None
 
@@ -410,6 +429,32 @@ class LogFilterTaskRunId(_OptionalId):
     """Match logs of the given task runs (``is_null_=True``: flow-level logs only)."""
 
 
+class LogFilterName(RiverrunFilterBaseModel):
+    """Match logs by logger name (Prefect's class; its ``LogFilter`` has no field of it either)."""
+
+    any_: list[str] | None = None
+
+
+class LogFilterTextSearch(RiverrunFilterBaseModel):
+    """Match logs whose message contains text, case-insensitively (Prefect's query syntax):
+    ``error timeout`` both words, ``"connection timeout"`` the phrase, ``-debug`` not this
+    word, ``+required`` this word."""
+
+    query: str = Field(max_length=200)
+
+    def terms(self) -> tuple[list[str], list[str]]:
+        """(words or phrases a message must contain, those it must not)."""
+        import shlex
+
+        try:
+            parts = shlex.split(self.query)
+        except ValueError:  # an unbalanced quote: every word as written
+            parts = self.query.split()
+        include = [p.lstrip("+") for p in parts if not p.startswith("-") and p.lstrip("+")]
+        exclude = [p[1:] for p in parts if p.startswith("-") and len(p) > 1]
+        return include, exclude
+
+
 class LogFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter logs."""
 
@@ -417,6 +462,7 @@ class LogFilter(OperatorMixin, RiverrunFilterBaseModel):
     timestamp: LogFilterTimestamp | None = None
     flow_run_id: LogFilterFlowRunId | None = None
     task_run_id: LogFilterTaskRunId | None = None
+    text: LogFilterTextSearch | None = None
 
 
 # -- artifacts and variables ---------------------------------------------------------------------
@@ -461,6 +507,35 @@ class ArtifactFilter(OperatorMixin, RiverrunFilterBaseModel):
     flow_run_id: ArtifactFilterFlowRunId | None = None
     task_run_id: ArtifactFilterTaskRunId | None = None
     type: ArtifactFilterType | None = None
+
+class ArtifactCollectionFilterLatestId(_AnyId):
+    """Match the latest artifacts of keys by their ID."""
+
+
+class ArtifactCollectionFilterKey(ArtifactFilterKey):
+    """Match the latest artifacts by key."""
+
+
+class ArtifactCollectionFilterFlowRunId(ArtifactFilterFlowRunId):
+    """Match the latest artifacts of the given flow runs."""
+
+
+class ArtifactCollectionFilterTaskRunId(ArtifactFilterTaskRunId):
+    """Match the latest artifacts of the given task runs."""
+
+
+class ArtifactCollectionFilterType(ArtifactFilterType):
+    """Match the latest artifacts by type."""
+
+
+class ArtifactCollectionFilter(OperatorMixin, RiverrunFilterBaseModel):
+    """Filter the latest artifact of each key (Prefect's ``ArtifactCollectionFilter``)."""
+
+    latest_id: ArtifactCollectionFilterLatestId | None = None
+    key: ArtifactCollectionFilterKey | None = None
+    flow_run_id: ArtifactCollectionFilterFlowRunId | None = None
+    task_run_id: ArtifactCollectionFilterTaskRunId | None = None
+    type: ArtifactCollectionFilterType | None = None
 
 
 class VariableFilterName(_Name):

@@ -142,6 +142,14 @@ class Artifact(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class ArtifactCollection(Artifact):
+    """The latest artifact of a key (Prefect's ``ArtifactCollection``): ``latest_id`` is that
+    artifact's ID, ``id`` too (riverrun keeps no separate collection row)."""
+
+    key: str
+    latest_id: str
+
+
 class Variable(RiverrunBaseModel):
     """A named JSON value stored for flows to read."""
 
@@ -385,6 +393,7 @@ __all__ = [
     "ConcurrencyLimitConfig",
     "ConcurrencyLimitStrategy",
     "ConcurrencyLimitWithLeaseResponse",
+    "ArtifactCollection",
     "ConcurrencyOptions",
     "ConcurrencySlotAnswer",
     "Deployment",

@@ -37,6 +37,8 @@ class TaskRunSort(_Sort):
     NAME_DESC = "NAME_DESC"
     NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
     END_TIME_DESC = "END_TIME_DESC"
+    DURATION_DESC = "DURATION_DESC"
+    DURATION_ASC = "DURATION_ASC"
 
 
 class LogSort(_Sort):
@@ -62,6 +64,16 @@ class DeploymentSort(_Sort):
     UPDATED_DESC = "UPDATED_DESC"
     NAME_ASC = "NAME_ASC"
     NAME_DESC = "NAME_DESC"
+
+
+class ArtifactCollectionSort(_Sort):
+    """Orders for the latest artifact of each key."""
+
+    CREATED_DESC = "CREATED_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    ID_DESC = "ID_DESC"
+    KEY_DESC = "KEY_DESC"
+    KEY_ASC = "KEY_ASC"
 
 
 class ArtifactSort(_Sort):
