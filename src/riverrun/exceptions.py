@@ -30,7 +30,10 @@ derive from ``BaseException`` so that a user's ``except Exception`` cannot swall
     ├── ScriptError (RuntimeError)
     ├── MissingFlowError (ValueError)
     ├── RiverrunHTTPStatusError (RuntimeError)
-    └── RiverrunServerUnreachable (ConnectionError)
+    ├── RiverrunServerUnreachable (ConnectionError)
+    ├── FlowPauseTimeout
+    ├── NotPausedError
+    └── FlowRunWaitTimeout
 
     TimeoutError (not RiverrunException, as in Prefect)
     ├── TaskRunTimeoutError
@@ -206,7 +209,23 @@ class Abort(RiverrunSignal):
 
 
 class Pause(RiverrunSignal):
-    """Pause the current run."""
+    """The flow run was suspended and its process must exit (``suspend_flow_run``)."""
+
+    def __init__(self, *args: Any, state: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = state
+
+
+class FlowPauseTimeout(RiverrunException):
+    """A paused flow run was not resumed within its pause timeout."""
+
+
+class NotPausedError(RiverrunException):
+    """``resume_flow_run`` was given a run that is not paused."""
+
+
+class FlowRunWaitTimeout(RiverrunException):
+    """``wait_for_flow_run`` gave up before the run reached a final state."""
 
 
 class ExternalSignal(BaseException):
@@ -228,7 +247,9 @@ __all__ = [
     "CrashedRun",
     "ExternalSignal",
     "FailedRun",
+    "FlowPauseTimeout",
     "FlowRunTimeoutError",
+    "FlowRunWaitTimeout",
     "InvalidFilterError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
@@ -236,6 +257,7 @@ __all__ = [
     "MissingContextError",
     "MissingFlowError",
     "MissingResult",
+    "NotPausedError",
     "ObjectAlreadyExists",
     "ObjectNotFound",
     "ParameterBindError",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from riverrun._internal import clock
-from riverrun.exceptions import MissingResult, SerializationError
+from riverrun.exceptions import ConfigurationError, MissingResult, SerializationError
 
 REFERENCE_MARK = "__riverrun_result__"
 SERIALIZERS = ("pickle", "json")
@@ -58,16 +58,21 @@ def _deserialize(payload: bytes, serializer: str) -> Any:
 
 
 def write_result(
-    key: str, value: Any, serializer: str = "pickle", expiration: datetime | None = None
+    key: str,
+    value: Any,
+    serializer: str = "pickle",
+    expiration: datetime | None = None,
+    directory: Path | None = None,
 ) -> dict[str, Any]:
-    """Persist ``value`` under ``key``; return the reference stored with the state."""
+    """Persist ``value`` under ``key`` (in ``directory``, default the storage path); return the
+    reference stored with the state."""
     payload = _serialize(value, serializer)
     header = {
         "serializer": serializer,
         "expiration": clock.to_us(expiration) if expiration else None,
         "created": clock.now_us(),
     }
-    directory = storage_path()
+    directory = directory or storage_path()
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
@@ -81,9 +86,11 @@ def write_result(
     return {REFERENCE_MARK: True, "storage_key": key, "serializer": serializer}
 
 
-def read_result(key: str, *, honour_expiration: bool = True) -> tuple[bool, Any]:
+def read_result(
+    key: str, *, honour_expiration: bool = True, directory: Path | None = None
+) -> tuple[bool, Any]:
     """Return ``(True, value)`` for a stored, unexpired result, else ``(False, None)``."""
-    path = storage_path() / _safe(key)
+    path = (directory or storage_path()) / _safe(key)
     try:
         raw = path.read_bytes()
     except OSError:
@@ -111,3 +118,138 @@ def load_result_reference(reference: dict[str, Any]) -> Any:
 
 def _safe(key: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+
+
+class ResultRecord:
+    """A stored result read back: ``result`` (the value) and ``metadata`` (its storage key...)."""
+
+    __slots__ = ("result", "metadata")
+
+    def __init__(self, result: Any, metadata: dict[str, Any]) -> None:
+        self.result = result
+        self.metadata = metadata
+
+    def __repr__(self) -> str:
+        return f"ResultRecord(result={self.result!r}, metadata={self.metadata!r})"
+
+
+class ResultStore:
+    """Reads and writes results by key, as Prefect's ``ResultStore``.
+
+    Args:
+        result_storage: where results live: a directory (``str`` / ``Path``), an object with a
+            ``basepath`` (a local file system block), or None for ``$RIVERRUN_HOME/storage``.
+        lock_manager: a ``riverrun.locking`` manager; needed for SERIALIZABLE transactions.
+        serializer: ``"pickle"`` (default) or ``"json"``.
+        cache_result_in_memory: kept for Prefect's signature; results are read from disk.
+
+    Example:
+        >>> store = ResultStore()
+        >>> store.write("answer", 42)
+        >>> store.read("answer").result
+        42
+    """
+
+    def __init__(
+        self,
+        result_storage: Any = None,
+        metadata_storage: Any = None,
+        lock_manager: Any = None,
+        cache_result_in_memory: bool = True,
+        serializer: str = "pickle",
+        storage_key_fn: Any = None,
+    ) -> None:
+        self.result_storage = result_storage
+        self.metadata_storage = metadata_storage
+        self.lock_manager = lock_manager
+        self.cache_result_in_memory = cache_result_in_memory
+        self.serializer = getattr(serializer, "type", serializer)
+        self.storage_key_fn = storage_key_fn
+
+    @property
+    def directory(self) -> Path:
+        """The directory results are read from and written to."""
+        storage = self.result_storage
+        if storage is None:
+            return storage_path()
+        basepath = getattr(storage, "basepath", None)
+        return Path(basepath if basepath is not None else storage).expanduser()
+
+    def exists(self, key: str) -> bool:
+        """Whether an unexpired result is stored under ``key``."""
+        found, _ = read_result(key, directory=self.directory)
+        return found
+
+    def read(self, key: str, holder: str | None = None) -> ResultRecord:
+        """The record stored under ``key``; raises ``MissingResult`` when there is none.
+
+        With a lock manager, waits while another holder has ``key`` locked.
+        """
+        if self.lock_manager is not None and not self.is_lock_holder(key, holder):
+            self.wait_for_lock(key)
+        found, value = read_result(key, honour_expiration=False, directory=self.directory)
+        if not found:
+            raise MissingResult(f"No result is stored under key {key!r} in {self.directory}.")
+        return ResultRecord(value, {"storage_key": key, "serializer": self.serializer})
+
+    def write(
+        self, key: str, obj: Any, expiration: datetime | None = None, holder: str | None = None
+    ) -> None:
+        """Store ``obj`` under ``key``; raises ``RuntimeError`` if another holder has it locked."""
+        if (
+            self.lock_manager is not None
+            and self.is_locked(key)
+            and not self.is_lock_holder(key, holder)
+        ):
+            raise RuntimeError(
+                f"Cannot write to result record with key {key} because it is locked by another holder."
+            )
+        write_result(key, obj, self.serializer, expiration, directory=self.directory)
+
+    def supports_isolation_level(self, level: Any) -> bool:
+        """READ_COMMITTED always; SERIALIZABLE only with a lock manager."""
+        name = getattr(level, "name", str(level))
+        return name == "READ_COMMITTED" or (
+            name == "SERIALIZABLE" and self.lock_manager is not None
+        )
+
+    def _holder(self, holder: str | None) -> str:
+        import threading
+
+        return holder or f"{os.getpid()}:{threading.get_ident()}"
+
+    def acquire_lock(
+        self, key: str, holder: str | None = None, timeout: float | None = None
+    ) -> bool:
+        """Lock ``key`` for ``holder`` (default: this process and thread)."""
+        if self.lock_manager is None:
+            raise ConfigurationError(
+                "Result store is not configured with a lock manager. Please set a lock manager "
+                "when creating the result store to enable locking."
+            )
+        return bool(self.lock_manager.acquire_lock(key, self._holder(holder), timeout))
+
+    def release_lock(self, key: str, holder: str | None = None) -> None:
+        """Release ``holder``'s lock on ``key``."""
+        if self.lock_manager is None:
+            raise ConfigurationError("Result store is not configured with a lock manager.")
+        self.lock_manager.release_lock(key, self._holder(holder))
+
+    def is_locked(self, key: str) -> bool:
+        """Whether ``key`` is locked by anyone."""
+        return self.lock_manager is not None and bool(self.lock_manager.is_locked(key))
+
+    def is_lock_holder(self, key: str, holder: str | None = None) -> bool:
+        """Whether ``holder`` (default: this process and thread) holds the lock on ``key``."""
+        return self.lock_manager is not None and bool(
+            self.lock_manager.is_lock_holder(key, self._holder(holder))
+        )
+
+    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        """Wait until ``key`` is unlocked; False if still locked after ``timeout`` seconds."""
+        return self.lock_manager is None or bool(self.lock_manager.wait_for_lock(key, timeout))
+
+
+def get_result_store() -> ResultStore:
+    """The result store of the current run (``$RIVERRUN_HOME/storage``)."""
+    return ResultStore()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 from riverrun._api.operation import Id, operation
 from riverrun.schemas import filters as f
@@ -90,4 +90,15 @@ class FlowRunsAPI(Protocol):
     @operation("DELETE", "/flow_runs/{flow_run_id}", status_code=204)
     def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("POST", "/flow_runs/{flow_run_id}/resume", rejected_status=409)
+    def resume_flow_run(
+        self, flow_run_id: Id, run_input: Optional[dict[str, Any]] = None
+    ) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
         ...

@@ -14,6 +14,7 @@ from riverrun._store.automations import AutomationStoreMixin
 from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
+from riverrun._store.flow_run_pauses import PauseStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
@@ -22,6 +23,7 @@ from riverrun._store.variables import VariableStoreMixin
 
 class Store(
     SchedulerStoreMixin,
+    PauseStoreMixin,
     BlockStoreMixin,
     RunStoreMixin,
     VariableStoreMixin,

@@ -301,6 +301,14 @@ class AsyncOperations:
         """Schedule a deployment again."""
         return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
 
+    async def resume_flow_run(self, flow_run_id: Id, run_input: Optional[dict[str, Any]]=None) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
+        return await asyncio.to_thread(self._sync.resume_flow_run, flow_run_id=flow_run_id, run_input=run_input)
+
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
