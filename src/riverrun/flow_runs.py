@@ -5,8 +5,9 @@ returns when someone resumes it (``resume_flow_run(id)``, from this process, ano
 on the same embedded store, or through a server), or raises ``FlowPauseTimeout`` after
 ``timeout`` seconds. ``suspend_flow_run()`` records ``Suspended`` and ends the process's run of
 the flow; resuming makes it ``Scheduled`` (``Resuming``) so that whatever runs the deployment's
-runs (``serve()``, a worker) starts it again, and the suspend call that already fired returns
-at once on the second run.
+runs (``serve()`` with the embedded store, a worker) starts it again, and the suspend call that
+already fired returns at once on the second run. As in Prefect, only a deployment's top-level
+run can be suspended.
 
 The paused process notices a resume within ``poll_interval`` or 0.25 s, whichever is shorter:
 Prefect checks every 10 s by default, which is a long wait for a person who just clicked
@@ -188,6 +189,15 @@ def _suspend(wait_for_input: Any, flow_run_id: Any, timeout: int | None, key: st
         after = _already_fired(client, flow_run_id, pause_key)
         if after is not None:
             return _resumed_value(model, after)
+    # As Prefect's server: only a deployment's top-level run can be suspended, since only
+    # something that runs the deployment's runs (serve(), a worker) can start it again.
+    run = client.read_flow_run(flow_run_id)
+    if run.parent_task_run_id is not None:
+        raise RuntimeError("Flow run cannot be suspended: Cannot suspend subflows.")
+    if run.deployment_id is None:
+        raise RuntimeError(
+            "Flow run cannot be suspended: Cannot suspend flows without a deployment."
+        )
     result = client.set_flow_run_state(flow_run_id, proposed)
     if result.status != "ACCEPT":
         raise RuntimeError(f"Flow run cannot be suspended: {result.reason}")

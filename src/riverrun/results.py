@@ -1,12 +1,17 @@
 """Persisted results: files under ``$RIVERRUN_HOME/storage``, one per result key.
 
-A file holds one JSON header line (serializer, expiration, created) and then the payload,
-so a cached value survives a new process and an expired one is recognised without
-unpickling it. Writes are atomic (temp file + rename) so a reader never sees half a file.
+A file is Prefect's result record, so tools that read Prefect's result files read ours: one
+JSON document ``{"metadata": {"storage_key", "expiration", "serializer", "prefect_version",
+"storage_block_id"}, "result": "<serialized value>"}``, the value serialized as Prefect's
+``PickleSerializer`` (base64 cloudpickle) or ``JSONSerializer`` (JSON text) writes it. An
+expired entry is recognised from the metadata without unpickling. Files in riverrun's
+earlier format (a JSON header line, then the raw payload) are still read. Writes are atomic
+(temp file + rename) so a reader never sees half a file.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -19,6 +24,18 @@ from riverrun.exceptions import ConfigurationError, MissingResult, Serialization
 
 REFERENCE_MARK = "__riverrun_result__"
 SERIALIZERS = ("pickle", "json")
+# The Prefect release whose result-record format the files follow (its readers check it).
+RECORD_FORMAT_VERSION = "3.9.1"
+# The serializer metadata Prefect writes for its default serializers.
+_SERIALIZER_METADATA: dict[str, dict[str, Any]] = {
+    "pickle": {"type": "pickle", "picklelib": "cloudpickle", "picklelib_version": None},
+    "json": {
+        "type": "json", "jsonlib": "json",
+        "object_encoder": "prefect.serializers.prefect_json_object_encoder",
+        "object_decoder": "prefect.serializers.prefect_json_object_decoder",
+        "dumps_kwargs": {}, "loads_kwargs": {},
+    },
+}  # fmt: skip
 
 
 def storage_path() -> Path:
@@ -64,26 +81,50 @@ def write_result(
     expiration: datetime | None = None,
     directory: Path | None = None,
 ) -> dict[str, Any]:
-    """Persist ``value`` under ``key`` (in ``directory``, default the storage path); return the
-    reference stored with the state."""
+    """Persist ``value`` under ``key`` (in ``directory``, default the storage path) as a
+    Prefect result record; return the reference stored with the state."""
     payload = _serialize(value, serializer)
-    header = {
-        "serializer": serializer,
-        "expiration": clock.to_us(expiration) if expiration else None,
-        "created": clock.now_us(),
-    }
     directory = directory or storage_path()
+    path = directory / _safe(key)
+    # Prefect's serializers base64-encode pickles; JSON is stored as its text.
+    text = base64.encodebytes(payload).decode() if serializer == "pickle" else payload.decode()
+    record = {
+        "metadata": {
+            "storage_key": str(path),
+            "expiration": expiration.isoformat() if expiration else None,
+            "serializer": _SERIALIZER_METADATA[serializer],
+            "prefect_version": RECORD_FORMAT_VERSION,
+            "storage_block_id": None,
+        },
+        "result": text,
+    }
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(json.dumps(header).encode() + b"\n")
-            fh.write(payload)
-        os.replace(tmp, directory / _safe(key))
+            fh.write(json.dumps(record, separators=(",", ":")).encode())
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return {REFERENCE_MARK: True, "storage_key": key, "serializer": serializer}
+
+
+def _parse_record(raw: bytes) -> tuple[str, int | None, bytes]:
+    """``(serializer type, expiration in µs or None, payload bytes)`` of a stored file."""
+    newline = raw.find(b"\n")
+    if raw.startswith(b'{"metadata"') or newline < 0:
+        record = json.loads(raw)
+        metadata = record["metadata"]
+        kind = metadata["serializer"]["type"]
+        expiration = metadata.get("expiration")
+        expires_us = clock.to_us(datetime.fromisoformat(expiration)) if expiration else None
+        text: str = record["result"]
+        payload = base64.decodebytes(text.encode()) if kind == "pickle" else text.encode()
+        return kind, expires_us, payload
+    # riverrun's earlier format: a JSON header line, then the raw payload.
+    header = json.loads(raw[:newline])
+    return header.get("serializer", "pickle"), header.get("expiration"), raw[newline + 1 :]
 
 
 def read_result(
@@ -95,12 +136,11 @@ def read_result(
         raw = path.read_bytes()
     except OSError:
         return False, None
-    newline = raw.find(b"\n")
     try:
-        header = json.loads(raw[:newline])
-        if honour_expiration and header.get("expiration") and header["expiration"] < clock.now_us():
+        kind, expires_us, payload = _parse_record(raw)
+        if honour_expiration and expires_us is not None and expires_us < clock.now_us():
             return False, None
-        return True, _deserialize(raw[newline + 1 :], header.get("serializer", "pickle"))
+        return True, _deserialize(payload, kind)
     except Exception:  # noqa: BLE001 - a damaged cache entry is a miss, not a failure
         return False, None
 

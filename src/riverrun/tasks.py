@@ -236,7 +236,7 @@ class Task(Generic[P, R]):
         """The cache key of this call, or None to run uncached."""
         if self.result_storage_key is not None:
             params = bind_parameters(self.fn, args, kwargs)
-            return self.result_storage_key.format(**params)
+            return _format_storage_key(self.result_storage_key, params)
         inputs = bind_parameters(self.fn, args, kwargs)
         context = TaskRunContext(self, info, inputs, False)
         flow_parameters = flow_ctx.parameters if flow_ctx is not None else {}
@@ -466,6 +466,15 @@ def _default_runner() -> Any:
 
         _default_task_runner = ThreadPoolTaskRunner()
     return _default_task_runner
+
+
+def _format_storage_key(template: str, params: dict[str, Any]) -> str:
+    """Render ``result_storage_key`` as Prefect does: ``{parameters[x]}``, ``{flow_run.id}``,
+    ``{task_run.name}`` (the ``riverrun.runtime`` modules); riverrun's ``{x}`` also works."""
+    from riverrun.runtime import deployment, flow_run, task_run
+
+    names = {"flow_run": flow_run, "task_run": task_run, "deployment": deployment}
+    return template.format(**{**names, **params, "parameters": params})
 
 
 @overload

@@ -96,8 +96,6 @@ KNOWN_GAPS: dict[str, str] = {
     "blocks_exceptions::scenario_settings_env_override": "issue 12, not yet: Prefect's nested settings objects (settings.logging.level)",
     "blocks_exceptions::scenario_settings_defaults": "issue 12, not yet: Prefect's nested settings objects (settings.results...)",
     "blocks_exceptions::scenario_temporary_settings": "issue 12, not yet: PREFECT_* setting objects and temporary_settings",
-    "blocks_exceptions::scenario_serializers_names": "issue 12, not yet: riverrun.serializers",
     "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks as result_storage, Prefect's result record on disk",
     "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore",
-    "hooks::scenario_task_hook_attrs": "issue 12, not yet: transactions (Task.on_commit, Task.on_rollback)",
 }

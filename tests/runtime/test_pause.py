@@ -219,22 +219,51 @@ def test_an_async_flow_awaits_its_pause() -> None:
     assert (answer.name, answer.count) == ("async", 3)
 
 
-def test_a_suspended_run_ends_suspended_and_resuming_schedules_it_again() -> None:
-    ids: dict[str, Any] = {}
-    after: list[str] = []
-
+def test_suspending_a_run_without_a_deployment_fails_it_as_prefect_does() -> None:
     @flow
     def suspends() -> None:
-        ids["id"] = get_run_context().flow_run.id
         suspend_flow_run(timeout=60)
-        after.append("ran on")
 
     state = suspends(return_state=True)
-    assert (state.type.value, state.name, after) == ("PAUSED", "Suspended", [])
-    resume_flow_run(ids["id"])
+    assert (state.type.value, state.message) == (
+        "FAILED",
+        "Flow run encountered an exception: RuntimeError: Flow run cannot be suspended: "
+        "Cannot suspend flows without a deployment.",
+    )
+
+
+def test_a_suspended_deployment_run_is_resumed_by_running_it_again() -> None:
+    from riverrun._engine.adopt import AdoptedRun, adopt
+
+    runs: list[str] = []
+
+    @flow
+    def suspends() -> str:
+        runs.append("start")
+        suspend_flow_run(timeout=60)
+        runs.append("after suspend")
+        return "done"
+
     with get_client(sync_client=True) as client:
-        resumed = client.read_flow_run(ids["id"]).state
+        first = suspends(return_state=True)  # not a deployment's run: fails, but records the flow
+        dep_id = client.create_deployment(
+            client.read_flow_run(first.state_details.flow_run_id).flow_id, "suspending"
+        )
+        run = client.create_flow_run_from_deployment(dep_id)
+    runs.clear()
+    adopt(AdoptedRun(str(run.id), run.name, [], str(dep_id)))
+    suspended = suspends(return_state=True)
+    assert (suspended.type.value, suspended.name, runs) == ("PAUSED", "Suspended", ["start"])
+    resume_flow_run(run.id)
+    with get_client(sync_client=True) as client:
+        resumed = client.read_flow_run(run.id).state
     assert (resumed.type.value, resumed.name) == ("SCHEDULED", "Resuming")
+    adopt(AdoptedRun(str(run.id), run.name, [], str(dep_id)))
+    assert suspends() == "done"
+    assert runs == ["start", "start", "after suspend"]
+    assert [name for _, name in _history(run.id)] == [
+        "Scheduled", "Pending", "Running", "Suspended", "Resuming", "Pending", "Running", "Completed",
+    ]  # fmt: skip
 
 
 def test_wait_for_flow_run_returns_the_finished_run() -> None:

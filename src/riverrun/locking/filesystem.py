@@ -7,16 +7,17 @@ be told when another process deletes a file, and a transaction's lock is held fo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
 from pathlib import Path
 
+from riverrun.locking.protocol import AsyncFromThreads
+
 _CHECK_EVERY = 0.05
 
 
-class FileSystemLockManager:
+class FileSystemLockManager(AsyncFromThreads):
     """Locks on keys as files under ``lock_files_directory``."""
 
     def __init__(self, lock_files_directory: Path | str) -> None:
@@ -65,18 +66,6 @@ class FileSystemLockManager:
                 json.dump({"holder": holder, "expiration": expiration}, fh)
             return True
 
-    async def aacquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        """``acquire_lock`` without blocking the event loop."""
-        return await asyncio.to_thread(
-            self.acquire_lock, key, holder, acquire_timeout, hold_timeout
-        )
-
     def release_lock(self, key: str, holder: str) -> None:
         """Release the lock; raises ``ValueError`` when ``holder`` does not hold it."""
         if not self.is_locked(key):
@@ -102,7 +91,3 @@ class FileSystemLockManager:
                 return False
             time.sleep(_CHECK_EVERY)
         return True
-
-    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        """``wait_for_lock`` without blocking the event loop."""
-        return await asyncio.to_thread(self.wait_for_lock, key, timeout)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from riverrun.locking.protocol import AsyncFromThreads
 
 
 @dataclass
@@ -15,7 +16,7 @@ class _LockInfo:
     expiration_timer: threading.Timer | None
 
 
-class MemoryLockManager:
+class MemoryLockManager(AsyncFromThreads):
     """One lock per key, shared by every user in the process (the class is a singleton)."""
 
     _instance: MemoryLockManager | None = None
@@ -73,18 +74,6 @@ class MemoryLockManager:
             self._locks[key] = _LockInfo(holder, existing.lock, self._timer(key, hold_timeout))
         return True
 
-    async def aacquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        """``acquire_lock`` without blocking the event loop."""
-        return await asyncio.to_thread(
-            self.acquire_lock, key, holder, acquire_timeout, hold_timeout
-        )
-
     def release_lock(self, key: str, holder: str) -> None:
         """Release the lock; raises ``ValueError`` when ``holder`` does not hold it."""
         with self._locks_dict_lock:
@@ -115,7 +104,3 @@ class MemoryLockManager:
         if acquired:
             info.lock.release()
         return acquired
-
-    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        """``wait_for_lock`` without blocking the event loop."""
-        return await asyncio.to_thread(self.wait_for_lock, key, timeout)

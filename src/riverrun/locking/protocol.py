@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol, runtime_checkable
 
 
@@ -51,3 +52,35 @@ class LockManager(Protocol):
     async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
         """``wait_for_lock`` for async code."""
         ...
+
+
+class AsyncFromThreads:
+    """The async half of a lock manager: each call runs the blocking one on a worker thread."""
+
+    def acquire_lock(
+        self,
+        key: str,
+        holder: str,
+        acquire_timeout: float | None = None,
+        hold_timeout: float | None = None,
+    ) -> bool:
+        raise NotImplementedError
+
+    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        raise NotImplementedError
+
+    async def aacquire_lock(
+        self,
+        key: str,
+        holder: str,
+        acquire_timeout: float | None = None,
+        hold_timeout: float | None = None,
+    ) -> bool:
+        """``acquire_lock`` without blocking the event loop."""
+        return await asyncio.to_thread(
+            self.acquire_lock, key, holder, acquire_timeout, hold_timeout
+        )
+
+    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        """``wait_for_lock`` without blocking the event loop."""
+        return await asyncio.to_thread(self.wait_for_lock, key, timeout)
