@@ -11,10 +11,12 @@ earlier format (a JSON header line, then the raw payload) are still read. Writes
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import tempfile
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -190,6 +192,15 @@ class ResultStore:
         42
     """
 
+    result_storage: Any
+    metadata_storage: Any
+    lock_manager: Any
+    cache_result_in_memory: bool
+    serializer: str
+    storage_key_fn: Any
+    cache: dict[str, ResultRecord]
+    result_storage_block_id: Any = None
+
     def __init__(
         self,
         result_storage: Any = None,
@@ -204,7 +215,8 @@ class ResultStore:
         self.lock_manager = lock_manager
         self.cache_result_in_memory = cache_result_in_memory
         self.serializer = getattr(serializer, "type", serializer)
-        self.storage_key_fn = storage_key_fn
+        self.storage_key_fn = storage_key_fn or DEFAULT_STORAGE_KEY_FN
+        self.cache: dict[str, ResultRecord] = {}
 
     @property
     def directory(self) -> Path:
@@ -253,10 +265,55 @@ class ResultStore:
             name == "SERIALIZABLE" and self.lock_manager is not None
         )
 
-    def _holder(self, holder: str | None) -> str:
+    @staticmethod
+    def generate_default_holder() -> str:
+        """The default lock holder: this host, process and thread, as Prefect names it."""
+        import socket
         import threading
 
-        return holder or f"{os.getpid()}:{threading.get_ident()}"
+        thread = threading.current_thread()
+        return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{thread.name}"
+
+    def _holder(self, holder: str | None) -> str:
+        return holder or self.generate_default_holder()
+
+    def create_result_record(
+        self, obj: Any, key: str | None = None, expiration: datetime | None = None
+    ) -> ResultRecord:
+        """A record of ``obj`` under ``key`` (default: ``storage_key_fn()``), not yet written."""
+        key = key or self.storage_key_fn()
+        metadata = {"storage_key": key, "expiration": expiration, "serializer": self.serializer}
+        return ResultRecord(obj, metadata)
+
+    def persist_result_record(self, result_record: ResultRecord, holder: str | None = None) -> None:
+        """Write a record made by ``create_result_record``."""
+        meta = result_record.metadata
+        self.write(meta["storage_key"], result_record.result, meta.get("expiration"), holder)
+
+    # The async twins, as Prefect's ResultStore has them (the file I/O runs on a thread).
+    async def aexists(self, key: str) -> bool:
+        return await asyncio.to_thread(self.exists, key)
+
+    async def aread(self, key: str, holder: str | None = None) -> ResultRecord:
+        return await asyncio.to_thread(self.read, key, holder)
+
+    async def awrite(
+        self, key: str, obj: Any, expiration: datetime | None = None, holder: str | None = None
+    ) -> None:
+        await asyncio.to_thread(self.write, key, obj, expiration, holder)
+
+    async def apersist_result_record(
+        self, result_record: ResultRecord, holder: str | None = None
+    ) -> None:
+        await asyncio.to_thread(self.persist_result_record, result_record, holder)
+
+    async def aacquire_lock(
+        self, key: str, holder: str | None = None, timeout: float | None = None
+    ) -> bool:
+        return await asyncio.to_thread(self.acquire_lock, key, holder, timeout)
+
+    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        return await asyncio.to_thread(self.wait_for_lock, key, timeout)
 
     def acquire_lock(
         self, key: str, holder: str | None = None, timeout: float | None = None
@@ -293,3 +350,39 @@ class ResultStore:
 def get_result_store() -> ResultStore:
     """The result store of the current run (``$RIVERRUN_HOME/storage``)."""
     return ResultStore()
+
+
+def DEFAULT_STORAGE_KEY_FN() -> str:  # noqa: N802 - Prefect's name
+    """A new random storage key."""
+    return uuid.uuid4().hex
+
+
+def get_default_result_serializer() -> str:
+    """The serializer results use unless a task or flow says otherwise (a setting)."""
+    from riverrun.settings import get_current_settings
+
+    return str(get_current_settings().results_default_serializer)
+
+
+def get_default_persist_setting() -> bool:
+    """Whether results are persisted by default (``RIVERRUN_RESULTS_PERSIST_BY_DEFAULT``)."""
+    from riverrun.settings import get_current_settings
+
+    return bool(get_current_settings().results_persist_by_default)
+
+
+get_default_persist_setting_for_tasks = get_default_persist_setting
+
+
+def resolve_serializer(serializer: Any) -> Any:
+    """A ``riverrun.serializers.Serializer`` for a serializer or its type name (``"json"``)."""
+    from riverrun.serializers import Serializer
+
+    if isinstance(serializer, Serializer):
+        return serializer
+    if isinstance(serializer, str):
+        return Serializer(type=serializer)
+    raise TypeError(
+        f"Result serializer {serializer!r} is not a serializer; pass a type name such as "
+        "'pickle' or 'json', or a riverrun.serializers.Serializer."
+    )

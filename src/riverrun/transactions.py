@@ -92,6 +92,18 @@ class BaseTransaction:
 
     __var__: ClassVar[ContextVar[BaseTransaction]] = ContextVar("riverrun_transaction")
 
+    store: ResultStore | None
+    key: str | None
+    children: list[BaseTransaction]
+    commit_mode: CommitMode | None
+    isolation_level: IsolationLevel | None
+    state: TransactionState
+    on_commit_hooks: list[Hook]
+    on_rollback_hooks: list[Hook]
+    overwrite: bool
+    write_on_commit: bool
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
+
     def __init__(
         self,
         store: ResultStore | None = None,
