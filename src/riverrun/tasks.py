@@ -134,7 +134,8 @@ class Task(Generic[P, R]):
             raise ValueError("retry_jitter_factor must be >= 0.")
         self.retry_jitter_factor = retry_jitter_factor
         self.persist_result = persist_result
-        self.result_serializer = result_serializer or "pickle"
+        # A riverrun.serializers.Serializer (as Prefect takes) stands for its type name.
+        self.result_serializer = getattr(result_serializer, "type", result_serializer) or "pickle"
         if self.result_serializer not in ("pickle", "json"):
             raise ValueError(
                 f"Unknown result_serializer {self.result_serializer!r}; use 'pickle' or 'json'."

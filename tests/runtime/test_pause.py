@@ -1,7 +1,7 @@
 """pause_flow_run / suspend_flow_run / resume_flow_run / wait_for_flow_run through the public API.
 
-Every test runs embedded and against a real server (SQLite); the resume-from-another-process
-test also on a server on PostgreSQL.
+Every test runs embedded, against a real server on SQLite and against one on PostgreSQL
+(resuming is a store operation).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from riverrun.exceptions import FlowRunWaitTimeout, NotPausedError, ObjectNotFou
 from riverrun.flow_runs import wait_for_flow_run
 from riverrun.input import RunInput
 
-pytestmark = pytest.mark.both_modes
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 
 def _wait_until(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
@@ -315,7 +315,6 @@ _PAUSING_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.postgres
 @pytest.mark.slow
 def test_a_run_paused_in_another_process_is_resumed_from_this_one(tmp_path: Path) -> None:
     script = tmp_path / "approve.py"

@@ -69,3 +69,21 @@ def test_an_unimportable_pickle_library_is_named() -> None:
         ValidationError, match="Failed to import requested pickle library: 'nopickle'."
     ):
         PickleSerializer(picklelib="nopickle")
+
+
+def test_a_task_takes_a_serializer_object_as_its_result_serializer(riverrun_home) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from riverrun import flow, task
+
+    @task(persist_result=True, result_serializer=JSONSerializer(), result_storage_key="doc")
+    def make() -> dict[str, int]:
+        return {"a": 1}
+
+    @flow
+    def f() -> dict[str, int]:
+        return make()
+
+    assert f() == {"a": 1}
+    record = json.loads((riverrun_home / "storage" / "doc").read_text())
+    assert record["metadata"]["serializer"]["type"] == "json"
