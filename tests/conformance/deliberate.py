@@ -96,6 +96,6 @@ KNOWN_GAPS: dict[str, str] = {
     "blocks_exceptions::scenario_settings_env_override": "issue 12, not yet: Prefect's nested settings objects (settings.logging.level)",
     "blocks_exceptions::scenario_settings_defaults": "issue 12, not yet: Prefect's nested settings objects (settings.results...)",
     "blocks_exceptions::scenario_temporary_settings": "issue 12, not yet: PREFECT_* setting objects and temporary_settings",
-    "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks as result_storage, Prefect's result record on disk",
-    "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore",
+    "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks (prefect.filesystems.LocalFileSystem) as result_storage; the record on disk already has Prefect's shape",
+    "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore exists, but the scenario stores through a LocalFileSystem block (prefect.filesystems)",
 }
