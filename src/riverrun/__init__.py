@@ -26,6 +26,13 @@ _EXPORTS: dict[str, str] = {
     "serve": "riverrun.deployments.serve",
     "aserve": "riverrun.deployments.serve",
     "deploy": "riverrun.deployments.deploy",
+    "Transaction": "riverrun.transactions",
+    "pause_flow_run": "riverrun.flow_runs",
+    "apause_flow_run": "riverrun.flow_runs",
+    "resume_flow_run": "riverrun.flow_runs",
+    "aresume_flow_run": "riverrun.flow_runs",
+    "suspend_flow_run": "riverrun.flow_runs",
+    "asuspend_flow_run": "riverrun.flow_runs",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -35,11 +42,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from riverrun.context import tags  # noqa: F401
     from riverrun.deployments.deploy import deploy  # noqa: F401
     from riverrun.deployments.serve import aserve, serve  # noqa: F401
+    from riverrun.flow_runs import (  # noqa: F401
+        apause_flow_run,
+        aresume_flow_run,
+        asuspend_flow_run,
+        pause_flow_run,
+        resume_flow_run,
+        suspend_flow_run,
+    )
     from riverrun.flows import Flow, flow  # noqa: F401
     from riverrun.futures import RiverrunFuture  # noqa: F401
     from riverrun.logging import get_run_logger  # noqa: F401
     from riverrun.states import State  # noqa: F401
     from riverrun.tasks import Task, task  # noqa: F401
+    from riverrun.transactions import Transaction  # noqa: F401
     from riverrun.utilities.annotations import allow_failure, unmapped  # noqa: F401
 
 

@@ -75,6 +75,8 @@ class FlowRunContext(_ContextBase):
         self.dynamic_keys: dict[str, int] = {}
         self.futures: list[Any] = []
         self.child_flow_threads: list[Any] = []
+        # How many times the run paused so far: the default key of its next pause.
+        self.observed_flow_pauses: dict[str, int] = {}
 
     @property
     def flow_run(self) -> FlowRun:

@@ -318,7 +318,11 @@ class Abort(RiverrunSignal):
 
 
 class Pause(RiverrunSignal):
-    """Pause the current run."""
+    """The flow run was suspended and its process must exit (``suspend_flow_run``)."""
+
+    def __init__(self, *args: Any, state: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = state
 
 
 class ExternalSignal(BaseException):

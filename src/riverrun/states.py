@@ -75,6 +75,8 @@ class StateDetails(dict):  # type: ignore[type-arg]
         value = self.get(name, _DETAIL_FIELDS[name])
         if name in _UUID_FIELDS and isinstance(value, str):
             return uuid.UUID(value)
+        if name == "pause_timeout" and isinstance(value, str):
+            return datetime.fromisoformat(value)  # stored as text, read as Prefect's datetime
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -420,8 +422,45 @@ TimedOut = _make(StateType.FAILED, "TimedOut")
 Crashed = _make(StateType.CRASHED)
 Cancelling = _make(StateType.CANCELLING)
 Cancelled = _make(StateType.CANCELLED)
-Paused = _make(StateType.PAUSED)
-Suspended = _make(StateType.PAUSED, "Suspended")
+
+
+def Paused(
+    cls: type[State] = State,
+    timeout_seconds: int | float | None = None,
+    pause_expiration_time: datetime | None = None,
+    reschedule: bool = False,
+    pause_key: str | None = None,
+    **kwargs: Any,
+) -> State:
+    """Return a Paused state (type PAUSED), resumable until ``pause_timeout`` if one is given."""
+    from datetime import timedelta
+
+    details = dict(kwargs.pop("state_details", None) or {})
+    if details.get("pause_timeout"):
+        raise ValueError("An extra pause timeout was provided in state_details")
+    if pause_expiration_time is not None and timeout_seconds is not None:
+        raise ValueError("Cannot supply both a pause_expiration_time and timeout_seconds")
+    if pause_expiration_time is not None or timeout_seconds is not None:
+        details["pause_timeout"] = pause_expiration_time or clock.now() + timedelta(
+            seconds=timeout_seconds or 0
+        )
+    details["pause_reschedule"] = reschedule
+    details["pause_key"] = pause_key
+    return cls(type=StateType.PAUSED, state_details=details, **kwargs)
+
+
+def Suspended(
+    cls: type[State] = State,
+    timeout_seconds: int | float | None = None,
+    pause_expiration_time: datetime | None = None,
+    pause_key: str | None = None,
+    **kwargs: Any,
+) -> State:
+    """Return a Suspended state: Paused with ``pause_reschedule`` (the process exits)."""
+    return Paused(
+        cls=cls, name="Suspended", reschedule=True, timeout_seconds=timeout_seconds,
+        pause_expiration_time=pause_expiration_time, pause_key=pause_key, **kwargs,
+    )  # fmt: skip
 
 
 def get_state_exception(state: State) -> BaseException:

@@ -34,6 +34,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 StateHook = Callable[..., Any]
+# Called with the task run's ``riverrun.transactions.Transaction``.
+TransactionHook = Callable[..., Any]
 
 
 def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
@@ -96,6 +98,8 @@ class Task(Generic[P, R]):
         on_running: list[StateHook] | None = None,
         retry_condition_fn: Callable[..., bool] | None = None,
         viz_return_value: Any = None,
+        on_rollback: list[TransactionHook] | None = None,
+        on_commit: list[TransactionHook] | None = None,
         **unsupported: Any,
     ) -> None:
         _require_function(fn, "task")
@@ -130,7 +134,8 @@ class Task(Generic[P, R]):
             raise ValueError("retry_jitter_factor must be >= 0.")
         self.retry_jitter_factor = retry_jitter_factor
         self.persist_result = persist_result
-        self.result_serializer = result_serializer or "pickle"
+        # A riverrun.serializers.Serializer (as Prefect takes) stands for its type name.
+        self.result_serializer = getattr(result_serializer, "type", result_serializer) or "pickle"
         if self.result_serializer not in ("pickle", "json"):
             raise ValueError(
                 f"Unknown result_serializer {self.result_serializer!r}; use 'pickle' or 'json'."
@@ -145,6 +150,8 @@ class Task(Generic[P, R]):
         self.on_completion_hooks = list(on_completion or [])
         self.on_failure_hooks = list(on_failure or [])
         self.on_running_hooks = list(on_running or [])
+        self.on_rollback_hooks = list(on_rollback or [])
+        self.on_commit_hooks = list(on_commit or [])
         self.retry_condition_fn = retry_condition_fn
         self.viz_return_value = viz_return_value
         # Sent with every task run: empty when there is no retry policy, so nothing to encode.
@@ -164,6 +171,7 @@ class Task(Generic[P, R]):
             timeout_seconds=timeout_seconds, log_prints=log_prints, refresh_cache=refresh_cache,
             on_completion=on_completion, on_failure=on_failure, on_running=on_running,
             retry_condition_fn=retry_condition_fn, viz_return_value=viz_return_value,
+            on_rollback=on_rollback, on_commit=on_commit,
         )
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", self.name)
@@ -190,6 +198,16 @@ class Task(Generic[P, R]):
     def on_running(self, fn: StateHook) -> StateHook:
         """Register a hook called with ``(task, task_run, state)`` when a run starts running."""
         self.on_running_hooks.append(fn)
+        return fn
+
+    def on_commit(self, fn: TransactionHook) -> TransactionHook:
+        """Register a hook called with the task's transaction when its result is committed."""
+        self.on_commit_hooks.append(fn)
+        return fn
+
+    def on_rollback(self, fn: TransactionHook) -> TransactionHook:
+        """Register a hook called with the task's transaction when it rolls back."""
+        self.on_rollback_hooks.append(fn)
         return fn
 
     # -- decisions --------------------------------------------------------------------
@@ -219,7 +237,7 @@ class Task(Generic[P, R]):
         """The cache key of this call, or None to run uncached."""
         if self.result_storage_key is not None:
             params = bind_parameters(self.fn, args, kwargs)
-            return self.result_storage_key.format(**params)
+            return _format_storage_key(self.result_storage_key, params)
         inputs = bind_parameters(self.fn, args, kwargs)
         context = TaskRunContext(self, info, inputs, False)
         flow_parameters = flow_ctx.parameters if flow_ctx is not None else {}
@@ -451,6 +469,15 @@ def _default_runner() -> Any:
     return _default_task_runner
 
 
+def _format_storage_key(template: str, params: dict[str, Any]) -> str:
+    """Render ``result_storage_key`` as Prefect does: ``{parameters[x]}``, ``{flow_run.id}``,
+    ``{task_run.name}`` (the ``riverrun.runtime`` modules); riverrun's ``{x}`` also works."""
+    from riverrun.runtime import deployment, flow_run, task_run
+
+    names = {"flow_run": flow_run, "task_run": task_run, "deployment": deployment}
+    return template.format(**{**names, **params, "parameters": params})
+
+
 @overload
 def task(__fn: Callable[P, R]) -> Task[P, R]: ...
 
@@ -498,6 +525,8 @@ def task(__fn: Any = None, **kwargs: Any) -> Any:
         task_run_name: a format string over the parameters, or a callable.
         log_prints: turn ``print`` into INFO logs inside the task.
         on_completion, on_failure: hooks called with ``(task, task_run, state)``.
+        on_commit, on_rollback: hooks called with the task run's transaction when its result
+            is committed or rolled back (``riverrun.transactions``).
 
     Example:
         >>> @task(retries=2)

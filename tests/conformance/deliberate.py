@@ -94,8 +94,6 @@ DELIBERATE: dict[str, list[Deliberate]] = {
 # strict expected failures: one that starts to pass fails the suite until it leaves this list.
 KNOWN_GAPS: dict[str, str] = {
     "blocks_exceptions::scenario_public_top_level_names": "issue 12, not yet: Transaction and pause/suspend/resume at top level (serve/deploy: issue 13)",
-    "blocks_exceptions::scenario_serializers_names": "issue 12, not yet: riverrun.serializers",
-    "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks as result_storage, Prefect's result record on disk",
-    "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore",
-    "hooks::scenario_task_hook_attrs": "issue 12, not yet: transactions (Task.on_commit, Task.on_rollback)",
+    "caching_results::scenario_result_storage_key_writes_file": "issue 12, not yet: filesystem blocks (prefect.filesystems.LocalFileSystem) as result_storage; the record on disk already has Prefect's shape",
+    "caching_results::scenario_result_store_reads_back": "issue 12, not yet: ResultStore exists, but the scenario stores through a LocalFileSystem block (prefect.filesystems)",
 }

@@ -111,4 +111,13 @@ class FlowRunsAPI(Protocol):
     @operation("GET", "/flow_run_states/{flow_run_state_id}")
     def read_flow_run_state(self, flow_run_state_id: Id) -> State:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+    @operation("POST", "/flow_runs/{flow_run_id}/resume", rejected_status=409)
+    def resume_flow_run(
+        self, flow_run_id: Id, run_input: Optional[dict[str, Any]] = None
+    ) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
         ...

@@ -18,7 +18,7 @@ from riverrun._engine.task_run import LogPrintsContext
 from riverrun._engine.watch import CANCELLED_MESSAGE, cancel_requested
 from riverrun._internal import clock
 from riverrun.context import FlowRunContext
-from riverrun.exceptions import FlowRunTimeoutError, TerminationSignal
+from riverrun.exceptions import FlowPauseTimeout, FlowRunTimeoutError, Pause, TerminationSignal
 from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import log_without_caller
 from riverrun.states import NONE_RESULT, State, StateType
@@ -132,6 +132,15 @@ def flow_run_steps(
             ctx.dynamic_keys.clear()
             yield Sleep(delay)
             continue
+        if isinstance(exc, Pause):
+            # suspend_flow_run: the run is Suspended in the store; this process lets it go.
+            suspended = (
+                exc.state
+                if isinstance(exc.state, State)
+                else State(type=StateType.PAUSED, name="Suspended")
+            )
+            _finish_parent(parent_task, parent_ctx, suspended)
+            return suspended
         if isinstance(exc, FlowRunTimeoutError):
             timeout = flow.timeout_seconds or 0
             final = TimedOut(message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc)
@@ -149,6 +158,9 @@ def flow_run_steps(
         else:
             final = Failed(message=failure_message(exc, "Flow run"), data=exc)
             _log(info, logging.ERROR, f"Encountered exception during execution: {exc!r}")
+            if isinstance(exc, FlowPauseTimeout):
+                # As Prefect's server answers a Failed proposed after an expired pause.
+                final = Failed(message="The flow was failed and never resumed.")
         break
 
     data_ref = None

@@ -33,12 +33,15 @@ from riverrun.states import (
     StateType,
     TimedOut,
 )
+from riverrun.transactions import BaseTransaction
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Recorder
     from riverrun.tasks import Task
 
 _logger = logging.getLogger("riverrun.task_runs")
+# The one lookup a task run pays for transactions when none is open.
+_active_transaction = BaseTransaction.__var__.get
 
 
 class LogPrintsContext:
@@ -197,6 +200,8 @@ def task_run_steps(
         record(info.state_event("task_run_state", final, _error_data(exc)))
         break
 
+    if task.on_commit_hooks or task.on_rollback_hooks or _active_transaction(None) is not None:
+        _transact(task, info, final, flow_ctx)
     # Formatted by logging, and only if emitted: the DEBUG line per task run is usually off.
     level = logging.DEBUG if final.type is StateType.COMPLETED else logging.ERROR
     _log(info, level, "Finished in state %s", flow_ctx, final)
@@ -210,6 +215,24 @@ def task_run_steps(
     if slots is not None:
         yield Call(give_back, (slots,), label="concurrency slot")
     return final
+
+
+def _transact(
+    task: Task[Any, Any], info: TaskRunInfo, final: State, flow_ctx: FlowRunContext | None
+) -> None:
+    """Hand the finished run to ``riverrun.transactions`` (only when a transaction is involved)."""
+    from riverrun.logging.loggers import RiverrunLogAdapter
+    from riverrun.transactions import task_run_transaction
+
+    failed = final.type is not StateType.COMPLETED
+    value = None if final.data is NONE_RESULT else final.data
+    logger = RiverrunLogAdapter(_logger, {
+        "flow_run_id": info.flow_run_id, "task_run_id": info.id, "task_run_name": info.name,
+        "task_name": task.name, "flow_run_name": flow_ctx.info.name if flow_ctx else None,
+    })  # fmt: skip
+    task_run_transaction(
+        value, info.cache_key, failed, task.on_commit_hooks, task.on_rollback_hooks, logger
+    )
 
 
 def _crashed_or_cancelled(exc: BaseException) -> State:

@@ -16,6 +16,7 @@ from riverrun._store.claims import ClaimStoreMixin
 from riverrun._store.concurrency import ConcurrencyStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
+from riverrun._store.flow_run_pauses import PauseStoreMixin
 from riverrun._store.leases import LeaseStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
@@ -26,6 +27,7 @@ from riverrun._store.variables import VariableStoreMixin
 class Store(
     ClaimStoreMixin,
     SchedulerStoreMixin,
+    PauseStoreMixin,
     BlockStoreMixin,
     RunStoreMixin,
     VariableStoreMixin,

@@ -471,6 +471,14 @@ class AsyncOperations:
         """Schedule a deployment again."""
         return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
 
+    async def resume_flow_run(self, flow_run_id: Id, run_input: Optional[dict[str, Any]]=None) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
+        return await asyncio.to_thread(self._sync.resume_flow_run, flow_run_id=flow_run_id, run_input=run_input)
+
     async def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return await asyncio.to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)

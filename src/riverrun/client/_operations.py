@@ -107,6 +107,14 @@ class BackendOperations:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
         return self._call("read_flow_run_state", {"flow_run_state_id": flow_run_state_id})
 
+    def resume_flow_run(self, flow_run_id: Id, run_input: Optional[dict[str, Any]]=None) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
+        return self._call("resume_flow_run", {"flow_run_id": flow_run_id, "run_input": run_input})
+
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
         return self._call("read_task_runs", {"flow_filter": flow_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "deployment_filter": deployment_filter, "sort": sort, "limit": limit, "offset": offset})
@@ -566,6 +574,14 @@ class ClientOperations:
     def read_flow_run_state(self, flow_run_state_id: Id) -> State:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
         return self._backend.read_flow_run_state(flow_run_state_id=flow_run_state_id)
+
+    def resume_flow_run(self, flow_run_id: Id, run_input: Optional[dict[str, Any]]=None) -> o.OrchestrationResult:
+        """Resume a paused flow run, with the input it waits for; the result says whether it did.
+
+        Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
+        expired pause: ``REJECT`` with the Failed state the run is now in.
+        """
+        return self._backend.resume_flow_run(flow_run_id=flow_run_id, run_input=run_input)
 
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
