@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from riverrun._api.wire import Body, adapter
+from riverrun.schemas import encoding
 
 __all__ = ["Body", "add_unmatched_route", "json_response"]
 
@@ -19,9 +20,12 @@ def json_response(tp: Any, value: Any, status_code: int = 200) -> Response:
 
     Returning a ``Response`` skips FastAPI's re-validation of the route's ``response_model``
     (which still documents the shape in OpenAPI); the objects come from the store already
-    validated, and a page of 200 runs serializes ~3x faster this way.
+    validated.
     """
-    content = adapter(tp).dump_json(value)
+    # pydantic's JSON writes NaN and the infinities as null; the one encoder keeps them (as
+    # Python's json writes them, which every riverrun client reads), so a parameter of NaN
+    # reads back as embedded gives it. About 3 ms more for a page of 200 runs.
+    content = encoding.dumps(adapter(tp).dump_python(value)).encode()
     return Response(content=content, status_code=status_code, media_type="application/json")
 
 
@@ -52,7 +56,9 @@ class _Unmatched:
         path = request.url.path
         matching = sorted((params, allow) for pattern, params, allow in self.paths
                           if pattern.match(path))  # fmt: skip
-        if matching:
+        # A method the path serves reached here only because a parameter did not match its
+        # route (an ID holding a slash): that object is not found, the method is fine.
+        if matching and request.method not in matching[0][1].split(", "):
             allow = matching[0][1]
             detail = f"{request.method} is not served at {path}; it answers {allow}."
             response: Response = JSONResponse({"detail": detail}, status_code=405,
@@ -89,6 +95,8 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
       when it has a default, yet a body without it cannot be told apart and is a 422).
     - Whole-number bounds are integers (FastAPI's spec model writes ``maximum: 2**62`` as the
       float ``4.611686018427388e+18``, which readers take as a float bound).
+    - A set's items need not be unique in a request (pydantic's set takes ``["a", "a"]`` as
+      ``{"a"}``): ``uniqueItems`` would promise a refusal the server does not make.
     - The values a filter matches against are plain scalars (``riverrun._api.wire.Body``
       refuses objects there), where the filter schemas say ``list[Any]``.
     """
@@ -119,6 +127,8 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
                     required = target.setdefault("required", [])
                     if tag not in required:
                         required.append(tag)
+        if node.get("uniqueItems") is True:
+            del node["uniqueItems"]
         for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             value = node.get(bound)
             if type(value) is float and value.is_integer() and node.get("type") == "integer":

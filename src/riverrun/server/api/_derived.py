@@ -82,9 +82,11 @@ def _endpoint(op: Operation) -> Callable[..., Response]:
     elif whole is not None:
         params.append(inspect.Parameter(whole.name, _KW, annotation=_checked(whole.annotation)))
     for p in query_parameters(op):
-        default = ... if p.default is inspect.Parameter.empty else p.default
-        params.append(inspect.Parameter(p.name, _KW, annotation=query_type(p.annotation),
-                                        default=Query(default)))  # fmt: skip
+        # ``Query()`` inside ``Annotated``: with ``default=Query(...)`` FastAPI drops the
+        # annotation's validators (the strict query boolean).
+        required = p.default is inspect.Parameter.empty
+        params.append(inspect.Parameter(p.name, _KW, annotation=Annotated[query_type(p.annotation), Query()],
+                                        default=inspect.Parameter.empty if required else p.default))  # fmt: skip
     path_params = op.route.path_params
     method_name = op.name
 
