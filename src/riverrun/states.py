@@ -325,7 +325,9 @@ class State:
             "type": "object",
             "title": "State",
             "properties": {
-                "id": {"type": "string", "format": "uuid"},
+                # Text, as every other ID of the API: a recorder may send any ID of up to 36
+                # characters (riverrun's own are UUIDv7), and the server stores it as sent.
+                "id": {"type": "string"},
                 "type": {"type": "string", "enum": [t.value for t in StateType]},
                 "name": {"type": "string"},
                 "message": {"type": ["string", "null"]},

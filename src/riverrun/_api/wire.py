@@ -7,22 +7,47 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
 
 from riverrun._api.operation import UNSET, Operation, wire_type
 from riverrun.schemas.filters import RiverrunFilterBaseModel
 
 # PostgreSQL's LIMIT/OFFSET are bigints; anything past this is a mistake, not a page.
 _MAX_PAGE = 2**62
-# Strict: JSON ``true`` is not a page size.
-_PAGING = {
-    "limit": Field(ge=0, le=_MAX_PAGE, strict=True),
-    "offset": Field(ge=0, le=_MAX_PAGE, strict=True),
-}
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema's "integer" includes 5.0, and Prefect's API takes it: a whole float is
+    # that integer. Everything else is left to the strict check (``true``, ``"5"``, 5.5 fail).
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+# Strict after the whole-number step: JSON ``true`` or the text ``"5"`` is not a page size.
+_Page = Annotated[int, Field(ge=0, le=_MAX_PAGE, strict=True), BeforeValidator(_whole_number)]
+_PAGING = frozenset({"limit", "offset"})
+
+
+def _paging(annotation: Any) -> Any:
+    """``int`` (or ``Optional[int]``) as a page bound: the page type in place of ``int``."""
+    if annotation is int:
+        return _Page
+    if typing.get_origin(annotation) is typing.Union:
+        return typing.Union[tuple(_paging(a) for a in typing.get_args(annotation))]  # noqa: UP007
+    return annotation
 
 
 class Body(BaseModel):
@@ -80,7 +105,7 @@ def field_parameters(op: Operation) -> list[inspect.Parameter]:
 def _field(param: inspect.Parameter) -> tuple[Any, Any]:
     annotation = wire_type(param.annotation)
     if param.name in _PAGING:
-        annotation = Annotated[annotation, _PAGING[param.name]]
+        annotation = _paging(annotation)
     default = ... if param.default is inspect.Parameter.empty else param.default
     return annotation, default
 
@@ -100,11 +125,113 @@ def body_is_optional(op: Operation) -> bool:
     return all(p.default is not inspect.Parameter.empty for p in field_parameters(op))
 
 
+def _query_bool(value: object) -> object:
+    # FastAPI reads "yes", "on", "1" as true; the spec says boolean, which a query string
+    # writes as "true" or "false" (what every riverrun client sends), so only those pass.
+    if isinstance(value, str):
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValueError(f"expected true or false, not {value[:40]!r}")
+    return value
+
+
+_QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+
+
+def query_type(annotation: Any) -> Any:
+    """The type a query parameter is read as: a boolean only from ``true`` or ``false``."""
+    if annotation is bool:
+        return _QueryBool
+    if typing.get_origin(annotation) is typing.Union:
+        return typing.Union[tuple(query_type(a) for a in typing.get_args(annotation))]  # noqa: UP007
+    return annotation
+
+
 def query_parameters(op: Operation) -> list[inspect.Parameter]:
     """The parameters sent in the query string."""
     if carries_body(op) and op.route.body is None:
         return []
     return field_parameters(op)
+
+
+# What a JSON value must be for each JSON Schema type. A bool is not a number, and a whole
+# float is an integer (JSON Schema's own rule).
+_JSON_TYPES: dict[str, Callable[[object], bool]] = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: type(v) is bool,
+    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
+    "number": lambda v: type(v) in (int, float),
+    "string": lambda v: type(v) is str,
+    "array": lambda v: type(v) is list,
+    "object": lambda v: type(v) is dict,
+}
+
+
+def _type_errors(
+    node: dict[str, Any], value: object, defs: dict[str, Any], where: str
+) -> list[str]:
+    """Where ``value`` has a JSON type ``node`` does not allow (constraints are pydantic's)."""
+    if "$ref" in node:
+        return _type_errors(defs[node["$ref"].rsplit("/", 1)[-1]], value, defs, where)
+    tag = (node.get("discriminator") or {}).get("propertyName")
+    if (
+        tag
+        and isinstance(value, dict)
+        and isinstance(value.get(tag), str)
+        and (value[tag] in node["discriminator"].get("mapping", {}))
+    ):
+        # The tag picks the member, as pydantic does: the other members do not count.
+        chosen = {"$ref": node["discriminator"]["mapping"][value[tag]]}
+        return _type_errors(chosen, value, defs, where)
+    choices = node.get("anyOf") or node.get("oneOf")
+    if choices:
+        found = [_type_errors(choice, value, defs, where) for choice in choices]
+        return [] if any(not errors for errors in found) else min(found, key=len)
+    kind = node.get("type")
+    if isinstance(kind, str) and kind in _JSON_TYPES and not _JSON_TYPES[kind](value):
+        return [f"{where or 'body'}: expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not "
+                f"{'a boolean' if type(value) is bool else json_kind(value)}"]  # fmt: skip
+    errors: list[str] = []
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, item in value.items():
+            sub = properties.get(key, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                errors += _type_errors(sub, item, defs, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, item in enumerate(value):
+            errors += _type_errors(node["items"], item, defs, f"{where}.{i}" if where else str(i))
+    return errors
+
+
+def json_kind(value: object) -> str:
+    """The JSON type of a parsed JSON value, as an error message says it."""
+    for kind in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _JSON_TYPES[kind](value):
+            return {"null": "null", "integer": "an integer", "array": "an array",
+                    "object": "an object"}.get(kind, f"a {kind}")  # fmt: skip
+    return type(value).__name__
+
+
+@functools.cache
+def json_type_check(tp: Any) -> Callable[[Any], Any]:
+    """A before-validator refusing JSON whose types the spec of ``tp`` does not allow.
+
+    Pydantic's lax mode reads ``0`` as ``false``, ``false`` as ``0`` and ``0`` as 1970-01-01:
+    the spec says boolean, integer and date-time text, so the server says so too. Checked on
+    the parsed request body only (the HTTP backend builds bodies from Python values).
+    """
+    schema = adapter(tp).json_schema(mode="validation")
+    defs = schema.get("$defs", {})
+
+    def check(value: Any) -> Any:
+        errors = _type_errors(schema, value, defs, "")
+        if errors:
+            raise ValueError("; ".join(errors[:10]))
+        return value
+
+    return check
 
 
 @functools.cache
@@ -152,7 +279,10 @@ __all__ = [
     "body_parameter",
     "field_parameters",
     "given",
+    "json_kind",
+    "json_type_check",
     "plain_iterables",
     "query_parameters",
+    "query_type",
     "returns_nothing",
 ]

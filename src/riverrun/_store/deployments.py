@@ -11,7 +11,6 @@ second create with the same key returns the first run — on both dialects, acro
 from __future__ import annotations
 
 import difflib
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -29,6 +28,7 @@ from riverrun._store.events import deployment_changes, record_deployment_event
 from riverrun._store.runs import RunStoreMixin
 from riverrun.exceptions import ObjectNotFound
 from riverrun.schemas import actions as a
+from riverrun.schemas import encoding
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -47,7 +47,9 @@ _PLAIN_FIELDS = (
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, default=str)
+    # The one encoder: the same text for a datetime or bytes value as a server stores from a
+    # request body (``str`` gave "b'...'" and a space-separated time, remote the ISO form).
+    return encoding.dumps(value)
 
 
 def _id(value: uuid.UUID | str) -> str:
@@ -176,7 +178,10 @@ class DeploymentStoreMixin(RunStoreMixin):
         now = now_us()
         c = t.deployment.c
         with self.begin() as conn:
-            if conn.execute(sa.select(t.flow.c.id).where(t.flow.c.id == payload.flow_id)).first() is None:
+            if (
+                conn.execute(sa.select(t.flow.c.id).where(t.flow.c.id == payload.flow_id)).first()
+                is None
+            ):
                 raise ObjectNotFound(
                     f"No flow with ID {payload.flow_id!r}; create it first with "
                     "`create_flow_from_name(name)` (flow.to_deployment(...).apply() does)."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +14,7 @@ from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun.exceptions import ObjectAlreadyExists, ObjectNotFound
+from riverrun.schemas import encoding
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -23,7 +23,9 @@ _UNSET: Any = object()
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, default=str)
+    # The one encoder: the same text for a datetime or bytes value as a server stores from a
+    # request body (``str`` gave "b'...'" and a space-separated time, remote the ISO form).
+    return encoding.dumps(value)
 
 
 class VariableStoreMixin(StoreBase):
@@ -98,9 +100,7 @@ class VariableStoreMixin(StoreBase):
         assert found is not None
         return found
 
-    def set_variable(
-        self, name: str, value: Any, tags: Iterable[str] | None = None
-    ) -> o.Variable:
+    def set_variable(self, name: str, value: Any, tags: Iterable[str] | None = None) -> o.Variable:
         """Create the variable or overwrite its value (and tags, if given)."""
         try:
             return self.update_variable(name, value, tags)

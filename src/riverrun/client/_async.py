@@ -4,7 +4,6 @@
 # fmt: off
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from collections.abc import Iterable
@@ -52,6 +51,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 
+async def _to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """``asyncio.to_thread``, with asyncio imported only when an async method is awaited."""
+    import asyncio
+
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
 class AsyncOperations:
     """Every public method of ``SyncRiverrunClient`` as a coroutine that runs it in a worker thread
     (so a slow store or server never blocks the caller's event loop)."""
@@ -62,11 +68,11 @@ class AsyncOperations:
         """Take ``slots`` of each active limit named, all or none, waiting up to
         ``wait_seconds`` (at most 2 s) for them; the grant, or a hint when to try again.
         """
-        return await asyncio.to_thread(self._sync.acquire_concurrency_slots_with_lease, names=names, slots=slots, mode=mode, lease_duration=lease_duration, holder=holder, wait_seconds=wait_seconds)
+        return await _to_thread(self._sync.acquire_concurrency_slots_with_lease, names=names, slots=slots, mode=mode, lease_duration=lease_duration, holder=holder, wait_seconds=wait_seconds)
 
     async def api_healthcheck(self) -> Optional[Exception]:
         """None if the store (or server) answers, else the exception it raised."""
-        return await asyncio.to_thread(self._sync.api_healthcheck)
+        return await _to_thread(self._sync.api_healthcheck)
 
     async def claim_deployment_runs(self, deployment_ids: list[str], limit: Optional[int]=None, now: Optional[int]=None) -> list[o.FlowRun]:
         """Due runs of these deployments moved to Pending for the caller to start.
@@ -74,7 +80,7 @@ class AsyncOperations:
         Catchup and overlap policies are applied first (skipped runs kept as
         ``Cancelled``/``Skipped`` with the reason).
         """
-        return await asyncio.to_thread(self._sync.claim_deployment_runs, deployment_ids=deployment_ids, limit=limit, now=now)
+        return await _to_thread(self._sync.claim_deployment_runs, deployment_ids=deployment_ids, limit=limit, now=now)
 
     async def claim_work_pool_runs(self, work_pool_name: str, worker_name: str, work_queue_names: Optional[list[str]]=None, limit: Optional[int]=None, lease_seconds: float=30.0, wait: float=0.0) -> list[o.WorkerFlowRunResponse]:
         """Claim due runs for a worker: one transaction moves them to ``Pending`` with the
@@ -83,45 +89,45 @@ class AsyncOperations:
         With ``wait`` > 0 and nothing due, waits up to that many seconds for a run to become
         due (a long poll) and answers as soon as one does.
         """
-        return await asyncio.to_thread(self._sync.claim_work_pool_runs, work_pool_name=work_pool_name, worker_name=worker_name, work_queue_names=work_queue_names, limit=limit, lease_seconds=lease_seconds, wait=wait)
+        return await _to_thread(self._sync.claim_work_pool_runs, work_pool_name=work_pool_name, worker_name=worker_name, work_queue_names=work_queue_names, limit=limit, lease_seconds=lease_seconds, wait=wait)
 
     async def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many deployments match the filter."""
-        return await asyncio.to_thread(self._sync.count_deployments, deployment_filter=deployment_filter)
+        return await _to_thread(self._sync.count_deployments, deployment_filter=deployment_filter)
 
     async def count_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many flow runs match the filters."""
-        return await asyncio.to_thread(self._sync.count_flow_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter)
+        return await _to_thread(self._sync.count_flow_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter)
 
     async def count_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many task runs match the filters."""
-        return await asyncio.to_thread(self._sync.count_task_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter)
+        return await _to_thread(self._sync.count_task_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter)
 
     async def create_artifact(self, artifact: a.ArtifactCreate) -> o.Artifact:
         """Store an artifact."""
-        return await asyncio.to_thread(self._sync.create_artifact, artifact=artifact)
+        return await _to_thread(self._sync.create_artifact, artifact=artifact)
 
     async def create_automation(self, automation: AutomationCore) -> AutomationRecord:
         """Create an automation; raises ``ValueError`` naming a bad field."""
-        return await asyncio.to_thread(self._sync.create_automation, automation=automation)
+        return await _to_thread(self._sync.create_automation, automation=automation)
 
     async def create_block_document(self, block_document: BlockDocumentCreate, include_secrets: bool=True, overwrite: bool=False) -> BlockDocument:
         """Save a block; raises ``ObjectAlreadyExists`` if the name is taken and not
         ``overwrite``.
         """
-        return await asyncio.to_thread(self._sync.create_block_document, block_document=block_document, include_secrets=include_secrets, overwrite=overwrite)
+        return await _to_thread(self._sync.create_block_document, block_document=block_document, include_secrets=include_secrets, overwrite=overwrite)
 
     async def create_block_schema(self, block_schema: b.BlockSchemaCreate) -> b.BlockSchema:
         """Register a block schema (or return the one with the same checksum)."""
-        return await asyncio.to_thread(self._sync.create_block_schema, block_schema=block_schema)
+        return await _to_thread(self._sync.create_block_schema, block_schema=block_schema)
 
     async def create_block_type(self, block_type: b.BlockTypeCreate) -> b.BlockType:
         """Create (or update, by slug) a block type."""
-        return await asyncio.to_thread(self._sync.create_block_type, block_type=block_type)
+        return await _to_thread(self._sync.create_block_type, block_type=block_type)
 
     async def create_concurrency_limit(self, tag: str, concurrency_limit: int) -> str:
         """Create (or resize) the limit on task runs tagged ``tag``; its ID."""
-        return await asyncio.to_thread(self._sync.create_concurrency_limit, tag=tag, concurrency_limit=concurrency_limit)
+        return await _to_thread(self._sync.create_concurrency_limit, tag=tag, concurrency_limit=concurrency_limit)
 
     async def create_deployment(self, flow_id: Id, name: str, schedules: Optional[Sequence[Any]]=None, concurrency_options: Optional[Any]=None, catchup_window: Optional[timedelta | float]=None, **fields: Any) -> str:
         """Create or update (same flow and name) a deployment; returns its ID.
@@ -132,19 +138,19 @@ class AsyncOperations:
         ``paused``, ``pull_steps``, ``enforce_parameter_schema``, ``job_variables``; and
         riverrun's ``catchup``, ``catchup_window`` (seconds or a timedelta), ``overlap``.
         """
-        return await asyncio.to_thread(self._sync.create_deployment, flow_id=flow_id, name=name, schedules=schedules, concurrency_options=concurrency_options, catchup_window=catchup_window, **fields)
+        return await _to_thread(self._sync.create_deployment, flow_id=flow_id, name=name, schedules=schedules, concurrency_options=concurrency_options, catchup_window=catchup_window, **fields)
 
     async def create_deployment_schedules(self, deployment_id: Id, schedules: Sequence[Any], max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None) -> list[o.DeploymentSchedule]:
         """Add ``(schedule, active)`` pairs or ``DeploymentScheduleCreate`` to a deployment."""
-        return await asyncio.to_thread(self._sync.create_deployment_schedules, deployment_id=deployment_id, schedules=schedules, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug)
+        return await _to_thread(self._sync.create_deployment_schedules, deployment_id=deployment_id, schedules=schedules, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug)
 
     async def create_flow(self, flow: Any) -> uuid.UUID:
         """Create the flow's record if it has none; returns the flow's ID (idempotent)."""
-        return await asyncio.to_thread(self._sync.create_flow, flow=flow)
+        return await _to_thread(self._sync.create_flow, flow=flow)
 
     async def create_flow_from_name(self, flow_name: str) -> str:
         """The flow's ID, creating its record if it has none yet."""
-        return await asyncio.to_thread(self._sync.create_flow_from_name, flow_name=flow_name)
+        return await _to_thread(self._sync.create_flow_from_name, flow_name=flow_name)
 
     async def create_flow_run(self, flow: Any, name: Optional[str]=None, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, tags: Optional[Iterable[str]]=None, parent_task_run_id: Optional[Id]=None, state: Optional[State]=None, work_pool_name: Optional[str]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """Create a flow run of ``flow`` without running it: Pending unless ``state`` says
@@ -153,201 +159,201 @@ class AsyncOperations:
         ``work_pool_name``, ``work_queue_name`` and ``job_variables`` are accepted for
         Prefect's signature; a run made here has no deployment, so no worker picks it up.
         """
-        return await asyncio.to_thread(self._sync.create_flow_run, flow=flow, name=name, parameters=parameters, context=context, tags=tags, parent_task_run_id=parent_task_run_id, state=state, work_pool_name=work_pool_name, work_queue_name=work_queue_name, job_variables=job_variables)
+        return await _to_thread(self._sync.create_flow_run, flow=flow, name=name, parameters=parameters, context=context, tags=tags, parent_task_run_id=parent_task_run_id, state=state, work_pool_name=work_pool_name, work_queue_name=work_queue_name, job_variables=job_variables)
 
     async def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
-        return await asyncio.to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
+        return await _to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
 
     async def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
         """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
-        return await asyncio.to_thread(self._sync.create_global_concurrency_limit, concurrency_limit=concurrency_limit)
+        return await _to_thread(self._sync.create_global_concurrency_limit, concurrency_limit=concurrency_limit)
 
     async def create_logs(self, logs: Iterable[Union[LogCreate, dict[str, Any]]]) -> None:
         """Store log lines: ``LogCreate`` models or dicts with the same fields."""
-        return await asyncio.to_thread(self._sync.create_logs, logs=logs)
+        return await _to_thread(self._sync.create_logs, logs=logs)
 
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
-        return await asyncio.to_thread(self._sync.create_variable, variable=variable)
+        return await _to_thread(self._sync.create_variable, variable=variable)
 
     async def create_work_pool(self, work_pool: a.WorkPoolCreate, overwrite: bool=False) -> o.WorkPool:
         """Create a pool (with its ``default`` queue); raises ``ObjectAlreadyExists`` unless
         ``overwrite``, which updates the existing pool instead.
         """
-        return await asyncio.to_thread(self._sync.create_work_pool, work_pool=work_pool, overwrite=overwrite)
+        return await _to_thread(self._sync.create_work_pool, work_pool=work_pool, overwrite=overwrite)
 
     async def create_work_queue(self, name: str, description: Optional[str]=None, is_paused: Optional[bool]=None, concurrency_limit: Optional[int]=None, priority: Optional[int]=None, work_pool_name: Optional[str]=None) -> o.WorkQueue:
         """A new queue of the pool (default: the default pool); ``ObjectAlreadyExists`` if
         the pool has a queue of that name.
         """
-        return await asyncio.to_thread(self._sync.create_work_queue, name=name, description=description, is_paused=is_paused, concurrency_limit=concurrency_limit, priority=priority, work_pool_name=work_pool_name)
+        return await _to_thread(self._sync.create_work_queue, name=name, description=description, is_paused=is_paused, concurrency_limit=concurrency_limit, priority=priority, work_pool_name=work_pool_name)
 
     async def delete_artifact(self, artifact_id: Id) -> None:
         """Delete an artifact; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_artifact, artifact_id=artifact_id)
+        return await _to_thread(self._sync.delete_artifact, artifact_id=artifact_id)
 
     async def delete_automation(self, automation_id: Id) -> None:
         """Delete an automation; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_automation, automation_id=automation_id)
+        return await _to_thread(self._sync.delete_automation, automation_id=automation_id)
 
     async def delete_block_document(self, block_document_id: str) -> None:
         """Delete a saved block by id; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_block_document, block_document_id=block_document_id)
+        return await _to_thread(self._sync.delete_block_document, block_document_id=block_document_id)
 
     async def delete_block_type(self, block_type_id: str) -> None:
         """Delete a block type with its schemas and documents."""
-        return await asyncio.to_thread(self._sync.delete_block_type, block_type_id=block_type_id)
+        return await _to_thread(self._sync.delete_block_type, block_type_id=block_type_id)
 
     async def delete_concurrency_limit_by_tag(self, tag: str) -> None:
         """Delete the limit on a tag; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_concurrency_limit_by_tag, tag=tag)
+        return await _to_thread(self._sync.delete_concurrency_limit_by_tag, tag=tag)
 
     async def delete_deployment(self, deployment_id: Id) -> None:
         """Delete a deployment, its schedules and its unstarted runs; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_deployment, deployment_id=deployment_id)
+        return await _to_thread(self._sync.delete_deployment, deployment_id=deployment_id)
 
     async def delete_deployment_schedule(self, deployment_id: Id, schedule_id: Id) -> None:
         """Delete one schedule and its future unstarted runs."""
-        return await asyncio.to_thread(self._sync.delete_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id)
+        return await _to_thread(self._sync.delete_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id)
 
     async def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)
+        return await _to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)
 
     async def delete_global_concurrency_limit_by_name(self, name: str) -> None:
         """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_global_concurrency_limit_by_name, name=name)
+        return await _to_thread(self._sync.delete_global_concurrency_limit_by_name, name=name)
 
     async def delete_task_run(self, task_run_id: Id) -> None:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_task_run, task_run_id=task_run_id)
+        return await _to_thread(self._sync.delete_task_run, task_run_id=task_run_id)
 
     async def delete_variable_by_name(self, name: str) -> None:
         """Delete a variable; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_variable_by_name, name=name)
+        return await _to_thread(self._sync.delete_variable_by_name, name=name)
 
     async def delete_work_pool(self, work_pool_name: str) -> None:
         """Delete a pool with its queues and workers; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_work_pool, work_pool_name=work_pool_name)
+        return await _to_thread(self._sync.delete_work_pool, work_pool_name=work_pool_name)
 
     async def delete_work_queue_by_id(self, id: Id) -> None:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.delete_work_queue_by_id, id=id)
+        return await _to_thread(self._sync.delete_work_queue_by_id, id=id)
 
     async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
         """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
         (default: now), by queue priority then expected start; nothing is claimed.
         """
-        return await asyncio.to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
+        return await _to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
 
     async def pause_automation(self, automation_id: Id) -> None:
         """Disable an automation; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.pause_automation, automation_id=automation_id)
+        return await _to_thread(self._sync.pause_automation, automation_id=automation_id)
 
     async def pause_deployment(self, deployment_id: Id) -> None:
         """Stop scheduling a deployment (its future auto-scheduled runs are removed)."""
-        return await asyncio.to_thread(self._sync.pause_deployment, deployment_id=deployment_id)
+        return await _to_thread(self._sync.pause_deployment, deployment_id=deployment_id)
 
     async def read_artifacts(self, *, artifact_filter: Optional[f.ArtifactFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Artifact]:
         """Artifacts matching the filters, newest first by default."""
-        return await asyncio.to_thread(self._sync.read_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_automation(self, automation_id: Id) -> Optional[AutomationRecord]:
         """One automation, or None."""
-        return await asyncio.to_thread(self._sync.read_automation, automation_id=automation_id)
+        return await _to_thread(self._sync.read_automation, automation_id=automation_id)
 
     async def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
         """Every automation, by name."""
-        return await asyncio.to_thread(self._sync.read_automations, limit=limit)
+        return await _to_thread(self._sync.read_automations, limit=limit)
 
     async def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
         """The automations with that name (names need not be unique)."""
-        return await asyncio.to_thread(self._sync.read_automations_by_name, name=name)
+        return await _to_thread(self._sync.read_automations_by_name, name=name)
 
     async def read_block_document(self, block_document_id: str, include_secrets: bool=True) -> b.BlockDocument:
         """A saved block by id; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_block_document, block_document_id=block_document_id, include_secrets=include_secrets)
+        return await _to_thread(self._sync.read_block_document, block_document_id=block_document_id, include_secrets=include_secrets)
 
     async def read_block_document_by_name(self, name: str, block_type_slug: str, include_secrets: bool=True) -> b.BlockDocument:
         """A saved block by name and type slug; ``ObjectNotFound`` names the closest ones."""
-        return await asyncio.to_thread(self._sync.read_block_document_by_name, name=name, block_type_slug=block_type_slug, include_secrets=include_secrets)
+        return await _to_thread(self._sync.read_block_document_by_name, name=name, block_type_slug=block_type_slug, include_secrets=include_secrets)
 
     async def read_block_documents(self, block_schema_type: Optional[str]=None, offset: Optional[int]=None, limit: Optional[int]=None, include_secrets: bool=True) -> list[BlockDocument]:
         """Saved blocks (of one type slug, if given), by type then name."""
-        return await asyncio.to_thread(self._sync.read_block_documents, block_schema_type=block_schema_type, offset=offset, limit=limit, include_secrets=include_secrets)
+        return await _to_thread(self._sync.read_block_documents, block_schema_type=block_schema_type, offset=offset, limit=limit, include_secrets=include_secrets)
 
     async def read_block_documents_by_type(self, block_type_slug: str, offset: Optional[int]=None, limit: Optional[int]=None, include_secrets: bool=True) -> list[BlockDocument]:
         """Saved blocks of one type."""
-        return await asyncio.to_thread(self._sync.read_block_documents_by_type, block_type_slug=block_type_slug, offset=offset, limit=limit, include_secrets=include_secrets)
+        return await _to_thread(self._sync.read_block_documents_by_type, block_type_slug=block_type_slug, offset=offset, limit=limit, include_secrets=include_secrets)
 
     async def read_block_schema_by_checksum(self, checksum: str, version: Optional[str]=None) -> b.BlockSchema:
         """A block schema by checksum (and version); raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_block_schema_by_checksum, checksum=checksum, version=version)
+        return await _to_thread(self._sync.read_block_schema_by_checksum, checksum=checksum, version=version)
 
     async def read_block_schemas(self) -> list[BlockSchema]:
         """Every registered block schema, newest first."""
-        return await asyncio.to_thread(self._sync.read_block_schemas)
+        return await _to_thread(self._sync.read_block_schemas)
 
     async def read_block_type_by_slug(self, slug: str) -> b.BlockType:
         """A block type by slug; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_block_type_by_slug, slug=slug)
+        return await _to_thread(self._sync.read_block_type_by_slug, slug=slug)
 
     async def read_block_types(self) -> list[b.BlockType]:
         """Every block type."""
-        return await asyncio.to_thread(self._sync.read_block_types)
+        return await _to_thread(self._sync.read_block_types)
 
     async def read_concurrency_limit_by_tag(self, tag: str) -> o.ConcurrencyLimit:
         """The limit on a tag, with the task runs holding its slots; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_concurrency_limit_by_tag, tag=tag)
+        return await _to_thread(self._sync.read_concurrency_limit_by_tag, tag=tag)
 
     async def read_concurrency_limit_tags(self) -> list[str]:
         """The tags that have an active limit (what the task engine caches)."""
-        return await asyncio.to_thread(self._sync.read_concurrency_limit_tags)
+        return await _to_thread(self._sync.read_concurrency_limit_tags)
 
     async def read_concurrency_limits(self, limit: int=200, offset: int=0) -> list[o.ConcurrencyLimit]:
         """Tag limits, by tag."""
-        return await asyncio.to_thread(self._sync.read_concurrency_limits, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_concurrency_limits, limit=limit, offset=offset)
 
     async def read_deployment(self, deployment_id: Id) -> o.Deployment:
         """One deployment; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_deployment, deployment_id=deployment_id)
+        return await _to_thread(self._sync.read_deployment, deployment_id=deployment_id)
 
     async def read_deployment_by_name(self, name: str) -> o.Deployment:
         """One deployment by ``"flow-name/deployment-name"``; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_deployment_by_name, name=name)
+        return await _to_thread(self._sync.read_deployment_by_name, name=name)
 
     async def read_deployment_schedules(self, deployment_id: Id) -> list[o.DeploymentSchedule]:
         """A deployment's schedules, oldest first."""
-        return await asyncio.to_thread(self._sync.read_deployment_schedules, deployment_id=deployment_id)
+        return await _to_thread(self._sync.read_deployment_schedules, deployment_id=deployment_id)
 
     async def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
         """Deployments matching every filter, by name by default, with their schedules."""
-        return await asyncio.to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
+        return await _to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
 
     async def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
         """Events matching the filter, oldest first."""
-        return await asyncio.to_thread(self._sync.read_events, filter=filter, limit=limit)
+        return await _to_thread(self._sync.read_events, filter=filter, limit=limit)
 
     async def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_flow, flow_id=flow_id)
+        return await _to_thread(self._sync.read_flow, flow_id=flow_id)
 
     async def read_flow_by_name(self, flow_name: str) -> o.Flow:
         """One flow by name; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_flow_by_name, flow_name=flow_name)
+        return await _to_thread(self._sync.read_flow_by_name, flow_name=flow_name)
 
     async def read_flow_run(self, flow_run_id: Id) -> o.FlowRun:
         """One flow run; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_flow_run, flow_run_id=flow_run_id)
+        return await _to_thread(self._sync.read_flow_run, flow_run_id=flow_run_id)
 
     async def read_flow_run_state(self, flow_run_state_id: Id) -> State:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_flow_run_state, flow_run_state_id=flow_run_state_id)
+        return await _to_thread(self._sync.read_flow_run_state, flow_run_state_id=flow_run_state_id)
 
     async def read_flow_run_states(self, flow_run_id: Id) -> list[State]:
         """Every state of a flow run, oldest first."""
-        return await asyncio.to_thread(self._sync.read_flow_run_states, flow_run_id=flow_run_id)
+        return await _to_thread(self._sync.read_flow_run_states, flow_run_id=flow_run_id)
 
     async def read_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.FlowRun]:
         """Flow runs matching every given filter.
@@ -366,83 +372,83 @@ class AsyncOperations:
             ...     flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=["env:pro"])),
             ...     sort=FlowRunSort.START_TIME_DESC, limit=10)
         """
-        return await asyncio.to_thread(self._sync.read_flow_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_flow_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_flows(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.Flow]:
         """Flows matching the filters (run filters keep flows with a matching run)."""
-        return await asyncio.to_thread(self._sync.read_flows, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_flows, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_global_concurrency_limit_by_name(self, name: str) -> o.GlobalConcurrencyLimit:
         """One global concurrency limit; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_global_concurrency_limit_by_name, name=name)
+        return await _to_thread(self._sync.read_global_concurrency_limit_by_name, name=name)
 
     async def read_global_concurrency_limits(self, limit: int=10, offset: int=0) -> list[o.GlobalConcurrencyLimit]:
         """Global concurrency limits, by name."""
-        return await asyncio.to_thread(self._sync.read_global_concurrency_limits, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_global_concurrency_limits, limit=limit, offset=offset)
 
     async def read_latest_artifacts(self, *, artifact_filter: Optional[f.ArtifactCollectionFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, sort: Optional[s.ArtifactCollectionSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.ArtifactCollection]:
         """The latest artifact of each key matching the filters, newest first by default."""
-        return await asyncio.to_thread(self._sync.read_latest_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_latest_artifacts, artifact_filter=artifact_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
-        return await asyncio.to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)
+        return await _to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)
 
     async def read_task_run(self, task_run_id: Id) -> o.TaskRun:
         """One task run; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_task_run, task_run_id=task_run_id)
+        return await _to_thread(self._sync.read_task_run, task_run_id=task_run_id)
 
     async def read_task_run_states(self, task_run_id: Id) -> list[State]:
         """Every state of a task run, oldest first."""
-        return await asyncio.to_thread(self._sync.read_task_run_states, task_run_id=task_run_id)
+        return await _to_thread(self._sync.read_task_run_states, task_run_id=task_run_id)
 
     async def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
-        return await asyncio.to_thread(self._sync.read_task_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_task_runs, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, sort=sort, limit=limit, offset=offset)
 
     async def read_variable_by_name(self, name: str) -> Optional[o.Variable]:
         """The variable with that name, or None."""
-        return await asyncio.to_thread(self._sync.read_variable_by_name, name=name)
+        return await _to_thread(self._sync.read_variable_by_name, name=name)
 
     async def read_variables(self, limit: Optional[int]=None) -> list[o.Variable]:
         """Every variable, by name."""
-        return await asyncio.to_thread(self._sync.read_variables, limit=limit)
+        return await _to_thread(self._sync.read_variables, limit=limit)
 
     async def read_work_pool(self, work_pool_name: str) -> o.WorkPool:
         """One pool by name; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_work_pool, work_pool_name=work_pool_name)
+        return await _to_thread(self._sync.read_work_pool, work_pool_name=work_pool_name)
 
     async def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
         """Pools matching the filter, by name."""
-        return await asyncio.to_thread(self._sync.read_work_pools, limit=limit, offset=offset, work_pool_filter=work_pool_filter)
+        return await _to_thread(self._sync.read_work_pools, limit=limit, offset=offset, work_pool_filter=work_pool_filter)
 
     async def read_work_queue(self, id: Id) -> o.WorkQueue:
         """One queue by ID; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_work_queue, id=id)
+        return await _to_thread(self._sync.read_work_queue, id=id)
 
     async def read_work_queue_by_name(self, name: str, work_pool_name: Optional[str]=None) -> o.WorkQueue:
         """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.read_work_queue_by_name, name=name, work_pool_name=work_pool_name)
+        return await _to_thread(self._sync.read_work_queue_by_name, name=name, work_pool_name=work_pool_name)
 
     async def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
         """Queues (of one pool, or of all), by pool then priority then name."""
-        return await asyncio.to_thread(self._sync.read_work_queues, work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
+        return await _to_thread(self._sync.read_work_queues, work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
 
     async def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
-        return await asyncio.to_thread(self._sync.read_workers_for_work_pool, work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+        return await _to_thread(self._sync.read_workers_for_work_pool, work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
 
     async def release_concurrency_slots_with_lease(self, lease_id: str) -> None:
         """Free a lease's slots (idempotent)."""
-        return await asyncio.to_thread(self._sync.release_concurrency_slots_with_lease, lease_id=lease_id)
+        return await _to_thread(self._sync.release_concurrency_slots_with_lease, lease_id=lease_id)
 
     async def release_flow_run_lease(self, flow_run_id: Id, lease_token: int) -> bool:
         """Give up a run's lease if ``lease_token`` is still its token; True if released."""
-        return await asyncio.to_thread(self._sync.release_flow_run_lease, flow_run_id=flow_run_id, lease_token=lease_token)
+        return await _to_thread(self._sync.release_flow_run_lease, flow_run_id=flow_run_id, lease_token=lease_token)
 
     async def renew_concurrency_lease(self, lease_id: str, lease_duration: float) -> bool:
         """Extend a live lease; False if it already expired (its holder should stop)."""
-        return await asyncio.to_thread(self._sync.renew_concurrency_lease, lease_id=lease_id, lease_duration=lease_duration)
+        return await _to_thread(self._sync.renew_concurrency_lease, lease_id=lease_id, lease_duration=lease_duration)
 
     async def renew_flow_run_leases(self, owner: str, leases: list[LeaseHold], ttl_seconds: float=30.0, process: Optional[RunProcess]=None) -> list[LeaseRenewal]:
         """Extend the leases ``owner`` holds on these runs by ``ttl_seconds`` from now.
@@ -457,19 +463,19 @@ class AsyncOperations:
             >>> client.renew_flow_run_leases("worker:w1", [LeaseHold(flow_run_id=rid, lease_token=3)])
             [LeaseRenewal(flow_run_id=rid, held=True, lease_token=3, state_type=RUNNING, ...)]
         """
-        return await asyncio.to_thread(self._sync.renew_flow_run_leases, owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
+        return await _to_thread(self._sync.renew_flow_run_leases, owner=owner, leases=leases, ttl_seconds=ttl_seconds, process=process)
 
     async def reset_concurrency_limit_by_tag(self, tag: str, slot_override: Optional[list[str]]=None) -> None:
         """Free a tag limit's slots (but those of the task runs in ``slot_override``)."""
-        return await asyncio.to_thread(self._sync.reset_concurrency_limit_by_tag, tag=tag, slot_override=slot_override)
+        return await _to_thread(self._sync.reset_concurrency_limit_by_tag, tag=tag, slot_override=slot_override)
 
     async def resume_automation(self, automation_id: Id) -> None:
         """Enable an automation; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.resume_automation, automation_id=automation_id)
+        return await _to_thread(self._sync.resume_automation, automation_id=automation_id)
 
     async def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
-        return await asyncio.to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
+        return await _to_thread(self._sync.resume_deployment, deployment_id=deployment_id)
 
     async def resume_flow_run(self, flow_run_id: Id, run_input: Optional[dict[str, Any]]=None) -> o.OrchestrationResult:
         """Resume a paused flow run, with the input it waits for; the result says whether it did.
@@ -477,62 +483,62 @@ class AsyncOperations:
         Not paused: ``ABORT``. Input failing the pause's schema: ``REJECT`` with the reason. An
         expired pause: ``REJECT`` with the Failed state the run is now in.
         """
-        return await asyncio.to_thread(self._sync.resume_flow_run, flow_run_id=flow_run_id, run_input=run_input)
+        return await _to_thread(self._sync.resume_flow_run, flow_run_id=flow_run_id, run_input=run_input)
 
     async def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
-        return await asyncio.to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
+        return await _to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
 
     async def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:
         """Rename a flow run; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.set_flow_run_name, flow_run_id=flow_run_id, name=name)
+        return await _to_thread(self._sync.set_flow_run_name, flow_run_id=flow_run_id, name=name)
 
     async def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
-        return await asyncio.to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
+        return await _to_thread(self._sync.set_flow_run_state, flow_run_id=flow_run_id, state=state, force=force)
 
     async def set_task_run_name(self, task_run_id: Id, name: str) -> None:
         """Rename a task run; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.set_task_run_name, task_run_id=task_run_id, name=name)
+        return await _to_thread(self._sync.set_task_run_name, task_run_id=task_run_id, name=name)
 
     async def set_task_run_state(self, task_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state for a task run."""
-        return await asyncio.to_thread(self._sync.set_task_run_state, task_run_id=task_run_id, state=state, force=force)
+        return await _to_thread(self._sync.set_task_run_state, task_run_id=task_run_id, state=state, force=force)
 
     async def update_artifact(self, artifact_id: Id, artifact: a.ArtifactUpdate) -> None:
         """Change an artifact's data, description or metadata; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.update_artifact, artifact_id=artifact_id, artifact=artifact)
+        return await _to_thread(self._sync.update_artifact, artifact_id=artifact_id, artifact=artifact)
 
     async def update_automation(self, automation_id: Id, automation: AutomationCore) -> None:
         """Replace an automation's definition; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.update_automation, automation_id=automation_id, automation=automation)
+        return await _to_thread(self._sync.update_automation, automation_id=automation_id, automation=automation)
 
     async def update_block_document(self, block_document_id: str, block_document: b.BlockDocumentUpdate) -> None:
         """Replace or merge a saved block's values."""
-        return await asyncio.to_thread(self._sync.update_block_document, block_document_id=block_document_id, block_document=block_document)
+        return await _to_thread(self._sync.update_block_document, block_document_id=block_document_id, block_document=block_document)
 
     async def update_block_type(self, block_type_id: str, block_type: b.BlockTypeUpdate) -> None:
         """Change a block type's presentation."""
-        return await asyncio.to_thread(self._sync.update_block_type, block_type_id=block_type_id, block_type=block_type)
+        return await _to_thread(self._sync.update_block_type, block_type_id=block_type_id, block_type=block_type)
 
     async def update_deployment(self, deployment_id: Id, deployment: a.DeploymentUpdate) -> None:
         """Change the fields set on ``deployment``; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.update_deployment, deployment_id=deployment_id, deployment=deployment)
+        return await _to_thread(self._sync.update_deployment, deployment_id=deployment_id, deployment=deployment)
 
     async def update_deployment_schedule(self, deployment_id: Id, schedule_id: Id, active: Optional[bool]=None, schedule: Optional[SCHEDULE_TYPES]=None, max_scheduled_runs: Optional[int]=None, parameters: Optional[dict[str, Any]]=None, slug: Optional[str]=None, jitter: Optional[timedelta]=None) -> None:
         """Change one schedule; a new timing or parameters replace its future unstarted runs."""
-        return await asyncio.to_thread(self._sync.update_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id, active=active, schedule=schedule, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug, jitter=jitter)
+        return await _to_thread(self._sync.update_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id, active=active, schedule=schedule, max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug, jitter=jitter)
 
     async def update_flow_run(self, flow_run_id: Id, name: Optional[str]=None, tags: Optional[Iterable[str]]=None) -> None:
         """Rename a flow run and/or replace its tags (a set or a list); raises ``ObjectNotFound``.
 
         The new tags survive the run's later state changes.
         """
-        return await asyncio.to_thread(self._sync.update_flow_run, flow_run_id=flow_run_id, name=name, tags=tags)
+        return await _to_thread(self._sync.update_flow_run, flow_run_id=flow_run_id, name=name, tags=tags)
 
     async def update_global_concurrency_limit(self, name: str, concurrency_limit: a.GlobalConcurrencyLimitUpdate) -> None:
         """Change the fields given; ``active_slots=0`` frees its slots. Raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.update_global_concurrency_limit, name=name, concurrency_limit=concurrency_limit)
+        return await _to_thread(self._sync.update_global_concurrency_limit, name=name, concurrency_limit=concurrency_limit)
 
     async def update_variable(self, variable: Union[VariableCreate, VariableUpdate], name: Optional[str]=None) -> o.Variable:
         """Change a variable's value (and tags); raises ``ObjectNotFound``.
@@ -540,18 +546,18 @@ class AsyncOperations:
         ``variable`` is a ``VariableCreate`` (it names the variable) or a ``VariableUpdate``
         with ``name=`` given.
         """
-        return await asyncio.to_thread(self._sync.update_variable, variable=variable, name=name)
+        return await _to_thread(self._sync.update_variable, variable=variable, name=name)
 
     async def update_work_pool(self, work_pool_name: str, work_pool: a.WorkPoolUpdate) -> None:
         """Change the fields set on ``work_pool``; raises ``ObjectNotFound``."""
-        return await asyncio.to_thread(self._sync.update_work_pool, work_pool_name=work_pool_name, work_pool=work_pool)
+        return await _to_thread(self._sync.update_work_pool, work_pool_name=work_pool_name, work_pool=work_pool)
 
     async def update_work_queue(self, id: Union[UUID, str], **kwargs: Any) -> None:
         """Change a work queue's fields (``is_paused``, ``concurrency_limit``, ``priority``,
         ``name``, ``description``); raises ``ObjectNotFound``.
         """
-        return await asyncio.to_thread(self._sync.update_work_queue, id=id, **kwargs)
+        return await _to_thread(self._sync.update_work_queue, id=id, **kwargs)
 
     async def upsert_global_concurrency_limit_by_name(self, name: str, limit: int, slot_decay_per_second: Optional[float]=None) -> None:
         """Create the global limit, or change its size (and decay, if given)."""
-        return await asyncio.to_thread(self._sync.upsert_global_concurrency_limit_by_name, name=name, limit=limit, slot_decay_per_second=slot_decay_per_second)
+        return await _to_thread(self._sync.upsert_global_concurrency_limit_by_name, name=name, limit=limit, slot_decay_per_second=slot_decay_per_second)

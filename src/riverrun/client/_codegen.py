@@ -43,7 +43,9 @@ def _signature_text(node: ast.FunctionDef) -> tuple[str, str]:
 def _forward(node: ast.FunctionDef) -> str:
     """The call arguments that pass every parameter on by name."""
     a = node.args
-    parts = [f"{p.arg}={p.arg}" for p in [*a.posonlyargs, *a.args, *a.kwonlyargs] if p.arg != "self"]
+    parts = [
+        f"{p.arg}={p.arg}" for p in [*a.posonlyargs, *a.args, *a.kwonlyargs] if p.arg != "self"
+    ]
     if a.vararg is not None:
         parts.append(f"*{a.vararg.arg}")
     if a.kwarg is not None:
@@ -137,6 +139,18 @@ def operations_source() -> str:
     return "".join(out + client)
 
 
+# asyncio costs ~20 ms to import, and every CLI command imports the clients: it is imported
+# when the first async method runs (it is loaded by then in any program awaiting one).
+_TO_THREAD = '''
+
+async def _to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """``asyncio.to_thread``, with asyncio imported only when an async method is awaited."""
+    import asyncio
+
+    return await asyncio.to_thread(func, *args, **kwargs)
+'''
+
+
 def async_source() -> str:
     """The source of ``riverrun/client/_async.py``."""
     from riverrun.client.orchestration import SyncRiverrunClient
@@ -153,11 +167,14 @@ def async_source() -> str:
         methods.append((name, func))
     runtime, typing_only = _imports(modules.values())
     out = [_HEADER.format(source="riverrun.client.orchestration.SyncRiverrunClient"), _NOQA,
-           "from __future__ import annotations\n\nimport asyncio\nfrom typing import TYPE_CHECKING\n\n"]  # fmt: skip
+           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\n"]  # fmt: skip
     out += [f"{line}\n" for line in runtime if not line.startswith("from riverrun.client.")
             and line != "import asyncio"]  # fmt: skip
-    out.append("\nif TYPE_CHECKING:\n    from riverrun.client.orchestration import SyncRiverrunClient\n")
+    out.append(
+        "\nif TYPE_CHECKING:\n    from riverrun.client.orchestration import SyncRiverrunClient\n"
+    )
     out += [f"    {line}\n" for line in typing_only]
+    out.append(_TO_THREAD)
     out.append('\n\nclass AsyncOperations:\n    """Every public method of ``SyncRiverrunClient`` as a '
                "coroutine that runs it in a worker thread\n    (so a slow store or server never "
                'blocks the caller\'s event loop)."""\n\n    _sync: SyncRiverrunClient\n')  # fmt: skip
@@ -165,7 +182,7 @@ def async_source() -> str:
         node = _method_node(func)
         args, returns = _signature_text(node)
         out.append(f"\n    async def {name}({args}) -> {returns}:\n{_doc(func, ' ' * 8)}"
-                   f"        return await asyncio.to_thread(self._sync.{name}"
+                   f"        return await _to_thread(self._sync.{name}"
                    f"{', ' if _forward(node) else ''}{_forward(node)})\n")  # fmt: skip
     return "".join(out)
 

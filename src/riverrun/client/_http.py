@@ -27,6 +27,7 @@ from riverrun.exceptions import (
     RiverrunHTTPStatusError,
     RiverrunServerUnreachable,
 )
+from riverrun.schemas import encoding
 
 if TYPE_CHECKING:
     import httpx
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from riverrun.settings import Settings
 
 _TIMEOUT_S = 30.0
+_JSON_HEADERS = {"Content-Type": "application/json"}
 _CONNECT_TIMEOUT_S = 5.0
 
 _clients: dict[tuple[str, str | None], httpx.Client] = {}
@@ -144,14 +146,19 @@ class HttpBackend(BackendOperations):
         body: Any = None
         model = wire.body_model(op)
         whole = wire.body_parameter(op)
+        # Validated by the model the server reads with, then written by the one encoder (not
+        # pydantic's JSON mode, which turns NaN into null and refuses nothing httpx refuses):
+        # a parameter of NaN, bytes or a datetime reaches the server as embedded stores it.
         if model is not None:
-            body = model(**arguments).model_dump(mode="json", exclude_unset=True)
+            body = model(**arguments).model_dump(exclude_unset=True)
             arguments = {}
         elif whole is not None:
             value = arguments.pop(whole.name)
-            body = wire.adapter(whole.annotation).dump_python(value, mode="json", exclude_unset=True)
+            body = wire.adapter(whole.annotation).dump_python(value, exclude_unset=True)
         params = {k: _query_value(v) for k, v in arguments.items()}
-        ok: tuple[int, ...] = () if op.route.rejected_status is None else (op.route.rejected_status,)
+        ok: tuple[int, ...] = (
+            () if op.route.rejected_status is None else (op.route.rejected_status,)
+        )
         if wire.answers_none_with_404(op):
             ok += (404,)
         response = self._request(op.route.method, path, json=body, params=params, ok_statuses=ok)
@@ -174,8 +181,11 @@ class HttpBackend(BackendOperations):
         client = _shared_client(self.url, self._key)
         if params:
             params = {k: v for k, v in params.items() if v is not None}
+        content = None if json is None else encoding.dumps(json).encode()
+        headers = None if content is None else _JSON_HEADERS
         try:
-            response = client.request(method, path.lstrip("/"), json=json, params=params)
+            response = client.request(method, path.lstrip("/"), content=content, params=params,
+                                      headers=headers)  # fmt: skip
         except httpx.TransportError as exc:
             raise RiverrunServerUnreachable(
                 f"Cannot reach the riverrun server at {self.url} ({type(exc).__name__}: {exc}). "

@@ -45,6 +45,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     from riverrun._store.service import open_store
     from riverrun.server import metrics
     from riverrun.server.api import admin, events
+    from riverrun.server.api._common import add_unmatched_route
     from riverrun.server.api._derived import operation_routers
 
     @contextlib.asynccontextmanager
@@ -84,6 +85,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     protected.include_router(metrics.router)
     app.include_router(public)
     app.include_router(protected)
+    add_unmatched_route(app)  # after every API route: it matches any /api path
     from riverrun.server.ui import mount
 
     mount(app)  # last: the UI answers every path the API does not

@@ -103,6 +103,11 @@ async def _bad_data(_request: Request, exc: Exception) -> JSONResponse:
     # left out (they may be long, and they are the request's own data anyway).
     orig = getattr(exc, "orig", None) or exc
     reason = str(orig).splitlines()[0][:300]
+    if "FOREIGN KEY" in reason.upper():
+        # A reference to a row that does not exist (a block schema of an unknown block type):
+        # the object named is not found, as the spec's 404 says.
+        return _json(404, f"The request refers to an object that does not exist ({reason}); "
+                          "create it first or check its ID.")  # fmt: skip
     return _json(422, f"The database rejected a value in the request: {reason}.")
 
 
@@ -125,13 +130,16 @@ _ANSWERS: dict[str, str] = {
     "413": "The request body exceeds the server's limit (its answer names `limit`).",
     "429": "Too many failed API key checks; retry after `Retry-After` seconds.",
     "503": "The database stayed locked, its disk is full or its file malformed; retry after "
-           "`Retry-After` seconds.",
+    "`Retry-After` seconds.",
 }
 _WITH_BODY = {"400", "413"}
 _PUBLIC = {"/api/health"}
 
 
 def _document(schema: dict[str, Any]) -> dict[str, Any]:
+    from riverrun.server.api._common import exact_spec
+
+    exact_spec(schema)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorDetail"] = {
         "title": "ErrorDetail", "type": "object", "required": ["detail"],
@@ -182,7 +190,9 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
 
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code != 405:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
     methods: set[str] = set()
     for route in request.app.router.routes:
         match, _ = route.matches({**request.scope, "method": "GET"})

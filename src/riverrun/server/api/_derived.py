@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BeforeValidator
 
 from riverrun._api.operation import Operation
 from riverrun._api.store_api import operations
@@ -21,7 +22,9 @@ from riverrun._api.wire import (
     body_is_optional,
     body_model,
     body_parameter,
+    json_type_check,
     query_parameters,
+    query_type,
     returns_nothing,
 )
 from riverrun.server.api._common import json_response
@@ -60,6 +63,12 @@ def operation_routers() -> list[APIRouter]:
     return list(routers.values())
 
 
+def _checked(tp: Any) -> Any:
+    """``tp`` as a body is read: first its JSON types checked against its schema (no ``0`` for
+    ``false``), then validated by pydantic."""
+    return Annotated[tp, BeforeValidator(json_type_check(tp))]
+
+
 def _endpoint(op: Operation) -> Callable[..., Response]:
     params = [inspect.Parameter(_STORE, _KW, annotation=StoreDep)]
     params += [inspect.Parameter(n, _KW, annotation=str) for n in op.route.path_params]
@@ -67,14 +76,17 @@ def _endpoint(op: Operation) -> Callable[..., Response]:
     whole = body_parameter(op)
     if model is not None:
         optional = body_is_optional(op)
-        params.append(inspect.Parameter(_BODY, _KW, annotation=Optional[model] if optional else model,
+        body_type: Any = _checked(model)
+        params.append(inspect.Parameter(_BODY, _KW, annotation=Optional[body_type] if optional else body_type,
                                         default=None if optional else inspect.Parameter.empty))  # fmt: skip
     elif whole is not None:
-        params.append(inspect.Parameter(whole.name, _KW, annotation=whole.annotation))
+        params.append(inspect.Parameter(whole.name, _KW, annotation=_checked(whole.annotation)))
     for p in query_parameters(op):
-        default = ... if p.default is inspect.Parameter.empty else p.default
-        params.append(inspect.Parameter(p.name, _KW, annotation=p.annotation,
-                                        default=Query(default)))  # fmt: skip
+        # ``Query()`` inside ``Annotated``: with ``default=Query(...)`` FastAPI drops the
+        # annotation's validators (the strict query boolean).
+        required = p.default is inspect.Parameter.empty
+        params.append(inspect.Parameter(p.name, _KW, annotation=Annotated[query_type(p.annotation), Query()],
+                                        default=inspect.Parameter.empty if required else p.default))  # fmt: skip
     path_params = op.route.path_params
     method_name = op.name
 
