@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,9 +102,27 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
             self.wake_claimers()
         return result
 
-    def create_flow_run_from_deployment(self, deployment_id: Any, **kwargs: Any) -> o.FlowRun:  # type: ignore[override]
+    def create_flow_run_from_deployment(
+        self,
+        deployment_id: uuid.UUID | str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        state: State | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        idempotency_key: str | None = None,
+        parent_task_run_id: uuid.UUID | str | None = None,
+        work_queue_name: str | None = None,
+        job_variables: dict[str, Any] | None = None,
+        labels: dict[str, Any] | None = None,
+    ) -> o.FlowRun:
         """A run of a deployment (``DeploymentRunStoreMixin``); claims of its pool wake."""
-        run = super().create_flow_run_from_deployment(deployment_id, **kwargs)
+        run = super().create_flow_run_from_deployment(
+            deployment_id, parameters=parameters, context=context, state=state, name=name,
+            tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id,
+            work_queue_name=work_queue_name, job_variables=job_variables, labels=labels,
+        )  # fmt: skip
         if run.work_pool_name:
             self.wake_claimers()
         return run
