@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
 
+from pydantic.json_schema import GenerateJsonSchema
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -188,6 +189,8 @@ def _type_errors(
         found = [_type_errors(choice, value, defs, where) for choice in choices]
         return [] if any(not errors for errors in found) else min(found, key=len)
     kind = node.get("type")
+    if node.get("format") == "duration" and type(value) in (int, float):
+        return []  # a duration may be given in seconds: pydantic reads both, the clients send seconds
     if isinstance(kind, str) and kind in _JSON_TYPES and not _JSON_TYPES[kind](value):
         return [f"{where or 'body'}: expected {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not "
                 f"{'a boolean' if type(value) is bool else json_kind(value)}"]  # fmt: skip
@@ -214,6 +217,14 @@ def json_kind(value: object) -> str:
     return type(value).__name__
 
 
+class _TypesOnlySchema(GenerateJsonSchema):
+    """The schema for the JSON type check: defaults do not matter there, and ``UNSET`` (an
+    operation's "not given") has no JSON form."""
+
+    def encode_default(self, dft: Any) -> Any:
+        return None if dft is UNSET else super().encode_default(dft)
+
+
 @functools.cache
 def json_type_check(tp: Any) -> Callable[[Any], Any]:
     """A before-validator refusing JSON whose types the spec of ``tp`` does not allow.
@@ -222,7 +233,7 @@ def json_type_check(tp: Any) -> Callable[[Any], Any]:
     the spec says boolean, integer and date-time text, so the server says so too. Checked on
     the parsed request body only (the HTTP backend builds bodies from Python values).
     """
-    schema = adapter(tp).json_schema(mode="validation")
+    schema = adapter(tp).json_schema(mode="validation", schema_generator=_TypesOnlySchema)
     defs = schema.get("$defs", {})
 
     def check(value: Any) -> Any:
