@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
 
-from pydantic.json_schema import GenerateJsonSchema
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -21,6 +20,7 @@ from pydantic import (
     create_model,
     model_validator,
 )
+from pydantic.json_schema import GenerateJsonSchema
 
 from riverrun._api.operation import UNSET, Operation, wire_type
 from riverrun.schemas.filters import RiverrunFilterBaseModel
