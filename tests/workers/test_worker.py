@@ -135,7 +135,7 @@ def test_sigterm_stops_the_worker_and_marks_its_running_run_crashed(flows_dir: P
     assert done is not None and done.state_name == "Crashed", output
     # The flow process records its own Crashed on the SIGTERM the worker passes on; the worker
     # marks it itself if the process died before saying so.
-    assert "TerminationSignal" in (done.state.message or "") or "shut down" in (
+    assert "termination signal" in (done.state.message or "") or "shut down" in (
         done.state.message or ""
     )
 
