@@ -11,8 +11,11 @@ from pathlib import Path
 
 _VENV_PYTHON = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
 
-if (importlib.util.find_spec("riverrun") is None and _VENV_PYTHON.exists()
-        and Path(sys.executable).resolve() != _VENV_PYTHON.resolve()):
+if (
+    importlib.util.find_spec("riverrun") is None
+    and _VENV_PYTHON.exists()
+    and Path(sys.executable).resolve() != _VENV_PYTHON.resolve()
+):
     os.execv(str(_VENV_PYTHON), [str(_VENV_PYTHON), "-m", "bench", *sys.argv[1:]])
 
 from bench.cli import main  # noqa: E402 - after the interpreter check

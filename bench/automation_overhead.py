@@ -28,7 +28,9 @@ def _prepare(home: Path, with_automation: bool) -> None:
         " match_related={'riverrun.resource.id': 'riverrun.tag.env:pro'}),"
         " actions=[DoNothing()]).create()\n"
     )
-    subprocess.run([sys.executable, "-c", code], env={**os.environ, "RIVERRUN_HOME": str(home)}, check=True)
+    subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "RIVERRUN_HOME": str(home)}, check=True
+    )
 
 
 def _run(home: Path, n: int) -> float:

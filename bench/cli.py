@@ -29,18 +29,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Run every scenario on riverrun and Prefect 3, alternated; report ratios.")
+        description="Run every scenario on riverrun and Prefect 3, alternated; report ratios.",
+    )
     parser.add_argument("--repeats", type=int, default=5, help="counted repeats per case (5)")
-    parser.add_argument("--quick", action="store_true",
-                        help="every scenario once, at small sizes, no warm-up")
-    parser.add_argument("--systems", default=",".join(SYSTEMS),
-                        help="comma-separated: riverrun,prefect (default both)")
-    parser.add_argument("--only", action="append", metavar="SCENARIO",
-                        help="run only this scenario, or one case as SCENARIO@N "
-                             f"(repeatable): {', '.join(SCENARIOS)}")
+    parser.add_argument(
+        "--quick", action="store_true", help="every scenario once, at small sizes, no warm-up"
+    )
+    parser.add_argument(
+        "--systems",
+        default=",".join(SYSTEMS),
+        help="comma-separated: riverrun,prefect (default both)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="SCENARIO",
+        help="run only this scenario, or one case as SCENARIO@N "
+        f"(repeatable): {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--results-dir", type=Path, default=runner.BENCH / "results")
-    parser.add_argument("--report", action=argparse.BooleanOptionalAction, default=None,
-                        help="write docs/benchmarks.md and the chart (default: unless --quick)")
+    parser.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/benchmarks.md and the chart (default: unless --quick)",
+    )
     args = parser.parse_args(argv)
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(args.systems) - set(SYSTEMS)
@@ -51,8 +64,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     keys = {c.key for c in CASES}
     for only in args.only or []:
         if only not in SCENARIOS and only not in keys:
-            parser.error(f"--only {only!r}: not a scenario ({', '.join(SCENARIOS)}) "
-                         f"nor a case ({', '.join(sorted(keys))})")
+            parser.error(
+                f"--only {only!r}: not a scenario ({', '.join(SCENARIOS)}) "
+                f"nor a case ({', '.join(sorted(keys))})"
+            )
     if args.report is None:
         args.report = not args.quick
     return args
@@ -75,7 +90,8 @@ def schedule(case: Case, systems: list[str], repeats: int, quick: bool) -> list[
     if "prefect" in counts and case.prefect_repeats is not None:
         counts["prefect"] = min(repeats, case.prefect_repeats)
     order: list[tuple[str, bool]] = [
-        (s, True) for s in systems if s != "prefect" or case.prefect_warmup]
+        (s, True) for s in systems if s != "prefect" or case.prefect_warmup
+    ]
     for i in range(max(counts.values())):
         order += [(s, False) for s in systems if i < counts[s]]
     return order
@@ -91,9 +107,15 @@ class Prepared:
     db_name: str | None = None
 
 
-def prepare(case: Case, system: str, n: int | None, seeds: dict[tuple[Any, ...], Prepared],
-            keep_open: ExitStack, stack: ExitStack,
-            keep: Callable[[dict[str, Any]], None]) -> Prepared | None:
+def prepare(
+    case: Case,
+    system: str,
+    n: int | None,
+    seeds: dict[tuple[Any, ...], Prepared],
+    keep_open: ExitStack,
+    stack: ExitStack,
+    keep: Callable[[dict[str, Any]], None],
+) -> Prepared | None:
     """The store ``system`` runs ``case`` on, or ``None`` if the case needs none prepared.
 
     Seeded stores go into ``seeds`` (kept open by ``keep_open`` for the whole benchmark), so
@@ -119,8 +141,10 @@ def prepare(case: Case, system: str, n: int | None, seeds: dict[tuple[Any, ...],
         # Kept (with its role, so never counted) and logged; a failed setup ends the case.
         record["role"] = role
         keep(record)
-        log(f"{case.key} {system}: {role} {record['status']} "
-            f"({record['metrics'].get('wall_s', 0):.1f} s)")
+        log(
+            f"{case.key} {system}: {role} {record['status']} "
+            f"({record['metrics'].get('wall_s', 0):.1f} s)"
+        )
         if record["status"] != "ok":
             raise RuntimeError(f"{role} failed: {record.get('error')}")
 
@@ -135,9 +159,15 @@ def prepare(case: Case, system: str, n: int | None, seeds: dict[tuple[Any, ...],
     return prepared
 
 
-def run_case(case: Case, systems: list[str], args: argparse.Namespace,
-             sink: list[dict[str, Any]], jsonl: Path, seeds: dict[tuple[Any, ...], Prepared],
-             keep_open: ExitStack) -> None:
+def run_case(
+    case: Case,
+    systems: list[str],
+    args: argparse.Namespace,
+    sink: list[dict[str, Any]],
+    jsonl: Path,
+    seeds: dict[tuple[Any, ...], Prepared],
+    keep_open: ExitStack,
+) -> None:
     """Run every run of ``case``, appending each record to ``sink`` and to ``jsonl``.
 
     Remote cases run against one server per system for the whole case, on a copy of the
@@ -151,8 +181,18 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
             f.write(json.dumps(record, default=str) + "\n")
 
     def skip(system: str, status: str, reason: str) -> None:
-        keep({"case": case.key, "scenario": case.scenario, "n": case.n, "system": system,
-              "status": status, "reason": reason, "error": reason, "warmup": False})
+        keep(
+            {
+                "case": case.key,
+                "scenario": case.scenario,
+                "n": case.n,
+                "system": system,
+                "status": status,
+                "reason": reason,
+                "error": reason,
+                "warmup": False,
+            }
+        )
         log(f"{case.key} {system}: {reason}")
 
     pg_problem = servers.postgres_problem() if case.database == "postgres" else None
@@ -177,10 +217,14 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
                 stores[system] = store = prepare(case, system, n, seeds, keep_open, stack, keep)
                 if case.remote and store is not None:
                     # SQLite: a copy, so the seeded template stays as seeded.
-                    home = store.home if store.db_url else stack.enter_context(
-                        runner.temp_home(system, store.home))
+                    home = (
+                        store.home
+                        if store.db_url
+                        else stack.enter_context(runner.temp_home(system, store.home))
+                    )
                     urls[system] = stack.enter_context(
-                        servers.server(system, home, db_url=store.db_url)).url
+                        servers.server(system, home, db_url=store.db_url)
+                    ).url
             except (RuntimeError, NotImplementedError) as exc:
                 skip(system, "error", str(exc))
                 active.remove(system)
@@ -190,22 +234,36 @@ def run_case(case: Case, systems: list[str], args: argparse.Namespace,
             template = store.home if store is not None and not case.remote else None
             extra: tuple[str, ...] = ()
             if case.seeded and store is not None:
-                extra = ("--seed-info", str(store.home / "bench-seed.json"),
-                         "--expect-runs", str(n))
+                extra = (
+                    "--seed-info",
+                    str(store.home / "bench-seed.json"),
+                    "--expect-runs",
+                    str(n),
+                )
             # Remote runs get an empty home of their own: the server holds the data.
             with runner.temp_home(system, template) as home:
                 if case.launch:
-                    record = servers.launch(case, system, home, warmup=warmup,
-                                            db_url=store.db_url if store else None)
+                    record = servers.launch(
+                        case, system, home, warmup=warmup, db_url=store.db_url if store else None
+                    )
                 else:
-                    record = runner.run_program(case, system, n, home, warmup=warmup,
-                                                extra_args=extra, api_url=urls.get(system))
+                    record = runner.run_program(
+                        case,
+                        system,
+                        n,
+                        home,
+                        warmup=warmup,
+                        extra_args=extra,
+                        api_url=urls.get(system),
+                    )
             keep(record)
             primary = record.get("metrics", {}).get(case.metrics[0])
             shown = f"{primary:.6g}" if isinstance(primary, (int, float)) else "-"
-            log(f"{case.key} {system}{' warm-up' if warmup else ''}: {record['status']} "
+            log(
+                f"{case.key} {system}{' warm-up' if warmup else ''}: {record['status']} "
                 f"{case.metrics[0]}={shown} wall={record.get('metrics', {}).get('wall_s', 0):.1f}s"
-                + (f" ({str(record.get('error'))[-300:]})" if record["status"] != "ok" else ""))
+                + (f" ({str(record.get('error'))[-300:]})" if record["status"] != "ok" else "")
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine.describe(args.systems),
         "versions": {s: runner.system_version(s) for s in args.systems},
         "commit": runner.git_commit(),
-        "options": {"repeats": args.repeats, "quick": args.quick, "systems": args.systems,
-                    "only": args.only},
+        "options": {
+            "repeats": args.repeats,
+            "quick": args.quick,
+            "systems": args.systems,
+            "only": args.only,
+        },
         "cases": [report.case_descriptor(c, args.quick) for c in cases],
         "runs": [],
     }

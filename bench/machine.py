@@ -59,7 +59,12 @@ def describe(systems: list[str]) -> dict[str, Any]:
     """Everything the report prints about the machine and interpreters."""
     from bench import runner
 
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "memory_gib": memory_gib(),
-            "os": platform.platform(), "load_avg": load_average(),
-            "python_speed_s": python_speed_s(),
-            "python": {s: runner.python_version(s) for s in systems}}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib(),
+        "os": platform.platform(),
+        "load_avg": load_average(),
+        "python_speed_s": python_speed_s(),
+        "python": {s: runner.python_version(s) for s in systems},
+    }

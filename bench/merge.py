@@ -43,11 +43,19 @@ def merge(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         "commit": ", ".join(dict.fromkeys(str(r.get("commit")) for _, r in parts)),
         "options": first.get("options"),
         "elapsed_s": sum(float(r.get("elapsed_s") or 0) for _, r in parts),
-        "parts": [{"file": name, "started": r.get("started"), "commit": r.get("commit"),
-                   "options": r.get("options"), "elapsed_s": r.get("elapsed_s"),
-                   "load_avg": (r.get("machine") or {}).get("load_avg"),
-                   "python_speed_s": (r.get("machine") or {}).get("python_speed_s"),
-                   "cases": [k for k in ordered if origin[k] == name]} for name, r in parts],
+        "parts": [
+            {
+                "file": name,
+                "started": r.get("started"),
+                "commit": r.get("commit"),
+                "options": r.get("options"),
+                "elapsed_s": r.get("elapsed_s"),
+                "load_avg": (r.get("machine") or {}).get("load_avg"),
+                "python_speed_s": (r.get("machine") or {}).get("python_speed_s"),
+                "cases": [k for k in ordered if origin[k] == name],
+            }
+            for name, r in parts
+        ],
         "cases": [cases[k] for k in ordered],
         "runs": [run for k in ordered for run in runs[k]],
     }

@@ -81,105 +81,333 @@ class Case:
 RIVERRUN_ONLY = "not attempted: would not finish within the 10-minute limit per run"
 NO_SERVER = "not yet available: {system} has no server yet (checked at run time)"
 SLOW = "3 counted Prefect repeats, no warm-up process (each run takes minutes)"
-SLOWEST = ("2 counted Prefect repeats, no warm-up process (each run takes ~3 minutes, most "
-           "of it waiting for task runs to reach its database)")
-WAIT = ("3 counted Prefect repeats: each run takes ~40 s, half of it waiting for the task "
-        "runs to reach its database")
-
-CASES: tuple[Case, ...] = (
-    Case("import", "import_time.py", None, ("import_s", "import_flow_task_s", "wall_s"),
-         prefect_warmup=True, timeout=120),
-    Case("first_run", "first_run.py", 1, ("wall_s",), after_exit=True, prefect_warmup=True,
-         timeout=300),
-    Case("flow_overhead", "flow_overhead.py", 200, ("per_run_s",), n_by_system={"prefect": 30},
-         prefect_repeats=3, quick_n=5,
-         prefect_note="Prefect runs N=30 (each empty flow run takes ~1.1 s); " + SLOW),
-    Case("task_seq", "task_seq.py", 1_000, ("per_task_s", "per_task_flow_s"), quick_n=50, prefect_repeats=3,
-         prefect_note=WAIT),
-    Case("task_seq", "task_seq.py", 10_000, ("per_task_s", "per_task_flow_s"), prefect_repeats=2,
-         prefect_note=SLOWEST, quick_n=200),
-    Case("task_seq", "task_seq.py", 100_000, ("per_task_s", "per_task_flow_s"), quick_n=500,
-         not_attempted={"prefect": RIVERRUN_ONLY}),
-    Case("task_map", "task_map.py", 1_000, ("per_task_s",), quick_n=50, prefect_repeats=3,
-         prefect_note=WAIT),
-    Case("task_map", "task_map.py", 10_000, ("per_task_s",), prefect_repeats=2,
-         prefect_note=SLOWEST, quick_n=200),
-    Case("subflows", "subflows.py", 200, ("per_subflow_s",), n_by_system={"prefect": 30},
-         prefect_repeats=3, quick_n=5,
-         prefect_note="Prefect runs N=30 (each subflow run takes ~1.1 s); " + SLOW),
-    Case("logs", "logs.py", 10_000, ("logs_s",), quick_n=200, prefect_repeats=3,
-         prefect_note=WAIT),
-    Case("memory", "task_seq.py", 10_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
-         prefect_repeats=1, quick_n=200,
-         prefect_note="1 Prefect run (~3 minutes), no warm-up process"),
-    Case("memory", "task_seq.py", 100_000, ("peak_rss_mb",), unit="MiB", args=("--warmup", "0"),
-         quick_n=500, not_attempted={"prefect": RIVERRUN_ONLY}),
-    Case("exit_durability", "first_run.py", 1_000, ("task_runs_after_exit",),
-         unit="runs", after_exit=True, prefect_repeats=3, quick_n=20),
-    Case("query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, quick_n=200,
-         prefect_note="seeded once per system, each run on a fresh copy of the seeded home"),
-    Case("query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True, quick_n=500,
-         not_attempted={"prefect": "not attempted: seeding 100,000 runs takes far over 10 minutes"}),
-    Case("cli", "cli.py", 100_000, ("flow_run_ls_s", "flow_ls_s", "flow_run_inspect_s",
-         "flow_run_logs_s", "block_ls_s", "config_view_s", "version_s", "help_s"),
-         seeded=True, quick_n=200, prefect_repeats=1, args=("--calls", "3"),
-         seed_method={"riverrun": "events", "prefect": "sql"}, timeout=1200,
-         prefect_note="both stores seeded in bulk, as for `server_query`; each command run "
-                      "1 + 3 times (median of 3), 1 counted Prefect run (each of its commands "
-                      "starts its temporary server, ~3 s)"),
-    Case("remote_task_seq", "task_seq.py", 1_000, ("per_task_s", "per_task_flow_s"), remote=True, quick_n=50,
-         prefect_repeats=3,
-         prefect_note="one `prefect server start` on loopback per case, 3 counted repeats"),
-    Case("remote_task_seq", "task_seq.py", 10_000, ("per_task_s", "per_task_flow_s"), remote=True, quick_n=200,
-         not_attempted={"prefect": "not attempted: Prefect's N=10,000 task_seq already takes "
-                        "minutes per run; its remote per-task cost is the N=1,000 row"}),
-    Case("dask_map", "cluster_map.py", 1_000, ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
-         args=("--runner", "dask"), n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
-         prefect_note="Prefect runs N=200 with prefect-dask 0.3.7 (~0.7 s per task run on this "
-                      "machine); 3 counted Prefect repeats"),
-    Case("ray_map", "cluster_map.py", 1_000, ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
-         args=("--runner", "ray"), n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
-         timeout=900, prefect_note="Prefect runs N=200 with prefect-ray; 3 counted Prefect repeats"),
-    Case("remote_query", "query.py", 10_000, ("median_s", "p99_s"), seeded=True, remote=True,
-         quick_n=200, prefect_repeats=3,
-         prefect_note="one `prefect server start` on loopback serving a copy of the seeded home"),
-    Case("deployments", "deployments.py", 50, ("trigger_p50_s", "trigger_p99_s", "claim_p50_s",
-         "claim_p99_s", "read_deployments_p50_s", "create_run_p50_s"), quick_n=5, timeout=900,
-         not_attempted={"prefect": "not attempted: Prefect's serve() needs its server; riverrun "
-                        "serves with the embedded store"}),
+SLOWEST = (
+    "2 counted Prefect repeats, no warm-up process (each run takes ~3 minutes, most "
+    "of it waiting for task runs to reach its database)"
+)
+WAIT = (
+    "3 counted Prefect repeats: each run takes ~40 s, half of it waiting for the task "
+    "runs to reach its database"
 )
 
-ONE_AT_A_TIME = ("one client, one request at a time (Prefect got slower with 4 in flight "
-                 "on SQLite, riverrun faster)")
-SERVER_START = ("each run one `prefect server start` (own `PREFECT_HOME`, UI off) on a "
-                "database migrated by an untimed first start")
+CASES: tuple[Case, ...] = (
+    Case(
+        "import",
+        "import_time.py",
+        None,
+        ("import_s", "import_flow_task_s", "wall_s"),
+        prefect_warmup=True,
+        timeout=120,
+    ),
+    Case(
+        "first_run",
+        "first_run.py",
+        1,
+        ("wall_s",),
+        after_exit=True,
+        prefect_warmup=True,
+        timeout=300,
+    ),
+    Case(
+        "flow_overhead",
+        "flow_overhead.py",
+        200,
+        ("per_run_s",),
+        n_by_system={"prefect": 30},
+        prefect_repeats=3,
+        quick_n=5,
+        prefect_note="Prefect runs N=30 (each empty flow run takes ~1.1 s); " + SLOW,
+    ),
+    Case(
+        "task_seq",
+        "task_seq.py",
+        1_000,
+        ("per_task_s", "per_task_flow_s"),
+        quick_n=50,
+        prefect_repeats=3,
+        prefect_note=WAIT,
+    ),
+    Case(
+        "task_seq",
+        "task_seq.py",
+        10_000,
+        ("per_task_s", "per_task_flow_s"),
+        prefect_repeats=2,
+        prefect_note=SLOWEST,
+        quick_n=200,
+    ),
+    Case(
+        "task_seq",
+        "task_seq.py",
+        100_000,
+        ("per_task_s", "per_task_flow_s"),
+        quick_n=500,
+        not_attempted={"prefect": RIVERRUN_ONLY},
+    ),
+    Case(
+        "task_map",
+        "task_map.py",
+        1_000,
+        ("per_task_s",),
+        quick_n=50,
+        prefect_repeats=3,
+        prefect_note=WAIT,
+    ),
+    Case(
+        "task_map",
+        "task_map.py",
+        10_000,
+        ("per_task_s",),
+        prefect_repeats=2,
+        prefect_note=SLOWEST,
+        quick_n=200,
+    ),
+    Case(
+        "subflows",
+        "subflows.py",
+        200,
+        ("per_subflow_s",),
+        n_by_system={"prefect": 30},
+        prefect_repeats=3,
+        quick_n=5,
+        prefect_note="Prefect runs N=30 (each subflow run takes ~1.1 s); " + SLOW,
+    ),
+    Case("logs", "logs.py", 10_000, ("logs_s",), quick_n=200, prefect_repeats=3, prefect_note=WAIT),
+    Case(
+        "memory",
+        "task_seq.py",
+        10_000,
+        ("peak_rss_mb",),
+        unit="MiB",
+        args=("--warmup", "0"),
+        prefect_repeats=1,
+        quick_n=200,
+        prefect_note="1 Prefect run (~3 minutes), no warm-up process",
+    ),
+    Case(
+        "memory",
+        "task_seq.py",
+        100_000,
+        ("peak_rss_mb",),
+        unit="MiB",
+        args=("--warmup", "0"),
+        quick_n=500,
+        not_attempted={"prefect": RIVERRUN_ONLY},
+    ),
+    Case(
+        "exit_durability",
+        "first_run.py",
+        1_000,
+        ("task_runs_after_exit",),
+        unit="runs",
+        after_exit=True,
+        prefect_repeats=3,
+        quick_n=20,
+    ),
+    Case(
+        "query",
+        "query.py",
+        10_000,
+        ("median_s", "p99_s"),
+        seeded=True,
+        quick_n=200,
+        prefect_note="seeded once per system, each run on a fresh copy of the seeded home",
+    ),
+    Case(
+        "query",
+        "query.py",
+        100_000,
+        ("median_s", "p99_s"),
+        seeded=True,
+        quick_n=500,
+        not_attempted={"prefect": "not attempted: seeding 100,000 runs takes far over 10 minutes"},
+    ),
+    Case(
+        "cli",
+        "cli.py",
+        100_000,
+        (
+            "flow_run_ls_s",
+            "flow_ls_s",
+            "flow_run_inspect_s",
+            "flow_run_logs_s",
+            "block_ls_s",
+            "config_view_s",
+            "version_s",
+            "help_s",
+        ),
+        seeded=True,
+        quick_n=200,
+        prefect_repeats=1,
+        args=("--calls", "3"),
+        seed_method={"riverrun": "events", "prefect": "sql"},
+        timeout=1200,
+        prefect_note="both stores seeded in bulk, as for `server_query`; each command run "
+        "1 + 3 times (median of 3), 1 counted Prefect run (each of its commands "
+        "starts its temporary server, ~3 s)",
+    ),
+    Case(
+        "remote_task_seq",
+        "task_seq.py",
+        1_000,
+        ("per_task_s", "per_task_flow_s"),
+        remote=True,
+        quick_n=50,
+        prefect_repeats=3,
+        prefect_note="one `prefect server start` on loopback per case, 3 counted repeats",
+    ),
+    Case(
+        "remote_task_seq",
+        "task_seq.py",
+        10_000,
+        ("per_task_s", "per_task_flow_s"),
+        remote=True,
+        quick_n=200,
+        not_attempted={
+            "prefect": "not attempted: Prefect's N=10,000 task_seq already takes "
+            "minutes per run; its remote per-task cost is the N=1,000 row"
+        },
+    ),
+    Case(
+        "dask_map",
+        "cluster_map.py",
+        1_000,
+        ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
+        args=("--runner", "dask"),
+        n_by_system={"prefect": 200},
+        quick_n=20,
+        prefect_repeats=3,
+        prefect_note="Prefect runs N=200 with prefect-dask 0.3.7 (~0.7 s per task run on this "
+        "machine); 3 counted Prefect repeats",
+    ),
+    Case(
+        "ray_map",
+        "cluster_map.py",
+        1_000,
+        ("per_task_s", "floor_per_task_s", "overhead_per_task_s"),
+        args=("--runner", "ray"),
+        n_by_system={"prefect": 200},
+        quick_n=20,
+        prefect_repeats=3,
+        timeout=900,
+        prefect_note="Prefect runs N=200 with prefect-ray; 3 counted Prefect repeats",
+    ),
+    Case(
+        "remote_query",
+        "query.py",
+        10_000,
+        ("median_s", "p99_s"),
+        seeded=True,
+        remote=True,
+        quick_n=200,
+        prefect_repeats=3,
+        prefect_note="one `prefect server start` on loopback serving a copy of the seeded home",
+    ),
+    Case(
+        "deployments",
+        "deployments.py",
+        50,
+        (
+            "trigger_p50_s",
+            "trigger_p99_s",
+            "claim_p50_s",
+            "claim_p99_s",
+            "read_deployments_p50_s",
+            "create_run_p50_s",
+        ),
+        quick_n=5,
+        timeout=900,
+        not_attempted={
+            "prefect": "not attempted: Prefect's serve() needs its server; riverrun "
+            "serves with the embedded store"
+        },
+    ),
+)
+
+ONE_AT_A_TIME = (
+    "one client, one request at a time (Prefect got slower with 4 in flight "
+    "on SQLite, riverrun faster)"
+)
+SERVER_START = (
+    "each run one `prefect server start` (own `PREFECT_HOME`, UI off) on a "
+    "database migrated by an untimed first start"
+)
 
 
 def _server_cases(database: str) -> tuple[Case, ...]:
     """The server scenarios on one database (SQLite: the home's file; or PostgreSQL)."""
     return (
-        Case("server_start", "", None, ("start_s",), launch=True, database=database,
-             prefect_repeats=3, prefect_warmup=True, timeout=180, prefect_note=SERVER_START),
-        Case("server_idle_rss", "", None, ("idle_rss_mb",), unit="MiB", launch=True,
-             database=database, prefect_repeats=3, timeout=180,
-             prefect_note=SERVER_START + "; RSS summed over its process tree once settled"),
-        Case("server_flow_runs_per_s", "server_flow_runs.py", 500,
-             ("runs_per_s", "batched_runs_per_s"), unit="/s", remote=True, database=database,
-             n_by_system={"prefect": 200}, quick_n=20, prefect_repeats=3,
-             absent={"prefect:batched_runs_per_s":
-                     "no batched path: Prefect creates and moves flow runs one request each"},
-             prefect_note="Prefect runs N=200 (~8 runs/s); " + ONE_AT_A_TIME
-                          + "; 3 counted Prefect repeats"),
-        Case("server_events_per_s", "server_events.py", 50_000,
-             ("events_per_s", "accepted_per_s"), unit="/s", remote=True, database=database,
-             n_by_system={"prefect": 5_000}, quick_n=2_000, prefect_repeats=3,
-             prefect_note="Prefect sends N=5,000 (its in-memory queue holds 10,000 per "
-                          "subscriber); 3 counted Prefect repeats"),
-        Case("server_query", "query.py", 100_000, ("median_s", "p99_s"), seeded=True,
-             remote=True, database=database, quick_n=200, prefect_repeats=3,
-             args=("--calls", "200"), seed_method={"riverrun": "events", "prefect": "sql"},
-             prefect_note="both stores seeded in bulk (`server_query` above), once per system; "
-                          "3 counted Prefect repeats"),
+        Case(
+            "server_start",
+            "",
+            None,
+            ("start_s",),
+            launch=True,
+            database=database,
+            prefect_repeats=3,
+            prefect_warmup=True,
+            timeout=180,
+            prefect_note=SERVER_START,
+        ),
+        Case(
+            "server_idle_rss",
+            "",
+            None,
+            ("idle_rss_mb",),
+            unit="MiB",
+            launch=True,
+            database=database,
+            prefect_repeats=3,
+            timeout=180,
+            prefect_note=SERVER_START + "; RSS summed over its process tree once settled",
+        ),
+        Case(
+            "server_flow_runs_per_s",
+            "server_flow_runs.py",
+            500,
+            ("runs_per_s", "batched_runs_per_s"),
+            unit="/s",
+            remote=True,
+            database=database,
+            n_by_system={"prefect": 200},
+            quick_n=20,
+            prefect_repeats=3,
+            absent={
+                "prefect:batched_runs_per_s": "no batched path: Prefect creates and moves flow runs one request each"
+            },
+            prefect_note="Prefect runs N=200 (~8 runs/s); "
+            + ONE_AT_A_TIME
+            + "; 3 counted Prefect repeats",
+        ),
+        Case(
+            "server_events_per_s",
+            "server_events.py",
+            50_000,
+            ("events_per_s", "accepted_per_s"),
+            unit="/s",
+            remote=True,
+            database=database,
+            n_by_system={"prefect": 5_000},
+            quick_n=2_000,
+            prefect_repeats=3,
+            prefect_note="Prefect sends N=5,000 (its in-memory queue holds 10,000 per "
+            "subscriber); 3 counted Prefect repeats",
+        ),
+        Case(
+            "server_query",
+            "query.py",
+            100_000,
+            ("median_s", "p99_s"),
+            seeded=True,
+            remote=True,
+            database=database,
+            quick_n=200,
+            prefect_repeats=3,
+            args=("--calls", "200"),
+            seed_method={"riverrun": "events", "prefect": "sql"},
+            prefect_note="both stores seeded in bulk (`server_query` above), once per system; "
+            "3 counted Prefect repeats",
+        ),
     )
 
 

@@ -67,12 +67,16 @@ def _case(results: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _runs(results: dict[str, Any], key: str, system: str) -> list[dict[str, Any]]:
     # Untimed setup (seeding, a server's first start) carries a role and is never counted.
-    return [r for r in results["runs"] if r.get("case") == key and r.get("system") == system
-            and not r.get("role")]
+    return [
+        r
+        for r in results["runs"]
+        if r.get("case") == key and r.get("system") == system and not r.get("role")
+    ]
 
 
-def cell_summary(results: dict[str, Any], key: str, system: str,
-                 metric: str) -> tuple[Summary | None, str]:
+def cell_summary(
+    results: dict[str, Any], key: str, system: str, metric: str
+) -> tuple[Summary | None, str]:
     """The summary of one metric for one system in one case, and a status word.
 
     The status is ``ok``, or why there is no number: ``not attempted``/``not yet available``
@@ -92,12 +96,15 @@ def cell_summary(results: dict[str, Any], key: str, system: str,
     return None, bad[0] if bad else "not run"
 
 
-def failed_summary(results: dict[str, Any], key: str, system: str,
-                   metric: str) -> Summary | None:
+def failed_summary(results: dict[str, Any], key: str, system: str, metric: str) -> Summary | None:
     """The metric over counted runs that failed their check (measured, but not counted)."""
-    return summarize(float(r["metrics"][metric]) for r in _runs(results, key, system)
-                     if r.get("status") == "failed" and not r.get("warmup")
-                     and isinstance((r.get("metrics") or {}).get(metric), (int, float)))
+    return summarize(
+        float(r["metrics"][metric])
+        for r in _runs(results, key, system)
+        if r.get("status") == "failed"
+        and not r.get("warmup")
+        and isinstance((r.get("metrics") or {}).get(metric), (int, float))
+    )
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -129,13 +136,18 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for case in _cases(results):
         for metric in case["metrics"]:
-            row: dict[str, Any] = {"case": case["key"], "scenario": case["scenario"],
-                                   "metric": metric, "unit": case["unit"],
-                                   "database": case.get("database", "sqlite"),
-                                   "sizes": case.get("sizes", {})}
+            row: dict[str, Any] = {
+                "case": case["key"],
+                "scenario": case["scenario"],
+                "metric": metric,
+                "unit": case["unit"],
+                "database": case.get("database", "sqlite"),
+                "sizes": case.get("sizes", {}),
+            }
             for system in ("riverrun", "prefect"):
                 row[system], row[f"{system}_status"] = cell_summary(
-                    results, case["key"], system, metric)
+                    results, case["key"], system, metric
+                )
             row["ratio"] = advantage(row["prefect"], row["riverrun"], row["unit"])
             for system in ("riverrun", "prefect"):
                 row[f"{system}_failed"] = failed_summary(results, case["key"], system, metric)
@@ -161,12 +173,17 @@ def _size(row: dict[str, Any]) -> str:
 
 def render_table(results: dict[str, Any]) -> str:
     """The Markdown table: scenario, N, riverrun and Prefect median/min/max, ratio."""
-    lines = ["| scenario | measure | N | riverrun median | min | max | Prefect median | min | max "
-             "| riverrun ahead by |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| scenario | measure | N | riverrun median | min | max | Prefect median | min | max "
+        "| riverrun ahead by |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in table_rows(results):
-        cells = [row["scenario"] + DATABASE_LABEL.get(row["database"], f" ({row['database']})"),
-                 METRIC_LABEL.get(row["metric"], row["metric"]), _size(row)]
+        cells = [
+            row["scenario"] + DATABASE_LABEL.get(row["database"], f" ({row['database']})"),
+            METRIC_LABEL.get(row["metric"], row["metric"]),
+            _size(row),
+        ]
         for system in ("riverrun", "prefect"):
             s: Summary | None = row[system]
             failed = row[f"{system}_failed"]
@@ -175,8 +192,11 @@ def render_table(results: dict[str, Any]) -> str:
             elif s is None:
                 cells += [row[f"{system}_status"], "", ""]
             else:
-                cells += [fmt(s.median, row["unit"]), fmt(s.min, row["unit"]),
-                          fmt(s.max, row["unit"])]
+                cells += [
+                    fmt(s.median, row["unit"]),
+                    fmt(s.min, row["unit"]),
+                    fmt(s.max, row["unit"]),
+                ]
         cells.append(fmt_ratio(row["ratio"]) if row["unit"] != "runs" else "—")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -192,8 +212,16 @@ def _median(row: dict[str, Any] | None, system: str) -> float | None:
     return float(row[system].median)
 
 
-CLI_METRICS = ("flow_run_ls_s", "flow_ls_s", "flow_run_inspect_s", "flow_run_logs_s",
-               "block_ls_s", "config_view_s", "version_s", "help_s")
+CLI_METRICS = (
+    "flow_run_ls_s",
+    "flow_ls_s",
+    "flow_run_inspect_s",
+    "flow_run_logs_s",
+    "block_ls_s",
+    "config_view_s",
+    "version_s",
+    "help_s",
+)
 
 
 def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -222,8 +250,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     ratio_target("task_seq ≥ 100x faster (N=1,000)", "task_seq@1000", "per_task_s", 100)
     ratio_target("task_seq ≥ 100x faster (N=10,000)", "task_seq@10000", "per_task_s", 100)
     ratio_target("import ≥ 10x faster (`import X`)", "import", "import_s", 10)
-    ratio_target("import ≥ 10x faster (`from X import flow, task`)", "import",
-                 "import_flow_task_s", 10)
+    ratio_target(
+        "import ≥ 10x faster (`from X import flow, task`)", "import", "import_flow_task_s", 10
+    )
     ratio_target("first_run ≥ 20x faster", "first_run@1", "wall_s", 20)
     # Peak RSS does not depend on whether the records arrived: when Prefect's runs failed
     # their check (task runs lost), their measured peak RSS is used here, and said so.
@@ -231,46 +260,96 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     for r in (r for r in rows if r["scenario"] == "memory" and r["riverrun"] is not None):
         prefect, note = r["prefect"], ""
         if prefect is None:
-            failed = [float(x["metrics"]["peak_rss_mb"]) for x in results["runs"]
-                      if x.get("case") == r["case"] and x.get("system") == "prefect"
-                      and x.get("status") == "failed" and not x.get("warmup")
-                      and isinstance((x.get("metrics") or {}).get("peak_rss_mb"), float)]
+            failed = [
+                float(x["metrics"]["peak_rss_mb"])
+                for x in results["runs"]
+                if x.get("case") == r["case"]
+                and x.get("system") == "prefect"
+                and x.get("status") == "failed"
+                and not x.get("warmup")
+                and isinstance((x.get("metrics") or {}).get("peak_rss_mb"), float)
+            ]
             prefect, note = summarize(failed), " (Prefect's runs failed their check)"
         if prefect is not None:
             compared.append((r, prefect, note))
-    lower = (all(r["riverrun"].median < p.median for r, p, _ in compared)
-             if compared else None)
-    out.append(("memory lower at every N both ran",
-                ", ".join(f"N={_size(r)}: {fmt(r['riverrun'].median, 'MiB')} vs "
-                          f"{fmt(p.median, 'MiB')}{note}" for r, p, note in compared) or "—",
-                verdict(lower)))
+    lower = all(r["riverrun"].median < p.median for r, p, _ in compared) if compared else None
+    out.append(
+        (
+            "memory lower at every N both ran",
+            ", ".join(
+                f"N={_size(r)}: {fmt(r['riverrun'].median, 'MiB')} vs {fmt(p.median, 'MiB')}{note}"
+                for r, p, note in compared
+            )
+            or "—",
+            verdict(lower),
+        )
+    )
     p99 = _find(rows, "query@100000", "p99_s")
     value = _median(p99, "riverrun")
-    out.append(("query p99 < 50 ms on 100,000 runs (median of per-process p99)",
-                fmt(value, "s"), verdict(None if value is None else value < 0.05)))
+    out.append(
+        (
+            "query p99 < 50 ms on 100,000 runs (median of per-process p99)",
+            fmt(value, "s"),
+            verdict(None if value is None else value < 0.05),
+        )
+    )
     for metric in CLI_METRICS:
         command = metric.removesuffix("_s").replace("flow_run", "flow-run").replace("_", " ")
-        limit_target(f"`riverrun {'--help' if command == 'help' else command}` < 0.3 s as a "
-                     "whole process (100,000 runs)", "cli@100000", metric, 0.3, "s")
-    limit_target("riverrun import < 100 ms (`from riverrun import flow, task`)", "import",
-                 "import_flow_task_s", 0.1, "s")
-    limit_target("riverrun < 50 µs per no-op task (N=10,000)", "task_seq@10000", "per_task_s",
-                 50e-6, "s")
+        limit_target(
+            f"`riverrun {'--help' if command == 'help' else command}` < 0.3 s as a "
+            "whole process (100,000 runs)",
+            "cli@100000",
+            metric,
+            0.3,
+            "s",
+        )
+    limit_target(
+        "riverrun import < 100 ms (`from riverrun import flow, task`)",
+        "import",
+        "import_flow_task_s",
+        0.1,
+        "s",
+    )
+    limit_target(
+        "riverrun < 50 µs per no-op task (N=10,000)", "task_seq@10000", "per_task_s", 50e-6, "s"
+    )
     for n in ("10,000", "100,000"):
-        limit_target(f"riverrun < 50 µs per no-op task, whole flow call (N={n})",
-                     f"task_seq@{n.replace(',', '')}", "per_task_flow_s", 50e-6, "s")
-    limit_target("riverrun < 0.5 ms per empty flow run", "flow_overhead@200", "per_run_s",
-                 0.5e-3, "s")
-    limit_target("riverrun 100k tasks peak RSS < 300 MB", "memory@100000", "peak_rss_mb",
-                 300 * 1e6 / 2**20, "MiB")
-    limit_target("riverrun one-flow script < 300 ms whole process", "first_run@1", "wall_s",
-                 0.3, "s")
+        limit_target(
+            f"riverrun < 50 µs per no-op task, whole flow call (N={n})",
+            f"task_seq@{n.replace(',', '')}",
+            "per_task_flow_s",
+            50e-6,
+            "s",
+        )
+    limit_target(
+        "riverrun < 0.5 ms per empty flow run", "flow_overhead@200", "per_run_s", 0.5e-3, "s"
+    )
+    limit_target(
+        "riverrun 100k tasks peak RSS < 300 MB",
+        "memory@100000",
+        "peak_rss_mb",
+        300 * 1e6 / 2**20,
+        "MiB",
+    )
+    limit_target(
+        "riverrun one-flow script < 300 ms whole process", "first_run@1", "wall_s", 0.3, "s"
+    )
     limit_target("riverrun 10,000 log lines < 0.2 s", "logs@10000", "logs_s", 0.2, "s")
     for suffix, label in (("", "SQLite"), ("/postgres", "PostgreSQL")):
-        limit_target(f"riverrun server start to healthy < 1 s ({label})",
-                     f"server_start{suffix}", "start_s", 1.0, "s")
-        limit_target(f"riverrun server query p99 < 50 ms over 100,000 runs via HTTP ({label})",
-                     f"server_query@100000{suffix}", "p99_s", 0.05, "s")
+        limit_target(
+            f"riverrun server start to healthy < 1 s ({label})",
+            f"server_start{suffix}",
+            "start_s",
+            1.0,
+            "s",
+        )
+        limit_target(
+            f"riverrun server query p99 < 50 ms over 100,000 runs via HTTP ({label})",
+            f"server_query@100000{suffix}",
+            "p99_s",
+            0.05,
+            "s",
+        )
     return out
 
 
@@ -279,16 +358,21 @@ def after_exit_facts(results: dict[str, Any]) -> list[str]:
     facts = []
     for key in ("first_run@1", "exit_durability@1000"):
         for system in ("riverrun", "prefect"):
-            runs = [r for r in _runs(results, key, system)
-                    if isinstance(r.get("metrics", {}).get("task_runs_after_exit"), int)]
+            runs = [
+                r
+                for r in _runs(results, key, system)
+                if isinstance(r.get("metrics", {}).get("task_runs_after_exit"), int)
+            ]
             if not runs:
                 continue
             expected = runs[0]["n"]
             counts = sorted(r["metrics"]["task_runs_after_exit"] for r in runs)
             flows = sorted(r["metrics"].get("flow_runs_after_exit", 0) for r in runs)
-            facts.append(f"- `{key}` {system}: Completed task runs on disk after exit "
-                         f"{counts} of {expected}; Completed flow runs {flows} of 1 "
-                         f"({len(runs)} runs).")
+            facts.append(
+                f"- `{key}` {system}: Completed task runs on disk after exit "
+                f"{counts} of {expected}; Completed flow runs {flows} of 1 "
+                f"({len(runs)} runs)."
+            )
     return facts
 
 
@@ -299,11 +383,21 @@ def settle_facts(results: dict[str, Any]) -> list[str]:
         check = r.get("check") or {}
         if r.get("warmup") or r.get("status") != "ok":
             continue
-        for what, at_end, total in (("task runs", "task_runs_at_flow_end", "task_runs_recorded"),
-                                    ("log lines", "log_lines_at_flow_end", "log_lines_recorded")):
+        for what, at_end, total in (
+            ("task runs", "task_runs_at_flow_end", "task_runs_recorded"),
+            ("log lines", "log_lines_at_flow_end", "log_lines_recorded"),
+        ):
             if at_end in check:
-                facts.append((r["case"], r["system"], what, check[at_end], check[total],
-                              check.get("settle_s")))
+                facts.append(
+                    (
+                        r["case"],
+                        r["system"],
+                        what,
+                        check[at_end],
+                        check[total],
+                        check.get("settle_s"),
+                    )
+                )
     seen: dict[tuple[str, str, str], list[tuple[Any, Any, Any]]] = {}
     for case, system, what, a, t, s in facts:
         seen.setdefault((case, system, what), []).append((a, t, s))
@@ -311,18 +405,22 @@ def settle_facts(results: dict[str, Any]) -> list[str]:
     for (case, system, what), vals in seen.items():
         seen_at_end = sorted(v[0] for v in vals)
         settle = max(v[2] or 0 for v in vals)
-        lines.append(f"- `{case}` {system}: {what} visible through the client when the flow "
-                     f"returned: {seen_at_end} of {vals[0][1]}; all there after at most "
-                     f"{settle:.1f} s.")
+        lines.append(
+            f"- `{case}` {system}: {what} visible through the client when the flow "
+            f"returned: {seen_at_end} of {vals[0][1]}; all there after at most "
+            f"{settle:.1f} s."
+        )
     for r in results["runs"]:
         check = r.get("check") or {}
         if r.get("status") == "failed" and check.get("task_runs_expected"):
-            lines.append(f"- `{r['case']}` {r['system']}{' warm-up' if r.get('warmup') else ''}"
-                         f": {check.get('task_runs_at_flow_end')} task runs visible when the "
-                         f"flow returned, {check.get('task_runs_recorded')} of "
-                         f"{check['task_runs_expected']} after waiting "
-                         f"{check.get('settle_s', 0):.0f} s"
-                         f"{' (count had stopped growing: lost)' if check.get('stalled') else ''}.")
+            lines.append(
+                f"- `{r['case']}` {r['system']}{' warm-up' if r.get('warmup') else ''}"
+                f": {check.get('task_runs_at_flow_end')} task runs visible when the "
+                f"flow returned, {check.get('task_runs_recorded')} of "
+                f"{check['task_runs_expected']} after waiting "
+                f"{check.get('settle_s', 0):.0f} s"
+                f"{' (count had stopped growing: lost)' if check.get('stalled') else ''}."
+            )
     return lines
 
 
@@ -347,17 +445,34 @@ def chart(results: dict[str, Any], path: Path) -> Path:
                 lo.append((s.median - s.min) * 1e6)
                 hi.append((s.max - s.median) * 1e6)
             if xs:
-                ax.errorbar(xs, ys, yerr=[lo, hi], marker=marker, color=color, capsize=3,
-                            linestyle="-" if scenario == "task_seq" else "--",
-                            label=f"{system} {scenario}")
-            failed = [(r["n"], r["metrics"]["per_task_s"] * 1e6) for r in results["runs"]
-                      if r.get("scenario") == scenario and r.get("system") == system
-                      and r.get("status") == "failed" and not r.get("warmup")
-                      and isinstance((r.get("metrics") or {}).get("per_task_s"), float)]
+                ax.errorbar(
+                    xs,
+                    ys,
+                    yerr=[lo, hi],
+                    marker=marker,
+                    color=color,
+                    capsize=3,
+                    linestyle="-" if scenario == "task_seq" else "--",
+                    label=f"{system} {scenario}",
+                )
+            failed = [
+                (r["n"], r["metrics"]["per_task_s"] * 1e6)
+                for r in results["runs"]
+                if r.get("scenario") == scenario
+                and r.get("system") == system
+                and r.get("status") == "failed"
+                and not r.get("warmup")
+                and isinstance((r.get("metrics") or {}).get("per_task_s"), float)
+            ]
             if failed:
-                ax.scatter([f[0] for f in failed], [f[1] for f in failed], marker=marker,
-                           facecolors="none", edgecolors=color,
-                           label=f"{system} {scenario}: check failed (records lost), not counted")
+                ax.scatter(
+                    [f[0] for f in failed],
+                    [f[1] for f in failed],
+                    marker=marker,
+                    facecolors="none",
+                    edgecolors=color,
+                    label=f"{system} {scenario}: check failed (records lost), not counted",
+                )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("N (task calls in one flow)")
@@ -377,33 +492,48 @@ def parts_note(results: dict[str, Any]) -> list[str]:
     parts = results.get("parts")
     if not parts:
         return []
-    lines = ["Combined (`python -m bench.merge`) from these invocations; a case re-run in a "
-             "later one replaces it from the earlier. The machine section above is the first "
-             "one's; each one's core speed is given here:", ""]
+    lines = [
+        "Combined (`python -m bench.merge`) from these invocations; a case re-run in a "
+        "later one replaces it from the earlier. The machine section above is the first "
+        "one's; each one's core speed is given here:",
+        "",
+    ]
     for p in parts:
-        load = (f", load average {', '.join(str(x) for x in p['load_avg'])} at its start"
-                if p.get("load_avg") else "")
-        speed = (f", core speed {p['python_speed_s'] * 1000:.0f} ms"
-                 if p.get("python_speed_s") else "")
-        lines.append(f"- `bench/results/{p['file']}` (commit {p.get('commit')}, "
-                     f"{float(p.get('elapsed_s') or 0) / 60:.1f} min{load}{speed}): "
-                     + ", ".join(f"`{k}`" for k in p["cases"]))
+        load = (
+            f", load average {', '.join(str(x) for x in p['load_avg'])} at its start"
+            if p.get("load_avg")
+            else ""
+        )
+        speed = (
+            f", core speed {p['python_speed_s'] * 1000:.0f} ms" if p.get("python_speed_s") else ""
+        )
+        lines.append(
+            f"- `bench/results/{p['file']}` (commit {p.get('commit')}, "
+            f"{float(p.get('elapsed_s') or 0) / 60:.1f} min{load}{speed}): "
+            + ", ".join(f"`{k}`" for k in p["cases"])
+        )
     return [*lines, ""]
 
 
 def notes(results: dict[str, Any]) -> list[str]:
     """The per-case notes on reduced sizes and repeats."""
-    return [f"- `{c['key']}`: {c['prefect_note']}" for c in _cases(results) if c.get("prefect_note")]
+    return [
+        f"- `{c['key']}`: {c['prefect_note']}" for c in _cases(results) if c.get("prefect_note")
+    ]
 
 
-def render_markdown(results: dict[str, Any], results_path: Path | None,
-                    chart_rel: str = "img/benchmarks.png") -> str:
+def render_markdown(
+    results: dict[str, Any], results_path: Path | None, chart_rel: str = "img/benchmarks.png"
+) -> str:
     """The whole ``docs/benchmarks.md`` page."""
     m = results.get("machine", {})
     v = results.get("versions", {})
     py = m.get("python", {})
-    source = results_path.relative_to(REPO) if results_path and results_path.is_relative_to(REPO) \
+    source = (
+        results_path.relative_to(REPO)
+        if results_path and results_path.is_relative_to(REPO)
         else results_path
+    )
     parts = [
         "# Benchmarks: riverrun and Prefect 3, side by side",
         "",
@@ -414,12 +544,22 @@ def render_markdown(results: dict[str, Any], results_path: Path | None,
         "",
         f"- CPU: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gib')} GiB memory",
         f"- OS: {m.get('os')}",
-        *([f"- load average (1, 5, 15 min) when the run started: "
-           f"{', '.join(str(x) for x in m['load_avg'])} (the machine is shared)"]
-          if m.get("load_avg") else []),
-        *([f"- core speed: a 1,000,000-step Python loop took {m['python_speed_s'] * 1000:.0f} ms "
-           "(best of 5; lower is faster; compare runs of different days by it)"]
-          if m.get("python_speed_s") else []),
+        *(
+            [
+                f"- load average (1, 5, 15 min) when the run started: "
+                f"{', '.join(str(x) for x in m['load_avg'])} (the machine is shared)"
+            ]
+            if m.get("load_avg")
+            else []
+        ),
+        *(
+            [
+                f"- core speed: a 1,000,000-step Python loop took {m['python_speed_s'] * 1000:.0f} ms "
+                "(best of 5; lower is faster; compare runs of different days by it)"
+            ]
+            if m.get("python_speed_s")
+            else []
+        ),
         f"- riverrun {v.get('riverrun')} (commit {results.get('commit')}) on Python "
         f"{py.get('riverrun')}; "
         f"Prefect {v.get('prefect')} on Python {py.get('prefect')}",
@@ -581,8 +721,12 @@ def first_starts(results: dict[str, Any]) -> list[str]:
             out.append(f"- `{r['case']}` {r['system']}: {shown}")
     if not out:
         return []
-    return ["First start of each server, migrating an empty database (untimed setup, one "
-            "run each):", "", *out, ""]
+    return [
+        "First start of each server, migrating an empty database (untimed setup, one run each):",
+        "",
+        *out,
+        "",
+    ]
 
 
 def not_attempted(results: dict[str, Any]) -> list[str]:
@@ -593,21 +737,39 @@ def not_attempted(results: dict[str, Any]) -> list[str]:
     for row in rows:
         for system in ("riverrun", "prefect"):
             status = row[f"{system}_status"]
-            if row[system] is not None or not status.startswith(("not attempted", "not yet")) \
-                    or (row["case"], system) in seen:
+            if (
+                row[system] is not None
+                or not status.startswith(("not attempted", "not yet"))
+                or (row["case"], system) in seen
+            ):
                 continue
             seen.add((row["case"], system))
-            reason = next((r.get("reason") for r in results["runs"] if r.get("case") ==
-                           row["case"] and r.get("system") == system and r.get("reason")), status)
+            reason = next(
+                (
+                    r.get("reason")
+                    for r in results["runs"]
+                    if r.get("case") == row["case"]
+                    and r.get("system") == system
+                    and r.get("reason")
+                ),
+                status,
+            )
             line = f"- `{row['case']}` {system}: {reason}"
-            smaller = [r for r in rows if r["scenario"] == row["scenario"]
-                       and r["metric"] == row["metric"] and r[system] is not None]
+            smaller = [
+                r
+                for r in rows
+                if r["scenario"] == row["scenario"]
+                and r["metric"] == row["metric"]
+                and r[system] is not None
+            ]
             size = row["sizes"].get(system)
             if smaller and row["metric"] == "per_task_s" and size:
                 per_task = smaller[-1][system].median
-                line += (f" (at {fmt(per_task, 's')} per task, as at N="
-                         f"{_size(smaller[-1])}, the task calls alone would take "
-                         f"{fmt(per_task * size, 's')})")
+                line += (
+                    f" (at {fmt(per_task, 's')} per task, as at N="
+                    f"{_size(smaller[-1])}, the task calls alone would take "
+                    f"{fmt(per_task * size, 's')})"
+                )
             out.append(line)
     return ["Not run:", "", *out, ""] if out else []
 
@@ -622,29 +784,45 @@ def failures(results: dict[str, Any]) -> list[str]:
             check = r.get("check") or {}
             lost = ""
             if "task_runs_expected" in check:
-                lost = (f"; task runs recorded {check.get('task_runs_recorded')} of "
-                        f"{check['task_runs_expected']}"
-                        f"{' (count stopped growing)' if check.get('stalled') else ''}")
+                lost = (
+                    f"; task runs recorded {check.get('task_runs_recorded')} of "
+                    f"{check['task_runs_expected']}"
+                    f"{' (count stopped growing)' if check.get('stalled') else ''}"
+                )
             elif "log_lines_expected" in check:
-                lost = (f"; log lines recorded {check.get('log_lines_recorded')} of "
-                        f"{check['log_lines_expected']}")
+                lost = (
+                    f"; log lines recorded {check.get('log_lines_recorded')} of "
+                    f"{check['log_lines_expected']}"
+                )
             metric, unit = metrics.get(str(r.get("case")), ("", "s"))
             value = (r.get("metrics") or {}).get(metric)
-            measured = (f"; measured (not counted) {metric}={fmt(value, unit)}"
-                        if isinstance(value, (int, float)) and unit != "runs" else "")
-            out.append(f"- `{r.get('case')}` {r.get('system')}"
-                       f"{' (' + r['role'] + ')' if r.get('role') else ''}"
-                       f"{' warm-up' if r.get('warmup') else ''}: {r['status']}{lost}{measured}"
-                       f" — {error}")
+            measured = (
+                f"; measured (not counted) {metric}={fmt(value, unit)}"
+                if isinstance(value, (int, float)) and unit != "runs"
+                else ""
+            )
+            out.append(
+                f"- `{r.get('case')}` {r.get('system')}"
+                f"{' (' + r['role'] + ')' if r.get('role') else ''}"
+                f"{' warm-up' if r.get('warmup') else ''}: {r['status']}{lost}{measured}"
+                f" — {error}"
+            )
     return out
 
 
-def write(results: dict[str, Any], results_path: Path | None = None,
-          md_path: Path = DOCS_MD, png_path: Path = DOCS_PNG) -> tuple[Path, Path]:
+def write(
+    results: dict[str, Any],
+    results_path: Path | None = None,
+    md_path: Path = DOCS_MD,
+    png_path: Path = DOCS_PNG,
+) -> tuple[Path, Path]:
     """Write the Markdown page and the chart; return their paths."""
     chart(results, png_path)
-    rel = png_path.relative_to(md_path.parent) if png_path.is_relative_to(md_path.parent) \
+    rel = (
+        png_path.relative_to(md_path.parent)
+        if png_path.is_relative_to(md_path.parent)
         else png_path
+    )
     md_path.parent.mkdir(parents=True, exist_ok=True)
     md_path.write_text(render_markdown(results, results_path, str(rel)))
     return md_path, png_path

@@ -49,43 +49,59 @@ def ensure_prefect() -> None:
     Uses ``../shared/peers/install-prefect`` (relative to the repo root): a plain
     ``pip install prefect==3.9.1`` fails on these machines because of a certifi pin.
     """
-    probe = [python_for("prefect"), "-c", "import prefect, prefect_dask, prefect_ray, sys; "
-             f"sys.exit(prefect.__version__ != {PREFECT_VERSION!r})"]
+    probe = [
+        python_for("prefect"),
+        "-c",
+        "import prefect, prefect_dask, prefect_ray, sys; "
+        f"sys.exit(prefect.__version__ != {PREFECT_VERSION!r})",
+    ]
     if Path(probe[0]).exists() and subprocess.run(probe, capture_output=True).returncode == 0:
         return
     if not INSTALL_PREFECT.exists():
-        raise SystemExit(f"{INSTALL_PREFECT} not found; install Prefect {PREFECT_VERSION} into "
-                         f"{PREFECT_VENV} yourself, or run with --systems riverrun")
+        raise SystemExit(
+            f"{INSTALL_PREFECT} not found; install Prefect {PREFECT_VERSION} into "
+            f"{PREFECT_VENV} yourself, or run with --systems riverrun"
+        )
     print(f"creating {PREFECT_VENV} with prefect=={PREFECT_VERSION} ...", file=sys.stderr)
     # The dask_map / ray_map scenarios run Prefect's own Dask and Ray runners.
     extras = {**os.environ, "PREFECT_EXTRAS": "prefect-dask==0.3.7 prefect-ray"}
-    subprocess.run([str(INSTALL_PREFECT), str(PREFECT_VENV), PREFECT_VERSION], check=True,
-                   cwd=REPO, env=extras)
+    subprocess.run(
+        [str(INSTALL_PREFECT), str(PREFECT_VENV), PREFECT_VERSION], check=True, cwd=REPO, env=extras
+    )
 
 
 def system_version(system: str) -> str | None:
     """``riverrun.__version__`` / ``prefect.__version__`` read by that system's interpreter."""
-    proc = subprocess.run([python_for(system), "-c", f"import {system}; print({system}.__version__)"],
-                          capture_output=True, text=True, env=clean_env(system, None))
+    proc = subprocess.run(
+        [python_for(system), "-c", f"import {system}; print({system}.__version__)"],
+        capture_output=True,
+        text=True,
+        env=clean_env(system, None),
+    )
     return proc.stdout.strip() or None
 
 
 def git_commit() -> str | None:
     """The repository's current commit (what riverrun code was measured)."""
-    proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=REPO)
+    proc = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+    )
     return proc.stdout.strip() or None
 
 
 def python_version(system: str) -> str:
     """The Python version of ``system``'s interpreter."""
-    proc = subprocess.run([python_for(system), "-c", "import sys; print(sys.version.split()[0])"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [python_for(system), "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True,
+        text=True,
+    )
     return proc.stdout.strip()
 
 
-def clean_env(system: str, home: Path | None, api_url: str | None = None,
-              db_url: str | None = None) -> dict[str, str]:
+def clean_env(
+    system: str, home: Path | None, api_url: str | None = None, db_url: str | None = None
+) -> dict[str, str]:
     """The environment of a scenario process: the caller's, minus every riverrun/Prefect
     setting, plus a home of its own (and the API URL in the remote scenarios, the database
     URL where it is PostgreSQL).
@@ -93,8 +109,7 @@ def clean_env(system: str, home: Path | None, api_url: str | None = None,
     Bytecode caching is left on, as on a user's machine. Prefect's anonymous telemetry is switched off: it phones home, and on a fresh home its
     first write races the temporary server's own ("database is locked").
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "RIVERRUN_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RIVERRUN_"))}
     env["PYTHONUNBUFFERED"] = "1"
     # Users' interpreters cache bytecode; the warm-up run fills the caches for both systems.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -149,21 +164,37 @@ def count_after_exit(system: str, home: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"db_found": True}
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         for table in ("flow_run", "task_run"):
-            rows = conn.execute(f"SELECT upper(state_type), count(*) FROM {table} "
-                                "GROUP BY upper(state_type)").fetchall()
+            rows = conn.execute(
+                f"SELECT upper(state_type), count(*) FROM {table} GROUP BY upper(state_type)"
+            ).fetchall()
             out[table] = {str(state): count for state, count in rows}
     return out
 
 
 def new_record(case: Case, system: str, n: int | None, warmup: bool) -> dict[str, Any]:
     """The fields every run's record starts with."""
-    return {"case": case.key, "scenario": case.scenario, "n": n, "system": system,
-            "warmup": warmup, "remote": case.remote, "database": case.database}
+    return {
+        "case": case.key,
+        "scenario": case.scenario,
+        "n": n,
+        "system": system,
+        "warmup": warmup,
+        "remote": case.remote,
+        "database": case.database,
+    }
 
 
-def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: bool,
-                extra_args: tuple[str, ...] = (), api_url: str | None = None,
-                db_url: str | None = None) -> dict[str, Any]:
+def run_program(
+    case: Case,
+    system: str,
+    n: int | None,
+    home: Path,
+    *,
+    warmup: bool,
+    extra_args: tuple[str, ...] = (),
+    api_url: str | None = None,
+    db_url: str | None = None,
+) -> dict[str, Any]:
     """Run ``case``'s program once for ``system`` and return the run's record.
 
     ``status`` is ``ok``, ``failed`` (the program's check failed, or it crashed),
@@ -178,16 +209,22 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
     workdir = home.parent
     start = time.perf_counter()
     # Its own session, so that on timeout the whole group goes, Prefect's temporary server too.
-    proc = subprocess.Popen(cmd, env=clean_env(system, home, api_url, db_url), cwd=workdir,
-                            text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        env=clean_env(system, home, api_url, db_url),
+        cwd=workdir,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = proc.communicate(timeout=case.timeout)
     except subprocess.TimeoutExpired:
         stop_group(proc)
-        record.update(status="timeout", metrics={}, check={},
-                      error=f"killed after {case.timeout:.0f} s")
+        record.update(
+            status="timeout", metrics={}, check={}, error=f"killed after {case.timeout:.0f} s"
+        )
         return record
     except BaseException:
         stop_group(proc)
@@ -196,9 +233,12 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
     stop_group(proc)  # a server the program left behind
     result = parse_result(stdout)
     if result is None:
-        record.update(status="error", metrics={"wall_s": wall}, check={},
-                      error=f"exit {proc.returncode}, no result line; stderr: "
-                            + stderr[-2000:])
+        record.update(
+            status="error",
+            metrics={"wall_s": wall},
+            check={},
+            error=f"exit {proc.returncode}, no result line; stderr: " + stderr[-2000:],
+        )
         return record
     metrics = dict(result.get("metrics") or {})
     metrics["wall_s"] = wall
@@ -215,8 +255,12 @@ def run_program(case: Case, system: str, n: int | None, home: Path, *, warmup: b
             # The one flow run and its one task run must be on disk when the script ends.
             check["recorded_after_exit"] = flow_runs == 1 and task_runs == 1
             ok = ok and check["recorded_after_exit"]
-    record.update(status="ok" if ok else "failed", metrics=metrics, check=check,
-                  error=result.get("error") if not ok else None)
+    record.update(
+        status="ok" if ok else "failed",
+        metrics=metrics,
+        check=check,
+        error=result.get("error") if not ok else None,
+    )
     if not ok and proc.returncode != 0 and not record["error"]:
         record["error"] = stderr[-2000:]
     return record
@@ -241,15 +285,23 @@ def stop_group(proc: subprocess.Popen[str], grace: float = 10.0) -> None:
 SEED_METHOD = {"riverrun": "flows", "prefect": "models"}
 
 
-def seed_home(case: Case, system: str, n: int, home: Path,
-              db_url: str | None = None) -> dict[str, Any]:
+def seed_home(
+    case: Case, system: str, n: int, home: Path, db_url: str | None = None
+) -> dict[str, Any]:
     """Seed ``home`` (or the database at ``db_url``) with ``n`` flow runs (untimed setup;
     see ``scenarios/seed.py``). On SQLite the rows are counted in the file afterwards; on
     PostgreSQL the query program counts them through the API before it measures."""
     method = case.seed_method.get(system, SEED_METHOD[system])
     seed_case = Case("seed", "seed.py", n, ("seed_s",), timeout=1800.0)
-    record = run_program(seed_case, system, n, home, warmup=False, db_url=db_url,
-                         extra_args=("--method", method, "--out", str(home / "bench-seed.json")))
+    record = run_program(
+        seed_case,
+        system,
+        n,
+        home,
+        warmup=False,
+        db_url=db_url,
+        extra_args=("--method", method, "--out", str(home / "bench-seed.json")),
+    )
     record.update(case=case.key, method=method)
     if db_url is not None:
         return record

@@ -23,7 +23,9 @@ from bench.plan import Case
 from bench.runner import PREFECT_VENV, clean_env, new_record, python_for, stop_group
 
 # The local PostgreSQL server (trust auth) that holds the scratch databases.
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+PG_ADMIN = os.environ.get(
+    "BENCH_PG_ADMIN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres@127.0.0.1:5432")
 # Each system's driver for the same database: riverrun's store is synchronous (psycopg),
 # Prefect's server asynchronous (asyncpg).
@@ -62,9 +64,15 @@ def server_command(system: str, port: int) -> list[str] | None:
     where = ["--host", "127.0.0.1", "--port", str(port)]
     if system == "prefect":
         return [str(PREFECT_VENV / "bin" / "prefect"), "server", "start", *where]
-    probe = subprocess.run([python_for(system), "-c", "import importlib.util as u, sys; "
-                            "sys.exit(u.find_spec('riverrun._cli.server') is None)"],
-                           capture_output=True)
+    probe = subprocess.run(
+        [
+            python_for(system),
+            "-c",
+            "import importlib.util as u, sys; "
+            "sys.exit(u.find_spec('riverrun._cli.server') is None)",
+        ],
+        capture_output=True,
+    )
     script = Path(python_for(system)).parent / "riverrun"
     if probe.returncode != 0 or not script.exists():
         return None
@@ -79,8 +87,11 @@ def database_url(system: str, name: str) -> str:
 def _pg(statement: str, dbname: str = "postgres") -> None:
     import psycopg  # the harness's interpreter has riverrun's postgres extra
 
-    dsn = PG_ADMIN if dbname == "postgres" else PG_ADMIN.replace("dbname=postgres",
-                                                                  f"dbname={dbname}")
+    dsn = (
+        PG_ADMIN
+        if dbname == "postgres"
+        else PG_ADMIN.replace("dbname=postgres", f"dbname={dbname}")
+    )
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(statement)  # type: ignore[arg-type]
 
@@ -102,8 +113,9 @@ def analyze(name: str) -> None:
 
 
 @contextmanager
-def server(system: str, home: Path, startup_timeout: float = 120.0,
-           db_url: str | None = None) -> Iterator[Served]:
+def server(
+    system: str, home: Path, startup_timeout: float = 120.0, db_url: str | None = None
+) -> Iterator[Served]:
     """Start ``system``'s own server on a free loopback port, serving ``home`` (or
     ``db_url``); yield it once ``/api/health`` answers 200.
 
@@ -124,13 +136,13 @@ def server(system: str, home: Path, startup_timeout: float = 120.0,
         return log_path.read_text(errors="replace")[-1500:]
 
     began = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=home.parent, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=home.parent, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"{system} server exited with {proc.returncode}: "
-                                   + log_tail())
+                raise RuntimeError(f"{system} server exited with {proc.returncode}: " + log_tail())
             try:
                 with direct.open(f"{url}/health", timeout=2) as resp:
                     if resp.status == 200:
@@ -138,8 +150,9 @@ def server(system: str, home: Path, startup_timeout: float = 120.0,
             except OSError:
                 pass
             if time.perf_counter() - began > startup_timeout:
-                raise RuntimeError(f"{system} server not healthy after {startup_timeout:.0f} s: "
-                                   + log_tail())
+                raise RuntimeError(
+                    f"{system} server not healthy after {startup_timeout:.0f} s: " + log_tail()
+                )
             time.sleep(POLL_S)
         yield Served(url, proc.pid, time.perf_counter() - began)
     finally:
@@ -191,8 +204,13 @@ def tree_rss_mib(pid: int) -> tuple[float, int]:
     return sum(rss_mib(p) for p in tree), len(tree)
 
 
-def settled_rss_mib(pid: int, window: int = 6, tolerance_mib: float = 1.0,
-                    interval: float = 0.5, timeout: float = 30.0) -> tuple[float, int, float]:
+def settled_rss_mib(
+    pid: int,
+    window: int = 6,
+    tolerance_mib: float = 1.0,
+    interval: float = 0.5,
+    timeout: float = 30.0,
+) -> tuple[float, int, float]:
     """The tree's RSS once idle: sampled every ``interval`` s until the last ``window``
     samples lie within ``tolerance_mib`` (or ``timeout`` passes).
 
@@ -220,8 +238,9 @@ def postgres_problem() -> str | None:
     return None
 
 
-def launch(case: Case, system: str, home: Path, *, warmup: bool,
-           db_url: str | None = None) -> dict[str, Any]:
+def launch(
+    case: Case, system: str, home: Path, *, warmup: bool, db_url: str | None = None
+) -> dict[str, Any]:
     """One run of a ``launch`` case: start ``system``'s server on ``home`` (or ``db_url``),
     time it to healthy and, for ``idle_rss_mb``, read its process tree's settled RSS.
 
@@ -243,6 +262,5 @@ def launch(case: Case, system: str, home: Path, *, warmup: bool,
         record.update(status="error", metrics={}, check={}, error=str(exc))
         return record
     metrics["wall_s"] = time.perf_counter() - began
-    record.update(status="ok", metrics=metrics, check={"healthy": True, "passed": True},
-                  error=None)
+    record.update(status="ok", metrics=metrics, check={"healthy": True, "passed": True}, error=None)
     return record

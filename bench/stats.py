@@ -58,6 +58,10 @@ def ratio(prefect: Summary | None, riverrun: Summary | None) -> float | None:
 
 def counted_values(runs: Iterable[dict[str, Any]], metric: str) -> list[float]:
     """The values of ``metric`` over successful, non-warm-up runs."""
-    return [float(r["metrics"][metric]) for r in runs
-            if r.get("status") == "ok" and not r.get("warmup")
-            and isinstance(r.get("metrics", {}).get(metric), (int, float))]
+    return [
+        float(r["metrics"][metric])
+        for r in runs
+        if r.get("status") == "ok"
+        and not r.get("warmup")
+        and isinstance(r.get("metrics", {}).get(metric), (int, float))
+    ]

@@ -124,7 +124,9 @@ def riverrun_mode(
     from riverrun._store.service import close_stores
     from riverrun.server.testing import clear_data
 
-    server, url, key = request.getfixturevalue("sqlite_server" if mode == SERVER_SQLITE else "postgres_server")
+    server, url, key = request.getfixturevalue(
+        "sqlite_server" if mode == SERVER_SQLITE else "postgres_server"
+    )
     clear_data(url)
     close_stores()
     monkeypatch.setenv("RIVERRUN_API_URL", server.api_url)

@@ -23,7 +23,12 @@ def run_main(tmp_path: Path, home: Path, code: str) -> subprocess.CompletedProce
     main.write_text(textwrap.dedent(code))
     env = {**os.environ, "RIVERRUN_HOME": str(home)}
     result = subprocess.run(
-        [sys.executable, str(main)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(main)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result
@@ -234,7 +239,7 @@ def test_6_2_querying_for_conditional_flows(tmp_path: Path, riverrun_home: Path)
         tmp_path,
         riverrun_home,
         UPDATE_TAGS
-        + '''
+        + """
 import asyncio
 from datetime import datetime, timedelta
 
@@ -285,7 +290,7 @@ summary("pre")
 print("after pre", already_ran())
 summary("pro")
 print("after pro", already_ran())
-''',
+""",
     )
     assert "before False" in result.stdout
     assert "after pre False" in result.stdout

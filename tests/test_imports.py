@@ -6,7 +6,18 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["sqlalchemy", "fastapi", "alembic", "httpx", "rich", "dask", "ray", "uvicorn", "typer", "pydantic"]
+HEAVY = [
+    "sqlalchemy",
+    "fastapi",
+    "alembic",
+    "httpx",
+    "rich",
+    "dask",
+    "ray",
+    "uvicorn",
+    "typer",
+    "pydantic",
+]
 
 
 def _modules_after(code: str) -> set[str]:

@@ -26,7 +26,9 @@ def test_snapshot_is_of_prefect_3_9_1() -> None:
 
 def test_every_missing_prefect_name_is_allowlisted() -> None:
     unexplained = [key for key in _missing() if reason_for_key(key) is None]
-    assert not unexplained, "Prefect names riverrun lacks, with no allowlist entry:\n" + "\n".join(unexplained)
+    assert not unexplained, "Prefect names riverrun lacks, with no allowlist entry:\n" + "\n".join(
+        unexplained
+    )
 
 
 def test_every_allowlist_reason_is_of_an_allowed_kind() -> None:

@@ -25,7 +25,9 @@ CASES: list[tuple[type[BaseModel], dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("model", "values"), CASES)
-def test_trusted_builds_what_model_construct_builds(model: type[BaseModel], values: dict[str, Any]) -> None:
+def test_trusted_builds_what_model_construct_builds(
+    model: type[BaseModel], values: dict[str, Any]
+) -> None:
     fast = trusted(model, **values)
     reference = model.model_construct(**values)
     assert fast == reference

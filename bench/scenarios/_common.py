@@ -27,7 +27,9 @@ PAGE = 200  # Prefect's server caps a page at 200 rows (PREFECT_API_DEFAULT_LIMI
 STALL_S = 30.0  # no new record for this long: the missing ones are not coming
 
 
-def parse_args(extra: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+def parse_args(
+    extra: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> argparse.Namespace:
     """Parse the arguments every scenario takes (``--system``, ``--n``, ``--warmup``)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--system", choices=["riverrun", "prefect"], required=True)
@@ -43,11 +45,20 @@ def system_module(system: str, sub: str = "") -> Any:
     return importlib.import_module(f"{system}.{sub}" if sub else system)
 
 
-def emit(ok: bool, metrics: dict[str, Any] | None = None, check: dict[str, Any] | None = None,
-         error: str | None = None) -> None:
+def emit(
+    ok: bool,
+    metrics: dict[str, Any] | None = None,
+    check: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
     """Print the one result line the harness reads."""
-    line = {"bench_result": True, "ok": ok, "metrics": metrics or {}, "check": check or {},
-            "error": error}
+    line = {
+        "bench_result": True,
+        "ok": ok,
+        "metrics": metrics or {},
+        "check": check or {},
+        "error": error,
+    }
     sys.stdout.write(json.dumps(line, default=str) + "\n")
     sys.stdout.flush()
 
@@ -57,8 +68,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def main(body: Callable[[argparse.Namespace], tuple[dict[str, Any], dict[str, Any]]],
-         extra: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+def main(
+    body: Callable[[argparse.Namespace], tuple[dict[str, Any], dict[str, Any]]],
+    extra: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
     """Run ``body(args) -> (metrics, check)`` and emit its result.
 
     ``check`` must hold ``passed: bool``; a scenario whose check fails is reported as failed
@@ -92,8 +105,11 @@ def _task_run_filters(system: str, flow_run_id: Any) -> dict[str, Any]:
     objects = system_module(system, "client.schemas.objects")
     return {
         "flow_run_filter": filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[flow_run_id])),
-        "task_run_filter": filters.TaskRunFilter(state=filters.TaskRunFilterState(
-            type=filters.TaskRunFilterStateType(any_=[objects.StateType.COMPLETED]))),
+        "task_run_filter": filters.TaskRunFilter(
+            state=filters.TaskRunFilterState(
+                type=filters.TaskRunFilterStateType(any_=[objects.StateType.COMPLETED])
+            )
+        ),
     }
 
 
@@ -125,8 +141,9 @@ async def flow_run_state(system: str, flow_run_id: Any) -> str | None:
     return None if state is None else str(getattr(state.type, "value", state.type))
 
 
-def check_task_runs(system: str, flow_run_id: Any, expected: int,
-                    settle_timeout: float = 300.0) -> dict[str, Any]:
+def check_task_runs(
+    system: str, flow_run_id: Any, expected: int, settle_timeout: float = 300.0
+) -> dict[str, Any]:
     """Verify the flow run is Completed and its ``expected`` task runs are recorded Completed.
 
     Prefect ships task-run states to its server in the background, so right after the flow
@@ -138,10 +155,12 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
     records are taken as lost (``stalled``): Prefect's server drops events when its
     in-memory queue is full ("Subscription queue is full, dropping message").
     """
+
     async def exactly(k: int) -> bool:
         # Two probes instead of paging through k rows: a row at k-1 and none at k.
-        return (await has_at_least_task_runs(system, flow_run_id, k)
-                and not await has_at_least_task_runs(system, flow_run_id, k + 1))
+        return await has_at_least_task_runs(
+            system, flow_run_id, k
+        ) and not await has_at_least_task_runs(system, flow_run_id, k + 1)
 
     async def go() -> dict[str, Any]:
         if await exactly(expected):
@@ -155,8 +174,11 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
             await asyncio.sleep(1.0)
             polls += 1
             if await has_at_least_task_runs(system, flow_run_id, expected):
-                count = expected if await exactly(expected) else \
-                    await count_task_runs(system, flow_run_id)
+                count = (
+                    expected
+                    if await exactly(expected)
+                    else await count_task_runs(system, flow_run_id)
+                )
             elif polls % 10 == 0:
                 # Every 10 s a full count, to tell "still arriving" from "lost".
                 now_count = await count_task_runs(system, flow_run_id)
@@ -167,10 +189,15 @@ def check_task_runs(system: str, flow_run_id: Any, expected: int,
                     break
         settle_s = time.perf_counter() - start
         state = await flow_run_state(system, flow_run_id)
-        return {"flow_run_state": state, "task_runs_expected": expected,
-                "task_runs_at_flow_end": at_end, "task_runs_recorded": count,
-                "settle_s": round(settle_s, 3), "stalled": stalled,
-                "passed": state == "COMPLETED" and count == expected}
+        return {
+            "flow_run_state": state,
+            "task_runs_expected": expected,
+            "task_runs_at_flow_end": at_end,
+            "task_runs_recorded": count,
+            "settle_s": round(settle_s, 3),
+            "stalled": stalled,
+            "passed": state == "COMPLETED" and count == expected,
+        }
 
     return run_async(go())
 

@@ -76,7 +76,9 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
             elapsed = time.perf_counter() - start
             if proc.returncode != 0:
-                failures.append(f"{' '.join(command[1:])}: exit {proc.returncode}: {proc.stderr[-300:]}")
+                failures.append(
+                    f"{' '.join(command[1:])}: exit {proc.returncode}: {proc.stderr[-300:]}"
+                )
                 break
             if name == "flow_run_ls":
                 listed = proc.stdout
@@ -84,8 +86,11 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
                 times.append(elapsed)
         if times:
             metrics[f"{name}_s"] = statistics.median(times)
-    check = {"failures": failures[:3], "lists_a_seeded_run": "seed-" in listed,
-             "passed": not failures and "seed-" in listed}
+    check = {
+        "failures": failures[:3],
+        "lists_a_seeded_run": "seed-" in listed,
+        "passed": not failures and "seed-" in listed,
+    }
     return metrics, check
 
 

@@ -27,5 +27,14 @@ def one_flow(n: int) -> int:
 
 result = one_flow(n)
 ok = result == n * (n + 1) // 2
-print(json.dumps({"bench_result": True, "ok": ok, "metrics": {},
-                  "check": {"passed": ok, "result": result}, "error": None}))
+print(
+    json.dumps(
+        {
+            "bench_result": True,
+            "ok": ok,
+            "metrics": {},
+            "check": {"passed": ok, "result": result},
+            "error": None,
+        }
+    )
+)

@@ -26,8 +26,11 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     ids = [empty_flow() for _ in range(args.n)]
     elapsed = time.perf_counter() - start
     completed = c.run_async(count_completed_flow_runs(args.system, ids))
-    check = {"flow_runs_expected": args.n, "flow_runs_completed": completed,
-             "passed": completed == args.n}
+    check = {
+        "flow_runs_expected": args.n,
+        "flow_runs_completed": completed,
+        "passed": completed == args.n,
+    }
     return {"total_s": elapsed, "per_run_s": elapsed / args.n}, check
 
 
@@ -42,10 +45,13 @@ async def count_completed_flow_runs(system: str, ids: list[Any], settle: float =
             for i in range(0, len(ids), c.PAGE):
                 runs = await client.read_flow_runs(
                     flow_run_filter=filters.FlowRunFilter(
-                        id=filters.FlowRunFilterId(any_=ids[i:i + c.PAGE]),
-                        state=filters.FlowRunFilterState(type=filters.FlowRunFilterStateType(
-                            any_=[objects.StateType.COMPLETED]))),
-                    limit=c.PAGE)
+                        id=filters.FlowRunFilterId(any_=ids[i : i + c.PAGE]),
+                        state=filters.FlowRunFilterState(
+                            type=filters.FlowRunFilterStateType(any_=[objects.StateType.COMPLETED])
+                        ),
+                    ),
+                    limit=c.PAGE,
+                )
                 total += len(runs)
         if total == len(ids) or time.perf_counter() > deadline:
             return total

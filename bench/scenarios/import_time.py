@@ -18,7 +18,18 @@ t1 = time.perf_counter()
 flow, task = module.flow, module.task
 t2 = time.perf_counter()
 ok = callable(flow) and callable(task)
-print(json.dumps({"bench_result": True, "ok": ok,
-                  "metrics": {"import_s": t1 - t0, "import_flow_task_s": t2 - t0,
-                              "version": module.__version__},
-                  "check": {"passed": ok, "flow_and_task_callable": ok}, "error": None}))
+print(
+    json.dumps(
+        {
+            "bench_result": True,
+            "ok": ok,
+            "metrics": {
+                "import_s": t1 - t0,
+                "import_flow_task_s": t2 - t0,
+                "version": module.__version__,
+            },
+            "check": {"passed": ok, "flow_and_task_callable": ok},
+            "error": None,
+        }
+    )
+)

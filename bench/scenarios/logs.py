@@ -30,13 +30,19 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     flow_run_id, logs_s = chatty(args.n)
     flow_s = time.perf_counter() - start
     at_end, count, settle_s = c.run_async(count_logs(args.system, flow_run_id, args.n))
-    check = {"log_lines_expected": args.n, "log_lines_at_flow_end": at_end,
-             "log_lines_recorded": count, "settle_s": settle_s, "passed": count == args.n}
+    check = {
+        "log_lines_expected": args.n,
+        "log_lines_at_flow_end": at_end,
+        "log_lines_recorded": count,
+        "settle_s": settle_s,
+        "passed": count == args.n,
+    }
     return {"logs_s": logs_s, "flow_s": flow_s, "per_line_s": logs_s / args.n}, check
 
 
-async def count_logs(system: str, flow_run_id: Any, expected: int,
-                     settle: float = 300.0) -> tuple[int, int, float]:
+async def count_logs(
+    system: str, flow_run_id: Any, expected: int, settle: float = 300.0
+) -> tuple[int, int, float]:
     """Count the flow run's ``bench line`` log records; poll until ``expected`` or timeout."""
     filters = c.system_module(system, "client.schemas.filters")
     log_filter = filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[flow_run_id]))

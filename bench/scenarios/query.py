@@ -24,19 +24,25 @@ import _common as c
 def extra(parser: Any) -> None:
     parser.add_argument("--seed-info", required=True)
     parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--expect-runs", type=int, default=None,
-                        help="the number of flow runs the seeded store must hold")
+    parser.add_argument(
+        "--expect-runs",
+        type=int,
+        default=None,
+        help="the number of flow runs the seeded store must hold",
+    )
 
 
 def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     with open(args.seed_info) as f:
         after = datetime.fromisoformat(json.load(f)["after"])
-    return c.run_async(measure(args.system, after, args.calls, max(args.warmup, 1),
-                               args.expect_runs))
+    return c.run_async(
+        measure(args.system, after, args.calls, max(args.warmup, 1), args.expect_runs)
+    )
 
 
-async def measure(system_name: str, after: datetime, calls: int, warmup: int,
-                  expect_runs: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+async def measure(
+    system_name: str, after: datetime, calls: int, warmup: int, expect_runs: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     system = c.system_module(system_name)
     f = c.system_module(system_name, "client.schemas.filters")
     sorting = c.system_module(system_name, "client.schemas.sorting")
@@ -52,25 +58,40 @@ async def measure(system_name: str, after: datetime, calls: int, warmup: int,
         in_store = int(await client.count_flow_runs())
         for i in range(warmup + calls):
             start = time.perf_counter()
-            runs = await client.read_flow_runs(flow_run_filter=flow_run_filter,
-                                               sort=sorting.FlowRunSort.START_TIME_DESC, limit=50)
+            runs = await client.read_flow_runs(
+                flow_run_filter=flow_run_filter, sort=sorting.FlowRunSort.START_TIME_DESC, limit=50
+            )
             if i >= warmup:
                 times.append(time.perf_counter() - start)
     ordered = sorted(times)
-    metrics = {"median_s": statistics.median(times),
-               "p99_s": ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)],
-               "rows": len(runs)}
+    metrics = {
+        "median_s": statistics.median(times),
+        "p99_s": ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)],
+        "rows": len(runs),
+    }
     starts = [r.start_time for r in runs]
     newest_first = all(a >= b for a, b in zip(starts, starts[1:], strict=False))
-    bad = [r.name for r in runs if not (
-        "3" in r.name and {"bench", "odd"} <= set(r.tags)
-        and r.state is not None and r.state.name in ("Completed", "Failed")
-        and r.start_time is not None and r.start_time > after)]
+    bad = [
+        r.name
+        for r in runs
+        if not (
+            "3" in r.name
+            and {"bench", "odd"} <= set(r.tags)
+            and r.state is not None
+            and r.state.name in ("Completed", "Failed")
+            and r.start_time is not None
+            and r.start_time > after
+        )
+    ]
     seeded_ok = expect_runs is None or in_store == expect_runs
-    check = {"rows": len(runs), "rows_not_matching": bad[:5],
-             "newest_first": newest_first, "flow_runs_in_store": in_store,
-             "flow_runs_expected": expect_runs,
-             "passed": 0 < len(runs) <= 50 and not bad and newest_first and seeded_ok}
+    check = {
+        "rows": len(runs),
+        "rows_not_matching": bad[:5],
+        "newest_first": newest_first,
+        "flow_runs_in_store": in_store,
+        "flow_runs_expected": expect_runs,
+        "passed": 0 < len(runs) <= 50 and not bad and newest_first and seeded_ok,
+    }
     return metrics, check
 
 

@@ -42,8 +42,9 @@ import _common as c
 
 def extra(parser: Any) -> None:
     parser.add_argument("--out", required=True)
-    parser.add_argument("--method", choices=["flows", "events", "client", "models", "sql"],
-                        default="flows")
+    parser.add_argument(
+        "--method", choices=["flows", "events", "client", "models", "sql"], default="flows"
+    )
 
 
 def seed_with_flows(system_name: str, n: int) -> datetime:
@@ -82,14 +83,20 @@ def seed_with_riverrun_events(n: int, batch: int = 5000) -> datetime:
         for i in range(lo, min(n, lo + batch)):
             start = first + i * step
             end = start + step // 2
-            run = flow_run_event(flow_name="seeded", flow_id=flow_id, name=f"seed-{i:06d}",
-                                 tags=["bench", "even" if i % 2 == 0 else "odd"],
-                                 created=start, expected_start_time=start)
+            run = flow_run_event(
+                flow_name="seeded",
+                flow_id=flow_id,
+                name=f"seed-{i:06d}",
+                tags=["bench", "even" if i % 2 == 0 else "odd"],
+                created=start,
+                expected_start_time=start,
+            )
             final = "FAILED" if i % 10 == 0 else "COMPLETED"
-            events += [run,
-                       state_event(run["id"], "RUNNING", timestamp=start, start_time=start,
-                                   run_count=1),
-                       state_event(run["id"], final, timestamp=end, end_time=end)]
+            events += [
+                run,
+                state_event(run["id"], "RUNNING", timestamp=start, start_time=start, run_count=1),
+                state_event(run["id"], final, timestamp=end, end_time=end),
+            ]
         store.ingest(events)
     store.dispose()
     middle = first + (n // 2) * step - step // 2
@@ -114,8 +121,11 @@ async def seed_with_client(system_name: str, n: int, in_flight: int = 16) -> dat
             if i == n // 2:
                 middle = datetime.now(timezone.utc)
             run = await client.create_flow_run(
-                seeded, name=f"seed-{i:06d}", tags=["bench", "even" if i % 2 == 0 else "odd"],
-                state=states.Running())
+                seeded,
+                name=f"seed-{i:06d}",
+                tags=["bench", "even" if i % 2 == 0 else "odd"],
+                state=states.Running(),
+            )
             final = states.Failed() if i % 10 == 0 else states.Completed()
             await client.set_flow_run_state(run.id, final, force=True)
 
@@ -137,8 +147,9 @@ async def seed_with_prefect_models(n: int, batch: int = 500) -> datetime:
     db = provide_database_interface()
     await db.create_db()
     async with db.session_context(begin_transaction=True) as session:
-        flow = await models.flows.create_flow(session=session,
-                                              flow=schemas.core.Flow(name="seeded"))
+        flow = await models.flows.create_flow(
+            session=session, flow=schemas.core.Flow(name="seeded")
+        )
     middle = datetime.now(timezone.utc)
     for start in range(0, n, batch):
         async with db.session_context(begin_transaction=True) as session:
@@ -148,12 +159,16 @@ async def seed_with_prefect_models(n: int, batch: int = 500) -> datetime:
                 run = await models.flow_runs.create_flow_run(
                     session=session,
                     flow_run=schemas.core.FlowRun(
-                        flow_id=flow.id, name=f"seed-{i:06d}",
+                        flow_id=flow.id,
+                        name=f"seed-{i:06d}",
                         tags=["bench", "even" if i % 2 == 0 else "odd"],
-                        state=schemas.states.Running()))
+                        state=schemas.states.Running(),
+                    ),
+                )
                 final = schemas.states.Failed() if i % 10 == 0 else schemas.states.Completed()
                 await models.flow_runs.set_flow_run_state(
-                    session=session, flow_run_id=run.id, state=final, force=True)
+                    session=session, flow_run_id=run.id, state=final, force=True
+                )
     return middle
 
 
@@ -169,15 +184,19 @@ async def seed_with_prefect_sql(n: int, batch: int = 5000) -> datetime:
     db = provide_database_interface()
     await db.create_db()
     async with db.session_context(begin_transaction=True) as session:
-        flow = await models.flows.create_flow(session=session,
-                                              flow=schemas.core.Flow(name="seeded"))
+        flow = await models.flows.create_flow(
+            session=session, flow=schemas.core.Flow(name="seeded")
+        )
     flow_runs, states = db.FlowRun.__table__, db.FlowRunState.__table__
     step = timedelta(milliseconds=1)
     first = datetime.now(timezone.utc) - n * step
     # Each run points at its final state, as set_flow_run_state leaves it; the pointer is
     # set once both rows exist (each table's foreign key names the other).
-    point = (sa.update(flow_runs).where(flow_runs.c.id == sa.bindparam("run"))
-             .values(state_id=sa.bindparam("state"), updated=sa.bindparam("at")))
+    point = (
+        sa.update(flow_runs)
+        .where(flow_runs.c.id == sa.bindparam("run"))
+        .values(state_id=sa.bindparam("state"), updated=sa.bindparam("at"))
+    )
     for lo in range(0, n, batch):
         runs, run_states, pointers = [], [], []
         for i in range(lo, min(n, lo + batch)):
@@ -185,18 +204,38 @@ async def seed_with_prefect_sql(n: int, batch: int = 5000) -> datetime:
             start = first + i * step
             end = start + step / 2
             final = StateType.FAILED if i % 10 == 0 else StateType.COMPLETED
-            runs.append({"id": run_id, "flow_id": flow.id, "name": f"seed-{i:06d}",
-                         "tags": ["bench", "even" if i % 2 == 0 else "odd"],
-                         "labels": {"prefect.flow.id": str(flow.id)},
-                         "state_type": final, "state_name": final.value.title(),
-                         "state_timestamp": end, "run_count": 1,
-                         "expected_start_time": start, "start_time": start, "end_time": end,
-                         "total_run_time": end - start, "created": start, "updated": end})
+            runs.append(
+                {
+                    "id": run_id,
+                    "flow_id": flow.id,
+                    "name": f"seed-{i:06d}",
+                    "tags": ["bench", "even" if i % 2 == 0 else "odd"],
+                    "labels": {"prefect.flow.id": str(flow.id)},
+                    "state_type": final,
+                    "state_name": final.value.title(),
+                    "state_timestamp": end,
+                    "run_count": 1,
+                    "expected_start_time": start,
+                    "start_time": start,
+                    "end_time": end,
+                    "total_run_time": end - start,
+                    "created": start,
+                    "updated": end,
+                }
+            )
             for state_type, at in ((StateType.RUNNING, start), (final, end)):
-                run_states.append({"id": uuid.uuid4(), "flow_run_id": run_id,
-                                   "type": state_type, "name": state_type.value.title(),
-                                   "timestamp": at, "created": at, "updated": at,
-                                   "state_details": StateDetails(flow_run_id=run_id)})
+                run_states.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "flow_run_id": run_id,
+                        "type": state_type,
+                        "name": state_type.value.title(),
+                        "timestamp": at,
+                        "created": at,
+                        "updated": at,
+                        "state_details": StateDetails(flow_run_id=run_id),
+                    }
+                )
             pointers.append({"run": run_id, "state": run_states[-1]["id"], "at": end})
         async with db.session_context(begin_transaction=True) as session:
             await session.execute(sa.insert(flow_runs), runs)

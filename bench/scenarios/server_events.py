@@ -37,8 +37,12 @@ EVENTS_PER_RUN = 1 + TASKS_PER_RUN * 4
 def extra(parser: Any) -> None:
     parser.add_argument("--batch", type=int, default=1000, help="events per request")
     parser.add_argument("--method", choices=["post", "websocket"], default="post")
-    parser.add_argument("--settle", type=float, default=120.0,
-                        help="longest wait, in seconds, for the events to be readable")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=120.0,
+        help="longest wait, in seconds, for the events to be readable",
+    )
 
 
 def riverrun_batches(n: int, batch: int, tag: str) -> list[list[dict[str, Any]]]:
@@ -47,8 +51,12 @@ def riverrun_batches(n: int, batch: int, tag: str) -> list[list[dict[str, Any]]]
 
     batches: list[list[dict[str, Any]]] = [[]]
     for i in range(n // EVENTS_PER_RUN):
-        run = flow_run_event(flow_name="bench-events", name=f"events-{i:06d}",
-                             tags=["bench", tag], state_type="COMPLETED")
+        run = flow_run_event(
+            flow_name="bench-events",
+            name=f"events-{i:06d}",
+            tags=["bench", tag],
+            state_type="COMPLETED",
+        )
         events = [run]
         for _ in range(TASKS_PER_RUN):
             events += task_run_lifecycle(run["id"], run["created"])
@@ -69,17 +77,22 @@ async def riverrun_recorded(tag: str, runs: int) -> dict[str, int]:
         flow_runs = await client.count_flow_runs(flow_run_filter=runs_filter)
         task_runs = await client.count_task_runs(flow_run_filter=runs_filter)
         ends = await client.read_flow_runs(flow_run_filter=runs_filter, limit=1)
-        ends += await client.read_flow_runs(flow_run_filter=runs_filter, limit=1,
-                                            offset=max(runs - 1, 0))
+        ends += await client.read_flow_runs(
+            flow_run_filter=runs_filter, limit=1, offset=max(runs - 1, 0)
+        )
         logs = 0
         for run in ends:
-            logs += len(await client.read_logs(log_filter=f.LogFilter(
-                flow_run_id=f.LogFilterFlowRunId(any_=[run.id]))))
+            logs += len(
+                await client.read_logs(
+                    log_filter=f.LogFilter(flow_run_id=f.LogFilterFlowRunId(any_=[run.id]))
+                )
+            )
     return {"flow_runs": flow_runs, "task_runs": task_runs, "logs_of_two_runs": logs}
 
 
-async def riverrun_events(n: int, batch: int, settle: float) -> tuple[dict[str, Any],
-                                                                      dict[str, Any]]:
+async def riverrun_events(
+    n: int, batch: int, settle: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
     tag = f"events-{uuid.uuid4().hex[:8]}"
     backend = c.http_backend()
     backend.ingest(riverrun_batches(EVENTS_PER_RUN, batch, f"{tag}-warm")[0])
@@ -90,8 +103,11 @@ async def riverrun_events(n: int, batch: int, settle: float) -> tuple[dict[str, 
     for events in batches:
         backend.ingest(events)
     accepted = time.perf_counter() - start
-    expected = {"flow_runs": runs, "task_runs": runs * TASKS_PER_RUN,
-                "logs_of_two_runs": min(runs, 2) * TASKS_PER_RUN}
+    expected = {
+        "flow_runs": runs,
+        "task_runs": runs * TASKS_PER_RUN,
+        "logs_of_two_runs": min(runs, 2) * TASKS_PER_RUN,
+    }
     recorded: dict[str, int] = {}
     while True:
         probed = time.perf_counter()
@@ -100,23 +116,34 @@ async def riverrun_events(n: int, batch: int, settle: float) -> tuple[dict[str, 
             break
         await asyncio.sleep(0.1)
     readable = probed - start
-    metrics = {"events_per_s": sent / readable, "accepted_per_s": sent / accepted,
-               "events": sent, "readable_s": readable}
+    metrics = {
+        "events_per_s": sent / readable,
+        "accepted_per_s": sent / accepted,
+        "events": sent,
+        "readable_s": readable,
+    }
     return metrics, {"expected": expected, "recorded": recorded, "passed": recorded == expected}
 
 
 async def prefect_count(client: Any, resource_id: str, since: datetime) -> int:
     """Events with ``resource_id`` stored since ``since``, from ``/api/events/filter``."""
-    body = {"filter": {"resource": {"id": [resource_id]},
-                       "occurred": {"since": since.isoformat(),
-                                    "until": (since + timedelta(days=1)).isoformat()}},
-            "limit": 1}
+    body = {
+        "filter": {
+            "resource": {"id": [resource_id]},
+            "occurred": {
+                "since": since.isoformat(),
+                "until": (since + timedelta(days=1)).isoformat(),
+            },
+        },
+        "limit": 1,
+    }
     response = await client.request("POST", "/events/filter", json=body)
     return int(response.json()["total"])
 
 
-async def prefect_events(n: int, batch: int, method: str, settle: float) -> tuple[
-        dict[str, Any], dict[str, Any]]:
+async def prefect_events(
+    n: int, batch: int, method: str, settle: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
     import prefect
     from prefect.events import Event
     from prefect.events.clients import PrefectEventsClient
@@ -125,18 +152,20 @@ async def prefect_events(n: int, batch: int, method: str, settle: float) -> tupl
     since = datetime.now(timezone.utc) - timedelta(minutes=5)
 
     def event(i: int, resource: str = resource_id) -> Event:
-        return Event(event="bench.event", resource={"prefect.resource.id": resource},
-                     payload={"i": i})
+        return Event(
+            event="bench.event", resource={"prefect.resource.id": resource}, payload={"i": i}
+        )
 
     async with prefect.get_client() as client:
         # Warm: the connection, the server's first write of an event.
-        await client.request("POST", "/events", json=[
-            event(-1, resource_id + ".warm").model_dump(mode="json")])
+        await client.request(
+            "POST", "/events", json=[event(-1, resource_id + ".warm").model_dump(mode="json")]
+        )
         payloads = [event(i).model_dump(mode="json") for i in range(n)]
         start = time.perf_counter()
         if method == "post":
             for first in range(0, n, batch):
-                await client.request("POST", "/events", json=payloads[first:first + batch])
+                await client.request("POST", "/events", json=payloads[first : first + batch])
         else:
             async with PrefectEventsClient() as events_client:
                 for i in range(n):
@@ -149,10 +178,13 @@ async def prefect_events(n: int, batch: int, method: str, settle: float) -> tupl
                 break
             await asyncio.sleep(0.1)
         readable = probed - start
-    metrics = {"events_per_s": n / readable, "accepted_per_s": n / accepted, "events": n,
-               "readable_s": readable}
-    return metrics, {"expected": n, "recorded": recorded, "method": method,
-                     "passed": recorded == n}
+    metrics = {
+        "events_per_s": n / readable,
+        "accepted_per_s": n / accepted,
+        "events": n,
+        "readable_s": readable,
+    }
+    return metrics, {"expected": n, "recorded": recorded, "method": method, "passed": recorded == n}
 
 
 def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -32,8 +32,12 @@ import _common as c
 
 def extra(parser: Any) -> None:
     parser.add_argument("--in-flight", type=int, default=1)
-    parser.add_argument("--batched-n", type=int, default=-1,
-                        help="riverrun: runs through the batched event path (default 10 x N)")
+    parser.add_argument(
+        "--batched-n",
+        type=int,
+        default=-1,
+        help="riverrun: runs through the batched event path (default 10 x N)",
+    )
     parser.add_argument("--batch", type=int, default=100, help="runs per events batch")
 
 
@@ -45,6 +49,7 @@ async def per_call(system_name: str, n: int, in_flight: int, tag: str) -> float:
     tags = ["bench", tag]
 
     if system_name == "prefect":
+
         @system.flow(name="bench-flow-runs")
         def bench_flow() -> None:
             """Never run: its name is what the client sends."""
@@ -58,8 +63,7 @@ async def per_call(system_name: str, n: int, in_flight: int, tag: str) -> float:
         backend = c.http_backend()
 
         async def create(client: Any, i: int) -> Any:
-            event = flow_run_event(flow_name="bench-flow-runs", name=f"bench-{i:06d}",
-                                   tags=tags)
+            event = flow_run_event(flow_name="bench-flow-runs", name=f"bench-{i:06d}", tags=tags)
             await asyncio.to_thread(backend.ingest, [event])
             return event["id"]
 
@@ -87,12 +91,15 @@ def batched(n: int, batch: int, tag: str) -> float:
     for first in range(0, n, batch):
         events = []
         for i in range(first, min(n, first + batch)):
-            run = flow_run_event(flow_name="bench-flow-runs", name=f"batched-{i:06d}",
-                                 tags=["bench", tag])
+            run = flow_run_event(
+                flow_name="bench-flow-runs", name=f"batched-{i:06d}", tags=["bench", tag]
+            )
             t0 = run["created"]
-            events += [run,
-                       state_event(run["id"], "RUNNING", timestamp=t0 + 1, start_time=t0 + 1),
-                       state_event(run["id"], "COMPLETED", timestamp=t0 + 2, end_time=t0 + 2)]
+            events += [
+                run,
+                state_event(run["id"], "RUNNING", timestamp=t0 + 1, start_time=t0 + 1),
+                state_event(run["id"], "COMPLETED", timestamp=t0 + 2, end_time=t0 + 2),
+            ]
         backend.ingest(events)
     return time.perf_counter() - start
 
@@ -103,8 +110,10 @@ async def completed_runs(system_name: str, tag: str) -> int:
     objects = c.system_module(system_name, "client.schemas.objects")
     flow_run_filter = f.FlowRunFilter(
         tags=f.FlowRunFilterTags(all_=[tag]),
-        state=f.FlowRunFilterState(type=f.FlowRunFilterStateType(
-            any_=[objects.StateType.COMPLETED])))
+        state=f.FlowRunFilterState(
+            type=f.FlowRunFilterStateType(any_=[objects.StateType.COMPLETED])
+        ),
+    )
     async with c.system_module(system_name).get_client() as client:
         return int(await client.count_flow_runs(flow_run_filter=flow_run_filter))
 
@@ -112,8 +121,11 @@ async def completed_runs(system_name: str, tag: str) -> int:
 def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     tag = f"run-{uuid.uuid4().hex[:8]}"
     seconds = c.run_async(per_call(args.system, args.n, args.in_flight, tag))
-    metrics: dict[str, Any] = {"runs_per_s": args.n / seconds, "per_call_s": seconds,
-                               "in_flight": args.in_flight}
+    metrics: dict[str, Any] = {
+        "runs_per_s": args.n / seconds,
+        "per_call_s": seconds,
+        "in_flight": args.in_flight,
+    }
     counted = c.run_async(completed_runs(args.system, tag))
     expected = args.n + 1  # the warm-up run too
     check: dict[str, Any] = {"runs_expected": expected, "runs_completed": counted}
@@ -122,8 +134,7 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if args.system == "riverrun" and batched_n:
         batch_tag = f"{tag}-batched"
         seconds = batched(batched_n, args.batch, batch_tag)
-        metrics.update(batched_runs_per_s=batched_n / seconds, batched_s=seconds,
-                       batch=args.batch)
+        metrics.update(batched_runs_per_s=batched_n / seconds, batched_s=seconds, batch=args.batch)
         batched_counted = c.run_async(completed_runs(args.system, batch_tag))
         check.update(batched_expected=batched_n, batched_completed=batched_counted)
         passed = passed and batched_counted == batched_n

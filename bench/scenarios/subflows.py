@@ -30,9 +30,12 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         parent(min(args.n, 5))
     ids, loop_s = parent(args.n)
     linked, completed = c.run_async(read_children(args.system, ids))
-    check = {"child_runs_expected": args.n, "child_runs_completed": completed,
-             "child_runs_linked_to_parent": linked,
-             "passed": completed == args.n and linked == args.n}
+    check = {
+        "child_runs_expected": args.n,
+        "child_runs_completed": completed,
+        "child_runs_linked_to_parent": linked,
+        "passed": completed == args.n and linked == args.n,
+    }
     return {"per_subflow_s": loop_s / args.n, "loop_s": loop_s}, check
 
 
@@ -46,8 +49,10 @@ async def read_children(system: str, ids: list[Any], settle: float = 60.0) -> tu
             for i in range(0, len(ids), c.PAGE):
                 runs += await client.read_flow_runs(
                     flow_run_filter=filters.FlowRunFilter(
-                        id=filters.FlowRunFilterId(any_=ids[i:i + c.PAGE])),
-                    limit=c.PAGE)
+                        id=filters.FlowRunFilterId(any_=ids[i : i + c.PAGE])
+                    ),
+                    limit=c.PAGE,
+                )
         completed = sum(1 for r in runs if r.state is not None and r.state.is_completed())
         linked = sum(1 for r in runs if r.parent_task_run_id is not None)
         if (completed == linked == len(ids)) or time.perf_counter() > deadline:

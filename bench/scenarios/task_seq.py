@@ -36,9 +36,13 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     start = time.perf_counter()
     flow_run_id, loop_s, total = sequential(args.n)
     flow_s = time.perf_counter() - start
-    metrics = {"per_task_s": loop_s / args.n, "per_task_flow_s": flow_s / args.n,
-               "loop_s": loop_s, "flow_s": flow_s,
-               "peak_rss_mb": c.peak_rss_mb()}
+    metrics = {
+        "per_task_s": loop_s / args.n,
+        "per_task_flow_s": flow_s / args.n,
+        "loop_s": loop_s,
+        "flow_s": flow_s,
+        "peak_rss_mb": c.peak_rss_mb(),
+    }
     check = c.check_task_runs(args.system, flow_run_id, args.n)
     check["result_ok"] = total == args.n * (args.n - 1) // 2
     check["passed"] = check["passed"] and check["result_ok"]

@@ -32,7 +32,9 @@ def _check_key(key: Optional[str]) -> None:
         )
 
 
-def _record(type_: Optional[str], data: Any, key: Optional[str], description: Optional[str]) -> o.Artifact:
+def _record(
+    type_: Optional[str], data: Any, key: Optional[str], description: Optional[str]
+) -> o.Artifact:
     from riverrun._recording.recorder import recorder_for
     from riverrun.schemas.encoding import jsonable
 
@@ -48,9 +50,15 @@ def _record(type_: Optional[str], data: Any, key: Optional[str], description: Op
     created = clock.now_us()
     recorder.record(
         {
-            "kind": "artifact", "id": artifact_id, "key": key, "type": type_,
-            "description": description, "data": jsonable(data), "flow_run_id": flow_run_id,
-            "task_run_id": task_run_id, "created": created,
+            "kind": "artifact",
+            "id": artifact_id,
+            "key": key,
+            "type": type_,
+            "description": description,
+            "data": jsonable(data),
+            "flow_run_id": flow_run_id,
+            "task_run_id": task_run_id,
+            "created": created,
         }  # fmt: skip
     )
     if flow_ctx is None and task_ctx is None:
@@ -137,13 +145,17 @@ class Artifact:
         client: Any = None, **kwargs: Any,
     ) -> tuple[o.Artifact, bool]:  # fmt: skip
         """Async twin of ``get_or_create``."""
-        return await asyncio.to_thread(cls.get_or_create, key, description, data, _sync=True, **kwargs)  # type: ignore[no-any-return]
+        return await asyncio.to_thread(
+            cls.get_or_create, key, description, data, _sync=True, **kwargs
+        )  # type: ignore[no-any-return]
 
 
 class MarkdownArtifact(Artifact):
     type = "markdown"
 
-    def __init__(self, markdown: str, key: Optional[str] = None, description: Optional[str] = None) -> None:
+    def __init__(
+        self, markdown: str, key: Optional[str] = None, description: Optional[str] = None
+    ) -> None:
         super().__init__(key=key, description=description, data=markdown)
         self.markdown = markdown
 
@@ -154,7 +166,9 @@ class MarkdownArtifact(Artifact):
 class TableArtifact(Artifact):
     type = "table"
 
-    def __init__(self, table: Table, key: Optional[str] = None, description: Optional[str] = None) -> None:
+    def __init__(
+        self, table: Table, key: Optional[str] = None, description: Optional[str] = None
+    ) -> None:
         if not isinstance(table, (dict, list)):
             raise TypeError(
                 f"create_table_artifact expects a dict of columns or a list of rows, got {type(table).__name__}."
@@ -182,13 +196,17 @@ class LinkArtifact(Artifact):
         self.link_text = link_text
 
     def format(self) -> str:
-        return f"[{self.link_text}]({self.link})" if self.link_text else f"[{self.link}]({self.link})"
+        return (
+            f"[{self.link_text}]({self.link})" if self.link_text else f"[{self.link}]({self.link})"
+        )
 
 
 class ImageArtifact(Artifact):
     type = "image"
 
-    def __init__(self, image_url: str, key: Optional[str] = None, description: Optional[str] = None) -> None:
+    def __init__(
+        self, image_url: str, key: Optional[str] = None, description: Optional[str] = None
+    ) -> None:
         super().__init__(key=key, description=description, data=image_url)
         self.image_url = image_url
 
@@ -199,7 +217,9 @@ class ImageArtifact(Artifact):
 class ProgressArtifact(Artifact):
     type = "progress"
 
-    def __init__(self, progress: float, key: Optional[str] = None, description: Optional[str] = None) -> None:
+    def __init__(
+        self, progress: float, key: Optional[str] = None, description: Optional[str] = None
+    ) -> None:
         super().__init__(key=key, description=description, data=_check_progress(progress))
         self.progress = float(progress)
 
@@ -244,7 +264,10 @@ def create_table_artifact(
 
 
 def create_link_artifact(
-    link: str, link_text: Optional[str] = None, key: Optional[str] = None, description: Optional[str] = None
+    link: str,
+    link_text: Optional[str] = None,
+    key: Optional[str] = None,
+    description: Optional[str] = None,
 ) -> uuid.UUID:
     """Publish a link artifact, shown as ``[link_text](link)``."""
     return uuid.UUID(LinkArtifact(link, link_text, key, description).create(_sync=True).id)  # type: ignore[call-arg]

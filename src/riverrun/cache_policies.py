@@ -49,7 +49,9 @@ class CachePolicy:
         """A copy of this policy with its key storage, lock manager or isolation level set."""
         new = copy.copy(self)
         for name, value in (
-            ("key_storage", key_storage), ("lock_manager", lock_manager), ("isolation_level", isolation_level)
+            ("key_storage", key_storage),
+            ("lock_manager", lock_manager),
+            ("isolation_level", isolation_level),
         ):
             if value is not None:
                 object.__setattr__(new, name, value)
@@ -57,8 +59,10 @@ class CachePolicy:
 
     def __add__(self, other: CachePolicy) -> CachePolicy:
         if isinstance(other, _None) or isinstance(self, _None):
-            return NO_CACHE if isinstance(other, _None) and isinstance(self, _None) else (
-                self if isinstance(other, _None) else other
+            return (
+                NO_CACHE
+                if isinstance(other, _None) and isinstance(self, _None)
+                else (self if isinstance(other, _None) else other)
             )
         return CompoundCachePolicy(policies=[*_flatten(self), *_flatten(other)])
 
@@ -84,7 +88,9 @@ class CompoundCachePolicy(CachePolicy):
 
     policies: list[CachePolicy] = field(default_factory=list)
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         keys = []
         for policy in self.policies:
             key = policy.compute_key(task_ctx, inputs, flow_parameters, **kwargs)
@@ -99,7 +105,9 @@ class CompoundCachePolicy(CachePolicy):
 class _None(CachePolicy):
     """Never cache."""
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         return None
 
 
@@ -109,7 +117,9 @@ class Inputs(CachePolicy):
 
     exclude: list[str] = field(default_factory=list)
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         hashed = {}
         for name, value in sorted(inputs.items()):
             if name in self.exclude:
@@ -133,7 +143,9 @@ class Inputs(CachePolicy):
 class TaskSource(CachePolicy):
     """Key on the task function's source code."""
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         fn = getattr(getattr(task_ctx, "task", None), "fn", None)
         if fn is None:
             return None
@@ -149,7 +161,9 @@ class TaskSource(CachePolicy):
 class RunId(CachePolicy):
     """Key on the flow run ID: cache within one flow run only."""
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         info = getattr(task_ctx, "info", None)
         run_id = getattr(info, "flow_run_id", None) or getattr(info, "id", None)
         return str(run_id) if run_id else None
@@ -159,7 +173,9 @@ class RunId(CachePolicy):
 class FlowParameters(CachePolicy):
     """Key on the parameters of the enclosing flow run."""
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         digest = hash_object(flow_parameters)
         return digest
 
@@ -170,7 +186,9 @@ class CacheKeyFnPolicy(CachePolicy):
 
     cache_key_fn: Callable[..., str | None] | None = None
 
-    def compute_key(self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+    def compute_key(
+        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+    ) -> str | None:
         if self.cache_key_fn is None:
             return None
         return self.cache_key_fn(task_ctx, inputs)

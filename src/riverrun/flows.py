@@ -62,8 +62,11 @@ class Flow(Generic[P, R]):
     ) -> None:
         _require_function(fn, "flow")
         _require_hook_lists(
-            on_completion=on_completion, on_failure=on_failure, on_cancellation=on_cancellation,
-            on_crashed=on_crashed, on_running=on_running,
+            on_completion=on_completion,
+            on_failure=on_failure,
+            on_cancellation=on_cancellation,
+            on_crashed=on_crashed,
+            on_running=on_running,
         )
         if unsupported:
             raise TypeError(
@@ -112,12 +115,23 @@ class Flow(Generic[P, R]):
                 )
         self._validator = ParameterValidator(fn, self.name)
         self._options = dict(
-            name=name, version=version, flow_run_name=flow_run_name, retries=retries,
-            retry_delay_seconds=retry_delay_seconds, task_runner=task_runner, description=description,
-            timeout_seconds=timeout_seconds, validate_parameters=validate_parameters,
-            persist_result=persist_result, result_serializer=result_serializer, log_prints=log_prints,
-            on_completion=on_completion, on_failure=on_failure, on_cancellation=on_cancellation,
-            on_crashed=on_crashed, on_running=on_running,
+            name=name,
+            version=version,
+            flow_run_name=flow_run_name,
+            retries=retries,
+            retry_delay_seconds=retry_delay_seconds,
+            task_runner=task_runner,
+            description=description,
+            timeout_seconds=timeout_seconds,
+            validate_parameters=validate_parameters,
+            persist_result=persist_result,
+            result_serializer=result_serializer,
+            log_prints=log_prints,
+            on_completion=on_completion,
+            on_failure=on_failure,
+            on_cancellation=on_cancellation,
+            on_crashed=on_crashed,
+            on_running=on_running,
         )
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", self.name)
@@ -296,15 +310,25 @@ class Flow(Generic[P, R]):
             info.parent_flow_run_id = parent_ctx.info.id
             info.root_flow_run_id = parent_ctx.info.root_flow_run_id
         info.name = adopted.name if adopted else self._run_name(info, parameters)
-        ctx = FlowRunContext(self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default)
+        ctx = FlowRunContext(
+            self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default
+        )
         call_args, call_kwargs = (
-            call_arguments(self._signature, parameters) if validation_error is None else (args, kwargs)
+            call_arguments(self._signature, parameters)
+            if validation_error is None
+            else (args, kwargs)
         )
         steps = flow_run_steps(
             # The run records what was passed ("5" stays "5"), as Prefect does; the body gets
             # the validated values.
-            self, info, ctx, call_args, call_kwargs, jsonable(passed if passed is not None else parameters),
-            parent_task, parent_ctx,
+            self,
+            info,
+            ctx,
+            call_args,
+            call_kwargs,
+            jsonable(passed if passed is not None else parameters),
+            parent_task,
+            parent_ctx,
             validation_error,
         )
         return steps, ctx, parent_ctx
@@ -375,7 +399,9 @@ class Flow(Generic[P, R]):
         state = self._run_sync(args, kwargs)
         return state if return_state else state.result()
 
-    async def _acall(self, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool) -> Any:
+    async def _acall(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
+    ) -> Any:
         state = await self._run_async(args, kwargs)
         return state if return_state else state.result()
 

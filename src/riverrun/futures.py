@@ -64,7 +64,12 @@ class RiverrunFuture(Generic[R]):
 class RiverrunConcurrentFuture(RiverrunFuture[R]):
     """A future backed by a ``concurrent.futures.Future`` that resolves to a final State."""
 
-    def __init__(self, task_run_id: str, wrapped: cf.Future[State], pending: Callable[[], State] | None = None) -> None:
+    def __init__(
+        self,
+        task_run_id: str,
+        wrapped: cf.Future[State],
+        pending: Callable[[], State] | None = None,
+    ) -> None:
         super().__init__(task_run_id)
         self.wrapped_future = wrapped
         self._pending = pending
@@ -111,7 +116,9 @@ class RiverrunShippedFuture(RiverrunConcurrentFuture[R]):
     outcome, and a task run submitted later gets this run's state from here instead.
     """
 
-    def __init__(self, task_run_id: str, wrapped: cf.Future[State], handle: Any, owner: object) -> None:
+    def __init__(
+        self, task_run_id: str, wrapped: cf.Future[State], handle: Any, owner: object
+    ) -> None:
         super().__init__(task_run_id, wrapped)
         self.handle: Any = handle
         self.owner = owner
@@ -151,7 +158,9 @@ def _raw(future: RiverrunFuture[Any]) -> cf.Future[Any]:
     raise TypeError(f"Unsupported future type {type(future).__name__}.")
 
 
-def wait(futures: Iterable[RiverrunFuture[Any]], timeout: float | None = None) -> DoneAndNotDoneFutures:
+def wait(
+    futures: Iterable[RiverrunFuture[Any]], timeout: float | None = None
+) -> DoneAndNotDoneFutures:
     """Wait until all futures are done or ``timeout`` passes; return (done, not_done)."""
     items = list(futures)
     by_raw = {_raw(f): f for f in items}

@@ -93,7 +93,9 @@ class ThreadPoolTaskRunner(_PooledTaskRunner):
         super().__init__(max_workers or int(env or 0) or 100)
 
     def _make_executor(self) -> cf.Executor:
-        return cf.ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="riverrun-task")
+        return cf.ThreadPoolExecutor(
+            max_workers=self.max_workers, thread_name_prefix="riverrun-task"
+        )
 
     def submit(
         self,
@@ -118,7 +120,6 @@ class ThreadPoolTaskRunner(_PooledTaskRunner):
 
         wrapped = self._pool().submit(context.run, call)
         return RiverrunConcurrentFuture(info.id, wrapped, lambda: info.state or _pending())
-
 
 
 def _pending() -> State:
@@ -162,7 +163,6 @@ class ShippingTaskRunner(TaskRunner):
         """
         raise NotImplementedError
 
-
     def _flow_snapshot(self, flow_ctx: FlowRunContext | None) -> bytes | None:
         from riverrun._engine.shipped import snapshot_flow
 
@@ -170,7 +170,10 @@ class ShippingTaskRunner(TaskRunner):
             return None
         cached = self._snapshot
         if cached is None or cached[0] != flow_ctx.info.id:
-            cached = self._snapshot = (flow_ctx.info.id, snapshot_flow(flow_ctx, ThreadPoolTaskRunner))
+            cached = self._snapshot = (
+                flow_ctx.info.id,
+                snapshot_flow(flow_ctx, ThreadPoolTaskRunner),
+            )
         return cached[1]
 
     def submit(
@@ -189,7 +192,14 @@ class ShippingTaskRunner(TaskRunner):
         if pickled is None:
             pickled = self._pickled_tasks[id(task)] = (task, pickle_task(task))
         payload, upstream = ship(
-            task, pickled[1], info, args, kwargs, wait_for, self._flow_snapshot(flow_ctx), self._native_handle
+            task,
+            pickled[1],
+            info,
+            args,
+            kwargs,
+            wait_for,
+            self._flow_snapshot(flow_ctx),
+            self._native_handle,
         )
         recorder = recorder_for(flow_ctx)
         outer: cf.Future[State] = cf.Future()

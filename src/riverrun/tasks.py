@@ -155,23 +155,43 @@ class Task(Generic[P, R]):
         self.retry_condition_fn = retry_condition_fn
         self.viz_return_value = viz_return_value
         # Sent with every task run: empty when there is no retry policy, so nothing to encode.
-        self.retry_policy_json = {} if not self.retries else {
-            "retries": self.retries,
-            "retry_delay": self.retry_delay_seconds
-            if isinstance(self.retry_delay_seconds, (int, float, list, type(None)))
-            else None,
-            "retry_jitter_factor": self.retry_jitter_factor,
-        }
+        self.retry_policy_json = (
+            {}
+            if not self.retries
+            else {
+                "retries": self.retries,
+                "retry_delay": self.retry_delay_seconds
+                if isinstance(self.retry_delay_seconds, (int, float, list, type(None)))
+                else None,
+                "retry_jitter_factor": self.retry_jitter_factor,
+            }
+        )
         self._options = dict(
-            name=name, description=description, tags=tags, version=version, cache_policy=cache_policy,
-            cache_key_fn=cache_key_fn, cache_expiration=cache_expiration, task_run_name=task_run_name,
-            retries=retries, retry_delay_seconds=retry_delay_seconds, retry_jitter_factor=retry_jitter_factor,
-            persist_result=persist_result, result_serializer=result_serializer,
-            result_storage_key=result_storage_key, cache_result_in_memory=cache_result_in_memory,
-            timeout_seconds=timeout_seconds, log_prints=log_prints, refresh_cache=refresh_cache,
-            on_completion=on_completion, on_failure=on_failure, on_running=on_running,
-            retry_condition_fn=retry_condition_fn, viz_return_value=viz_return_value,
-            on_rollback=on_rollback, on_commit=on_commit,
+            name=name,
+            description=description,
+            tags=tags,
+            version=version,
+            cache_policy=cache_policy,
+            cache_key_fn=cache_key_fn,
+            cache_expiration=cache_expiration,
+            task_run_name=task_run_name,
+            retries=retries,
+            retry_delay_seconds=retry_delay_seconds,
+            retry_jitter_factor=retry_jitter_factor,
+            persist_result=persist_result,
+            result_serializer=result_serializer,
+            result_storage_key=result_storage_key,
+            cache_result_in_memory=cache_result_in_memory,
+            timeout_seconds=timeout_seconds,
+            log_prints=log_prints,
+            refresh_cache=refresh_cache,
+            on_completion=on_completion,
+            on_failure=on_failure,
+            on_running=on_running,
+            retry_condition_fn=retry_condition_fn,
+            viz_return_value=viz_return_value,
+            on_rollback=on_rollback,
+            on_commit=on_commit,
         )
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", self.name)
@@ -242,7 +262,9 @@ class Task(Generic[P, R]):
         context = TaskRunContext(self, info, inputs, False)
         flow_parameters = flow_ctx.parameters if flow_ctx is not None else {}
         if self.cache_key_fn is not None:
-            return CacheKeyFnPolicy(cache_key_fn=self.cache_key_fn).compute_key(context, inputs, flow_parameters)
+            return CacheKeyFnPolicy(cache_key_fn=self.cache_key_fn).compute_key(
+                context, inputs, flow_parameters
+            )
         policy = self.cache_policy if self.cache_policy is not None else DEFAULT
         try:
             key = policy.compute_key(context, inputs, flow_parameters)
@@ -252,7 +274,9 @@ class Task(Generic[P, R]):
         return f"{self.task_key}-{key}" if key else None
 
     # -- running ----------------------------------------------------------------------
-    def _new_info(self, flow_ctx: FlowRunContext | None, task_run_id: str | None = None) -> TaskRunInfo:
+    def _new_info(
+        self, flow_ctx: FlowRunContext | None, task_run_id: str | None = None
+    ) -> TaskRunInfo:
         parent_task = TaskRunContext.__var__.get()
         if flow_ctx is not None:
             dynamic_key = flow_ctx.next_dynamic_key(self.task_key)
@@ -341,9 +365,13 @@ class Task(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
     @overload
-    def __call__(self, *args: Any, return_state: bool = ..., wait_for: Any = ..., **kwargs: Any) -> Any: ...
+    def __call__(
+        self, *args: Any, return_state: bool = ..., wait_for: Any = ..., **kwargs: Any
+    ) -> Any: ...
 
-    def __call__(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any) -> Any:  # type: ignore[misc]
+    def __call__(  # type: ignore[misc]
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         """Run the task now and return its result (or its final State with ``return_state``)."""
         flow_ctx = FlowRunContext.__var__.get()
         info = self._new_info(flow_ctx)
@@ -369,7 +397,9 @@ class Task(Generic[P, R]):
         state = await self.run_async(info, args, kwargs, wait_for, flow_ctx)
         return state if return_state else state.result()
 
-    def submit(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any) -> Any:
+    def submit(
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         """Start a task run on the flow's task runner and return a ``RiverrunFuture`` at once."""
         flow_ctx = FlowRunContext.__var__.get()
         runner = flow_ctx.task_runner if flow_ctx is not None else _default_runner()
@@ -381,7 +411,9 @@ class Task(Generic[P, R]):
             return future.state
         return future
 
-    def map(self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any) -> Any:
+    def map(
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
         """Submit one task run per item of the iterable arguments; ``unmapped(x)`` stays fixed.
 
         Returns:

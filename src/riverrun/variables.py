@@ -45,7 +45,9 @@ class Variable:
 
     @async_dispatch("aset")
     @classmethod
-    def set(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
+    def set(
+        cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False
+    ) -> Variable:
         """Store ``value`` (JSON-compatible) under ``name``.
 
         Raises:
@@ -90,7 +92,9 @@ class Variable:
         return await asyncio.to_thread(cls.get, name, default, _sync=True)
 
     @classmethod
-    async def aset(cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False) -> Variable:
+    async def aset(
+        cls, name: str, value: Any, tags: Optional[list[str]] = None, overwrite: bool = False
+    ) -> Variable:
         """Async twin of ``set``."""
         return await asyncio.to_thread(cls.set, name, value, tags, overwrite, _sync=True)
 

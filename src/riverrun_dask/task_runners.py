@@ -54,7 +54,9 @@ class _Collector:
         self._room = threading.BoundedSemaphore(max_in_flight)
         self._finished: queue.SimpleQueue[distributed.Future | None] = queue.SimpleQueue()
         self._waiting: dict[Hashable, cf.Future[bytes]] = {}
-        self._thread = threading.Thread(target=self._run, name="riverrun-dask-collector", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="riverrun-dask-collector", daemon=True
+        )
         self._thread.start()
 
     def reserve(self) -> None:
@@ -78,7 +80,9 @@ class _Collector:
         waiting, self._waiting = self._waiting, {}
         for out in waiting.values():
             self._room.release()
-            out.set_exception(cf.CancelledError("The Dask task runner shut down before the task run finished."))
+            out.set_exception(
+                cf.CancelledError("The Dask task runner shut down before the task run finished.")
+            )
 
     def _run(self) -> None:
         get = self._finished.get
@@ -101,7 +105,9 @@ class _Collector:
         values: dict[Hashable, bytes] = {}
         if finished:
             try:
-                values = dict(zip((f.key for f in finished), self._client.gather(finished), strict=True))
+                values = dict(
+                    zip((f.key for f in finished), self._client.gather(finished), strict=True)
+                )
             except Exception:  # noqa: BLE001 - one lost result must not fail its batch
                 values = {}
         for future in batch:
@@ -250,7 +256,11 @@ class DaskTaskRunner(ShippingTaskRunner):
             connect_to = self.address
         else:
             make = self.resolved_cluster_class or distributed.LocalCluster
-            logger.info("Creating a new Dask cluster with `%s.%s`", getattr(make, "__module__", ""), getattr(make, "__qualname__", make))
+            logger.info(
+                "Creating a new Dask cluster with `%s.%s`",
+                getattr(make, "__module__", ""),
+                getattr(make, "__qualname__", make),
+            )
             self._cluster = connect_to = stack.enter_context(make(**self.cluster_kwargs))
             if self.adapt_kwargs:
                 self._cluster.adapt(**self.adapt_kwargs)
@@ -285,7 +295,9 @@ class DaskTaskRunner(ShippingTaskRunner):
         assert collector is not None
         collector.reserve()
         try:
-            dask_future = client.submit(run_shipped, payload, *upstream, key=f"{task.name}-{info.id}", pure=False)
+            dask_future = client.submit(
+                run_shipped, payload, *upstream, key=f"{task.name}-{info.id}", pure=False
+            )
         except BaseException:
             collector.release()
             raise

@@ -22,11 +22,15 @@ Timeout = Union[int, float, str, timedelta, None]
 def _scheduler_address(client: distributed.Client) -> str:
     scheduler = client.scheduler
     if scheduler is None:
-        raise RuntimeError("The Dask client is not connected to a scheduler; start its cluster first.")
+        raise RuntimeError(
+            "The Dask client is not connected to a scheduler; start its cluster first."
+        )
     return str(scheduler.address)
 
 
-def _client_kwargs(async_client: bool, timeout: Timeout, client_kwargs: dict[str, Any]) -> dict[str, Any]:
+def _client_kwargs(
+    async_client: bool, timeout: Timeout, client_kwargs: dict[str, Any]
+) -> dict[str, Any]:
     import distributed
 
     from riverrun_dask.task_runners import DaskTaskRunner
@@ -35,7 +39,10 @@ def _client_kwargs(async_client: bool, timeout: Timeout, client_kwargs: dict[str
     flow_ctx = FlowRunContext.get()
     kwargs: dict[str, Any]
     if task_ctx is not None:
-        kwargs = {"address": _scheduler_address(distributed.get_client()), "asynchronous": task_ctx.task.isasync}
+        kwargs = {
+            "address": _scheduler_address(distributed.get_client()),
+            "asynchronous": task_ctx.task.isasync,
+        }
     elif flow_ctx is not None and isinstance(flow_ctx.task_runner, DaskTaskRunner):
         runner = flow_ctx.task_runner
         kwargs = {
@@ -75,7 +82,9 @@ def get_dask_client(timeout: Timeout = None, **client_kwargs: Any) -> Iterator[d
 
 
 @contextlib.asynccontextmanager
-async def get_async_dask_client(timeout: Timeout = None, **client_kwargs: Any) -> AsyncIterator[distributed.Client]:
+async def get_async_dask_client(
+    timeout: Timeout = None, **client_kwargs: Any
+) -> AsyncIterator[distributed.Client]:
     """A temporary asynchronous Dask client on the current cluster (see ``get_dask_client``).
 
     Example:

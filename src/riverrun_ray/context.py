@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-_remote_options: ContextVar[dict[str, Any] | None] = ContextVar("riverrun_ray_remote_options", default=None)
+_remote_options: ContextVar[dict[str, Any] | None] = ContextVar(
+    "riverrun_ray_remote_options", default=None
+)
 
 
 def current_remote_options() -> dict[str, Any]:

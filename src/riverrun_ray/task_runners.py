@@ -48,7 +48,9 @@ class RayTaskRunner(ShippingTaskRunner):
         ... def pipeline(): ...
     """
 
-    def __init__(self, address: str | None = None, init_kwargs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, address: str | None = None, init_kwargs: dict[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.address = address
         self.init_kwargs = dict(init_kwargs or {})

@@ -60,6 +60,8 @@ def test_pause_resume_and_delete_by_name() -> None:
 def test_events_stream_prints_matching_events_as_json() -> None:
     emit_event("other.thing", resource={"riverrun.resource.id": "x"})
     emit_event("shop.order.paid", resource={"riverrun.resource.id": "shop.order.9"})
-    result = _cli("events", "stream", "--since", "1h", "--event", "shop.*", "--format", "json", "--run-once")
+    result = _cli(
+        "events", "stream", "--since", "1h", "--event", "shop.*", "--format", "json", "--run-once"
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["resource"]["riverrun.resource.id"] == "shop.order.9"

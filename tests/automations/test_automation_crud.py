@@ -65,7 +65,9 @@ def test_delete_removes_it_and_a_second_delete_says_false() -> None:
 
 def test_unknown_block_is_refused_naming_the_field() -> None:
     missing = uuid.uuid4()
-    with pytest.raises(ValueError, match=rf"actions\[0\]\.block_document_id: no block document with id {missing}"):
+    with pytest.raises(
+        ValueError, match=rf"actions\[0\]\.block_document_id: no block document with id {missing}"
+    ):
         Automation(name="a", trigger=FAILED,
                    actions=[SendNotification(block_document_id=missing, body="x")]).create()  # fmt: skip
 
@@ -86,9 +88,13 @@ def test_template_naming_an_unknown_variable_is_refused() -> None:
 
 def test_unknown_deployment_and_automation_are_refused() -> None:
     with pytest.raises(ValueError, match=r"actions\[0\]\.deployment_id: no deployment"):
-        Automation(name="a", trigger=FAILED, actions=[RunDeployment(deployment_id=uuid.uuid4())]).create()
+        Automation(
+            name="a", trigger=FAILED, actions=[RunDeployment(deployment_id=uuid.uuid4())]
+        ).create()
     with pytest.raises(ValueError, match=r"actions\[0\]\.automation_id: no automation"):
-        Automation(name="a", trigger=FAILED, actions=[PauseAutomation(automation_id=uuid.uuid4())]).create()
+        Automation(
+            name="a", trigger=FAILED, actions=[PauseAutomation(automation_id=uuid.uuid4())]
+        ).create()
 
 
 @pytest.mark.single_mode("the warning is about running with no server")

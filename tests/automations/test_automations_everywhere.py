@@ -25,7 +25,9 @@ def nightly() -> None:
 
 
 def _automation(url: str) -> Automation:
-    block = CustomWebhookNotificationBlock(name="hook", url=url, json_data={"text": "{{body}}"}, retries=0)
+    block = CustomWebhookNotificationBlock(
+        name="hook", url=url, json_data={"text": "{{body}}"}, retries=0
+    )
     block.save("hook", overwrite=True)
     return Automation(
         name="pro failures",

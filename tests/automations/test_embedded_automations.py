@@ -32,13 +32,17 @@ PRO_FAILED = EventTrigger(expect={"riverrun.flow-run.Failed"},
 
 
 def _webhook(url: str, name: str = "hook") -> uuid.UUID:
-    block = CustomWebhookNotificationBlock(name=name, url=url, json_data={"text": "{{body}}"}, retries=0)
+    block = CustomWebhookNotificationBlock(
+        name=name, url=url, json_data={"text": "{{body}}"}, retries=0
+    )
     block.save(name, overwrite=True)
     assert block._block_document_id is not None
     return uuid.UUID(str(block._block_document_id))
 
 
-def _notify_on_pro_failure(block_id: uuid.UUID, body: str = "{{ flow_run.name }} failed") -> Automation:
+def _notify_on_pro_failure(
+    block_id: uuid.UUID, body: str = "{{ flow_run.name }} failed"
+) -> Automation:
     return Automation(
         name="pro failures", trigger=PRO_FAILED,
         actions=[SendNotification(block_document_id=block_id, body=body)],
@@ -80,7 +84,9 @@ def test_script_notifies_webhook_before_it_exits(receiver: Any, riverrun_home: P
                 pass
     """)
     env = {**os.environ, "RIVERRUN_HOME": str(riverrun_home)}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     # The script has exited: whatever it sent has arrived.
     assert [r.json["text"] for r in receiver.requests] == [
@@ -156,7 +162,11 @@ def test_custom_event_triggers_call_webhook(receiver: Any) -> None:
         name="paid", trigger=EventTrigger(expect={"shop.order.*"}),
         actions=[CallWebhook(block_document_id=_webhook(receiver.url), payload="{{ event.payload.amount }}")],
     ).create()  # fmt: skip
-    emit_event("shop.order.paid", resource={"riverrun.resource.id": "shop.order.42"}, payload={"amount": 12})
+    emit_event(
+        "shop.order.paid",
+        resource={"riverrun.resource.id": "shop.order.42"},
+        payload={"amount": 12},
+    )
     assert wait_for_deliveries(30)
     assert [r.json["text"] for r in receiver.requests] == ["12"]
 

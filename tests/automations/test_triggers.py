@@ -20,7 +20,9 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def _event(name: str, run: str = "r1", tags: tuple[str, ...] = (), at: float = 0.0) -> Event:
-    related = [{"riverrun.resource.id": f"riverrun.tag.{t}", "riverrun.resource.role": "tag"} for t in tags]
+    related = [
+        {"riverrun.resource.id": f"riverrun.tag.{t}", "riverrun.resource.role": "tag"} for t in tags
+    ]
     return Event.model_validate({
         "event": name, "occurred": T0 + timedelta(seconds=at),
         "resource": {"riverrun.resource.id": f"riverrun.flow-run.{run}"}, "related": related,

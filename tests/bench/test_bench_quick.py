@@ -18,9 +18,22 @@ REPO = Path(__file__).resolve().parents[2]
 def test_quick_riverrun_run_writes_a_result_line_per_scenario(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--systems", "riverrun",
-         "--results-dir", str(tmp_path)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--quick",
+            "--systems",
+            "riverrun",
+            "--results-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     [jsonl] = tmp_path.glob("*.runs.jsonl")
     records = [json.loads(line) for line in jsonl.read_text().splitlines()]

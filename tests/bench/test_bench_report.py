@@ -45,10 +45,12 @@ def test_ratio_is_prefect_median_over_riverrun_median() -> None:
 
 
 def test_counted_values_skip_warmups_and_failures() -> None:
-    runs = [{"status": "ok", "warmup": True, "metrics": {"x": 1}},
-            {"status": "ok", "warmup": False, "metrics": {"x": 2}},
-            {"status": "failed", "warmup": False, "metrics": {"x": 3}},
-            {"status": "ok", "warmup": False, "metrics": {"y": 4}}]
+    runs = [
+        {"status": "ok", "warmup": True, "metrics": {"x": 1}},
+        {"status": "ok", "warmup": False, "metrics": {"x": 2}},
+        {"status": "failed", "warmup": False, "metrics": {"x": 3}},
+        {"status": "ok", "warmup": False, "metrics": {"y": 4}},
+    ]
     assert counted_values(runs, "x") == [2.0]
 
 
@@ -56,15 +58,20 @@ def test_schedule_warms_up_then_alternates_and_caps_prefect() -> None:
     case = Case("s", "p.py", 10, ("m",), prefect_repeats=2)
     assert schedule(case, ["riverrun", "prefect"], 3, quick=False) == [
         ("riverrun", True),
-        ("riverrun", False), ("prefect", False),
-        ("riverrun", False), ("prefect", False),
-        ("riverrun", False)]
+        ("riverrun", False),
+        ("prefect", False),
+        ("riverrun", False),
+        ("prefect", False),
+        ("riverrun", False),
+    ]
 
 
 def test_schedule_in_quick_mode_runs_each_system_once() -> None:
     case = Case("s", "p.py", 10, ("m",), prefect_warmup=True)
     assert schedule(case, ["riverrun", "prefect"], 5, quick=True) == [
-        ("riverrun", False), ("prefect", False)]
+        ("riverrun", False),
+        ("prefect", False),
+    ]
 
 
 def test_every_case_has_a_program_or_is_a_server_launch() -> None:
@@ -85,8 +92,10 @@ def test_a_postgres_case_has_its_own_key() -> None:
     postgres = Case("server_query", "query.py", 100_000, ("p99_s",), database="postgres")
     assert sqlite.key == "server_query@100000"
     assert postgres.key == "server_query@100000/postgres"
-    assert Case("server_start", "", None, ("start_s",), database="postgres").key == \
-        "server_start/postgres"
+    assert (
+        Case("server_start", "", None, ("start_s",), database="postgres").key
+        == "server_start/postgres"
+    )
     assert len({c.key for c in CASES}) == len(CASES)
 
 
@@ -104,8 +113,9 @@ def test_clean_env_names_the_database_in_each_systems_setting(tmp_path: Path) ->
     assert "RIVERRUN_DATABASE_URL" not in runner.clean_env("riverrun", tmp_path)
 
 
-def test_clean_env_drops_callers_settings_and_sets_a_home(monkeypatch: pytest.MonkeyPatch,
-                                                          tmp_path: Path) -> None:
+def test_clean_env_drops_callers_settings_and_sets_a_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PREFECT_API_URL", "http://example.invalid/api")
     env = runner.clean_env("prefect", tmp_path)
     assert "PREFECT_API_URL" not in env
@@ -118,31 +128,57 @@ def test_count_after_exit_groups_runs_by_state(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE flow_run (state_type TEXT)")
         conn.execute("CREATE TABLE task_run (state_type TEXT)")
         conn.execute("INSERT INTO flow_run VALUES ('COMPLETED')")
-        conn.executemany("INSERT INTO task_run VALUES (?)", [("COMPLETED",), ("completed",),
-                                                             ("RUNNING",)])
+        conn.executemany(
+            "INSERT INTO task_run VALUES (?)", [("COMPLETED",), ("completed",), ("RUNNING",)]
+        )
     counted = runner.count_after_exit("prefect", tmp_path)
     assert counted["task_run"] == {"COMPLETED": 2, "RUNNING": 1}
     assert runner.count_after_exit("riverrun", tmp_path) == {"db_found": False}
 
 
-def _run(case: str, system: str, value: float, metric: str = "per_task_s",
-         status: str = "ok") -> dict[str, Any]:
-    return {"case": case, "system": system, "status": status, "warmup": False, "n": 1000,
-            "metrics": {metric: value}}
+def _run(
+    case: str, system: str, value: float, metric: str = "per_task_s", status: str = "ok"
+) -> dict[str, Any]:
+    return {
+        "case": case,
+        "system": system,
+        "status": status,
+        "warmup": False,
+        "n": 1000,
+        "metrics": {metric: value},
+    }
 
 
 def _results() -> dict[str, Any]:
-    cases = [report.case_descriptor(c, quick=False) for c in CASES
-             if c.key in ("task_seq@1000", "task_seq@100000", "memory@10000")]
+    cases = [
+        report.case_descriptor(c, quick=False)
+        for c in CASES
+        if c.key in ("task_seq@1000", "task_seq@100000", "memory@10000")
+    ]
     runs = [_run("task_seq@1000", "riverrun", v) for v in (20e-6, 25e-6, 30e-6)]
     runs += [_run("task_seq@1000", "prefect", v) for v in (5e-3, 6e-3)]
-    runs += [_run("task_seq@100000", "riverrun", 22e-6),
-             {"case": "task_seq@100000", "system": "prefect", "status": "not_attempted",
-              "reason": "not attempted: too slow", "warmup": False}]
-    runs += [_run("memory@10000", "riverrun", 40, "peak_rss_mb"),
-             _run("memory@10000", "prefect", 200, "peak_rss_mb")]
-    return {"cases": cases, "runs": runs, "options": {"repeats": 3}, "machine": {},
-            "versions": {"riverrun": "0.1.0", "prefect": "3.9.1"}, "elapsed_s": 60}
+    runs += [
+        _run("task_seq@100000", "riverrun", 22e-6),
+        {
+            "case": "task_seq@100000",
+            "system": "prefect",
+            "status": "not_attempted",
+            "reason": "not attempted: too slow",
+            "warmup": False,
+        },
+    ]
+    runs += [
+        _run("memory@10000", "riverrun", 40, "peak_rss_mb"),
+        _run("memory@10000", "prefect", 200, "peak_rss_mb"),
+    ]
+    return {
+        "cases": cases,
+        "runs": runs,
+        "options": {"repeats": 3},
+        "machine": {},
+        "versions": {"riverrun": "0.1.0", "prefect": "3.9.1"},
+        "elapsed_s": 60,
+    }
 
 
 def test_table_has_medians_and_the_ratio() -> None:
@@ -182,8 +218,11 @@ def test_merge_lets_a_later_file_replace_a_case() -> None:
     from bench.merge import merge
 
     first = _results()
-    second = {"cases": [c for c in first["cases"] if c["key"] == "task_seq@100000"],
-              "runs": [_run("task_seq@100000", "riverrun", 11e-6)], "elapsed_s": 30}
+    second = {
+        "cases": [c for c in first["cases"] if c["key"] == "task_seq@100000"],
+        "runs": [_run("task_seq@100000", "riverrun", 11e-6)],
+        "elapsed_s": 30,
+    }
     merged = merge([("a.json", first), ("b.json", second)])
     rows = {(r["case"], r["metric"]): r for r in report.table_rows(merged)}
     assert rows["task_seq@100000", "per_task_s"]["riverrun"].median == pytest.approx(11e-6)
@@ -198,16 +237,25 @@ FLOW_RUNS = next(c.key for c in CASES if c.scenario == "server_flow_runs_per_s")
 def _server_results() -> dict[str, Any]:
     keys = (FLOW_RUNS, "server_query@100000/postgres", "server_start")
     cases = [report.case_descriptor(c, quick=False) for c in CASES if c.key in keys]
-    runs = [_run(FLOW_RUNS, "riverrun", v, "runs_per_s")
-            for v in (50.0, 60.0, 70.0)]
+    runs = [_run(FLOW_RUNS, "riverrun", v, "runs_per_s") for v in (50.0, 60.0, 70.0)]
     runs += [_run(FLOW_RUNS, "prefect", v, "runs_per_s") for v in (5.0, 7.0)]
-    runs += [_run("server_query@100000/postgres", system, v, "p99_s")
-             for system, v in (("riverrun", 0.02), ("prefect", 0.2))]
-    runs += [_run("server_start", "riverrun", 0.5, "start_s"),
-             _run("server_start", "prefect", 6.0, "start_s"),
-             {**_run("server_start", "prefect", 20.0, "start_s"), "role": "migrate"}]
-    return {"cases": cases, "runs": runs, "options": {"repeats": 3}, "machine": {},
-            "versions": {}, "elapsed_s": 60}
+    runs += [
+        _run("server_query@100000/postgres", system, v, "p99_s")
+        for system, v in (("riverrun", 0.02), ("prefect", 0.2))
+    ]
+    runs += [
+        _run("server_start", "riverrun", 0.5, "start_s"),
+        _run("server_start", "prefect", 6.0, "start_s"),
+        {**_run("server_start", "prefect", 20.0, "start_s"), "role": "migrate"},
+    ]
+    return {
+        "cases": cases,
+        "runs": runs,
+        "options": {"repeats": 3},
+        "machine": {},
+        "versions": {},
+        "elapsed_s": 60,
+    }
 
 
 def test_a_rate_ratio_is_riverrun_over_prefect() -> None:
@@ -230,12 +278,13 @@ def test_postgres_rows_are_labelled_and_first_starts_are_not_counted() -> None:
     assert "| server_query (PostgreSQL) | p99 call | 100,000 | 20.0 ms" in table
     start = next(r for r in report.table_rows(results) if r["case"] == "server_start")
     assert start["prefect"].median == pytest.approx(6.0)
-    assert report.first_starts(results) [-2] == "- `server_start` prefect: 20.00 s"
+    assert report.first_starts(results)[-2] == "- `server_start` prefect: 20.00 s"
 
 
 def test_server_targets_read_riverrun_from_the_table() -> None:
     verdicts = {t: (m, ok) for t, m, ok in report.targets(_server_results())}
     assert verdicts["riverrun server start to healthy < 1 s (SQLite)"] == ("500.0 ms", "yes")
-    assert verdicts["riverrun server query p99 < 50 ms over 100,000 runs via HTTP "
-                    "(PostgreSQL)"] == ("20.0 ms", "yes")
+    assert verdicts[
+        "riverrun server query p99 < 50 ms over 100,000 runs via HTTP (PostgreSQL)"
+    ] == ("20.0 ms", "yes")
     assert verdicts["riverrun server start to healthy < 1 s (PostgreSQL)"][1] == "n/a"

@@ -14,16 +14,19 @@ from bench import servers
 # A child that starts a grandchild and prints its pid; the grandchild prints "ready" (to the
 # same pipe); both then wait for their stdin to close.
 GRANDCHILD = "import sys; print('ready', flush=True); sys.stdin.read()"
-PARENT = ("import subprocess, sys; "
-          f"c = subprocess.Popen([sys.executable, '-c', {GRANDCHILD!r}], stdin=subprocess.PIPE); "
-          "print(c.pid, flush=True); sys.stdin.read(); c.stdin.close(); c.wait()")
+PARENT = (
+    "import subprocess, sys; "
+    f"c = subprocess.Popen([sys.executable, '-c', {GRANDCHILD!r}], stdin=subprocess.PIPE); "
+    "print(c.pid, flush=True); sys.stdin.read(); c.stdin.close(); c.wait()"
+)
 
 
 @pytest.fixture
 def family() -> Iterator[tuple[int, int]]:
     """A child process and its own child, both started and idle: ``(child, grandchild)``."""
-    with subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as proc:
         assert proc.stdout is not None and proc.stdin is not None
         grandchild = int(proc.stdout.readline())
         assert proc.stdout.readline().strip() == "ready"
@@ -50,14 +53,19 @@ def test_tree_rss_sums_every_process_of_the_tree(family: tuple[int, int]) -> Non
 
 
 def test_rss_of_a_process_that_is_gone_is_zero() -> None:
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert servers.rss_mib(int(proc.stdout)) == 0.0
 
 
 def test_settled_rss_returns_once_the_samples_agree() -> None:
-    rss, count, settle_s = servers.settled_rss_mib(os.getpid(), window=2, tolerance_mib=1e6,
-                                                   interval=0.001)
+    rss, count, settle_s = servers.settled_rss_mib(
+        os.getpid(), window=2, tolerance_mib=1e6, interval=0.001
+    )
     assert rss > 1 and count >= 1 and settle_s >= 0
 
 
@@ -82,8 +90,10 @@ def test_scratch_database_is_dropped_afterwards() -> None:
 
     def exists(name: str) -> bool:
         with psycopg.connect(servers.PG_ADMIN) as conn:
-            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                (name,)).fetchone() is not None
+            return (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+                is not None
+            )
 
     with servers.scratch_database("riverrun") as name:
         assert exists(name)

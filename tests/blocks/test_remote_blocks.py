@@ -17,7 +17,10 @@ from riverrun.server.testing import ServerProcess
 
 from .conftest import HTTPReceiver
 
-pytestmark = [pytest.mark.slow, pytest.mark.single_mode("starts a server of its own, with its own key")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.single_mode("starts a server of its own, with its own key"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +35,9 @@ def remote(server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> ServerProc
     return server
 
 
-def test_guide_section_3_works_through_the_server(remote: ServerProcess, receiver: HTTPReceiver, tmp_path: Path) -> None:
+def test_guide_section_3_works_through_the_server(
+    remote: ServerProcess, receiver: HTTPReceiver, tmp_path: Path
+) -> None:
     SlackWebhook(url=f"{receiver.url}/hook").save("slack", overwrite=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
     env.update(RIVERRUN_API_URL=remote.api_url, RIVERRUN_HOME=str(tmp_path / "other-machine"))
@@ -43,7 +48,11 @@ def test_guide_section_3_works_through_the_server(remote: ServerProcess, receive
         slack_webhook_block.notify("Hello from Prefect!")
     """
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert receiver.requests[-1].json == {"text": "Hello from Prefect!"}

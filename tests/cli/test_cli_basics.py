@@ -60,7 +60,9 @@ def test_version_json_shows_the_api_url(cli: Invoke, monkeypatch: pytest.MonkeyP
     assert json.loads(result.stdout)["api"] == "http://example.test/api"
 
 
-def test_configuration_error_is_one_line_without_traceback(cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_configuration_error_is_one_line_without_traceback(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RIVERRUN_SERVER_PORT", "eighty")
     result = cli("version")
     assert result.exit_code == 1

@@ -105,9 +105,7 @@ def test_set_home_is_refused(cli: Invoke) -> None:
     assert "environment" in result.stderr
 
 
-def test_set_notes_when_the_environment_wins(
-    cli: Invoke, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_set_notes_when_the_environment_wins(cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RIVERRUN_SERVER_PORT", "4500")
     result = cli("config", "set", "RIVERRUN_SERVER_PORT=4300")
     assert result.exit_code == 0
@@ -121,9 +119,7 @@ def test_unset_removes_the_setting(cli: Invoke, riverrun_home: Path) -> None:
     assert profile_values(riverrun_home) == {"RIVERRUN_RETENTION_DAYS": 3}
 
 
-def test_unset_removes_a_setting_riverrun_no_longer_knows(
-    cli: Invoke, riverrun_home: Path
-) -> None:
+def test_unset_removes_a_setting_riverrun_no_longer_knows(cli: Invoke, riverrun_home: Path) -> None:
     riverrun_home.mkdir(parents=True)
     (riverrun_home / "profiles.toml").write_text(
         'active = "default"\n[profiles.default]\nRIVERRUN_OLD_THING = 1\n'

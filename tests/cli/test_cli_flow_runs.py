@@ -195,7 +195,11 @@ def test_ls_tree_json_is_nested(cli: Invoke) -> None:
     [root] = json.loads(cli("flow-run", "ls", "--tree", "--json").stdout)
     assert root["flow_name"] == "vtasks"
     [sub] = root["children"]
-    assert (sub["type"], sub["flow_name"], sub["state"]) == ("flow_run", "vtasks.backup", "Completed")
+    assert (sub["type"], sub["flow_name"], sub["state"]) == (
+        "flow_run",
+        "vtasks.backup",
+        "Completed",
+    )
     assert [c["type"] for c in sub["children"]] == ["task_run", "task_run"]
 
 
@@ -324,7 +328,9 @@ def test_logs_follow_gives_up_after_the_timeout(cli: Invoke) -> None:
     worker.start()
     try:
         run_id = run_ids.get(timeout=30)
-        result = cli("flow-run", "logs", run_id, "--follow", "--timeout", "0.2", "--poll-interval", "0.05")
+        result = cli(
+            "flow-run", "logs", run_id, "--follow", "--timeout", "0.2", "--poll-interval", "0.05"
+        )
     finally:
         release.set()
         worker.join(timeout=30)

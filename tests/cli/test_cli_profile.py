@@ -135,7 +135,9 @@ def test_root_profile_option_selects_a_profile_for_one_run(cli: Invoke) -> None:
     cli("profile", "use", "other")
     cli("config", "set", "RIVERRUN_LOGGING_LEVEL=ERROR")
     cli("profile", "use", "default")
-    assert cli("-p", "other", "profile", "inspect").output.strip() == "RIVERRUN_LOGGING_LEVEL='ERROR'"
+    assert (
+        cli("-p", "other", "profile", "inspect").output.strip() == "RIVERRUN_LOGGING_LEVEL='ERROR'"
+    )
     assert cli("profile", "inspect").output.strip() == "Profile 'default' is empty."
 
 

@@ -41,9 +41,7 @@ SCRIPT = textwrap.dedent(
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RIVERRUN_LOGGING_TO_CONSOLE": "false", "COLUMNS": "200"}
-    return subprocess.run(
-        list(args), capture_output=True, text=True, timeout=120, env=env, cwd=cwd
-    )
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=120, env=env, cwd=cwd)
 
 
 def record_runs(tmp_path: Path, count: int) -> None:

@@ -107,14 +107,23 @@ def test_readme_query_example_finds_the_demo_runs(tmp_path: Path) -> None:
 
 def test_flow_run_ls_filters_flow_names_with_flow_and_run_names_with_name(tmp_path: Path) -> None:
     assert run(sys.executable, "examples/demo.py", home=tmp_path).returncode == 0
-    by_flow = json.loads(riverrun("flow-run", "ls", "--flow", "vtasks", "--json", home=tmp_path).stdout)
+    by_flow = json.loads(
+        riverrun("flow-run", "ls", "--flow", "vtasks", "--json", home=tmp_path).stdout
+    )
     assert {r["flow_name"] for r in by_flow} == {"vtasks", "vtasks.backup", "vtasks.expensor"}
-    exact = json.loads(riverrun("flow-run", "ls", "--flow-name", "vtasks", "--json", home=tmp_path).stdout)
+    exact = json.loads(
+        riverrun("flow-run", "ls", "--flow-name", "vtasks", "--json", home=tmp_path).stdout
+    )
     assert [r["flow_name"] for r in exact] == ["vtasks"]
     run_name = exact[0]["name"]
-    by_name = json.loads(riverrun("flow-run", "ls", "--name", run_name, "--json", home=tmp_path).stdout)
+    by_name = json.loads(
+        riverrun("flow-run", "ls", "--name", run_name, "--json", home=tmp_path).stdout
+    )
     assert [r["id"] for r in by_name] == [exact[0]["id"]]
-    assert json.loads(riverrun("flow-run", "ls", "--name", "vtasks", "--json", home=tmp_path).stdout) == []
+    assert (
+        json.loads(riverrun("flow-run", "ls", "--name", "vtasks", "--json", home=tmp_path).stdout)
+        == []
+    )
     help_text = riverrun("flow-run", "ls", "--help", home=tmp_path).stdout
     assert "run name (e.g. spry-koala)" in help_text
     assert "for flow names use --flow" in help_text
@@ -150,7 +159,11 @@ def test_scripts_test_explains_a_missing_postgresql(tmp_path: Path) -> None:
     ("args", "env", "named"),
     [
         (["--port", "99999"], {}, "--port is 99999"),
-        ([], {"RIVERRUN_SERVER_PORT": "99999"}, "RIVERRUN_SERVER_PORT (from the environment) is 99999"),
+        (
+            [],
+            {"RIVERRUN_SERVER_PORT": "99999"},
+            "RIVERRUN_SERVER_PORT (from the environment) is 99999",
+        ),
         (["--host", "not a host"], {}, "--host is 'not a host'"),
     ],
     ids=["option", "setting", "host"],
@@ -282,7 +295,9 @@ def test_every_command_has_plain_help_with_examples(tmp_path: Path) -> None:
         assert result.returncode == 0, (path, result.stderr)
         text = result.stdout
         assert text.startswith("Usage: riverrun"), path
-        assert "Examples:\n    riverrun" in text, f"`riverrun {' '.join(path)} --help` has no examples"
+        assert "Examples:\n    riverrun" in text, (
+            f"`riverrun {' '.join(path)} --help` has no examples"
+        )
         assert not re.search(r"[╭│]|<(bool|str|int|list)", text), path
 
 
@@ -295,7 +310,9 @@ def _docs() -> dict[str, str]:
 
 
 def test_docs_never_point_outside_the_repository() -> None:
-    outside = {name: text.count("../shared") for name, text in _docs().items() if "../shared" in text}
+    outside = {
+        name: text.count("../shared") for name, text in _docs().items() if "../shared" in text
+    }
     assert outside == {}
 
 

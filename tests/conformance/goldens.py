@@ -42,13 +42,21 @@ def write(observations: Path, version: str) -> None:
     for stem, recorded in sorted(by_file.items()):
         golden = load_golden(stem)
         if golden["prefect_version"] not in (None, version):
-            print(f"{stem}: re-recorded scenarios move from Prefect {golden['prefect_version']} to {version}")
+            print(
+                f"{stem}: re-recorded scenarios move from Prefect {golden['prefect_version']} to {version}"
+            )
         keep = scenario_names(SCENARIOS / f"{stem}.py")
         merged = {**golden["scenarios"], **recorded}
-        golden = {"prefect_version": version, "scenarios": {n: merged[n] for n in keep if n in merged}}
+        golden = {
+            "prefect_version": version,
+            "scenarios": {n: merged[n] for n in keep if n in merged},
+        }
         (GOLDENS / f"{stem}.json").write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
         crashed = [n for n, r in recorded.items() if "scenario_crashed" in r]
-        print(f"{stem}: {len(recorded)} recorded" + (f", crashed on Prefect: {crashed}" if crashed else ""))
+        print(
+            f"{stem}: {len(recorded)} recorded"
+            + (f", crashed on Prefect: {crashed}" if crashed else "")
+        )
 
 
 if __name__ == "__main__":

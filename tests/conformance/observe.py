@@ -32,7 +32,10 @@ def value(v: Any) -> Any:
     if isinstance(v, (int, float, str)):
         return {"type": type(v).__name__, "value": v}
     if isinstance(v, enum.Enum):
-        return {"type": type_name(type(v)), "enum": v.value if isinstance(v.value, str) else repr(v.value)}
+        return {
+            "type": type_name(type(v)),
+            "enum": v.value if isinstance(v.value, str) else repr(v.value),
+        }
     if isinstance(v, (list, tuple, set, frozenset)):
         items = [value(x) for x in v]
         if isinstance(v, (set, frozenset)):
@@ -119,14 +122,19 @@ def _history(states: list[Any]) -> list[list[Any]]:
 def task_run(task_run_id: Any) -> dict[str, Any]:
     """A task run as the client reads it back, once its final state is recorded."""
     with client() as c:
+
         def read():
             run = c.read_task_run(task_run_id)
             return run, c.read_task_run_states(task_run_id)
 
         def done(got):
             run, states = got
-            return run.state is not None and run.state.is_final() and bool(states) and \
-                sorted(states, key=lambda s: s.timestamp)[-1].type == run.state.type
+            return (
+                run.state is not None
+                and run.state.is_final()
+                and bool(states)
+                and sorted(states, key=lambda s: s.timestamp)[-1].type == run.state.type
+            )
 
         run, states = _settled(read, done)
         return {
@@ -144,6 +152,7 @@ def flow_run(flow_run_id: Any, tasks: int | None = None) -> dict[str, Any]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with client() as c:
+
         def read():
             run = c.read_flow_run(flow_run_id)
             trs = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
@@ -202,7 +211,9 @@ class _Capture(logging.Handler):
 
 
 @contextmanager
-def logs(level: int = logging.INFO, names: tuple[str, ...] = ("prefect.flow_runs", "prefect.task_runs")) -> Iterator[list[list[str]]]:
+def logs(
+    level: int = logging.INFO, names: tuple[str, ...] = ("prefect.flow_runs", "prefect.task_runs")
+) -> Iterator[list[list[str]]]:
     """Collect the log lines the run loggers emit at ``level`` or above, in order."""
     handler = _Capture()
     handler.setLevel(level)

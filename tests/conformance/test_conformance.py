@@ -38,7 +38,11 @@ def riverrun_observations(tmp_path_factory: pytest.TempPathFactory) -> dict[tupl
     env["RIVERRUN_HOME"] = str(work / "home")
     proc = subprocess.run(
         [sys.executable, str(HERE / "runner.py"), "--system", "riverrun", "--out", str(out)],
-        env=env, capture_output=True, text=True, timeout=RUN_BOUND_SECONDS, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_BOUND_SECONDS,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return {(r.pop("file"), r.pop("scenario")): r for r in read_jsonl(out)}
@@ -57,7 +61,9 @@ def test_scenario_matches_prefect(
     golden = load_golden(stem)["scenarios"].get(name)
     assert golden is not None, f"no golden for {stem}::{name}; run scripts/record-goldens"
     got = riverrun_observations.get((stem, name))
-    assert got is not None, f"{stem}::{name} did not finish on riverrun (it hung or killed the runner)"
+    assert got is not None, (
+        f"{stem}::{name} did not finish on riverrun (it hung or killed the runner)"
+    )
     assert "scenario_crashed" not in got, got.get("scenario_crashed", {}).get("traceback")
     expected = normalise(golden, golden=True)
     got = normalise(got)
@@ -70,7 +76,9 @@ def test_scenario_matches_prefect(
 
 
 def test_every_golden_was_recorded_from_prefect_3_9_1() -> None:
-    versions = {p.stem: json.loads(p.read_text())["prefect_version"] for p in GOLDENS.glob("*.json")}
+    versions = {
+        p.stem: json.loads(p.read_text())["prefect_version"] for p in GOLDENS.glob("*.json")
+    }
     assert versions and set(versions.values()) == {"3.9.1"}, versions
 
 

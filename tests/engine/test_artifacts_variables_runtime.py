@@ -30,7 +30,10 @@ def test_artifacts_are_stored_with_their_runs(client: Any) -> None:
     assert artifacts["summary"].flow_run_id == run.id
     assert artifacts["numbers"].task_run_id is not None
     # A link is stored as markdown, as Prefect 3.9.1 does.
-    assert (artifacts["docs-link"].type, artifacts["docs-link"].data) == ("markdown", "[docs](https://example.org)")
+    assert (artifacts["docs-link"].type, artifacts["docs-link"].data) == (
+        "markdown",
+        "[docs](https://example.org)",
+    )
 
 
 def test_invalid_artifact_key_is_a_clear_error() -> None:

@@ -46,7 +46,11 @@ def test_inputs_policy_reuses_result_for_same_inputs(client: Any) -> None:
 
     assert f() == [1, 1, 2]
     assert calls == [1, 2]
-    assert sorted(r.state_name for r in client.read_task_runs()) == ["Cached", "Completed", "Completed"]
+    assert sorted(r.state_name for r in client.read_task_runs()) == [
+        "Cached",
+        "Completed",
+        "Completed",
+    ]
 
 
 def test_run_id_policy_caches_only_within_one_flow_run() -> None:
@@ -187,7 +191,9 @@ def test_cached_value_survives_a_new_process(tmp_path: Path, riverrun_home: Path
     )
     env = {**os.environ, "RIVERRUN_HOME": str(riverrun_home)}
     outputs = [
-        subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, check=True).stdout
+        subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, check=True
+        ).stdout
         for _ in range(2)
     ]
     assert [o.strip() for o in outputs] == ["40", "40"]
@@ -207,7 +213,10 @@ def test_json_serializer_writes_readable_results(riverrun_home: Path) -> None:
     files = [p for p in (riverrun_home / "storage").iterdir() if not p.name.startswith(".")]
     # Prefect's result record: metadata, and the value as the JSON serializer's text.
     records = [json.loads(p.read_bytes()) for p in files]
-    assert any(r["metadata"]["serializer"]["type"] == "json" and json.loads(r["result"]) == {"a": 1} for r in records)
+    assert any(
+        r["metadata"]["serializer"]["type"] == "json" and json.loads(r["result"]) == {"a": 1}
+        for r in records
+    )
 
 
 def test_unserializable_result_with_persistence_fails_clearly(client: Any) -> None:

@@ -26,7 +26,9 @@ def _run(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_line_of_a_flow_is_on_stderr_before_the_flow_returns(tmp_path: Path) -> None:
-    result = _run(tmp_path, """
+    result = _run(
+        tmp_path,
+        """
         import sys
         from riverrun import flow, get_run_logger
 
@@ -38,7 +40,8 @@ def test_every_line_of_a_flow_is_on_stderr_before_the_flow_returns(tmp_path: Pat
 
         chatty()
         sys.stderr.write("AFTER THE FLOW\\n")
-    """)
+    """,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     logged = [line.rsplit(" - ", 1)[1] for line in lines if " - line " in line]
@@ -48,7 +51,9 @@ def test_every_line_of_a_flow_is_on_stderr_before_the_flow_returns(tmp_path: Pat
 
 
 def test_a_line_logged_just_before_exit_is_written(tmp_path: Path) -> None:
-    result = _run(tmp_path, """
+    result = _run(
+        tmp_path,
+        """
         from riverrun.logging import get_logger
         from riverrun import task
 
@@ -58,7 +63,8 @@ def test_a_line_logged_just_before_exit_is_written(tmp_path: Path) -> None:
 
         noop()
         get_logger("mine").warning("last words")
-    """)
+    """,
+    )
     assert result.returncode == 0, result.stderr
     assert "last words" in result.stderr.splitlines()[-1]
 

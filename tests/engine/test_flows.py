@@ -176,7 +176,9 @@ def test_nested_tags_accumulate() -> None:
 
 
 def test_get_run_logger_outside_a_run_says_where_to_call_it() -> None:
-    with pytest.raises(MissingContextError, match="inside a function decorated with @flow or @task"):
+    with pytest.raises(
+        MissingContextError, match="inside a function decorated with @flow or @task"
+    ):
         get_run_logger()
 
 
@@ -302,7 +304,9 @@ def test_decorating_a_non_function_is_a_clear_error() -> None:
 
 def test_parameter_schema_has_enum_datetime_date_defaults_and_docs() -> None:
     @flow
-    def f(env: Literal["pre", "pro"], when: datetime, day: date, color: Color = Color.RED, n: int = 3) -> None:
+    def f(
+        env: Literal["pre", "pro"], when: datetime, day: date, color: Color = Color.RED, n: int = 3
+    ) -> None:
         """Do it.
 
         Args:

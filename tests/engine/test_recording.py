@@ -24,10 +24,19 @@ def _script(tmp_path: Path, body: str) -> Path:
 
 def _run(script: Path, home: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RIVERRUN_HOME": str(home)}
-    return subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
 
 
-def test_every_task_run_is_on_disk_when_the_script_exits(tmp_path: Path, riverrun_home: Path, client: Any) -> None:
+def test_every_task_run_is_on_disk_when_the_script_exits(
+    tmp_path: Path, riverrun_home: Path, client: Any
+) -> None:
     script = _script(
         tmp_path,
         """
@@ -49,7 +58,9 @@ def test_every_task_run_is_on_disk_when_the_script_exits(tmp_path: Path, riverru
     assert len(client.read_task_runs()) == 1000
 
 
-def test_runs_are_on_disk_when_the_script_dies_after_the_flow(tmp_path: Path, riverrun_home: Path, client: Any) -> None:
+def test_runs_are_on_disk_when_the_script_dies_after_the_flow(
+    tmp_path: Path, riverrun_home: Path, client: Any
+) -> None:
     script = _script(
         tmp_path,
         """
@@ -120,7 +131,9 @@ def test_corrupt_database_warns_and_the_flow_still_returns(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_a_flow_records_it_crashed(tmp_path: Path, riverrun_home: Path, client: Any) -> None:
+def test_ctrl_c_during_a_flow_records_it_crashed(
+    tmp_path: Path, riverrun_home: Path, client: Any
+) -> None:
     ready = tmp_path / "ready"
     script = _script(
         tmp_path,
@@ -138,7 +151,9 @@ def test_ctrl_c_during_a_flow_records_it_crashed(tmp_path: Path, riverrun_home: 
         """,
     )
     env = {**os.environ, "RIVERRUN_HOME": str(riverrun_home)}
-    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while not ready.exists():
         assert time.monotonic() < deadline, "the flow never started"
@@ -151,7 +166,9 @@ def test_ctrl_c_during_a_flow_records_it_crashed(tmp_path: Path, riverrun_home: 
 
 
 @pytest.mark.slow
-@pytest.mark.single_mode("ten processes writing one SQLite file; many processes against a server: test_runtime_commands")
+@pytest.mark.single_mode(
+    "ten processes writing one SQLite file; many processes against a server: test_runtime_commands"
+)
 def test_ten_processes_record_into_one_file_without_losing_anything(
     tmp_path: Path, riverrun_home: Path, client: Any
 ) -> None:
@@ -175,7 +192,13 @@ def test_ten_processes_record_into_one_file_without_losing_anything(
     )
     env = {**os.environ, "RIVERRUN_HOME": str(riverrun_home)}
     procs = [
-        subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(script)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(10)
     ]
     errors = [p.communicate(timeout=180)[1] for p in procs]

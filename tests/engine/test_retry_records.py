@@ -45,9 +45,17 @@ def test_task_that_fails_once_records_every_state_of_its_retry(client: Any) -> N
     _nothing_lost()
     [flow_run] = client.read_flow_runs()
     [task_run] = client.read_task_runs()
-    assert (flow_run.state.name, task_run.state.name, task_run.run_count) == ("Completed", "Completed", 2)
+    assert (flow_run.state.name, task_run.state.name, task_run.run_count) == (
+        "Completed",
+        "Completed",
+        2,
+    )
     assert [s.name for s in client.read_task_run_states(task_run.id)] == TASK_RETRY_STATES
-    assert [s.name for s in client.read_flow_run_states(flow_run.id)] == ["Pending", "Running", "Completed"]
+    assert [s.name for s in client.read_flow_run_states(flow_run.id)] == [
+        "Pending",
+        "Running",
+        "Completed",
+    ]
 
 
 def test_every_log_line_of_a_retried_task_is_recorded(client: Any) -> None:

@@ -73,7 +73,9 @@ _MANY = """
 
 
 @pytest.mark.slow
-def test_update_flow_run_from_flows_in_many_processes_sees_each_run(client: Any, tmp_path: Path) -> None:
+def test_update_flow_run_from_flows_in_many_processes_sees_each_run(
+    client: Any, tmp_path: Path
+) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", textwrap.dedent(_MANY).replace("PROC", str(p))],

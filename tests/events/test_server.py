@@ -58,7 +58,9 @@ def test_an_event_without_a_version_is_version_1(api: httpx.Client) -> None:
     assert api.post("flow_runs/count", json={}).json() == 1
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(nested, nested)
 def test_any_value_the_remote_sink_sends_reads_back_as_encoded(
     api: httpx.Client, sqlite_server: tuple[Any, str, str], parameter: Any, data: Any

@@ -26,7 +26,12 @@ def test_emitted_event_reads_back_with_its_fields() -> None:
                       payload={"amount": 12})  # fmt: skip
     with get_client(sync_client=True) as client:
         (got,) = client.read_events(filter=EventFilter(event_names=["shop.*"]))
-    assert (got.id, got.event, got.resource.id, got.payload) == (sent.id, "shop.order.paid", "shop.order.1", {"amount": 12})
+    assert (got.id, got.event, got.resource.id, got.payload) == (
+        sent.id,
+        "shop.order.paid",
+        "shop.order.1",
+        {"amount": 12},
+    )
     assert got.related[0].role == "customer"
 
 

@@ -200,8 +200,12 @@ def stored(db: Path) -> dict[str, Any]:
     conn = sqlite3.connect(db)
     try:
         return {
-            "flow_runs": [{"state_type": s} for (s,) in conn.execute("SELECT state_type FROM flow_run")],
-            "task_runs": [{"state_type": s} for (s,) in conn.execute("SELECT state_type FROM task_run")],
+            "flow_runs": [
+                {"state_type": s} for (s,) in conn.execute("SELECT state_type FROM flow_run")
+            ],
+            "task_runs": [
+                {"state_type": s} for (s,) in conn.execute("SELECT state_type FROM task_run")
+            ],
             "logs": [{"message": m} for (m,) in conn.execute("SELECT message FROM log")],
         }
     finally:
@@ -212,7 +216,9 @@ def stored(db: Path) -> dict[str, Any]:
 def small_disk(mountpoint: Path, size: str = "4m") -> Iterator[Path]:
     """A tmpfs of ``size`` mounted at ``mountpoint`` (the tests run as root, as CI does)."""
     mountpoint.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mountpoint)], check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mountpoint)], check=True
+    )
     try:
         yield mountpoint
     finally:

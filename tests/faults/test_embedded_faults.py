@@ -46,7 +46,10 @@ HOLDER = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11/14, after the session-6 merges: a flow whose store file is write-locked by another process does not exit within 120 s (the leases watcher bounded its own wait; another new store access on the flow's path still waits): to fix next")
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 11/14, after the session-6 merges: a flow whose store file is write-locked by another process does not exit within 120 s (the leases watcher bounded its own wait; another new store access on the flow's path still waits): to fix next",
+)
 def test_a_write_lock_held_by_another_process_neither_blocks_the_flow_nor_loses_its_events(
     tmp_path: Path,
 ) -> None:
@@ -57,11 +60,15 @@ def test_a_write_lock_held_by_another_process_neither_blocks_the_flow_nor_loses_
                                str(tmp_path / "release")])  # fmt: skip
     try:
         wait_until(lambda: (tmp_path / "locked").exists(), "the lock to be held")
-        done = run_flow(work, home, 20, store_busy_timeout_seconds="0.5", recording_exit_wait_seconds="0.5")
+        done = run_flow(
+            work, home, 20, store_busy_timeout_seconds="0.5", recording_exit_wait_seconds="0.5"
+        )
         # The flow returned and its process exited while the lock was still held.
         assert holder.poll() is None
         assert done.returncode == 0 and "result 20" in done.stdout, done.stderr
-        assert "stayed locked" in done.stderr and "RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS" in done.stderr
+        assert (
+            "stayed locked" in done.stderr and "RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS" in done.stderr
+        )
         assert "the next run that records into it writes them" in done.stderr
         assert spooled_events(home / "spool" / "embedded")
     finally:
@@ -106,7 +113,9 @@ def test_a_disk_filled_mid_run_keeps_the_events_and_the_final_state_lands_when_s
         gate = tmp_path / "work" / "gate"
         proc = start_flow(tmp_path / "work", home, 400, gate, tmpdir=tmp_path,
                           recording_exit_wait_seconds="120")  # fmt: skip
-        wait_until(lambda: (tmp_path / "work" / "halfway").exists(), "the flow to be halfway", proc=proc)
+        wait_until(
+            lambda: (tmp_path / "work" / "halfway").exists(), "the flow to be halfway", proc=proc
+        )
         filler = fill(disk)
         gate.write_text("go")
         assert proc.stdout is not None
@@ -137,7 +146,9 @@ def _corrupt_middle_pages(db: Path) -> None:
 
 
 @pytest.mark.parametrize("found_by", ["store check", "the writer"])
-def test_a_malformed_file_is_diagnosed_and_no_new_run_is_written_into_it(found_by: str, tmp_path: Path) -> None:
+def test_a_malformed_file_is_diagnosed_and_no_new_run_is_written_into_it(
+    found_by: str, tmp_path: Path
+) -> None:
     home, work = tmp_path / "home", tmp_path / "work"
     assert run_flow(work, home, 300).returncode == 0
     db = home / "riverrun.db"

@@ -13,11 +13,19 @@ from riverrun.server.testing import ServerProcess, scratch_postgres
 
 pytestmark = pytest.mark.slow
 
-ROUTES = [("flow_runs/filter", "flow_run_filter"), ("flows/filter", "flow_filter"), ("task_runs/filter", "task_run_filter")]
+ROUTES = [
+    ("flow_runs/filter", "flow_run_filter"),
+    ("flows/filter", "flow_filter"),
+    ("task_runs/filter", "task_run_filter"),
+]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     home = tmp_path_factory.mktemp("filters")
     if request.param == "sqlite":
         with ServerProcess(home) as proc:
@@ -42,13 +50,17 @@ def test_a_like_of_100000_characters_matches_nothing_instead_of_failing(
 
 
 @pytest.mark.parametrize(("route", "key"), ROUTES)
-def test_a_lone_surrogate_in_a_filter_is_a_422_naming_it(server: ServerProcess, route: str, key: str) -> None:
+def test_a_lone_surrogate_in_a_filter_is_a_422_naming_it(
+    server: ServerProcess, route: str, key: str
+) -> None:
     response = _post(server, route, f'{{"{key}": {{"name": {{"like_": "x\\ud800"}}}}}}')
     assert response.status_code == 422, response.text
     assert "lone surrogate" in response.json()["detail"]
 
 
-def test_a_log_line_with_a_lone_surrogate_is_stored_with_a_replacement_character(tmp_path: Path) -> None:
+def test_a_log_line_with_a_lone_surrogate_is_stored_with_a_replacement_character(
+    tmp_path: Path,
+) -> None:
     from riverrun._store.embedded import EmbeddedWriter
 
     writer = EmbeddedWriter(tmp_path / "riverrun.db")

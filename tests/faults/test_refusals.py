@@ -71,7 +71,11 @@ def _has_poison(body: dict[str, Any]) -> bool:
 @pytest.mark.parametrize(("status", "fix"), [(401, "RIVERRUN_API_KEY"), (403, "RIVERRUN_API_KEY"),
                                              (404, "RIVERRUN_API_URL")])  # fmt: skip
 def test_a_refused_key_or_url_keeps_every_event_until_the_settings_are_fixed(
-    status: int, fix: str, riverrun_home: Path, emitted: Events, monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    fix: str,
+    riverrun_home: Path,
+    emitted: Events,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     refusing = True
@@ -135,7 +139,9 @@ def test_batches_over_the_body_limit_are_split_until_they_fit(
 def test_events_a_server_refuses_with_422_are_set_aside_with_its_answer_and_the_rest_delivered(
     riverrun_home: Path, emitted: Events, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = ScriptedServer(lambda body: (422, {}, {"detail": "poisoned"}) if _has_poison(body) else OK)
+    server = ScriptedServer(
+        lambda body: (422, {}, {"detail": "poisoned"}) if _has_poison(body) else OK
+    )
     with server.running():
         _use(server, monkeypatch)
         assert job() == 8

@@ -41,7 +41,9 @@ def _create_key(server: ServerProcess, name: str) -> str:
     return create_api_key(_keys(server), name)[1]
 
 
-def test_bad_keys_in_a_loop_never_lock_out_a_valid_client_on_the_same_address(tmp_path: Path) -> None:
+def test_bad_keys_in_a_loop_never_lock_out_a_valid_client_on_the_same_address(
+    tmp_path: Path,
+) -> None:
     server = ServerProcess(tmp_path / "server-home", auth=True)
     key = _create_key(server, "team")
     statuses: Counter[int] = Counter()
@@ -71,14 +73,20 @@ def test_bad_keys_in_a_loop_never_lock_out_a_valid_client_on_the_same_address(tm
     assert set(statuses) <= {401, 429}
 
 
-def test_a_key_revoked_mid_run_keeps_every_event_until_a_valid_key_delivers_them(tmp_path: Path) -> None:
+def test_a_key_revoked_mid_run_keeps_every_event_until_a_valid_key_delivers_them(
+    tmp_path: Path,
+) -> None:
     server = ServerProcess(tmp_path / "server-home", auth=True)
     key = _create_key(server, "laptop")
     client_home = tmp_path / "client-home"
     gate = tmp_path / "work" / "gate"
     with server:
-        proc = start_flow(tmp_path / "work", client_home, 30, gate, api_url=server.api_url, api_key=key)
-        wait_until(lambda: (tmp_path / "work" / "halfway").exists(), "the flow to be halfway", proc=proc)
+        proc = start_flow(
+            tmp_path / "work", client_home, 30, gate, api_url=server.api_url, api_key=key
+        )
+        wait_until(
+            lambda: (tmp_path / "work" / "halfway").exists(), "the flow to be halfway", proc=proc
+        )
         revoke_api_key(_keys(server), "laptop")
         gate.write_text("go")
         out, err = proc.communicate(timeout=120)
@@ -87,7 +95,9 @@ def test_a_key_revoked_mid_run_keeps_every_event_until_a_valid_key_delivers_them
         assert spooled_events(client_home / "spool")
         assert not (client_home / "spool" / "rejected").exists()
         new_key = _create_key(server, "laptop-2")
-        flushed = riverrun_cli(client_home, "spool", "flush", api_url=server.api_url, api_key=new_key)
+        flushed = riverrun_cli(
+            client_home, "spool", "flush", api_url=server.api_url, api_key=new_key
+        )
         assert flushed.returncode == 0, flushed.stderr
         assert_runs_complete(recorded(server.api_url, new_key), runs=1, n=30)
     assert spooled_events(client_home / "spool") == []
@@ -117,7 +127,9 @@ print("result", job("p" * (11 * 1024 * 1024)))
 """
 
 
-def test_an_11_mb_parameter_and_log_line_are_stored_truncated_and_the_run_is_whole(tmp_path: Path) -> None:
+def test_an_11_mb_parameter_and_log_line_are_stored_truncated_and_the_run_is_whole(
+    tmp_path: Path,
+) -> None:
     script = tmp_path / "oversized.py"
     script.write_text(OVERSIZED)
     with ServerProcess(tmp_path / "server-home") as server:
@@ -144,7 +156,9 @@ def test_processes_still_holding_a_spool_deliver_it_before_they_exit_once_the_se
     procs = [start_flow(g.parent, tmp_path / f"client-{i}", 200, g, api_url=server.api_url)
              for i, g in enumerate(gates)]  # fmt: skip
     for gate, proc in zip(gates, procs, strict=True):
-        wait_until(lambda g=gate: (g.parent / "halfway").exists(), "every flow to be halfway", proc=proc)
+        wait_until(
+            lambda g=gate: (g.parent / "halfway").exists(), "every flow to be halfway", proc=proc
+        )
     with server:
         for gate in gates:
             gate.write_text("go")

@@ -43,7 +43,9 @@ def _size(db: Path) -> int:
     return db.stat().st_size
 
 
-def test_runs_older_than_the_retention_setting_are_deleted_by_the_recorder_once_a_day(tmp_path: Path) -> None:
+def test_runs_older_than_the_retention_setting_are_deleted_by_the_recorder_once_a_day(
+    tmp_path: Path,
+) -> None:
     home, work = tmp_path / "home", tmp_path / "work"
     db = home / "riverrun.db"
     assert run_flow(work, home, 3).returncode == 0
@@ -100,5 +102,7 @@ def test_revision_0005_turns_on_incremental_auto_vacuum_in_an_existing_file(tmp_
     EmbeddedWriter(db).close()
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA auto_vacuum").fetchone() == (2,)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (migrate.HEAD_REVISION,)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+        migrate.HEAD_REVISION,
+    )
     conn.close()

@@ -112,7 +112,9 @@ def test_the_writer_gives_the_sink_its_idle_upkeep_after_a_batch() -> None:
     rec.close()
 
 
-def test_flows_back_to_back_keep_the_wal_bounded(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flows_back_to_back_keep_the_wal_bounded(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sqlite3
 
     from riverrun import flow

@@ -55,7 +55,9 @@ def _start_flow(tmp_path: Path, api_url: str, gate: Path | None = None) -> subpr
     env["RIVERRUN_HOME"] = str(tmp_path / "client-home")
     env["RIVERRUN_API_URL"] = api_url
     args = [sys.executable, str(script)] + ([str(gate)] if gate else [])
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
@@ -81,8 +83,13 @@ def _assert_everything_exactly_once(api_url: str, n: int = 20) -> None:
     assert run["state_type"] == "COMPLETED"
     assert len(recorded["tasks"]) == n
     assert all(t["state_type"] == "COMPLETED" for t in recorded["tasks"])
-    assert all([s["name"] for s in states] == ["Pending", "Running", "Completed"] for states in recorded["states"].values())
-    lines = Counter(log["message"] for log in recorded["logs"] if log["message"].startswith("line "))
+    assert all(
+        [s["name"] for s in states] == ["Pending", "Running", "Completed"]
+        for states in recorded["states"].values()
+    )
+    lines = Counter(
+        log["message"] for log in recorded["logs"] if log["message"].startswith("line ")
+    )
     assert lines == Counter({f"line {i}": 1 for i in range(n)})
 
 
@@ -119,7 +126,9 @@ def test_an_unreachable_server_spools_and_spool_flush_delivers_later(tmp_path: P
         _assert_everything_exactly_once(server.api_url)
 
 
-def test_a_server_killed_mid_run_gets_every_event_exactly_once_after_restart(tmp_path: Path) -> None:
+def test_a_server_killed_mid_run_gets_every_event_exactly_once_after_restart(
+    tmp_path: Path,
+) -> None:
     port = free_port()
     gate = tmp_path / "gate"
     server = ServerProcess(tmp_path / "server-home", port=port).start()
@@ -137,14 +146,18 @@ def test_a_server_killed_mid_run_gets_every_event_exactly_once_after_restart(tmp
         second.communicate(timeout=120)
         recorded = _recorded(server.api_url)
         assert len(recorded["runs"]) == 2
-        lines = Counter(log["message"] for log in recorded["logs"] if log["message"].startswith("line "))
+        lines = Counter(
+            log["message"] for log in recorded["logs"] if log["message"].startswith("line ")
+        )
         assert lines == Counter({f"line {i}": 2 for i in range(20)})
         assert all(run["state_type"] == "COMPLETED" for run in recorded["runs"])
     finally:
         server.stop()
 
 
-def test_spooled_events_are_delivered_in_the_background_when_the_server_returns(tmp_path: Path) -> None:
+def test_spooled_events_are_delivered_in_the_background_when_the_server_returns(
+    tmp_path: Path,
+) -> None:
     port = free_port()
     gate = tmp_path / "gate"
     server = ServerProcess(tmp_path / "server-home", port=port)

@@ -50,7 +50,9 @@ def test_consecutive_batches_are_sent_together_up_to_max_events(tmp_path: Path) 
     for n in range(5):
         spool.append(_batch(n))
     calls: list[list[str]] = []
-    delivered, waiting = spool.deliver(lambda events: calls.append([e["id"] for e in events]), max_events=2)
+    delivered, waiting = spool.deliver(
+        lambda events: calls.append([e["id"] for e in events]), max_events=2
+    )
     assert (delivered, waiting) == (5, 0)
     assert calls == [["event-0", "event-1"], ["event-2", "event-3"], ["event-4"]]
 

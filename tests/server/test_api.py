@@ -103,7 +103,9 @@ def test_malformed_event_is_422_and_nothing_of_the_batch_is_written(api: httpx.C
 
 def test_boolean_timestamp_is_422(api: httpx.Client) -> None:
     run = flow_run_event(flow_name="bool-time")
-    response = api.post("events", json={"events": [run, log_event(run["id"], "x", timestamp=False)]})
+    response = api.post(
+        "events", json={"events": [run, log_event(run["id"], "x", timestamp=False)]}
+    )
     assert response.status_code == 422 and "timestamp" in response.json()["detail"]
 
 

@@ -21,7 +21,9 @@ def _create_key(server: ServerProcess, name: str, *extra: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
+def auth_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
     proc = ServerProcess(tmp_path_factory.mktemp("auth-home"), auth=True)
     keys = {name: _create_key(proc, name) for name in ("good", "revoked")}
     keys["expired"] = _create_key(proc, "expired", "--expires-in", "0s")
@@ -35,7 +37,9 @@ def _get(server: ServerProcess, path: str, key: str | None = None) -> httpx.Resp
     return httpx.get(f"{server.api_url}/{path}", headers=headers, timeout=10)
 
 
-def test_keys_are_printed_once_with_the_rr_prefix(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_keys_are_printed_once_with_the_rr_prefix(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     _server, keys = auth_server
     assert all(key.startswith("rr_") and len(key) > 40 for key in keys.values())
 
@@ -49,30 +53,40 @@ def test_a_good_key_is_accepted(auth_server: tuple[ServerProcess, dict[str, str]
     assert _get(server, "version", keys["good"]).status_code == 200
 
 
-def test_no_key_is_401_saying_a_key_is_needed(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_no_key_is_401_saying_a_key_is_needed(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     response = _get(auth_server[0], "version")
     assert response.status_code == 401 and "requires an API key" in response.json()["detail"]
 
 
-def test_wrong_key_is_401_saying_wrong_key(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_wrong_key_is_401_saying_wrong_key(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     response = _get(auth_server[0], "version", "rr_not-a-real-key")
     assert response.status_code == 401 and "wrong key" in response.json()["detail"]
 
 
-def test_revoked_key_is_401_saying_revoked(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_revoked_key_is_401_saying_revoked(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, keys = auth_server
     response = _get(server, "version", keys["revoked"])
     assert response.status_code == 401 and "'revoked'" in response.json()["detail"]
     assert "was revoked on" in response.json()["detail"]
 
 
-def test_expired_key_is_401_saying_expired(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_expired_key_is_401_saying_expired(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, keys = auth_server
     response = _get(server, "version", keys["expired"])
     assert response.status_code == 401 and "expired on" in response.json()["detail"]
 
 
-def test_api_key_ls_shows_status_but_never_the_key(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_api_key_ls_shows_status_but_never_the_key(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, keys = auth_server
     listing = server.cli("server", "api-key", "ls", "--json")
     assert listing.returncode == 0
@@ -81,7 +95,9 @@ def test_api_key_ls_shows_status_but_never_the_key(auth_server: tuple[ServerProc
     assert not any(key in listing.stdout for key in keys.values())
 
 
-def test_keys_never_appear_in_server_logs(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_keys_never_appear_in_server_logs(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     server, keys = auth_server
     _get(server, "flow_runs/00000000-0000-0000-0000-000000000000", keys["good"])
     _get(server, "version", keys["revoked"])
@@ -91,7 +107,9 @@ def test_keys_never_appear_in_server_logs(auth_server: tuple[ServerProcess, dict
     assert not any(key in log for key in [*keys.values(), "rr_wrong-key-for-the-log-test"])
 
 
-def test_http_backend_raises_a_clear_error_for_a_wrong_key(auth_server: tuple[ServerProcess, dict[str, str]]) -> None:
+def test_http_backend_raises_a_clear_error_for_a_wrong_key(
+    auth_server: tuple[ServerProcess, dict[str, str]],
+) -> None:
     backend = HttpBackend(SimpleNamespace(api_url=auth_server[0].api_url, api_key="rr_nope"))  # type: ignore[arg-type]
     with pytest.raises(RiverrunHTTPStatusError, match="wrong key"):
         backend.count_flow_runs()

@@ -90,7 +90,10 @@ def _failures(api_url: str, postgres: bool) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="issue 11, after the session-6 merges: 17 findings on the new work-pool, work-queue and concurrency operations (405 for undeclared methods, a 500 on get_scheduled_flow_runs with an empty queue name, schema-valid requests refused)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 11, after the session-6 merges: 17 findings on the new work-pool, work-queue and concurrency operations (405 for undeclared methods, a 500 on get_scheduled_flow_runs with an empty queue name, schema-valid requests refused)",
+)
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(
     "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -95,7 +95,10 @@ def test_two_replicas_on_one_postgres_serve_each_others_writes(home: Path, pg_ur
             got = httpx.get(f"{server.api_url}/flow_runs/{run['id']}", timeout=10)
             assert got.json()["id"] == run["id"]
         done = {"state": {"type": "COMPLETED"}}
-        assert httpx.post(f"{b.api_url}/flow_runs/{first['id']}/set_state", json=done).status_code == 200
+        assert (
+            httpx.post(f"{b.api_url}/flow_runs/{first['id']}/set_state", json=done).status_code
+            == 200
+        )
         again = httpx.post(f"{a.api_url}/flow_runs/{first['id']}/set_state",
                            json={"state": {"type": "RUNNING"}})  # fmt: skip
         assert again.status_code == 409

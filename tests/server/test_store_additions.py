@@ -48,7 +48,9 @@ def test_upgrade_from_0001_keeps_data_and_adds_api_keys(url: str) -> None:
         engine = create_engine(url)
         with engine.begin() as conn:
             # Today's plan also writes the events table of 0007, which 0001 does not have.
-            steps = [(sql, rows) for sql, rows in ingest.plan(events) if sql is not ingest.INSERT_EVENT]
+            steps = [
+                (sql, rows) for sql, rows in ingest.plan(events) if sql is not ingest.INSERT_EVENT
+            ]
             ingest.apply(steps, lambda sql, rows: conn.execute(text(sql), rows))
         engine.dispose()
         assert migrate.current_revision(url) == "0001_initial"

@@ -66,9 +66,7 @@ def query(store: Store) -> None:
         name=f.FlowRunFilterName(like_="run-1"),
         tags=f.FlowRunFilterTags(all_=["env:pro"]),
         state=f.FlowRunFilterState(name=f.FlowRunFilterStateName(any_=["Completed"])),
-        start_time=f.FlowRunFilterStartTime(
-            after_=datetime.now(timezone.utc) - timedelta(days=1)
-        ),
+        start_time=f.FlowRunFilterStartTime(after_=datetime.now(timezone.utc) - timedelta(days=1)),
     )
     times = []
     for _ in range(200):
@@ -77,8 +75,10 @@ def query(store: Store) -> None:
                                      limit=50)  # fmt: skip
         times.append(time.perf_counter() - start)
     times.sort()
-    print(f"query: {len(found)} runs; median {statistics.median(times) * 1000:.1f} ms, "
-          f"p99 {times[int(len(times) * 0.99) - 1] * 1000:.1f} ms")
+    print(
+        f"query: {len(found)} runs; median {statistics.median(times) * 1000:.1f} ms, "
+        f"p99 {times[int(len(times) * 0.99) - 1] * 1000:.1f} ms"
+    )
 
 
 def main() -> None:

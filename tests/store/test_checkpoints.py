@@ -44,7 +44,10 @@ def test_a_due_checkpoint_lets_the_wal_start_over(tmp_path: Path) -> None:
     assert _wal_frames(tmp_path / "x.db") < 50
     writer.close()
     conn = sqlite3.connect(tmp_path / "x.db")
-    assert conn.execute("SELECT count(*) FROM flow_run").fetchone()[0] == embedded._CHECKPOINT_COMMITS + 1
+    assert (
+        conn.execute("SELECT count(*) FROM flow_run").fetchone()[0]
+        == embedded._CHECKPOINT_COMMITS + 1
+    )
     conn.close()
 
 

@@ -35,7 +35,9 @@ class _NoFallback:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, SqliteReads, dict[str, Any]]]:
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Store, SqliteReads, dict[str, Any]]]:
     """A store with flows, runs (tags, states, a subflow), task runs, logs and a block."""
     path: Path = tmp_path_factory.mktemp("reads") / "store.db"
     store = Store(sqlite_url(path))
@@ -62,7 +64,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Sq
         events.append(task)
         ids.setdefault("tasks", []).append(task["id"])
         events.append(log_event(run["id"], f"line {i}", timestamp=start + 30))
-        events.append(log_event(run["id"], f"task line {i}", task_run_id=task["id"], timestamp=start + 40))
+        events.append(
+            log_event(run["id"], f"task line {i}", task_run_id=task["id"], timestamp=start + 40)
+        )
     sub = flow_run_event(flow_name="etl", flow_id=flows["etl"], name="sub_run",
                          parent_task_run_id=ids["tasks"][0], created=START, expected_start_time=START)  # fmt: skip
     events.append(sub)
@@ -86,7 +90,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Sq
         store.dispose()
 
 
-def _same(seeded: tuple[Store, SqliteReads, dict[str, Any]], method: str, **kwargs: Any) -> list[Any]:
+def _same(
+    seeded: tuple[Store, SqliteReads, dict[str, Any]], method: str, **kwargs: Any
+) -> list[Any]:
     store, reader, _ = seeded
     expected = getattr(store, method)(**kwargs)
     got = getattr(reader, method)(**kwargs)
@@ -97,23 +103,43 @@ def _same(seeded: tuple[Store, SqliteReads, dict[str, Any]], method: str, **kwar
 FLOW_RUN_QUERIES: dict[str, dict[str, Any]] = {
     "newest first": {"sort": FlowRunSort.START_TIME_DESC, "limit": 50},
     "default sort, paged": {"limit": 7, "offset": 3},
-    "run name contains": {"flow_run_filter": f.FlowRunFilter(name=f.FlowRunFilterName(like_="_1")),
-                          "sort": FlowRunSort.START_TIME_DESC},
-    "flow name contains, any case": {"flow_filter": f.FlowFilter(name=f.FlowFilterName(like_="etl")),
-                                     "sort": FlowRunSort.START_TIME_ASC},
+    "run name contains": {
+        "flow_run_filter": f.FlowRunFilter(name=f.FlowRunFilterName(like_="_1")),
+        "sort": FlowRunSort.START_TIME_DESC,
+    },
+    "flow name contains, any case": {
+        "flow_filter": f.FlowFilter(name=f.FlowFilterName(like_="etl")),
+        "sort": FlowRunSort.START_TIME_ASC,
+    },
     "flow name with a literal %": {"flow_filter": f.FlowFilter(name=f.FlowFilterName(like_="50%"))},
     "exact flow names": {"flow_filter": f.FlowFilter(name=f.FlowFilterName(any_=["etl", "nope"]))},
     "every tag": {"flow_run_filter": f.FlowRunFilter(tags=f.FlowRunFilterTags(all_=["even", "x"]))},
     "any tag": {"flow_run_filter": f.FlowRunFilter(tags=f.FlowRunFilterTags(any_=["x", "odd"]))},
-    "state type or name": {"flow_run_filter": f.FlowRunFilter(state=f.FlowRunFilterState(
-        type=f.FlowRunFilterStateType(any_=[StateType.FAILED]),
-        name=f.FlowRunFilterStateName(any_=["Cached"]), operator="or_"))},
-    "started after": {"flow_run_filter": f.FlowRunFilter(start_time=f.FlowRunFilterStartTime(
-        after_=None)), "sort": FlowRunSort.START_TIME_DESC, "limit": 5},
-    "top level only": {"flow_run_filter": f.FlowRunFilter(
-        parent_task_run_id=f.FlowRunFilterParentTaskRunId(is_null_=True)), "limit": 40},
-    "ids, or-combined with a name": {"flow_run_filter": f.FlowRunFilter(
-        id=f.FlowRunFilterId(any_=[]), name=f.FlowRunFilterName(any_=["run_03"]), operator="or_")},
+    "state type or name": {
+        "flow_run_filter": f.FlowRunFilter(
+            state=f.FlowRunFilterState(
+                type=f.FlowRunFilterStateType(any_=[StateType.FAILED]),
+                name=f.FlowRunFilterStateName(any_=["Cached"]),
+                operator="or_",
+            )
+        )
+    },
+    "started after": {
+        "flow_run_filter": f.FlowRunFilter(start_time=f.FlowRunFilterStartTime(after_=None)),
+        "sort": FlowRunSort.START_TIME_DESC,
+        "limit": 5,
+    },
+    "top level only": {
+        "flow_run_filter": f.FlowRunFilter(
+            parent_task_run_id=f.FlowRunFilterParentTaskRunId(is_null_=True)
+        ),
+        "limit": 40,
+    },
+    "ids, or-combined with a name": {
+        "flow_run_filter": f.FlowRunFilter(
+            id=f.FlowRunFilterId(any_=[]), name=f.FlowRunFilterName(any_=["run_03"]), operator="or_"
+        )
+    },
 }
 
 
@@ -122,7 +148,8 @@ def test_flow_runs_match_the_store(seeded: Any, query: str) -> None:
     kwargs = dict(FLOW_RUN_QUERIES[query])
     if query == "started after":
         kwargs["flow_run_filter"] = f.FlowRunFilter(
-            start_time=f.FlowRunFilterStartTime(after_=seeded[2]["middle"]))
+            start_time=f.FlowRunFilterStartTime(after_=seeded[2]["middle"])
+        )
     assert _same(seeded, "read_flow_runs", **kwargs)
 
 
@@ -158,6 +185,7 @@ def test_one_flow_run_and_its_states_match_the_store(seeded: Any) -> None:
     run_id = ids["runs"][4]
     assert reader.read_flow_run(run_id).model_dump() == store.read_flow_run(run_id).model_dump()
     states = reader.read_flow_run_states(run_id)
+
     def plain(state: Any) -> tuple[Any, ...]:
         return (state.id, state.type, state.name, state.timestamp, state.message,
                 state.state_details)  # fmt: skip
@@ -172,8 +200,14 @@ def test_logs_of_a_run_since_a_time_match_the_store(seeded: Any) -> None:
                  sort=LogSort.TIMESTAMP_ASC, limit=200, offset=0)  # fmt: skip
     assert [log.message for log in logs] == ["line 2", "task line 2"]
     later = from_us(START + 2 * 1_000_000 + 35) - timedelta(microseconds=0)
-    _same(seeded, "read_logs", log_filter=f.LogFilter(
-        flow_run_id=f.LogFilterFlowRunId(any_=[run_id]), timestamp=f.LogFilterTimestamp(after_=later)))
+    _same(
+        seeded,
+        "read_logs",
+        log_filter=f.LogFilter(
+            flow_run_id=f.LogFilterFlowRunId(any_=[run_id]),
+            timestamp=f.LogFilterTimestamp(after_=later),
+        ),
+    )
 
 
 def test_blocks_match_the_store_with_secrets_masked(seeded: Any) -> None:

@@ -85,7 +85,9 @@ def _runs(client: Any) -> dict[str, Any]:
     return {r.name: r for r in client.read_task_runs()}
 
 
-def test_submit_returns_the_result_and_records_a_completed_run(make_runner: Runner, client: Any) -> None:
+def test_submit_returns_the_result_and_records_a_completed_run(
+    make_runner: Runner, client: Any
+) -> None:
     @flow(task_runner=make_runner())
     def f() -> int:
         return add.submit(1, 2).result()  # type: ignore[no-any-return]
@@ -145,7 +147,9 @@ def test_a_future_passed_into_a_task_is_resolved_and_recorded_as_its_input(
     assert edge.id == runs["add-0"].id
 
 
-def test_a_task_downstream_of_a_failure_fails_without_running(make_runner: Runner, client: Any) -> None:
+def test_a_task_downstream_of_a_failure_fails_without_running(
+    make_runner: Runner, client: Any
+) -> None:
     @flow(task_runner=make_runner())
     def f() -> Any:
         downstream = add.submit(fail.submit(), 1)
@@ -170,7 +174,9 @@ def test_allow_failure_runs_the_downstream_task_with_the_error(make_runner: Runn
     assert f() == "ValueError"
 
 
-def test_a_failed_task_raises_from_result_and_is_recorded_failed(make_runner: Runner, client: Any) -> None:
+def test_a_failed_task_raises_from_result_and_is_recorded_failed(
+    make_runner: Runner, client: Any
+) -> None:
     @flow(task_runner=make_runner())
     def f() -> None:
         fail.submit().result()
@@ -208,7 +214,9 @@ def test_a_timed_out_task_is_recorded_timed_out(make_runner: Runner, client: Any
     assert run.state_name == "TimedOut"
 
 
-def test_a_cached_task_run_is_recorded_cached_the_second_time(make_runner: Runner, client: Any) -> None:
+def test_a_cached_task_run_is_recorded_cached_the_second_time(
+    make_runner: Runner, client: Any
+) -> None:
     # An input of its own: a cluster's workers keep their result storage across tests.
     x = uuid.uuid4().int % 10**9
 

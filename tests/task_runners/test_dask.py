@@ -108,7 +108,9 @@ def test_a_result_that_cannot_be_sent_back_keeps_its_state_and_says_why(
     assert run.state_type == StateType.COMPLETED
 
 
-def test_workers_record_nothing_in_their_own_home(runner: DaskTaskRunner, worker_home: Path, client: Any) -> None:
+def test_workers_record_nothing_in_their_own_home(
+    runner: DaskTaskRunner, worker_home: Path, client: Any
+) -> None:
     @flow(task_runner=runner)
     def f() -> list[int]:
         return inc.map(range(4)).result()  # type: ignore[no-any-return]
@@ -167,7 +169,9 @@ def test_a_map_larger_than_the_in_flight_bound_completes(
 
 
 def test_without_an_address_a_temporary_local_cluster_runs_the_tasks() -> None:
-    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "processes": False, "dashboard_address": ":0"})
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 1, "processes": False, "dashboard_address": ":0"}
+    )
 
     @flow(task_runner=runner)
     def f() -> list[int]:
@@ -198,19 +202,25 @@ def test_duplicates_are_equal_to_the_original() -> None:
 
 def test_without_dask_installed_the_import_names_the_extra() -> None:
     code = "import sys; sys.modules['distributed'] = None; import riverrun_dask"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "pip install 'riverrun[dask]'" in result.stderr
 
 
 @pytest.mark.slow
-def test_two_thousand_mapped_task_runs_are_all_recorded(runner: DaskTaskRunner, client: Any) -> None:
+def test_two_thousand_mapped_task_runs_are_all_recorded(
+    runner: DaskTaskRunner, client: Any
+) -> None:
     @flow(task_runner=runner)
     def f() -> int:
         return sum(inc.map(range(2000)).result())
 
     assert f() == sum(range(1, 2001))
     completed = client.count_task_runs(
-        task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["COMPLETED"])))
+        task_run_filter=TaskRunFilter(
+            state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["COMPLETED"]))
+        )
     )
     assert completed == 2000

@@ -39,7 +39,9 @@ def test_remote_options_reach_the_ray_task(local_ray: None) -> None:
     assert f() == (1.0, 2.0)
 
 
-def test_workers_record_nothing_in_their_own_home(local_ray: None, worker_home: Path, client: Any) -> None:
+def test_workers_record_nothing_in_their_own_home(
+    local_ray: None, worker_home: Path, client: Any
+) -> None:
     @flow(task_runner=RayTaskRunner())
     def f() -> list[int]:
         return inc.map(range(3)).result()  # type: ignore[no-any-return]
@@ -60,6 +62,8 @@ def test_duplicates_are_equal_to_the_original() -> None:
 
 def test_without_ray_installed_the_import_names_the_extra() -> None:
     code = "import sys; sys.modules['ray'] = None; import riverrun_ray"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "pip install 'riverrun[ray]'" in result.stderr

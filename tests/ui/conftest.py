@@ -37,7 +37,9 @@ def empty_client(tmp_path: Path) -> Iterator[TestClient]:
     """The app on a new, empty store."""
     from riverrun._store.dialect import sqlite_url
 
-    with TestClient(create_app(ServerConfig(database_url=sqlite_url(tmp_path / "empty.db")))) as test_client:
+    with TestClient(
+        create_app(ServerConfig(database_url=sqlite_url(tmp_path / "empty.db")))
+    ) as test_client:
         yield test_client
 
 

@@ -15,7 +15,9 @@ from riverrun.server.config import ServerConfig
 
 @pytest.fixture
 def auth_client(seeded: Seed) -> Iterator[TestClient]:
-    with TestClient(create_app(ServerConfig(database_url=seeded.url, auth=True)), follow_redirects=False) as c:
+    with TestClient(
+        create_app(ServerConfig(database_url=seeded.url, auth=True)), follow_redirects=False
+    ) as c:
         yield c
 
 
@@ -31,7 +33,9 @@ def _login(client: TestClient, key: str) -> object:
 
 def test_pages_need_a_session_when_auth_is_on(auth_client: TestClient) -> None:
     response = auth_client.get("/runs")
-    assert response.status_code == 303 and response.headers["location"].startswith("/login?next=%2Fruns")
+    assert response.status_code == 303 and response.headers["location"].startswith(
+        "/login?next=%2Fruns"
+    )
 
 
 def test_fragments_ask_htmx_to_go_to_the_login_page(auth_client: TestClient) -> None:
@@ -39,7 +43,9 @@ def test_fragments_ask_htmx_to_go_to_the_login_page(auth_client: TestClient) -> 
     assert response.status_code == 401 and response.headers["hx-redirect"].startswith("/login")
 
 
-def test_login_with_a_valid_key_sets_a_strict_http_only_session_cookie(auth_client: TestClient, seeded: Seed) -> None:
+def test_login_with_a_valid_key_sets_a_strict_http_only_session_cookie(
+    auth_client: TestClient, seeded: Seed
+) -> None:
     _, key = create_api_key(open_store(seeded.url), "ui-ok")
     response = _login(auth_client, key)
     assert response.status_code == 303 and response.headers["location"] == "/runs"  # type: ignore[attr-defined]
@@ -86,5 +92,7 @@ def test_login_form_needs_the_csrf_token_too(auth_client: TestClient) -> None:
 def test_login_never_redirects_to_another_site(auth_client: TestClient, seeded: Seed) -> None:
     _, key = create_api_key(open_store(seeded.url), "ui-next")
     token = _csrf(auth_client)
-    response = auth_client.post("/login", data={"api_key": key, "next": "//evil.example/", "csrf": token})
+    response = auth_client.post(
+        "/login", data={"api_key": key, "next": "//evil.example/", "csrf": token}
+    )
     assert response.headers["location"] == "/"

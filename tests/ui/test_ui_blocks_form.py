@@ -17,7 +17,9 @@ def slug(seeded: Seed) -> str:
 def _post(client: TestClient, slug: str, fields: dict[str, str]) -> object:
     client.get("/blocks")
     token = client.cookies.get("rr_csrf")
-    return client.post(f"/blocks/save/{slug}", data={"csrf": token, **fields}, follow_redirects=False)
+    return client.post(
+        f"/blocks/save/{slug}", data={"csrf": token, **fields}, follow_redirects=False
+    )
 
 
 def test_catalog_lists_the_block_type(client: TestClient, slug: str) -> None:
@@ -26,18 +28,27 @@ def test_catalog_lists_the_block_type(client: TestClient, slug: str) -> None:
 
 def test_new_block_form_is_drawn_from_the_schema(client: TestClient, slug: str) -> None:
     html = client.get(f"/blocks/new/{slug}").text
-    assert 'type="number" id="f-p-port" name="p.port" step="1" min="1" max="65535" value="587"' in html
+    assert (
+        'type="number" id="f-p-port" name="p.port" step="1" min="1" max="65535" value="587"' in html
+    )
     assert 'type="password"' in html and 'role="switch"' in html
 
 
 def test_a_bad_value_comes_back_with_the_error_at_its_field(client: TestClient, slug: str) -> None:
-    response = _post(client, slug, {"name": "mail", "p.host": "smtp", "p.port": "70000", "p.password": "pw"})
+    response = _post(
+        client, slug, {"name": "mail", "p.host": "smtp", "p.port": "70000", "p.password": "pw"}
+    )
     assert response.status_code == 422  # type: ignore[attr-defined]
-    assert '<p class="field-error" id="f-p-port-error" role="alert">Must be at most 65535.</p>' in response.text  # type: ignore[attr-defined]
+    assert (
+        '<p class="field-error" id="f-p-port-error" role="alert">Must be at most 65535.</p>'
+        in response.text
+    )  # type: ignore[attr-defined]
     assert 'value="smtp"' in response.text and 'value="70000"' in response.text  # type: ignore[attr-defined]
 
 
-def test_saving_stores_the_block_and_its_secret_encrypted(client: TestClient, slug: str, seeded: Seed) -> None:
+def test_saving_stores_the_block_and_its_secret_encrypted(
+    client: TestClient, slug: str, seeded: Seed
+) -> None:
     response = _post(client, slug, {"name": "mail-ok", "p.host": "smtp", "p.port": "25", "p.password": "hunter2",
                                     "p.use_tls": "false"})  # fmt: skip
     assert response.status_code == 303  # type: ignore[attr-defined]
@@ -47,9 +58,15 @@ def test_saving_stores_the_block_and_its_secret_encrypted(client: TestClient, sl
     assert "hunter2" not in page and "Saved." in page
 
 
-def test_editing_without_touching_the_secret_keeps_it(client: TestClient, slug: str, seeded: Seed) -> None:
+def test_editing_without_touching_the_secret_keeps_it(
+    client: TestClient, slug: str, seeded: Seed
+) -> None:
     store = open_store(seeded.url)
-    _post(client, slug, {"name": "mail-edit", "p.host": "a", "p.password": "keep-me", "p.use_tls": "false"})
+    _post(
+        client,
+        slug,
+        {"name": "mail-edit", "p.host": "a", "p.password": "keep-me", "p.use_tls": "false"},
+    )
     doc = store.read_block_document_by_name("mail-edit", slug)
     from riverrun.server.ui.forms import SECRET_UNCHANGED
 

@@ -120,7 +120,9 @@ def _open(page: Any, traffic: Traffic, url: str, *, live: bool = False) -> int:
     return len(traffic.requests)
 
 
-def test_browse_runs_and_filter_by_state(page: Any, server: ServerProcess, traffic: Traffic, shots: Path) -> None:
+def test_browse_runs_and_filter_by_state(
+    page: Any, server: ServerProcess, traffic: Traffic, shots: Path
+) -> None:
     base = f"http://127.0.0.1:{server.port}"
     assert _open(page, traffic, f"{base}/runs") <= 5
     page.get_by_text("etl.extract").first.wait_for()
@@ -159,7 +161,9 @@ def test_running_run_streams_logs_and_its_final_state(
 ) -> None:
     store = open_store(seeded_home.url)
     run_id = running_run(store, flow_name="etl.stream")
-    assert _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}", live=True) <= 5
+    assert (
+        _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}", live=True) <= 5
+    )
     page.locator("#log-lines").get_by_text("loading batch 2").wait_for()
     store.ingest([ev.log_event(run_id, "a line written after the page opened")])
     page.locator("#log-lines").get_by_text("a line written after the page opened").wait_for()
@@ -178,7 +182,9 @@ def test_finished_run_page_opens_no_stream(page: Any, server: ServerProcess, see
     assert not [u for u in traffic.requests if "/stream" in u]
 
 
-def test_cancel_a_running_run(page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic) -> None:
+def test_cancel_a_running_run(
+    page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic
+) -> None:
     store = open_store(seeded_home.url)
     run_id = running_run(store, flow_name="etl.cancel-me")
     _open(page, traffic, f"http://127.0.0.1:{server.port}/flow-runs/{run_id}", live=True)
@@ -227,8 +233,12 @@ def test_page_draws_in_at_most_five_requests(page: Any, server: ServerProcess, t
     page.screenshot(path=str(shots / f"ui-{name}.png"), full_page=True)
 
 
-def test_task_run_page(page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic, shots: Path) -> None:
-    task = next(t for t in open_store(seeded_home.url).read_task_runs(limit=50) if "clean_backups" in t.name)
+def test_task_run_page(
+    page: Any, server: ServerProcess, seeded_home: Seed, traffic: Traffic, shots: Path
+) -> None:
+    task = next(
+        t for t in open_store(seeded_home.url).read_task_runs(limit=50) if "clean_backups" in t.name
+    )
     assert _open(page, traffic, f"http://127.0.0.1:{server.port}/task-runs/{task.id}") <= 5
     page.get_by_text("transient storage error").first.wait_for()
     page.screenshot(path=str(shots / "ui-task-run.png"), full_page=True)
@@ -282,7 +292,10 @@ def served(home: Path, server: ServerProcess) -> Iterator[str]:
     """``sf_export.serve(name="ui-export")`` on the server's SQLite file (what runs deployment
     runs with no workers: the serving process starts each run in a subprocess); its ID."""
     script = home / "serve_sf_export.py"
-    script.write_text(SF_EXPORT + '\n\nif __name__ == "__main__":\n    sf_export.serve(name="ui-export", parameters={"env": "pre"})\n')
+    script.write_text(
+        SF_EXPORT
+        + '\n\nif __name__ == "__main__":\n    sf_export.serve(name="ui-export", parameters={"env": "pre"})\n'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIVERRUN_")}
     env["RIVERRUN_HOME"] = str(home)
     with (home / "serve.log").open("wb") as out:
@@ -326,7 +339,9 @@ def test_trigger_sf_export_from_its_form_and_watch_it_complete(page: Any, server
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_url(re.compile(r"/flow-runs/[0-9a-f-]+$"))
     run_id = page.url.rsplit("/", 1)[1]
-    page.locator("#log-lines").get_by_text("exporting snd from datetime.datetime(2025, 1, 31, 9, 30").wait_for(timeout=90_000)
+    page.locator("#log-lines").get_by_text(
+        "exporting snd from datetime.datetime(2025, 1, 31, 9, 30"
+    ).wait_for(timeout=90_000)
     page.locator("#run-state", has_text="Completed").wait_for(timeout=90_000)
     assert any("/stream" in u for u in traffic.requests), "the page did not stream the running run"
     run = open_store(server_url(server.home)).read_flow_run(run_id)

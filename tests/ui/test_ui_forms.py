@@ -87,7 +87,9 @@ def test_literal_outside_the_choices_is_an_error_at_its_field() -> None:
 
 
 def test_multi_select_gives_a_list() -> None:
-    assert _parse(p_list_literal, [("p.tables", "users"), ("p.tables", "items")])[0] == {"tables": ["users", "items"]}
+    assert _parse(p_list_literal, [("p.tables", "users"), ("p.tables", "items")])[0] == {
+        "tables": ["users", "items"]
+    }
 
 
 def test_switch_off_sends_false() -> None:
@@ -101,16 +103,22 @@ def test_number_outside_its_bounds_is_an_error_at_its_field() -> None:
 
 
 def test_not_a_number_is_an_error_at_its_field() -> None:
-    assert _parse(p_int_bounds, [("p.workers", "four")])[1] == {"p.workers": "'four' is not a whole number."}
+    assert _parse(p_int_bounds, [("p.workers", "four")])[1] == {
+        "p.workers": "'four' is not a whole number."
+    }
 
 
 def test_datetime_takes_the_chosen_timezone() -> None:
-    values, _ = _parse(p_datetime, [("p.min_date", "2024-05-01T08:30"), ("p.min_date.tz", "Europe/Paris")])
+    values, _ = _parse(
+        p_datetime, [("p.min_date", "2024-05-01T08:30"), ("p.min_date.tz", "Europe/Paris")]
+    )
     assert values == {"min_date": "2024-05-01T08:30:00+02:00"}
 
 
 def test_datetime_with_an_unknown_timezone_is_an_error() -> None:
-    _, errors = _parse(p_datetime, [("p.min_date", "2024-05-01T08:30"), ("p.min_date.tz", "Mars/Olympus")])
+    _, errors = _parse(
+        p_datetime, [("p.min_date", "2024-05-01T08:30"), ("p.min_date.tz", "Mars/Olympus")]
+    )
     assert "Unknown timezone 'Mars/Olympus'" in errors["p.min_date"]
 
 
@@ -119,7 +127,10 @@ def test_required_datetime_left_empty_is_an_error() -> None:
 
 
 def test_guide_none_default_left_empty_means_none() -> None:
-    assert _parse(p_guide_none, [("p.max_date", ""), ("p.max_date.tz", "UTC")]) == ({"max_date": None}, {})
+    assert _parse(p_guide_none, [("p.max_date", ""), ("p.max_date.tz", "UTC")]) == (
+        {"max_date": None},
+        {},
+    )
 
 
 def test_empty_field_with_a_default_is_left_to_the_default() -> None:
@@ -128,7 +139,9 @@ def test_empty_field_with_a_default_is_left_to_the_default() -> None:
 
 def test_union_takes_the_picked_variant() -> None:
     assert _parse(p_union, [("p.key.__variant", "1"), ("p.key.1", "abc")])[0] == {"key": "abc"}
-    assert _parse(p_union, [("p.key.__variant", "0"), ("p.key.0", "x")])[1] == {"p.key": "'x' is not a whole number."}
+    assert _parse(p_union, [("p.key.__variant", "0"), ("p.key.0", "x")])[1] == {
+        "p.key": "'x' is not a whole number."
+    }
 
 
 def test_nested_model_parses_its_fields() -> None:
@@ -151,9 +164,17 @@ def test_secret_submitted_unchanged_keeps_its_value() -> None:
               "required": ["token"]}  # fmt: skip
     html = str(render_form(schema, {"token": "s3cret"}))
     assert "s3cret" not in html and SECRET_UNCHANGED in html
-    assert parse_form(schema, [("p.token", SECRET_UNCHANGED)], secrets={"token": "s3cret"})[0] == {"token": "s3cret"}
+    assert parse_form(schema, [("p.token", SECRET_UNCHANGED)], secrets={"token": "s3cret"})[0] == {
+        "token": "s3cret"
+    }
 
 
 def test_server_errors_are_shown_at_their_field() -> None:
-    html = str(render_form(schema_of(p_int_bounds), {"workers": 99}, {"p.workers": "Must be at most 16."}))
-    assert 'aria-invalid="true"' in html and '<p class="field-error" id="f-p-workers-error" role="alert">Must be at most 16.</p>' in html
+    html = str(
+        render_form(schema_of(p_int_bounds), {"workers": 99}, {"p.workers": "Must be at most 16."})
+    )
+    assert (
+        'aria-invalid="true"' in html
+        and '<p class="field-error" id="f-p-workers-error" role="alert">Must be at most 16.</p>'
+        in html
+    )

@@ -20,7 +20,9 @@ def _flow(ident: str, flow: str, start: float, end: float, parent: str | None = 
                    end_time=_at(end), state_type="COMPLETED", parent_task_run_id=parent)  # fmt: skip
 
 
-def _task(ident: str, flow_run: str, name: str, start: float, end: float, key: str | None = None) -> TaskRun:
+def _task(
+    ident: str, flow_run: str, name: str, start: float, end: float, key: str | None = None
+) -> TaskRun:
     return TaskRun(id=ident, flow_run_id=flow_run, name=name, task_key=key or name, start_time=_at(start),
                    end_time=_at(end), state_type="COMPLETED")  # fmt: skip
 
@@ -37,7 +39,10 @@ def _vtasks() -> TreeNode:
     backup = _flow("b", "vtasks.backup", 1, 6, parent="t-b")
     tasks = {
         "r": [_task("t-b", "r", "vtasks.backup-0", 1, 6, key="k-backup")],
-        "b": [_task("t1", "b", "vtasks.backup.backup_files-0", 1.5, 2), _task("t2", "b", "vtasks.backup.copy-0", 5, 6)],
+        "b": [
+            _task("t1", "b", "vtasks.backup.backup_files-0", 1.5, 2),
+            _task("t2", "b", "vtasks.backup.copy-0", 5, 6),
+        ],
     }
     return build_tree(root, {}, [(backup, "r", "k-backup")], tasks)
 
@@ -59,7 +64,9 @@ def test_a_running_task_bar_reaches_now() -> None:
     root = _flow("r", "f", 0, 10)
     running = _task("t", "r", "t-0", 2, 0)
     running.end_time = None
-    rows = timeline(build_tree(root, {}, [], {"r": [running]}), now_us=int(_at(10).timestamp() * 1e6))["rows"]
+    rows = timeline(
+        build_tree(root, {}, [], {"r": [running]}), now_us=int(_at(10).timestamp() * 1e6)
+    )["rows"]
     assert rows[1]["x1"] == 1.0
 
 
@@ -70,9 +77,15 @@ def test_big_runs_are_one_row_per_task_with_state_counts() -> None:
     tree = build_tree(_flow("r", "f", 0, 100), groups, [])
     rows = timeline(tree, now_us=end)["rows"]
     assert [(r["label"], r["kind"], r["count"], r["state"]) for r in rows[1:]] == [
-        ("f.load", "group", 9_000, None), ("f.save", "group", 1_000, "COMPLETED")]
+        ("f.load", "group", 9_000, None),
+        ("f.save", "group", 1_000, "COMPLETED"),
+    ]
 
 
 def test_a_run_that_has_not_started_has_no_bars() -> None:
     root = FlowRun(id="r", name="r", flow_id="f", flow_name="f", state_type="SCHEDULED")
-    assert timeline(build_tree(root, {}, [], {"r": []}), now_us=0) == {"start": None, "end": None, "rows": []}
+    assert timeline(build_tree(root, {}, [], {"r": []}), now_us=0) == {
+        "start": None,
+        "end": None,
+        "rows": [],
+    }

@@ -80,7 +80,11 @@ def test_flow_run_tree_nests_subflows_by_dotted_names(client: TestClient, seeded
 
 
 def test_flow_run_tab_request_from_htmx_gets_only_the_tab(client: TestClient, seeded: Seed) -> None:
-    html = _get(client, f"/flow-runs/{seeded.failed}?tab=states", **{"HX-Request": "true", "HX-Target": "tab"})
+    html = _get(
+        client,
+        f"/flow-runs/{seeded.failed}?tab=states",
+        **{"HX-Request": "true", "HX-Target": "tab"},
+    )
     assert "<html" not in html and "gantt" not in html and "Failed" in html
 
 
@@ -114,7 +118,9 @@ def test_task_runs_tab_filters_by_state_on_the_server(client: TestClient, seeded
 def test_task_run_page_shows_states_and_retries(client: TestClient, seeded: Seed) -> None:
     from riverrun._store.service import open_store
 
-    task = next(t for t in open_store(seeded.url).read_task_runs(limit=50) if "clean_backups" in t.name)
+    task = next(
+        t for t in open_store(seeded.url).read_task_runs(limit=50) if "clean_backups" in t.name
+    )
     html = _get(client, f"/task-runs/{task.id}")
     assert "Retrying" in html or "AwaitingRetry" in html
     assert "Retries</span>" not in html and "Retries 2" in html
@@ -125,13 +131,18 @@ def test_unknown_flow_run_is_a_404_page_naming_it(client: TestClient) -> None:
     assert response.status_code == 404 and "No flow run with ID &#39;nope&#39;" in response.text
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11, after the session-6 merges: an unknown /api path in the UI app fails with AttributeError __pydantic_core_schema__ (the contract branch's catch-all route against the new operations)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="issue 11, after the session-6 merges: an unknown /api path in the UI app fails with AttributeError __pydantic_core_schema__ (the contract branch's catch-all route against the new operations)",
+)
 def test_unknown_api_path_stays_json(client: TestClient) -> None:
     response = client.get("/api/nope")
     assert response.status_code == 404 and response.json()["detail"].startswith("No API route")
 
 
-@pytest.mark.parametrize("url", ["/flows", "/blocks", "/variables", "/artifacts", "/settings", "/login"])
+@pytest.mark.parametrize(
+    "url", ["/flows", "/blocks", "/variables", "/artifacts", "/settings", "/login"]
+)
 def test_catalog_pages_render(client: TestClient, url: str) -> None:
     assert "riverrun" in _get(client, url)
 

@@ -21,7 +21,17 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-__all__ = ["ROOT", "SF_EXPORT", "Fresh", "Seed", "TestClient", "add_sf_export", "big_run", "running_run", "seed"]
+__all__ = [
+    "ROOT",
+    "SF_EXPORT",
+    "Fresh",
+    "Seed",
+    "TestClient",
+    "add_sf_export",
+    "big_run",
+    "running_run",
+    "seed",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +76,10 @@ def running_run(store: Store, flow_name: str = "etl.load", lines: int = 3) -> st
     run = ev.flow_run_event(flow_name=flow_name, tags=["env:dev"], state_type="RUNNING",
                             state_name="Running", created=start, start_time=start)  # fmt: skip
     events = [run, *ev.task_run_lifecycle(run["id"], start + 1000)]
-    events += [ev.log_event(run["id"], f"loading batch {i}", timestamp=start + 2000 + i) for i in range(lines)]
+    events += [
+        ev.log_event(run["id"], f"loading batch {i}", timestamp=start + 2000 + i)
+        for i in range(lines)
+    ]
     store.ingest(events)
     return str(run["id"])
 
@@ -96,7 +109,11 @@ def seed(home: Path, *, demo: bool = True, url: str | None = None) -> Seed:
     from riverrun._store import tables as t
 
     with store.begin() as conn:
-        conn.execute(t.flow_run.update().where(t.flow_run.c.id == dep_flow["id"]).values(deployment_id=deployment_id))
+        conn.execute(
+            t.flow_run.update()
+            .where(t.flow_run.c.id == dep_flow["id"])
+            .values(deployment_id=deployment_id)
+        )
     return Seed(url, vtasks, running, str(failed["id"]), str(dep_flow["id"]), deployment_id,
                 sf_export=add_sf_export(store, home), automation=add_automation(store))  # fmt: skip
 
@@ -152,7 +169,7 @@ def add_block_type(store: Store, slug: str = "mail-server") -> str:
 
 #: The guide's ``sf_export`` flow (section 5.3): a Literal, dates written ``x: datetime = None``,
 #: defaults. The Chromium test serves it for real; the page tests deploy it from its schema.
-SF_EXPORT = '''
+SF_EXPORT = """
 from datetime import datetime
 from typing import Literal
 
@@ -171,7 +188,7 @@ def sf_export(
 ):
     get_run_logger().info(f"exporting {env} from {min_date!r} (timeout {timeout_mins} min)")
     return {"env": env, "min_date": min_date.isoformat() if min_date else None}
-'''
+"""
 
 
 def add_sf_export(store: Store, folder: Path, *, cron: str | None = "0 2 * * *") -> str:

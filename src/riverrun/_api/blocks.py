@@ -80,9 +80,7 @@ class BlocksAPI(Protocol):
         """A saved block by id; raises ``ObjectNotFound``."""
         ...
 
-    @operation(
-        "GET", "/block_types/slug/{block_type_slug}/block_documents/name/{name}"
-    )
+    @operation("GET", "/block_types/slug/{block_type_slug}/block_documents/name/{name}")
     def read_block_document_by_name(
         self, name: str, block_type_slug: str, include_secrets: bool = True
     ) -> b.BlockDocument:

@@ -13,7 +13,9 @@ class EventsAPI(Protocol):
 
     @operation("POST", "/events/filter")
     def read_events(
-        self, filter: Optional[EventFilter] = None, limit: Optional[int] = 100  # noqa: A002
+        self,
+        filter: Optional[EventFilter] = None,
+        limit: Optional[int] = 100,  # noqa: A002
     ) -> list[ReceivedEvent]:
         """Events matching the filter, oldest first."""
         ...

@@ -111,6 +111,7 @@ class FlowRunsAPI(Protocol):
     @operation("GET", "/flow_run_states/{flow_run_state_id}")
     def read_flow_run_state(self, flow_run_state_id: Id) -> State:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""
+
     @operation("POST", "/flow_runs/{flow_run_id}/resume", rejected_status=409)
     def resume_flow_run(
         self, flow_run_id: Id, run_input: Optional[dict[str, Any]] = None

@@ -82,8 +82,15 @@ def sample_context(automation_name: str = "automation") -> TemplateContext:
     event.payload = _AnyKey()
     return context_for(
         event,
-        flow_run={"id": run_id, "name": "sample-run", "state": "FAILED", "state_name": "Failed",
-                  "message": "sample message", "parameters": _AnyKey(), "tags": []},  # fmt: skip
+        flow_run={
+            "id": run_id,
+            "name": "sample-run",
+            "state": "FAILED",
+            "state_name": "Failed",
+            "message": "sample message",
+            "parameters": _AnyKey(),
+            "tags": [],
+        },  # fmt: skip
         flow={"id": run_id, "name": "sample-flow"},
         automation={"id": run_id, "name": automation_name},
         ui_url="http://127.0.0.1:4200",

@@ -231,7 +231,9 @@ def parse_states(values: list[str]) -> tuple[list[StateType], list[str]]:
             continue
         name = next((n for n in STATE_NAMES if n.lower() == key.lower()), None)
         if name is None:
-            valid = ", ".join(dict.fromkeys([*STATE_NAMES, *(t.title() for t in StateType.__members__)]))
+            valid = ", ".join(
+                dict.fromkeys([*STATE_NAMES, *(t.title() for t in StateType.__members__)])
+            )
             raise typer.BadParameter(f"Unknown state {value!r}; valid states: {valid}.")
         names.append(name)
     return types, names

@@ -71,7 +71,9 @@ def fill_flow_names(client: Any, runs: list[Any]) -> None:
     ids = sorted(missing)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        flows = client.read_flows(flow_filter=FlowFilter(id=FlowFilterId(any_=chunk)), limit=len(chunk))
+        flows = client.read_flows(
+            flow_filter=FlowFilter(id=FlowFilterId(any_=chunk)), limit=len(chunk)
+        )
         names.update({f.id: f.name for f in flows})
     for run in runs:
         if not run.flow_name:
@@ -344,7 +346,9 @@ class LogTail:
 
         log_filter = LogFilter(
             flow_run_id=LogFilterFlowRunId(any_=[self.flow_run_id]),
-            timestamp=LogFilterTimestamp(after_=self.latest - self._OVERLAP) if self.latest else None,
+            timestamp=LogFilterTimestamp(after_=self.latest - self._OVERLAP)
+            if self.latest
+            else None,
         )
         logs = _read_all(self.client.read_logs, log_filter=log_filter, sort=LogSort.TIMESTAMP_ASC)
         printed = 0

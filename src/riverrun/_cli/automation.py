@@ -11,7 +11,9 @@ import typer
 if TYPE_CHECKING:
     from riverrun.schemas.automations import AutomationRecord
 
-app = typer.Typer(help="Create, list and change automations.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Create, list and change automations.", no_args_is_help=True, add_completion=False
+)
 
 
 @app.callback()
@@ -23,7 +25,9 @@ def _find(client: Any, name: Optional[str], automation_id: Optional[str]) -> lis
     from riverrun._cli._common import fail
 
     if (name is None) == (automation_id is None):
-        fail("Give an automation's NAME or --id ID (one of them); `riverrun automation ls` lists them.")
+        fail(
+            "Give an automation's NAME or --id ID (one of them); `riverrun automation ls` lists them."
+        )
     if automation_id is not None:
         found = client.read_automation(automation_id=automation_id)
         if found is None:
@@ -59,13 +63,17 @@ def _definitions(path: Path) -> list[dict[str, Any]]:
         data = data["automations"]
     items = data if isinstance(data, list) else [data]
     if not all(isinstance(item, dict) for item in items):
-        fail(f"{path} must hold an automation (a mapping), a list of them, or `automations:` with a list.")
+        fail(
+            f"{path} must hold an automation (a mapping), a list of them, or `automations:` with a list."
+        )
     return items
 
 
 @app.command("create")
 def create(
-    from_file: Path = typer.Option(..., "--from-file", "-f", help="YAML or JSON file of automations."),
+    from_file: Path = typer.Option(
+        ..., "--from-file", "-f", help="YAML or JSON file of automations."
+    ),
 ) -> None:
     """Create the automations described in a YAML or JSON file.
 
@@ -86,7 +94,9 @@ def create(
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            fail(f"{from_file}: automation {index} ({item.get('name', '?')}): {where}: {first['msg']}.")
+            fail(
+                f"{from_file}: automation {index} ({item.get('name', '?')}): {where}: {first['msg']}."
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -116,7 +126,10 @@ def ls(as_json: bool = typer.Option(False, "--json", help="Print JSON for script
         return
     out = console()
     if not automations:
-        out.print("No automations yet: `riverrun automation create -f FILE` adds some.", style="bright_black")
+        out.print(
+            "No automations yet: `riverrun automation create -f FILE` adds some.",
+            style="bright_black",
+        )
         return
     from rich.table import Table
 

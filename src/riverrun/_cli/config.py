@@ -99,7 +99,9 @@ def set_(
     for assignment in assignments:
         name, sep, raw = assignment.partition("=")
         if not sep or not name.strip():
-            fail(f"Expected NAME=VALUE, got {assignment!r}; e.g. `riverrun config set RIVERRUN_LOGGING_LEVEL=DEBUG`.")
+            fail(
+                f"Expected NAME=VALUE, got {assignment!r}; e.g. `riverrun config set RIVERRUN_LOGGING_LEVEL=DEBUG`."
+            )
         definition = find_setting(name)
         values[definition.env_var] = parse_setting_value(definition, raw)
     profile, path = update_profile(set_values=values)
@@ -133,7 +135,9 @@ def unset(
     keys = []
     for name in names:
         # A name the profile holds is removable even when riverrun no longer knows it.
-        stored = next((k for k in profile if k.upper() in (name.upper(), f"RIVERRUN_{name.upper()}")), None)
+        stored = next(
+            (k for k in profile if k.upper() in (name.upper(), f"RIVERRUN_{name.upper()}")), None
+        )
         keys.append(stored or find_setting(name).env_var)
     absent = [k for k in keys if k not in profile]
     profile_name, path = update_profile(unset=keys)
@@ -173,7 +177,9 @@ def validate() -> None:
     for key, value in profiles["profiles"].get(name, {}).items():
         try:
             definition = ENV_VARS.get(key) or find_setting(key)
-            parse_setting_value(definition, str(value).lower() if isinstance(value, bool) else str(value))
+            parse_setting_value(
+                definition, str(value).lower() if isinstance(value, bool) else str(value)
+            )
         except ConfigurationError as exc:
             problems.append(str(exc))
     if problems:

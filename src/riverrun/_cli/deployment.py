@@ -332,8 +332,9 @@ def _schedule_switch(active: bool) -> Any:
 
     action = "resume" if active else "pause"
     command.__doc__ = (
-        "Resume a schedule." if active else "Pause a schedule (its future runs are removed)."
-    ) + f"\n\n\b\nExamples:\n  riverrun deployment schedule {action} 'sf_export/nightly' SCHEDULE_ID\n"
+        ("Resume a schedule." if active else "Pause a schedule (its future runs are removed).")
+        + f"\n\n\b\nExamples:\n  riverrun deployment schedule {action} 'sf_export/nightly' SCHEDULE_ID\n"
+    )
     return command
 
 

@@ -19,9 +19,15 @@ def _group() -> None:
 
 @app.command("stream")
 def stream(
-    event: list[str] = typer.Option([], "--event", "-e", help="Event names; NAME* matches by prefix."),
-    resource: list[str] = typer.Option([], "--resource-id", "-r", help="Resource IDs; ID* by prefix."),
-    since: Optional[str] = typer.Option(None, "--since", help="Start with events since (30m, 1h, ISO date)."),
+    event: list[str] = typer.Option(
+        [], "--event", "-e", help="Event names; NAME* matches by prefix."
+    ),
+    resource: list[str] = typer.Option(
+        [], "--resource-id", "-r", help="Resource IDs; ID* by prefix."
+    ),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Start with events since (30m, 1h, ISO date)."
+    ),
     fmt: str = typer.Option("text", "--format", help="text or json (one JSON object a line)."),
     run_once: bool = typer.Option(False, "--run-once", help="Stop after the first event."),
     interval: float = typer.Option(0.5, "--interval", help="Seconds between looks for new events."),

@@ -14,7 +14,9 @@ def _group() -> None:
 
 @app.command("ls")
 def ls(
-    name: str | None = typer.Option(None, "--name", "-n", help="Only flows whose name contains this text."),
+    name: str | None = typer.Option(
+        None, "--name", "-n", help="Only flows whose name contains this text."
+    ),
     limit: int = typer.Option(100, "--limit", "-l", min=1, help="At most this many flows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
@@ -55,5 +57,7 @@ def ls(
     table.add_column("Created", no_wrap=True)
     table.add_column("Tags")
     for flow in flows:
-        table.add_row(Text(flow.name), flow.id, format_time(flow.created), Text(", ".join(flow.tags)))
+        table.add_row(
+            Text(flow.name), flow.id, format_time(flow.created), Text(", ".join(flow.tags))
+        )
     print_table(table)

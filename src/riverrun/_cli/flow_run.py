@@ -329,6 +329,8 @@ def cancel(
     if result.status != "ACCEPT":
         fail(f"Flow run '{run.id}' was unable to be cancelled. Reason: '{result.reason}'")
     typer.echo(f"Flow run '{run.id}' was successfully scheduled for cancellation.")
+
+
 # retry and watch live in their own module (the commands that change or follow a run).
 from riverrun._cli import flow_run_actions as _actions  # noqa: E402
 

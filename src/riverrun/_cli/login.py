@@ -11,8 +11,12 @@ app = typer.Typer(add_completion=False)
 
 @app.command()
 def login(
-    url: str = typer.Option(..., "--url", help="The server's API URL, e.g. http://127.0.0.1:4200/api."),
-    key: str = typer.Option(None, "--key", "-k", help="An API key (`riverrun server api-key create`)."),
+    url: str = typer.Option(
+        ..., "--url", help="The server's API URL, e.g. http://127.0.0.1:4200/api."
+    ),
+    key: str = typer.Option(
+        None, "--key", "-k", help="An API key (`riverrun server api-key create`)."
+    ),
 ) -> None:
     """Check that the server answers (and, if it has auth on, accepts the key), then save
     RIVERRUN_API_URL and RIVERRUN_API_KEY in the active profile.

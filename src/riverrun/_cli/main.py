@@ -30,23 +30,55 @@ _COMMANDS: dict[str, tuple[str, str, bool]] = {
     "artifact": ("riverrun._cli.artifact", "List, inspect and delete artifacts.", False),
     "profile": ("riverrun._cli.profile", "Create, switch and inspect settings profiles.", False),
     "block": ("riverrun._cli.block", "Create, list and inspect blocks.", False),
-    "deployment": ("riverrun._cli.deployment", "Run, inspect, schedule and backfill deployments.", False),
-    "deploy": ("riverrun._cli.deploy", "Store a deployment of a flow (or all of riverrun.yaml).", False),
+    "deployment": (
+        "riverrun._cli.deployment",
+        "Run, inspect, schedule and backfill deployments.",
+        False,
+    ),
+    "deploy": (
+        "riverrun._cli.deploy",
+        "Store a deployment of a flow (or all of riverrun.yaml).",
+        False,
+    ),
     "work-pool": ("riverrun._cli.work_pool", "Manage work pools.", False),
     "work-queue": ("riverrun._cli.work_queue", "Manage work queues.", False),
     "worker": ("riverrun._cli.worker", "Start a worker that runs a work pool's flow runs.", False),
     "automation": ("riverrun._cli.automation", "Create, list and change automations.", False),
     "events": ("riverrun._cli.events", "Follow events as they are recorded.", False),
-    "concurrency-limit": ("riverrun._cli.concurrency_limit", "Manage task-level concurrency limits.", False),
-    "global-concurrency-limit": ("riverrun._cli.global_concurrency_limit", "Manage global concurrency limits.", False),
-    "gcl": ("riverrun._cli.global_concurrency_limit", "Manage global concurrency limits (short for global-concurrency-limit).", False),
+    "concurrency-limit": (
+        "riverrun._cli.concurrency_limit",
+        "Manage task-level concurrency limits.",
+        False,
+    ),
+    "global-concurrency-limit": (
+        "riverrun._cli.global_concurrency_limit",
+        "Manage global concurrency limits.",
+        False,
+    ),
+    "gcl": (
+        "riverrun._cli.global_concurrency_limit",
+        "Manage global concurrency limits (short for global-concurrency-limit).",
+        False,
+    ),
     "config": ("riverrun._cli.config", "View and change settings.", False),
-    "server": ("riverrun._cli.server", "Start the riverrun server; its database and API keys.", True),
-    "login": ("riverrun._cli.login", "Use a server (checking the API key where it has auth on).", False),
+    "server": (
+        "riverrun._cli.server",
+        "Start the riverrun server; its database and API keys.",
+        True,
+    ),
+    "login": (
+        "riverrun._cli.login",
+        "Use a server (checking the API key where it has auth on).",
+        False,
+    ),
     "logout": ("riverrun._cli.logout", "Stop using a server: back to the embedded store.", False),
     "spool": ("riverrun._cli.spool", "Show or deliver events waiting for the server.", False),
     "store": ("riverrun._cli.store", "Check or compact the embedded store.", False),
-    "reset": ("riverrun._cli.reset", "Clear the settings and, if confirmed, the run history.", False),
+    "reset": (
+        "riverrun._cli.reset",
+        "Clear the settings and, if confirmed, the run history.",
+        False,
+    ),
     "version": ("riverrun._cli.version", "Show versions and where runs are stored.", False),
 }
 
@@ -71,7 +103,9 @@ class _LazyGroup(TyperGroup):
     """A group that imports a sub-command's module only when that command is used."""
 
     def list_commands(self, ctx: _click.Context) -> list[str]:
-        names = [n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)]
+        names = [
+            n for n, (mod, _, optional) in _COMMANDS.items() if not optional or _module_exists(mod)
+        ]
         return names + [n for n in super().list_commands(ctx) if n not in _COMMANDS]
 
     def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
@@ -231,7 +265,9 @@ def _root(
         from riverrun.settings import home_path, read_profiles
 
         if profile not in read_profiles(home_path() / "profiles.toml")["profiles"]:
-            typer.echo(f"Error: Profile {profile!r} not found. `riverrun profile ls` lists them.", err=True)
+            typer.echo(
+                f"Error: Profile {profile!r} not found. `riverrun profile ls` lists them.", err=True
+            )
             raise typer.Exit(1)
         # As Prefect's -p: this run only, through the variable every settings read consults
         # (put back afterwards, for callers that run several commands in one process).

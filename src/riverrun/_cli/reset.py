@@ -87,7 +87,9 @@ def reset(
     for line in goes:
         typer.echo(f"  - {line}")
     if any(kept.values()) and not include_blocks:
-        typer.echo(f"It keeps {_listing(kept, skip_zero=True)} (--include-blocks deletes them too).")
+        typer.echo(
+            f"It keeps {_listing(kept, skip_zero=True)} (--include-blocks deletes them too)."
+        )
     if not yes:
         if not _can_ask():
             note("Nothing more was deleted: that needs confirmation. Run `riverrun reset --yes` "

@@ -77,7 +77,9 @@ def _parse_size(text: str) -> int:
     return size
 
 
-def _parse_duration(text: str, example: str = "30d, 12h or 1w", positive: bool = False) -> timedelta:
+def _parse_duration(
+    text: str, example: str = "30d, 12h or 1w", positive: bool = False
+) -> timedelta:
     """``90s``, ``12h``, ``30d``, ``1w``, or a plain number of seconds (> 0 if ``positive``)."""
     match = _DURATION.match(text)
     if not match:
@@ -90,11 +92,25 @@ def _parse_duration(text: str, example: str = "30d, 12h or 1w", positive: bool =
 
 @app.command()
 def start(
-    host: str = typer.Option(None, "--host", help="Address to listen on (default RIVERRUN_SERVER_HOST, 127.0.0.1)."),
+    host: str = typer.Option(
+        None, "--host", help="Address to listen on (default RIVERRUN_SERVER_HOST, 127.0.0.1)."
+    ),
     port: int = typer.Option(None, "--port", help="Port (default RIVERRUN_SERVER_PORT, 4200)."),
-    insecure_no_auth: bool = typer.Option(False, "--insecure-no-auth", help="Serve beyond loopback without API keys (anyone who can connect can read and write)."),
-    max_body_size: str = typer.Option(None, "--max-body-size", help="Largest request body accepted, e.g. 10MiB; 413 beyond (default RIVERRUN_SERVER_MAX_BODY_BYTES, 10 MiB)."),
-    retention_interval: str = typer.Option(None, "--retention-interval", help="How often old runs are deleted, e.g. 1h or 90s (default RIVERRUN_RETENTION_INTERVAL_SECONDS, 1 h)."),
+    insecure_no_auth: bool = typer.Option(
+        False,
+        "--insecure-no-auth",
+        help="Serve beyond loopback without API keys (anyone who can connect can read and write).",
+    ),
+    max_body_size: str = typer.Option(
+        None,
+        "--max-body-size",
+        help="Largest request body accepted, e.g. 10MiB; 413 beyond (default RIVERRUN_SERVER_MAX_BODY_BYTES, 10 MiB).",
+    ),
+    retention_interval: str = typer.Option(
+        None,
+        "--retention-interval",
+        help="How often old runs are deleted, e.g. 1h or 90s (default RIVERRUN_RETENTION_INTERVAL_SECONDS, 1 h).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn's log level."),
 ) -> None:
     """Serve the API under /api (docs at /api/docs) on the embedded file or RIVERRUN_DATABASE_URL.
@@ -117,7 +133,9 @@ def start(
     interval = float(settings.retention_interval_seconds)
     if retention_interval is not None:
         try:
-            interval = _parse_duration(retention_interval, "1h or 90s", positive=True).total_seconds()
+            interval = _parse_duration(
+                retention_interval, "1h or 90s", positive=True
+            ).total_seconds()
         except typer.BadParameter as exc:
             exc.param_hint = "'--retention-interval'"
             raise
@@ -187,7 +205,9 @@ def database_upgrade() -> None:
 
 
 @database_app.command("downgrade")
-def database_downgrade(revision: str = typer.Argument(..., help="Target revision (`base`: drop everything).")) -> None:
+def database_downgrade(
+    revision: str = typer.Argument(..., help="Target revision (`base`: drop everything)."),
+) -> None:
     """Migrate the database down to REVISION.
 
     \b
@@ -232,7 +252,9 @@ def _key_json(key: Any) -> dict[str, Any]:
 @api_key_app.command("create")
 def api_key_create(
     name: str = typer.Argument(..., help="What the key is for (e.g. ci, laptop)."),
-    expires_in: str = typer.Option(None, "--expires-in", help="Lifetime (30d, 12h, 1w); default: never expires."),
+    expires_in: str = typer.Option(
+        None, "--expires-in", help="Lifetime (30d, 12h, 1w); default: never expires."
+    ),
 ) -> None:
     """Create an API key and print it (once: only its hash is stored).
 
@@ -251,7 +273,9 @@ def api_key_create(
 
 
 @api_key_app.command("ls")
-def api_key_ls(as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts.")) -> None:
+def api_key_ls(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
     """List API keys (names and first characters only).
 
     \b
@@ -296,7 +320,9 @@ def api_key_revoke(name_or_id: str = typer.Argument(..., help="The key's name or
 
 @retention_app.command("run")
 def retention_run(
-    days: float = typer.Option(None, "--days", help="Age threshold (default RIVERRUN_RETENTION_DAYS)."),
+    days: float = typer.Option(
+        None, "--days", help="Age threshold (default RIVERRUN_RETENTION_DAYS)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Delete runs older than the retention period now, and print what was removed.

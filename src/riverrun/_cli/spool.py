@@ -24,7 +24,9 @@ def list_spool() -> None:
     if not batches:
         typer.echo(f"The spool is empty ({spool.directory}).")
         return
-    typer.echo(f"{len(batches)} batch(es), {spool.count_events()} event(s) wait in {spool.directory}.")
+    typer.echo(
+        f"{len(batches)} batch(es), {spool.count_events()} event(s) wait in {spool.directory}."
+    )
 
 
 @app.command()

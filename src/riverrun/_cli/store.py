@@ -6,7 +6,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(add_completion=False, help="Check or compact the embedded store.", no_args_is_help=True)
+app = typer.Typer(
+    add_completion=False, help="Check or compact the embedded store.", no_args_is_help=True
+)
 
 
 def _database_path() -> Path:
@@ -57,7 +59,9 @@ def vacuum() -> None:
 
     path = _database_path()
     try:
-        before, after = embedded_writer(path, get_current_settings().store_busy_timeout_seconds).vacuum()
+        before, after = embedded_writer(
+            path, get_current_settings().store_busy_timeout_seconds
+        ).vacuum()
     except StoreError as exc:
         fail(str(exc))
     typer.echo(f"Vacuumed {path}: {_mib(before)} -> {_mib(after)}.")

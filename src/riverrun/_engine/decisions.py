@@ -20,7 +20,9 @@ def retry_delay(
         base = 0.0
     elif callable(delays):
         value = delays(attempt)
-        base = float(value[min(attempt, len(value)) - 1]) if isinstance(value, list) else float(value)
+        base = (
+            float(value[min(attempt, len(value)) - 1]) if isinstance(value, list) else float(value)
+        )
     elif isinstance(delays, (list, tuple)):
         if not delays:
             base = 0.0
@@ -94,7 +96,9 @@ def state_for_returned_value(value: Any) -> State | None:
     if all(t is StateType.COMPLETED for t in types):
         return State(StateType.COMPLETED, message="All states completed.", data=value)
     if cancelled:
-        return State(StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled.", data=value)
+        return State(
+            StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled.", data=value
+        )
     if paused:
         return State(StateType.PAUSED, message=f"{paused}/{total} states paused.", data=value)
     if failed:
@@ -102,5 +106,7 @@ def state_for_returned_value(value: Any) -> State | None:
     elif not_final:
         message = f"{not_final}/{total} states are not final."
     else:
-        message = "Given states: " + ", ".join(f"{s.type.value}: {types.count(s.type)}" for s in states)
+        message = "Given states: " + ", ".join(
+            f"{s.type.value}: {types.count(s.type)}" for s in states
+        )
     return State(StateType.FAILED, message=message, data=value)

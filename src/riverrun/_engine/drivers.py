@@ -107,7 +107,9 @@ def _call_sync_with_timeout(call: Call) -> tuple[bool, Any]:
             _exit(call.contexts)
             done.set()
 
-    thread = threading.Thread(target=context.run, args=(target,), daemon=True, name="riverrun-timed")
+    thread = threading.Thread(
+        target=context.run, args=(target,), daemon=True, name="riverrun-timed"
+    )
     thread.start()
     if not done.wait(call.timeout):
         # Best effort: raise inside the worker so it stops at its next bytecode boundary.

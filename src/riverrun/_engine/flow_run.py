@@ -86,7 +86,11 @@ def flow_run_steps(
     if parent_task is not None and parent_ctx is not None:
         record(parent_task.creation_event(parent_task.state_event(None, Pending()), {}))
         record(parent_task.state_event("task_run_state", Running()))
-    record(info.creation_event(parameters_json, flow.retry_policy_json, info.state_event(None, Pending())))
+    record(
+        info.creation_event(
+            parameters_json, flow.retry_policy_json, info.state_event(None, Pending())
+        )
+    )
 
     if validation_error is not None:
         final = Failed(message=str(validation_error), data=validation_error)
@@ -104,27 +108,40 @@ def flow_run_steps(
         running = Running()
         record(info.state_event("flow_run_state", running))
         for hook in flow.on_running_hooks:
-            hook_ok, hook_error = yield Call(hook, (flow, info.as_flow_run(), running), label="hook")
+            hook_ok, hook_error = yield Call(
+                hook, (flow, info.as_flow_run(), running), label="hook"
+            )
             if not hook_ok:
-                _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}")
-        ok, value = yield Call(flow.fn, args, kwargs, contexts, flow.timeout_seconds, f"Flow run {info.name!r}")
+                _log(
+                    info,
+                    logging.ERROR,
+                    f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}",
+                )
+        ok, value = yield Call(
+            flow.fn, args, kwargs, contexts, flow.timeout_seconds, f"Flow run {info.name!r}"
+        )
         children_error = _wait_for_children(ctx)
         if ok:
             implied = state_from_return_value(value)
             if implied is None:
                 final = Completed(data=NONE_RESULT if value is None else value)
                 break
-            if implied.type is StateType.FAILED and should_retry(attempt, flow.retries, Exception(), None, ()):
+            if implied.type is StateType.FAILED and should_retry(
+                attempt, flow.retries, Exception(), None, ()
+            ):
                 value = implied.result(raise_on_failure=False)
                 ok = False
             else:
-                final = State(type=implied.type, name=implied.name, message=implied.message, data=implied.data)
+                final = State(
+                    type=implied.type, name=implied.name, message=implied.message, data=implied.data
+                )
                 break
         exc: BaseException = value if not ok else (children_error or RuntimeError("flow failed"))
         if should_retry(attempt, flow.retries, exc, None, ()):
             delay = retry_delay(flow.retry_delay_seconds, attempt, None)
             waiting = AwaitingRetry(
-                message=failure_message(exc, "Flow run") + f" - retry {attempt}/{flow.retries} in {delay:g}s",
+                message=failure_message(exc, "Flow run")
+                + f" - retry {attempt}/{flow.retries} in {delay:g}s",
                 state_details={"scheduled_time": clock.now() + timedelta(seconds=delay)},
             )
             record(info.state_event("flow_run_state", waiting))
@@ -143,7 +160,9 @@ def flow_run_steps(
             return suspended
         if isinstance(exc, FlowRunTimeoutError):
             timeout = flow.timeout_seconds or 0
-            final = TimedOut(message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc)
+            final = TimedOut(
+                message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc
+            )
         elif _cancelled(exc, info):
             # The run watcher delivered a cancellation (SIGTERM / task cancel): as Prefect.
             final = Cancelled(message=CANCELLED_MESSAGE)
@@ -184,7 +203,11 @@ def flow_run_steps(
     for hook in hooks:
         ok, hook_error = yield Call(hook, (flow, info.as_flow_run(), final), label="hook")
         if not ok:
-            _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}")
+            _log(
+                info,
+                logging.ERROR,
+                f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}",
+            )
     return final
 
 
@@ -196,7 +219,9 @@ def _cancelled(exc: BaseException, info: FlowRunInfo) -> bool:
     return arrived and cancel_requested(info.id, getattr(info, "root_flow_run_id", None))
 
 
-def _finish_parent(parent_task: TaskRunInfo | None, parent_ctx: FlowRunContext | None, final: State) -> None:
+def _finish_parent(
+    parent_task: TaskRunInfo | None, parent_ctx: FlowRunContext | None, final: State
+) -> None:
     if parent_task is None or parent_ctx is None:
         return
     mirrored = State(type=final.type, name=final.name, message=final.message)

@@ -45,7 +45,9 @@ def _resolve(value: Any, name: str, res: _Resolution, allow: bool) -> Any:
         return _resolve(value.unwrap(), name, res, True)
     if isinstance(value, RiverrunFuture):
         value.wait()
-        res.inputs.setdefault(name, []).append({"input_type": "task_run", "id": str(value.task_run_id)})
+        res.inputs.setdefault(name, []).append(
+            {"input_type": "task_run", "id": str(value.task_run_id)}
+        )
         return _from_state(value.state, res, allow)
     if isinstance(value, State):
         return _from_state(value, res, allow)
@@ -80,8 +82,10 @@ def resolve_inputs(
     fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any = None
 ) -> tuple[tuple[Any, ...], dict[str, Any], dict[str, list[dict[str, str]]], State | None]:
     """Return args and kwargs with futures resolved, the dependency edges, and any failure."""
-    if not wait_for and not any(needs_resolution(a) for a in args) and not any(
-        needs_resolution(v) for v in kwargs.values()
+    if (
+        not wait_for
+        and not any(needs_resolution(a) for a in args)
+        and not any(needs_resolution(v) for v in kwargs.values())
     ):
         return args, kwargs, {}, None
     res = _Resolution()

@@ -9,7 +9,13 @@ from typing import Any
 from riverrun.exceptions import ParameterBindError, ParameterTypeError
 
 
-def bind(fn: Callable[..., Any], signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], flow_name: str) -> dict[str, Any]:
+def bind(
+    fn: Callable[..., Any],
+    signature: inspect.Signature,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    flow_name: str,
+) -> dict[str, Any]:
     """Map the call's arguments to parameter names, with defaults applied."""
     try:
         bound = signature.bind(*args, **kwargs)
@@ -30,7 +36,9 @@ class ParameterValidator:
         self.flow_name = flow_name
         self._model: Any = None
         sig = inspect.signature(fn)
-        self.enabled = any(p.annotation is not inspect.Parameter.empty for p in sig.parameters.values())
+        self.enabled = any(
+            p.annotation is not inspect.Parameter.empty for p in sig.parameters.values()
+        )
         self.var_kinds = {
             name: p.kind
             for name, p in sig.parameters.items()
@@ -53,7 +61,9 @@ class ParameterValidator:
         return {name: getattr(model, name) for name in parameters}
 
 
-def call_arguments(signature: inspect.Signature, parameters: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+def call_arguments(
+    signature: inspect.Signature, parameters: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Turn validated parameters back into positional and keyword arguments."""
     args: list[Any] = []
     kwargs: dict[str, Any] = {}

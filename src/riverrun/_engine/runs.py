@@ -173,7 +173,10 @@ class FlowRunInfo(_RunInfo):
         return flow_run
 
     def creation_event(
-        self, parameters_json: dict[str, Any], policy: dict[str, Any], first_state: dict[str, Any] | None = None
+        self,
+        parameters_json: dict[str, Any],
+        policy: dict[str, Any],
+        first_state: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         return {
             "kind": "flow_run",
@@ -237,13 +240,14 @@ class TaskRunInfo(_RunInfo):
             cache_key=self.cache_key,
             tags=list(self.tags),
             task_inputs={
-                k: [trusted(TaskRunInput, **i) for i in v]
-                for k, v in self.task_inputs.items()
+                k: [trusted(TaskRunInput, **i) for i in v] for k, v in self.task_inputs.items()
             },
             **self._times(),
         )
 
-    def creation_event(self, first_state: dict[str, Any] | None, policy: dict[str, Any]) -> dict[str, Any]:
+    def creation_event(
+        self, first_state: dict[str, Any] | None, policy: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "kind": "task_run",
             "id": self.id,
@@ -264,7 +268,12 @@ class TaskRunInfo(_RunInfo):
 
 def is_final(state: State) -> bool:
     """True for Completed, Failed, Cancelled and Crashed states."""
-    return state.type in (StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED)
+    return state.type in (
+        StateType.COMPLETED,
+        StateType.FAILED,
+        StateType.CANCELLED,
+        StateType.CRASHED,
+    )
 
 
 def finish_top_level_run(recorder: Recorder) -> None:

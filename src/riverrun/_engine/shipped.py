@@ -125,8 +125,15 @@ class FlowSnapshot:
 
 def _flow_info_copy(info: FlowRunInfo, parameters: dict[str, Any]) -> FlowRunInfo:
     copy = FlowRunInfo(
-        info.id, info.name, list(info.tags), parameters, info.flow_id, info.flow_name,
-        info.parent_task_run_id, info.flow_version, info.deployment_id,
+        info.id,
+        info.name,
+        list(info.tags),
+        parameters,
+        info.flow_id,
+        info.flow_name,
+        info.parent_task_run_id,
+        info.flow_version,
+        info.deployment_id,
     )
     copy.parent_flow_run_id = info.parent_flow_run_id
     copy.state = info.state
@@ -273,7 +280,9 @@ def record_lost(
         message=f"The task run's worker did not return an outcome: {type(error).__name__}: {error}",
         data=error,
     )
-    recorder.record(info.state_event("task_run_state", crashed, {"error": f"{type(error).__name__}: {error}"}))
+    recorder.record(
+        info.state_event("task_run_state", crashed, {"error": f"{type(error).__name__}: {error}"})
+    )
     return crashed
 
 
@@ -316,11 +325,17 @@ def run_shipped(payload: bytes, *upstream: bytes) -> bytes:
         for raw in upstream:
             outcome: Outcome = pickle.loads(raw)
             settled.append(SettledFuture(outcome.task_run_id, outcome.state))
-        args, kwargs, wait_for = _fill(args, settled), _fill(kwargs, settled), _fill(wait_for, settled)
+        args, kwargs, wait_for = (
+            _fill(args, settled),
+            _fill(kwargs, settled),
+            _fill(wait_for, settled),
+        )
     snapshot: FlowSnapshot | None = None if raw_snapshot is None else _load_once(raw_snapshot)
     buffer = BufferRecorder()
     ensure_logging_configured()
-    log_prints = task.log_prints if task.log_prints is not None else bool(snapshot and snapshot.log_prints)
+    log_prints = (
+        task.log_prints if task.log_prints is not None else bool(snapshot and snapshot.log_prints)
+    )
     if log_prints:
         enable_log_prints()
     flow_ctx = _worker_context(snapshot, buffer)

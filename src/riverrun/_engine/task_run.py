@@ -93,7 +93,9 @@ def task_run_steps(
     if upstream_failure is not None:
         # As Prefect: the task never runs and stays Pending as "NotReady"; its result()
         # raises UnfinishedRun. allow_failure(...) around the argument runs it anyway.
-        upstream_id = upstream_failure.state_details.get("task_run_id") or upstream_failure.state_details.get("flow_run_id")
+        upstream_id = upstream_failure.state_details.get(
+            "task_run_id"
+        ) or upstream_failure.state_details.get("flow_run_id")
         final = Pending(
             name="NotReady",
             message=f"Upstream task run '{upstream_id}' did not reach a 'COMPLETED' state.",
@@ -103,7 +105,11 @@ def task_run_steps(
         _log(info, logging.ERROR, "Finished in state %s", flow_ctx, final)
         return final
 
-    log_prints = task.log_prints if task.log_prints is not None else (flow_ctx.log_prints if flow_ctx else False)
+    log_prints = (
+        task.log_prints
+        if task.log_prints is not None
+        else (flow_ctx.log_prints if flow_ctx else False)
+    )
     persist = task.should_persist(flow_ctx)
     cache_key: str | None = None
     if persist and task.refresh_cache is not True:
@@ -116,7 +122,10 @@ def task_run_steps(
             if hit:
                 # As Prefect: a cache hit is a run that entered Running, then Cached.
                 record(info.state_event("task_run_state", Running()))
-                final = Cached(data=NONE_RESULT if value is None else value, state_details={"cache_key": cache_key})
+                final = Cached(
+                    data=NONE_RESULT if value is None else value,
+                    state_details={"cache_key": cache_key},
+                )
                 record(info.state_event("task_run_state", final, _reference(cache_key, task)))
                 return final
     elif persist:
@@ -134,7 +143,9 @@ def task_run_steps(
     if slot_names:
         ok, slots = yield Call(take_in_driver, (slot_names, info.id), label="concurrency slot")
         if not ok:
-            final = Failed(message=f"Could not take a concurrency slot of {slot_names}: {slots!r}", data=slots)
+            final = Failed(
+                message=f"Could not take a concurrency slot of {slot_names}: {slots!r}", data=slots
+            )
             record(info.state_event("task_run_state", final, _error_data(slots)))
             _log(info, logging.ERROR, "Finished in state %s", flow_ctx, final)
             return final
@@ -145,9 +156,16 @@ def task_run_steps(
         if entering is not None:
             record(info.state_event("task_run_state", entering))
             for hook in task.on_running_hooks:
-                hook_ok, hook_error = yield Call(hook, (task, info.as_task_run(), entering), label="hook")
+                hook_ok, hook_error = yield Call(
+                    hook, (task, info.as_task_run(), entering), label="hook"
+                )
                 if not hook_ok:
-                    _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}", flow_ctx)
+                    _log(
+                        info,
+                        logging.ERROR,
+                        f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}",
+                        flow_ctx,
+                    )
         ok, value = yield Call(
             task.fn, args, kwargs, contexts, task.timeout_seconds, f"Task run {info.name!r}"
         )
@@ -157,7 +175,9 @@ def task_run_steps(
         ):
             implied = state_for_returned_value(value)
             if implied is not None:
-                final = State(type=implied.type, name=implied.name, message=implied.message, data=implied.data)
+                final = State(
+                    type=implied.type, name=implied.name, message=implied.message, data=implied.data
+                )
                 record(info.state_event("task_run_state", final))
                 break
         if ok:
@@ -175,14 +195,25 @@ def task_run_steps(
             record(info.state_event("task_run_state", final, data_ref))
             break
         exc = value
-        if should_retry(attempt, task.retries, exc, task.retry_condition_fn, (task, info.as_task_run(), Failed(data=exc))):
+        if should_retry(
+            attempt,
+            task.retries,
+            exc,
+            task.retry_condition_fn,
+            (task, info.as_task_run(), Failed(data=exc)),
+        ):
             delay = retry_delay(task.retry_delay_seconds, attempt, task.retry_jitter_factor)
-            message = failure_message(exc, "Task run") + f" - retry {attempt}/{task.retries} in {delay:g}s"
+            message = (
+                failure_message(exc, "Task run")
+                + f" - retry {attempt}/{task.retries} in {delay:g}s"
+            )
             # As Prefect: with no retry delay configured the run goes on Running as "Retrying";
             # with one it waits as AwaitingRetry (Scheduled), then enters "Retrying".
             if task.retry_delay_seconds:
                 scheduled = clock.now() + timedelta(seconds=delay)
-                waiting = AwaitingRetry(message=message, state_details={"scheduled_time": scheduled})
+                waiting = AwaitingRetry(
+                    message=message, state_details={"scheduled_time": scheduled}
+                )
                 entering = Retrying()
             else:
                 waiting, entering = Retrying(message=message), None
@@ -192,7 +223,9 @@ def task_run_steps(
             continue
         if isinstance(exc, TaskRunTimeoutError):
             timeout = task.timeout_seconds or 0
-            final = TimedOut(message=f"Task run exceeded timeout of {timeout:g} second(s)", data=exc)
+            final = TimedOut(
+                message=f"Task run exceeded timeout of {timeout:g} second(s)", data=exc
+            )
         elif not isinstance(exc, Exception):
             final = _crashed_or_cancelled(exc)
         else:
@@ -211,7 +244,12 @@ def task_run_steps(
     for hook in hooks:
         ok, hook_error = yield Call(hook, (task, info.as_task_run(), final), label="hook")
         if not ok:
-            _log(info, logging.ERROR, f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}", flow_ctx)
+            _log(
+                info,
+                logging.ERROR,
+                f"Hook {getattr(hook, '__name__', hook)!r} failed: {hook_error!r}",
+                flow_ctx,
+            )
     if slots is not None:
         yield Call(give_back, (slots,), label="concurrency slot")
     return final

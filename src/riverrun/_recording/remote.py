@@ -53,7 +53,9 @@ _TRANSIENT = {429, 502, 503, 504}
 class DeliveryError(Exception):
     """The server could not take a batch now (unreachable, 429, 5xx): retry later."""
 
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
@@ -143,12 +145,18 @@ class EventPoster:
         """
         import httpx
 
-        extra = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT))}
+        extra = (
+            {}
+            if timeout is None
+            else {"timeout": httpx.Timeout(timeout, connect=min(timeout, _CONNECT_TIMEOUT))}
+        )
         with self._lock:
             try:
                 response = self._http().post(self.url, content=body, **extra)
             except httpx.HTTPError as exc:
-                raise DeliveryError(f"{self.url} is unreachable ({type(exc).__name__}: {exc})") from None
+                raise DeliveryError(
+                    f"{self.url} is unreachable ({type(exc).__name__}: {exc})"
+                ) from None
         status = response.status_code
         if status < 400:
             return
@@ -157,11 +165,14 @@ class EventPoster:
             raise DeliveryError(f"{self.url} answered {status}: {answer[:300]}",
                                 _retry_after(response.headers.get("retry-after")), status)  # fmt: skip
         if status in (401, 403):
-            raise RefusedCredentials(f"{self.url} refused the API key ({status}): {answer[:300]}", status=status)
+            raise RefusedCredentials(
+                f"{self.url} refused the API key ({status}): {answer[:300]}", status=status
+            )
         if status == 404:
             raise RefusedCredentials(
                 f"{self.url} answered 404 ({answer[:200]}): RIVERRUN_API_URL must be the server's "
-                "API URL, ending in /api (e.g. http://127.0.0.1:4200/api)", status=status
+                "API URL, ending in /api (e.g. http://127.0.0.1:4200/api)",
+                status=status,
             )
         limit = None
         if status == 413:
@@ -257,13 +268,21 @@ class BatchSender:
                 self.max_value_bytes = min(self.max_value_bytes, exc.limit // 2)
             self._split_or_set_aside(events, parts, exc)
         except DeliveryError as exc:
-            if not self.isolate_server_errors or (exc.status or 0) < 500 or exc.status in _TRANSIENT:
+            if (
+                not self.isolate_server_errors
+                or (exc.status or 0) < 500
+                or exc.status in _TRANSIENT
+            ):
                 raise
             if len(events) == 1 and not self._taken:
                 raise  # nothing was taken yet: the server may be failing on everything
-            self._split_or_set_aside(events, parts, RejectedBatch(str(exc), exc.status or 500, str(exc)))
+            self._split_or_set_aside(
+                events, parts, RejectedBatch(str(exc), exc.status or 500, str(exc))
+            )
 
-    def _split_or_set_aside(self, events: list[Event], parts: list[bytes], exc: RejectedBatch) -> None:
+    def _split_or_set_aside(
+        self, events: list[Event], parts: list[bytes], exc: RejectedBatch
+    ) -> None:
         if len(events) > 1:
             half = len(events) // 2
             self._send_parts(events[:half], parts[:half])
@@ -346,7 +365,9 @@ class RemoteSink:
         try:
             result = self.spool.deliver(self.sender.send, blocking=blocking)
         except DeliveryError as exc:
-            same_failure = exc.status is not None and exc.status >= 500 and exc.status not in _TRANSIENT
+            same_failure = (
+                exc.status is not None and exc.status >= 500 and exc.status not in _TRANSIENT
+            )
             self._server_errors = self._server_errors + 1 if same_failure else 0
             raise
         self._server_errors = 0
@@ -371,7 +392,10 @@ class RemoteSink:
             if self._warned and self._refused is None and not self.spool.pending():
                 self._warned = False
                 self._down_until = 0.0
-                print("riverrun: the riverrun server answers again; spooled events delivered.", file=sys.stderr)
+                print(
+                    "riverrun: the riverrun server answers again; spooled events delivered.",
+                    file=sys.stderr,
+                )
 
     def _failed(self, exc: DeliveryError) -> None:
         self._reason = str(exc)

@@ -76,7 +76,11 @@ class Spool:
     def pending(self) -> list[Path]:
         """The spooled batch files, oldest first."""
         try:
-            return sorted(p for p in self.directory.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+            return sorted(
+                p
+                for p in self.directory.iterdir()
+                if p.suffix == ".json" and not p.name.startswith(".")
+            )
         except OSError:  # missing, or a file where the directory should be
             return []
 

@@ -105,9 +105,11 @@ def any_active_api_key(store: StoreBase) -> bool:
     """Whether at least one key is neither revoked nor expired."""
     now = now_us()
     c = t.api_key.c
-    query = sa.select(c.id).where(
-        c.revoked.is_(None), sa.or_(c.expires.is_(None), c.expires > now)
-    ).limit(1)
+    query = (
+        sa.select(c.id)
+        .where(c.revoked.is_(None), sa.or_(c.expires.is_(None), c.expires > now))
+        .limit(1)
+    )
     with store.connect() as conn:
         return conn.execute(query).first() is not None
 

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
 
-
 class BlockStoreMixin:
     """Block persistence methods mixed into ``Store`` (which provides ``begin``/``connect``)."""
 

@@ -158,7 +158,9 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
     ) -> list[o.WorkerFlowRunResponse]:
         """Claim due runs for ``worker_name``; see ``WorkPoolsAPI.claim_work_pool_runs``."""
         if limit is not None and limit < 1:
-            raise InvalidWorkPoolError(f"limit must be at least 1, got {limit} (0 would never claim).")
+            raise InvalidWorkPoolError(
+                f"limit must be at least 1, got {limit} (0 would never claim)."
+            )
         if lease_seconds <= 0:
             raise InvalidWorkPoolError(f"lease_seconds must be positive, got {lease_seconds}.")
         deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_S))

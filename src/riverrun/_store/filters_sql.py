@@ -290,7 +290,9 @@ def _text(col: Any, flt: Any) -> Clause | None:
     if flt is None:
         return None
     include, exclude = flt.terms()
-    return _combine([_like(col, term) for term in include] + [~_like(col, term) for term in exclude])
+    return _combine(
+        [_like(col, term) for term in include] + [~_like(col, term) for term in exclude]
+    )
 
 
 def artifact_where(flt: f.ArtifactFilter | f.ArtifactCollectionFilter | None) -> Clause | None:

@@ -74,6 +74,7 @@ VALUES (
 ON CONFLICT (id) DO NOTHING
 """
 
+
 def _upsert(insert_sql: str, table: str) -> str:
     """The run insert, but when the run exists (a replayed batch) move its state forward.
 
@@ -81,7 +82,9 @@ def _upsert(insert_sql: str, table: str) -> str:
     of those states goes straight onto the inserted row, with no separate UPDATE.
     """
     head = insert_sql.rsplit("ON CONFLICT (id) DO NOTHING", 1)[0]
-    return head + f"""ON CONFLICT (id) DO UPDATE SET
+    return (
+        head
+        + f"""ON CONFLICT (id) DO UPDATE SET
     state_id = excluded.state_id, state_type = excluded.state_type,
     state_name = excluded.state_name, state_timestamp = excluded.state_timestamp,
     state_message = excluded.state_message,
@@ -92,7 +95,11 @@ def _upsert(insert_sql: str, table: str) -> str:
         THEN excluded.total_run_time ELSE {table}.total_run_time END,
     updated = excluded.state_timestamp
 WHERE {table}.state_timestamp IS NULL OR {table}.state_timestamp <= excluded.state_timestamp
-""".replace("GREATEST_RUN_COUNT", f"CASE WHEN excluded.run_count > {table}.run_count THEN excluded.run_count ELSE {table}.run_count END")
+""".replace(
+            "GREATEST_RUN_COUNT",
+            f"CASE WHEN excluded.run_count > {table}.run_count THEN excluded.run_count ELSE {table}.run_count END",
+        )
+    )
 
 
 INSERT_FLOW_RUN = INSERT_FLOW_RUN_ROW
@@ -226,7 +233,9 @@ class _Json(str):
 
 
 _EMPTY_OBJECT = _Json("{}")
-_STATE_FIELDS = frozenset({"data", "message", "start_time", "end_time", "run_count", "total_run_time"})
+_STATE_FIELDS = frozenset(
+    {"data", "message", "start_time", "end_time", "run_count", "total_run_time"}
+)
 
 
 def _state_row(state: dict[str, Any], run_id: str) -> dict[str, Any]:
@@ -313,7 +322,13 @@ def _fold_states(
                 row["total_run_time"] = max(row["total_run_time"], total)
             folded_into_insert = True
     updates = [
-        {**newest, "start_time": start, "end_time": end, "run_count": count, "total_run_time": total}
+        {
+            **newest,
+            "start_time": start,
+            "end_time": end,
+            "run_count": count,
+            "total_run_time": total,
+        }
         for newest, start, end, count, total in by_run.values()
     ]
     return updates, folded_into_insert

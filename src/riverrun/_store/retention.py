@@ -116,8 +116,9 @@ def _delete_batch(store: StoreBase, cutoff: int, batch_size: int, report: Retent
         if not run_ids:
             return False
         task_ids = list(
-            conn.execute(sa.select(t.task_run.c.id).where(t.task_run.c.flow_run_id.in_(run_ids)))
-            .scalars()
+            conn.execute(
+                sa.select(t.task_run.c.id).where(t.task_run.c.flow_run_id.in_(run_ids))
+            ).scalars()
         )
         for table, counter in ((t.log, "logs"), (t.artifact, "artifacts")):
             where: Any = table.c.flow_run_id.in_(run_ids)

@@ -42,7 +42,11 @@ def _run_select(kind: str) -> Any:
     run = t.flow_run if kind == "flow_run" else t.task_run
     states = t.flow_run_state if kind == "flow_run" else t.task_run_state
     # The current state's data and details live in the state row; one PK lookup per run.
-    columns: list[Any] = [run, states.c.data.label("s_data"), states.c.state_details.label("s_state_details")]
+    columns: list[Any] = [
+        run,
+        states.c.data.label("s_data"),
+        states.c.state_details.label("s_state_details"),
+    ]
     joined = run.outerjoin(states, states.c.id == run.c.state_id)
     if kind == "flow_run":
         columns.append(t.flow.c.name.label("flow_name"))
@@ -83,7 +87,9 @@ class RunStoreMixin(StoreBase):
             task_run_filter=task_run_filter, deployment_filter=deployment_filter,
             target="flow_run",
         )  # fmt: skip
-        rows = self._select_runs("flow_run", where, fs.order_by(sort, s.FlowRunSort.ID_DESC), limit, offset)
+        rows = self._select_runs(
+            "flow_run", where, fs.order_by(sort, s.FlowRunSort.ID_DESC), limit, offset
+        )
         return [convert.flow_run(row) for row in rows]
 
     def count_flow_runs(
@@ -336,9 +342,16 @@ class RunStoreMixin(StoreBase):
         # The latest of a key: no artifact of the same key created after it (ties: higher ID).
         later = sa.exists().where(
             newer.c.key == c.key,
-            sa.or_(newer.c.created > c.created, sa.and_(newer.c.created == c.created, newer.c.id > c.id)),
+            sa.or_(
+                newer.c.created > c.created,
+                sa.and_(newer.c.created == c.created, newer.c.id > c.id),
+            ),
         )
-        where = [c.key.is_not(None), ~later, *_artifact_where(artifact_filter, flow_run_filter, task_run_filter)]
+        where = [
+            c.key.is_not(None),
+            ~later,
+            *_artifact_where(artifact_filter, flow_run_filter, task_run_filter),
+        ]
         query = sa.select(t.artifact).where(*where)
         query = query.order_by(*fs.order_by(sort, s.ArtifactCollectionSort.CREATED_DESC))
         with self.connect() as conn:
@@ -369,7 +382,9 @@ class RunStoreMixin(StoreBase):
         if artifact.description is not None:
             values["description"] = artifact.description
         with self.begin() as conn:
-            changed = conn.execute(t.artifact.update().where(t.artifact.c.id == art_id).values(**values))
+            changed = conn.execute(
+                t.artifact.update().where(t.artifact.c.id == art_id).values(**values)
+            )
             if changed.rowcount == 0:
                 raise _not_found("artifact", art_id, "riverrun artifact ls")
 
@@ -445,7 +460,9 @@ class RunStoreMixin(StoreBase):
         """
         run_id = _id(task_run_id)
         with self.begin() as conn:
-            changed = conn.execute(t.task_run.update().where(t.task_run.c.id == run_id).values(name=name))
+            changed = conn.execute(
+                t.task_run.update().where(t.task_run.c.id == run_id).values(name=name)
+            )
             if changed.rowcount == 0:
                 raise _not_found("task run", run_id, "riverrun task-run ls")
 
@@ -456,7 +473,11 @@ class RunStoreMixin(StoreBase):
         events = []
         for log in logs:
             line = log if isinstance(log, LogCreate) else LogCreate.model_validate(log)
-            stamp = line.timestamp if line.timestamp.tzinfo else line.timestamp.replace(tzinfo=timezone.utc)
+            stamp = (
+                line.timestamp
+                if line.timestamp.tzinfo
+                else line.timestamp.replace(tzinfo=timezone.utc)
+            )
             events.append({
                 "kind": "log", "id": new_id(), "flow_run_id": line.flow_run_id,
                 "task_run_id": line.task_run_id, "name": line.name, "level": line.level,
@@ -480,7 +501,9 @@ class RunStoreMixin(StoreBase):
         with self.connect() as conn:
             return [convert.state_from_row(r) for r in conn.execute(query)]
 
-    def _set_state(self, kind: str, run_id: str, state: State, force: bool) -> o.OrchestrationResult:
+    def _set_state(
+        self, kind: str, run_id: str, state: State, force: bool
+    ) -> o.OrchestrationResult:
         if state.timestamp.tzinfo is None:  # a naive time is UTC; the rules compare aware ones
             state.timestamp = state.timestamp.replace(tzinfo=timezone.utc)
         table = t.flow_run if kind == "flow_run" else t.task_run
@@ -490,8 +513,11 @@ class RunStoreMixin(StoreBase):
             raise _not_found(kind.replace("_", " "), run_id, "riverrun flow-run ls")
         run = convert.flow_run(row) if kind == "flow_run" else convert.task_run(row)
         current = run.state
-        if kind == "flow_run" and state.is_cancelling() and current is not None and (
-            current.type in (StateType.SCHEDULED, StateType.PAUSED)
+        if (
+            kind == "flow_run"
+            and state.is_cancelling()
+            and current is not None
+            and (current.type in (StateType.SCHEDULED, StateType.PAUSED))
         ):
             # Nothing runs it yet, so nothing would finish the cancellation: as Prefect's
             # server, a run that never started is Cancelled at once.

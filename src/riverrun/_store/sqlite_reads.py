@@ -403,7 +403,11 @@ class SqliteReads:
         from riverrun._store import convert
 
         try:
-            if flow_run_filter is not None or task_run_filter is not None or deployment_filter is not None:
+            if (
+                flow_run_filter is not None
+                or task_run_filter is not None
+                or deployment_filter is not None
+            ):
                 raise Unsupported("a run or deployment filter on flows")
             where = _flow_where(flow_filter)
             page, page_params = _page(limit, offset)
@@ -431,7 +435,9 @@ class SqliteReads:
                 _id(part, "log.task_run_id", log_filter.task_run_id)
                 where.take(part, log_filter.operator)
             page, page_params = _page(limit, offset)
-            sql = "SELECT log.* FROM log" + where.sql() + _order("log", sort, "TIMESTAMP_ASC") + page
+            sql = (
+                "SELECT log.* FROM log" + where.sql() + _order("log", sort, "TIMESTAMP_ASC") + page
+            )
             rows = self._query(sql, [*where.params, *page_params])
         except Unsupported:
             return self.fallback.read_logs(log_filter=log_filter, limit=limit, offset=offset,  # type: ignore[no-any-return]
@@ -447,7 +453,8 @@ class SqliteReads:
         (decrypting needs the key and the cryptography package)."""
         if include_secrets:
             return self.fallback.read_block_documents(  # type: ignore[no-any-return]
-                block_type_slug=block_type_slug, include_secrets=True, offset=offset, limit=limit)
+                block_type_slug=block_type_slug, include_secrets=True, offset=offset, limit=limit
+            )
         from riverrun._store.blocks import document_from_rows
 
         where = _Where()
@@ -470,7 +477,9 @@ class SqliteReads:
             parts: dict[str, dict[str, Any]] = {"d": {}, "s": {}, "t": {}}
             for key, value in row._mapping.items():
                 parts[key[0]][key[2:]] = value
-            docs.append(document_from_rows(parts["d"], parts["s"], parts["t"], include_secrets=False))
+            docs.append(
+                document_from_rows(parts["d"], parts["s"], parts["t"], include_secrets=False)
+            )
         return docs
 
 

@@ -74,7 +74,10 @@ def _tags_as_lists(flt: f.FlowRunFilter | None) -> tuple[f.FlowRunFilter | None,
     if flt is None or flt.tags is None or flt.tags.is_null_ is not None or flt.operator != "and_":
         return flt, []
     ft, run_id = t.flow_run_tag, t.flow_run.c.id
-    lists = [run_id.in_(sa.select(ft.c.flow_run_id).where(ft.c.tag == tag)) for tag in flt.tags.all_ or ()]
+    lists = [
+        run_id.in_(sa.select(ft.c.flow_run_id).where(ft.c.tag == tag))
+        for tag in flt.tags.all_ or ()
+    ]
     if flt.tags.any_ is not None:
         lists.append(run_id.in_(sa.select(ft.c.flow_run_id).where(ft.c.tag.in_(flt.tags.any_))))
     return flt.model_copy(update={"tags": None}), lists
@@ -111,14 +114,19 @@ class UIQueryMixin(StoreBase):
         width = max(1, (hi - lo) // buckets)
         started = t.started(t.flow_run)
         inner = (
-            sa.select(((started - lo) / width).label("b"), t.flow_run.c.state_type.label("s"),
-                      started.label("t"))  # fmt: skip
+            sa.select(
+                ((started - lo) / width).label("b"),
+                t.flow_run.c.state_type.label("s"),
+                started.label("t"),
+            )  # fmt: skip
             .where(started >= lo, started < hi)
             .order_by(started.desc())
             .limit(cap + 1)
             .subquery()
         )
-        query = sa.select(inner.c.b, inner.c.s, sa.func.count(), sa.func.min(inner.c.t)).group_by(inner.c.b, inner.c.s)
+        query = sa.select(inner.c.b, inner.c.s, sa.func.count(), sa.func.min(inner.c.t)).group_by(
+            inner.c.b, inner.c.s
+        )
         out: list[dict[str, int]] = [{} for _ in range(buckets)]
         total, oldest = 0, hi
         with self.connect() as conn:
@@ -146,7 +154,9 @@ class UIQueryMixin(StoreBase):
         where = self._ui_run_where(flow_run_filter, [], flow_filter, exclude_tags)
         if before is not None:
             where.append(sa.tuple_(started, t.flow_run.c.id) < sa.tuple_(before[0], before[1]))
-        query = _run_select("flow_run").where(*where).order_by(started.desc(), t.flow_run.c.id.desc())
+        query = (
+            _run_select("flow_run").where(*where).order_by(started.desc(), t.flow_run.c.id.desc())
+        )
         with self.connect() as conn:
             rows = conn.execute(query.limit(limit)).all()
         return [convert.flow_run(row) for row in rows]
@@ -163,7 +173,11 @@ class UIQueryMixin(StoreBase):
         where += tag_lists
         if exclude_tags:
             tag = t.flow_run_tag
-            where.append(~sa.exists().where(tag.c.flow_run_id == t.flow_run.c.id, tag.c.tag.in_(exclude_tags)))
+            where.append(
+                ~sa.exists().where(
+                    tag.c.flow_run_id == t.flow_run.c.id, tag.c.tag.in_(exclude_tags)
+                )
+            )
         return where
 
     def suggest(self, what: str, text: str, limit: int = 20) -> list[str]:
@@ -172,7 +186,11 @@ class UIQueryMixin(StoreBase):
         Raises:
             ValueError: ``what`` is not one of flow, deployment, tag.
         """
-        columns = {"flow": t.flow.c.name, "deployment": t.deployment.c.name, "tag": t.flow_run_tag.c.tag}
+        columns = {
+            "flow": t.flow.c.name,
+            "deployment": t.deployment.c.name,
+            "tag": t.flow_run_tag.c.tag,
+        }
         if what not in columns:
             raise ValueError(f"Cannot suggest {what!r}; choose flow, deployment or tag.")
         col = columns[what]
@@ -197,7 +215,9 @@ class UIQueryMixin(StoreBase):
         tags = first.cte("tags", recursive=True)
         following = sa.select(sa.func.min(ft.c.tag)).where(ft.c.tag > tags.c.tag).scalar_subquery()
         tags = tags.union_all(
-            sa.select(following, tags.c.n + 1).where(tags.c.tag.is_not(None), tags.c.n < distinct_cap)
+            sa.select(following, tags.c.n + 1).where(
+                tags.c.tag.is_not(None), tags.c.n < distinct_cap
+            )
         )
         hit = case_insensitive_like(tags.c.tag, text)
         # The recursion yields tags in order and stops once the LIMIT is met (both dialects
@@ -212,20 +232,36 @@ class UIQueryMixin(StoreBase):
             return None
         return names
 
-    def count_task_runs_by_state(self, flow_run_id: str, cap: int = 100_000) -> tuple[dict[str, int], bool]:
+    def count_task_runs_by_state(
+        self, flow_run_id: str, cap: int = 100_000
+    ) -> tuple[dict[str, int], bool]:
         """A flow run's task runs by state type, over at most ``cap + 1`` of them."""
         tr = t.task_run
-        inner = sa.select(tr.c.state_type.label("s")).where(tr.c.flow_run_id == flow_run_id).limit(cap + 1).subquery()
+        inner = (
+            sa.select(tr.c.state_type.label("s"))
+            .where(tr.c.flow_run_id == flow_run_id)
+            .limit(cap + 1)
+            .subquery()
+        )
         query = sa.select(inner.c.s, sa.func.count()).group_by(inner.c.s)
         with self.connect() as conn:
             counts = {str(k or "UNKNOWN"): int(n) for k, n in conn.execute(query)}
         return counts, sum(counts.values()) > cap
 
-    def task_run_groups(self, flow_run_ids: list[str], cap: int = 100_000) -> dict[str, list[TaskGroup]]:
+    def task_run_groups(
+        self, flow_run_ids: list[str], cap: int = 100_000
+    ) -> dict[str, list[TaskGroup]]:
         """Each flow run's task runs grouped by task, with per-state counts and their span."""
         tr = t.task_run
         inner = (
-            sa.select(tr.c.flow_run_id, tr.c.task_key, tr.c.name, tr.c.state_type, tr.c.start_time, tr.c.end_time)
+            sa.select(
+                tr.c.flow_run_id,
+                tr.c.task_key,
+                tr.c.name,
+                tr.c.state_type,
+                tr.c.start_time,
+                tr.c.end_time,
+            )
             .where(tr.c.flow_run_id.in_(flow_run_ids))
             .limit(cap)
             .subquery()
@@ -237,11 +273,19 @@ class UIQueryMixin(StoreBase):
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         with self.connect() as conn:
             for run_id, key, name, state, n, start, end in conn.execute(query):
-                g = merged.setdefault((run_id, key), {"name": name, "states": {}, "start": None, "end": None})
+                g = merged.setdefault(
+                    (run_id, key), {"name": name, "states": {}, "start": None, "end": None}
+                )
                 g["states"][str(state or "UNKNOWN")] = int(n)
                 g["name"] = min(g["name"], name)
-                g["start"] = start if g["start"] is None or (start is not None and start < g["start"]) else g["start"]
-                g["end"] = end if g["end"] is None or (end is not None and end > g["end"]) else g["end"]
+                g["start"] = (
+                    start
+                    if g["start"] is None or (start is not None and start < g["start"])
+                    else g["start"]
+                )
+                g["end"] = (
+                    end if g["end"] is None or (end is not None and end > g["end"]) else g["end"]
+                )
         out: dict[str, list[TaskGroup]] = {}
         for (run_id, key), g in merged.items():
             out.setdefault(run_id, []).append(TaskGroup(key, g["name"], sum(g["states"].values()),
@@ -279,18 +323,27 @@ class UIQueryMixin(StoreBase):
         """A run's first ``limit`` states, oldest first (``kind``: flow_run or task_run)."""
         table = t.flow_run_state if kind == "flow_run" else t.task_run_state
         fk = table.c[f"{kind}_id"]
-        query = sa.select(table).where(fk == run_id).order_by(table.c.timestamp, table.c.id).limit(limit)
+        query = (
+            sa.select(table)
+            .where(fk == run_id)
+            .order_by(table.c.timestamp, table.c.id)
+            .limit(limit)
+        )
         with self.connect() as conn:
             return [convert.state_from_row(r) for r in conn.execute(query)]
 
-
-    def read_subflow_runs(self, flow_run_ids: list[str], limit: int = 500) -> list[tuple[o.FlowRun, str, str]]:
+    def read_subflow_runs(
+        self, flow_run_ids: list[str], limit: int = 500
+    ) -> list[tuple[o.FlowRun, str, str]]:
         """Flow runs called from the given flow runs, each with its parent flow run's ID and
         the ``task_key`` of the task run standing for the call in that parent."""
         parent = t.task_run.alias("parent")
         query = (
             _run_select("flow_run")
-            .add_columns(parent.c.flow_run_id.label("parent_flow_run_id"), parent.c.task_key.label("parent_task_key"))
+            .add_columns(
+                parent.c.flow_run_id.label("parent_flow_run_id"),
+                parent.c.task_key.label("parent_task_key"),
+            )
             .join(parent, parent.c.id == t.flow_run.c.parent_task_run_id)
             .where(parent.c.flow_run_id.in_(flow_run_ids))
             .order_by(t.started(t.flow_run), t.flow_run.c.id)
@@ -298,4 +351,6 @@ class UIQueryMixin(StoreBase):
         )
         with self.connect() as conn:
             rows = conn.execute(query).all()
-        return [(convert.flow_run(r), str(r.parent_flow_run_id), str(r.parent_task_key)) for r in rows]
+        return [
+            (convert.flow_run(r), str(r.parent_flow_run_id), str(r.parent_task_key)) for r in rows
+        ]

@@ -74,7 +74,9 @@ def online_since(now: int) -> Any:
     w = t.worker.c
     interval = sa.func.coalesce(w.heartbeat_interval_seconds, DEFAULT_HEARTBEAT_S)
     # Bound as BIGINT: PostgreSQL would take a plain Python int as INTEGER and overflow.
-    window = sa.cast(interval, sa.BigInteger) * sa.literal(MISSED_HEARTBEATS * 1_000_000, sa.BigInteger)
+    window = sa.cast(interval, sa.BigInteger) * sa.literal(
+        MISSED_HEARTBEATS * 1_000_000, sa.BigInteger
+    )
     return w.last_heartbeat_time >= sa.literal(now, sa.BigInteger) - window
 
 

@@ -85,7 +85,9 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
         """A new queue of the pool; priority defaults to one below the pool's lowest."""
         check_limit(concurrency_limit, "work queue")
         if priority is not None and priority < 1:
-            raise InvalidWorkPoolError(f"A work queue's priority must be at least 1, got {priority}.")
+            raise InvalidWorkPoolError(
+                f"A work queue's priority must be at least 1, got {priority}."
+            )
         pool_name = _pool_name(work_pool_name)
         q = t.work_queue.c
         now = now_us()

@@ -196,7 +196,9 @@ class Block(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="allow", json_schema_extra=_schema_extra, ignored_types=(_ClassOrInstanceMethod, async_dispatch)
+        extra="allow",
+        json_schema_extra=_schema_extra,
+        ignored_types=(_ClassOrInstanceMethod, async_dispatch),
     )
 
     _block_type_name: ClassVar[str | None] = None

@@ -55,4 +55,6 @@ def __getattr__(attribute: str) -> Any:
         return get_current_settings().api_url or None
     if attribute == "ui_url":
         return None
-    raise AttributeError(f"riverrun.runtime.flow_run has no attribute {attribute!r}; known: {__all__}")
+    raise AttributeError(
+        f"riverrun.runtime.flow_run has no attribute {attribute!r}; known: {__all__}"
+    )

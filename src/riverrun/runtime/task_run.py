@@ -11,7 +11,15 @@ from riverrun.context import TaskRunContext
 
 # Every name is resolved by the module __getattr__ below.
 __all__ = [  # noqa: F822
-    "api_url", "id", "name", "parameters", "run_count", "tags", "task_name", "ui_url"]
+    "api_url",
+    "id",
+    "name",
+    "parameters",
+    "run_count",
+    "tags",
+    "task_name",
+    "ui_url",
+]
 
 
 def __getattr__(attribute: str) -> Any:
@@ -35,4 +43,6 @@ def __getattr__(attribute: str) -> Any:
         return get_current_settings().api_url or None
     if attribute == "ui_url":
         return None
-    raise AttributeError(f"riverrun.runtime.task_run has no attribute {attribute!r}; known: {__all__}")
+    raise AttributeError(
+        f"riverrun.runtime.task_run has no attribute {attribute!r}; known: {__all__}"
+    )

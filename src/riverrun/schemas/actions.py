@@ -262,6 +262,8 @@ class ConcurrencyLimitCreate(ActionBaseModel):
 
     _limit = field_validator("concurrency_limit")(classmethod(lambda cls, v: _check_limit(v)))
     _tag = field_validator("tag")(classmethod(lambda cls, v: _check_tag(v)))
+
+
 # -- work pools and queues ----------------------------------------------------------------------
 class WorkPoolCreate(ActionBaseModel):
     """A new work pool (Prefect's ``WorkPoolCreate``); ``type`` ``process`` is the one riverrun runs."""
@@ -301,6 +303,8 @@ class WorkQueueUpdate(ActionBaseModel):
     is_paused: bool = False
     concurrency_limit: int | None = Field(default=None, ge=0)
     priority: int | None = Field(default=None, gt=0)
+
+
 class LogCreate(ActionBaseModel):
     """One log line to store (Prefect's ``LogCreate``): ``level`` is a ``logging`` level number.
 
@@ -326,7 +330,13 @@ class LogCreate(ActionBaseModel):
 
 
 # Prefect's actions module also holds the block actions; riverrun's live in schemas/blocks.py.
-_BLOCK_ACTIONS = ("BlockDocumentCreate", "BlockDocumentUpdate", "BlockSchemaCreate", "BlockTypeCreate", "BlockTypeUpdate")
+_BLOCK_ACTIONS = (
+    "BlockDocumentCreate",
+    "BlockDocumentUpdate",
+    "BlockSchemaCreate",
+    "BlockTypeCreate",
+    "BlockTypeUpdate",
+)
 
 
 def __getattr__(name: str) -> Any:

@@ -508,6 +508,7 @@ class ArtifactFilter(OperatorMixin, RiverrunFilterBaseModel):
     task_run_id: ArtifactFilterTaskRunId | None = None
     type: ArtifactFilterType | None = None
 
+
 class ArtifactCollectionFilterLatestId(_AnyId):
     """Match the latest artifacts of keys by their ID."""
 

@@ -90,7 +90,9 @@ class AuthLimiters:
         if key_hash is not None:
             self.by_key.failed(key_hash)
 
-    def refuse_if_throttled(self, address: str, key_hash: str | None, then: HTTPException) -> HTTPException:
+    def refuse_if_throttled(
+        self, address: str, key_hash: str | None, then: HTTPException
+    ) -> HTTPException:
         """``then`` (the 401), or a 429 with Retry-After if the address or key is throttled."""
         wait = self.by_address.blocked_for(address)
         who = f"from {address}"

@@ -66,7 +66,10 @@ def check_listen_address(host: str, port: int, *, host_from: str, port_from: str
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        if not re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*", host):
+        if not re.fullmatch(
+            r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*",
+            host,
+        ):
             raise ConfigurationError(
                 f"{host_from} is {host!r}, which is neither an IP address nor a host name: "
                 "use e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)."

@@ -55,7 +55,9 @@ def ingest(store: Store, events: list[dict[str, Any]]) -> None:
             # A constraint the batch broke (a task run of an unknown flow run) is the
             # batch's fault; anything else (disk, locks) is the server's.
             if isinstance(exc.__cause__, sqlite3.IntegrityError):
-                raise BadBatch(f"The batch breaks a database constraint: {exc.__cause__}.") from None
+                raise BadBatch(
+                    f"The batch breaks a database constraint: {exc.__cause__}."
+                ) from None
             raise
     else:
         store.ingest(events)

@@ -63,6 +63,7 @@ class StoreCollector:
 
         store = self.store
         with store.connect() as conn:
+
             def rows(sql: str) -> list[Any]:
                 return list(conn.execute(store.text(sql)).all())
 
@@ -88,7 +89,9 @@ class StoreCollector:
                                           "Run time of finished flow runs.", labels=["flow"])  # fmt: skip
         for flow, *counts in durations:
             total, seconds = counts[-2], counts[-1]
-            cumulative = [(str(b), float(c or 0)) for b, c in zip(DURATION_BUCKETS, counts[:-2], strict=True)]
+            cumulative = [
+                (str(b), float(c or 0)) for b, c in zip(DURATION_BUCKETS, counts[:-2], strict=True)
+            ]
             histogram.add_metric([str(flow)], [*cumulative, ("+Inf", float(total))],
                                  sum_value=float(seconds or 0))  # fmt: skip
         yield histogram

@@ -27,7 +27,15 @@ def _read(key):
 
     with get_client(sync_client=True) as c:
         arts = c.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-        return [{"type": a.type, "data": a.data if not isinstance(a.data, str) or len(a.data) < 400 else "<long>", "description": a.description, "key": "<key>" if a.key else None} for a in arts]
+        return [
+            {
+                "type": a.type,
+                "data": a.data if not isinstance(a.data, str) or len(a.data) < 400 else "<long>",
+                "description": a.description,
+                "key": "<key>" if a.key else None,
+            }
+            for a in arts
+        ]
 
 
 def scenario_markdown_artifact_in_flow():
@@ -113,8 +121,12 @@ def scenario_artifact_class_create_and_get():
     a = Artifact(type="markdown", key=key, data="# cls")
     created = a.create()
     got = Artifact.get(key)
-    return {"created_type": type(created).__name__, "got_data": got.data if got else None, "got_type": got.type if got else None,
-            "missing": value(Artifact.get(_key("missing")))}
+    return {
+        "created_type": type(created).__name__,
+        "got_data": got.data if got else None,
+        "got_type": got.type if got else None,
+        "missing": value(Artifact.get(_key("missing"))),
+    }
 
 
 async def scenario_artifact_get_awaitable_in_async():
@@ -127,7 +139,11 @@ async def scenario_artifact_get_awaitable_in_async():
 def scenario_variable_set_get():
     name = _key("var").replace("-", "_")
     Variable.set(name, {"a": [1, 2]})
-    return {"get": value(Variable.get(name)), "missing_default": value(Variable.get(name + "_nope", default="d")), "missing": value(Variable.get(name + "_nope"))}
+    return {
+        "get": value(Variable.get(name)),
+        "missing_default": value(Variable.get(name + "_nope", default="d")),
+        "missing": value(Variable.get(name + "_nope")),
+    }
 
 
 def scenario_variable_overwrite():
@@ -141,13 +157,22 @@ def scenario_variable_overwrite():
 def scenario_variable_set_returns():
     name = _key("ret").replace("-", "_")
     v = Variable.set(name, 5, tags=["t"])
-    return {"type": type(v).__name__, "name_ok": v.name == name, "value": value(v.value), "tags": v.tags}
+    return {
+        "type": type(v).__name__,
+        "name_ok": v.name == name,
+        "value": value(v.value),
+        "tags": v.tags,
+    }
 
 
 def scenario_variable_unset():
     name = _key("uns").replace("-", "_")
     Variable.set(name, 1)
-    return {"unset": value(Variable.unset(name)), "again": value(Variable.unset(name)), "after": value(Variable.get(name))}
+    return {
+        "unset": value(Variable.unset(name)),
+        "again": value(Variable.unset(name)),
+        "after": value(Variable.get(name)),
+    }
 
 
 async def scenario_variable_async_calls():

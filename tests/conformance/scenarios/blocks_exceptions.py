@@ -16,7 +16,12 @@ def scenario_secret_save_returns_uuid_and_load():
     name = _name("sec")
     sid = Secret(value="s3cr3t").save(name)
     loaded = Secret.load(name)
-    return {"id_type": type(sid).__name__, "get": loaded.get(), "repr_hides": "s3cr3t" not in repr(loaded), "type": type(loaded.value).__name__}
+    return {
+        "id_type": type(sid).__name__,
+        "get": loaded.get(),
+        "repr_hides": "s3cr3t" not in repr(loaded),
+        "type": type(loaded.value).__name__,
+    }
 
 
 def scenario_block_load_missing_raises():
@@ -69,16 +74,50 @@ def scenario_block_type_slug():
 
 
 def scenario_exception_hierarchy():
-    names = ["PrefectException", "MissingContextError", "MissingResult", "ObjectNotFound", "ParameterTypeError",
-             "ParameterBindError", "SignatureMismatchError", "UpstreamTaskError", "CrashedRun", "FailedRun",
-             "CancelledRun", "PausedRun", "TerminationSignal", "ExternalSignal", "Abort", "Pause",
-             "InvalidNameError", "MappingLengthMismatch", "MappingMissingIterable", "FlowRunWaitTimeout",
-             "ConfigurationError", "ReservedArgumentError", "PrefectHTTPStatusError", "UnfinishedRun",
-             "ScriptError", "FlowScriptError", "InfrastructureError", "ProtectedBlockError",
-             "BlockMissingCapabilities", "PrefectSignal", "InvalidRepositoryURLError", "NotPausedError",
-             "FlowPauseTimeout", "MissingFlowError", "UnspecifiedFlowError", "SerializationError",
-             "PrefectImportError", "FailedRun", "CancelledRun", "UnfinishedRun", "HashError",
-             "ProfileSettingsValidationError"]
+    names = [
+        "PrefectException",
+        "MissingContextError",
+        "MissingResult",
+        "ObjectNotFound",
+        "ParameterTypeError",
+        "ParameterBindError",
+        "SignatureMismatchError",
+        "UpstreamTaskError",
+        "CrashedRun",
+        "FailedRun",
+        "CancelledRun",
+        "PausedRun",
+        "TerminationSignal",
+        "ExternalSignal",
+        "Abort",
+        "Pause",
+        "InvalidNameError",
+        "MappingLengthMismatch",
+        "MappingMissingIterable",
+        "FlowRunWaitTimeout",
+        "ConfigurationError",
+        "ReservedArgumentError",
+        "PrefectHTTPStatusError",
+        "UnfinishedRun",
+        "ScriptError",
+        "FlowScriptError",
+        "InfrastructureError",
+        "ProtectedBlockError",
+        "BlockMissingCapabilities",
+        "PrefectSignal",
+        "InvalidRepositoryURLError",
+        "NotPausedError",
+        "FlowPauseTimeout",
+        "MissingFlowError",
+        "UnspecifiedFlowError",
+        "SerializationError",
+        "PrefectImportError",
+        "FailedRun",
+        "CancelledRun",
+        "UnfinishedRun",
+        "HashError",
+        "ProfileSettingsValidationError",
+    ]
     out = {}
     for n in names:
         cls = getattr(pe, n, None)
@@ -87,7 +126,12 @@ def scenario_exception_hierarchy():
 
 
 def scenario_exception_messages():
-    return {"missing_result": exc(pe.MissingResult("no result")), "object_not_found": call(lambda: str(pe.ObjectNotFound(http_exc=ValueError("x"), help_message="h")))}
+    return {
+        "missing_result": exc(pe.MissingResult("no result")),
+        "object_not_found": call(
+            lambda: str(pe.ObjectNotFound(http_exc=ValueError("x"), help_message="h"))
+        ),
+    }
 
 
 def scenario_parameter_type_error_from_validation():
@@ -118,15 +162,42 @@ def scenario_invalid_flow_name():
 def scenario_unmapped_and_allow_failure_repr():
     from prefect import allow_failure, unmapped
 
-    return {"unmapped_value": unmapped([1]).value, "unmapped_type": type(unmapped(1)).__name__, "allow_failure_type": type(allow_failure(1)).__name__, "unwrap": allow_failure(3).unwrap()}
+    return {
+        "unmapped_value": unmapped([1]).value,
+        "unmapped_type": type(unmapped(1)).__name__,
+        "allow_failure_type": type(allow_failure(1)).__name__,
+        "unwrap": allow_failure(3).unwrap(),
+    }
 
 
 def scenario_public_top_level_names():
     import prefect
 
-    wanted = ["flow", "task", "Flow", "Task", "State", "tags", "get_run_logger", "get_client", "unmapped",
-              "allow_failure", "PrefectFuture", "Transaction", "Manifest", "deploy", "serve", "aserve", "pause_flow_run",
-              "resume_flow_run", "suspend_flow_run", "runtime", "variables", "artifacts", "__version__"]
+    wanted = [
+        "flow",
+        "task",
+        "Flow",
+        "Task",
+        "State",
+        "tags",
+        "get_run_logger",
+        "get_client",
+        "unmapped",
+        "allow_failure",
+        "PrefectFuture",
+        "Transaction",
+        "Manifest",
+        "deploy",
+        "serve",
+        "aserve",
+        "pause_flow_run",
+        "resume_flow_run",
+        "suspend_flow_run",
+        "runtime",
+        "variables",
+        "artifacts",
+        "__version__",
+    ]
     return {n: hasattr(prefect, n) for n in wanted}
 
 
@@ -142,8 +213,13 @@ def scenario_settings_defaults():
     from prefect.settings import get_current_settings
 
     s = get_current_settings()
-    return {"persist": s.results.persist_by_default, "serializer": s.results.default_serializer, "task_retries": s.tasks.default_retries,
-            "flow_retries": s.flows.default_retries, "log_prints": s.logging.log_prints}
+    return {
+        "persist": s.results.persist_by_default,
+        "serializer": s.results.default_serializer,
+        "task_retries": s.tasks.default_retries,
+        "flow_retries": s.flows.default_retries,
+        "log_prints": s.logging.log_prints,
+    }
 
 
 def scenario_temporary_settings():
@@ -167,4 +243,8 @@ def scenario_state_hook_signature_mismatch():
 def scenario_serializers_names():
     from prefect.serializers import JSONSerializer, PickleSerializer
 
-    return {"json": JSONSerializer().type, "pickle": PickleSerializer().type, "roundtrip": value(JSONSerializer().loads(JSONSerializer().dumps({"a": 1})))}
+    return {
+        "json": JSONSerializer().type,
+        "pickle": PickleSerializer().type,
+        "roundtrip": value(JSONSerializer().loads(JSONSerializer().dumps({"a": 1}))),
+    }

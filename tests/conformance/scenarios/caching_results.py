@@ -23,8 +23,12 @@ def scenario_cache_hit_state_name():
         return [cached_once(1, return_state=True), cached_once(1, return_state=True)]
 
     states = cache_hit_flow()
-    return {"calls": len(calls), "states": [state(s) for s in states], "results": [result(s) for s in states],
-            "tasks": [task_run(s.state_details.task_run_id) for s in states]}
+    return {
+        "calls": len(calls),
+        "states": [state(s) for s in states],
+        "results": [result(s) for s in states],
+        "tasks": [task_run(s.state_details.task_run_id) for s in states],
+    }
 
 
 def scenario_cache_policy_inputs():
@@ -38,7 +42,11 @@ def scenario_cache_policy_inputs():
     @flow
     def inputs_flow():
         m = f"{os.getpid()}-{id(calls)}"
-        return [inputs_cached(1, m, return_state=True).name, inputs_cached(1, m, return_state=True).name, inputs_cached(2, m, return_state=True).name]
+        return [
+            inputs_cached(1, m, return_state=True).name,
+            inputs_cached(1, m, return_state=True).name,
+            inputs_cached(2, m, return_state=True).name,
+        ]
 
     return {"names": inputs_flow(), "calls": len(calls)}
 
@@ -60,7 +68,11 @@ def scenario_no_cache_policy():
 
 def scenario_compound_policy_repr():
     policy = INPUTS + TASK_SOURCE
-    return {"type": type(policy).__name__, "is_compound": isinstance(policy, CompoundCachePolicy), "default_type": type(DEFAULT).__name__}
+    return {
+        "type": type(policy).__name__,
+        "is_compound": isinstance(policy, CompoundCachePolicy),
+        "default_type": type(DEFAULT).__name__,
+    }
 
 
 def scenario_cache_policy_configure():
@@ -106,7 +118,12 @@ def scenario_result_storage_key_writes_file():
     storage = LocalFileSystem(basepath=d)
     storage.save(f"rsk-{os.getpid()}", overwrite=True)
 
-    @task(persist_result=True, result_storage=storage, result_storage_key="out-{parameters[x]}.json", result_serializer="json")
+    @task(
+        persist_result=True,
+        result_storage=storage,
+        result_storage_key="out-{parameters[x]}.json",
+        result_serializer="json",
+    )
     def keyed(x):
         return {"x": x}
 
@@ -119,9 +136,17 @@ def scenario_result_storage_key_writes_file():
 
     files = sorted(os.listdir(d))
     doc = json.loads(open(os.path.join(d, files[0])).read()) if files else None
-    return {"result": value(r), "files": files, "record_keys": sorted(doc) if isinstance(doc, dict) else None,
-            "metadata_keys": sorted(doc["metadata"]) if isinstance(doc, dict) and "metadata" in doc else None,
-            "serializer": doc["metadata"]["serializer"] if isinstance(doc, dict) and "metadata" in doc else None}
+    return {
+        "result": value(r),
+        "files": files,
+        "record_keys": sorted(doc) if isinstance(doc, dict) else None,
+        "metadata_keys": sorted(doc["metadata"])
+        if isinstance(doc, dict) and "metadata" in doc
+        else None,
+        "serializer": doc["metadata"]["serializer"]
+        if isinstance(doc, dict) and "metadata" in doc
+        else None,
+    }
 
 
 def scenario_result_store_reads_back():
@@ -143,7 +168,12 @@ def scenario_result_store_reads_back():
     store_flow()
     store = ResultStore(result_storage=storage)
     record = store.read("rs-key")
-    return {"type": type(record).__name__, "value": value(record.result), "exists": store.exists("rs-key"), "missing": store.exists("nope")}
+    return {
+        "type": type(record).__name__,
+        "value": value(record.result),
+        "exists": store.exists("rs-key"),
+        "missing": store.exists("nope"),
+    }
 
 
 def scenario_persist_result_false_no_cache():

@@ -35,7 +35,12 @@ def scenario_flow_failed_state_return_state():
         raise KeyError("missing")
 
     s = failing_flow(return_state=True)
-    return {"state": state(s), "result": result(s), "result_no_raise": result(s, raise_on_failure=False), "run": flow_run_of(s)}
+    return {
+        "state": state(s),
+        "result": result(s),
+        "result_no_raise": result(s, raise_on_failure=False),
+        "run": flow_run_of(s),
+    }
 
 
 def scenario_flow_default_name_from_function():
@@ -51,7 +56,11 @@ def scenario_flow_explicit_name_and_version():
     def versioned():
         return 1
 
-    return {"name": versioned.name, "version": versioned.version, "description": versioned.description}
+    return {
+        "name": versioned.name,
+        "version": versioned.version,
+        "description": versioned.description,
+    }
 
 
 def scenario_flow_docstring_becomes_description():
@@ -139,7 +148,12 @@ def scenario_flow_with_options_renames():
         return 1
 
     other = base_flow.with_options(name="renamed-flow", retries=2)
-    return {"name": other.name, "retries": other.retries, "orig": base_flow.name, "orig_retries": base_flow.retries}
+    return {
+        "name": other.name,
+        "retries": other.retries,
+        "orig": base_flow.name,
+        "orig_retries": base_flow.retries,
+    }
 
 
 def scenario_flow_with_tasks_history():
@@ -189,7 +203,11 @@ def scenario_subflow_parent_link():
 
     s = parent_flow(return_state=True)
     child = s.result()
-    return {"parent": flow_run_of(s, tasks=1), "child": flow_run_of(child), "child_result": result(child)}
+    return {
+        "parent": flow_run_of(s, tasks=1),
+        "child": flow_run_of(child),
+        "child_result": result(child),
+    }
 
 
 def scenario_async_flow():

@@ -62,8 +62,12 @@ def scenario_flow_hook_decorator_forms():
 def scenario_task_on_completion_and_failure():
     seen = []
 
-    @task(on_completion=[lambda t, r, s: seen.append(["completion", s.name, type(t).__name__, type(r).__name__])],
-          on_failure=[lambda t, r, s: seen.append(["failure", s.name])])
+    @task(
+        on_completion=[
+            lambda t, r, s: seen.append(["completion", s.name, type(t).__name__, type(r).__name__])
+        ],
+        on_failure=[lambda t, r, s: seen.append(["failure", s.name])],
+    )
     def hooked_task(fail):
         if fail:
             raise ValueError("f")
@@ -135,7 +139,11 @@ def scenario_task_retry_hooks_order():
     seen = []
     attempts = []
 
-    @task(retries=1, on_failure=[lambda t, r, s: seen.append(["failure", s.name])], on_completion=[lambda t, r, s: seen.append(["completion", s.name])])
+    @task(
+        retries=1,
+        on_failure=[lambda t, r, s: seen.append(["failure", s.name])],
+        on_completion=[lambda t, r, s: seen.append(["completion", s.name])],
+    )
     def retry_hooked():
         attempts.append(1)
         if len(attempts) == 1:
@@ -162,7 +170,12 @@ def scenario_flow_on_cancellation_and_crashed_attrs():
     def attrs_flow():
         return 1
 
-    return {"has": [hasattr(attrs_flow, n) for n in ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")]}
+    return {
+        "has": [
+            hasattr(attrs_flow, n)
+            for n in ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")
+        ]
+    }
 
 
 def scenario_task_hook_attrs():
@@ -170,4 +183,9 @@ def scenario_task_hook_attrs():
     def attrs_task():
         return 1
 
-    return {"has": [hasattr(attrs_task, n) for n in ("on_completion", "on_failure", "on_running", "on_commit", "on_rollback")]}
+    return {
+        "has": [
+            hasattr(attrs_task, n)
+            for n in ("on_completion", "on_failure", "on_running", "on_commit", "on_rollback")
+        ]
+    }

@@ -113,9 +113,16 @@ def scenario_runtime_flow_run_fields():
     @flow(flow_run_name="Rt_Run")
     def runtime_flow(x: int = 3):
         fr = runtime.flow_run
-        return {"name": fr.name, "flow_name": fr.flow_name, "parameters": fr.parameters, "run_count": fr.run_count,
-                "id_type": type(fr.id).__name__, "tags": fr.tags, "parent_flow_run_id": fr.parent_flow_run_id,
-                "root_flow_run_id_type": type(fr.root_flow_run_id).__name__}
+        return {
+            "name": fr.name,
+            "flow_name": fr.flow_name,
+            "parameters": fr.parameters,
+            "run_count": fr.run_count,
+            "id_type": type(fr.id).__name__,
+            "tags": fr.tags,
+            "parent_flow_run_id": fr.parent_flow_run_id,
+            "root_flow_run_id_type": type(fr.root_flow_run_id).__name__,
+        }
 
     return {"returned": value(runtime_flow())}
 
@@ -123,8 +130,13 @@ def scenario_runtime_flow_run_fields():
 def scenario_runtime_outside_run():
     from prefect import runtime
 
-    return {"id": value(runtime.flow_run.id), "name": value(runtime.flow_run.name), "task_id": value(runtime.task_run.id),
-            "task_name": value(runtime.task_run.name), "parameters": value(runtime.flow_run.parameters)}
+    return {
+        "id": value(runtime.flow_run.id),
+        "name": value(runtime.flow_run.name),
+        "task_id": value(runtime.task_run.id),
+        "task_name": value(runtime.task_run.name),
+        "parameters": value(runtime.flow_run.parameters),
+    }
 
 
 def scenario_runtime_task_run_fields():
@@ -133,7 +145,13 @@ def scenario_runtime_task_run_fields():
     @task(task_run_name="Rt_Task", tags=["tt"])
     def runtime_task(y):
         tr = runtime.task_run
-        return {"name": tr.name, "task_name": tr.task_name, "parameters": tr.parameters, "run_count": tr.run_count, "tags": tr.tags}
+        return {
+            "name": tr.name,
+            "task_name": tr.task_name,
+            "parameters": tr.parameters,
+            "run_count": tr.run_count,
+            "tags": tr.tags,
+        }
 
     @flow
     def runtime_task_flow():
@@ -147,7 +165,10 @@ def scenario_runtime_subflow_parent():
 
     @flow
     def rt_child():
-        return {"parent_set": runtime.flow_run.parent_flow_run_id is not None, "root_differs": runtime.flow_run.root_flow_run_id != runtime.flow_run.id}
+        return {
+            "parent_set": runtime.flow_run.parent_flow_run_id is not None,
+            "root_differs": runtime.flow_run.root_flow_run_id != runtime.flow_run.id,
+        }
 
     @flow
     def rt_parent():
@@ -159,7 +180,11 @@ def scenario_runtime_subflow_parent():
 def scenario_runtime_deployment_outside():
     from prefect import runtime
 
-    return {"id": value(runtime.deployment.id), "name": value(runtime.deployment.name), "parameters": value(runtime.deployment.parameters)}
+    return {
+        "id": value(runtime.deployment.id),
+        "name": value(runtime.deployment.name),
+        "parameters": value(runtime.deployment.parameters),
+    }
 
 
 def scenario_flow_run_context():
@@ -167,7 +192,12 @@ def scenario_flow_run_context():
     def ctx_flow():
         ctx = FlowRunContext.get()
         rc = get_run_context()
-        return {"type": type(ctx).__name__, "run_ctx_type": type(rc).__name__, "flow_name": ctx.flow.name, "flow_run_name_set": bool(ctx.flow_run.name)}
+        return {
+            "type": type(ctx).__name__,
+            "run_ctx_type": type(rc).__name__,
+            "flow_name": ctx.flow.name,
+            "flow_run_name_set": bool(ctx.flow_run.name),
+        }
 
     return {"returned": value(ctx_flow())}
 
@@ -176,7 +206,12 @@ def scenario_task_run_context():
     @task
     def ctx_task():
         ctx = TaskRunContext.get()
-        return {"type": type(ctx).__name__, "task_name": ctx.task.name, "run_type": type(ctx.task_run).__name__, "parameters": ctx.parameters}
+        return {
+            "type": type(ctx).__name__,
+            "task_name": ctx.task.name,
+            "run_type": type(ctx.task_run).__name__,
+            "parameters": ctx.parameters,
+        }
 
     @flow
     def ctx_task_flow():
@@ -186,8 +221,12 @@ def scenario_task_run_context():
 
 
 def scenario_context_outside_run():
-    return {"flow": value(FlowRunContext.get()), "task": value(TaskRunContext.get()), "get_run_context": call(get_run_context),
-            "missing": exc(MissingContextError("x"))}
+    return {
+        "flow": value(FlowRunContext.get()),
+        "task": value(TaskRunContext.get()),
+        "get_run_context": call(get_run_context),
+        "missing": exc(MissingContextError("x")),
+    }
 
 
 def scenario_tags_context_current():

@@ -113,7 +113,10 @@ def scenario_map_partial_failure():
         return [f.state.type.value for f in futures] + [call(lambda: [f.result() for f in futures])]
 
     futures_states = partial_fail_flow(return_state=True)
-    return {"state": state(futures_states), "result": result(futures_states, raise_on_failure=False)}
+    return {
+        "state": state(futures_states),
+        "result": result(futures_states, raise_on_failure=False),
+    }
 
 
 def scenario_future_into_downstream():
@@ -139,7 +142,11 @@ def scenario_upstream_failure_not_ready():
         return b.state if b.wait() is None else b.state
 
     s = upstream_fail_flow(return_state=True)
-    return {"state": state(s), "result": result(s, raise_on_failure=False), "run": flow_run_of(s, tasks=2)}
+    return {
+        "state": state(s),
+        "result": result(s, raise_on_failure=False),
+        "run": flow_run_of(s, tasks=2),
+    }
 
 
 def scenario_upstream_failure_allow_failure():
@@ -154,7 +161,11 @@ def scenario_upstream_failure_allow_failure():
         return b.result()
 
     s = allow_failure_flow(return_state=True)
-    return {"state": state(s), "result": result(s, raise_on_failure=False), "run": flow_run_of(s, tasks=2)}
+    return {
+        "state": state(s),
+        "result": result(s, raise_on_failure=False),
+        "run": flow_run_of(s, tasks=2),
+    }
 
 
 def scenario_wait_for_task():
@@ -232,7 +243,11 @@ def scenario_futures_wait_helper():
     def wait_helper_flow():
         fs = [add.submit(i) for i in range(3)]
         done, not_done = wait(fs)
-        return {"done": len(done), "not_done": len(not_done), "types": sorted({type(d).__name__ for d in done})}
+        return {
+            "done": len(done),
+            "not_done": len(not_done),
+            "types": sorted({type(d).__name__ for d in done}),
+        }
 
     return {"call": call(wait_helper_flow)}
 
@@ -303,7 +318,10 @@ def scenario_map_with_future_iterable():
 def scenario_mapping_length_mismatch_class():
     from prefect.exceptions import MappingLengthMismatch, MappingMissingIterable
 
-    return {"mismatch": exc(MappingLengthMismatch("x")), "missing": exc(MappingMissingIterable("y"))}
+    return {
+        "mismatch": exc(MappingLengthMismatch("x")),
+        "missing": exc(MappingMissingIterable("y")),
+    }
 
 
 def scenario_submit_returns_state_when_asked():

@@ -51,7 +51,11 @@ def scenario_task_returns_failed_state():
         return task_failed_state(return_state=True)
 
     ts = outer_failed_state(return_state=True).result(raise_on_failure=False)
-    return {"state": state(ts), "result": result(ts), "task": task_run(ts.state_details.task_run_id)}
+    return {
+        "state": state(ts),
+        "result": result(ts),
+        "task": task_run(ts.state_details.task_run_id),
+    }
 
 
 def scenario_result_of_completed_with_data():
@@ -100,7 +104,16 @@ def scenario_state_repr_and_str():
 def scenario_state_predicates():
     out = {}
     for s in (Completed(), Failed(), Crashed(), Cancelled(), Pending(), Running(), Scheduled()):
-        out[s.name] = [s.is_completed(), s.is_failed(), s.is_crashed(), s.is_cancelled(), s.is_pending(), s.is_running(), s.is_scheduled(), s.is_final()]
+        out[s.name] = [
+            s.is_completed(),
+            s.is_failed(),
+            s.is_crashed(),
+            s.is_cancelled(),
+            s.is_pending(),
+            s.is_running(),
+            s.is_scheduled(),
+            s.is_final(),
+        ]
     return out
 
 
@@ -111,7 +124,11 @@ def scenario_state_details_object():
 
     s = details_flow(return_state=True)
     d = s.state_details
-    return {"type": type(d).__name__, "flow_run_id_type": type(d.flow_run_id).__name__, "task_run_id": value(d.task_run_id)}
+    return {
+        "type": type(d).__name__,
+        "flow_run_id_type": type(d.flow_run_id).__name__,
+        "task_run_id": value(d.task_run_id),
+    }
 
 
 def scenario_task_state_details():
@@ -125,7 +142,11 @@ def scenario_task_state_details():
 
     ts = details_task_flow()
     d = ts.state_details
-    return {"type": type(d).__name__, "task_run_id_type": type(d.task_run_id).__name__, "flow_run_id_type": type(d.flow_run_id).__name__}
+    return {
+        "type": type(d).__name__,
+        "task_run_id_type": type(d.task_run_id).__name__,
+        "flow_run_id_type": type(d.flow_run_id).__name__,
+    }
 
 
 def scenario_state_class_direct():
@@ -202,4 +223,7 @@ def scenario_result_raise_on_failure_false_value():
 
 
 def scenario_completed_state_is_final():
-    return {"final": [Completed().is_final(), Failed().is_final(), Running().is_final()], "call": call(lambda: Scheduled().result())}
+    return {
+        "final": [Completed().is_final(), Failed().is_final(), Running().is_final()],
+        "call": call(lambda: Scheduled().result()),
+    }

@@ -30,7 +30,16 @@ def scenario_task_default_name():
 
 
 def scenario_task_options_attributes():
-    @task(name="opt", retries=3, retry_delay_seconds=0, tags=["a", "b"], timeout_seconds=5, log_prints=True, description="d", version="v1")
+    @task(
+        name="opt",
+        retries=3,
+        retry_delay_seconds=0,
+        tags=["a", "b"],
+        timeout_seconds=5,
+        log_prints=True,
+        description="d",
+        version="v1",
+    )
     def opt_task():
         return 1
 
@@ -61,7 +70,12 @@ def scenario_task_retries_history():
 
     s = retry_task_flow(return_state=True)
     ts = s.result()
-    return {"task_state": state(ts), "task_result": result(ts), "task": task_run(ts.state_details.task_run_id), "flow": flow_run_of(s)}
+    return {
+        "task_state": state(ts),
+        "task_result": result(ts),
+        "task": task_run(ts.state_details.task_run_id),
+        "flow": flow_run_of(s),
+    }
 
 
 def scenario_task_retries_exhausted_fails_flow():
@@ -160,7 +174,12 @@ def scenario_task_with_options():
         return 1
 
     t2 = plain_t.with_options(name="other", retries=4, tags=["x"])
-    return {"name": t2.name, "retries": t2.retries, "tags": sorted(t2.tags), "orig_name": plain_t.name}
+    return {
+        "name": t2.name,
+        "retries": t2.retries,
+        "tags": sorted(t2.tags),
+        "orig_name": plain_t.name,
+    }
 
 
 def scenario_task_calling_task():
@@ -188,7 +207,11 @@ def scenario_task_failure_message():
     @flow
     def zero_flow():
         ts = zero_div(return_state=True)
-        return {"state": state(ts), "result": result(ts), "task_run_id": str(ts.state_details.task_run_id)}
+        return {
+            "state": state(ts),
+            "result": result(ts),
+            "task_run_id": str(ts.state_details.task_run_id),
+        }
 
     got = zero_flow()
     return {**got, "task": task_run(got["task_run_id"])}
@@ -244,7 +267,11 @@ def scenario_task_submit_failed_future_result_raises():
     def fail_submit_flow():
         f = fail_sub.submit()
         f.wait()
-        return {"result": call(f.result), "no_raise": call(f.result, raise_on_failure=False), "state": state(f.state)}
+        return {
+            "result": call(f.result),
+            "no_raise": call(f.result, raise_on_failure=False),
+            "state": state(f.state),
+        }
 
     return {"inner": call(fail_submit_flow)}
 
@@ -267,7 +294,14 @@ def scenario_task_default_retry_attributes():
     def defaults_t():
         return 1
 
-    return {"retries": defaults_t.retries, "retry_delay_seconds": value(defaults_t.retry_delay_seconds), "timeout": value(defaults_t.timeout_seconds), "tags": sorted(defaults_t.tags), "persist_result": defaults_t.persist_result, "cache_expiration": value(defaults_t.cache_expiration)}
+    return {
+        "retries": defaults_t.retries,
+        "retry_delay_seconds": value(defaults_t.retry_delay_seconds),
+        "timeout": value(defaults_t.timeout_seconds),
+        "tags": sorted(defaults_t.tags),
+        "persist_result": defaults_t.persist_result,
+        "cache_expiration": value(defaults_t.cache_expiration),
+    }
 
 
 def scenario_flow_default_attributes():
@@ -275,4 +309,11 @@ def scenario_flow_default_attributes():
     def defaults_f():
         return 1
 
-    return {"retries": defaults_f.retries, "retry_delay_seconds": value(defaults_f.retry_delay_seconds), "timeout": value(defaults_f.timeout_seconds), "persist_result": defaults_f.persist_result, "log_prints": defaults_f.log_prints, "validate": defaults_f.should_validate_parameters}
+    return {
+        "retries": defaults_f.retries,
+        "retry_delay_seconds": value(defaults_f.retry_delay_seconds),
+        "timeout": value(defaults_f.timeout_seconds),
+        "persist_result": defaults_f.persist_result,
+        "log_prints": defaults_f.log_prints,
+        "validate": defaults_f.should_validate_parameters,
+    }

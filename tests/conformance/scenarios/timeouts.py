@@ -18,7 +18,11 @@ def scenario_task_timeout():
         return slow_task(return_state=True)
 
     ts = task_timeout_flow(return_state=True).result(raise_on_failure=False)
-    return {"state": state(ts), "result": result(ts), "task": task_run(ts.state_details.task_run_id)}
+    return {
+        "state": state(ts),
+        "result": result(ts),
+        "task": task_run(ts.state_details.task_run_id),
+    }
 
 
 def scenario_flow_timeout():
@@ -42,8 +46,11 @@ def scenario_async_flow_timeout():
 
 
 def scenario_timeout_error_classes():
-    return {"flow": exc(FlowRunTimeoutError("f")), "task": exc(TaskRunTimeoutError("t")),
-            "flow_is_task": issubclass(FlowRunTimeoutError, TaskRunTimeoutError)}
+    return {
+        "flow": exc(FlowRunTimeoutError("f")),
+        "task": exc(TaskRunTimeoutError("t")),
+        "flow_is_task": issubclass(FlowRunTimeoutError, TaskRunTimeoutError),
+    }
 
 
 def scenario_task_timeout_with_retries():
@@ -61,4 +68,8 @@ def scenario_task_timeout_with_retries():
         return slow_retry_task(return_state=True)
 
     ts = timeout_retry_flow()
-    return {"state": state(ts), "result": result(ts), "task": task_run(ts.state_details.task_run_id)}
+    return {
+        "state": state(ts),
+        "result": result(ts),
+        "task": task_run(ts.state_details.task_run_id),
+    }

@@ -63,7 +63,9 @@ def _has_member(cls: Any, member: str) -> bool:
     if hasattr(cls, member):
         return True
     for klass in getattr(cls, "__mro__", ()):
-        if member in getattr(klass, "model_fields", {}) or member in getattr(klass, "__annotations__", {}):
+        if member in getattr(klass, "model_fields", {}) or member in getattr(
+            klass, "__annotations__", {}
+        ):
             return True
     return False
 
@@ -102,7 +104,10 @@ def coverage() -> list[tuple[str, int, int, int]]:
 
 
 def markdown() -> str:
-    lines = ["| Prefect module / class | Prefect names | in riverrun | allowlisted |", "| --- | ---: | ---: | ---: |"]
+    lines = [
+        "| Prefect module / class | Prefect names | in riverrun | allowlisted |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     total = [0, 0, 0]
     for module, n, have, allowed in coverage():
         lines.append(f"| `{module}` | {n} | {have} | {allowed} |")

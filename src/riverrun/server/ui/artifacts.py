@@ -45,23 +45,31 @@ def _table(data: Any) -> Markup:
     if isinstance(data, dict):  # columns → values
         columns = list(data)
         length = max((len(v) for v in data.values() if isinstance(v, list)), default=0)
-        rows = [{c: (data[c][i] if i < len(data[c]) else "") for c in columns} for i in range(length)]
+        rows = [
+            {c: (data[c][i] if i < len(data[c]) else "") for c in columns} for i in range(length)
+        ]
     elif isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         columns = list(dict.fromkeys(k for r in data for k in r))
         rows = data
     elif isinstance(data, list):
-        columns = [str(i) for i in range(max((len(r) for r in data if isinstance(r, list)), default=0))]
+        columns = [
+            str(i) for i in range(max((len(r) for r in data if isinstance(r, list)), default=0))
+        ]
         rows = [dict(zip(columns, r, strict=False)) for r in data if isinstance(r, list)]
     else:
         return Markup(f"<pre>{escape(json.dumps(data, default=str))}</pre>")
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{escape(_cell(r.get(c)))}</td>" for c in columns) + "</tr>"
                    for r in rows[:500])  # fmt: skip
-    return Markup(f'<table class="grid"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    return Markup(
+        f'<table class="grid"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )
 
 
 def _cell(value: Any) -> str:
-    return "" if value is None else value if isinstance(value, str) else json.dumps(value, default=str)
+    return (
+        "" if value is None else value if isinstance(value, str) else json.dumps(value, default=str)
+    )
 
 
 def view(artifact: Artifact) -> ArtifactView:
@@ -79,4 +87,8 @@ def view(artifact: Artifact) -> ArtifactView:
             value = 0.0
         bar = f'<progress max="100" value="{value:.1f}"></progress> <span>{value:.0f}%</span>'
         return ArtifactView(artifact, kind, Markup(bar))
-    return ArtifactView(artifact, kind or "result", Markup(f"<pre>{escape(json.dumps(data, indent=2, default=str))}</pre>"))
+    return ArtifactView(
+        artifact,
+        kind or "result",
+        Markup(f"<pre>{escape(json.dumps(data, indent=2, default=str))}</pre>"),
+    )

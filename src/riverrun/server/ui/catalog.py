@@ -26,11 +26,18 @@ def offset_of(request: Request) -> int:
     return max(0, int(text)) if text.isdigit() else 0
 
 
-def _listing(request: Request, template: str, key: str, read: Callable[..., list[Any]], q: str) -> Response:
+def _listing(
+    request: Request, template: str, key: str, read: Callable[..., list[Any]], q: str
+) -> Response:
     """A page of a list searched by name on the server, read one row past the page."""
     offset = offset_of(request)
     rows = read(request.app.state.store, q.strip(), offset)
-    context: dict[str, Any] = {key: rows[: data.PAGE], "more": len(rows) > data.PAGE, "offset": offset, "q": q}
+    context: dict[str, Any] = {
+        key: rows[: data.PAGE],
+        "more": len(rows) > data.PAGE,
+        "offset": offset,
+        "q": q,
+    }
     return page(request, template, **context)
 
 
@@ -67,7 +74,9 @@ def _block_form(request: Request, block_type: BlockType, schema: BlockSchema | N
                 doc: BlockDocument | None, values: dict[str, Any] | None,
                 errors: dict[str, str], name: str = "", status: int = 200,
                 submitted: dict[str, str] | None = None) -> Response:  # fmt: skip
-    fields = forms.render_form(schema.fields, values, errors, submitted=submitted) if schema else None
+    fields = (
+        forms.render_form(schema.fields, values, errors, submitted=submitted) if schema else None
+    )
     return page(request, "block_form.html", block_type=block_type, doc=doc, fields=fields,
                 errors=errors, name=name or (doc.name if doc else ""), status_code=status)  # fmt: skip
 
@@ -77,7 +86,9 @@ def new_block(request: Request, slug: str) -> Response:
     """The form to create a block of a type, drawn from its newest schema."""
     store = request.app.state.store
     block_type = data.block_type(store, slug)
-    return _block_form(request, block_type, data.block_schema_of(store, block_type.id), None, None, {})
+    return _block_form(
+        request, block_type, data.block_schema_of(store, block_type.id), None, None, {}
+    )
 
 
 @router.get("/blocks/{block_id}", response_class=HTMLResponse)
@@ -91,7 +102,9 @@ def edit_block(request: Request, block_id: str) -> Response:
     return _block_form(request, block_type, doc.block_schema, doc, doc.data, {})
 
 
-@router.post("/blocks/save/{slug}", response_class=HTMLResponse, dependencies=[Depends(session.require_csrf)])
+@router.post(
+    "/blocks/save/{slug}", response_class=HTMLResponse, dependencies=[Depends(session.require_csrf)]
+)
 async def save_block(request: Request, slug: str) -> Response:
     """Create or update a block from the submitted form; errors come back at their fields."""
     from starlette.concurrency import run_in_threadpool
@@ -108,7 +121,9 @@ def _save_block(request: Request, slug: str, pairs: list[tuple[str, str]]) -> Re
     doc = data.block_document(store, doc_id, include_secrets=True) if doc_id else None
     schema = (doc.block_schema if doc else None) or data.block_schema_of(store, block_type.id)
     if schema is None:
-        raise ObjectNotFound(f"The block type {slug!r} has no schema yet; register it with `riverrun block register`.")
+        raise ObjectNotFound(
+            f"The block type {slug!r} has no schema yet; register it with `riverrun block register`."
+        )
     name = fields.get("name", "").strip()
     secrets = {path: _dig(doc.data, path) for path in schema.secret_fields} if doc else {}
     values, errors = forms.parse_form(schema.fields, pairs, secrets=secrets)
@@ -116,12 +131,16 @@ def _save_block(request: Request, slug: str, pairs: list[tuple[str, str]]) -> Re
         errors["name"] = "Give the block a name (letters, digits and dashes)."
     if errors:
         shown = {**(doc.data if doc else {}), **values}
-        return _block_form(request, block_type, schema, doc, shown, errors, name, status=422, submitted=fields)
+        return _block_form(
+            request, block_type, schema, doc, shown, errors, name, status=422, submitted=fields
+        )
     try:
         saved = data.save_block_document(store, name=name, block_type=block_type, schema=schema,
                                          data=values, existing=doc)  # fmt: skip
     except ObjectAlreadyExists as exc:
-        return _block_form(request, block_type, schema, doc, values, {"name": str(exc)}, name, status=422)
+        return _block_form(
+            request, block_type, schema, doc, values, {"name": str(exc)}, name, status=422
+        )
     return RedirectResponse(f"/blocks/{saved.id}?saved=1", status_code=303)
 
 

@@ -37,17 +37,25 @@ class UIQueries(Protocol):
     def count_flow_runs_capped(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                                flow_filter: f.FlowFilter | None = None,
                                exclude_tags: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
-    def flow_run_activity(self, since: datetime, until: datetime, buckets: int, cap: int = ...) -> Activity: ...
+    def flow_run_activity(
+        self, since: datetime, until: datetime, buckets: int, cap: int = ...
+    ) -> Activity: ...
     def read_flow_runs_page(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                             flow_filter: f.FlowFilter | None = None, exclude_tags: list[str] | None = None,
                             before: tuple[int, str] | None = None, limit: int = ...) -> list[o.FlowRun]: ...  # fmt: skip
     def suggest(self, what: str, text: str, limit: int = ...) -> list[str]: ...
-    def count_task_runs_by_state(self, flow_run_id: str, cap: int = ...) -> tuple[dict[str, int], bool]: ...
-    def task_run_groups(self, flow_run_ids: list[str], cap: int = ...) -> dict[str, list[TaskGroup]]: ...
+    def count_task_runs_by_state(
+        self, flow_run_id: str, cap: int = ...
+    ) -> tuple[dict[str, int], bool]: ...
+    def task_run_groups(
+        self, flow_run_ids: list[str], cap: int = ...
+    ) -> dict[str, list[TaskGroup]]: ...
     def read_log_page(self, flow_run_id: str, *, task_run_id: str | None = None, level: int = 0,
                       text: str = "", after: tuple[int, str] | None = None, limit: int = ...) -> list[o.Log]: ...  # fmt: skip
     def read_run_states_page(self, kind: str, run_id: str, limit: int = ...) -> list[State]: ...
-    def read_subflow_runs(self, flow_run_ids: list[str], limit: int = ...) -> list[tuple[o.FlowRun, str, str]]: ...
+    def read_subflow_runs(
+        self, flow_run_ids: list[str], limit: int = ...
+    ) -> list[tuple[o.FlowRun, str, str]]: ...
 
 
 class UIStore(StoreAPI, UIQueries, Protocol):
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
 
     def _store_serves_the_ui(store: UIStore) -> UIStore:
         return store
+
 
 PAGE = 50
 FINAL = frozenset({StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED})
@@ -81,7 +90,9 @@ class RunQuery:
 def _run_filter(q: RunQuery) -> tuple[f.FlowRunFilter, f.FlowFilter | None]:
     flt = f.FlowRunFilter()
     if q.states:
-        flt.state = f.FlowRunFilterState(type=f.FlowRunFilterStateType(any_=[StateType(s) for s in q.states]))
+        flt.state = f.FlowRunFilterState(
+            type=f.FlowRunFilterStateType(any_=[StateType(s) for s in q.states])
+        )
     if q.tags:
         flt.tags = f.FlowRunFilterTags(all_=list(q.tags))
     if q.name:
@@ -101,7 +112,9 @@ class RunsPage:
     next_before: tuple[int, str] | None
 
 
-def run_filters(store: UIStore, q: RunQuery) -> tuple[f.FlowRunFilter, f.FlowFilter | None, list[str] | None]:
+def run_filters(
+    store: UIStore, q: RunQuery
+) -> tuple[f.FlowRunFilter, f.FlowFilter | None, list[str] | None]:
     """The store's filters for a runs query: flow runs, flows, and tags to exclude."""
     flt, flows = _run_filter(q)
     excl = list(q.exclude_tags) or None
@@ -240,7 +253,12 @@ def task_runs_of(store: UIStore, flow_run_id: str, state: str = "", name: str = 
         flt.state = f.TaskRunFilterState(type=f.TaskRunFilterStateType(any_=[StateType(state)]))
     if name:
         flt.name = f.TaskRunFilterName(like_=name)
-    return store.read_task_runs(task_run_filter=flt, sort=s.TaskRunSort.EXPECTED_START_TIME_ASC, limit=PAGE + 1, offset=offset)
+    return store.read_task_runs(
+        task_run_filter=flt,
+        sort=s.TaskRunSort.EXPECTED_START_TIME_ASC,
+        limit=PAGE + 1,
+        offset=offset,
+    )
 
 
 def logs(store: UIStore, flow_run_id: str, *, task_run_id: str | None = None, level: int = 0,
@@ -250,9 +268,15 @@ def logs(store: UIStore, flow_run_id: str, *, task_run_id: str | None = None, le
                                after=after, limit=limit)  # fmt: skip
 
 
-def artifacts_of(store: UIStore, flow_run_id: str | None = None, limit: int = PAGE) -> list[o.Artifact]:
+def artifacts_of(
+    store: UIStore, flow_run_id: str | None = None, limit: int = PAGE
+) -> list[o.Artifact]:
     """Artifacts of a flow run (or the latest of all), newest first."""
-    flt = f.ArtifactFilter(flow_run_id=f.ArtifactFilterFlowRunId(any_=[flow_run_id])) if flow_run_id else None
+    flt = (
+        f.ArtifactFilter(flow_run_id=f.ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        if flow_run_id
+        else None
+    )
     return store.read_artifacts(artifact_filter=flt, limit=limit)
 
 
@@ -269,7 +293,9 @@ def task_run(store: UIStore, task_run_id: str) -> o.TaskRun:
 def upstream_of(store: UIStore, run: o.TaskRun) -> dict[str, list[o.TaskRun]]:
     """The task runs whose results fed each input of ``run`` (at most 50 per input)."""
     out: dict[str, list[o.TaskRun]] = {}
-    ids = {ref.id for refs in run.task_inputs.values() for ref in refs if ref.input_type == "task_run"}
+    ids = {
+        ref.id for refs in run.task_inputs.values() for ref in refs if ref.input_type == "task_run"
+    }
     if not ids:
         return out
     found = {t.id: t for t in store.read_task_runs(
@@ -284,7 +310,9 @@ def flow_run(store: UIStore, flow_run_id: str) -> o.FlowRun:
     return store.read_flow_run(flow_run_id)
 
 
-def set_flow_run_state(store: UIStore, flow_run_id: str, state: State, force: bool = False) -> o.OrchestrationResult:
+def set_flow_run_state(
+    store: UIStore, flow_run_id: str, state: State, force: bool = False
+) -> o.OrchestrationResult:
     """Propose a state for a flow run (the same operation as ``POST /api/flow_runs/{id}/set_state``)."""
     return store.set_flow_run_state(flow_run_id, state, force=force)
 
@@ -302,7 +330,9 @@ def flow(store: UIStore, flow_id: str) -> o.Flow:
 
 def deployments_of(store: UIStore, flow_id: str) -> list[o.Deployment]:
     """A flow's deployments (at most 50)."""
-    return store.read_deployments(flow_filter=f.FlowFilter(id=f.FlowFilterId(any_=[flow_id])), limit=PAGE)
+    return store.read_deployments(
+        flow_filter=f.FlowFilter(id=f.FlowFilterId(any_=[flow_id])), limit=PAGE
+    )
 
 
 def variables(store: UIStore, name: str = "", offset: int = 0) -> list[o.Variable]:
@@ -332,7 +362,9 @@ def block_documents(store: UIStore, offset: int = 0) -> list[BlockDocument]:
     return store.read_block_documents(offset=offset, limit=PAGE + 1)
 
 
-def block_document(store: UIStore, block_document_id: str, include_secrets: bool = False) -> BlockDocument:
+def block_document(
+    store: UIStore, block_document_id: str, include_secrets: bool = False
+) -> BlockDocument:
     """One saved block."""
     return store.read_block_document(block_document_id, include_secrets=include_secrets)
 
@@ -343,7 +375,9 @@ def save_block_document(store: UIStore, *, name: str, block_type: BlockType, sch
     from riverrun.schemas.blocks import BlockDocumentCreate, BlockDocumentUpdate
 
     if existing is not None:
-        store.update_block_document(existing.id, BlockDocumentUpdate(data=data, merge_existing_data=False))
+        store.update_block_document(
+            existing.id, BlockDocumentUpdate(data=data, merge_existing_data=False)
+        )
         return store.read_block_document(existing.id)
     return store.create_block_document(BlockDocumentCreate(
         name=name, data=data, block_schema_id=schema.id, block_type_id=block_type.id))  # fmt: skip
@@ -388,7 +422,9 @@ def deployment(store: UIStore, deployment_id: str) -> o.Deployment:
     return store.read_deployment(deployment_id)
 
 
-def deployment_runs(store: UIStore, deployment_id: str, *, upcoming: bool, limit: int = 10) -> list[o.FlowRun]:
+def deployment_runs(
+    store: UIStore, deployment_id: str, *, upcoming: bool, limit: int = 10
+) -> list[o.FlowRun]:
     """A deployment's next scheduled runs (soonest first) or its latest runs (newest first)."""
     by_deployment = f.FlowRunFilterDeploymentId(any_=[deployment_id])
     now = datetime.now(timezone.utc)
@@ -398,8 +434,12 @@ def deployment_runs(store: UIStore, deployment_id: str, *, upcoming: bool, limit
             state=f.FlowRunFilterState(type=f.FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
             expected_start_time=f.FlowRunFilterExpectedStartTime(after_=now - timedelta(days=1)),
         )  # fmt: skip
-        return store.read_flow_runs(flow_run_filter=flt, sort=s.FlowRunSort.EXPECTED_START_TIME_ASC, limit=limit)
-    flt = f.FlowRunFilter(deployment_id=by_deployment, start_time=f.FlowRunFilterStartTime(before_=now))
+        return store.read_flow_runs(
+            flow_run_filter=flt, sort=s.FlowRunSort.EXPECTED_START_TIME_ASC, limit=limit
+        )
+    flt = f.FlowRunFilter(
+        deployment_id=by_deployment, start_time=f.FlowRunFilterStartTime(before_=now)
+    )
     runs = store.read_flow_runs_page(flow_run_filter=flt, limit=limit + 10)
     # The latest that have started or been settled; the page's upcoming list shows the rest.
     return [r for r in runs if r.state_type is not StateType.SCHEDULED][:limit]
@@ -487,7 +527,9 @@ def automation(store: UIStore, automation_id: str) -> AutomationRecord:
 
     found = store.read_automation(automation_id)
     if found is None:
-        raise ObjectNotFound(f"No automation has the ID {automation_id!r}; the automations page lists them.")
+        raise ObjectNotFound(
+            f"No automation has the ID {automation_id!r}; the automations page lists them."
+        )
     return found
 
 

@@ -147,13 +147,17 @@ def render_form(
 
 
 class _Renderer:
-    def __init__(self, resolver: Resolver, errors: dict[str, str], submitted: dict[str, str]) -> None:
+    def __init__(
+        self, resolver: Resolver, errors: dict[str, str], submitted: dict[str, str]
+    ) -> None:
         self.resolver = resolver
         self.errors = errors
         self.submitted = submitted
         self.needs_timezones = False
 
-    def properties(self, schema: Schema, values: dict[str, Any], path: str, *, has_values: bool) -> str:
+    def properties(
+        self, schema: Schema, values: dict[str, Any], path: str, *, has_values: bool
+    ) -> str:
         schema = self.resolver.resolve(schema)
         required = set(schema.get("required", []))
         props: dict[str, Any] = schema.get("properties", {})
@@ -178,18 +182,22 @@ class _Renderer:
         if control.kind != "fieldset":
             mark = '<span class="req" title="required">*</span>' if required else ""
             attr = f' for="{label_for}"' if label_for else ""
-            parts.append(f'<label{attr}>{escape(title)}{mark}</label>')
+            parts.append(f"<label{attr}>{escape(title)}{mark}</label>")
         parts.append(inner)
         if node.get("description"):
             parts.append(f'<p class="hint">{escape(node["description"])}</p>')
         if error:
-            parts.append(f'<p class="field-error" id="{ident}-error" role="alert">{escape(error)}</p>')
+            parts.append(
+                f'<p class="field-error" id="{ident}-error" role="alert">{escape(error)}</p>'
+            )
         parts.append("</div>")
         return "".join(parts)
 
     def control(self, control: Control, value: Any, path: str, ident: str, required: bool) -> str:
         node = control.schema
-        aria = f' aria-invalid="true" aria-describedby="{ident}-error"' if path in self.errors else ""
+        aria = (
+            f' aria-invalid="true" aria-describedby="{ident}-error"' if path in self.errors else ""
+        )
         base = f'id="{ident}" name="{escape(path)}"{aria}'
         req = " required" if required else ""
         kind = control.kind
@@ -199,8 +207,10 @@ class _Renderer:
             options = ['<option value="">—</option>'] if blank else []
             for option in control.options:
                 sel = " selected" if value == option else ""
-                options.append(f'<option value="{escape(_text(option))}"{sel}>{escape(_text(option))}</option>')
-            return f'<select {base}{req}>{"".join(options)}</select>'
+                options.append(
+                    f'<option value="{escape(_text(option))}"{sel}>{escape(_text(option))}</option>'
+                )
+            return f"<select {base}{req}>{''.join(options)}</select>"
         if kind == "multiselect":
             chosen = set(map(_text, value or []))
             boxes = []
@@ -216,7 +226,7 @@ class _Renderer:
                 current = "" if value is None else ("true" if value else "false")
                 inner = "".join(f'<option value="{v}"{" selected" if v == current else ""}>{t}</option>'
                                 for v, t in opts)  # fmt: skip
-                return f'<select {base}>{inner}</select>'
+                return f"<select {base}>{inner}</select>"
             check = " checked" if value else ""
             return (f'<input type="hidden" name="{escape(path)}" value="false">'
                     f'<input type="checkbox" role="switch" class="switch" {base} value="true"{check}>')  # fmt: skip
@@ -242,14 +252,20 @@ class _Renderer:
             return f'<input type="text" {base}{attrs}{_value(value)}{req}>'
         if kind == "fieldset":
             title = node.get("title") or path.rsplit(".", 1)[-1]
-            inner = self.properties(node, value if isinstance(value, dict) else {}, path, has_values=True)
+            inner = self.properties(
+                node, value if isinstance(value, dict) else {}, path, has_values=True
+            )
             return f'<fieldset id="{ident}"><legend>{escape(title)}</legend>{inner}</fieldset>'
         if kind == "rows":
             return self.rows(node, value, path, ident)
         if kind == "union":
             return self.union(control, value, path, ident)
-        text = "" if value is None and control.optional else json.dumps(value, indent=2, default=str)
-        return f'<textarea class="json" spellcheck="false" rows="4" {base}>{escape(text)}</textarea>'
+        text = (
+            "" if value is None and control.optional else json.dumps(value, indent=2, default=str)
+        )
+        return (
+            f'<textarea class="json" spellcheck="false" rows="4" {base}>{escape(text)}</textarea>'
+        )
 
     def rows(self, node: Schema, value: Any, path: str, ident: str) -> str:
         items = node.get("items", {})
@@ -265,13 +281,17 @@ class _Renderer:
 
     def union(self, control: Control, value: Any, path: str, ident: str) -> str:
         chosen = _variant_of(control.variants, value, self.resolver)
-        picker = [f'<select class="variant" name="{escape(path)}.{_VARIANT}" id="{ident}-variant" aria-label="type">']
+        picker = [
+            f'<select class="variant" name="{escape(path)}.{_VARIANT}" id="{ident}-variant" aria-label="type">'
+        ]
         if control.optional:
             picker.append(f'<option value=""{" selected" if chosen is None else ""}>None</option>')
         panes = []
         for i, variant in enumerate(control.variants):
             label = _variant_label(variant)
-            picker.append(f'<option value="{i}"{" selected" if chosen == i else ""}>{escape(label)}</option>')
+            picker.append(
+                f'<option value="{i}"{" selected" if chosen == i else ""}>{escape(label)}</option>'
+            )
             inner = self.field(variant, value if chosen == i else None, f"{path}.{i}", label, False)
             hidden = "" if chosen == i else " hidden"
             panes.append(f'<div class="variant-pane" data-variant="{i}"{hidden}>{inner}</div>')
@@ -394,7 +414,9 @@ def parse_form(
 
 
 class _Parser:
-    def __init__(self, resolver: Resolver, form: dict[str, list[str]], secrets: dict[str, Any]) -> None:
+    def __init__(
+        self, resolver: Resolver, form: dict[str, list[str]], secrets: dict[str, Any]
+    ) -> None:
         self.resolver = resolver
         self.form = form
         self.secrets = secrets
@@ -439,7 +461,9 @@ class _Parser:
                 return self.secrets.get(dotted, MISSING)
             if text == "":
                 return self._empty(control, path, required)
-            return _convert(control, text, self.form.get(f"{path}.tz", ["UTC"])[-1].strip() or "UTC")
+            return _convert(
+                control, text, self.form.get(f"{path}.tz", ["UTC"])[-1].strip() or "UTC"
+            )
         except ValueError as exc:
             self.errors[path] = str(exc)
             return MISSING
@@ -497,7 +521,9 @@ def _convert(control: Control, text: str, zone: str) -> Any:
             try:
                 moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"Unknown timezone {zone!r}; pick one from the list (e.g. UTC, Europe/Paris).") from None
+                raise ValueError(
+                    f"Unknown timezone {zone!r}; pick one from the list (e.g. UTC, Europe/Paris)."
+                ) from None
         return moment.isoformat()
     if kind == "date":
         try:
@@ -513,7 +539,9 @@ def _convert(control: Control, text: str, zone: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+        raise ValueError(
+            f"Not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+        ) from None
 
 
 def _number(node: Schema, text: str) -> int | float:
@@ -521,7 +549,9 @@ def _number(node: Schema, text: str) -> int | float:
     try:
         number: int | float = int(text) if integer else float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not {'a whole number' if integer else 'a number'}.") from None
+        raise ValueError(
+            f"{text!r} is not {'a whole number' if integer else 'a number'}."
+        ) from None
     checks = (("minimum", lambda b: number >= b, "at least"), ("maximum", lambda b: number <= b, "at most"),
               ("exclusiveMinimum", lambda b: number > b, "greater than"),
               ("exclusiveMaximum", lambda b: number < b, "less than"))  # fmt: skip

@@ -140,7 +140,9 @@ def environment() -> Environment:
     env.filters.update(state_class=state_class, when=when, ago=ago, duration=duration,
                        run_duration=run_duration, count=count, json=to_json, pretty=pretty,
                        level_name=level_name, schedule_text=schedule_text)  # fmt: skip
-    env.globals.update(version=riverrun_version(), static_version=static_version, STATE_ORDER=STATE_ORDER)
+    env.globals.update(
+        version=riverrun_version(), static_version=static_version, STATE_ORDER=STATE_ORDER
+    )
     return env
 
 

@@ -93,7 +93,9 @@ def runs(request: Request) -> Response:
         params.append(("before", _cursor_text(result.next_before)))
         nxt = "/runs?" + urlencode(params)
     template = "runs_rows.html" if request.headers.get("hx-target") == "runs-table" else "runs.html"
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k not in ("before", "done")])
+    query = urlencode(
+        [(k, v) for k, v in request.query_params.multi_items() if k not in ("before", "done")]
+    )
     return page(request, template, result=result, form=form, windows=WINDOWS, next_url=nxt, query=query,
                 states=list(StateType.__members__), done=request.query_params.get("done", ""))  # fmt: skip
 
@@ -129,7 +131,9 @@ def _tab_context(request: Request, view: data.FlowRunView, tab: str) -> dict[str
         state = params.get("state", "")
         state = state if state in StateType.__members__ else ""
         offset = max(0, int(params.get("offset", "0") or 0))
-        rows = data.task_runs_of(store, view.run.id, state=state, name=params.get("q", ""), offset=offset)
+        rows = data.task_runs_of(
+            store, view.run.id, state=state, name=params.get("q", ""), offset=offset
+        )
         ctx.update(task_runs=rows[: data.PAGE], more=len(rows) > data.PAGE, offset=offset,
                    state=state, q=params.get("q", ""))  # fmt: skip
     elif tab == "artifacts":

@@ -56,7 +56,9 @@ def check_key(store: Store, key: str) -> str | None:
         return None
     if outcome == "unknown":
         return "That API key is not valid for this server. `riverrun server api-key create NAME` makes one."
-    return f"That API key is {outcome}. Create a new one with `riverrun server api-key create NAME`."
+    return (
+        f"That API key is {outcome}. Create a new one with `riverrun server api-key create NAME`."
+    )
 
 
 def start_session(response: Response, key: str) -> None:
@@ -131,7 +133,9 @@ async def require_csrf(request: Request) -> None:
     """
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+    if not sent and request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
         sent = dict(await form_pairs(request)).get(CSRF_FIELD, "")
     if not cookie or not hmac.compare_digest(cookie, sent):
         raise CsrfFailed()
