@@ -15,18 +15,24 @@ from riverrun._store.service import open_store
 from riverrun.server.ui.render import HERE, STATIC
 
 # A statement is bounded by a LIMIT, by a time window on an indexed time column, or by an
-# equality on a unique key (one row at most).
+# equality on a unique key (one row at most: id, hash, slug, an automation action's key).
 _LIMIT = re.compile(r"\bLIMIT\b", re.I)
 _PARAM = r"(?:\?|:\w+|%\(\w+\)s)(?:::\w+)?"  # SQLite's ? and :name, psycopg's %(name)s::TYPE
-_TIME = re.compile(rf"(start_time|expected_start_time|\btimestamp|created)\)?\s*(>=|>|<=|<)\s*{_PARAM}", re.I)
-_UNIQUE = re.compile(rf"WHERE\s+(?:\w+\.)?(id|hash|slug)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I)
+_TIME = re.compile(
+    rf"(start_time|expected_start_time|\btimestamp|created)\)?\s*(>=|>|<=|<)\s*{_PARAM}", re.I
+)
+_UNIQUE = re.compile(
+    rf"WHERE\s+(?:\w+\.)?(id|hash|slug|key)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I
+)
 _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
 # The block catalog holds one row per Block class a program registered, not per run.
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
 # Automations are configuration (the server's automation service reads them all each pass).
 _AUTOMATIONS = re.compile(r"FROM\s+automation\s+ORDER\s+BY\b", re.I)
 # The schedules of deployments already read (a bounded page): configuration, a few per deployment.
-_SCHEDULES_OF = re.compile(r"FROM\s+deployment_schedule\s+WHERE\s+deployment_schedule\.deployment_id\s+IN\b", re.I)
+_SCHEDULES_OF = re.compile(
+    r"FROM\s+deployment_schedule\s+WHERE\s+deployment_schedule\.deployment_id\s+IN\b", re.I
+)
 
 
 def unbounded(sql: str) -> bool:
@@ -34,7 +40,10 @@ def unbounded(sql: str) -> bool:
     text = " ".join(sql.split())
     if not text.upper().startswith(("SELECT", "WITH")):
         return False
-    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG, _SCHEDULES_OF, _AUTOMATIONS))
+    return not any(
+        p.search(text)
+        for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG, _SCHEDULES_OF, _AUTOMATIONS)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +93,14 @@ def pages(seeded: Seed, big: str) -> list[str]:
             "/automations", f"/automations/{seeded.automation}",
             "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d"]  # fmt: skip
     for run in [r for r in (seeded.vtasks, seeded.running, seeded.failed, big) if r]:
-        urls += [f"/flow-runs/{run}?tab={tab}" for tab in ("logs", "tasks", "artifacts", "states", "details")]
-        urls += [f"/flow-runs/{run}/logs?q=batch&level=10", f"/flow-runs/{run}?tab=tasks&state=COMPLETED&q=step"]
+        urls += [
+            f"/flow-runs/{run}?tab={tab}"
+            for tab in ("logs", "tasks", "artifacts", "states", "details")
+        ]
+        urls += [
+            f"/flow-runs/{run}/logs?q=batch&level=10",
+            f"/flow-runs/{run}?tab=tasks&state=COMPLETED&q=step",
+        ]
     return urls
 
 
@@ -124,10 +139,14 @@ def test_the_bound_check_catches_an_unbounded_select() -> None:
     assert not unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.state_type = ? LIMIT ?")
     assert not unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.id = ?")
     assert not unbounded("SELECT flow.id FROM flow WHERE flow.id = %(id_1)s::VARCHAR")
-    assert unbounded("SELECT log.id FROM log WHERE log.flow_run_id = %(id_1)s::VARCHAR ORDER BY log.timestamp")
+    assert unbounded(
+        "SELECT log.id FROM log WHERE log.flow_run_id = %(id_1)s::VARCHAR ORDER BY log.timestamp"
+    )
 
 
-def test_big_run_page_draws_one_timeline_row_per_task_not_per_run(client: TestClient, big: str) -> None:
+def test_big_run_page_draws_one_timeline_row_per_task_not_per_run(
+    client: TestClient, big: str
+) -> None:
     html = client.get(f"/flow-runs/{big}").text
     assert html.count('"kind": "group"') == 20 and '"count": 500' in html
     assert "10,000 task runs" in html
@@ -178,7 +197,12 @@ def test_tag_typeahead_skipping_through_the_index_finds_what_a_scan_finds(fresh:
     from riverrun._store import testing as ev
 
     tags = [f"customer-{i}" for i in range(30)] + ["env:pro", "Env:Dev", "100%_sure"]
-    fresh.store.ingest([ev.flow_run_event(tags=[tag, "shared"], created=now_us() - i) for i, tag in enumerate(tags)])
+    fresh.store.ingest(
+        [
+            ev.flow_run_event(tags=[tag, "shared"], created=now_us() - i)
+            for i, tag in enumerate(tags)
+        ]
+    )
     import sqlalchemy as sa
 
     from riverrun._store import tables as t
@@ -186,7 +210,13 @@ def test_tag_typeahead_skipping_through_the_index_finds_what_a_scan_finds(fresh:
 
     col = t.flow_run_tag.c.tag
     for text in ("customer-1", "env", "ENV:", "%_", "nothing-like-it", "e"):
-        scan = sa.select(col).distinct().where(case_insensitive_like(col, text)).order_by(col).limit(20)
+        scan = (
+            sa.select(col)
+            .distinct()
+            .where(case_insensitive_like(col, text))
+            .order_by(col)
+            .limit(20)
+        )
         with fresh.store.connect() as conn:
             expected = [str(v) for (v,) in conn.execute(scan)]
         assert fresh.store.suggest("tag", text) == expected, text
@@ -196,12 +226,16 @@ def test_tag_typeahead_past_its_distinct_cap_falls_back_to_a_scan(fresh: Fresh) 
     from riverrun._internal.clock import now_us
     from riverrun._store import testing as ev
 
-    fresh.store.ingest([ev.flow_run_event(tags=[f"t{i:02d}", "zz-last"], created=now_us() - i) for i in range(12)])
+    fresh.store.ingest(
+        [ev.flow_run_event(tags=[f"t{i:02d}", "zz-last"], created=now_us() - i) for i in range(12)]
+    )
     assert fresh.store._suggest_tags("zz", 20, distinct_cap=5) is None  # type: ignore[attr-defined]
     assert fresh.store.suggest("tag", "zz") == ["zz-last"]
 
 
-def test_a_tag_count_reads_the_tag_index_not_every_run(fresh: Fresh, statements_of_fresh: list[str]) -> None:
+def test_a_tag_count_reads_the_tag_index_not_every_run(
+    fresh: Fresh, statements_of_fresh: list[str]
+) -> None:
     from datetime import datetime, timedelta, timezone
 
     from riverrun.server.ui import data
@@ -209,4 +243,6 @@ def test_a_tag_count_reads_the_tag_index_not_every_run(fresh: Fresh, statements_
     q = data.RunQuery(tags=("team:a",), since=datetime.now(timezone.utc) - timedelta(days=1))
     data.runs_page(fresh.store, q)
     counts = [s for s in statements_of_fresh if s.lstrip().upper().startswith("SELECT COUNT")]
-    assert counts and "flow_run.id IN (SELECT flow_run_tag.flow_run_id" in " ".join(counts[0].split())
+    assert counts and "flow_run.id IN (SELECT flow_run_tag.flow_run_id" in " ".join(
+        counts[0].split()
+    )
