@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import signal
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -13,11 +11,12 @@ from riverrun._engine.drivers import drive_async, drive_sync
 from riverrun._engine.flow_run import flow_run_steps
 from riverrun._engine.parameters import ParameterValidator, bind, call_arguments
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo, finish_top_level_run
+from riverrun._engine.termination import install_termination_handler
 from riverrun._engine.watch import watch_flow_run
 from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
-from riverrun.exceptions import InvalidNameError, ReservedArgumentError, TerminationSignal
+from riverrun.exceptions import InvalidNameError, ReservedArgumentError
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
@@ -351,7 +350,7 @@ class Flow(Generic[P, R]):
 
     def _run_sync(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> State:
         steps, ctx, parent_ctx = self._prepare(args, kwargs)
-        restore = _install_sigterm_handler() if parent_ctx is None else None
+        restore = install_termination_handler() if parent_ctx is None else None
         unwatch = watch_flow_run(ctx.info.id, ctx.recorder, is_async=False)
         try:
             return drive_sync(steps)
@@ -417,25 +416,6 @@ def _require_hook_lists(**hooks: Any) -> None:
                 f"provide a list of hooks to {kind!r}:\n\n@flow({kind}=[hook1, hook2])\n"
                 "def my_flow():\n\tpass"
             )
-
-
-def _install_sigterm_handler() -> Callable[[], None] | None:
-    """Turn SIGTERM into TerminationSignal during a top-level run, so it is recorded Crashed."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum: int, frame: Any) -> None:
-        raise TerminationSignal(signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except (ValueError, OSError):
-        return None
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
 
 
 @overload
