@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from datetime import datetime
@@ -135,24 +136,30 @@ def flow_run_row(
     }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=2)
+def _insert_run_statement(is_sqlite: bool) -> Any:
+    return insert_or_ignore(t.flow_run, is_sqlite).returning(t.flow_run.c.id)
+
+
 def insert_flow_run(
     conn: Any, is_sqlite: bool, row: dict[str, Any], state: State, tags: list[str]
 ) -> bool:
     """Insert a run with its first state and tags; False if its idempotency key was taken."""
     # RETURNING, not rowcount: on PostgreSQL a skipped insert's rowcount is not reliable.
-    done = conn.execute(
-        insert_or_ignore(t.flow_run, is_sqlite).values(**row).returning(t.flow_run.c.id)
-    )
+    # Values go as parameters, not ``.values()``: the statement then compiles once per
+    # process (a scheduler pass inserts thousands), instead of once per row.
+    done = conn.execute(_insert_run_statement(is_sqlite), row)
     if done.first() is None:
         return False
     stored = state.to_dict()
     conn.execute(
-        t.flow_run_state.insert().values(
-            id=state.id, flow_run_id=row["id"], type=stored["type"], name=stored["name"],
-            timestamp=state.timestamp_us, message=stored["message"],
-            data=None if stored["data"] is None else _dump(stored["data"]),
-            state_details=_dump(stored["state_details"]),
-        )
+        t.flow_run_state.insert(),
+        {
+            "id": state.id, "flow_run_id": row["id"], "type": stored["type"],
+            "name": stored["name"], "timestamp": state.timestamp_us, "message": stored["message"],
+            "data": None if stored["data"] is None else _dump(stored["data"]),
+            "state_details": _dump(stored["state_details"]),
+        },
     )  # fmt: skip
     if tags:
         conn.execute(

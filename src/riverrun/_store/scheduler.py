@@ -19,6 +19,7 @@ from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.ids import new_id
 from riverrun._internal.names import generate_run_name
 from riverrun._scheduling import policy
+from riverrun._scheduling.future_dates import FutureDates
 from riverrun._store import tables as t
 from riverrun._store.deployment_runs import (
     DeploymentRunStoreMixin,
@@ -33,6 +34,8 @@ from riverrun.states import State, StateType
 # Prefect's scheduler bounds (PREFECT_API_SERVICES_SCHEDULER_*).
 MIN_RUNS, MAX_RUNS = 3, 100
 MIN_TIME, MAX_TIME = timedelta(hours=1), timedelta(days=100)
+
+_future_dates = FutureDates()
 
 
 class _Claimed(Exception):
@@ -86,11 +89,19 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
             start = row.high_water + 1
             if window is not None:
                 start = max(start, now - int(window * 1_000_000))
-        dates = schedule.get_dates(n=limit, start=from_us(start), end=from_us(now) + MAX_TIME)
+        end = now + int(MAX_TIME.total_seconds() * 1_000_000)
+        if start == now:
+            # The steady state: only the dates past those of the last pass are computed.
+            upcoming = _future_dates.upcoming(
+                (row.schedule_id, row.schedule),
+                lambda s, e, n: schedule.get_dates(n=n, start=s, end=e), now, end, limit,
+            )  # fmt: skip
+        else:
+            dates = schedule.get_dates(n=limit, start=from_us(start), end=from_us(end))
+            upcoming = [int(x.timestamp() * 1_000_000) for x in dates]
         stamps = policy.materialise_window(
-            [int(x.timestamp() * 1_000_000) for x in dates], now, MIN_RUNS,
-            int(MIN_TIME.total_seconds() * 1_000_000),
-        )  # fmt: skip
+            upcoming, now, MIN_RUNS, int(MIN_TIME.total_seconds() * 1_000_000)
+        )
         if row.high_water is not None and row.high_water >= now:
             # Already ahead: only top up to the minimum, never re-create what was deleted.
             stamps = [s for s in stamps if s > row.high_water]

@@ -1,0 +1,117 @@
+"""The scheduler at scale: N deployments, each on a 1-minute cron, in one work pool.
+
+Steps, on the embedded SQLite file (``--database sqlite``) or a scratch PostgreSQL database
+(``--database postgres``), through the store's own operations, as the server's services call
+them:
+
+1. create N deployments (``create_deployment`` with one ``* * * * *`` schedule each);
+2. the first scheduler pass (``schedule_deployment_runs``) materialises every deployment's
+   upcoming runs (Prefect's bounds: at least 3 runs and 1 hour ahead): time and runs created;
+3. a second pass, the steady state (nothing new to create);
+4. one worker claims due runs from the pool (``claim_work_pool_runs``, long-polling, 100 a
+   claim) across the next minute boundary: lateness = claim time - expected start, p50/p99,
+   over the N runs due at that minute. The claimed runs are not executed: this measures the
+   scheduler and the claim, not process start-up (``bench/workers.py`` measures that).
+
+riverrun only: Prefect's scheduler service materialises 100 deployments a loop, every 60 s, so
+10,000 deployments need its server for over an hour before the first minute is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from _common import main
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))]
+
+
+@contextmanager
+def _database(kind: str, home: str) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{home}/riverrun.db"
+        return
+    import psycopg
+
+    name = f"bench_scheduler_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    from riverrun._store.service import open_store
+    from riverrun.schemas.actions import DeploymentScheduleCreate, WorkPoolCreate
+    from riverrun.schemas.schedules import CronSchedule
+
+    home = os.environ.get("RIVERRUN_HOME") or os.path.expanduser("~/.riverrun")
+    os.makedirs(home, exist_ok=True)
+    with _database(args.database, home) as url:
+        store = open_store(url)
+        store.create_work_pool(WorkPoolCreate(name="bench-pool", type="process"))
+        flow_id = store.create_flow_from_name("bench-scheduled")
+        every_minute = [DeploymentScheduleCreate(schedule=CronSchedule(cron="* * * * *"))]
+        t0 = time.perf_counter()
+        for i in range(args.n):
+            store.create_deployment(
+                flow_id, f"dep-{i}", schedules=every_minute, work_pool_name="bench-pool"
+            )
+        create_s = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        created = store.schedule_deployment_runs()
+        materialise_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        topped_up = store.schedule_deployment_runs()
+        steady_pass_s = time.perf_counter() - t0
+
+        # The next minute boundary: the N runs due then are the ones measured.
+        now = time.time()
+        boundary = (int(now // 60) + 1) * 60
+        lateness: list[float] = []
+        deadline = time.monotonic() + (boundary - now) + 90
+        while len(lateness) < args.n and time.monotonic() < deadline:
+            for claimed in store.claim_work_pool_runs(
+                "bench-pool", "bench-worker", limit=100, wait=5.0
+            ):
+                expected = claimed.flow_run.expected_start_time
+                if expected is not None and int(expected.timestamp()) == boundary:
+                    lateness.append(time.time() - expected.timestamp())
+    metrics = {
+        "deployments": args.n,
+        "create_deployments_s": create_s,
+        "materialise_s": materialise_s,
+        "runs_materialised": created,
+        "steady_pass_s": steady_pass_s,
+        "claim_lateness_p50_s": _pct(lateness, 0.5) if lateness else None,
+        "claim_lateness_p99_s": _pct(lateness, 0.99) if lateness else None,
+        "minute": datetime.fromtimestamp(boundary, timezone.utc).isoformat(),
+    }
+    check = {
+        "passed": created >= 3 * args.n and topped_up == 0 and len(lateness) == args.n,
+        "runs_claimed_at_the_minute": len(lateness),
+        "second_pass_created": topped_up,
+    }
+    return metrics, check
+
+
+def _extra(parser: Any) -> None:
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+
+
+if __name__ == "__main__":
+    main(body, _extra)
