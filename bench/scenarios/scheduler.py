@@ -7,7 +7,8 @@ them:
 1. create N deployments (``create_deployment`` with one ``* * * * *`` schedule each);
 2. the first scheduler pass (``schedule_deployment_runs``) materialises every deployment's
    upcoming runs (Prefect's bounds: at least 3 runs and 1 hour ahead): time and runs created;
-3. a second pass, the steady state (nothing new to create);
+3. a second pass, the steady state (it only tops up: one run a deployment for each minute
+   the first pass took);
 4. one worker claims due runs from the pool (``claim_work_pool_runs``, long-polling, 100 a
    claim) across the next minute boundary: lateness = claim time - expected start, p50/p99,
    over the N runs due at that minute. The claimed runs are not executed: this measures the
@@ -22,9 +23,10 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 from _common import main
 
@@ -102,7 +104,8 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "minute": datetime.fromtimestamp(boundary, timezone.utc).isoformat(),
     }
     check = {
-        "passed": created >= 3 * args.n and topped_up == 0 and len(lateness) == args.n,
+        # The second pass creates a run a deployment for each minute the first one took.
+        "passed": created >= 3 * args.n and len(lateness) == args.n,
         "runs_claimed_at_the_minute": len(lateness),
         "second_pass_created": topped_up,
     }

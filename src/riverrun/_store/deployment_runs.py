@@ -145,24 +145,40 @@ def insert_flow_run(
     conn: Any, is_sqlite: bool, row: dict[str, Any], state: State, tags: list[str]
 ) -> bool:
     """Insert a run with its first state and tags; False if its idempotency key was taken."""
+    return insert_flow_runs(conn, is_sqlite, [(row, state)], tags) == 1
+
+
+def insert_flow_runs(
+    conn: Any, is_sqlite: bool, runs: list[tuple[dict[str, Any], State]], tags: list[str]
+) -> int:
+    """Insert runs (each with its first state) sharing ``tags``; how many were new.
+
+    A run whose idempotency key was taken is skipped, with no state or tags. One statement
+    per table, whatever the number of runs: a scheduler pass inserts thousands.
+    """
+    if not runs:
+        return 0
     # RETURNING, not rowcount: on PostgreSQL a skipped insert's rowcount is not reliable.
-    # Values go as parameters, not ``.values()``: the statement then compiles once per
-    # process (a scheduler pass inserts thousands), instead of once per row.
-    done = conn.execute(_insert_run_statement(is_sqlite), row)
-    if done.first() is None:
-        return False
-    stored = state.to_dict()
-    conn.execute(
-        t.flow_run_state.insert(),
-        {
+    # Values go as parameters, not ``.values()``: the statement compiles once per process.
+    inserted = {
+        r[0] for r in conn.execute(_insert_run_statement(is_sqlite), [row for row, _ in runs])
+    }
+    new = [(row, state) for row, state in runs if row["id"] in inserted]
+    if not new:
+        return 0
+    states = []
+    for row, state in new:
+        stored = state.to_dict()
+        states.append({
             "id": state.id, "flow_run_id": row["id"], "type": stored["type"],
             "name": stored["name"], "timestamp": state.timestamp_us, "message": stored["message"],
             "data": None if stored["data"] is None else _dump(stored["data"]),
             "state_details": _dump(stored["state_details"]),
-        },
-    )  # fmt: skip
+        })  # fmt: skip
+    conn.execute(t.flow_run_state.insert(), states)
     if tags:
         conn.execute(
-            t.flow_run_tag.insert(), [{"flow_run_id": row["id"], "tag": tag} for tag in tags]
+            t.flow_run_tag.insert(),
+            [{"flow_run_id": row["id"], "tag": tag} for row, _ in new for tag in tags],
         )
-    return True
+    return len(new)

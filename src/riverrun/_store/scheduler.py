@@ -24,7 +24,7 @@ from riverrun._store import tables as t
 from riverrun._store.deployment_runs import (
     DeploymentRunStoreMixin,
     flow_run_row,
-    insert_flow_run,
+    insert_flow_runs,
 )
 from riverrun._store.deployments import AUTO_SCHEDULED_TAG, _dump
 from riverrun.schemas import objects as o
@@ -112,17 +112,18 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
             **json.loads(row.schedule_parameters or "{}"),
         }
         tags = sorted(set(json.loads(row.tags or "[]")) | {AUTO_SCHEDULED_TAG})
-        created = 0
+        runs = []
+        for when in stamps:
+            expected = when + policy.jitter_us(row.schedule_id, when, row.jitter_seconds)
+            state = _state(StateType.SCHEDULED, "Scheduled", scheduled_time=from_us(expected))
+            run = flow_run_row(
+                new_id(), row, generate_run_name(), parameters, tags, state, now_us(),
+                idempotency_key=f"scheduled {row.id} {row.schedule_id} {from_us(when).isoformat()}",
+                work_queue_name=row.work_queue_name, deployment_schedule_id=row.schedule_id,
+            )  # fmt: skip
+            runs.append((run, state))
         with self.begin() as conn:
-            for when in stamps:
-                expected = when + policy.jitter_us(row.schedule_id, when, row.jitter_seconds)
-                state = _state(StateType.SCHEDULED, "Scheduled", scheduled_time=from_us(expected))
-                run = flow_run_row(
-                    new_id(), row, generate_run_name(), parameters, tags, state, now_us(),
-                    idempotency_key=f"scheduled {row.id} {row.schedule_id} {from_us(when).isoformat()}",
-                    work_queue_name=row.work_queue_name, deployment_schedule_id=row.schedule_id,
-                )  # fmt: skip
-                created += insert_flow_run(conn, self.is_sqlite, run, state, tags)
+            created = insert_flow_runs(conn, self.is_sqlite, runs, tags)
             high = max(stamps)
             sc = t.deployment_schedule.c
             conn.execute(
