@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +36,19 @@ from riverrun.states import State, StateType
 MIN_RUNS, MAX_RUNS = 3, 100
 MIN_TIME, MAX_TIME = timedelta(hours=1), timedelta(days=100)
 
+SCHEDULES_PER_TRANSACTION = 200
+
 _future_dates = FutureDates()
+
+
+@dataclass
+class _Plan:
+    """One schedule's runs to insert, and the high-water mark they reach."""
+
+    schedule_id: str
+    runs: list[tuple[dict[str, Any], State]]
+    tags: list[str]
+    high_water: int
 
 
 class _Claimed(Exception):
@@ -74,11 +87,33 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         with self.connect() as conn:
             rows = list(conn.execute(query))
         created = 0
-        for row in rows:
-            created += self._materialise(row, current)
+        # Many schedules a transaction: in the steady state each adds a run or two, and a
+        # commit apiece would cost more than the inserts. Planned a chunk at a time, so a
+        # first pass over 10,000 deployments never holds all their runs in memory.
+        for first in range(0, len(rows), SCHEDULES_PER_TRANSACTION):
+            chunk = rows[first : first + SCHEDULES_PER_TRANSACTION]
+            plans = [p for p in (self._plan(row, current) for row in chunk) if p is not None]
+            if plans:
+                with self.begin() as conn:
+                    created += sum(self._write_plan(conn, plan) for plan in plans)
         return created
 
-    def _materialise(self, row: Any, now: int) -> int:
+    def _write_plan(self, conn: Any, plan: _Plan) -> int:
+        """Insert one schedule's planned runs and raise its high-water mark."""
+        created = insert_flow_runs(conn, self.is_sqlite, plan.runs, plan.tags)
+        sc = t.deployment_schedule.c
+        conn.execute(
+            t.deployment_schedule.update()
+            .where(
+                sc.id == plan.schedule_id,
+                sa.or_(sc.high_water.is_(None), sc.high_water < plan.high_water),
+            )
+            .values(high_water=plan.high_water)
+        )
+        return created
+
+    def _plan(self, row: Any, now: int) -> _Plan | None:
+        """The runs one schedule needs now, or None."""
         schedule = parse_schedule(json.loads(row.schedule))
         limit = min(row.max_scheduled_runs or MAX_RUNS, MAX_RUNS)
         start = now
@@ -106,7 +141,7 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
             # Already ahead: only top up to the minimum, never re-create what was deleted.
             stamps = [s for s in stamps if s > row.high_water]
         if not stamps:
-            return 0
+            return None
         parameters = {
             **json.loads(row.parameters or "{}"),
             **json.loads(row.schedule_parameters or "{}"),
@@ -122,18 +157,7 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
                 work_queue_name=row.work_queue_name, deployment_schedule_id=row.schedule_id,
             )  # fmt: skip
             runs.append((run, state))
-        with self.begin() as conn:
-            created = insert_flow_runs(conn, self.is_sqlite, runs, tags)
-            high = max(stamps)
-            sc = t.deployment_schedule.c
-            conn.execute(
-                t.deployment_schedule.update()
-                .where(
-                    sc.id == row.schedule_id, sa.or_(sc.high_water.is_(None), sc.high_water < high)
-                )
-                .values(high_water=high)
-            )
-        return created
+        return _Plan(row.schedule_id, runs, tags, max(stamps))
 
     def mark_late_runs(self, now: int | None = None) -> int:
         """Move Scheduled runs not started 15 s after their time to ``Late`` (once each)."""
