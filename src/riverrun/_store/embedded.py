@@ -310,7 +310,7 @@ def _store_error(path: Path, exc: sqlite3.Error, waited_s: float) -> StoreError:
     if _is_locked(exc):
         return StoreLocked(
             f"The riverrun database {path} stayed locked by another process for "
-            f"{waited_s:.0f} s. Stop the process holding it (`fuser {path}` shows it) or "
+            f"{waited_s:.1f} s. Stop the process holding it (`fuser {path}` shows it) or "
             "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
         )
     if _no_space(path, exc):
@@ -491,6 +491,17 @@ def embedded_writer(path: Path | str, busy_timeout_s: float = 30.0) -> EmbeddedW
             return writer
     _crash_dead_local_runs(opened)
     return opened
+
+
+def opened_writer(path: Path | str) -> EmbeddedWriter | None:
+    """The process's writer for a database file if one is open already, else None.
+
+    For code beside the recorder (the run watcher): the recorder's sink opens it on its
+    first batch with the settings' busy timeout; opened first anywhere else, the process's
+    one writer would wait the default 30 s on every write instead.
+    """
+    with _writers_lock:
+        return _writers.get(Path(path).resolve())
 
 
 def _crash_dead_local_runs(writer: EmbeddedWriter) -> None:
