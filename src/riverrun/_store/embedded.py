@@ -79,13 +79,15 @@ class EmbeddedWriter:
         self._commits_since_checkpoint = 0
         self._rows_since_checkpoint = 0
 
-    def ingest(self, events: Iterable[dict[str, Any]], wait_s: float | None = None) -> None:
+    def ingest(self, events: Iterable[dict[str, Any]], wait_s: float | None = None,
+               also: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:  # fmt: skip
         """Write a batch of events in one transaction; idempotent by event ID.
 
         Args:
             events: the batch.
             wait_s: how long to wait for another process's write lock this time
                 (default: the busy timeout).
+            also: statements (SQL, parameters) to run after the batch, in its transaction.
 
         Raises:
             StoreLocked: another process held the write lock for longer than that.
@@ -97,15 +99,21 @@ class EmbeddedWriter:
         steps = _ingest.plan(events)
         if not steps:
             return
+
+        def work(cur: sqlite3.Cursor) -> None:
+            apply_bulk(steps, cur)
+            for sql, params in also:
+                cur.execute(sql, list(params))
+
         with self._lock:
             self._refuse_if_malformed()
             try:
-                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+                self._write(work, wait_s)
             except UnicodeEncodeError:
                 # A lone surrogate (a file name decoded with surrogateescape, say) cannot be
                 # stored as text: write U+FFFD in its place rather than lose the batch.
                 steps = _ingest.plan(_scrub(events))
-                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+                self._write(work, wait_s)
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
 
