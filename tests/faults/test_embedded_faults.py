@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from riverrun._store.integrity import integrity_check
 from ._harness import (
     assert_runs_complete,
     fill,
+    flow_env,
     riverrun_cli,
     run_flow,
     small_disk,
@@ -49,11 +51,14 @@ HOLDER = textwrap.dedent(
 
 
 @contextmanager
-def locked_store(tmp_path: Path) -> Iterator[tuple[Path, Path, subprocess.Popen[bytes]]]:
-    """A store with one run in it whose write lock another process holds for the block:
-    ``(home, workdir, holder)``."""
+def locked_store(tmp_path: Path, before: str | None = None,
+                 ) -> Iterator[tuple[Path, Path, subprocess.Popen[bytes]]]:  # fmt: skip
+    """A store with one run in it (and what the Python code ``before`` did) whose write lock
+    another process holds for the block: ``(home, workdir, holder)``."""
     home, work = tmp_path / "home", tmp_path / "work"
     assert run_flow(work, home, 2).returncode == 0
+    if before is not None:
+        subprocess.run([sys.executable, "-c", before], env=flow_env(home), check=True, timeout=120)
     db = home / "riverrun.db"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(tmp_path / "locked"),
                                str(tmp_path / "release")])  # fmt: skip
@@ -103,6 +108,45 @@ def test_a_process_opens_a_store_file_another_process_holds_write_locked_without
         out, err = opener.communicate()
         assert holder.poll() is None
         assert opener.returncode == 0 and "opened" in out, err
+
+
+TAGGED = textwrap.dedent(
+    """
+    from riverrun import flow, task
+
+    @task(tags=["locked-tag"])
+    def step():
+        return 1
+
+    @flow(name="tagged-job")
+    def job():
+        return step()
+
+    print("flow", job(return_state=True).type.value)
+    """
+)
+
+
+def test_a_tag_limited_task_on_a_write_locked_file_fails_after_the_set_busy_timeout_naming_it(
+    tmp_path: Path,
+) -> None:
+    # Its slot cannot be taken without a write: the client's store waits the configured busy
+    # timeout (it used to wait the 30 s default whatever the setting said), not forever.
+    limit = "from riverrun.client.orchestration import get_client; "
+    limit += "get_client(sync_client=True).create_concurrency_limit('locked-tag', 5)"
+    with locked_store(tmp_path, before=limit) as (home, work, holder):
+        script = work / "tagged.py"
+        script.write_text(TAGGED)
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=120, env=flow_env(home, store_busy_timeout_seconds="0.5",
+                                                        recording_exit_wait_seconds="0.5"))  # fmt: skip
+        assert holder.poll() is None
+        assert done.returncode == 0 and "flow FAILED" in done.stdout, done.stderr
+        refused = re.search(r"concurrency slot of \['tag:locked-tag'\]: StoreLocked\('The "
+                            r"riverrun database \S+ stayed locked by another process for "
+                            r"(\S+) s\. .*RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS", done.stderr)  # fmt: skip
+        assert refused is not None, done.stderr
+        assert refused.group(1) == "0.5"
 
 
 def test_a_disk_full_before_the_run_says_no_space_left_and_keeps_the_events_elsewhere(
