@@ -7,12 +7,13 @@ no moment when the file holds the run Running with no process to check.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from ._procs import env_for, inspect, row
+from ._procs import cli, env_for, inspect, row
 
 # The body writes what the recorder holds (the run, Running) and kills its own process
 # at once: before the run watcher's first look could record the process, most of the time.
@@ -60,3 +61,20 @@ def test_a_process_killed_right_after_its_run_starts_is_crashed_by_the_next_cli_
     shown = inspect(riverrun_home, run_id)
     assert shown["state_type"] == "CRASHED"
     assert "process gone" in str(shown)
+
+
+def test_a_cli_call_on_a_write_locked_file_still_answers_and_the_next_one_marks_the_run(
+    tmp_path: Path, riverrun_home: Path
+) -> None:
+    run_id = _kill_early(tmp_path / "w", riverrun_home)
+    lock = sqlite3.connect(riverrun_home / "riverrun.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    try:
+        shown = cli(riverrun_home, "flow-run", "inspect", run_id, "--json",
+                    store_busy_timeout_seconds="0.5")  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert '"RUNNING"' in shown.stdout
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert inspect(riverrun_home, run_id)["state_type"] == "CRASHED"
