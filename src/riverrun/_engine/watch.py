@@ -11,7 +11,8 @@ process (subflows too):
   its lease is first taken. A server that cannot be reached is tried again the next second;
   the run goes on (its events are spooled);
 - embedded, it records this process on each new run (the next process opening the file marks
-  the runs of a dead process ``Crashed``) and reads their states from the file.
+  the runs of a dead process ``Crashed``; the recorder records it first, with the run's
+  Running state) and reads their states from the file.
 
 A run found ``Cancelling`` is cancelled in its process: the watcher notes the intent and
 sends the main thread SIGTERM (a sync top-level run) or cancels the asyncio task (an async

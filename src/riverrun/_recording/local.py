@@ -43,6 +43,27 @@ _MAX_BACKOFF_S = 10.0
 _CATCH_UP_WAIT_S = 1.0
 
 
+def _this_process_on_runs_it_starts(events: list[Event]) -> list[tuple[str, list[Any]]]:
+    """Statements recording this process on the flow runs this batch moves to Running.
+
+    In the Running state's own transaction: a run is never in the file as Running without
+    its process, so one killed before the run watcher's first look is still found dead by
+    the next process (``_store.local_runs``).
+    """
+    started = [event["run_id"] for event in events
+               if event["kind"] == "flow_run_state" and event.get("type") == "RUNNING"]  # fmt: skip
+    started += [event["id"] for event in events if event["kind"] == "flow_run"
+                and (event.get("state") or {}).get("type") == "RUNNING"]  # fmt: skip
+    if not started:
+        return []
+    from riverrun._internal.processes import this_process
+    from riverrun._store.local_runs import RECORD_PROCESS_SQL
+
+    hostname, pid, process_started = this_process()
+    return [(RECORD_PROCESS_SQL, [hostname, pid, process_started, run_id, pid, hostname])
+            for run_id in started]  # fmt: skip
+
+
 def fallback_spool_directory(path: Path) -> Path:
     """The spool on another disk for the database at ``path``: under the temporary directory,
     named after the database, so the next process finds it."""
@@ -97,13 +118,13 @@ class EmbeddedSink:
             self.keep(events)
             self._troubled(exc)
 
-    def _write(self, events: list[Event], wait_s: float | None = None) -> None:
+    def _write(self, events: list[Event], wait_s: float | None = None, ours: bool = True) -> None:
         writer = self._writer
         if writer is None:
             from riverrun._store.embedded import embedded_writer
 
             writer = self._writer = embedded_writer(self.path, self.busy_timeout_s)
-        writer.ingest(events, wait_s)
+        writer.ingest(events, wait_s, _this_process_on_runs_it_starts(events) if ours else ())
         self._after_commit(writer, events)
 
     def _after_commit(self, writer: EmbeddedWriter, events: list[Event]) -> None:
@@ -171,7 +192,9 @@ class EmbeddedSink:
             try:
                 for spool in self.spools:
                     if spool.pending():
-                        spool.deliver(lambda events: self._write(events, wait_s), blocking=True)
+                        # A spool may hold another (dead) process's runs: not ours to claim.
+                        spool.deliver(lambda events: self._write(events, wait_s, ours=False),
+                                      blocking=True)  # fmt: skip
                 self._spooled = False
                 while self._held:
                     self._write(self._held[0], wait_s)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from riverrun._internal.processes import this_process
 from riverrun._recording.recorder import Recorder
-from riverrun._store.embedded import embedded_writer
+from riverrun._store.embedded import opened_writer
 from riverrun._store.local_runs import RECORD_PROCESS_SQL, STATES_SQL
 
 _WAIT_S = 0.05
@@ -25,8 +25,14 @@ def is_embedded(recorder: Recorder) -> bool:
 
 
 def record_run_process(recorder: Recorder, run_ids: Sequence[str]) -> set[str]:
-    """Record this process on these runs; the IDs whose rows exist (now written)."""
-    writer = embedded_writer(Path(recorder.destination))
+    """Record this process on these runs; the IDs whose rows exist (now written).
+
+    Until the recorder has opened the file, none: its rows are not written yet either, and
+    opening it here would wait on another process's lock (the next tick tries again).
+    """
+    writer = opened_writer(Path(recorder.destination))
+    if writer is None:
+        return set()
     hostname, pid, started = this_process()
     for run_id in run_ids:
         # Never wait on another process's lock: this shares the writer with the recorder,
@@ -41,6 +47,8 @@ def read_run_states(recorder: Recorder, run_ids: Sequence[str]) -> dict[str, str
     """The state type of each of these runs that exists."""
     if not run_ids:
         return {}
-    writer = embedded_writer(Path(recorder.destination))
+    writer = opened_writer(Path(recorder.destination))
+    if writer is None:
+        return {}
     sql = STATES_SQL.format(", ".join("?" * len(run_ids)))
     return {str(r["id"]): r["state_type"] for r in writer.query(sql, list(run_ids))}

@@ -85,7 +85,7 @@ class StoreBase:
             if self.is_sqlite and "locked" in str(exc).lower():
                 raise StoreLocked(
                     f"The riverrun database {sqlite_path(self.url)} stayed locked by another "
-                    f"process for {self.busy_timeout_s:.0f} s. Stop the process holding it or "
+                    f"process for {self.busy_timeout_s:.1f} s. Stop the process holding it or "
                     "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
                 ) from exc
             raise

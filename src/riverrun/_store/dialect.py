@@ -42,7 +42,10 @@ def configure_sqlite(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
     # Deleted runs give their pages back to the file system (`PRAGMA incremental_vacuum`
     # after retention). Only takes on a file with no tables yet, so it must precede the WAL
     # switch; an existing file is converted once by revision 0005.
-    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    # Setting it waits for the write lock even when it is already set: read it first, so
+    # opening a file another process holds locked does not wait (2 is INCREMENTAL).
+    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     # WAL lets readers (the UI, the client) run while a recorder writes, and makes a commit
     # one sequential append instead of a journal dance. Persistent in the file.
     conn.execute("PRAGMA journal_mode = WAL")

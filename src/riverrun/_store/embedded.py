@@ -79,13 +79,15 @@ class EmbeddedWriter:
         self._commits_since_checkpoint = 0
         self._rows_since_checkpoint = 0
 
-    def ingest(self, events: Iterable[dict[str, Any]], wait_s: float | None = None) -> None:
+    def ingest(self, events: Iterable[dict[str, Any]], wait_s: float | None = None,
+               also: Sequence[tuple[str, Sequence[Any]]] = ()) -> None:  # fmt: skip
         """Write a batch of events in one transaction; idempotent by event ID.
 
         Args:
             events: the batch.
             wait_s: how long to wait for another process's write lock this time
                 (default: the busy timeout).
+            also: statements (SQL, parameters) to run after the batch, in its transaction.
 
         Raises:
             StoreLocked: another process held the write lock for longer than that.
@@ -97,15 +99,21 @@ class EmbeddedWriter:
         steps = _ingest.plan(events)
         if not steps:
             return
+
+        def work(cur: sqlite3.Cursor) -> None:
+            apply_bulk(steps, cur)
+            for sql, params in also:
+                cur.execute(sql, list(params))
+
         with self._lock:
             self._refuse_if_malformed()
             try:
-                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+                self._write(work, wait_s)
             except UnicodeEncodeError:
                 # A lone surrogate (a file name decoded with surrogateescape, say) cannot be
                 # stored as text: write U+FFFD in its place rather than lose the batch.
                 steps = _ingest.plan(_scrub(events))
-                self._write(lambda cur: apply_bulk(steps, cur), wait_s)
+                self._write(work, wait_s)
             self._commits_since_checkpoint += 1
             self._rows_since_checkpoint += sum(len(rows) for _, rows in steps)
 
@@ -310,7 +318,7 @@ def _store_error(path: Path, exc: sqlite3.Error, waited_s: float) -> StoreError:
     if _is_locked(exc):
         return StoreLocked(
             f"The riverrun database {path} stayed locked by another process for "
-            f"{waited_s:.0f} s. Stop the process holding it (`fuser {path}` shows it) or "
+            f"{waited_s:.1f} s. Stop the process holding it (`fuser {path}` shows it) or "
             "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
         )
     if _no_space(path, exc):
@@ -491,6 +499,17 @@ def embedded_writer(path: Path | str, busy_timeout_s: float = 30.0) -> EmbeddedW
             return writer
     _crash_dead_local_runs(opened)
     return opened
+
+
+def opened_writer(path: Path | str) -> EmbeddedWriter | None:
+    """The process's writer for a database file if one is open already, else None.
+
+    For code beside the recorder (the run watcher): the recorder's sink opens it on its
+    first batch with the settings' busy timeout; opened first anywhere else, the process's
+    one writer would wait the default 30 s on every write instead.
+    """
+    with _writers_lock:
+        return _writers.get(Path(path).resolve())
 
 
 def _crash_dead_local_runs(writer: EmbeddedWriter) -> None:

@@ -1,7 +1,8 @@
 """Crash detection with no server: runs of this host whose process is gone become ``Crashed``.
 
 Stdlib ``sqlite3`` only (the embedded path never imports SQLAlchemy). A flow process records
-its host, PID and start time on its run (``record_process``, by the run watcher); the first
+its host, PID and start time on its run (``RECORD_PROCESS_SQL``: the embedded sink, in the
+transaction of the run's Running state, and the run watcher); the first
 time a process opens the embedded file (its writer, or the CLI's fast reads) it reads the live
 runs of this host — one query on the partial index ``ix_flow_run__live_hostname``, a handful
 of rows — and marks those whose process no longer lives ``Crashed`` (``Cancelling`` ones too:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from riverrun._internal.clock import to_us
 from riverrun._store.local_runs import crash_dead_local_runs
 from riverrun._store.migrate import HEAD_REVISION
+from riverrun.exceptions import StoreError
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
@@ -305,10 +306,14 @@ class SqliteReads:
             return None
         # A CLI call is "the next process that opens the store": runs of dead local
         # processes become Crashed before it reads (one indexed query when there are none).
-        crash_dead_local_runs(
-            path, lambda sql, params: [r._mapping for r in reader._query(sql, params)],
-            lambda: _writer(path),
-        )  # fmt: skip
+        # A file locked by another process must not stop the read: the next process marks them.
+        try:
+            crash_dead_local_runs(
+                path, lambda sql, params: [r._mapping for r in reader._query(sql, params)],
+                lambda: _writer(path),
+            )  # fmt: skip
+        except StoreError:
+            pass
         return reader
 
     def close(self) -> None:
@@ -486,5 +491,6 @@ class SqliteReads:
 def _writer(path: Path) -> Any:
     # Imported only when a dead run is found: the CLI's reads stay off the writer's imports.
     from riverrun._store.embedded import embedded_writer
+    from riverrun.settings import get_current_settings
 
-    return embedded_writer(path)
+    return embedded_writer(path, get_current_settings().store_busy_timeout_seconds)

@@ -27,10 +27,13 @@ class EmbeddedBackend(BackendOperations):
 
     Args:
         url: the store's database URL.
+        busy_timeout_s: on SQLite, how long a write waits for another process's lock
+            (RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout_s: float = 30.0) -> None:
         self.url = url
+        self.busy_timeout_s = busy_timeout_s
 
     def __repr__(self) -> str:
         return f"EmbeddedBackend({self.url!r})"
@@ -40,7 +43,7 @@ class EmbeddedBackend(BackendOperations):
         """The ``Store`` (opened, and its schema checked, on first use)."""
         from riverrun._store.service import open_store
 
-        return open_store(self.url)
+        return open_store(self.url, busy_timeout_s=self.busy_timeout_s)
 
     def _call(self, name: str, arguments: dict[str, Any]) -> Any:
         from riverrun._api.operation import UNSET
@@ -57,8 +60,9 @@ def backend_for(settings: Settings) -> StoreAPI:
         from riverrun.client._http import HttpBackend
 
         return HttpBackend(settings)
+    wait = settings.store_busy_timeout_seconds
     if settings.database_url:
-        return EmbeddedBackend(str(settings.database_url))
+        return EmbeddedBackend(str(settings.database_url), wait)
     from riverrun._store.dialect import sqlite_url
 
-    return EmbeddedBackend(sqlite_url(settings.database_path.expanduser().resolve()))
+    return EmbeddedBackend(sqlite_url(settings.database_path.expanduser().resolve()), wait)
