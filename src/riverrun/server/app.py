@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from riverrun.server import errors
+from riverrun.server import errors, long_poll
 from riverrun.server.api_version import ApiVersionCheck
 from riverrun.server.auth import AuthLimiters, require_api_key
 from riverrun.server.config import ServerConfig, riverrun_version
@@ -72,6 +72,9 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.store = open_store(config.database_url)
     app.state.auth_limiter = AuthLimiters(config.failed_auth_limit)
     errors.install(app)
+    from riverrun.settings import get_current_settings
+
+    long_poll.install(app, get_current_settings().server_max_parked_polls)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(ApiVersionCheck)
 

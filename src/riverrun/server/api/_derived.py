@@ -3,17 +3,20 @@
 For each operation of ``riverrun._api``: its path parameters come from the path, its other
 parameters from a request body derived from its signature (or from the query string for GET and
 DELETE), the store method of the same name serves it, and its answer is its return type as
-JSON (204 when it returns nothing). Routes run in the threadpool: the store is synchronous.
+JSON (204 when it returns nothing). Routes run in the threadpool: the store is synchronous;
+a long poll that waits runs on its own limiter (``riverrun.server.long_poll``).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BeforeValidator
+from starlette.concurrency import run_in_threadpool
 
 from riverrun._api.operation import Operation
 from riverrun._api.store_api import operations
@@ -27,12 +30,14 @@ from riverrun._api.wire import (
     query_type,
     returns_nothing,
 )
+from riverrun.server import long_poll
 from riverrun.server.api._common import json_response
 from riverrun.server.deps import StoreDep
 
 _KW = inspect.Parameter.KEYWORD_ONLY
 _BODY = "body"
 _STORE = "store"
+_REQUEST = "request"
 
 
 def operation_routers() -> list[APIRouter]:
@@ -69,7 +74,7 @@ def _checked(tp: Any) -> Any:
     return Annotated[tp, BeforeValidator(json_type_check(tp))]
 
 
-def _endpoint(op: Operation) -> Callable[..., Response]:
+def _endpoint(op: Operation) -> Callable[..., Response | Awaitable[Response]]:
     params = [inspect.Parameter(_STORE, _KW, annotation=StoreDep)]
     params += [inspect.Parameter(n, _KW, annotation=str) for n in op.route.path_params]
     model = body_model(op)
@@ -90,19 +95,51 @@ def _endpoint(op: Operation) -> Callable[..., Response]:
     path_params = op.route.path_params
     method_name = op.name
 
-    def endpoint(**values: Any) -> Response:
-        store = values.pop(_STORE)
+    def arguments_of(values: dict[str, Any]) -> dict[str, Any]:
         arguments = {name: values.pop(name) for name in path_params}
         body = values.pop(_BODY, None)
         if body is not None:
             arguments.update({name: getattr(body, name) for name in body.model_fields_set})
         arguments.update(values)
-        result = getattr(store, method_name)(**arguments)
+        return arguments
+
+    def endpoint(**values: Any) -> Response:
+        store = values.pop(_STORE)
+        result = getattr(store, method_name)(**arguments_of(values))
+        return _answer(op, result)
+
+    if long_poll.is_long_poll(op):
+        return _long_poll_endpoint(op, params, arguments_of)
+    endpoint.__name__ = op.name
+    endpoint.__doc__ = op.doc
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _long_poll_endpoint(
+    op: Operation,
+    params: list[inspect.Parameter],
+    arguments_of: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[..., Awaitable[Response]]:
+    """An endpoint that parks on the long-poll limiter when asked to wait, so parked polls
+    never hold the threads other requests need."""
+
+    async def endpoint(**values: Any) -> Response:
+        request: Request = values.pop(_REQUEST)
+        store = values.pop(_STORE)
+        arguments = arguments_of(values)
+        call = functools.partial(getattr(store, op.name), **arguments)
+        if (arguments.get(long_poll.LONG_POLL_PARAMETER) or 0) > 0:
+            result = await long_poll.run_parked(request.app, call)
+        else:
+            result = await run_in_threadpool(call)
         return _answer(op, result)
 
     endpoint.__name__ = op.name
     endpoint.__doc__ = op.doc
-    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(_REQUEST, _KW, annotation=Request), *params]
+    )
     return endpoint
 
 
