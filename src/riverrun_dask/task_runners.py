@@ -276,6 +276,7 @@ class DaskTaskRunner(ShippingTaskRunner):
 
     def shutdown(self) -> None:
         """Close the client, and the cluster if this runner created it."""
+        self._close_gate()
         collector, self._collector = self._collector, None
         if collector is not None:
             collector.close()

@@ -95,6 +95,7 @@ class RayTaskRunner(ShippingTaskRunner):
 
     def shutdown(self) -> None:
         """Shut Ray down if this runner started it."""
+        self._close_gate()
         self._remote = None
         if self._owns_ray:
             import ray
