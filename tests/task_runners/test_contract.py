@@ -330,3 +330,12 @@ def test_a_tag_limit_of_one_never_has_two_task_runs_running_at_once(
     for earlier, later in zip(runs, runs[1:], strict=False):
         assert later.start_time >= earlier.end_time, (earlier.name, later.name)
     assert client.read_concurrency_limit_by_tag("one-at-a-time").active_slots == []
+
+
+def test_map_keeps_item_order_when_some_items_are_futures(make_runner: Runner) -> None:
+    @flow(task_runner=make_runner())
+    def f() -> list[int]:
+        first = add.submit(10, 0)
+        return add.map([1, first, 2, first, 3], unmapped(1)).result()  # type: ignore[no-any-return]
+
+    assert f() == [2, 11, 3, 11, 4]
