@@ -16,9 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 from riverrun.futures import RiverrunConcurrentFuture, RiverrunFuture, RiverrunShippedFuture
 
+Calls = list[tuple[tuple[Any, ...], dict[str, Any]]]
+"""What ``task.map`` hands a runner: the ``(args, kwargs)`` of each task run, in order."""
+
+# Threads per shipping runner that wait for tag slots: each waits for one task run's slots,
+# as a thread of the thread pool would; more tag-limited runs queue behind them.
+_SLOT_WAITERS = 16
+
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._engine.runs import TaskRunInfo
+    from riverrun._recording.recorder import Recorder
     from riverrun.context import FlowRunContext
+    from riverrun.schemas.objects import ConcurrencyLimitWithLeaseResponse
     from riverrun.states import State
     from riverrun.tasks import Task
 
@@ -52,6 +61,19 @@ class TaskRunner:
         flow_ctx: FlowRunContext | None,
     ) -> RiverrunFuture[Any]:
         raise NotImplementedError
+
+    def submit_map(
+        self,
+        task: Task[Any, Any],
+        calls: Calls,
+        wait_for: Any,
+        flow_ctx: FlowRunContext | None,
+    ) -> list[RiverrunFuture[Any]]:
+        """Submit one task run per ``(args, kwargs)`` of ``calls`` (``task.map``), in order.
+
+        A runner whose cluster takes many tasks in one call submits them together.
+        """
+        return [self.submit(task, args, kwargs, wait_for, flow_ctx) for args, kwargs in calls]
 
 
 class _PooledTaskRunner(TaskRunner):
@@ -143,6 +165,8 @@ class ShippingTaskRunner(TaskRunner):
         self._snapshot: tuple[str, bytes | None] | None = None
         # id(task) -> (task, its pickle); the task is held so that its id stays its own.
         self._pickled_tasks: dict[int, tuple[Task[Any, Any], bytes]] = {}
+        self._slot_waiters: cf.ThreadPoolExecutor | None = None
+        self._gate_lock = threading.Lock()
 
     # The future type ``submit`` returns for a launch with a cluster handle.
     _future_class: type[RiverrunShippedFuture[Any]] = RiverrunShippedFuture
@@ -184,41 +208,136 @@ class ShippingTaskRunner(TaskRunner):
         wait_for: Any,
         flow_ctx: FlowRunContext | None,
     ) -> RiverrunFuture[Any]:
-        from riverrun._engine.shipped import deliver, pickle_task, record_lost, ship
-        from riverrun._recording.recorder import recorder_for
+        return self.submit_map(task, [(args, kwargs)], wait_for, flow_ctx)[0]
 
-        info = task._new_info(flow_ctx)
+    def submit_map(
+        self,
+        task: Task[Any, Any],
+        calls: Calls,
+        wait_for: Any,
+        flow_ctx: FlowRunContext | None,
+    ) -> list[RiverrunFuture[Any]]:
+        """Ship every call, then launch those free to go together (``_launch_many``)."""
+        from riverrun._engine.shipped import pickle_task, ship
+        from riverrun._recording.recorder import recorder_for
+        from riverrun.client._tag_limits import limited_names
+
         pickled = self._pickled_tasks.get(id(task))
         if pickled is None:
             pickled = self._pickled_tasks[id(task)] = (task, pickle_task(task))
-        payload, upstream = ship(
-            task,
-            pickled[1],
-            info,
-            args,
-            kwargs,
-            wait_for,
-            self._flow_snapshot(flow_ctx),
-            self._native_handle,
-        )
+        snapshot = self._flow_snapshot(flow_ctx)
         recorder = recorder_for(flow_ctx)
-        outer: cf.Future[State] = cf.Future()
+        futures: list[RiverrunFuture[Any] | None] = []
+        ready: list[tuple[int, TaskRunInfo, bytes, list[Any]]] = []
+        for args, kwargs in calls:
+            info = task._new_info(flow_ctx)
+            payload, upstream = ship(
+                task, pickled[1], info, args, kwargs, wait_for, snapshot, self._native_handle
+            )
+            slot_names = limited_names(info.tags) if info.tags else None
+            if slot_names:
+                # Workers record nothing and reach no store: this process takes the run's tag
+                # slots before sending it and gives them back once its outcome is recorded, so
+                # a limit holds across every worker. Waiting for them must not block submit.
+                outer: cf.Future[State] = cf.Future()
+                self._gate().submit(
+                    self._send_holding_slots,
+                    task, info, payload, upstream, slot_names, recorder, outer,
+                )  # fmt: skip
+                futures.append(RiverrunConcurrentFuture(info.id, outer))
+            else:
+                ready.append((len(futures), info, payload, upstream))
+                futures.append(None)
+        if ready:
+            launches = self._launch_many(task, [(i, p, u) for _, i, p, u in ready])
+            for (index, info, _, _), (launched, handle) in zip(ready, launches, strict=True):
+                futures[index] = self._settle_on(task, info, recorder, None, launched, handle)
+        return futures  # type: ignore[return-value]  # every slot is filled above
+
+    def _launch_many(
+        self, task: Task[Any, Any], items: list[tuple[TaskRunInfo, bytes, list[Any]]]
+    ) -> list[tuple[cf.Future[bytes], Any]]:
+        """``_launch`` each item; a cluster that takes many tasks in one call overrides it."""
+        return [self._launch(task, info, payload, upstream) for info, payload, upstream in items]
+
+    def _settle_on(
+        self,
+        task: Task[Any, Any],
+        info: TaskRunInfo,
+        recorder: Recorder,
+        slots: ConcurrencyLimitWithLeaseResponse | None,
+        launched: cf.Future[bytes],
+        handle: Any,
+        outer: cf.Future[State] | None = None,
+    ) -> RiverrunFuture[Any]:
+        """The run's future; its outcome, once ``launched`` is done, goes to ``recorder``."""
+        from riverrun._engine.shipped import deliver, record_lost
+        from riverrun.concurrency._tags import give_back
+
+        settled: cf.Future[State] = cf.Future() if outer is None else outer
 
         def settle(done: cf.Future[bytes]) -> None:
             try:
                 state = deliver(done.result(), recorder)
             except BaseException as exc:  # noqa: BLE001 - a lost worker ends the run Crashed
                 state = record_lost(task, info, exc, recorder)
-            outer.set_result(state)
+            try:
+                if slots is not None:
+                    give_back(slots)
+            finally:
+                settled.set_result(state)
 
-        launched, handle = self._launch(task, info, payload, upstream)
         future: RiverrunFuture[Any]
-        if handle is None:
-            future = RiverrunConcurrentFuture(info.id, outer)
+        if handle is None or outer is not None:
+            future = RiverrunConcurrentFuture(info.id, settled)
         else:
-            future = self._future_class(info.id, outer, handle, self)
+            future = self._future_class(info.id, settled, handle, self)
         launched.add_done_callback(settle)
         return future
+
+    def _send_holding_slots(
+        self,
+        task: Task[Any, Any],
+        info: TaskRunInfo,
+        payload: bytes,
+        upstream: list[Any],
+        slot_names: list[str],
+        recorder: Recorder,
+        outer: cf.Future[State],
+    ) -> None:
+        from riverrun._engine.shipped import record_lost, record_refused
+        from riverrun.concurrency._tags import give_back, take
+
+        try:
+            slots = take(slot_names, info.id)
+        except BaseException as exc:  # noqa: BLE001 - the run fails as the engine's would
+            outer.set_result(record_refused(task, info, slot_names, exc, recorder))
+            return
+        try:
+            launched, handle = self._launch(task, info, payload, upstream)
+            self._settle_on(task, info, recorder, slots, launched, handle, outer)
+        except BaseException as exc:  # noqa: BLE001 - never leave the run or its slots behind
+            try:
+                give_back(slots)
+            finally:
+                outer.set_result(record_lost(task, info, exc, recorder))
+
+    def _gate(self) -> cf.ThreadPoolExecutor:
+        """The threads that wait for tag slots (made on the first tag-limited run)."""
+        gate = self._slot_waiters
+        if gate is None:
+            with self._gate_lock:
+                if self._slot_waiters is None:
+                    self._slot_waiters = cf.ThreadPoolExecutor(
+                        _SLOT_WAITERS, thread_name_prefix="riverrun-tag-slots"
+                    )
+                gate = self._slot_waiters
+        return gate
+
+    def _close_gate(self) -> None:
+        gate, self._slot_waiters = self._slot_waiters, None
+        if gate is not None:
+            gate.shutdown(wait=True)
 
 
 def _run_in_worker_process(home: str, payload: bytes) -> bytes:
@@ -255,6 +374,10 @@ class ProcessPoolTaskRunner(_PooledTaskRunner, ShippingTaskRunner):
 
         home = str(get_current_settings().home)
         return self._pool().submit(_run_in_worker_process, home, payload), None
+
+    def shutdown(self) -> None:
+        self._close_gate()
+        super().shutdown()
 
 
 __all__ = ["ProcessPoolTaskRunner", "ShippingTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]

@@ -438,10 +438,15 @@ class Task(Generic[P, R]):
                 f"all be the same length. Got lengths: {lengths}"
             )
         count = next(iter(lengths.values()))
-        futures: RiverrunFutureList[Any] = RiverrunFutureList()
-        for index in range(count):
-            call_kwargs = {k: _item(v, index) for k, v in keyword.items()}
-            futures.append(self.submit(wait_for=wait_for, **call_kwargs))
+        calls = [((), {k: _item(v, index) for k, v in keyword.items()}) for index in range(count)]
+        flow_ctx = FlowRunContext.__var__.get()
+        runner = flow_ctx.task_runner if flow_ctx is not None else _default_runner()
+        # All at once: a cluster runner sends them in few messages (Dask's client.map).
+        futures: RiverrunFutureList[Any] = RiverrunFutureList(
+            runner.submit_map(self, calls, wait_for, flow_ctx)
+        )
+        if flow_ctx is not None:
+            flow_ctx.futures.extend(futures)
         if return_state:
             futures.wait()
             return [f.state for f in futures]

@@ -36,6 +36,8 @@ _BATCH = 1000
 # yet back is held here: a bound keeps the scheduler's backlog and this process's memory
 # small during a 100,000-task map, and is enough to keep a large cluster's threads busy.
 MAX_IN_FLIGHT = 2000
+# Task runs per ``client.map`` of one ``task.map``: few messages, yet the first runs start soon.
+_SUBMIT_BATCH = 500
 
 
 class RiverrunDaskFuture(RiverrunShippedFuture[Any]):
@@ -51,6 +53,7 @@ class _Collector:
 
     def __init__(self, client: distributed.Client, max_in_flight: int) -> None:
         self._client = client
+        self.max_in_flight = max_in_flight
         self._room = threading.BoundedSemaphore(max_in_flight)
         self._finished: queue.SimpleQueue[distributed.Future | None] = queue.SimpleQueue()
         self._waiting: dict[Hashable, cf.Future[bytes]] = {}
@@ -276,6 +279,7 @@ class DaskTaskRunner(ShippingTaskRunner):
 
     def shutdown(self) -> None:
         """Close the client, and the cluster if this runner created it."""
+        self._close_gate()
         collector, self._collector = self._collector, None
         if collector is not None:
             collector.close()
@@ -302,3 +306,39 @@ class DaskTaskRunner(ShippingTaskRunner):
             collector.release()
             raise
         return collector.watch(dask_future), dask_future
+
+    def _launch_many(
+        self, task: Task[Any, Any], items: list[tuple[TaskRunInfo, bytes, list[Any]]]
+    ) -> list[tuple[cf.Future[bytes], Any]]:
+        """Runs with no upstream go in ``client.map`` calls of up to ``_SUBMIT_BATCH`` (one
+        message to the scheduler each); the others one ``client.submit`` each."""
+        client = self.client
+        collector = self._collector
+        assert collector is not None
+        out: list[tuple[cf.Future[bytes], Any] | None] = [None] * len(items)
+        free = [i for i, (_, _, upstream) in enumerate(items) if not upstream]
+        for i, (info, payload, upstream) in enumerate(items):
+            if upstream:
+                out[i] = self._launch(task, info, payload, upstream)
+        # A chunk no larger than the in-flight bound: all it reserves was sent before it.
+        size = min(_SUBMIT_BATCH, collector.max_in_flight)
+        for start in range(0, len(free), size):
+            chunk = free[start : start + size]
+            reserved = 0
+            try:
+                for _ in chunk:
+                    collector.reserve()
+                    reserved += 1
+                dask_futures = client.map(
+                    run_shipped,
+                    [items[i][1] for i in chunk],
+                    key=[f"{task.name}-{items[i][0].id}" for i in chunk],
+                    pure=False,
+                )
+            except BaseException:
+                for _ in range(reserved):
+                    collector.release()
+                raise
+            for i, dask_future in zip(chunk, dask_futures, strict=True):
+                out[i] = (collector.watch(dask_future), dask_future)
+        return out  # type: ignore[return-value]  # every item is filled above

@@ -32,6 +32,15 @@ def worker_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker-home")
 
 
+@pytest.fixture(autouse=True)
+def _workers_open_no_store(worker_home: Path) -> Iterator[None]:
+    """After every test: no worker opened a store in its own home (they record nothing)."""
+    yield
+    assert not (worker_home / "riverrun.db").exists(), (
+        "a Dask or Ray worker opened a store of its own during this test"
+    )
+
+
 @pytest.fixture(scope="session")
 def dask_cluster(worker_home: Path) -> Iterator[Any]:
     import dask

@@ -81,6 +81,12 @@ def makes_a_function(x: int) -> Callable[[int], int]:
     return lambda y: x + y
 
 
+@task(tags=["one-at-a-time"])
+def holds_the_tag(i: int) -> int:
+    time.sleep(0.05)  # the work the limit protects, long enough for two holders to overlap
+    return i
+
+
 def _runs(client: Any) -> dict[str, Any]:
     return {r.name: r for r in client.read_task_runs()}
 
@@ -305,3 +311,31 @@ def test_task_runs_carry_the_flow_runs_tags_and_id(make_runner: Runner, client: 
     [run] = client.read_task_runs()
     assert run.tags == ["contract"]
     assert str(run.flow_run_id) == state.state_details["flow_run_id"]
+
+
+@pytest.mark.both_modes
+def test_a_tag_limit_of_one_never_has_two_task_runs_running_at_once(
+    make_runner: Runner, client: Any
+) -> None:
+    client.create_concurrency_limit("one-at-a-time", 1)
+
+    @flow(task_runner=make_runner())
+    def f() -> list[int]:
+        return holds_the_tag.map(range(4)).result()  # type: ignore[no-any-return]
+
+    assert f() == [0, 1, 2, 3]
+    runs = sorted(client.read_task_runs(), key=lambda r: r.start_time)
+    assert [r.state_type for r in runs] == [StateType.COMPLETED] * 4
+    # Counted from the recorded runs: each starts Running only after the previous one ended.
+    for earlier, later in zip(runs, runs[1:], strict=False):
+        assert later.start_time >= earlier.end_time, (earlier.name, later.name)
+    assert client.read_concurrency_limit_by_tag("one-at-a-time").active_slots == []
+
+
+def test_map_keeps_item_order_when_some_items_are_futures(make_runner: Runner) -> None:
+    @flow(task_runner=make_runner())
+    def f() -> list[int]:
+        first = add.submit(10, 0)
+        return add.map([1, first, 2, first, 3], unmapped(1)).result()  # type: ignore[no-any-return]
+
+    assert f() == [2, 11, 3, 11, 4]

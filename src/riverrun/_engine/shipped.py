@@ -32,11 +32,12 @@ import cloudpickle
 from riverrun._engine.inputs import needs_resolution
 from riverrun._engine.runs import FlowRunInfo, TaskRunInfo
 from riverrun._recording.buffer import BufferRecorder
+from riverrun.client._tag_limits import taken_by_the_flow_process
 from riverrun.context import FlowRunContext, TagsContext
 from riverrun.futures import RiverrunFuture, wait
 from riverrun.logging.console import flush_console
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
-from riverrun.states import Crashed, Pending, State
+from riverrun.states import Crashed, Failed, Pending, State
 from riverrun.utilities.annotations import allow_failure, quote
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -275,15 +276,42 @@ def record_lost(
 
     Nothing of it was recorded yet: the run is created here and ends ``Crashed``.
     """
-    recorder.record(info.creation_event(info.state_event(None, Pending()), task.retry_policy_json))
+    _record_pending(task, info, recorder)
     crashed = Crashed(
         message=f"The task run's worker did not return an outcome: {type(error).__name__}: {error}",
         data=error,
     )
-    recorder.record(
-        info.state_event("task_run_state", crashed, {"error": f"{type(error).__name__}: {error}"})
+    return _record_final(info, crashed, error, recorder)
+
+
+def record_refused(
+    task: Task[Any, Any],
+    info: TaskRunInfo,
+    slot_names: list[str],
+    error: BaseException,
+    recorder: Recorder,
+) -> State:
+    """Record a task run never sent because its tag slots could not be taken: ``Failed``,
+    with the message the engine gives a task run in the same case."""
+    _record_pending(task, info, recorder)
+    failed = Failed(
+        message=f"Could not take a concurrency slot of {slot_names}: {error!r}", data=error
     )
-    return crashed
+    return _record_final(info, failed, error, recorder)
+
+
+def _record_pending(task: Task[Any, Any], info: TaskRunInfo, recorder: Recorder) -> None:
+    # Made before the final state, so that its timestamp comes first.
+    recorder.record(info.creation_event(info.state_event(None, Pending()), task.retry_policy_json))
+
+
+def _record_final(
+    info: TaskRunInfo, final: State, error: BaseException, recorder: Recorder
+) -> State:
+    recorder.record(
+        info.state_event("task_run_state", final, {"error": f"{type(error).__name__}: {error}"})
+    )
+    return final
 
 
 # -- on the worker -------------------------------------------------------------------------
@@ -339,7 +367,8 @@ def run_shipped(payload: bytes, *upstream: bytes) -> bytes:
     if log_prints:
         enable_log_prints()
     flow_ctx = _worker_context(snapshot, buffer)
-    with TagsContext(frozenset(info.tags)):
+    # The flow process took this run's tag slots (if any) before sending it.
+    with TagsContext(frozenset(info.tags)), taken_by_the_flow_process():
         if flow_ctx is None:
             state = _run(task, info, args, kwargs, wait_for, None, buffer)
         else:

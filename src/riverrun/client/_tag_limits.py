@@ -13,12 +13,29 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _lock = threading.Lock()
 _cached: frozenset[str] = frozenset()
 _read_at: float = float("-inf")
 _source: object = None
 _refresh: float = 5.0
+# Set while a shipped task run executes on a worker: its slots were taken by the flow process,
+# and a worker must not open a store of its own to look (docs/task-runners.md).
+_taken_by_the_flow: ContextVar[bool] = ContextVar("riverrun_tag_slots_taken_by_the_flow",
+                                                  default=False)  # fmt: skip
+
+
+@contextmanager
+def taken_by_the_flow_process() -> Iterator[None]:
+    """Within it, task runs look up no limited tags: the flow process holds their slots."""
+    token = _taken_by_the_flow.set(True)
+    try:
+        yield
+    finally:
+        _taken_by_the_flow.reset(token)
 
 
 def invalidate() -> None:
@@ -29,7 +46,7 @@ def invalidate() -> None:
 
 def limited_names(tags: list[str] | tuple[str, ...] | frozenset[str]) -> list[str]:
     """The limit names (``tag:<tag>``) of the tags that have a limit, in tag order."""
-    if not tags:
+    if not tags or _taken_by_the_flow.get():
         return []
     global _cached, _read_at, _source, _refresh
     # Where runs are recorded, from the environment directly: resolving the settings costs
