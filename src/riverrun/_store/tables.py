@@ -139,6 +139,8 @@ flow_run = Table(
     ),
 )
 Index("ix_flow_run__started", started(flow_run), flow_run.c.id)
+# The runs page filtered to one state, newest first (0011): equality, then the sort order.
+Index("ix_flow_run__state_type_started", flow_run.c.state_type, started(flow_run), flow_run.c.id)
 # The sweeper reads expired leases; the embedded dead-process check reads live runs of a host.
 Index("ix_flow_run__lease_expires", flow_run.c.lease_expires, **_not_null("lease_expires"))
 _LIVE = text("state_type IN ('RUNNING', 'CANCELLING')")
