@@ -9,7 +9,6 @@ def test_riverrun_all_is_pinned() -> None:
     assert riverrun.__all__ == sorted(
         [
             "Flow",
-            "RiverrunFuture",
             "State",
             "Task",
             "Transaction",

@@ -22,7 +22,6 @@ _EXPORTS: dict[str, str] = {
     "State": "riverrun.states",
     "unmapped": "riverrun.utilities.annotations",
     "allow_failure": "riverrun.utilities.annotations",
-    "RiverrunFuture": "riverrun.futures",
     "serve": "riverrun.deployments.serve",
     "aserve": "riverrun.deployments.serve",
     "deploy": "riverrun.deployments.deploy",
@@ -51,7 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
         suspend_flow_run,
     )
     from riverrun.flows import Flow, flow  # noqa: F401
-    from riverrun.futures import RiverrunFuture  # noqa: F401
     from riverrun.logging import get_run_logger  # noqa: F401
     from riverrun.states import State  # noqa: F401
     from riverrun.tasks import Task, task  # noqa: F401

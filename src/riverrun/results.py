@@ -46,6 +46,24 @@ def storage_path() -> Path:
     return get_current_settings().storage_path
 
 
+def storage_directory(result_storage: Any) -> Path | None:
+    """The directory a task's or store's ``result_storage`` names, None for the default.
+
+    ``result_storage`` is a directory (``str`` / ``Path``), a file system block with a
+    ``basepath`` (``riverrun.filesystems.LocalFileSystem``), or None.
+    """
+    if result_storage is None:
+        return None
+    if hasattr(result_storage, "basepath"):
+        return Path(result_storage.basepath or ".").expanduser().resolve()
+    if isinstance(result_storage, (str, os.PathLike)):
+        return Path(result_storage).expanduser()
+    raise ConfigurationError(
+        f"result_storage {result_storage!r} is not a storage location; pass a directory path or "
+        "a file system block such as riverrun.filesystems.LocalFileSystem(basepath=...)."
+    )
+
+
 def _serialize(value: Any, serializer: str) -> bytes:
     if serializer == "json":
         try:
@@ -109,7 +127,10 @@ def write_result(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return {REFERENCE_MARK: True, "storage_key": key, "serializer": serializer}
+    reference: dict[str, Any] = {REFERENCE_MARK: True, "storage_key": key, "serializer": serializer}
+    if directory != storage_path():
+        reference["directory"] = str(directory)
+    return reference
 
 
 def _parse_record(raw: bytes) -> tuple[str, int | None, bytes]:
@@ -149,10 +170,14 @@ def read_result(
 
 def load_result_reference(reference: dict[str, Any]) -> Any:
     """Load the value a state's stored result reference points to."""
-    found, value = read_result(reference["storage_key"], honour_expiration=False)
+    stored_in = reference.get("directory")
+    directory = Path(stored_in) if stored_in else storage_path()
+    found, value = read_result(
+        reference["storage_key"], honour_expiration=False, directory=directory
+    )
     if not found:
         raise MissingResult(
-            f"The persisted result {reference['storage_key']!r} is not in {storage_path()}; it "
+            f"The persisted result {reference['storage_key']!r} is not in {directory}; it "
             "may have been deleted or written under another RIVERRUN_HOME."
         )
     return value
@@ -221,11 +246,7 @@ class ResultStore:
     @property
     def directory(self) -> Path:
         """The directory results are read from and written to."""
-        storage = self.result_storage
-        if storage is None:
-            return storage_path()
-        basepath = getattr(storage, "basepath", None)
-        return Path(basepath if basepath is not None else storage).expanduser()
+        return storage_directory(self.result_storage) or storage_path()
 
     def exists(self, key: str) -> bool:
         """Whether an unexpired result is stored under ``key``."""

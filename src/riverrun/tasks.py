@@ -88,6 +88,7 @@ class Task(Generic[P, R]):
         retry_jitter_factor: float | None = None,
         persist_result: bool | None = None,
         result_serializer: str | None = None,
+        result_storage: Any = None,
         result_storage_key: str | None = None,
         cache_result_in_memory: bool = True,
         timeout_seconds: int | float | None = None,
@@ -140,6 +141,7 @@ class Task(Generic[P, R]):
             raise ValueError(
                 f"Unknown result_serializer {self.result_serializer!r}; use 'pickle' or 'json'."
             )
+        self.result_storage = result_storage
         self.result_storage_key = result_storage_key
         self.cache_result_in_memory = cache_result_in_memory
         if timeout_seconds is not None and timeout_seconds <= 0:
@@ -180,6 +182,7 @@ class Task(Generic[P, R]):
             retry_jitter_factor=retry_jitter_factor,
             persist_result=persist_result,
             result_serializer=result_serializer,
+            result_storage=result_storage,
             result_storage_key=result_storage_key,
             cache_result_in_memory=cache_result_in_memory,
             timeout_seconds=timeout_seconds,
@@ -536,6 +539,7 @@ def task(
     retry_jitter_factor: float | None = None,
     persist_result: bool | None = None,
     result_serializer: str | None = None,
+    result_storage: Any = None,
     result_storage_key: str | None = None,
     timeout_seconds: int | float | None = None,
     log_prints: bool | None = None,
@@ -559,6 +563,8 @@ def task(__fn: Any = None, **kwargs: Any) -> Any:
         timeout_seconds: fail the run as TimedOut after this many seconds.
         cache_policy, cache_key_fn, cache_expiration, refresh_cache: caching.
         persist_result, result_serializer, result_storage_key: result persistence.
+        result_storage: where results are written: a directory or a file system block
+            (``riverrun.filesystems.LocalFileSystem``); default ``$RIVERRUN_HOME/storage``.
         task_run_name: a format string over the parameters, or a callable.
         log_prints: turn ``print`` into INFO logs inside the task.
         on_completion, on_failure: hooks called with ``(task, task_run, state)``.

@@ -115,10 +115,10 @@ def task_run_steps(
     if persist and task.refresh_cache is not True:
         cache_key = task.compute_cache_key(info, args, kwargs, flow_ctx)
         if cache_key is not None:
-            from riverrun.results import read_result
+            from riverrun.results import read_result, storage_directory
 
             info.cache_key = cache_key
-            hit, value = read_result(cache_key)
+            hit, value = read_result(cache_key, directory=storage_directory(task.result_storage))
             if hit:
                 # As Prefect: a cache hit is a run that entered Running, then Cached.
                 record(info.state_event("task_run_state", Running()))
@@ -284,19 +284,27 @@ def _error_data(exc: BaseException) -> dict[str, Any]:
 
 
 def _reference(key: str, task: Task[Any, Any]) -> dict[str, Any]:
-    return {"__riverrun_result__": True, "storage_key": key, "serializer": task.result_serializer}
+    reference: dict[str, Any] = {
+        "__riverrun_result__": True, "storage_key": key, "serializer": task.result_serializer
+    }  # fmt: skip
+    if task.result_storage is not None:
+        from riverrun.results import storage_directory
+
+        reference["directory"] = str(storage_directory(task.result_storage))
+    return reference
 
 
 def _persist(
     task: Task[Any, Any], info: TaskRunInfo, value: Any, cache_key: str | None
 ) -> tuple[dict[str, Any] | None, Exception | None]:
-    from riverrun.results import write_result
+    from riverrun.results import storage_directory, write_result
 
     key = cache_key or f"task-run-{info.id}"
     expiration: datetime | None = None
     if task.cache_expiration is not None:
         expiration = clock.now() + task.cache_expiration
     try:
-        return write_result(key, value, task.result_serializer, expiration), None
+        directory = storage_directory(task.result_storage)
+        return write_result(key, value, task.result_serializer, expiration, directory), None
     except Exception as exc:  # noqa: BLE001 - reported as the task's failure with a clear message
         return None, exc

@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -64,8 +65,15 @@ class Secret(Block):
         return PydanticSecret[type(value)](value)  # type: ignore[misc,operator]
 
     def get(self) -> Any:
-        """The secret value, revealed."""
-        return self.value.get_secret_value()
+        """The secret value, revealed; a string holding JSON is decoded, as Prefect does
+        (``Secret(value="42").get()`` is ``42``), any other string is returned as it is."""
+        value = self.value.get_secret_value()
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                return value
+        return value
 
 
 __all__ = ["JSON", "DateTime", "Secret", "String"]
