@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -39,3 +43,25 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(NotificationBlock, "_retry_backoff_seconds", 0.01)
     monkeypatch.setattr(runner, "BACKOFF_S", 0.01)
+
+
+def _action_outcomes(timeout: float = 60.0) -> list[Any]:
+    """The action outcome events, once there is at least one (bounded wait)."""
+    from riverrun.client.orchestration import get_client
+    from riverrun.events import EventFilter
+
+    names = ["riverrun.automation.action.*"]
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    with get_client(sync_client=True) as client:
+        while True:
+            found = client.read_events(filter=EventFilter(event_names=names))
+            if found or time.monotonic() > deadline:
+                return found
+            pause.wait(0.05)
+
+
+@pytest.fixture
+def action_outcomes() -> Callable[..., list[Any]]:
+    """Waits (bounded) for the automation action outcome events and returns them."""
+    return _action_outcomes

@@ -7,11 +7,16 @@ never act twice) and delivered on a small thread, so a slow webhook never holds 
 writer. At exit the process waits up to ``EXIT_WAIT_S`` for deliveries in flight, so a
 script's "notify when it fails" reaches the receiver before the script ends; anything left
 is a pending row that the next process (or a server) delivers.
+
+The events the store writes in its own transactions (``riverrun.deployment.*``) never pass
+through the writer: the embedded client hands their IDs to ``evaluate_written`` once the
+change is committed, so they reach the same triggers.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -32,6 +37,29 @@ def wait_for_deliveries(timeout: float = EXIT_WAIT_S) -> bool:
     """Wait until this process has delivered every action it claimed; False on timeout."""
     deadline = time.monotonic() + timeout
     return all(x.wait(max(0.0, deadline - time.monotonic())) for x in list(_instances))
+
+
+def evaluate_written(path: Path | str, ids: list[str]) -> None:
+    """Evaluate events the store wrote itself in a committed change (deployment events) on
+    the embedded file at ``path``: with this process's evaluator for the file, or a new one
+    if the file has automations. A failure here never undoes the change: it is reported."""
+    if not ids:
+        return
+    key = str(Path(path).resolve())
+    try:
+        found = next((x for x in list(_instances) if x.path == key), None)
+        if found is None:
+            with sqlite3.connect(key) as probe:
+                if probe.execute("SELECT 1 FROM automation LIMIT 1").fetchone() is None:
+                    return
+            from riverrun._store.embedded import embedded_writer
+
+            found = EmbeddedAutomations(key, embedded_writer(key).ingest)
+        found.evaluate(ids)
+    except Exception as exc:  # noqa: BLE001 - the change is committed; say why nothing fired
+        print(f"riverrun: WARNING: automations were not evaluated on {key}: "
+              f"{str(exc).rstrip('.')}. The change is recorded; check the automation "
+              "with `riverrun automation inspect`.", file=sys.stderr)  # fmt: skip
 
 
 def candidate_ids(batch: Iterable[dict[str, Any]], task_runs: bool = False) -> list[str]:
@@ -60,7 +88,10 @@ class EmbeddedAutomations:
     """
 
     def __init__(self, path: str, write_events: WriteEvents) -> None:
-        self.path = path
+        self.path = str(Path(path).resolve())
+        # The writer thread (after a batch) and a client thread (after a deployment change)
+        # both evaluate: one at a time, on one connection and one runner.
+        self._evaluating = threading.Lock()
         self._write_events = write_events
         self._conn: Optional[sqlite3.Connection] = None
         self._runner: Optional[AutomationRunner] = None
@@ -90,8 +121,18 @@ class EmbeddedAutomations:
 
     def after_commit(self, batch: list[dict[str, Any]]) -> None:
         """Evaluate the events of a committed batch; queue what fires for delivery."""
-        task_runs = self._runner is not None and self._runner.task_run_events
-        ids = candidate_ids(batch, task_runs)
+        with self._evaluating:
+            task_runs = self._runner is not None and self._runner.task_run_events
+            self._evaluate(candidate_ids(batch, task_runs), batch, task_runs)
+
+    def evaluate(self, ids: list[str]) -> None:
+        """Evaluate stored events by ID (written by the store itself, already committed)."""
+        with self._evaluating:
+            self._evaluate(ids, None, False)
+
+    def _evaluate(
+        self, ids: list[str], batch: Optional[list[dict[str, Any]]], task_runs: bool
+    ) -> None:
         if not ids:
             return
         conn = self._connection()
@@ -110,7 +151,7 @@ class EmbeddedAutomations:
                     self._enqueue(key, 0.0)
         if not rows:
             return
-        if runner.task_run_events != task_runs:
+        if batch is not None and runner.task_run_events != task_runs:
             ids = candidate_ids(batch, runner.task_run_events)
         sql, params = events_query(None, None, ids=ids, task_runs=runner.task_run_events)
         events = events_from_rows(conn.execute(sql, params).fetchall(), None, None)

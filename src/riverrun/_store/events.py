@@ -8,9 +8,11 @@ automations after a batch) and SQLAlchemy read the very same statement.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Optional
 
 from riverrun._internal.clock import from_us, now_us, to_us
@@ -18,6 +20,25 @@ from riverrun._store.base import StoreBase
 from riverrun.schemas.automations import EventFilter, ReceivedEvent
 
 _DAY_US = 86_400 * 1_000_000
+
+# The IDs of the events a store call wrote in its own transaction (deployment changes), for
+# the embedded evaluator: with no server, nothing else would ever read them for triggers.
+_written: contextvars.ContextVar[Optional[list[str]]] = contextvars.ContextVar(
+    "riverrun_store_events_written", default=None
+)
+
+
+@contextlib.contextmanager
+def collect_written_events() -> Iterator[list[str]]:
+    """Collect the IDs of the events the store writes itself (``riverrun.deployment.*``)
+    during the block; read the list after the block, once the change is committed."""
+    ids: list[str] = []
+    token = _written.set(ids)
+    try:
+        yield ids
+    finally:
+        _written.reset(token)
+
 
 SELECT_EVENTS = """
 SELECT e.id, e.occurred, e.event, e.resource, e.related, e.payload, e.received, e.follows,
@@ -347,3 +368,6 @@ def record_deployment_event(
     }
     for sql, rows in ingest.plan([event]):
         conn.execute(text(sql), rows)
+    collected = _written.get()
+    if collected is not None:
+        collected.append(event["id"])

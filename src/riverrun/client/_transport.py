@@ -48,10 +48,19 @@ class EmbeddedBackend(BackendOperations):
     def _call(self, name: str, arguments: dict[str, Any]) -> Any:
         from riverrun._api.operation import UNSET
         from riverrun._recording import flush_pending
+        from riverrun._store.dialect import is_sqlite, sqlite_path
+        from riverrun._store.events import collect_written_events
 
         flush_pending()
         given = {k: v for k, v in arguments.items() if v is not UNSET}
-        return getattr(self.store, name)(**given)
+        with collect_written_events() as written:
+            result = getattr(self.store, name)(**given)
+        if written and is_sqlite(self.url):
+            # With no server, this process evaluates the events its change wrote.
+            from riverrun._automations.embedded import evaluate_written
+
+            evaluate_written(sqlite_path(self.url), written)
+        return result
 
 
 def backend_for(settings: Settings) -> StoreAPI:
