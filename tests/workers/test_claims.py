@@ -176,3 +176,29 @@ def test_a_long_poll_answers_when_a_run_is_created(
     assert answers and answers[0] > 0
     print(f"claimed {time.monotonic() - made:.3f}s after the run was created (under load)")
     assert answers[0] < 20
+
+
+def test_a_deployment_limit_holds_a_worker_claim_and_enqueues_the_rest(
+    store: Store, make_runs: Callable[..., list[str]]
+) -> None:
+    make_runs(3, concurrency_limit=1)  # type: ignore[arg-type]
+    first = store.claim_work_pool_runs("p", "w")
+    assert len(first) == 1
+    assert store.claim_work_pool_runs("p", "w") == []
+    waiting = [r for r in store.read_flow_runs() if r.state_type.value == "SCHEDULED"]
+    assert {r.state_name for r in waiting} == {"AwaitingConcurrencySlot"}
+    run_id = first[0].flow_run.id
+    store.set_flow_run_state(run_id, Running())
+    store.set_flow_run_state(run_id, Completed())
+    assert len(store.claim_work_pool_runs("p", "w")) == 1
+
+
+def test_a_deployment_limit_with_cancel_new_cancels_a_worker_claims_extra_runs(
+    store: Store, make_runs: Callable[..., list[str]]
+) -> None:
+    from riverrun.schemas.objects import ConcurrencyOptions
+
+    make_runs(3, concurrency_limit=1, concurrency_options=ConcurrencyOptions(collision_strategy="CANCEL_NEW"))  # type: ignore[arg-type]  # fmt: skip
+    assert len(store.claim_work_pool_runs("p", "w")) == 1
+    states = sorted(r.state_type.value for r in store.read_flow_runs())
+    assert states == ["CANCELLED", "CANCELLED", "PENDING"]

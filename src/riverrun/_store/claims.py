@@ -31,7 +31,12 @@ from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
 from riverrun._store.leases import grant_run_lease
-from riverrun._store.scheduler import SchedulerStoreMixin, _state, move_run
+from riverrun._store.scheduler import (
+    SchedulerStoreMixin,
+    _state,
+    claim_with_deployment_slot,
+    move_run,
+)
 from riverrun._store.work_pools import ACTIVE_TYPES, DEFAULT_QUEUE
 from riverrun._store.workers import WorkerStoreMixin
 from riverrun.exceptions import InvalidWorkPoolError
@@ -212,17 +217,24 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
             query = self._due_query(pool.name, queues, now).limit(want * 2 + 20)
             if not self.is_sqlite:
                 query = query.with_for_update(skip_locked=True, of=t.flow_run)
-            for run_id, deployment_id, queue in conn.execute(query).all():
+            candidates = conn.execute(query).all()
+            limited_deps = self._limited_deployments(conn, {row[1] for row in candidates})
+            for run_id, deployment_id, queue in candidates:
                 if len(picked) >= want or (pool_free is not None and pool_free <= 0):
                     break
                 if deployment_id in restricted and run_id not in allowed:
                     continue
                 if queue_free.get(queue, 1) <= 0:
                     continue
-                # Deployment concurrency_limit (the `concurrency` helper's slots) is to be
-                # taken here, in this transaction, once that helper exposes its function.
                 pending = _state(StateType.PENDING, "Pending", worker_name=worker_name)
-                if not move_run(conn, run_id, pending, from_types=("SCHEDULED",)):
+                dep = limited_deps.get(deployment_id)
+                if dep is not None:
+                    # The candidates are locked (PostgreSQL) or this is the only writer
+                    # (SQLite), so RunTakenError cannot happen here; if it did, the claim
+                    # rolls back whole and the worker claims again.
+                    if not claim_with_deployment_slot(conn, run_id, dep, pending, self.is_sqlite):
+                        continue
+                elif not move_run(conn, run_id, pending, from_types=("SCHEDULED",)):
                     continue
                 tokens[run_id] = grant_run_lease(conn, run_id, owner, ttl_us, now)
                 picked.append((run_id, queue))
@@ -240,6 +252,17 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
         for item in claimed:
             item.lease_token = tokens.get(item.flow_run.id)
         return claimed, next_due
+
+    def _limited_deployments(self, conn: Any, ids: set[str | None]) -> dict[str, Any]:
+        """The rows of these deployments that have a concurrency limit, by ID."""
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return {}
+        d = t.deployment.c
+        rows = conn.execute(
+            sa.select(t.deployment).where(d.id.in_(wanted), d.concurrency_limit.is_not(None))
+        )
+        return {row.id: row for row in rows if row.concurrency_limit}
 
     def _claiming_worker(self, conn: Any, pool_id: str, worker_name: str, now: int) -> str:
         """The worker's ID (a claim is also a heartbeat: its record is made or touched)."""

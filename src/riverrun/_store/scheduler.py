@@ -51,10 +51,6 @@ class _Plan:
     high_water: int
 
 
-class _Claimed(Exception):
-    """A run claimed by someone else between the read and the move (rolls back a slot)."""
-
-
 def _state(type_: StateType, name: str, message: str | None = None, **details: Any) -> State:
     return State(type=type_, name=name, message=message, state_details=details)
 
@@ -215,34 +211,14 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         return [self.read_flow_run(run_id) for run_id in claimed]
 
     def _claim_with_slot(self, run_id: str, dep: Any) -> bool:
-        """Claim a run of a deployment with a concurrency limit: its slot and its move to
-        Pending in one transaction. At the limit, ENQUEUE leaves it Scheduled (named
-        ``AwaitingConcurrencySlot``, claimed when a slot frees) and CANCEL_NEW cancels it."""
-        from riverrun._store.concurrency import take_deployment_slot
-
+        """Claim a run of a deployment with a concurrency limit in its own transaction (see
+        ``claim_with_deployment_slot``)."""
         try:
             with self.begin() as conn:
-                if take_deployment_slot(
-                    conn, dep.id, run_id, dep.concurrency_limit, is_sqlite=self.is_sqlite
-                ):
-                    if not move_run(
-                        conn, run_id, _state(StateType.PENDING, "Pending"), ("SCHEDULED",)
-                    ):
-                        raise _Claimed  # by another claimer meanwhile: roll the slot back
-                    return True
-                options = json.loads(dep.concurrency_options) if dep.concurrency_options else {}
-                if options.get("collision_strategy") == "CANCEL_NEW":
-                    cancelled = _state(
-                        StateType.CANCELLED, "Cancelled", "Deployment concurrency limit reached."
-                    )
-                    move_run(conn, run_id, cancelled, ("SCHEDULED",))
-                else:
-                    waiting = _state(StateType.SCHEDULED, "AwaitingConcurrencySlot",
-                                     "Deployment concurrency limit reached.")  # fmt: skip
-                    move_run(conn, run_id, waiting, ("SCHEDULED",), ("Scheduled", "Late"))
-        except _Claimed:
-            pass
-        return False
+                pending = _state(StateType.PENDING, "Pending")
+                return claim_with_deployment_slot(conn, run_id, dep, pending, self.is_sqlite)
+        except RunTakenError:
+            return False
 
     def apply_run_policies(self, ids: list[str], current: int) -> list[str]:
         """Apply the deployments' catchup and overlap policies to their due runs.
@@ -321,3 +297,38 @@ def move_run(
         state_details=_dump(stored["state_details"]),
     ))  # fmt: skip
     return 1
+
+
+class RunTakenError(Exception):
+    """The run left Scheduled after its slot was taken: the caller's transaction rolls back."""
+
+
+def claim_with_deployment_slot(
+    conn: Any, run_id: str, dep: Any, pending: Any, is_sqlite: bool
+) -> bool:
+    """Claim a run of a deployment with a concurrency limit, in the caller's transaction: its
+    slot and its move to ``pending``. At the limit, ENQUEUE leaves it Scheduled (named
+    ``AwaitingConcurrencySlot``, claimed when a slot frees) and CANCEL_NEW cancels it. The one
+    path shared by ``serve()``'s claim and the workers' claim.
+
+    Raises:
+        RunTakenError: the run was claimed by another claimer meanwhile; the slot taken here
+            must be rolled back with the caller's transaction.
+    """
+    from riverrun._store.concurrency import take_deployment_slot
+
+    if take_deployment_slot(conn, dep.id, run_id, dep.concurrency_limit, is_sqlite=is_sqlite):
+        if not move_run(conn, run_id, pending, ("SCHEDULED",)):
+            raise RunTakenError(run_id)
+        return True
+    options = json.loads(dep.concurrency_options) if dep.concurrency_options else {}
+    if options.get("collision_strategy") == "CANCEL_NEW":
+        cancelled = _state(
+            StateType.CANCELLED, "Cancelled", "Deployment concurrency limit reached."
+        )
+        move_run(conn, run_id, cancelled, ("SCHEDULED",))
+    else:
+        waiting = _state(StateType.SCHEDULED, "AwaitingConcurrencySlot",
+                         "Deployment concurrency limit reached.")  # fmt: skip
+        move_run(conn, run_id, waiting, ("SCHEDULED",), ("Scheduled", "Late"))
+    return False
