@@ -122,9 +122,11 @@ def test_max_retries_exhausted_raises() -> None:
 
 def test_a_lease_is_renewed_while_the_block_runs() -> None:
     _limit("db", 1)
-    with concurrency("db", lease_duration=0.4):
+    # 1 s leases (renewed at a fraction of that): short enough to outlive three, long enough
+    # that a renewal round trip on a loaded two-core machine still lands in time.
+    with concurrency("db", lease_duration=1.0):
         start = time.monotonic()
-        wait_until(lambda: time.monotonic() - start > 1.5, what="three lease lengths passing")
+        wait_until(lambda: time.monotonic() - start > 3.5, what="three lease lengths passing")
         assert _held("db") == 1
 
 
