@@ -131,13 +131,18 @@ def test_unknown_flow_run_is_a_404_page_naming_it(client: TestClient) -> None:
     assert response.status_code == 404 and "No flow run with ID &#39;nope&#39;" in response.text
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 11, after the session-6 merges: an unknown /api path in the UI app fails with AttributeError __pydantic_core_schema__ (the contract branch's catch-all route against the new operations)",
-)
 def test_unknown_api_path_stays_json(client: TestClient) -> None:
     response = client.get("/api/nope")
     assert response.status_code == 404 and response.json()["detail"].startswith("No API route")
+
+
+def test_a_method_an_api_path_does_not_serve_is_a_405_naming_the_ones_it_does(
+    client: TestClient,
+) -> None:
+    response = client.request("PUT", "/api/health")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert "it answers GET" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

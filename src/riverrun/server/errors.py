@@ -176,7 +176,21 @@ def document_answers(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _document(build())
+            import warnings
+
+            from pydantic.json_schema import PydanticJsonSchemaWarning
+
+            with warnings.catch_warnings():
+                # Two notes pydantic makes while FastAPI derives the spec, both about what the
+                # spec rightly leaves out: an ``UNSET`` default (no default, so none is
+                # listed) and the alias FastAPI gives a whole-body parameter (a single body
+                # is not embedded, so its name never appears).
+                warnings.simplefilter("ignore", PydanticJsonSchemaWarning)
+                warnings.filterwarnings(
+                    "ignore",
+                    message=r".*attribute with value .* was provided to the `Field\(\)` function",
+                )
+                app.openapi_schema = _document(build())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
