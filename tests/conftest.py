@@ -151,7 +151,7 @@ def _close_remote_recorder() -> None:
     from riverrun._recording import recorder as rec
 
     active = rec._active
-    if active is not None and active.destination.startswith("http"):
+    if active is not None and "://" in active.destination:
         active.close()
         rec._active = None
 

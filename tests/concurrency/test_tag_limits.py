@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 
@@ -18,15 +17,17 @@ pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 def test_tagged_tasks_never_run_more_than_the_limit_at_once() -> None:
     get_client(sync_client=True).create_concurrency_limit("db", 2)
-    lock, inside, peak = threading.Lock(), [0], [0]
+    changed, inside, peak = threading.Condition(), [0], [0]
 
     @task(tags=["db"])
     def query(i: int) -> int:
-        with lock:
+        with changed:
             inside[0] += 1
             peak[0] = max(peak[0], inside[0])
-        time.sleep(0.02)  # the work the limit protects
-        with lock:
+            changed.notify_all()
+            # Hold the slot until a second task runs beside it (bounded): a timer would let
+            # a loaded machine run them one after another and prove nothing.
+            changed.wait_for(lambda: peak[0] >= 2, timeout=10)
             inside[0] -= 1
         return i
 

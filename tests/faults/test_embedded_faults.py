@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from riverrun._store.dialect import sqlite_url
 from riverrun._store.integrity import integrity_check
+from riverrun._store.service import Store
 
 from ._harness import (
     assert_runs_complete,
@@ -92,6 +94,14 @@ def test_a_write_lock_held_by_another_process_neither_blocks_the_flow_nor_loses_
     lines = sorted(log["message"] for log in found["logs"] if log["message"].startswith("line "))
     assert lines == sorted([f"line {i}" for i in range(20)] + [f"line {i}" for i in range(2)] * 2)
     assert spooled_events(home / "spool" / "embedded") == []
+    # The runs written back from the spool read as any other (their states' JSON intact).
+    store = Store(sqlite_url(home / "riverrun.db"))
+    try:
+        assert {r.state_name for r in store.read_task_runs()} == {"Completed"}
+        assert all(isinstance(r.state.state_details.model_dump(), dict)
+                   for r in store.read_flow_runs() if r.state is not None)  # fmt: skip
+    finally:
+        store.dispose()
 
 
 def test_a_process_opens_a_store_file_another_process_holds_write_locked_without_waiting(

@@ -15,6 +15,8 @@ from riverrun.schemas.actions import WorkPoolCreate
 
 from .conftest import start_worker, stop, wait_for
 
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
 
 def _run_many(
     store_env: dict[str, str], store: Store, flows_dir: Path, workers: int, runs: int
@@ -34,18 +36,17 @@ def _run_many(
              for i in range(workers)]  # fmt: skip
     try:
 
-        def finished() -> bool:
-            return (
-                store.count_flow_runs() == runs
-                and sum(1 for r in store.read_flow_runs(limit=runs) if r.state_name == "Completed")
-                == runs
-            )
+        def all_final() -> bool:
+            runs_now = store.read_flow_runs(limit=runs)
+            return len(runs_now) == runs and all(r.state_type in FINAL for r in runs_now)
 
-        try:
-            wait_for(finished, timeout=max(300, runs * 3.0), what=f"{runs} runs to complete")
-        except AssertionError:
-            states = Counter(r.state_name for r in store.read_flow_runs(limit=runs))
-            raise AssertionError(f"not all runs completed: {dict(states)}") from None
+        wait_for(all_final, timeout=max(300, runs * 3.0), what=f"{runs} runs to finish")
+        not_completed = [
+            (r.state_name, r.state.message if r.state else None)
+            for r in store.read_flow_runs(limit=runs)
+            if r.state_name != "Completed"
+        ]
+        assert not_completed == [], Counter(not_completed)
     finally:
         outputs = [stop(p) for p in procs]
     counts = Counter(out.read_text().split())

@@ -28,7 +28,10 @@ from riverrun.exceptions import StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._automations.embedded import EmbeddedAutomations
+    from riverrun._store.database_writer import DatabaseWriter
     from riverrun._store.embedded import EmbeddedWriter
+
+    BatchWriter = EmbeddedWriter | DatabaseWriter
 
 Event = dict[str, Any]
 
@@ -64,33 +67,48 @@ def _this_process_on_runs_it_starts(events: list[Event]) -> list[tuple[str, list
             for run_id in started]  # fmt: skip
 
 
-def fallback_spool_directory(path: Path) -> Path:
-    """The spool on another disk for the database at ``path``: under the temporary directory,
-    named after the database, so the next process finds it."""
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+def fallback_spool_directory(database: Path | str) -> Path:
+    """The spool on another disk for a database (its file, or its URL): under the temporary
+    directory, named after the database, so the next process finds it."""
+    key = str(database.resolve()) if isinstance(database, Path) else database
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"riverrun-{os.getuid()}" / f"spool-{digest}"
 
 
 class EmbeddedSink:
-    """Writes batches into the embedded SQLite file (opened on the first batch).
+    """Writes batches into the embedded SQLite file, or the database at ``database_url``
+    (opened on the first batch).
 
     Args:
-        path: the database file.
+        path: the database file; with ``database_url``, the file beside which its spool is
+            kept (``$RIVERRUN_HOME/riverrun.db``).
         busy_timeout_s: how long a write waits for another process's lock
             (RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS).
         retention_days: the idle upkeep deletes older runs once a day (0: never).
         exit_wait_s: at exit, how long to keep trying to write kept events.
+        database_url: a database that is not a SQLite file (PostgreSQL), written through
+            ``riverrun._store.database_writer``; automations are then a server's to evaluate.
     """
 
     def __init__(self, path: Path, busy_timeout_s: float = 30.0, retention_days: float = 0,
-                 exit_wait_s: float = 5.0) -> None:  # fmt: skip
+                 exit_wait_s: float = 5.0, database_url: str | None = None) -> None:  # fmt: skip
         self.path = Path(path)
+        self.database_url = database_url
         self.busy_timeout_s = busy_timeout_s
         self.retention_days = retention_days
         self.exit_wait_s = exit_wait_s
-        self.spools = (Spool(self.path.parent / "spool" / "embedded"),
-                       Spool(fallback_spool_directory(self.path)))  # fmt: skip
-        self._writer: EmbeddedWriter | None = None
+        if database_url is None:
+            self.where = str(self.path)
+            self.spools = (Spool(self.path.parent / "spool" / "embedded"),
+                           Spool(fallback_spool_directory(self.path)))  # fmt: skip
+        else:
+            from riverrun._store.base import safe_url
+
+            self.where = safe_url(database_url)
+            digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+            self.spools = (Spool(self.path.parent / "spool" / f"database-{digest}"),
+                           Spool(fallback_spool_directory(database_url)))  # fmt: skip
+        self._writer: BatchWriter | None = None
         self._lock = threading.RLock()
         self._held: list[list[Event]] = []
         self._held_events = 0
@@ -121,13 +139,23 @@ class EmbeddedSink:
     def _write(self, events: list[Event], wait_s: float | None = None, ours: bool = True) -> None:
         writer = self._writer
         if writer is None:
-            from riverrun._store.embedded import embedded_writer
-
-            writer = self._writer = embedded_writer(self.path, self.busy_timeout_s)
+            writer = self._writer = self._open_writer()
+        if self.database_url is not None:
+            writer.ingest(events, wait_s)
+            return
         writer.ingest(events, wait_s, _this_process_on_runs_it_starts(events) if ours else ())
         self._after_commit(writer, events)
 
-    def _after_commit(self, writer: EmbeddedWriter, events: list[Event]) -> None:
+    def _open_writer(self) -> BatchWriter:
+        if self.database_url is not None:
+            from riverrun._store.database_writer import DatabaseWriter
+
+            return DatabaseWriter(self.database_url, self.busy_timeout_s)
+        from riverrun._store.embedded import embedded_writer
+
+        return embedded_writer(self.path, self.busy_timeout_s)
+
+    def _after_commit(self, writer: BatchWriter, events: list[Event]) -> None:
         """With no server, this process evaluates automations on the events it wrote: if the
         file has any automation, the batch goes to ``riverrun._automations.embedded``
         (imported only then). Runs are recorded whatever happens here; a failure is reported
@@ -178,6 +206,9 @@ class EmbeddedSink:
         return True
 
     def _append_to_a_spool(self, batch: list[Event]) -> bool:
+        from riverrun._store.ingest import unplan
+
+        unplan(batch)
         for spool in self.spools:
             try:
                 spool.append(batch)
@@ -203,7 +234,7 @@ class EmbeddedSink:
                 self._troubled(exc)
                 return False
             if self._trouble is not None:
-                print(f"riverrun: the riverrun database {self.path} takes writes again; the "
+                print(f"riverrun: the riverrun database {self.where} takes writes again; the "
                       "events kept meanwhile are written.", file=sys.stderr)  # fmt: skip
             self._trouble = None
             self._warned = False
@@ -218,9 +249,9 @@ class EmbeddedSink:
             return
         self._warned = True
         print(
-            f"riverrun: WARNING: runs are not being recorded to {self.path} for now: "
+            f"riverrun: WARNING: runs are not being recorded to {self.where} for now: "
             f"{self._trouble}. Your flow keeps running; its events are kept "
-            f"(in memory, then in {self.spools[0].directory}) and written to {self.path} as "
+            f"(in memory, then in {self.spools[0].directory}) and written to {self.where} as "
             "soon as it takes writes again.",
             file=sys.stderr,
         )
@@ -261,7 +292,7 @@ class EmbeddedSink:
             self._writer.checkpoint_if_due(final=True)
         if waiting:
             where = " and ".join(str(s.directory) for s in self.spools if s.pending())
-            print(f"riverrun: {waiting} event(s) could not be written to {self.path} "
+            print(f"riverrun: {waiting} event(s) could not be written to {self.where} "
                   f"({self._trouble or 'it did not take writes in time'}); they wait in {where} "
                   "and the next run that records into it writes them.", file=sys.stderr)  # fmt: skip
         if not spilled or lost:

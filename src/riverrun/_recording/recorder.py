@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 Event = dict[str, Any]
@@ -275,10 +276,13 @@ def get_recorder(settings: Any = None) -> Recorder:
         from riverrun.settings import get_current_settings
 
         settings = get_current_settings()
+    database_url = _database_url(settings)
     if settings.api_url:
         destination = str(settings.api_url)
+    elif database_url is not None:
+        destination = database_url
     else:
-        destination = str(settings.database_path)
+        destination = str(_database_file(settings))
     current = _active
     if current is not None and current.destination == destination:
         return current
@@ -295,10 +299,27 @@ def get_recorder(settings: Any = None) -> Recorder:
         else:
             from riverrun._recording.local import EmbeddedSink
 
-            sink = EmbeddedSink(settings.database_path, settings.store_busy_timeout_seconds,
-                                settings.retention_days, settings.recording_exit_wait_seconds)  # fmt: skip
+            sink = EmbeddedSink(_database_file(settings), settings.store_busy_timeout_seconds,
+                                settings.retention_days, settings.recording_exit_wait_seconds,
+                                database_url)  # fmt: skip
         _active = Recorder(sink, destination)
         return _active
+
+
+def _database_url(settings: Any) -> str | None:
+    """``RIVERRUN_DATABASE_URL`` when it names a database that is not a SQLite file."""
+    url = str(settings.database_url or "")
+    return url if url and not url.startswith("sqlite") else None
+
+
+def _database_file(settings: Any) -> Path:
+    """The SQLite file runs are recorded into: ``RIVERRUN_DATABASE_URL``'s, or the home's."""
+    url = str(settings.database_url or "")
+    if url.startswith("sqlite"):
+        from riverrun._store.dialect import sqlite_path
+
+        return sqlite_path(url)
+    return Path(settings.database_path)
 
 
 def recorder_for(flow_ctx: Any) -> Recorder:

@@ -20,8 +20,9 @@ _WAIT_S = 0.05
 
 
 def is_embedded(recorder: Recorder) -> bool:
-    """Whether the recorder writes into the embedded file (not to a server)."""
-    return not recorder.destination.startswith(("http://", "https://"))
+    """Whether the recorder writes into a SQLite file (not to a server or a database URL,
+    where the run watcher holds leases instead)."""
+    return "://" not in recorder.destination
 
 
 def record_run_process(recorder: Recorder, run_ids: Sequence[str]) -> set[str]:

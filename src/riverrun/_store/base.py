@@ -55,7 +55,7 @@ class StoreBase:
         except Exception as exc:
             if type(exc).__module__.startswith(("sqlalchemy", "psycopg")):
                 raise StoreError(
-                    f"Cannot use the database {_safe(self.url)}: {exc}. Check "
+                    f"Cannot use the database {safe_url(self.url)}: {exc}. Check "
                     "RIVERRUN_DATABASE_URL and that the server is reachable."
                 ) from exc
             raise
@@ -122,7 +122,7 @@ class StoreBase:
             self._engine = None
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """A URL with its password masked, for messages."""
     if "@" not in url or "://" not in url:
         return url

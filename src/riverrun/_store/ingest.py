@@ -16,6 +16,7 @@ current state, so out-of-order or replayed events converge on the same rows.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -233,6 +234,32 @@ class _Json(str):
 
 
 _EMPTY_OBJECT = _Json("{}")
+
+
+def unplan(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give back, in place, the values planning encoded in a batch's states.
+
+    For a batch planned but not written (the database refused it) that is to be kept as
+    JSON in a spool: there its encoded text would lose its mark and be encoded twice.
+    """
+    for event in events:
+        kind = event["kind"]
+        if kind == "task_run_state" or kind == "flow_run_state":
+            _decode_state(event)
+        elif kind == "task_run" or kind == "flow_run":
+            state = event.get("state")
+            if state:
+                _decode_state(state)
+    return events
+
+
+def _decode_state(state: dict[str, Any]) -> None:
+    for key in ("data", "state_details"):
+        value = state.get(key)
+        if value.__class__ is _Json:
+            state[key] = json.loads(value)
+
+
 _STATE_FIELDS = frozenset(
     {"data", "message", "start_time", "end_time", "run_count", "total_run_time"}
 )
