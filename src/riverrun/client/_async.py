@@ -4,50 +4,49 @@
 # fmt: off
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from collections.abc import Iterable
-from collections.abc import Sequence
-from datetime import timedelta
-from datetime import datetime
-from pydantic import JsonValue
-from riverrun._api.operation import Id
-from riverrun._api.operation import UNSET
-from riverrun.client import _tag_limits
-from riverrun.schemas import filters as f
-from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas import actions as a
-from riverrun.schemas import blocks as b
-from riverrun.schemas.actions import VariableCreate
-from riverrun.schemas.actions import VariableUpdate
-from riverrun.schemas.actions import WorkQueueUpdate
-from riverrun.schemas.actions import as_schedule_create
-from riverrun.schemas.actions import LogCreate
-from riverrun.schemas.automations import EventFilter
-from riverrun.schemas.automations import ReceivedEvent
-from riverrun.schemas.automations import AutomationCore
-from riverrun.schemas.automations import AutomationRecord
-from riverrun.schemas.blocks import BlockDocument
-from riverrun.schemas.blocks import BlockDocumentCreate
-from riverrun.schemas.blocks import BlockSchema
-from riverrun.schemas.leases import LeaseHold
-from riverrun.schemas.leases import LeaseRenewal
-from riverrun.schemas.leases import RunProcess
-from riverrun.schemas.schedules import SCHEDULE_TYPES
-from riverrun.states import State
-from types import TracebackType
-from typing import Any
-from typing import Optional
-from typing import Literal
-from typing import Union
-from typing import overload
-from uuid import UUID
-import uuid
 
 if TYPE_CHECKING:
     from riverrun.client.orchestration import SyncRiverrunClient
+    from collections.abc import Sequence
+    from collections.abc import Iterable
+    from datetime import timedelta
+    from riverrun._api.operation import UNSET
+    from riverrun._api.operation import Id
+    from riverrun.client import _tag_limits
+    from riverrun.schemas import objects as o
+    from riverrun.schemas.actions import VariableCreate
+    from riverrun.schemas.actions import VariableUpdate
+    from riverrun.schemas.actions import WorkQueueUpdate
+    from riverrun.schemas.actions import as_schedule_create
+    from riverrun.schemas.actions import LogCreate
+    from riverrun.schemas.blocks import BlockDocument
+    from riverrun.schemas.blocks import BlockDocumentCreate
+    from riverrun.schemas.blocks import BlockSchema
+    from types import TracebackType
+    from typing import Literal
+    from typing import Optional
+    from typing import Union
+    from typing import overload
+    from uuid import UUID
+    import uuid
+    from datetime import datetime
+    from pydantic import JsonValue
     from riverrun._api.store_api import StoreAPI
+    from riverrun.schemas import filters as f
+    from riverrun.schemas import actions as a
+    from riverrun.schemas import blocks as b
+    from riverrun.schemas.automations import EventFilter
+    from riverrun.schemas.automations import ReceivedEvent
+    from riverrun.schemas.automations import AutomationCore
+    from riverrun.schemas.automations import AutomationRecord
+    from riverrun.schemas.leases import LeaseHold
+    from riverrun.schemas.leases import LeaseRenewal
+    from riverrun.schemas.leases import RunProcess
+    from riverrun.schemas.schedules import SCHEDULE_TYPES
+    from riverrun.states import State
     from typing_extensions import Self
 
 

@@ -106,17 +106,40 @@ def _imports(modules: Iterable[ModuleType]) -> tuple[list[str], list[str]]:
     return lines(runtime, {}), lines(typing_only, runtime)
 
 
+def _default_names(nodes: Iterable[ast.FunctionDef | ast.AsyncFunctionDef]) -> set[str]:
+    """The names the default values of these functions' parameters refer to."""
+    names: set[str] = set()
+    for node in nodes:
+        defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        for default in defaults:
+            names.update(n.id for n in ast.walk(default) if isinstance(n, ast.Name))
+    return names
+
+
+def _bound_name(import_line: str) -> str:
+    """The name an import line of ``_imports`` binds (``from m import x as y``: ``y``)."""
+    if import_line.startswith("import "):
+        return import_line.split()[1].split(".")[0]
+    return import_line.split()[-1]
+
+
 def operations_source() -> str:
     """The source of ``riverrun/client/_operations.py``."""
     from riverrun._api import store_api
 
     modules = [sys.modules[r.__module__] for r in store_api.RESOURCES]
     runtime, typing_only = _imports(modules)
+    operations = [func for resource in store_api.RESOURCES for func in vars(resource).values()
+                  if getattr(func, "__riverrun_route__", None) is not None]  # fmt: skip
+    # As in ``_async.py``: at run time, only what a default value names.
+    needed = _default_names(_method_node(func) for func in operations)
+    typing_only = [line for line in runtime if _bound_name(line) not in needed] + typing_only
+    runtime = [line for line in runtime if _bound_name(line) in needed]
     out = [_HEADER.format(source="the operation table (riverrun._api)"), _NOQA,
            "from __future__ import annotations\n\n", "from typing import TYPE_CHECKING, Any\n\n"]  # fmt: skip
     out += [f"{line}\n" for line in runtime if line != "from typing import Any"]  # in the header
     out.append("\nif TYPE_CHECKING:\n    from riverrun._api.store_api import StoreAPI\n")
-    out += [f"    {line}\n" for line in typing_only]
+    out += [f"    {line}\n" for line in typing_only if line != "from typing import Any"]
     out.append('\n\nclass BackendOperations:\n    """Every operation, handing its arguments to '
                '``_call`` (the embedded and HTTP backends implement it)."""\n\n'
                "    def _call(self, name: str, arguments: dict[str, Any]) -> Any:\n"
@@ -166,14 +189,21 @@ def async_source() -> str:
         modules[func.__module__] = sys.modules[func.__module__]
         methods.append((name, func))
     runtime, typing_only = _imports(modules.values())
+    runtime = [line for line in runtime
+               if not line.startswith("from riverrun.client.") and line != "import asyncio"]  # fmt: skip
+    # Every CLI command imports this class: the schema modules its signatures name (some
+    # 60 ms of pydantic models, automations' among them) are imported only for type
+    # checkers; at run time only what a default value names is.
+    needed = _default_names(_method_node(func) for _name, func in methods)
+    typing_only = [line for line in runtime if _bound_name(line) not in needed] + typing_only
+    runtime = [line for line in runtime if _bound_name(line) in needed]
     out = [_HEADER.format(source="riverrun.client.orchestration.SyncRiverrunClient"), _NOQA,
-           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING\n\n"]  # fmt: skip
-    out += [f"{line}\n" for line in runtime if not line.startswith("from riverrun.client.")
-            and line != "import asyncio"]  # fmt: skip
+           "from __future__ import annotations\n\nfrom typing import TYPE_CHECKING, Any\n\n"]  # fmt: skip
+    out += [f"{line}\n" for line in runtime if line != "from typing import Any"]
     out.append(
         "\nif TYPE_CHECKING:\n    from riverrun.client.orchestration import SyncRiverrunClient\n"
     )
-    out += [f"    {line}\n" for line in typing_only]
+    out += [f"    {line}\n" for line in typing_only if line != "from typing import Any"]
     out.append(_TO_THREAD)
     out.append('\n\nclass AsyncOperations:\n    """Every public method of ``SyncRiverrunClient`` as a '
                "coroutine that runs it in a worker thread\n    (so a slow store or server never "

@@ -6,31 +6,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from collections.abc import Iterable
-from datetime import timedelta
-from datetime import datetime
-from pydantic import JsonValue
-from riverrun._api.operation import Id
 from riverrun._api.operation import UNSET
-from riverrun.schemas import filters as f
-from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas import actions as a
-from riverrun.schemas import blocks as b
-from riverrun.schemas.automations import EventFilter
-from riverrun.schemas.automations import ReceivedEvent
-from riverrun.schemas.automations import AutomationCore
-from riverrun.schemas.automations import AutomationRecord
-from riverrun.schemas.leases import LeaseHold
-from riverrun.schemas.leases import LeaseRenewal
-from riverrun.schemas.leases import RunProcess
-from riverrun.schemas.schedules import SCHEDULE_TYPES
-from riverrun.states import State
-from typing import Optional
-from typing import Literal
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
+    from collections.abc import Iterable
+    from datetime import timedelta
+    from datetime import datetime
+    from pydantic import JsonValue
+    from riverrun._api.operation import Id
+    from riverrun.schemas import filters as f
+    from riverrun.schemas import objects as o
+    from riverrun.schemas import actions as a
+    from riverrun.schemas import blocks as b
+    from riverrun.schemas.automations import EventFilter
+    from riverrun.schemas.automations import ReceivedEvent
+    from riverrun.schemas.automations import AutomationCore
+    from riverrun.schemas.automations import AutomationRecord
+    from riverrun.schemas.leases import LeaseHold
+    from riverrun.schemas.leases import LeaseRenewal
+    from riverrun.schemas.leases import RunProcess
+    from riverrun.schemas.schedules import SCHEDULE_TYPES
+    from riverrun.states import State
+    from typing import Optional
+    from typing import Literal
 
 
 class BackendOperations:
