@@ -26,7 +26,7 @@ from riverrun._internal.clock import from_us
 from riverrun._store import ingest as _ingest
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
-from riverrun._store.runs import _state_event
+from riverrun._store.state_events import state_event as _state_event
 from riverrun.exceptions import InvalidLeaseError, ObjectNotFound
 from riverrun.schemas.leases import LeaseHold, LeaseRenewal, RunProcess
 from riverrun.states import State, StateType

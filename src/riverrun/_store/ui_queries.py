@@ -20,7 +20,7 @@ from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.dialect import case_insensitive_like
-from riverrun._store.runs import _run_select
+from riverrun._store.run_rows import run_select
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.states import State
@@ -155,7 +155,7 @@ class UIQueryMixin(StoreBase):
         if before is not None:
             where.append(sa.tuple_(started, t.flow_run.c.id) < sa.tuple_(before[0], before[1]))
         query = (
-            _run_select("flow_run").where(*where).order_by(started.desc(), t.flow_run.c.id.desc())
+            run_select("flow_run").where(*where).order_by(started.desc(), t.flow_run.c.id.desc())
         )
         with self.connect() as conn:
             rows = conn.execute(query.limit(limit)).all()
@@ -339,7 +339,7 @@ class UIQueryMixin(StoreBase):
         the ``task_key`` of the task run standing for the call in that parent."""
         parent = t.task_run.alias("parent")
         query = (
-            _run_select("flow_run")
+            run_select("flow_run")
             .add_columns(
                 parent.c.flow_run_id.label("parent_flow_run_id"),
                 parent.c.task_key.label("parent_task_key"),
