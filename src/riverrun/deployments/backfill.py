@@ -8,7 +8,7 @@ time. A time whose run is still scheduled, pending or running is always skipped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 _UNFINISHED = {"SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"}
@@ -50,8 +50,15 @@ def plan_backfill(
             continue
         for when in schedule.schedule.get_dates(start=start, end=end):
             times.setdefault(when.astimezone(timezone.utc), dict(schedule.parameters))
+    # Only the window's runs are read (a deployment may have years of history): a scheduled
+    # run starts at most its schedule's jitter after the time it stands for.
+    jitter = max((s.jitter for s in deployment.schedules if s.jitter is not None),
+                 default=timedelta(0))  # fmt: skip
     runs = client.read_flow_runs(
-        deployment_filter=f.DeploymentFilter(id=f.DeploymentFilterId(any_=[deployment.id]))
+        flow_run_filter=f.FlowRunFilter(
+            expected_start_time=f.FlowRunFilterExpectedStartTime(after_=start, before_=end + jitter)
+        ),
+        deployment_filter=f.DeploymentFilter(id=f.DeploymentFilterId(any_=[deployment.id])),
     )
     by_time: dict[datetime, list[Any]] = {}
     for run in runs:

@@ -467,18 +467,18 @@ def run_deployment(store: UIStore, deployment_id: str, parameters: dict[str, Any
 
 class _BackfillReads:
     """What ``plan_backfill`` asks of a client, over the store, with its read of existing
-    runs bounded to the backfilled range (a day either side for jitter) and capped."""
+    runs (bounded by ``plan_backfill`` to the backfilled range) capped."""
 
-    def __init__(self, store: UIStore, start: datetime, end: datetime, cap: int) -> None:
-        self.store, self.start, self.end, self.cap = store, start, end, cap
+    def __init__(self, store: UIStore, cap: int) -> None:
+        self.store, self.cap = store, cap
 
-    def read_flow_runs(self, *, deployment_filter: f.DeploymentFilter) -> list[o.FlowRun]:
+    def read_flow_runs(
+        self, *, flow_run_filter: f.FlowRunFilter, deployment_filter: f.DeploymentFilter
+    ) -> list[o.FlowRun]:
         ids = deployment_filter.id.any_ if deployment_filter.id else None
-        flt = f.FlowRunFilter(
-            deployment_id=f.FlowRunFilterDeploymentId(any_=list(ids or [])),
-            expected_start_time=f.FlowRunFilterExpectedStartTime(after_=self.start - timedelta(days=1),
-                                                                 before_=self.end + timedelta(days=1)),
-        )  # fmt: skip
+        flt = flow_run_filter.model_copy(
+            update={"deployment_id": f.FlowRunFilterDeploymentId(any_=list(ids or []))}
+        )
         return self.store.read_flow_runs(flow_run_filter=flt, limit=self.cap)
 
     def create_flow_run_from_deployment(self, deployment_id: str, **kwargs: Any) -> o.FlowRun:
@@ -499,7 +499,7 @@ def backfill(store: UIStore, dep: o.Deployment, start: datetime, end: datetime, 
     """
     from riverrun.deployments.backfill import plan_backfill
 
-    reads = _BackfillReads(store, start, end, cap=10 * BACKFILL_CAP)
+    reads = _BackfillReads(store, cap=10 * BACKFILL_CAP)
     plan = plan_backfill(reads, dep, start, end, reprocess)
     if len(plan.create) > BACKFILL_CAP:
         raise ValueError(f"{len(plan.create):,} runs is more than {BACKFILL_CAP:,} at once; "
