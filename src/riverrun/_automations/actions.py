@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from riverrun._automations.templates import context_for, render
+from riverrun._automations.templates import TemplateState, context_for, render
 from riverrun.exceptions import RiverrunException
 from riverrun.schemas import automations as a
 
@@ -59,7 +59,8 @@ def template_context(
             state = run.state
             flow_run = {
                 "id": run.id, "name": run.name, "parameters": run.parameters, "tags": run.tags,
-                "state": state.type.value if state is not None else None,
+                "state": None if state is None
+                else TemplateState(state.type.value, state.name, state.message),
                 "state_name": state.name if state is not None else None,
                 "message": state.message if state is not None else None,
             }  # fmt: skip

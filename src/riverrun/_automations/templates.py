@@ -1,7 +1,8 @@
 """Jinja2 templates of actions (a notification's subject and body, a webhook's payload).
 
 A template sees ``event`` (the triggering event), ``flow_run`` (the run it is about, if any:
-``id``, ``name``, ``state``, ``state_name``, ``message``, ``parameters``, ``tags``), ``flow``
+``id``, ``name``, ``state`` (with ``.name``, ``.type``, ``.message`` as in Prefect),
+``state_name``, ``message``, ``parameters``, ``tags``), ``flow``
 (``id``, ``name``), ``automation`` (``id``, ``name``), and ``flow_run_url`` (the run's page,
 ``{ui_url}/runs/flow-run/<id>``). Undefined names are errors, so a typo is caught when the
 automation is created rather than sent as an empty string.
@@ -56,9 +57,23 @@ def render(template: str, context: TemplateContext, *, field: str = "template") 
     except jinja2.TemplateError as exc:
         raise TemplateError(
             f"The {field} does not render: {exc}. It can use event, flow_run (id, name, "
-            "state, state_name, message, parameters, tags), flow (id, name), automation "
+            "state (.name, .type, .message), state_name, message, parameters, tags), flow (id, name), automation "
             "(id, name) and flow_run_url."
         ) from exc
+
+
+class TemplateState(str):
+    """A run's state in a template: prints as its type (``FAILED``), and has Prefect's
+    ``name``, ``type`` and ``message`` (``{{ flow_run.state.message }}``)."""
+
+    name: str
+    type: str
+    message: Optional[str]
+
+    def __new__(cls, type: str, name: str, message: Optional[str]) -> TemplateState:
+        state = super().__new__(cls, type)
+        state.type, state.name, state.message = type, name, message
+        return state
 
 
 class _AnyKey(dict[str, object]):
@@ -85,7 +100,7 @@ def sample_context(automation_name: str = "automation") -> TemplateContext:
         flow_run={
             "id": run_id,
             "name": "sample-run",
-            "state": "FAILED",
+            "state": TemplateState("FAILED", "Failed", "sample message"),
             "state_name": "Failed",
             "message": "sample message",
             "parameters": _AnyKey(),
