@@ -38,7 +38,9 @@ with riverrun.tags("env:pro"):
 
 def _snippet() -> str:
     text = README.read_text()
-    found = re.search(r"<!-- readme-notify-snippet -->\n```python\n(.*?)```", text, re.S)
+    found = re.search(
+        r"<!-- readme-notify-snippet -->\n(?:<!-- fmt:off -->\n)?```python\n(.*?)```", text, re.S
+    )
     assert found is not None, "README.md has lost its notification snippet"
     return found.group(1)
 
