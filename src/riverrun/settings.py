@@ -68,6 +68,7 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("flows_watch_interval_seconds", float, 1.0, "How often a flow process renews its run's lease and checks whether the run is being cancelled.", positive=True),
     SettingDefinition("runner_cancellation_grace_seconds", float, 30.0, "How long a cancelled run's process may take to stop before it is killed (Prefect's runner waits 30 s).", minimum=0),
     SettingDefinition("server_services_lease_sweeper_loop_seconds", float, 5.0, "How often the server marks runs whose lease expired Crashed (or Scheduled if they never started).", positive=True),
+    SettingDefinition("server_services_sla_loop_seconds", float, 5.0, "How often the server (or a serve() process on the embedded store) checks deployments' SLAs and records violations.", positive=True),
     SettingDefinition("default_work_pool_name", str, None, "Work pool that deployments and work queues use when they name none."),
     SettingDefinition("retention_days", int, 30, "Delete runs older than this many days (0 keeps everything).", minimum=0),
     SettingDefinition("retention_interval_seconds", float, 3600.0, "How often the server's background retention pass runs.", positive=True),

@@ -161,3 +161,36 @@ def test_project_file_deploys_and_refuses_unknown_keys(project: Path) -> None:
     )
     result = cli("deploy")
     assert result.exit_code == 1 and "unknown key(s) 'shedules' in deployments[0]" in result.output
+
+
+def _sla_names() -> list[tuple[str, str]]:
+    client = get_client(sync_client=True)
+    dep = client.read_deployment_by_name(NAME)
+    return [(s.name, s.type) for s in client.read_slas_for_deployment(dep.id)]
+
+
+def test_deploy_sla_flag_takes_json_and_files(project: Path) -> None:
+    (project / "slas.yaml").write_text("sla:\n  - {name: late, within: 600}\n")
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly",
+                 "--sla", '{"name": "slow", "duration": 600}', "--sla", "slas.yaml")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _sla_names() == [("late", "lateness"), ("slow", "time_to_completion")]
+
+
+def test_project_file_sla_is_applied(project: Path) -> None:
+    (project / "riverrun.yaml").write_text(textwrap.dedent("""
+        deployments:
+          - name: nightly
+            entrypoint: flows/export.py:sf_export
+            sla:
+              - {name: daily, stale_after: 86400, severity: high}
+    """))  # fmt: skip
+    assert cli("deploy").exit_code == 0
+    assert _sla_names() == [("daily", "frequency")]
+
+
+def test_a_bad_sla_names_the_fields_it_needs(project: Path) -> None:
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly",
+                 "--sla", '{"name": "slow"}')  # fmt: skip
+    assert result.exit_code == 1
+    assert "sla[0] ('slow') is not an SLA: give a name and one of duration" in result.output

@@ -15,6 +15,7 @@ from riverrun._api.flows import FlowsAPI
 from riverrun._api.leases import LeasesAPI
 from riverrun._api.logs import LogsAPI
 from riverrun._api.operation import Operation, operations_of
+from riverrun._api.slas import SlasAPI
 from riverrun._api.task_runs import TaskRunsAPI
 from riverrun._api.variables import VariablesAPI
 from riverrun._api.work_pools import WorkPoolsAPI
@@ -38,6 +39,7 @@ class StoreAPI(
     WorkPoolsAPI,
     WorkQueuesAPI,
     WorkersAPI,
+    SlasAPI,
     Protocol,
 ):
     """What a backend of the clients offers: the embedded ``Store`` and the HTTP backend."""

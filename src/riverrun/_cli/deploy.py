@@ -36,6 +36,9 @@ def deploy(
     description: str | None = typer.Option(None, "--description", "-d", help="What it does."),
     version: str | None = typer.Option(None, "--version", "-v", help="Its version."),
     paused: bool = typer.Option(False, "--paused", help="Store it paused."),
+    sla: list[str] | None = typer.Option(
+        None, "--sla", help="An SLA as JSON, or a .yaml/.json file with an 'sla' list (repeatable)."
+    ),
     project: Path = typer.Option(Path("riverrun.yaml"), "--project", help="The project file."),
 ) -> None:
     """Store a deployment (no image is built: workers run the code from the entrypoint).
@@ -71,10 +74,33 @@ def deploy(
             name, schedules=schedules or None, parameters=parse_params(param, params), tags=tag,
             description=description, version=version, paused=paused, work_pool_name=pool,
             work_queue_name=work_queue, entrypoint=entrypoint,
+            _sla=None if sla is None else _sla_flags(sla),
         )  # fmt: skip
         _apply(deployment, pool)
     except (ConfigurationError, MissingFlowError, ValueError) as exc:
         fail(str(exc))
+
+
+def _sla_flags(flags: list[str]) -> list[Any]:
+    """SLAs from ``--sla`` values: JSON objects, or .yaml/.json files holding an ``sla`` list
+    (as Prefect's ``deploy --sla``)."""
+    import json
+
+    import yaml
+
+    from riverrun.deployments.project import slas_from_specs
+    from riverrun.exceptions import ConfigurationError
+
+    specs: list[Any] = []
+    for flag in flags:
+        try:
+            if flag.endswith((".yaml", ".yml", ".json")):  # JSON is YAML
+                specs.extend((yaml.safe_load(Path(flag).read_text()) or {}).get("sla", []))
+            else:
+                specs.append(json.loads(flag))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"--sla {flag!r} does not parse: {exc}") from None
+    return slas_from_specs(specs, "--sla")
 
 
 def _apply(deployment: Any, pool: str | None) -> None:
@@ -89,7 +115,7 @@ def _apply(deployment: Any, pool: str | None) -> None:
 
 def _deploy_project(project: Path) -> None:
     from riverrun.deployments.loading import load_flow_from_entrypoint
-    from riverrun.deployments.project import read_project, schedule_from_yaml
+    from riverrun.deployments.project import read_project, schedule_from_yaml, slas_from_specs
 
     base = project.resolve().parent
     for entry in read_project(project):
@@ -108,6 +134,7 @@ def _deploy_project(project: Path) -> None:
             concurrency_limit=entry.get("concurrency_limit"),
             enforce_parameter_schema=entry.get("enforce_parameter_schema", True),
             catchup=entry.get("catchup", "all"), overlap=entry.get("overlap", "allow"),
+            _sla=slas_from_specs(entry["sla"], f"{project}: {entry['name']}") if "sla" in entry else None,
         )  # fmt: skip
         deployment.path = str(base)
         _apply(deployment, pool)

@@ -340,7 +340,6 @@ def record_deployment_event(
         changes: for ``updated``, what changed (``deployment_changes``).
     """
     from riverrun._internal.ids import new_id
-    from riverrun._store import ingest
 
     related = []
     flow_name = conn.execute(
@@ -366,6 +365,14 @@ def record_deployment_event(
         "payload": json.loads(json.dumps(payload, default=str)),
         "follows": None,
     }
+    write_event(conn, text, event)
+
+
+def write_event(conn: Any, text: Any, event: dict[str, Any]) -> None:
+    """Write one event (the recorder's ``kind: "event"`` shape) in the caller's transaction,
+    and hand its ID to the embedded evaluator collecting this transaction's events."""
+    from riverrun._store import ingest
+
     for sql, rows in ingest.plan([event]):
         conn.execute(text(sql), rows)
     collected = _written.get()

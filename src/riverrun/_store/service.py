@@ -20,11 +20,13 @@ from riverrun._store.flow_run_pauses import PauseStoreMixin
 from riverrun._store.leases import LeaseStoreMixin
 from riverrun._store.runs import RunStoreMixin
 from riverrun._store.scheduler import SchedulerStoreMixin
+from riverrun._store.slas import SlaStoreMixin
 from riverrun._store.ui_queries import UIQueryMixin
 from riverrun._store.variables import VariableStoreMixin
 
 
 class Store(
+    SlaStoreMixin,
     ClaimStoreMixin,
     SchedulerStoreMixin,
     PauseStoreMixin,

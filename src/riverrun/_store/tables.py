@@ -513,6 +513,24 @@ worker = Table(
     Index("uq_worker__work_pool_id_name", "work_pool_id", "name", unique=True),
 )
 
+# A deployment's service level agreements (``riverrun.schemas.slas``); a violation is an
+# event whose ID derives from the SLA and what violated it, so it is recorded once.
+sla = Table(
+    "sla",
+    metadata,
+    _id_column(),
+    Column("deployment_id", ID, ForeignKey("deployment.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # The type's threshold in seconds: duration, within or stale_after.
+    Column("threshold_seconds", Float, nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_sla__deployment_id_name", "deployment_id", "name", unique=True),
+)
+
 # Claims read a pool's due runs: Scheduled runs of that pool by expected start.
 Index(
     "ix_flow_run__work_pool_name_state_type",

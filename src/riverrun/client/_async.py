@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from riverrun.schemas import filters as f
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
     from riverrun.schemas.automations import AutomationCore
@@ -72,6 +73,13 @@ class AsyncOperations:
     async def api_healthcheck(self) -> Optional[Exception]:
         """None if the store (or server) answers, else the exception it raised."""
         return await _to_thread(self._sync.api_healthcheck)
+
+    async def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
+        """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
+        ones updated, the deployment's other SLAs deleted. Raises ``ObjectNotFound`` for an
+        unknown deployment.
+        """
+        return await _to_thread(self._sync.apply_slas_for_deployment, deployment_id=deployment_id, slas=slas)
 
     async def claim_deployment_runs(self, deployment_ids: list[str], limit: Optional[int]=None, now: Optional[int]=None) -> list[o.FlowRun]:
         """Due runs of these deployments moved to Pending for the caller to start.
@@ -392,6 +400,10 @@ class AsyncOperations:
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return await _to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)
+
+    async def read_slas_for_deployment(self, deployment_id: Id) -> list[sl.Sla]:
+        """The deployment's SLAs, by name. Raises ``ObjectNotFound`` for an unknown deployment."""
+        return await _to_thread(self._sync.read_slas_for_deployment, deployment_id=deployment_id)
 
     async def read_task_run(self, task_run_id: Id) -> o.TaskRun:
         """One task run; raises ``ObjectNotFound``."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from riverrun.schemas import objects as o
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
     from riverrun.schemas.automations import AutomationCore
@@ -507,6 +508,17 @@ class BackendOperations:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._call("read_workers_for_work_pool", {"work_pool_name": work_pool_name, "worker_filter": worker_filter, "offset": offset, "limit": limit})
 
+    def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
+        """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
+        ones updated, the deployment's other SLAs deleted. Raises ``ObjectNotFound`` for an
+        unknown deployment.
+        """
+        return self._call("apply_slas_for_deployment", {"deployment_id": deployment_id, "slas": slas})
+
+    def read_slas_for_deployment(self, deployment_id: Id) -> list[sl.Sla]:
+        """The deployment's SLAs, by name. Raises ``ObjectNotFound`` for an unknown deployment."""
+        return self._call("read_slas_for_deployment", {"deployment_id": deployment_id})
+
 
 class ClientOperations:
     """The operations the clients offer as they are, forwarding to the backend."""
@@ -926,3 +938,14 @@ class ClientOperations:
     def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._backend.read_workers_for_work_pool(work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+
+    def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
+        """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
+        ones updated, the deployment's other SLAs deleted. Raises ``ObjectNotFound`` for an
+        unknown deployment.
+        """
+        return self._backend.apply_slas_for_deployment(deployment_id=deployment_id, slas=slas)
+
+    def read_slas_for_deployment(self, deployment_id: Id) -> list[sl.Sla]:
+        """The deployment's SLAs, by name. Raises ``ObjectNotFound`` for an unknown deployment."""
+        return self._backend.read_slas_for_deployment(deployment_id=deployment_id)

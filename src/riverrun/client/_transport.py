@@ -45,6 +45,12 @@ class EmbeddedBackend(BackendOperations):
 
         return open_store(self.url, busy_timeout_s=self.busy_timeout_s)
 
+    def call_store(self, name: str, **arguments: Any) -> Any:
+        """Call the ``Store`` method ``name`` as an operation is called: this process's
+        recorder flushed first, and the events the call wrote evaluated by its automations
+        (``serve()`` checks SLAs this way)."""
+        return self._call(name, arguments)
+
     def _call(self, name: str, arguments: dict[str, Any]) -> Any:
         from riverrun._api.operation import UNSET
         from riverrun._recording import flush_pending

@@ -26,7 +26,8 @@ from riverrun.exceptions import ConfigurationError
 _TOP = {"name", "prefect-version", "riverrun-version", "build", "push", "pull", "deployments"}
 _DEPLOYMENT = {"name", "version", "tags", "description", "entrypoint", "parameters", "work_pool",
                "schedules", "schedule", "concurrency_limit", "enforce_parameter_schema", "paused",
-               "catchup", "catchup_window", "overlap", "job_variables", "pull", "build", "push"}  # fmt: skip
+               "catchup", "catchup_window", "overlap", "job_variables", "pull", "build", "push",
+               "sla"}  # fmt: skip
 _WORK_POOL = {"name", "work_queue_name", "job_variables"}
 _SCHEDULE = {"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active",
              "parameters", "slug", "jitter", "max_scheduled_runs"}  # fmt: skip
@@ -87,3 +88,33 @@ def schedule_from_yaml(entry: dict[str, Any]) -> Any:
         fields["anchor_date"] = dt.datetime.fromisoformat(fields["anchor_date"])
     fields.pop("max_scheduled_runs", None)
     return Schedule(**fields)
+
+
+def slas_from_specs(specs: Any, where: str) -> list[Any]:
+    """SLAs (``riverrun.schemas.slas``) from a ``sla:`` list of mappings, as Prefect's
+    ``prefect.yaml`` takes them (``within`` and ``stale_after`` in seconds).
+
+    Raises:
+        ConfigurationError: not a list of mappings, or an SLA that does not validate.
+    """
+    import pydantic
+
+    from riverrun.schemas.slas import SlaTypes
+
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+        raise ConfigurationError(
+            f"{where}: 'sla' must be a list of mappings, e.g. [{{name: slow, duration: 600}}]."
+        )
+    adapter: pydantic.TypeAdapter[SlaTypes] = pydantic.TypeAdapter(SlaTypes)
+    out = []
+    for n, spec in enumerate(specs):
+        try:
+            out.append(adapter.validate_python(spec))
+        except pydantic.ValidationError as exc:
+            raise ConfigurationError(
+                f"{where}: sla[{n}] ({spec.get('name', 'unnamed')!r}) is not an SLA: give a name and "
+                "one of duration (seconds a run may take), within (seconds a run may start "
+                f"late) or stale_after (seconds between completed runs). {exc.error_count()} "
+                f"error(s): {exc.errors()[0]['msg']}"
+            ) from None
+    return out

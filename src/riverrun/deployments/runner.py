@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from riverrun.schedules import Schedule
 from riverrun.schemas.actions import DeploymentScheduleCreate, as_schedule_create
 from riverrun.schemas.objects import ConcurrencyLimitConfig, ConcurrencyOptions
+from riverrun.schemas.slas import SlaTypes
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.flows import Flow
@@ -54,6 +55,8 @@ class RunnerDeployment(BaseModel):
     catchup: Literal["all", "latest", "none"] = "all"
     catchup_window: Optional[dt.timedelta] = None
     overlap: Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"] = "allow"
+    # Prefect's experimental ``_sla``: None leaves the stored SLAs alone, [] removes them.
+    _sla: Optional[Union[SlaTypes, list[SlaTypes]]] = PrivateAttr(default=None)
 
     @property
     def full_name(self) -> str:
@@ -81,6 +84,9 @@ class RunnerDeployment(BaseModel):
                 work_queue_name=self.work_queue_name, job_variables=self.job_variables,
                 catchup=self.catchup, catchup_window=self.catchup_window, overlap=self.overlap,
             )  # fmt: skip
+            if self._sla is not None:
+                slas = self._sla if isinstance(self._sla, list) else [self._sla]
+                client.apply_slas_for_deployment(deployment_id, slas)
         return uuid.UUID(str(deployment_id))
 
     @classmethod
@@ -107,6 +113,7 @@ class RunnerDeployment(BaseModel):
         catchup: Literal["all", "latest", "none"] = "all",
         catchup_window: Optional[dt.timedelta] = None,
         overlap: Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"] = "allow",
+        _sla: Optional[Union[SlaTypes, list[SlaTypes]]] = None,
         **_prefect_only: Any,
     ) -> RunnerDeployment:
         """The deployment of ``flow`` named ``name`` (``flow.to_deployment`` calls this)."""
@@ -129,7 +136,7 @@ class RunnerDeployment(BaseModel):
                 grace_period_seconds=concurrency_limit.grace_period_seconds,
             )
             concurrency_limit = concurrency_limit.limit
-        return cls(
+        deployment = cls(
             name=name, flow_name=flow.name, description=description or flow.description,
             version=version or flow.version, tags=list(tags or []),
             schedules=build_schedules(interval, cron, rrule, schedule, schedules),
@@ -140,6 +147,8 @@ class RunnerDeployment(BaseModel):
             work_queue_name=work_queue_name, job_variables=dict(job_variables or {}),
             catchup=catchup, catchup_window=catchup_window, overlap=overlap,
         )  # fmt: skip
+        deployment._sla = _sla
+        return deployment
 
 
 def entrypoint_of(flow: Flow[Any, Any]) -> tuple[str, str]:

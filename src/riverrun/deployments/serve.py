@@ -9,8 +9,10 @@ The loop, with the embedded store (or ``RIVERRUN_DATABASE_URL``):
 - wakes within ~50 ms of any commit to the SQLite file by watching ``PRAGMA data_version``
   on a read connection (a few microseconds a check), so a triggered run starts well within
   a second — no 10 s poll; on PostgreSQL or against a server it checks every 0.5 s;
+- checks its deployments' SLAs every ``RIVERRUN_SERVER_SERVICES_SLA_LOOP_SECONDS`` (5 s) and
+  records violations, which this process's automations then act on.
 
-Against a server (``RIVERRUN_API_URL``) the server's scheduler service schedules; this
+Against a server (``RIVERRUN_API_URL``) the server's scheduler and SLA services do those; this
 process claims and runs, through the same operations over HTTP.
 - on Ctrl-C or SIGTERM stops its subprocesses, marks their unfinished runs ``Crashed``, and
   with ``pause_on_shutdown`` pauses the deployments no other live process serves.
@@ -110,7 +112,10 @@ class Runner:
     def _loop(self) -> None:
         watch = _ChangeWatcher(self._local)
         self._spare = _spawn_spare()
-        next_schedule = 0.0
+        from riverrun.settings import get_current_settings
+
+        next_schedule = next_sla_check = 0.0
+        sla_interval = get_current_settings().server_services_sla_loop_seconds
         try:
             while not self.stopping.is_set():
                 now = time.monotonic()
@@ -119,12 +124,17 @@ class Runner:
                         self._local.schedule_deployment_runs(self.deployment_ids)
                         self._local.mark_late_runs()
                     next_schedule = now + SCHEDULER_INTERVAL_S
+                if self._local is not None and now >= next_sla_check:
+                    # Through the backend, so automations on the violations run here too.
+                    self._store.call_store("check_slas", deployment_ids=self.deployment_ids)
+                    next_sla_check = now + sla_interval
                 self._reap()
                 self._cancel_requested()
                 self._start_due()
-                watch.wait(
-                    self.stopping, timeout=min(1.0, max(0.0, next_schedule - time.monotonic()))
+                due = (
+                    min(next_schedule, next_sla_check) if self._local is not None else next_schedule
                 )
+                watch.wait(self.stopping, timeout=min(1.0, max(0.0, due - time.monotonic())))
         finally:
             watch.close()
 

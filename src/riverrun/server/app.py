@@ -24,6 +24,7 @@ def server_services(config: ServerConfig) -> list[Service]:
     from riverrun.server.services.leases import LeaseSweeperService
     from riverrun.server.services.retention import RetentionService
     from riverrun.server.services.scheduler import SchedulerService
+    from riverrun.server.services.slas import SlaService
     from riverrun.settings import get_current_settings
 
     settings = get_current_settings()
@@ -34,6 +35,7 @@ def server_services(config: ServerConfig) -> list[Service]:
         services.append(RetentionService(config))
     services.append(AutomationService())
     services.append(ConcurrencyLeaseSweeper())
+    services.append(SlaService(settings.server_services_sla_loop_seconds))
     return services
 
 

@@ -1,0 +1,1 @@
+"""Prefect's ``prefect._experimental`` path: features Prefect marks experimental."""

@@ -1,0 +1,1 @@
+"""Service level agreements of deployments (``prefect._experimental.sla``)."""
