@@ -51,3 +51,15 @@ def test_metrics_count_runs_by_state_and_flow_with_durations(riverrun_mode: str)
     assert 'riverrun_flow_runs{flow="broken",state="FAILED"} 1.0' in text
     assert 'riverrun_flow_run_duration_seconds_count{flow="fine"} 2.0' in text
     assert "riverrun_late_flow_runs 0.0" in text
+
+
+def test_metrics_count_workers_per_pool_by_liveness(riverrun_mode: str) -> None:
+    from riverrun.client import get_client
+    from riverrun.client.schemas.actions import WorkPoolCreate
+
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="etl-pool", type="process"))
+        client.send_worker_heartbeat("etl-pool", "worker-a")
+        client.send_worker_heartbeat("etl-pool", "worker-b", heartbeat_interval_seconds=10)
+    text = _metrics(riverrun_mode)
+    assert 'riverrun_workers{status="ONLINE",work_pool="etl-pool"} 2.0' in text

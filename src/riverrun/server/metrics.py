@@ -2,8 +2,9 @@
 
 Every value is read from the store when scraped, so several replicas report the same
 numbers and a restart loses none: flow runs by state and flow, finished runs' durations as
-a histogram, late runs, scheduled runs per work pool (queue depth), and automation actions
-(notifications) by outcome. Worker liveness is not reported: riverrun has no workers yet.
+a histogram, late runs, scheduled runs per work pool (queue depth), workers per pool by
+liveness (ONLINE/OFFLINE, by the same heartbeat rule as the client's ``read_workers``), and
+automation actions (notifications) by outcome.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
+
+from riverrun._internal.clock import now_us
+from riverrun._store.work_pools import DEFAULT_HEARTBEAT_S, MISSED_HEARTBEATS
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -34,6 +38,13 @@ SELECT COALESCE(work_pool_name, ''), COUNT(*) FROM flow_run
 WHERE state_type = 'SCHEDULED' GROUP BY COALESCE(work_pool_name, '')
 """
 _ACTIONS = "SELECT status, COUNT(*) FROM automation_action GROUP BY status"
+_WORKERS = f"""
+SELECT p.name, CASE WHEN w.last_heartbeat_time >= :now - CAST(COALESCE(
+    w.heartbeat_interval_seconds, {DEFAULT_HEARTBEAT_S}) AS BIGINT) * {MISSED_HEARTBEATS * 1_000_000}
+    THEN 'ONLINE' ELSE 'OFFLINE' END AS status, COUNT(*)
+FROM worker AS w JOIN work_pool AS p ON p.id = w.work_pool_id
+GROUP BY p.name, status
+"""
 
 
 def _durations_sql() -> str:
@@ -64,14 +75,15 @@ class StoreCollector:
         store = self.store
         with store.connect() as conn:
 
-            def rows(sql: str) -> list[Any]:
-                return list(conn.execute(store.text(sql)).all())
+            def rows(sql: str, **params: Any) -> list[Any]:
+                return list(conn.execute(store.text(sql), params).all())
 
             by_state = rows(_RUNS_BY_STATE)
             late = rows(_LATE)[0][0]
             queued = rows(_QUEUED)
             durations = rows(_durations_sql())
             actions = rows(_ACTIONS)
+            workers = rows(_WORKERS, now=now_us())
         runs = GaugeMetricFamily("riverrun_flow_runs", "Flow runs by current state and flow.",
                                  labels=["state", "flow"])  # fmt: skip
         for state, flow, count in by_state:
@@ -101,6 +113,11 @@ class StoreCollector:
         for status, count in actions:
             notifications.add_metric([str(status)], float(count))
         yield notifications
+        liveness = GaugeMetricFamily("riverrun_workers", "Workers per work pool, ONLINE or "
+                                     "OFFLINE (3 missed heartbeats).", labels=["work_pool", "status"])  # fmt: skip
+        for pool, status, count in workers:
+            liveness.add_metric([str(pool), str(status)], float(count))
+        yield liveness
 
 
 def render_metrics(store: Store) -> bytes:
