@@ -174,7 +174,6 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.actions:*": "issue 12, not yet: the client's write side waits for the operation table",
     "prefect.client.schemas:RunInput": "issue 12, not yet: flow run input (pause/suspend with wait_for_input)",
     "prefect.client.schemas.objects:Block*": "issue 12, not yet: block objects under the client's schema path",
-    "prefect.client.schemas.objects:FlowRunInput": "issue 12, not yet: flow run input (pause/suspend with wait_for_input)",
     "prefect.client.schemas.objects:RunInput": "issue 12, not yet: flow run input",
     "prefect.input:GetInputHandler": "issue 12, not yet: flow-run inputs sent between runs (send_input/receive_input)",
     "prefect.input:*create_flow_run_input*": "issue 12, not yet: flow-run inputs sent between runs (send_input/receive_input)",
