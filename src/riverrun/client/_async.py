@@ -232,6 +232,12 @@ class AsyncOperations:
         """Delete one schedule and its future unstarted runs."""
         return await _to_thread(self._sync.delete_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id)
 
+    async def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return await _to_thread(self._sync.delete_flow, flow_id=flow_id)
+
     async def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)

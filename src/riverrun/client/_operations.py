@@ -51,6 +51,12 @@ class BackendOperations:
         """One flow by ID; raises ``ObjectNotFound``."""
         return self._call("read_flow", {"flow_id": flow_id})
 
+    def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return self._call("delete_flow", {"flow_id": flow_id})
+
     def read_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.FlowRun]:
         """Flow runs matching every given filter.
 
@@ -554,6 +560,12 @@ class ClientOperations:
     def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
         return self._backend.read_flow(flow_id=flow_id)
+
+    def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return self._backend.delete_flow(flow_id=flow_id)
 
     def read_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.FlowRun]:
         """Flow runs matching every given filter.
