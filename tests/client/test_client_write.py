@@ -144,3 +144,25 @@ def test_read_latest_artifacts_gives_the_newest_of_each_key() -> None:
         artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=["report"]))
     )
     assert [a.data for a in only_report] == ["new"]
+
+
+def test_delete_flow_removes_it_with_its_runs() -> None:
+    client = get_client(sync_client=True)
+    run = client.create_flow_run(write_side)
+    client.delete_flow(run.flow_id)
+    with pytest.raises(ObjectNotFound):
+        client.read_flow(run.flow_id)
+    with pytest.raises(ObjectNotFound):
+        client.read_flow_run(run.id)
+
+
+def test_delete_flow_of_an_unknown_id_raises_object_not_found() -> None:
+    with pytest.raises(ObjectNotFound, match="No flow with ID"):
+        get_client(sync_client=True).delete_flow(uuid.uuid4())
+
+
+def test_a_deleted_flow_is_recorded_again_when_it_next_runs() -> None:
+    client = get_client(sync_client=True)
+    client.delete_flow(client.create_flow(write_side))
+    assert write_side(3) == 3
+    assert client.read_flow_by_name("write-side").name == "write-side"

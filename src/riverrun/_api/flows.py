@@ -1,4 +1,4 @@
-"""Flows: query, read by ID, read by name."""
+"""Flows: query, read by ID, read by name, delete."""
 
 from __future__ import annotations
 
@@ -36,4 +36,10 @@ class FlowsAPI(Protocol):
     @operation("GET", "/flows/{flow_id}")
     def read_flow(self, flow_id: Id) -> o.Flow:
         """One flow by ID; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("DELETE", "/flows/{flow_id}", status_code=204)
+    def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs."""
         ...

@@ -10,6 +10,7 @@ from riverrun._api.blocks import BlocksAPI
 from riverrun._api.concurrency_limits import ConcurrencyLimitsAPI
 from riverrun._api.deployments import DeploymentsAPI
 from riverrun._api.events import EventsAPI
+from riverrun._api.flow_run_inputs import FlowRunInputsAPI
 from riverrun._api.flow_runs import FlowRunsAPI
 from riverrun._api.flows import FlowsAPI
 from riverrun._api.leases import LeasesAPI
@@ -26,6 +27,7 @@ from riverrun._api.workers import WorkersAPI
 class StoreAPI(
     FlowsAPI,
     FlowRunsAPI,
+    FlowRunInputsAPI,
     TaskRunsAPI,
     LogsAPI,
     ArtifactsAPI,

@@ -179,6 +179,14 @@ def variable(row: Any) -> o.Variable:
     )
 
 
+def flow_run_input(row: Any) -> o.FlowRunInput:
+    """A ``FlowRunInput`` from a ``flow_run_input`` row."""
+    return o.FlowRunInput(
+        id=row.id, flow_run_id=row.flow_run_id, key=row.key, value=row.value, sender=row.sender,
+        created=_time(row.created), updated=_time(row.updated),
+    )  # fmt: skip
+
+
 def deployment(row: Any, schedules: list[o.DeploymentSchedule] | None = None) -> o.Deployment:
     """A ``Deployment`` from a ``deployment`` row (and its schedules)."""
     m = row._mapping

@@ -17,7 +17,7 @@ from riverrun.schemas import sorting as s
 
 
 class FlowStoreMixin(RunRowsBase):
-    """Reading flows by ID, by name, by filter."""
+    """Reading flows by ID, by name, by filter; deleting one."""
 
     def read_flows(
         self,
@@ -66,3 +66,26 @@ class FlowStoreMixin(RunRowsBase):
                 "`riverrun flow ls` lists them."
             )
         return convert.flow(row)
+
+    def delete_flow(self, flow_id: uuid.UUID | str) -> None:
+        """Delete a flow with its runs, their task runs, logs and artifacts, and its deployments.
+
+        Raises:
+            ObjectNotFound: no flow has that ID.
+        """
+        fid = as_id(flow_id)
+        run_ids = sa.select(t.flow_run.c.id).where(t.flow_run.c.flow_id == fid)
+        task_ids = sa.select(t.task_run.c.id).where(t.task_run.c.flow_run_id.in_(run_ids))
+        with self.begin() as conn:
+            # Logs and artifacts have no foreign key to their runs (as in delete_flow_run); the
+            # runs, their states, tags, task runs and inputs, and the deployments go by
+            # ON DELETE CASCADE.
+            for table in (t.log, t.artifact):
+                conn.execute(
+                    table.delete().where(
+                        sa.or_(table.c.flow_run_id.in_(run_ids), table.c.task_run_id.in_(task_ids))
+                    )
+                )
+            deleted = conn.execute(t.flow.delete().where(t.flow.c.id == fid))
+            if deleted.rowcount == 0:
+                raise not_found("flow", fid, "riverrun flow ls")

@@ -33,7 +33,7 @@ def delete_run_history(store: StoreBase) -> None:
     the flows no deployment needs; blocks, variables, deployments and API keys stay."""
     with store.begin() as conn:
         for table in (t.log, t.artifact, t.task_run_state, t.task_run_tag, t.task_run,
-                      t.flow_run_state, t.flow_run_tag, t.flow_run):  # fmt: skip
+                      t.flow_run_state, t.flow_run_tag, t.flow_run_input, t.flow_run):  # fmt: skip
             conn.execute(table.delete())
         # Deleting a flow deletes its deployments (ON DELETE CASCADE).
         conn.execute(t.flow.delete().where(t.flow.c.id.not_in(sa.select(t.deployment.c.flow_id))))

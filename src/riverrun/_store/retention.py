@@ -134,7 +134,7 @@ def _delete_batch(store: StoreBase, cutoff: int, batch_size: int, report: Retent
             report.task_runs += conn.execute(
                 t.task_run.delete().where(t.task_run.c.id.in_(task_ids))
             ).rowcount
-        for table in (t.flow_run_state, t.flow_run_tag):
+        for table in (t.flow_run_state, t.flow_run_tag, t.flow_run_input):
             conn.execute(table.delete().where(table.c.flow_run_id.in_(run_ids)))
         report.flow_runs += conn.execute(t.flow_run.delete().where(fr.id.in_(run_ids))).rowcount
     return True
@@ -152,6 +152,7 @@ _SQLITE_DELETES = (
     "DELETE FROM task_run WHERE id IN (SELECT id FROM temp.rr_old_task)",
     "DELETE FROM flow_run_state WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)",
     "DELETE FROM flow_run_tag WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)",
+    "DELETE FROM flow_run_input WHERE flow_run_id IN (SELECT id FROM temp.rr_old_run)",
     "DELETE FROM flow_run WHERE id IN (SELECT id FROM temp.rr_old_run)",
 )
 

@@ -16,6 +16,7 @@ from riverrun._store.claims import ClaimStoreMixin
 from riverrun._store.concurrency import ConcurrencyStoreMixin
 from riverrun._store.dialect import sqlite_url
 from riverrun._store.events import EventStoreMixin
+from riverrun._store.flow_run_inputs import FlowRunInputStoreMixin
 from riverrun._store.flow_run_pauses import PauseStoreMixin
 from riverrun._store.leases import LeaseStoreMixin
 from riverrun._store.runs import RunStoreMixin
@@ -30,6 +31,7 @@ class Store(
     ClaimStoreMixin,
     SchedulerStoreMixin,
     PauseStoreMixin,
+    FlowRunInputStoreMixin,
     BlockStoreMixin,
     RunStoreMixin,
     VariableStoreMixin,

@@ -154,6 +154,20 @@ flow_run_tag = Table(
     Index("ix_flow_run_tag__tag", "tag", "flow_run_id"),
 )
 
+# 0012: key/value inputs sent to a flow run (``send_input``), one per key, deleted with it.
+flow_run_input = Table(
+    "flow_run_input",
+    metadata,
+    _id_column(),
+    Column("flow_run_id", ID, ForeignKey("flow_run.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("sender", String(255)),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger, nullable=False),
+    Index("uq_flow_run_input__flow_run_id_key", "flow_run_id", "key", unique=True),
+)
+
 flow_run_state = Table(
     "flow_run_state",
     metadata,

@@ -172,6 +172,22 @@ class AsyncOperations:
         """A run of the deployment: parameters merged and checked against its schema."""
         return await _to_thread(self._sync.create_flow_run_from_deployment, deployment_id=deployment_id, parameters=parameters, context=context, state=state, name=name, tags=tags, idempotency_key=idempotency_key, parent_task_run_id=parent_task_run_id, work_queue_name=work_queue_name, job_variables=job_variables, labels=labels)
 
+    async def create_flow_run_input(self, flow_run_id: Id, key: str, value: str, sender: Optional[str]=None) -> None:
+        """Store ``value`` (text, usually JSON) for the flow run under ``key``.
+
+        Args:
+            flow_run_id: the receiving flow run.
+            key: lowercase letters, digits and dashes, unique per flow run.
+            value: the input's text.
+            sender: who sent it (``send_input`` puts the sending run's key here).
+
+        Raises:
+            InvalidNameError: the key has other characters.
+            ObjectAlreadyExists: the run has an input with that key.
+            ObjectNotFound: no flow run has that ID.
+        """
+        return await _to_thread(self._sync.create_flow_run_input, flow_run_id=flow_run_id, key=key, value=value, sender=sender)
+
     async def create_global_concurrency_limit(self, concurrency_limit: a.GlobalConcurrencyLimitCreate) -> str:
         """Create a global concurrency limit; its ID. Raises ``ObjectAlreadyExists``."""
         return await _to_thread(self._sync.create_global_concurrency_limit, concurrency_limit=concurrency_limit)
@@ -224,9 +240,19 @@ class AsyncOperations:
         """Delete one schedule and its future unstarted runs."""
         return await _to_thread(self._sync.delete_deployment_schedule, deployment_id=deployment_id, schedule_id=schedule_id)
 
+    async def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return await _to_thread(self._sync.delete_flow, flow_id=flow_id)
+
     async def delete_flow_run(self, flow_run_id: Id) -> None:
         """Delete a flow run with everything recorded about it; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.delete_flow_run, flow_run_id=flow_run_id)
+
+    async def delete_flow_run_input(self, flow_run_id: Id, key: str) -> None:
+        """Delete the flow run's input under ``key``; raises ``ObjectNotFound``."""
+        return await _to_thread(self._sync.delete_flow_run_input, flow_run_id=flow_run_id, key=key)
 
     async def delete_global_concurrency_limit_by_name(self, name: str) -> None:
         """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
@@ -247,6 +273,12 @@ class AsyncOperations:
     async def delete_work_queue_by_id(self, id: Id) -> None:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.delete_work_queue_by_id, id=id)
+
+    async def filter_flow_run_input(self, flow_run_id: Id, key_prefix: str, limit: int, exclude_keys: Iterable[str]) -> list[o.FlowRunInput]:
+        """The run's inputs whose key starts with ``key_prefix``, oldest first, at most ``limit``,
+        leaving out ``exclude_keys`` (an unknown run has none).
+        """
+        return await _to_thread(self._sync.filter_flow_run_input, flow_run_id=flow_run_id, key_prefix=key_prefix, limit=limit, exclude_keys=exclude_keys)
 
     async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
         """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
@@ -353,6 +385,10 @@ class AsyncOperations:
     async def read_flow_run(self, flow_run_id: Id) -> o.FlowRun:
         """One flow run; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.read_flow_run, flow_run_id=flow_run_id)
+
+    async def read_flow_run_input(self, flow_run_id: Id, key: str) -> str:
+        """The text stored under ``key`` for the flow run; raises ``ObjectNotFound``."""
+        return await _to_thread(self._sync.read_flow_run_input, flow_run_id=flow_run_id, key=key)
 
     async def read_flow_run_state(self, flow_run_state_id: Id) -> State:
         """One state of a flow run, by the state's ID; raises ``ObjectNotFound``."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from riverrun.client._operations import BackendOperations
 from riverrun.exceptions import (
     InvalidConcurrencyRequest,
+    InvalidNameError,
     InvalidWorkPoolError,
     ObjectAlreadyExists,
     ObjectNotFound,
@@ -232,6 +233,8 @@ class HttpBackend(BackendOperations):
             return InvalidConcurrencyRequest(detail)
         if status == 422 and _error_kind(response) == "InvalidWorkPoolError":
             return InvalidWorkPoolError(detail)
+        if status == 422 and _error_kind(response) == "InvalidNameError":
+            return InvalidNameError(detail)
         if status in (401, 403):
             message = f"The riverrun server at {self.url} refused the request ({status}): {detail}"
         elif status in (400, 413, 422):

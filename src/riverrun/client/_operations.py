@@ -52,6 +52,12 @@ class BackendOperations:
         """One flow by ID; raises ``ObjectNotFound``."""
         return self._call("read_flow", {"flow_id": flow_id})
 
+    def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return self._call("delete_flow", {"flow_id": flow_id})
+
     def read_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.FlowRun]:
         """Flow runs matching every given filter.
 
@@ -115,6 +121,36 @@ class BackendOperations:
         expired pause: ``REJECT`` with the Failed state the run is now in.
         """
         return self._call("resume_flow_run", {"flow_run_id": flow_run_id, "run_input": run_input})
+
+    def create_flow_run_input(self, flow_run_id: Id, key: str, value: str, sender: Optional[str]=None) -> None:
+        """Store ``value`` (text, usually JSON) for the flow run under ``key``.
+
+        Args:
+            flow_run_id: the receiving flow run.
+            key: lowercase letters, digits and dashes, unique per flow run.
+            value: the input's text.
+            sender: who sent it (``send_input`` puts the sending run's key here).
+
+        Raises:
+            InvalidNameError: the key has other characters.
+            ObjectAlreadyExists: the run has an input with that key.
+            ObjectNotFound: no flow run has that ID.
+        """
+        return self._call("create_flow_run_input", {"flow_run_id": flow_run_id, "key": key, "value": value, "sender": sender})
+
+    def read_flow_run_input(self, flow_run_id: Id, key: str) -> str:
+        """The text stored under ``key`` for the flow run; raises ``ObjectNotFound``."""
+        return self._call("read_flow_run_input", {"flow_run_id": flow_run_id, "key": key})
+
+    def filter_flow_run_input(self, flow_run_id: Id, key_prefix: str, limit: int, exclude_keys: Iterable[str]) -> list[o.FlowRunInput]:
+        """The run's inputs whose key starts with ``key_prefix``, oldest first, at most ``limit``,
+        leaving out ``exclude_keys`` (an unknown run has none).
+        """
+        return self._call("filter_flow_run_input", {"flow_run_id": flow_run_id, "key_prefix": key_prefix, "limit": limit, "exclude_keys": exclude_keys})
+
+    def delete_flow_run_input(self, flow_run_id: Id, key: str) -> None:
+        """Delete the flow run's input under ``key``; raises ``ObjectNotFound``."""
+        return self._call("delete_flow_run_input", {"flow_run_id": flow_run_id, "key": key})
 
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""
@@ -537,6 +573,12 @@ class ClientOperations:
         """One flow by ID; raises ``ObjectNotFound``."""
         return self._backend.read_flow(flow_id=flow_id)
 
+    def delete_flow(self, flow_id: Id) -> None:
+        """Delete a flow with its runs (and everything recorded about them) and its
+        deployments; raises ``ObjectNotFound``. The flow is recorded again when it next runs.
+        """
+        return self._backend.delete_flow(flow_id=flow_id)
+
     def read_flow_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.FlowRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.FlowRun]:
         """Flow runs matching every given filter.
 
@@ -594,6 +636,36 @@ class ClientOperations:
         expired pause: ``REJECT`` with the Failed state the run is now in.
         """
         return self._backend.resume_flow_run(flow_run_id=flow_run_id, run_input=run_input)
+
+    def create_flow_run_input(self, flow_run_id: Id, key: str, value: str, sender: Optional[str]=None) -> None:
+        """Store ``value`` (text, usually JSON) for the flow run under ``key``.
+
+        Args:
+            flow_run_id: the receiving flow run.
+            key: lowercase letters, digits and dashes, unique per flow run.
+            value: the input's text.
+            sender: who sent it (``send_input`` puts the sending run's key here).
+
+        Raises:
+            InvalidNameError: the key has other characters.
+            ObjectAlreadyExists: the run has an input with that key.
+            ObjectNotFound: no flow run has that ID.
+        """
+        return self._backend.create_flow_run_input(flow_run_id=flow_run_id, key=key, value=value, sender=sender)
+
+    def read_flow_run_input(self, flow_run_id: Id, key: str) -> str:
+        """The text stored under ``key`` for the flow run; raises ``ObjectNotFound``."""
+        return self._backend.read_flow_run_input(flow_run_id=flow_run_id, key=key)
+
+    def filter_flow_run_input(self, flow_run_id: Id, key_prefix: str, limit: int, exclude_keys: Iterable[str]) -> list[o.FlowRunInput]:
+        """The run's inputs whose key starts with ``key_prefix``, oldest first, at most ``limit``,
+        leaving out ``exclude_keys`` (an unknown run has none).
+        """
+        return self._backend.filter_flow_run_input(flow_run_id=flow_run_id, key_prefix=key_prefix, limit=limit, exclude_keys=exclude_keys)
+
+    def delete_flow_run_input(self, flow_run_id: Id, key: str) -> None:
+        """Delete the flow run's input under ``key``; raises ``ObjectNotFound``."""
+        return self._backend.delete_flow_run_input(flow_run_id=flow_run_id, key=key)
 
     def read_task_runs(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, sort: Optional[s.TaskRunSort]=None, limit: Optional[int]=None, offset: int=0) -> list[o.TaskRun]:
         """Task runs matching every given filter (default order ``EXPECTED_START_TIME_DESC``)."""

@@ -161,6 +161,25 @@ class Variable(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class FlowRunInput(RiverrunBaseModel):
+    """A value sent to a flow run under a key (``send_input``, ``create_flow_run_input``)."""
+
+    id: str
+    flow_run_id: str
+    key: str
+    value: str
+    sender: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+    @property
+    def decoded_value(self) -> Any:
+        """The value decoded from JSON (raises ``ValueError`` when it is not JSON)."""
+        import json
+
+        return json.loads(self.value)
+
+
 class DeploymentSchedule(RiverrunBaseModel):
     """One schedule of a deployment, with its own switch, parameters and slug."""
 
@@ -400,6 +419,7 @@ __all__ = [
     "DeploymentSchedule",
     "Flow",
     "FlowRun",
+    "FlowRunInput",
     "FlowRunPolicy",
     "GlobalConcurrencyLimit",
     "GlobalConcurrencyLimitResponse",

@@ -16,6 +16,7 @@ from riverrun.exceptions import (
     InvalidConcurrencyRequest,
     InvalidFilterError,
     InvalidLeaseError,
+    InvalidNameError,
     InvalidWorkPoolError,
     ObjectAlreadyExists,
     ObjectNotFound,
@@ -66,6 +67,11 @@ async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
 async def _invalid_work_pool(_request: Request, exc: Exception) -> JSONResponse:
     # The client raises InvalidWorkPoolError (a ValueError) again from this ``error`` field.
     return _json(422, str(exc), error="InvalidWorkPoolError")
+
+
+async def _invalid_name(_request: Request, exc: Exception) -> JSONResponse:
+    # The client raises InvalidNameError (a ValueError) again from this ``error`` field.
+    return _json(422, str(exc), error="InvalidNameError")
 
 
 async def _parameters(_request: Request, exc: Exception) -> JSONResponse:
@@ -233,6 +239,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidConcurrencyRequest, _concurrency)
     app.add_exception_handler(InvalidLeaseError, _invalid)
     app.add_exception_handler(InvalidWorkPoolError, _invalid_work_pool)
+    app.add_exception_handler(InvalidNameError, _invalid_name)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError
 
