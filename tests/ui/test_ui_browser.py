@@ -419,7 +419,11 @@ def test_pause_a_work_pool_by_clicking(page: Any, server: ServerProcess, seeded_
     page.get_by_role("button", name="Resume laptop").click()
     page.get_by_role("button", name="Pause laptop").wait_for()
     assert store.read_work_pool("laptop").is_paused is False
-    page.locator("#workers").get_by_text("Offline").wait_for()
+    # The module's server has run for minutes: beat now so the picture shows one online.
+    store.send_worker_heartbeat("laptop", "laptop-w1", heartbeat_interval_seconds=30)
+    page.reload()
+    page.locator("#workers tr", has_text="laptop-w1").get_by_text("Online").wait_for()
+    page.locator("#workers tr", has_text="laptop-w0").get_by_text("Offline").wait_for()
     page.screenshot(path=str(shots / "ui-work-pool.png"), full_page=True)
 
 

@@ -8,6 +8,8 @@ import re
 import pytest
 from ui_seed import Fresh, Seed, TestClient, add_pools, seed
 
+from riverrun._store.service import open_store
+
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seed:
@@ -20,6 +22,14 @@ def pools(fresh: Fresh) -> Fresh:
     """A store of its own with the seeded pools and limits, for tests that change them."""
     add_pools(fresh.store)
     return fresh
+
+
+@pytest.fixture
+def beating(seeded: Seed) -> None:
+    """``laptop-w1`` heartbeats now, so it is ONLINE however long the module has run."""
+    open_store(seeded.url).send_worker_heartbeat(
+        "laptop", "laptop-w1", heartbeat_interval_seconds=30
+    )
 
 
 def _get(client: TestClient, url: str) -> str:
@@ -43,7 +53,7 @@ def _text(row: str) -> str:
 
 
 def test_work_pools_list_shows_status_limit_queues_workers_and_runs_waiting(
-    client: TestClient,
+    client: TestClient, beating: None
 ) -> None:
     html = _get(client, "/work-pools")
     laptop = _text(_row(html, "Runs on the team laptop."))
@@ -68,7 +78,7 @@ def test_work_pool_page_shows_queues_with_priority_limit_and_late_runs(
     assert 'href="#waiting"' in urgent
 
 
-def test_work_pool_page_shows_workers_online_and_offline(client: TestClient) -> None:
+def test_work_pool_page_shows_workers_online_and_offline(client: TestClient, beating: None) -> None:
     html = _get(client, "/work-pools/laptop")
     assert "Online" in _row(html, "laptop-w1") and "Offline" in _row(html, "laptop-w0")
     assert "1 h ago" in _row(html, "laptop-w0")
