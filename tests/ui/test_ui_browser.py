@@ -404,3 +404,38 @@ def test_bulk_cancel_all_that_match_from_the_runs_page(page: Any, server: Server
     page.get_by_role("button", name="Cancel 3 runs").click()
     page.get_by_text("Cancel: 3 run(s) changed, 0 left as they were.").wait_for()
     assert {store.read_flow_run(i).state_name for i in ids} == {"Cancelling"}
+
+
+def test_pause_a_work_pool_by_clicking(page: Any, server: ServerProcess, seeded_home: Seed,
+                                       traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/work-pools") <= 5
+    page.screenshot(path=str(shots / "ui-work-pools.png"), full_page=True)
+    page.get_by_role("button", name="Pause laptop").click()
+    page.get_by_role("button", name="Resume laptop").wait_for()
+    store = open_store(seeded_home.url)
+    assert store.read_work_pool("laptop").is_paused is True
+    assert _open(page, traffic, f"{base}/work-pools/laptop") <= 5
+    page.get_by_role("button", name="Resume laptop").click()
+    page.get_by_role("button", name="Pause laptop").wait_for()
+    assert store.read_work_pool("laptop").is_paused is False
+    # The module's server has run for minutes: beat now so the picture shows one online.
+    store.send_worker_heartbeat("laptop", "laptop-w1", heartbeat_interval_seconds=30)
+    page.reload()
+    page.locator("#workers tr", has_text="laptop-w1").get_by_text("Online").wait_for()
+    page.locator("#workers tr", has_text="laptop-w0").get_by_text("Offline").wait_for()
+    page.screenshot(path=str(shots / "ui-work-pool.png"), full_page=True)
+
+
+def test_a_zero_concurrency_limit_is_refused_at_its_field(page: Any, server: ServerProcess,
+                                                          traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    assert _open(page, traffic, f"http://127.0.0.1:{server.port}/concurrency") <= 5
+    form = page.locator("#new-g")
+    form.get_by_label("Name").fill("warehouse")
+    form.get_by_label("Limit").fill("0")
+    form.get_by_role("button", name="Create limit").click()
+    page.locator(
+        "#g-limit-error", has_text="A limit of 0 would make every acquirer wait"
+    ).wait_for()
+    assert page.locator("#g-limit").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=str(shots / "ui-concurrency.png"), full_page=True)

@@ -34,16 +34,32 @@ _SCHEDULES_OF = re.compile(
     r"FROM\s+deployment_schedule\s+WHERE\s+deployment_schedule\.deployment_id\s+IN\b", re.I
 )
 
+# A work pool by its unique name; a pool's workers (one row per worker name, configuration).
+_POOL_NAME = re.compile(rf"WHERE\s+work_pool\.name\s*=\s*{_PARAM}", re.I)
+_WORKERS_OF = re.compile(rf"FROM\s+worker\s+WHERE\s+worker\.work_pool_id\s*=\s*{_PARAM}", re.I)
+# A pool's (or queue's) runs in progress, the slots its limit counts: the index
+# ix_flow_run__work_pool_name_state_type reads only those states, never the pool's history.
+_POOL_ACTIVE = re.compile(
+    rf"WHERE\s+flow_run\.work_pool_name\s*=\s*{_PARAM}\s+AND\s+.*"
+    rf"flow_run\.state_type\s+IN\s*\({_PARAM},\s*{_PARAM},\s*{_PARAM}\)$",
+    re.I,
+)
+# Live leases: unexpired rows, by the (limit_id, expires) index; at most the slots held now.
+_LIVE_LEASES = re.compile(
+    rf"FROM\s+concurrency_lease\s+WHERE\s+concurrency_lease\.limit_id\s+(=|IN)\s.*"
+    rf"concurrency_lease\.expires\s*>\s*{_PARAM}",
+    re.I,
+)
+_CONFIGURATION = (_CATALOG, _SCHEDULES_OF, _AUTOMATIONS, _POOL_NAME, _WORKERS_OF, _POOL_ACTIVE,
+                  _LIVE_LEASES)  # fmt: skip
+
 
 def unbounded(sql: str) -> bool:
     """Whether a SELECT could read a whole growing table."""
     text = " ".join(sql.split())
     if not text.upper().startswith(("SELECT", "WITH")):
         return False
-    return not any(
-        p.search(text)
-        for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _CATALOG, _SCHEDULES_OF, _AUTOMATIONS)
-    )
+    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, *_CONFIGURATION))
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +107,9 @@ def pages(seeded: Seed, big: str) -> list[str]:
             f"/deployments/{seeded.sf_export}/run", f"/deployments/{seeded.deployment_id}",
             f"/deployments/{seeded.deployment_id}/run?again={seeded.deployment_run}",
             "/automations", f"/automations/{seeded.automation}",
-            "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d"]  # fmt: skip
+            "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d",
+            "/work-pools", "/work-pools/laptop", "/work-pools/gpu", "/concurrency",
+            "/runs?pool=laptop&queue=urgent&state=SCHEDULED", "/ui/suggest?what=pool&q=lap"]  # fmt: skip
     for run in [r for r in (seeded.vtasks, seeded.running, seeded.failed, big) if r]:
         urls += [
             f"/flow-runs/{run}?tab={tab}"
@@ -142,6 +160,18 @@ def test_the_bound_check_catches_an_unbounded_select() -> None:
     assert unbounded(
         "SELECT log.id FROM log WHERE log.flow_run_id = %(id_1)s::VARCHAR ORDER BY log.timestamp"
     )
+
+
+def test_the_bound_check_allows_a_pools_runs_in_progress_but_not_its_history() -> None:
+    active = (
+        "SELECT count(*) FROM flow_run WHERE flow_run.work_pool_name = ? AND flow_run.state_type"
+    )
+    assert not unbounded(active + " IN (?, ?, ?)")
+    assert unbounded(active + " = ?")
+    assert unbounded("SELECT flow_run.id FROM flow_run WHERE flow_run.work_pool_name = ?")
+    assert not unbounded("SELECT holder_id FROM concurrency_lease WHERE concurrency_lease.limit_id "
+                         "= ? AND concurrency_lease.expires > ? ORDER BY created")  # fmt: skip
+    assert unbounded("SELECT * FROM concurrency_lease WHERE concurrency_lease.limit_id = ?")
 
 
 def test_big_run_page_draws_one_timeline_row_per_task_not_per_run(

@@ -62,7 +62,7 @@ def test_suggest_finds_tags_on_the_server(client: TestClient) -> None:
 
 def test_suggest_refuses_an_unknown_kind(client: TestClient) -> None:
     response = client.get("/ui/suggest?what=color&q=x")
-    assert response.status_code == 400 and "choose flow, deployment or tag" in response.text
+    assert response.status_code == 400 and "choose flow, deployment, tag or pool" in response.text
 
 
 @pytest.mark.parametrize("tab", ["logs", "tasks", "artifacts", "states", "details"])

@@ -27,6 +27,7 @@ __all__ = [
     "Fresh",
     "Seed",
     "TestClient",
+    "add_pools",
     "add_sf_export",
     "big_run",
     "running_run",
@@ -48,6 +49,7 @@ class Seed:
     deployment_id: str
     sf_export: str = ""
     automation: str = ""
+    late_pool_run: str = ""
 
 
 def run_demo(home: Path) -> None:
@@ -115,7 +117,41 @@ def seed(home: Path, *, demo: bool = True, url: str | None = None) -> Seed:
             .values(deployment_id=deployment_id)
         )
     return Seed(url, vtasks, running, str(failed["id"]), str(dep_flow["id"]), deployment_id,
-                sf_export=add_sf_export(store, home), automation=add_automation(store))  # fmt: skip
+                sf_export=add_sf_export(store, home), automation=add_automation(store),
+                late_pool_run=add_pools(store))  # fmt: skip
+
+
+def add_pools(store: Store) -> str:
+    """Work pools through their operations: ``laptop`` (limit 4; queues ``default`` and
+    ``urgent``; worker ``laptop-w1`` online, ``laptop-w0`` offline; a run late in ``urgent``,
+    one running in ``default``) and ``gpu`` (paused, no worker); global limits ``database``
+    (5) and ``github-api`` (10, 1 slot/s decay, off) and a tag limit on ``etl`` (3).
+    Returns the late run's ID."""
+    from riverrun._store import tables as t
+    from riverrun.schemas.actions import GlobalConcurrencyLimitCreate, WorkPoolCreate
+
+    store.create_work_pool(WorkPoolCreate(name="laptop", description="Runs on the team laptop.",
+                                          concurrency_limit=4))  # fmt: skip
+    store.create_work_queue("urgent", work_pool_name="laptop", concurrency_limit=2)
+    store.create_work_pool(WorkPoolCreate(name="gpu", is_paused=True))
+    store.send_worker_heartbeat("laptop", "laptop-w1", heartbeat_interval_seconds=30)
+    store.send_worker_heartbeat("laptop", "laptop-w0", heartbeat_interval_seconds=30)
+    with store.begin() as conn:  # a worker that stopped an hour ago (no operation sets the past)
+        conn.execute(t.worker.update().where(t.worker.c.name == "laptop-w0")
+                     .values(last_heartbeat_time=now_us() - 3_600_000_000))  # fmt: skip
+    due = now_us() - 600_000_000
+    late = ev.flow_run_event(flow_name="etl.queued", state_type="SCHEDULED", state_name="Scheduled",
+                             created=due, expected_start_time=due, work_pool_name="laptop",
+                             work_queue_name="urgent")  # fmt: skip
+    start = now_us() - 20_000_000
+    running = ev.flow_run_event(flow_name="etl.pooled", state_type="RUNNING", state_name="Running",
+                                created=start, start_time=start, work_pool_name="laptop")  # fmt: skip
+    store.ingest([late, running])
+    store.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="database", limit=5))
+    store.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
+        name="github-api", limit=10, slot_decay_per_second=1.0, active=False))  # fmt: skip
+    store.create_concurrency_limit("etl", 3)
+    return str(late["id"])
 
 
 def add_automation(store: Store, name: str = "page on failure") -> str:

@@ -21,6 +21,7 @@ from riverrun._store import tables as t
 from riverrun._store.base import StoreBase
 from riverrun._store.dialect import case_insensitive_like
 from riverrun._store.run_rows import run_select
+from riverrun._store.work_pools import DEFAULT_QUEUE
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.states import State
@@ -83,6 +84,18 @@ def _tags_as_lists(flt: f.FlowRunFilter | None) -> tuple[f.FlowRunFilter | None,
     return flt.model_copy(update={"tags": None}), lists
 
 
+def _pool_where(work_pools: list[str] | None, work_queues: list[str] | None) -> list[Any]:
+    """Runs of the named pools and queues; a run naming no queue is in its pool's ``default``
+    queue, as claims read it (Prefect's rule)."""
+    fr = t.flow_run.c
+    where: list[Any] = []
+    if work_pools:
+        where.append(fr.work_pool_name.in_(work_pools))
+    if work_queues:
+        where.append(sa.func.coalesce(fr.work_queue_name, DEFAULT_QUEUE).in_(work_queues))
+    return where
+
+
 def _capped(conn: Any, inner: Any, cap: int) -> CappedCount:
     query = sa.select(sa.func.count()).select_from(inner.limit(cap + 1).subquery())
     n = int(conn.execute(query).scalar_one())
@@ -98,10 +111,13 @@ class UIQueryMixin(StoreBase):
         flow_run_filter: f.FlowRunFilter | None = None,
         flow_filter: f.FlowFilter | None = None,
         exclude_tags: list[str] | None = None,
+        work_pools: list[str] | None = None,
+        work_queues: list[str] | None = None,
         cap: int = COUNT_CAP,
     ) -> CappedCount:
         """How many flow runs match, counting at most ``cap + 1`` of them."""
         where = self._ui_run_where(*_tags_as_lists(flow_run_filter), flow_filter, exclude_tags)
+        where += _pool_where(work_pools, work_queues)
         with self.connect() as conn:
             return _capped(conn, sa.select(t.flow_run.c.id).where(*where), cap)
 
@@ -145,13 +161,17 @@ class UIQueryMixin(StoreBase):
         flow_run_filter: f.FlowRunFilter | None = None,
         flow_filter: f.FlowFilter | None = None,
         exclude_tags: list[str] | None = None,
+        work_pools: list[str] | None = None,
+        work_queues: list[str] | None = None,
         before: tuple[int, str] | None = None,
         limit: int = 50,
     ) -> list[o.FlowRun]:
         """Newest flow runs first (by start, else expected start), keyset-paged: ``before``
-        is the ``(started µs, id)`` of the last run of the previous page."""
+        is the ``(started µs, id)`` of the last run of the previous page. ``work_pools`` and
+        ``work_queues`` keep the runs of those pools and queues (see ``_pool_where``)."""
         started = t.started(t.flow_run)
         where = self._ui_run_where(flow_run_filter, [], flow_filter, exclude_tags)
+        where += _pool_where(work_pools, work_queues)
         if before is not None:
             where.append(sa.tuple_(started, t.flow_run.c.id) < sa.tuple_(before[0], before[1]))
         query = (
@@ -181,18 +201,20 @@ class UIQueryMixin(StoreBase):
         return where
 
     def suggest(self, what: str, text: str, limit: int = 20) -> list[str]:
-        """Names of flows, deployments or tags containing ``text`` (case-insensitive), sorted.
+        """Names of flows, deployments, tags or work pools containing ``text``
+        (case-insensitive), sorted.
 
         Raises:
-            ValueError: ``what`` is not one of flow, deployment, tag.
+            ValueError: ``what`` is not one of flow, deployment, tag, pool.
         """
         columns = {
             "flow": t.flow.c.name,
             "deployment": t.deployment.c.name,
             "tag": t.flow_run_tag.c.tag,
+            "pool": t.work_pool.c.name,
         }
         if what not in columns:
-            raise ValueError(f"Cannot suggest {what!r}; choose flow, deployment or tag.")
+            raise ValueError(f"Cannot suggest {what!r}; choose flow, deployment, tag or pool.")
         col = columns[what]
         if what == "tag" and text:
             found = self._suggest_tags(text, limit)

@@ -34,7 +34,15 @@ class _Static(StaticFiles):
 
 def create_ui(parent: FastAPI) -> FastAPI:
     """The UI as an ASGI app sharing the parent's store and configuration."""
-    from riverrun.server.ui import automations, bulk, catalog, deployments, runs
+    from riverrun.server.ui import (
+        automations,
+        bulk,
+        catalog,
+        concurrency,
+        deployments,
+        runs,
+        work_pools,
+    )
 
     ui = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     ui.state.store = parent.state.store
@@ -46,6 +54,8 @@ def create_ui(parent: FastAPI) -> FastAPI:
     ui.include_router(runs.router, dependencies=guarded)
     ui.include_router(deployments.router, dependencies=guarded)
     ui.include_router(automations.router, dependencies=guarded)
+    ui.include_router(work_pools.router, dependencies=guarded)
+    ui.include_router(concurrency.router, dependencies=guarded)
     ui.include_router(catalog.router, dependencies=guarded)
 
     @ui.exception_handler(session.LoginRequired)

@@ -42,13 +42,12 @@ def apply(
     store: data.UIStore, q: data.RunQuery, action: str, *, cap: int = CAP, batch: int = BATCH
 ) -> BulkResult:
     """Apply ``action`` to every run matching ``q``, newest first, ``batch`` at a time."""
-    flt, flows, excl = data.run_filters(store, q)
+    filters = data.run_filters(store, q)
     result = BulkResult()
     cursor = None
     seen = 0
     while (limit := min(batch, cap - seen)) > 0:
-        runs = store.read_flow_runs_page(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl,
-                                         before=cursor, limit=limit)  # fmt: skip
+        runs = filters.page(store, cursor, limit)
         for run in runs:
             if _act(store, run, action):
                 result.done += 1
@@ -59,8 +58,7 @@ def apply(
             return result
         cursor = (data.started_us(runs[-1]), runs[-1].id)
     # Stopped at the cap: say so if anything is left.
-    rest = store.read_flow_runs_page(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl,
-                                     before=cursor, limit=1)  # fmt: skip
+    rest = filters.page(store, cursor, 1)
     result.capped = bool(rest)
     return result
 

@@ -24,9 +24,6 @@ from riverrun.schemas.blocks import BlockDocument, BlockSchema, BlockType
 from riverrun.server.ui.layout import GROUP_ABOVE, TreeNode, build_tree
 from riverrun.states import State, StateType
 
-if TYPE_CHECKING:
-    pass
-
 
 class UIQueries(Protocol):
     """The bounded reads the pages need beyond the operation table (see ``ui_queries``)."""
@@ -36,12 +33,14 @@ class UIQueries(Protocol):
 
     def count_flow_runs_capped(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                                flow_filter: f.FlowFilter | None = None,
-                               exclude_tags: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
+                               exclude_tags: list[str] | None = None, work_pools: list[str] | None = None,
+                               work_queues: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
     def flow_run_activity(
         self, since: datetime, until: datetime, buckets: int, cap: int = ...
     ) -> Activity: ...
     def read_flow_runs_page(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                             flow_filter: f.FlowFilter | None = None, exclude_tags: list[str] | None = None,
+                            work_pools: list[str] | None = None, work_queues: list[str] | None = None,
                             before: tuple[int, str] | None = None, limit: int = ...) -> list[o.FlowRun]: ...  # fmt: skip
     def suggest(self, what: str, text: str, limit: int = ...) -> list[str]: ...
     def count_task_runs_by_state(
@@ -81,6 +80,8 @@ class RunQuery:
     deployments: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
+    pools: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
     name: str = ""
     since: datetime | None = None
     until: datetime | None = None
@@ -112,27 +113,47 @@ class RunsPage:
     next_before: tuple[int, str] | None
 
 
-def run_filters(
-    store: UIStore, q: RunQuery
-) -> tuple[f.FlowRunFilter, f.FlowFilter | None, list[str] | None]:
-    """The store's filters for a runs query: flow runs, flows, and tags to exclude."""
+@dataclass(frozen=True)
+class RunFilters:
+    """The store's filters for a runs query, and the two bounded reads over them."""
+
+    flow_runs: f.FlowRunFilter
+    flows: f.FlowFilter | None
+    exclude_tags: list[str] | None
+    pools: list[str] | None
+    queues: list[str] | None
+
+    def page(self, store: UIStore, before: tuple[int, str] | None, limit: int) -> list[o.FlowRun]:
+        """The newest ``limit`` matching runs older than the cursor ``before``."""
+        return store.read_flow_runs_page(flow_run_filter=self.flow_runs, flow_filter=self.flows,
+                                         exclude_tags=self.exclude_tags, work_pools=self.pools,
+                                         work_queues=self.queues, before=before, limit=limit)  # fmt: skip
+
+    def count(self, store: UIStore) -> CappedCount:
+        """How many runs match (capped)."""
+        return store.count_flow_runs_capped(flow_run_filter=self.flow_runs, flow_filter=self.flows,
+                                            exclude_tags=self.exclude_tags, work_pools=self.pools,
+                                            work_queues=self.queues)  # fmt: skip
+
+
+def run_filters(store: UIStore, q: RunQuery) -> RunFilters:
+    """The store's filters for a runs query: flow runs, flows, tags to exclude, pools, queues."""
     flt, flows = _run_filter(q)
-    excl = list(q.exclude_tags) or None
     if q.deployments:
         found = store.read_deployments(deployment_filter=f.DeploymentFilter(
             name=f.DeploymentFilterName(any_=list(q.deployments))), limit=100)  # fmt: skip
         flt.deployment_id = f.FlowRunFilterDeploymentId(any_=[d.id for d in found] or ["-"])
-    return flt, flows, excl
+    return RunFilters(flt, flows, list(q.exclude_tags) or None, list(q.pools) or None,
+                      list(q.queues) or None)  # fmt: skip
 
 
-def runs_page(store: UIStore, q: RunQuery) -> RunsPage:
+def runs_page(store: UIStore, q: RunQuery, size: int = PAGE) -> RunsPage:
     """A page of flow runs matching the query, newest first, and how many match in all."""
-    flt, flows, excl = run_filters(store, q)
-    runs = store.read_flow_runs_page(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl,
-                                     before=q.before, limit=PAGE + 1)  # fmt: skip
-    total = store.count_flow_runs_capped(flow_run_filter=flt, flow_filter=flows, exclude_tags=excl)
-    more = len(runs) > PAGE
-    runs = runs[:PAGE]
+    filters = run_filters(store, q)
+    runs = filters.page(store, q.before, size + 1)
+    total = filters.count(store)
+    more = len(runs) > size
+    runs = runs[:size]
     cursor = (started_us(runs[-1]), runs[-1].id) if more and runs else None
     return RunsPage(runs, total, cursor)
 

@@ -72,19 +72,20 @@ def run_query(params: QueryParams) -> tuple[data.RunQuery, dict[str, Any]]:
 
     q = data.RunQuery(
         states=states, flows=many("flow"), deployments=many("deployment"), tags=many("tag"),
-        exclude_tags=many("xtag"),
+        exclude_tags=many("xtag"), pools=many("pool"), queues=many("queue"),
         name=params.get("name", "").strip(),
         since=datetime.now(timezone.utc) - span, before=_cursor(params.get("before")),
     )  # fmt: skip
     form = {"window": label, "states": states, "flows": q.flows, "deployments": q.deployments,
-            "tags": q.tags, "xtags": q.exclude_tags, "name": q.name}  # fmt: skip
+            "tags": q.tags, "xtags": q.exclude_tags, "pools": q.pools, "queues": q.queues,
+            "name": q.name}  # fmt: skip
     return q, form
 
 
 @router.get("/runs", response_class=HTMLResponse)
 def runs(request: Request) -> Response:
-    """Flow runs, filtered by the URL's query (state, flow, deployment, tags in and out, name,
-    window), newest first, keyset-paged."""
+    """Flow runs, filtered by the URL's query (state, flow, deployment, tags in and out, work
+    pool and queue, name, window), newest first, keyset-paged."""
     q, form = run_query(request.query_params)
     result = data.runs_page(request.app.state.store, q)
     nxt = None
