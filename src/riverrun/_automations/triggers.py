@@ -265,6 +265,7 @@ class Evaluator:
 
     def __init__(self) -> None:
         self._states: dict[str, tuple[Trigger, TriggerState]] = {}
+        self._index = _NameIndex([])
 
     def set_automations(self, automations: list[tuple[str, Trigger]]) -> None:
         """Replace the evaluated automations, keeping the state of unchanged triggers."""
@@ -277,6 +278,7 @@ class Evaluator:
                 else (trigger, TriggerState(trigger))
             )
         self._states = states
+        self._index = _NameIndex([(i, t) for i, (t, _) in states.items()])
 
     @property
     def empty(self) -> bool:
@@ -286,7 +288,8 @@ class Evaluator:
     def observe(self, event: Event) -> list[Firing]:
         """Feed one event to every trigger; returns what fired."""
         firings = []
-        for automation_id, (_, state) in self._states.items():
+        for automation_id in self._index.candidates(event.event):
+            state = self._states[automation_id][1]
             for key, triggering, events in state.observe(event):
                 firings.append(
                     Firing(automation_id, triggering, key, event.occurred, tuple(events))
@@ -300,6 +303,53 @@ class Evaluator:
             for key, triggering, events in state.tick(now):
                 firings.append(Firing(automation_id, triggering, key, now, tuple(events)))
         return firings
+
+
+def relevant_names(trigger: Trigger) -> Optional[set[str]]:
+    """The event-name patterns an event must match to change what ``trigger`` remembers or
+    fire it, or None when any event may (an empty or negated ``expect``, a proactive trigger
+    without ``after``, whose window any matching event opens)."""
+    if isinstance(trigger, EventTrigger):
+        if not trigger.expect or (trigger.posture == Posture.Proactive and not trigger.after):
+            return None
+        names = set(trigger.expect) | set(trigger.after)
+        return None if any(n.startswith("!") for n in names) else names
+    found: set[str] = set()
+    for child in trigger.triggers:
+        child_names = relevant_names(child)
+        if child_names is None:
+            return None
+        found |= child_names
+    return found
+
+
+class _NameIndex:
+    """Which automations an event of a given name can concern: a trigger is fed only events
+    its ``expect``/``after`` names could match (any event leaves it unchanged otherwise), so
+    1,000 automations cost an event a dictionary lookup, not 1,000 evaluations."""
+
+    def __init__(self, automations: list[tuple[str, Trigger]]) -> None:
+        self._rank = {automation_id: n for n, (automation_id, _) in enumerate(automations)}
+        self._exact: dict[str, list[str]] = {}
+        self._prefixes: list[tuple[str, str]] = []
+        self._always: list[str] = []
+        for automation_id, trigger in automations:
+            names = relevant_names(trigger)
+            if names is None:
+                self._always.append(automation_id)
+                continue
+            for name in names:
+                if name.endswith("*"):
+                    self._prefixes.append((name[:-1], automation_id))
+                else:
+                    self._exact.setdefault(name, []).append(automation_id)
+
+    def candidates(self, name: str) -> list[str]:
+        """The automations to feed an event named ``name``, in their given order."""
+        found = set(self._always)
+        found.update(self._exact.get(name, ()))
+        found.update(a for prefix, a in self._prefixes if name.startswith(prefix))
+        return sorted(found, key=self._rank.__getitem__)
 
 
 # A trigger that counts without a window (reactive ``within=0`` with a threshold, a
