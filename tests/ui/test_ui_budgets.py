@@ -29,6 +29,9 @@ _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
 # Automations are configuration (the server's automation service reads them all each pass).
 _AUTOMATIONS = re.compile(r"FROM\s+automation\s+ORDER\s+BY\b", re.I)
+# The enabled SLAs, read by the server's SLA service each pass: configuration, a few per
+# deployment, as the automations are.
+_SLAS = re.compile(r"FROM\s+sla\s+WHERE\s+sla\.enabled\b", re.I)
 # The schedules of deployments already read (a bounded page): configuration, a few per deployment.
 _SCHEDULES_OF = re.compile(
     r"FROM\s+deployment_schedule\s+WHERE\s+deployment_schedule\.deployment_id\s+IN\b", re.I
@@ -50,7 +53,7 @@ _LIVE_LEASES = re.compile(
     rf"concurrency_lease\.expires\s*>\s*{_PARAM}",
     re.I,
 )
-_CONFIGURATION = (_CATALOG, _SCHEDULES_OF, _AUTOMATIONS, _POOL_NAME, _WORKERS_OF, _POOL_ACTIVE,
+_CONFIGURATION = (_CATALOG, _SCHEDULES_OF, _AUTOMATIONS, _SLAS, _POOL_NAME, _WORKERS_OF, _POOL_ACTIVE,
                   _LIVE_LEASES)  # fmt: skip
 
 

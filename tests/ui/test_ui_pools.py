@@ -109,13 +109,21 @@ def test_an_unknown_work_pool_is_a_404_naming_it(client: TestClient) -> None:
 
 def test_runs_list_filters_by_work_pool(client: TestClient) -> None:
     html = _get(client, "/runs?pool=laptop")
-    assert "<b>1</b> flow run match" in html  # the list's window counts runs that started
+    assert "<b>2</b> flow runs match" in html
     assert "etl.pooled" in html and "etl.extract" not in html
+
+
+def test_runs_list_shows_a_scheduled_run_in_the_window_of_its_expected_start(
+    client: TestClient,
+) -> None:
+    html = _get(client, "/runs?state=SCHEDULED&window=24h")
+    assert "etl.queued" in html and "etl.pooled" not in html
 
 
 def test_runs_list_counts_a_run_naming_no_queue_in_the_default_queue(client: TestClient) -> None:
     assert "etl.pooled" in _get(client, "/runs?pool=laptop&queue=default")
-    assert "No flow runs match." in _get(client, "/runs?pool=laptop&queue=urgent")
+    urgent = _get(client, "/runs?pool=laptop&queue=urgent")
+    assert "etl.queued" in urgent and "etl.pooled" not in urgent
 
 
 def test_pool_typeahead_asks_the_server(client: TestClient) -> None:

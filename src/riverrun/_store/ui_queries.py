@@ -96,6 +96,18 @@ def _pool_where(work_pools: list[str] | None, work_queues: list[str] | None) -> 
     return where
 
 
+def _started_where(since: datetime | None, until: datetime | None) -> list[Any]:
+    """Runs started, or expected to start, in ``[since, until)``: the window of the list's own
+    sort key, so a Scheduled run (no start time yet) is in the window of its expected start."""
+    started = t.started(t.flow_run)
+    where: list[Any] = []
+    if since is not None:
+        where.append(started >= to_us(since))
+    if until is not None:
+        where.append(started < to_us(until))
+    return where
+
+
 def _capped(conn: Any, inner: Any, cap: int) -> CappedCount:
     query = sa.select(sa.func.count()).select_from(inner.limit(cap + 1).subquery())
     n = int(conn.execute(query).scalar_one())
@@ -113,11 +125,14 @@ class UIQueryMixin(StoreBase):
         exclude_tags: list[str] | None = None,
         work_pools: list[str] | None = None,
         work_queues: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         cap: int = COUNT_CAP,
     ) -> CappedCount:
-        """How many flow runs match, counting at most ``cap + 1`` of them."""
+        """How many flow runs match, counting at most ``cap + 1`` of them (``since``/``until``:
+        started, or expected to, in that window)."""
         where = self._ui_run_where(*_tags_as_lists(flow_run_filter), flow_filter, exclude_tags)
-        where += _pool_where(work_pools, work_queues)
+        where += _pool_where(work_pools, work_queues) + _started_where(since, until)
         with self.connect() as conn:
             return _capped(conn, sa.select(t.flow_run.c.id).where(*where), cap)
 
@@ -163,15 +178,18 @@ class UIQueryMixin(StoreBase):
         exclude_tags: list[str] | None = None,
         work_pools: list[str] | None = None,
         work_queues: list[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         before: tuple[int, str] | None = None,
         limit: int = 50,
     ) -> list[o.FlowRun]:
         """Newest flow runs first (by start, else expected start), keyset-paged: ``before``
         is the ``(started µs, id)`` of the last run of the previous page. ``work_pools`` and
-        ``work_queues`` keep the runs of those pools and queues (see ``_pool_where``)."""
+        ``work_queues`` keep the runs of those pools and queues (see ``_pool_where``);
+        ``since``/``until`` those started, or expected to start, in that window."""
         started = t.started(t.flow_run)
         where = self._ui_run_where(flow_run_filter, [], flow_filter, exclude_tags)
-        where += _pool_where(work_pools, work_queues)
+        where += _pool_where(work_pools, work_queues) + _started_where(since, until)
         if before is not None:
             where.append(sa.tuple_(started, t.flow_run.c.id) < sa.tuple_(before[0], before[1]))
         query = (

@@ -34,13 +34,15 @@ class UIQueries(Protocol):
     def count_flow_runs_capped(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                                flow_filter: f.FlowFilter | None = None,
                                exclude_tags: list[str] | None = None, work_pools: list[str] | None = None,
-                               work_queues: list[str] | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
+                               work_queues: list[str] | None = None, since: datetime | None = None,
+                               until: datetime | None = None, cap: int = ...) -> CappedCount: ...  # fmt: skip
     def flow_run_activity(
         self, since: datetime, until: datetime, buckets: int, cap: int = ...
     ) -> Activity: ...
     def read_flow_runs_page(self, *, flow_run_filter: f.FlowRunFilter | None = None,
                             flow_filter: f.FlowFilter | None = None, exclude_tags: list[str] | None = None,
                             work_pools: list[str] | None = None, work_queues: list[str] | None = None,
+                            since: datetime | None = None, until: datetime | None = None,
                             before: tuple[int, str] | None = None, limit: int = ...) -> list[o.FlowRun]: ...  # fmt: skip
     def suggest(self, what: str, text: str, limit: int = ...) -> list[str]: ...
     def count_task_runs_by_state(
@@ -98,8 +100,6 @@ def _run_filter(q: RunQuery) -> tuple[f.FlowRunFilter, f.FlowFilter | None]:
         flt.tags = f.FlowRunFilterTags(all_=list(q.tags))
     if q.name:
         flt.name = f.FlowRunFilterName(like_=q.name)
-    if q.since or q.until:
-        flt.start_time = f.FlowRunFilterStartTime(after_=q.since, before_=q.until)
     flows = f.FlowFilter(name=f.FlowFilterName(any_=list(q.flows))) if q.flows else None
     return flt, flows
 
@@ -122,18 +122,22 @@ class RunFilters:
     exclude_tags: list[str] | None
     pools: list[str] | None
     queues: list[str] | None
+    since: datetime | None = None
+    until: datetime | None = None
 
     def page(self, store: UIStore, before: tuple[int, str] | None, limit: int) -> list[o.FlowRun]:
         """The newest ``limit`` matching runs older than the cursor ``before``."""
         return store.read_flow_runs_page(flow_run_filter=self.flow_runs, flow_filter=self.flows,
                                          exclude_tags=self.exclude_tags, work_pools=self.pools,
-                                         work_queues=self.queues, before=before, limit=limit)  # fmt: skip
+                                         work_queues=self.queues, since=self.since,
+                                         until=self.until, before=before, limit=limit)  # fmt: skip
 
     def count(self, store: UIStore) -> CappedCount:
         """How many runs match (capped)."""
         return store.count_flow_runs_capped(flow_run_filter=self.flow_runs, flow_filter=self.flows,
                                             exclude_tags=self.exclude_tags, work_pools=self.pools,
-                                            work_queues=self.queues)  # fmt: skip
+                                            work_queues=self.queues, since=self.since,
+                                            until=self.until)  # fmt: skip
 
 
 def run_filters(store: UIStore, q: RunQuery) -> RunFilters:
@@ -144,7 +148,7 @@ def run_filters(store: UIStore, q: RunQuery) -> RunFilters:
             name=f.DeploymentFilterName(any_=list(q.deployments))), limit=100)  # fmt: skip
         flt.deployment_id = f.FlowRunFilterDeploymentId(any_=[d.id for d in found] or ["-"])
     return RunFilters(flt, flows, list(q.exclude_tags) or None, list(q.pools) or None,
-                      list(q.queues) or None)  # fmt: skip
+                      list(q.queues) or None, q.since, q.until)  # fmt: skip
 
 
 def runs_page(store: UIStore, q: RunQuery, size: int = PAGE) -> RunsPage:
