@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ import pytest
 
 from riverrun._internal.clock import now_us
 from riverrun._store.dialect import sqlite_url
+from riverrun._store.leases import CRASHED_MESSAGE, RESCHEDULED_MESSAGE
 from riverrun._store.service import Store, close_stores
 from riverrun.client import get_client
 from riverrun.client.schemas.actions import WorkPoolCreate
 from riverrun.deployments import load_flow_from_entrypoint
 from riverrun.server.testing import ServerProcess, clear_data
 
-from .conftest import start_worker, wait_for
+from .conftest import start_worker, stop, wait_for
 
 LEASE_S = "3"
 _FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
@@ -157,3 +159,69 @@ def test_a_run_outlives_its_killed_worker_because_its_flow_process_renews_the_le
     done = wait_for(lambda: _final(run_id), what="the run to end")
     assert done.state_name == "Completed", _history(run_id)
     assert "Crashed" not in _history(run_id)
+
+
+@pytest.mark.slow
+def test_a_pending_run_of_a_killed_worker_goes_back_to_scheduled_and_runs_once(
+    flows_dir: Path, database: str, processes: list[Any]
+) -> None:
+    # The job's command holds the first claim Pending (it never starts the flow), and runs
+    # the flow as the default command does for any later one.
+    launcher = flows_dir / "launch.py"
+    launcher.write_text(
+        "import os, pathlib, sys, time\n"
+        f"first = pathlib.Path({str(flows_dir / 'first-claim')!r})\n"
+        "if not first.exists():\n"
+        "    first.write_text(str(os.getpid()))\n"
+        "    time.sleep(120)\n"
+        "    sys.exit(1)\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'riverrun.deployments._execute',\n"
+        "                          os.environ['RIVERRUN__FLOW_RUN_ID'], 'crash'])\n"
+    )
+    dep = _deploy("flows.py:record",
+                  job_variables={"command": f"{sys.executable} {launcher}"})  # fmt: skip
+    out = flows_dir / "runs.txt"
+    run_id = _run(dep, out=str(out))
+    first = start_worker("--pool", "p", "--name", "first")
+    processes.append(first)
+    processes.append(_pid(flows_dir / "first-claim"))
+    assert _state(run_id).state_name == "Pending"
+    _kill_worker(first)
+    _kill(processes[-1])
+    second = start_worker("--pool", "p", "--name", "second")
+    processes.append(second)
+    done = wait_for(lambda: _final(run_id), what="the run to end on the second worker")
+    output = stop(second)
+    assert done.state_name == "Completed", output
+    history = _history(run_id)
+    assert history[:4] == ["Scheduled", "Pending", "Scheduled", "Pending"], history
+    with get_client(sync_client=True) as client:
+        rescheduled = client.read_flow_run_states(run_id)[2]
+    assert rescheduled.message == RESCHEDULED_MESSAGE
+    assert out.read_text().split() == [run_id]
+
+
+@pytest.mark.slow
+def test_a_running_run_whose_worker_and_flow_process_are_killed_crashes_and_frees_its_slot(
+    flows_dir: Path, database: str, processes: list[Any]
+) -> None:
+    dep = _deploy("flows.py:hold", concurrency_limit=1)
+    first_run = _run(dep, marker=str(flows_dir / "first"), gate=str(flows_dir / "never"))
+    first = start_worker("--pool", "p", "--name", "first")
+    processes.append(first)
+    flow_pid = _pid(flows_dir / "first")
+    processes.append(flow_pid)
+    wait_for(lambda: _state(first_run).state_name == "Running", what="the run to be Running")
+    # The deployment's one slot is held: the second worker cannot start the next run yet.
+    next_run = _run(dep, marker=str(flows_dir / "next"))
+    second = start_worker("--pool", "p", "--name", "second")
+    processes.append(second)
+    _kill_worker(first)
+    _kill(flow_pid)
+    crashed = wait_for(lambda: _final(first_run), timeout=30, what="the killed run to end")
+    assert crashed.state_name == "Crashed"
+    message = crashed.state.message or ""
+    assert message == CRASHED_MESSAGE or message.startswith("process gone"), message
+    done = wait_for(lambda: _final(next_run), timeout=30, what="the next run to get the slot")
+    output = stop(second)
+    assert done.state_name == "Completed", output

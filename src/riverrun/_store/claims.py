@@ -12,7 +12,8 @@ When the pool or a queue has a limit, claims of that pool are serialised on the 
 A long poll (``wait`` > 0) that finds nothing parks on one condition variable of its
 ``Store``; it costs no database statement until something wakes it: a run created, a run
 reaching a final state (a slot freed), a pool or queue resumed or its limit changed, the
-next scheduled run of the pool coming due — and, on PostgreSQL, a ``NOTIFY`` from another
+next scheduled run of the pool coming due, a run whose lease expired (back to ``Scheduled``,
+or ``Crashed`` with its slots freed) — and, on PostgreSQL, a ``NOTIFY`` from another
 process on the same database (one ``LISTEN`` connection per process, not per waiter), so
 two API replicas wake each other's waiters.
 """
@@ -30,7 +31,7 @@ from riverrun._internal.clock import now_us
 from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
-from riverrun._store.leases import grant_run_lease
+from riverrun._store.leases import LeaseExpiry, LeaseStoreMixin, grant_run_lease
 from riverrun._store.scheduler import (
     SchedulerStoreMixin,
     _state,
@@ -67,7 +68,7 @@ class _Wakeups:
             self.cond.wait_for(lambda: self.generation != seen, timeout=timeout)
 
 
-class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
+class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
     """Claims of a pool's runs, and the wake-ups of long polls."""
 
     @property
@@ -131,6 +132,16 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
         if run.work_pool_name:
             self.wake_claimers()
         return run
+
+    def expire_run_leases(
+        self, now_us: int | None = None, limit: int = 1000, unleased_after_us: int | None = None
+    ) -> LeaseExpiry:
+        """Act on expired leases (``LeaseStoreMixin``); claims wake when a run went back to
+        Scheduled or crashed (its slots freed), so a waiting worker takes it at once."""
+        done = super().expire_run_leases(now_us, limit, unleased_after_us)
+        if done.crashed or done.rescheduled:
+            self.wake_claimers()
+        return done
 
     def schedule_deployment_runs(self, deployment_ids: Any = None, now: int | None = None) -> int:
         """Materialise schedules (``SchedulerStoreMixin``); claims wake when runs were made."""
