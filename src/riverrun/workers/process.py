@@ -110,16 +110,20 @@ class ProcessWorker(BaseWorker):
     ) -> subprocess.Popen[bytes]:
         """The warm spare (a new one is started for the next run), or a cold start."""
         job = {"id": run_id, "env": env, "working_dir": working_dir, "on_load_error": "crash"}
-        spare = None
         if not quiet:  # the spare writes to the worker's output: a quiet run starts cold
-            spare, self._spare = self._spare, _spawn_spare()
-        if spare is not None and spare.poll() is None and spare.stdin is not None:
-            try:
-                spare.stdin.write((json.dumps(job) + "\n").encode())
-                spare.stdin.close()
+            spare, handed = self._spare, False
+            if spare is not None and spare.poll() is None and spare.stdin is not None:
+                try:
+                    spare.stdin.write((json.dumps(job) + "\n").encode())
+                    spare.stdin.close()
+                    handed = True
+                except OSError:  # it died meanwhile: start the run the slow way
+                    pass
+            # The next spare only once this run has its job: its fork and start-up (~0.5 s of
+            # CPU, more on a loaded machine) come after this run's start, not before it.
+            self._spare = _spawn_spare()
+            if handed and spare is not None:
                 return spare
-            except OSError:  # it died meanwhile: start the run the slow way
-                pass
         return subprocess.Popen(
             [sys.executable, "-m", "riverrun.deployments._execute", run_id, "crash"],
             cwd=working_dir, env={**_child_env(), **env},
