@@ -225,3 +225,32 @@ def test_a_running_run_whose_worker_and_flow_process_are_killed_crashes_and_free
     done = wait_for(lambda: _final(next_run), timeout=30, what="the next run to get the slot")
     output = stop(second)
     assert done.state_name == "Completed", output
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_its_claim_is_parked_is_handed_no_run(
+    flows_dir: Path, short_lease_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+    processes: list[Any],
+) -> None:  # fmt: skip
+    api_url, url = short_lease_server
+    clear_data(url)
+    close_stores()
+    monkeypatch.setenv("RIVERRUN_API_URL", api_url)
+    monkeypatch.setenv("RIVERRUN_FLOWS_LEASE_SECONDS", LEASE_S)
+    dep = _deploy("flows.py:record")
+
+    def polled() -> bool:
+        with get_client(sync_client=True) as client:
+            return any(q.last_polled is not None for q in client.read_work_queues("p"))
+
+    parked = start_worker("--pool", "p", "--name", "parked")
+    processes.append(parked)
+    wait_for(polled, what="the worker's first claim (its long poll parks after it)")
+    _kill_worker(parked)
+    run_id = _run(dep, out=str(flows_dir / "runs.txt"))
+    processes.append(start_worker("--pool", "p", "--name", "live"))
+    done = wait_for(lambda: _final(run_id), what="the run to end on the live worker")
+    assert done.state_name == "Completed"
+    # Claimed once, by the live worker: not first by the dead one's poll, then swept back.
+    history = _history(run_id)
+    assert history.count("Scheduled") == 1 and history[-2:] == ["Running", "Completed"], history

@@ -23,6 +23,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +50,14 @@ CHANNEL = "riverrun_claims"
 MAX_WAIT_S = 60.0  # a longer poll would outlive proxies' idle timeouts
 DEFAULT_CLAIM_LIMIT = 100
 _FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
+GONE_CHECK_S = 1.0
+
+requester_gone: ContextVar[Callable[[], bool] | None] = ContextVar(
+    "riverrun_claim_requester_gone", default=None
+)
+"""Set by a caller that can tell its requester has hung up (the server: the worker's
+connection closed). A long poll then ends without claiming: a worker killed while parked
+would otherwise be handed the next run, which would wait Pending for its lease to expire."""
 
 
 class _Wakeups:
@@ -180,9 +190,12 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
         if lease_seconds <= 0:
             raise InvalidWorkPoolError(f"lease_seconds must be positive, got {lease_seconds}.")
         deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_S))
+        gone = requester_gone.get() if wait > 0 else None
         if wait > 0:
             self._listen()
         while True:
+            if gone is not None and gone():
+                return []
             seen = self._wakeups.generation
             claimed, next_due_us = self._claim_once(
                 work_pool_name, worker_name, work_queue_names, limit, lease_seconds
@@ -192,7 +205,16 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
                 return claimed
             if next_due_us is not None:
                 remaining = min(remaining, max(0.0, (next_due_us - now_us()) / 1e6) + 0.01)
-            self._wakeups.wait(seen, remaining)
+            self._park(seen, remaining, gone)
+
+    def _park(self, seen: int, seconds: float, gone: Callable[[], bool] | None) -> None:
+        """Wait for a wake-up or ``seconds``; with ``gone``, end early once the requester has
+        hung up (looked at every second: no database statement meanwhile)."""
+        until = time.monotonic() + seconds
+        while self._wakeups.generation == seen and (left := until - time.monotonic()) > 0:
+            if gone is not None and gone():
+                return
+            self._wakeups.wait(seen, left if gone is None else min(left, GONE_CHECK_S))
 
     def _claim_once(
         self,
