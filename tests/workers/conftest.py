@@ -77,6 +77,16 @@ def slow(marker: str):
     Path(marker).write_text("started")
     import time
     time.sleep(60)
+
+
+@flow
+def hold(marker: str, gate: str = "", bound: float = 120.0):
+    """Leave this process's PID in ``marker``; then wait for the file ``gate`` (if named)."""
+    import time
+    Path(marker).write_text(str(os.getpid()))
+    deadline = time.monotonic() + bound
+    while gate and not Path(gate).exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
 '''
 
 

@@ -31,6 +31,11 @@ def _final(run_id: str) -> Any:
     return run if run.state_type is not None and run.state_type.value in FINAL else None
 
 
+def _state_name(run_id: str) -> str | None:
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).state_name
+
+
 def _pool() -> None:
     with get_client(sync_client=True) as client:
         client.create_work_pool(WorkPoolCreate(name="p", type="process"))
@@ -156,3 +161,43 @@ def test_run_once_runs_what_is_due_and_exits(flows_dir: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(out_file.read_text().split()) == sorted(ids)
+
+
+def _span(run_id: str) -> tuple[Any, Any]:
+    """When the run became Running and when it reached its final state (its history)."""
+    with get_client(sync_client=True) as client:
+        states = client.read_flow_run_states(run_id)
+    [running] = [s.timestamp for s in states if s.name == "Running"]
+    [final] = [s.timestamp for s in states if s.type.value in FINAL]
+    return running, final
+
+
+@pytest.mark.both_modes
+@pytest.mark.slow
+def test_a_deployment_concurrency_limit_of_one_keeps_its_runs_apart_on_a_worker(
+    flows_dir: Path,
+) -> None:
+    _pool()
+    dep = _deploy("flows.py:hold", concurrency_limit=1)
+    gate = flows_dir / "go"
+    with get_client(sync_client=True) as client:
+        runs = [client.create_flow_run_from_deployment(
+            dep, parameters={"marker": str(flows_dir / f"m{i}"), "gate": str(gate)}).id
+            for i in range(2)]  # fmt: skip
+    worker = start_worker("--pool", "p")
+    try:
+        # One run holds the slot until the gate opens; the other was claimed with it but left
+        # waiting (without the limit it would be Running beside it by now).
+        def waiting() -> bool:
+            names = {_state_name(r) for r in runs}
+            return "Running" in names and bool(names & {"AwaitingConcurrencySlot", "Pending"})
+
+        wait_for(waiting, timeout=60, what="one run Running, the other waiting for the slot")
+        assert {_state_name(r) for r in runs} == {"Running", "AwaitingConcurrencySlot"}
+        gate.write_text("go")
+        done = [wait_for(lambda r=r: _final(r), timeout=60, what="the runs to end") for r in runs]
+    finally:
+        output = stop(worker)
+    assert [d.state_name for d in done] == ["Completed", "Completed"], output
+    (_, first_end), (second_start, _) = sorted(_span(r) for r in runs)
+    assert first_end <= second_start

@@ -14,6 +14,11 @@ process (subflows too):
   the runs of a dead process ``Crashed``; the recorder records it first, with the run's
   Running state) and reads their states from the file.
 
+A run started by a worker comes with the worker's lease token (``LEASE_TOKEN_ENV``, for the
+run named by ``FLOW_RUN_ID_ENV``): the watcher renews that lease with it — through the
+client, or embedded in the file every third of a TTL — so the run outlives a worker killed
+with ``kill -9``, and a lease taken over since (a newer token) is not extended.
+
 A run found ``Cancelling`` is cancelled in its process: the watcher notes the intent and
 sends the main thread SIGTERM (a sync top-level run) or cancels the asyncio task (an async
 one); the engine sees the intent and ends the run ``Cancelled`` ("Flow run was cancelled.",
@@ -30,6 +35,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +46,10 @@ from riverrun._recording.recorder import Recorder
 logger = logging.getLogger("riverrun.watch")
 
 LEASE_TOKEN_ENV = "RIVERRUN_FLOW_RUN_LEASE_TOKEN"
-"""A launcher that granted the run's lease (a worker) passes its token to the flow process."""
+"""A launcher that was granted the run's lease (a worker) passes its token to the flow process."""
+FLOW_RUN_ID_ENV = "RIVERRUN__FLOW_RUN_ID"
+"""...with the run the token is for (Prefect's ``PREFECT__FLOW_RUN_ID``): its subflows take
+leases of their own."""
 
 CANCELLED_MESSAGE = "Flow run was cancelled."
 _FIRST_LOOK_S = 0.05
@@ -59,6 +68,7 @@ class _Watched:
     deliver: Callable[[], None]
     recorded: bool = False
     notified: bool = False
+    renewed_at: float = float("-inf")  # time.monotonic() of the last embedded lease renewal
 
 
 @dataclass
@@ -130,6 +140,7 @@ class _Watcher:
                 for run_id in record_run_process(recorder, new):
                     embedded[run_id].recorded = True
             states.update(read_run_states(recorder, list(embedded)))
+            _renew_embedded(embedded, settings.flows_lease_seconds)
         if remote:
             states.update(self._renew(list(remote), settings))
         for run_id, state_type in states.items():
@@ -149,8 +160,9 @@ class _Watcher:
         if self.client is None:
             self.client = get_client(sync_client=True)
         hostname, pid, started = this_process()
-        token = _env_token()
-        holds = [LeaseHold(flow_run_id=r, lease_token=token) for r in run_ids]
+        leased, token = _env_lease()
+        holds = [LeaseHold(flow_run_id=r, lease_token=token if r == leased else None)
+                 for r in run_ids]  # fmt: skip
         try:
             answers = self.client.renew_flow_run_leases(
                 f"process:{hostname}:{pid}", holds, settings.flows_lease_seconds,
@@ -163,12 +175,34 @@ class _Watcher:
                 for a in answers}  # fmt: skip
 
 
-def _env_token() -> int | None:
+def _env_lease() -> tuple[str | None, int | None]:
+    """The run this process was handed a lease of, and its token (or Nones)."""
     raw = os.environ.get(LEASE_TOKEN_ENV)
     try:
-        return int(raw) if raw else None
+        token = int(raw) if raw else None
     except ValueError:
-        return None
+        return None, None
+    return os.environ.get(FLOW_RUN_ID_ENV), token
+
+
+def _renew_embedded(runs: dict[str, _Watched], ttl_s: float) -> None:
+    """Renew, in the file, the lease of the run this process was handed one of, when due."""
+    from riverrun._recording.run_process import renew_run_lease
+
+    run_id, token = _env_lease()
+    if run_id is None or token is None:
+        return
+    watched = runs.get(run_id)
+    if watched is None or not watched.recorded:
+        return
+    now = time.monotonic()
+    if now - watched.renewed_at < ttl_s / 3:
+        return
+    held = renew_run_lease(watched.recorder, run_id, token, ttl_s)
+    if held is not None:
+        watched.renewed_at = now
+    if held is False:
+        logger.debug("Run %s: lease token %s is no longer the run's; not renewed.", run_id, token)
 
 
 _watcher = _Watcher()

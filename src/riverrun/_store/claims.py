@@ -12,7 +12,8 @@ When the pool or a queue has a limit, claims of that pool are serialised on the 
 A long poll (``wait`` > 0) that finds nothing parks on one condition variable of its
 ``Store``; it costs no database statement until something wakes it: a run created, a run
 reaching a final state (a slot freed), a pool or queue resumed or its limit changed, the
-next scheduled run of the pool coming due — and, on PostgreSQL, a ``NOTIFY`` from another
+next scheduled run of the pool coming due, a run whose lease expired (back to ``Scheduled``,
+or ``Crashed`` with its slots freed) — and, on PostgreSQL, a ``NOTIFY`` from another
 process on the same database (one ``LISTEN`` connection per process, not per waiter), so
 two API replicas wake each other's waiters.
 """
@@ -22,6 +23,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +33,7 @@ from riverrun._internal.clock import now_us
 from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
-from riverrun._store.leases import grant_run_lease
+from riverrun._store.leases import LeaseExpiry, LeaseStoreMixin, grant_run_lease
 from riverrun._store.scheduler import (
     SchedulerStoreMixin,
     _state,
@@ -47,6 +50,14 @@ CHANNEL = "riverrun_claims"
 MAX_WAIT_S = 60.0  # a longer poll would outlive proxies' idle timeouts
 DEFAULT_CLAIM_LIMIT = 100
 _FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
+GONE_CHECK_S = 1.0
+
+requester_gone: ContextVar[Callable[[], bool] | None] = ContextVar(
+    "riverrun_claim_requester_gone", default=None
+)
+"""Set by a caller that can tell its requester has hung up (the server: the worker's
+connection closed). A long poll then ends without claiming: a worker killed while parked
+would otherwise be handed the next run, which would wait Pending for its lease to expire."""
 
 
 class _Wakeups:
@@ -67,7 +78,7 @@ class _Wakeups:
             self.cond.wait_for(lambda: self.generation != seen, timeout=timeout)
 
 
-class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
+class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
     """Claims of a pool's runs, and the wake-ups of long polls."""
 
     @property
@@ -132,6 +143,16 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
             self.wake_claimers()
         return run
 
+    def expire_run_leases(
+        self, now_us: int | None = None, limit: int = 1000, unleased_after_us: int | None = None
+    ) -> LeaseExpiry:
+        """Act on expired leases (``LeaseStoreMixin``); claims wake when a run went back to
+        Scheduled or crashed (its slots freed), so a waiting worker takes it at once."""
+        done = super().expire_run_leases(now_us, limit, unleased_after_us)
+        if done.crashed or done.rescheduled:
+            self.wake_claimers()
+        return done
+
     def schedule_deployment_runs(self, deployment_ids: Any = None, now: int | None = None) -> int:
         """Materialise schedules (``SchedulerStoreMixin``); claims wake when runs were made."""
         created = super().schedule_deployment_runs(deployment_ids, now)
@@ -169,9 +190,12 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
         if lease_seconds <= 0:
             raise InvalidWorkPoolError(f"lease_seconds must be positive, got {lease_seconds}.")
         deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_S))
+        gone = requester_gone.get() if wait > 0 else None
         if wait > 0:
             self._listen()
         while True:
+            if gone is not None and gone():
+                return []
             seen = self._wakeups.generation
             claimed, next_due_us = self._claim_once(
                 work_pool_name, worker_name, work_queue_names, limit, lease_seconds
@@ -181,7 +205,16 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin):
                 return claimed
             if next_due_us is not None:
                 remaining = min(remaining, max(0.0, (next_due_us - now_us()) / 1e6) + 0.01)
-            self._wakeups.wait(seen, remaining)
+            self._park(seen, remaining, gone)
+
+    def _park(self, seen: int, seconds: float, gone: Callable[[], bool] | None) -> None:
+        """Wait for a wake-up or ``seconds``; with ``gone``, end early once the requester has
+        hung up (looked at every second: no database statement meanwhile)."""
+        until = time.monotonic() + seconds
+        while self._wakeups.generation == seen and (left := until - time.monotonic()) > 0:
+            if gone is not None and gone():
+                return
+            self._wakeups.wait(seen, left if gone is None else min(left, GONE_CHECK_S))
 
     def _claim_once(
         self,

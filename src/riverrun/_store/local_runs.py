@@ -79,6 +79,12 @@ RECORD_PROCESS_SQL = (
     "AND (pid IS NULL OR pid != ? OR hostname IS NOT ?)"
 )
 STATES_SQL = "SELECT id, state_type, state_name FROM flow_run WHERE id IN ({})"
+# A flow process started by a worker extends the lease the worker claimed (by its token, so a
+# lease taken over since is left alone), as ``renew_flow_run_leases`` does through a server.
+RENEW_LEASE_SQL = (
+    "UPDATE flow_run SET lease_expires = ? WHERE id = ? AND lease_owner IS NOT NULL "
+    "AND lease_token = ? AND state_type NOT IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')"
+)
 
 
 def forget_checks() -> None:

@@ -10,7 +10,9 @@ The loop (one per worker process):
   (another process committed), as ``serve()`` does;
 - sends a heartbeat every ``heartbeat_interval_seconds`` (the worker shows ``ONLINE``; after
   three missed heartbeats ``OFFLINE``);
-- renews the leases of its runs every 10 s (30 s leases): a renewal answer saying a run is
+- renews the leases of its runs every third of their TTL (``RIVERRUN_FLOWS_LEASE_SECONDS``,
+  30 s; at most every 10 s) and hands each run's lease token to its flow process, which renews
+  the lease itself every second, so a run outlives its worker: a renewal answer saying a run is
   ``Cancelling`` stops its process and ends it ``Cancelled``; a lease lost (it expired and
   was swept, or another owner took it) stops the process, whose state proposals would be
   refused anyway (fencing). With the embedded store it also sweeps expired leases;
@@ -34,7 +36,6 @@ from typing import Any
 from riverrun.schemas import objects as o
 
 LONG_POLL_S = 10.0
-LEASE_TTL_S = 30.0
 RENEW_EVERY_S = 10.0
 _FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
@@ -96,6 +97,7 @@ class BaseWorker:
         self.tokens: dict[str, int | None] = {}  # run ID -> the lease token of its claim
         self._to_cancel: set[str] = set()  # told by a renewal: Cancelling, or lease lost
         self._lock = threading.Lock()
+        self.lease_seconds = _lease_seconds()
 
     # -- what subclasses provide ---------------------------------------------------------------
     @classmethod
@@ -241,8 +243,9 @@ class BaseWorker:
 
     def _claim(self, free: int | None, wait: float) -> list[o.WorkerFlowRunResponse]:
         return self._backend.claim_work_pool_runs(  # type: ignore[no-any-return]
-            self.work_pool_name, self.name, self.work_queues or None, limit=free, wait=wait
-        )
+            self.work_pool_name, self.name, self.work_queues or None, limit=free,
+            lease_seconds=self.lease_seconds, wait=wait,
+        )  # fmt: skip
 
     def _heartbeat(self) -> None:
         self._worker_id = self._backend.send_worker_heartbeat(
@@ -251,11 +254,12 @@ class BaseWorker:
         )  # fmt: skip
 
     def _heartbeats(self) -> None:
-        """Heartbeats every interval and lease renewals every 10 s, on one thread."""
+        """Heartbeats every interval and lease renewals every third of a TTL, on one thread."""
         import time
 
+        renew_every = min(RENEW_EVERY_S, self.lease_seconds / 3)
         next_beat = time.monotonic() + self.heartbeat_interval_seconds
-        while not self.stopping.wait(min(RENEW_EVERY_S, max(0.0, next_beat - time.monotonic()))):
+        while not self.stopping.wait(min(renew_every, max(0.0, next_beat - time.monotonic()))):
             try:
                 if time.monotonic() >= next_beat:
                     self._heartbeat()
@@ -280,7 +284,7 @@ class BaseWorker:
         if not holds:
             return
         answers = self._backend.renew_flow_run_leases(
-            self.lease_owner, holds, ttl_seconds=LEASE_TTL_S
+            self.lease_owner, holds, ttl_seconds=self.lease_seconds
         )
         with self._lock:
             for answer in answers:
@@ -322,6 +326,13 @@ class BaseWorker:
             )
         if token is not None:
             self._backend.release_flow_run_lease(run_id, token)
+
+
+def _lease_seconds() -> float:
+    """The TTL of the leases a worker takes: the flow processes' own (one setting for both)."""
+    from riverrun.settings import get_current_settings
+
+    return float(get_current_settings().flows_lease_seconds)
 
 
 class _Poller:

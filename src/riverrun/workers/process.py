@@ -4,7 +4,10 @@ A run's job comes from the pool's base job template, overlaid with the deploymen
 ``job_variables`` — ``env`` (added to this process's environment), ``working_dir`` (default,
 as Prefect: a fresh temporary directory, removed afterwards), ``command`` (a custom command,
 run with ``RIVERRUN__FLOW_RUN_ID`` set; default: riverrun's own executor) and
-``stream_output`` (default true: the run's output goes to the worker's).
+``stream_output`` (default true: the run's output goes to the worker's). Every run's process
+also gets the run's ID and its lease token (``RIVERRUN__FLOW_RUN_ID``,
+``RIVERRUN_FLOW_RUN_LEASE_TOKEN``): the flow process renews the lease the worker claimed, so
+the run goes on if the worker dies, and its renewals are fenced if the lease was taken over.
 
 The default command uses the warm spare of ``deployments/_execute.py``: an interpreter that
 has already imported riverrun and opened the store waits for the next run's ID, so a claimed
@@ -24,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from riverrun._engine.watch import FLOW_RUN_ID_ENV, LEASE_TOKEN_ENV
 from riverrun.deployments.serve import _child_env, _spawn_spare, _terminate
 from riverrun.schemas import objects as o
 from riverrun.workers.base import BaseWorker
@@ -80,6 +84,10 @@ class ProcessWorker(BaseWorker):
             self.crash_if_unfinished(run.id, f"The worker could not prepare the run: {exc}")
             return
         env = {str(k): str(v) for k, v in (variables.get("env") or {}).items() if v is not None}
+        env[FLOW_RUN_ID_ENV] = run.id
+        token = self.tokens.get(run.id)
+        if token is not None:
+            env[LEASE_TOKEN_ENV] = str(token)
         working_dir = variables.get("working_dir")
         temp_dir = None
         if not working_dir:
@@ -89,7 +97,7 @@ class ProcessWorker(BaseWorker):
         if command:
             process = subprocess.Popen(
                 shlex.split(str(command)), cwd=str(working_dir),
-                env={**_child_env(), **env, "RIVERRUN__FLOW_RUN_ID": run.id},
+                env={**_child_env(), **env},
                 stdout=subprocess.DEVNULL if quiet else None,
                 stderr=subprocess.DEVNULL if quiet else None,
             )  # fmt: skip
@@ -102,16 +110,20 @@ class ProcessWorker(BaseWorker):
     ) -> subprocess.Popen[bytes]:
         """The warm spare (a new one is started for the next run), or a cold start."""
         job = {"id": run_id, "env": env, "working_dir": working_dir, "on_load_error": "crash"}
-        spare = None
         if not quiet:  # the spare writes to the worker's output: a quiet run starts cold
-            spare, self._spare = self._spare, _spawn_spare()
-        if spare is not None and spare.poll() is None and spare.stdin is not None:
-            try:
-                spare.stdin.write((json.dumps(job) + "\n").encode())
-                spare.stdin.close()
+            spare, handed = self._spare, False
+            if spare is not None and spare.poll() is None and spare.stdin is not None:
+                try:
+                    spare.stdin.write((json.dumps(job) + "\n").encode())
+                    spare.stdin.close()
+                    handed = True
+                except OSError:  # it died meanwhile: start the run the slow way
+                    pass
+            # The next spare only once this run has its job: its fork and start-up (~0.5 s of
+            # CPU, more on a loaded machine) come after this run's start, not before it.
+            self._spare = _spawn_spare()
+            if handed and spare is not None:
                 return spare
-            except OSError:  # it died meanwhile: start the run the slow way
-                pass
         return subprocess.Popen(
             [sys.executable, "-m", "riverrun.deployments._execute", run_id, "crash"],
             cwd=working_dir, env={**_child_env(), **env},

@@ -130,7 +130,7 @@ def _long_poll_endpoint(
         arguments = arguments_of(values)
         call = functools.partial(getattr(store, op.name), **arguments)
         if (arguments.get(long_poll.LONG_POLL_PARAMETER) or 0) > 0:
-            result = await long_poll.run_parked(request.app, call)
+            result = await long_poll.run_parked(request, call)
         else:
             result = await run_in_threadpool(call)
         return _answer(op, result)
