@@ -154,8 +154,8 @@ def scratch_postgres(prefix: str = "riverrun_test") -> Iterator[str]:
 
 
 _DATA_TABLES = ("event", "automation_action", "automation", "log", "artifact", "variable",
-                "task_run_tag", "task_run_state", "flow_run_tag", "flow_run_state", "task_run",
-                "flow_run", "deployment_schedule", "deployment", "block_document", "block_schema",
+                "task_run_tag", "task_run_state", "flow_run_tag", "flow_run_state", "flow_run_input",
+                "task_run", "flow_run", "sla", "deployment_schedule", "deployment", "block_document", "block_schema",
                 "block_type", "flow", "worker", "work_queue", "work_pool", "concurrency_lease", "concurrency_limit")  # fmt: skip
 
 
