@@ -153,3 +153,37 @@ def test_deploy_stores_the_work_pool(sf_export: Any) -> None:
 def test_deploy_refuses_an_image_build(sf_export: Any) -> None:
     with pytest.raises(ValueError, match="does not build or push images"):
         sf_export.deploy("nightly", work_pool_name="pool", image="repo/img:tag")
+
+
+def test_read_deployments_filters_by_work_pool_and_queue(sf_export: Any, tmp_path: Path) -> None:
+    from riverrun.client.schemas.actions import WorkPoolCreate
+    from riverrun.client.schemas.filters import (
+        WorkPoolFilter,
+        WorkPoolFilterName,
+        WorkPoolFilterType,
+        WorkQueueFilter,
+        WorkQueueFilterName,
+    )
+
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="laptop", type="process"))
+        client.create_work_pool(WorkPoolCreate(name="gpu", type="kubernetes"))
+        client.create_work_queue("urgent", work_pool_name="laptop")
+        for name, pool, queue in [("a", "laptop", None), ("b", "laptop", "urgent"),
+                                  ("c", "gpu", None), ("d", None, None)]:  # fmt: skip
+            deployment = sf_export.to_deployment(name, work_pool_name=pool, work_queue_name=queue)
+            deployment.path = str(tmp_path)
+            deployment.apply()
+
+        def names(**filters: Any) -> list[str]:
+            return [d.name for d in client.read_deployments(**filters)]
+
+        laptop = WorkPoolFilter(name=WorkPoolFilterName(any_=["laptop"]))
+        assert names(work_pool_filter=laptop) == ["a", "b"]
+        k8s = WorkPoolFilter(type=WorkPoolFilterType(any_=["kubernetes"]))
+        assert names(work_pool_filter=k8s) == ["c"]
+        default = WorkQueueFilter(name=WorkQueueFilterName(any_=["default"]))
+        assert names(work_pool_filter=laptop, work_queue_filter=default) == ["a"]
+        assert names(
+            work_queue_filter=WorkQueueFilter(name=WorkQueueFilterName(any_=["urgent"]))
+        ) == ["b"]

@@ -58,11 +58,14 @@ class DeploymentsAPI(Protocol):
         flow_run_filter: Optional[f.FlowRunFilter] = None,
         task_run_filter: Optional[f.TaskRunFilter] = None,
         deployment_filter: Optional[f.DeploymentFilter] = None,
+        work_pool_filter: Optional[f.WorkPoolFilter] = None,
+        work_queue_filter: Optional[f.WorkQueueFilter] = None,
         limit: Optional[int] = None,
         sort: Optional[s.DeploymentSort] = None,
         offset: int = 0,
     ) -> list[o.Deployment]:
-        """Deployments matching every filter, by name by default, with their schedules."""
+        """Deployments matching every filter, by name by default, with their schedules (a
+        work-pool or work-queue filter keeps those whose pool or queue matches)."""
         ...
 
     @operation("POST", "/deployments/count")

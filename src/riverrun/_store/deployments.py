@@ -56,6 +56,30 @@ def _id(value: uuid.UUID | str) -> str:
     return str(value)
 
 
+def _pool_and_queue_where(
+    work_pool_filter: f.WorkPoolFilter | None, work_queue_filter: f.WorkQueueFilter | None
+) -> list[Any]:
+    """Deployments whose work pool matches ``work_pool_filter`` and whose work queue (the
+    pool's ``default`` when it names none, as claims read it) matches ``work_queue_filter``."""
+    from riverrun._store.work_pools import DEFAULT_QUEUE, work_pool_where
+    from riverrun._store.work_queues import queue_clauses
+
+    d, p, q = t.deployment.c, t.work_pool.c, t.work_queue.c
+    where: list[Any] = []
+    pools = work_pool_where(work_pool_filter)
+    if pools is not None:
+        where.append(d.work_pool_name.in_(sa.select(p.name).where(pools)))
+    queues = queue_clauses(work_queue_filter)
+    if queues:
+        assert work_queue_filter is not None
+        join = sa.or_ if work_queue_filter.operator == "or_" else sa.and_
+        where.append(sa.exists().where(
+            q.work_pool_id == p.id, p.name == d.work_pool_name,
+            q.name == sa.func.coalesce(d.work_queue_name, DEFAULT_QUEUE), join(*queues),
+        ))  # fmt: skip
+    return where
+
+
 def deployment_columns(fields: dict[str, Any]) -> dict[str, Any]:
     """Column values for the deployment fields given (create or update payload fields)."""
     values: dict[str, Any] = {}
@@ -276,15 +300,19 @@ class DeploymentStoreMixin(RunStoreMixin):
         flow_run_filter: f.FlowRunFilter | None = None,
         task_run_filter: f.TaskRunFilter | None = None,
         deployment_filter: f.DeploymentFilter | None = None,
+        work_pool_filter: f.WorkPoolFilter | None = None,
+        work_queue_filter: f.WorkQueueFilter | None = None,
         limit: int | None = None,
         sort: s.DeploymentSort | str | None = None,
         offset: int = 0,
     ) -> list[o.Deployment]:
         """Deployments matching every filter, by name by default, with their schedules.
 
-        A flow-run or task-run filter keeps deployments that have a matching run.
+        A flow-run or task-run filter keeps deployments that have a matching run; a work-pool
+        or work-queue filter, those whose pool (or queue) matches it.
         """
         where = fs._all(fs.deployment_where(deployment_filter))
+        where += _pool_and_queue_where(work_pool_filter, work_queue_filter)
         flow_w = fs.flow_where(flow_filter)
         if flow_w is not None:
             where.append(t.deployment.c.flow_id.in_(sa.select(t.flow.c.id).where(flow_w)))

@@ -69,6 +69,24 @@ def _dt(value: int | None) -> datetime | None:
     return None if value is None else from_us(value)
 
 
+def work_pool_where(work_pool_filter: f.WorkPoolFilter | None) -> Any:
+    """The clause on ``work_pool`` rows a filter states (its operator joins the fields), or
+    None for no filter."""
+    if work_pool_filter is None:
+        return None
+    p, flt = t.work_pool.c, work_pool_filter
+    clauses = []
+    if flt.id is not None and flt.id.any_ is not None:
+        clauses.append(p.id.in_([str(i) for i in flt.id.any_]))
+    if flt.name is not None and flt.name.any_ is not None:
+        clauses.append(p.name.in_(flt.name.any_))
+    if flt.type is not None and flt.type.any_ is not None:
+        clauses.append(p.type.in_(flt.type.any_))
+    if not clauses:
+        return None
+    return (sa.or_ if flt.operator == "or_" else sa.and_)(*clauses)
+
+
 def online_since(now: int) -> Any:
     """The clause "this worker's last heartbeat is recent enough to be ONLINE"."""
     w = t.worker.c
@@ -181,17 +199,9 @@ class WorkPoolStoreMixin(RunStoreMixin):
         query = sa.select(t.work_pool).order_by(p.name).offset(offset or 0)
         if limit is not None:
             query = query.limit(limit)
-        if work_pool_filter is not None:
-            clauses = []
-            if work_pool_filter.id is not None and work_pool_filter.id.any_ is not None:
-                clauses.append(p.id.in_([str(i) for i in work_pool_filter.id.any_]))
-            if work_pool_filter.name is not None and work_pool_filter.name.any_ is not None:
-                clauses.append(p.name.in_(work_pool_filter.name.any_))
-            if work_pool_filter.type is not None and work_pool_filter.type.any_ is not None:
-                clauses.append(p.type.in_(work_pool_filter.type.any_))
-            if clauses:
-                join = sa.or_ if work_pool_filter.operator == "or_" else sa.and_
-                query = query.where(join(*clauses))
+        where = work_pool_where(work_pool_filter)
+        if where is not None:
+            query = query.where(where)
         now = now_us()
         with self.connect() as conn:
             return [self._pool_object(conn, row, now) for row in conn.execute(query)]

@@ -157,7 +157,7 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
             if work_pool_name is not None:
                 pool = self._pool_row(conn, work_pool_name)
                 query = query.where(q.work_pool_id == pool.id)
-            clauses = _queue_clauses(work_queue_filter)
+            clauses = queue_clauses(work_queue_filter)
             if clauses:
                 join = (
                     sa.or_ if work_queue_filter and work_queue_filter.operator == "or_" else sa.and_
@@ -200,7 +200,8 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
             conn.execute(t.work_queue.delete().where(t.work_queue.c.id == queue.id))
 
 
-def _queue_clauses(work_queue_filter: f.WorkQueueFilter | None) -> list[Any]:
+def queue_clauses(work_queue_filter: f.WorkQueueFilter | None) -> list[Any]:
+    """The clauses on ``work_queue`` rows a filter states, to join with its operator."""
     q = t.work_queue.c
     clauses: list[Any] = []
     if work_queue_filter is None:

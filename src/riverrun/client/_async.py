@@ -366,9 +366,11 @@ class AsyncOperations:
         """A deployment's schedules, oldest first."""
         return await _to_thread(self._sync.read_deployment_schedules, deployment_id=deployment_id)
 
-    async def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching every filter, by name by default, with their schedules."""
-        return await _to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
+    async def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, work_pool_filter: Optional[f.WorkPoolFilter]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules (a
+        work-pool or work-queue filter keeps those whose pool or queue matches).
+        """
+        return await _to_thread(self._sync.read_deployments, flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, work_pool_filter=work_pool_filter, work_queue_filter=work_queue_filter, limit=limit, sort=sort, offset=offset)
 
     async def read_events(self, filter: Optional[EventFilter]=None, limit: Optional[int]=100) -> list[ReceivedEvent]:
         """Events matching the filter, oldest first."""

@@ -242,9 +242,11 @@ class BackendOperations:
         """Create the deployment, or update the flow's deployment of that name; its ID."""
         return self._call("create_deployment", {"flow_id": flow_id, "name": name, "version": version, "schedules": schedules, "concurrency_limit": concurrency_limit, "concurrency_options": concurrency_options, "parameters": parameters, "description": description, "work_queue_name": work_queue_name, "work_pool_name": work_pool_name, "tags": tags, "path": path, "entrypoint": entrypoint, "parameter_openapi_schema": parameter_openapi_schema, "paused": paused, "pull_steps": pull_steps, "enforce_parameter_schema": enforce_parameter_schema, "job_variables": job_variables, "catchup": catchup, "catchup_window": catchup_window, "overlap": overlap})
 
-    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching every filter, by name by default, with their schedules."""
-        return self._call("read_deployments", {"flow_filter": flow_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "deployment_filter": deployment_filter, "limit": limit, "sort": sort, "offset": offset})
+    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, work_pool_filter: Optional[f.WorkPoolFilter]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules (a
+        work-pool or work-queue filter keeps those whose pool or queue matches).
+        """
+        return self._call("read_deployments", {"flow_filter": flow_filter, "flow_run_filter": flow_run_filter, "task_run_filter": task_run_filter, "deployment_filter": deployment_filter, "work_pool_filter": work_pool_filter, "work_queue_filter": work_queue_filter, "limit": limit, "sort": sort, "offset": offset})
 
     def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many deployments match the filter."""
@@ -731,9 +733,11 @@ class ClientOperations:
         """The flow's ID, creating its record if it has none yet."""
         return self._backend.create_flow_from_name(flow_name=flow_name)
 
-    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
-        """Deployments matching every filter, by name by default, with their schedules."""
-        return self._backend.read_deployments(flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, limit=limit, sort=sort, offset=offset)
+    def read_deployments(self, *, flow_filter: Optional[f.FlowFilter]=None, flow_run_filter: Optional[f.FlowRunFilter]=None, task_run_filter: Optional[f.TaskRunFilter]=None, deployment_filter: Optional[f.DeploymentFilter]=None, work_pool_filter: Optional[f.WorkPoolFilter]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, sort: Optional[s.DeploymentSort]=None, offset: int=0) -> list[o.Deployment]:
+        """Deployments matching every filter, by name by default, with their schedules (a
+        work-pool or work-queue filter keeps those whose pool or queue matches).
+        """
+        return self._backend.read_deployments(flow_filter=flow_filter, flow_run_filter=flow_run_filter, task_run_filter=task_run_filter, deployment_filter=deployment_filter, work_pool_filter=work_pool_filter, work_queue_filter=work_queue_filter, limit=limit, sort=sort, offset=offset)
 
     def count_deployments(self, *, deployment_filter: Optional[f.DeploymentFilter]=None) -> int:
         """How many deployments match the filter."""
