@@ -374,10 +374,16 @@ def backfill(
         "none", "--reprocess", help="Times that already ran: none|failed|completed."
     ),
     max_active: int | None = typer.Option(
-        None, "--max-active", min=1, help="Runs scheduled at once, at most."
+        None,
+        "--max-active",
+        min=1,
+        help="Unfinished runs at once, at most (without --wait: create only that many).",
     ),
     reverse: bool = typer.Option(False, "--reverse", help="Newest times first."),
     dry_run: bool = typer.Option(False, "--dry-run", help="List the times; create nothing."),
+    wait: bool = typer.Option(
+        False, "--wait", help="Create runs as earlier ones finish and show progress until all have."
+    ),
 ) -> None:
     """One run per schedule time in [start, end], as Airflow's backfill (never a duplicate).
 
@@ -385,10 +391,15 @@ def backfill(
     or crashed) or ``--reprocess completed`` (any finished run); a time whose run is still
     scheduled or running is never duplicated.
 
+    With ``--wait`` it creates the runs as earlier ones finish (at most ``--max-active``
+    unfinished), shows how many have finished, and exits 1 if any did not complete. The runs
+    run where the deployment is served (``serve()``, or a worker of its pool).
+
     \b
     Examples:
       riverrun deployment backfill 'sf_export/nightly' --start 2026-11-01 --end 2026-11-30 --dry-run
       riverrun deployment backfill 'sf_export/nightly' --start 2026-11-01 --end 2026-11-30 --reprocess failed
+      riverrun deployment backfill 'sf_export/nightly' --start 2026-11-01 --end 2026-11-30 --max-active 2 --wait
     """
     from riverrun._cli._common import fail, sync_client
     from riverrun.deployments.backfill import plan_backfill
@@ -406,16 +417,50 @@ def backfill(
             )
         plan = plan_backfill(client, deployment, first, last, reprocess)
         times = sorted(plan.create, reverse=reverse)
-        if max_active is not None:
-            times = times[:max_active]
+        left_out = 0
+        if max_active is not None and not wait:
+            times, left_out = times[:max_active], max(0, len(times) - max_active)
         for when, reason in plan.skipped:
             typer.echo(f"skip   {when.isoformat()}  ({reason})")
         for when in times:
             typer.echo(f"{'would create' if dry_run else 'create'} {when.isoformat()}")
         if dry_run:
             return
+        if wait:
+            _backfill_and_wait(client, plan, times, max_active, len(plan.skipped))
+            return
         from rich.progress import track
 
         for when in track(times, description="Creating runs", transient=True):
             plan.create_run(client, when)
     typer.echo(f"Created {len(times)} run(s); skipped {len(plan.skipped)}.")
+    if left_out:
+        typer.echo(f"{left_out} later time(s) not created (--max-active {max_active}): run the "
+                   "same command again once these finish, or add --wait.")  # fmt: skip
+
+
+def _backfill_and_wait(
+    client: Any, plan: Any, times: list[Any], max_active: int | None, skipped: int
+) -> None:
+    """Create runs as room frees up and show progress until every one has finished."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from riverrun._cli._common import fail
+    from riverrun.deployments.backfill import run_backfill
+
+    typer.echo(f"Waiting for {len(times)} run(s) to finish; they run where the deployment is "
+               "served (serve() or a worker of its pool).")  # fmt: skip
+    columns = (TextColumn("Backfill"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("finished, {task.fields[created]} created, {task.fields[bad]} not completed"))  # fmt: skip
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("backfill", total=len(times), created=0, bad=0)
+
+        def show(p: Any) -> None:
+            bar.update(task, completed=p.finished, created=p.created, bad=len(p.not_completed))
+
+        progress = run_backfill(client, plan, times, max_active=max_active, on_progress=show)
+    typer.echo(f"{progress.finished} of {progress.total} run(s) finished; skipped {skipped}.")
+    if progress.not_completed:
+        names = ", ".join(f"{r.name} ({r.state_name})" for r in progress.not_completed[:10])
+        fail(f"{len(progress.not_completed)} run(s) did not complete: {names}. Rerun them with "
+             "--reprocess failed.")  # fmt: skip

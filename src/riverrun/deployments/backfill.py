@@ -7,6 +7,8 @@ time. A time whose run is still scheduled, pending or running is always skipped.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -93,3 +95,63 @@ def _run_time(run: Any) -> datetime | None:
             pass
     moment = run.expected_start_time
     return moment.astimezone(timezone.utc) if moment is not None else None
+
+
+_FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+@dataclass
+class BackfillProgress:
+    """Where a backfill stands: runs created, finished (any final state) and not completed."""
+
+    total: int
+    created: int = 0
+    finished: int = 0
+    not_completed: list[Any] = field(default_factory=list)
+
+
+def run_backfill(
+    client: Any,
+    plan: BackfillPlan,
+    times: list[datetime],
+    *,
+    max_active: int | None = None,
+    on_progress: Callable[[BackfillProgress], None] | None = None,
+    poll_s: float = 1.0,
+    stop: threading.Event | None = None,
+) -> BackfillProgress:
+    """Create the runs for ``times`` in order, at most ``max_active`` unfinished at once
+    (Airflow's ``max_active_runs``), and wait until each has finished.
+
+    The runs are run wherever the deployment is served (``serve()`` or a worker of its
+    pool); this only creates them as room frees up and watches their states, reading the
+    unfinished ones every ``poll_s``. ``stop`` (set from another thread) ends the wait early.
+
+    Returns:
+        The final progress; ``not_completed`` holds the runs that ended in another state.
+    """
+    from riverrun.schemas import filters as f
+
+    progress = BackfillProgress(total=len(times))
+    waiting, active = list(times), list[str]()
+    stop = stop or threading.Event()
+    while (waiting or active) and not stop.is_set():
+        while waiting and (max_active is None or len(active) < max_active):
+            active.append(str(plan.create_run(client, waiting.pop(0)).id))
+            progress.created += 1
+        if on_progress is not None:
+            on_progress(progress)
+        stop.wait(poll_s)
+        runs = client.read_flow_runs(
+            flow_run_filter=f.FlowRunFilter(id=f.FlowRunFilterId(any_=active)), limit=len(active)
+        )
+        for run in runs:
+            state = run.state_type.value if run.state_type is not None else None
+            if state in _FINAL:
+                active.remove(str(run.id))
+                progress.finished += 1
+                if state != "COMPLETED":
+                    progress.not_completed.append(run)
+    if on_progress is not None:
+        on_progress(progress)
+    return progress
