@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import uuid
@@ -120,6 +121,9 @@ def flow_run_row(
 ) -> dict[str, Any]:
     """The ``flow_run`` row of a run created from deployment row ``dep``, in ``state``."""
     scheduled = state.state_details.get("scheduled_time")
+    if isinstance(scheduled, str):  # a state that came over HTTP carries its details as JSON
+        with contextlib.suppress(ValueError):  # not a time: ignored, as any other non-time
+            scheduled = datetime.fromisoformat(scheduled)
     expected = to_us(scheduled) if isinstance(scheduled, datetime) else now
     return {
         "id": run_id, "flow_id": dep.flow_id, "name": name, "parameters": _dump(parameters),

@@ -11,12 +11,12 @@ from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
 from riverrun._store.work_pools import _dt, online_since
-from riverrun._store.work_queues import WorkQueueStoreMixin
+from riverrun._store.work_queue_status import WorkQueueStatusStoreMixin
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 
 
-class WorkerStoreMixin(WorkQueueStoreMixin):
+class WorkerStoreMixin(WorkQueueStatusStoreMixin):
     """Worker operations."""
 
     def send_worker_heartbeat(

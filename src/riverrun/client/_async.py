@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from riverrun.schemas import filters as f
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import responses as r
     from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
@@ -280,11 +281,24 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.filter_flow_run_input, flow_run_id=flow_run_id, key_prefix=key_prefix, limit=limit, exclude_keys=exclude_keys)
 
+    async def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.get_runs_in_work_queue, id=id, limit=limit, scheduled_before=scheduled_before)
+
     async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
         """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
         (default: now), by queue priority then expected start; nothing is claimed.
         """
         return await _to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
+
+    async def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return await _to_thread(self._sync.match_work_queues, prefixes=prefixes, work_pool_name=work_pool_name)
 
     async def pause_automation(self, automation_id: Id) -> None:
         """Disable an automation; raises ``ObjectNotFound``."""
@@ -465,6 +479,12 @@ class AsyncOperations:
         """One pool by name; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.read_work_pool, work_pool_name=work_pool_name)
 
+    async def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.read_work_pool_concurrency_status, work_pool_name=work_pool_name, page=page, limit=limit, flow_run_limit=flow_run_limit)
+
     async def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
         """Pools matching the filter, by name."""
         return await _to_thread(self._sync.read_work_pools, limit=limit, offset=offset, work_pool_filter=work_pool_filter)
@@ -476,6 +496,16 @@ class AsyncOperations:
     async def read_work_queue_by_name(self, name: str, work_pool_name: Optional[str]=None) -> o.WorkQueue:
         """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
         return await _to_thread(self._sync.read_work_queue_by_name, name=name, work_pool_name=work_pool_name)
+
+    async def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.read_work_queue_concurrency_status, id=id, page=page, limit=limit)
+
+    async def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return await _to_thread(self._sync.read_work_queue_status, id=id)
 
     async def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
         """Queues (of one pool, or of all), by pool then priority then name."""

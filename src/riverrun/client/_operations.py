@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from riverrun.schemas import objects as o
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import responses as r
     from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
@@ -536,6 +537,35 @@ class BackendOperations:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
         return self._call("delete_work_queue_by_id", {"id": id})
 
+    def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return self._call("read_work_queue_status", {"id": id})
+
+    def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return self._call("get_runs_in_work_queue", {"id": id, "limit": limit, "scheduled_before": scheduled_before})
+
+    def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return self._call("match_work_queues", {"prefixes": prefixes, "work_pool_name": work_pool_name})
+
+    def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return self._call("read_work_queue_concurrency_status", {"id": id, "page": page, "limit": limit})
+
+    def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return self._call("read_work_pool_concurrency_status", {"work_pool_name": work_pool_name, "page": page, "limit": limit, "flow_run_limit": flow_run_limit})
+
     def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return self._call("send_worker_heartbeat", {"work_pool_name": work_pool_name, "worker_name": worker_name, "heartbeat_interval_seconds": heartbeat_interval_seconds, "get_worker_id": get_worker_id, "worker_metadata": worker_metadata})
@@ -1002,6 +1032,35 @@ class ClientOperations:
     def delete_work_queue_by_id(self, id: Id) -> None:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
         return self._backend.delete_work_queue_by_id(id=id)
+
+    def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return self._backend.read_work_queue_status(id=id)
+
+    def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return self._backend.get_runs_in_work_queue(id=id, limit=limit, scheduled_before=scheduled_before)
+
+    def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return self._backend.match_work_queues(prefixes=prefixes, work_pool_name=work_pool_name)
+
+    def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return self._backend.read_work_queue_concurrency_status(id=id, page=page, limit=limit)
+
+    def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return self._backend.read_work_pool_concurrency_status(work_pool_name=work_pool_name, page=page, limit=limit, flow_run_limit=flow_run_limit)
 
     def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
