@@ -24,12 +24,51 @@ from riverrun._store import tables as t
 from riverrun._store.deployments import DeploymentStoreMixin, _dump, _id
 from riverrun._store.dialect import insert_or_ignore
 from riverrun.exceptions import ParameterTypeError
+from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
 from riverrun.states import Scheduled, State, StateType
+
+# Prefect's page for a runner's poll of its deployments' scheduled runs.
+DEFAULT_SCHEDULED_LIMIT = 200
 
 
 class DeploymentRunStoreMixin(DeploymentStoreMixin):
     """Make flow runs of deployments."""
+
+    def set_deployment_paused_state(self, deployment_id: uuid.UUID | str, paused: bool) -> None:
+        """Pause (``paused=True``) or resume a deployment; raises ``ObjectNotFound``."""
+        if paused:
+            self.pause_deployment(deployment_id)
+        else:
+            self.resume_deployment(deployment_id)
+
+    def get_scheduled_flow_runs_for_deployments(
+        self,
+        deployment_ids: list[uuid.UUID | str],
+        scheduled_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[o.FlowRun]:
+        """Scheduled runs of the deployments, by next scheduled start (Prefect's order), due
+        before ``scheduled_before`` when it is given; at most ``limit`` (default 200)."""
+        if not deployment_ids:
+            return []
+        when = None if scheduled_before is None else f.FlowRunFilterNextScheduledStartTime(
+            before_=scheduled_before
+        )  # fmt: skip
+        return self.read_flow_runs(
+            deployment_filter=f.DeploymentFilter(
+                id=f.DeploymentFilterId(any_=[str(i) for i in deployment_ids])
+            ),
+            flow_run_filter=f.FlowRunFilter(
+                next_scheduled_start_time=when,
+                state=f.FlowRunFilterState(
+                    type=f.FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                ),
+            ),
+            sort=s.FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC,
+            limit=limit or DEFAULT_SCHEDULED_LIMIT,
+        )
 
     # -- runs from deployments ---------------------------------------------------------------------
     def create_flow_run_from_deployment(

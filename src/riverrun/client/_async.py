@@ -288,6 +288,12 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.get_runs_in_work_queue, id=id, limit=limit, scheduled_before=scheduled_before)
 
+    async def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return await _to_thread(self._sync.get_scheduled_flow_runs_for_deployments, deployment_ids=deployment_ids, scheduled_before=scheduled_before, limit=limit)
+
     async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
         """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
         (default: now), by queue priority then expected start; nothing is claimed.
@@ -565,6 +571,12 @@ class AsyncOperations:
     async def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return await _to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
+
+    async def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.set_deployment_paused_state, deployment_id=deployment_id, paused=paused)
 
     async def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:
         """Rename a flow run; raises ``ObjectNotFound``."""

@@ -12,8 +12,8 @@ from riverrun.schemas import sorting as s
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
     from collections.abc import Iterable
-    from datetime import timedelta
     from datetime import datetime
+    from datetime import timedelta
     from pydantic import JsonValue
     from riverrun._api.operation import Id
     from riverrun.schemas import filters as f
@@ -274,6 +274,18 @@ class BackendOperations:
     def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return self._call("resume_deployment", {"deployment_id": deployment_id})
+
+    def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return self._call("set_deployment_paused_state", {"deployment_id": deployment_id, "paused": paused})
+
+    def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return self._call("get_scheduled_flow_runs_for_deployments", {"deployment_ids": deployment_ids, "scheduled_before": scheduled_before, "limit": limit})
 
     def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
@@ -792,6 +804,18 @@ class ClientOperations:
     def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return self._backend.resume_deployment(deployment_id=deployment_id)
+
+    def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return self._backend.set_deployment_paused_state(deployment_id=deployment_id, paused=paused)
+
+    def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return self._backend.get_scheduled_flow_runs_for_deployments(deployment_ids=deployment_ids, scheduled_before=scheduled_before, limit=limit)
 
     def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""

@@ -201,7 +201,7 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.filters:*": "issue 12, not yet: filter fields",
     "prefect.blocks.*": "issue 12, not yet: block methods",
     # -- the client ---------------------------------------------------------------------------
-    **_client("*deployment* *schedule*", "issue 13: deployments"),
+    **_client("*deployment*", "issue 13: deployments"),
     **_client("*worker*", "issue 14: workers"),
     **_client("*concurrency* *concurrency_slots*", "issue 15: concurrency"),
     **_client("*automation*", "issue 16: automations"),
