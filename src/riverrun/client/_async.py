@@ -197,6 +197,16 @@ class AsyncOperations:
         """Store log lines: ``LogCreate`` models or dicts with the same fields."""
         return await _to_thread(self._sync.create_logs, logs=logs)
 
+    async def create_task_run(self, task: Any, flow_run_id: Optional[Id], dynamic_key: str, id: Optional[Id]=None, name: Optional[str]=None, extra_tags: Optional[Iterable[str]]=None, state: Optional[State]=None, task_inputs: Optional[dict[str, list[o.TaskRunInput]]]=None) -> o.TaskRun:
+        """Create a run of ``task`` in a flow run (or none) without running it: Pending unless
+        ``state`` says otherwise, tagged with the task's tags and ``extra_tags``, with its
+        retry policy (Prefect's ``create_task_run``).
+
+        The flow run's existing task run of the same task and ``dynamic_key`` is returned
+        instead of a second one. Raises ``ObjectNotFound`` for an unknown flow run.
+        """
+        return await _to_thread(self._sync.create_task_run, task=task, flow_run_id=flow_run_id, dynamic_key=dynamic_key, id=id, name=name, extra_tags=extra_tags, state=state, task_inputs=task_inputs)
+
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await _to_thread(self._sync.create_variable, variable=variable)

@@ -181,6 +181,13 @@ class BackendOperations:
         """Rename a task run; raises ``ObjectNotFound``."""
         return self._call("set_task_run_name", {"task_run_id": task_run_id, "name": name})
 
+    def create_task_run(self, task_key: str, flow_run_id: Optional[Id], dynamic_key: str, id: Optional[Id]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, task_version: Optional[str]=None, empirical_policy: Optional[dict[str, Any]]=None, state: Optional[State]=None, task_inputs: Optional[dict[str, list[o.TaskRunInput]]]=None) -> o.TaskRun:
+        """A task run, Pending unless ``state`` says otherwise, without running it; the
+        existing one when the flow run already has the task's ``(task_key, dynamic_key)``.
+        Raises ``ObjectNotFound`` for an unknown flow run.
+        """
+        return self._call("create_task_run", {"task_key": task_key, "flow_run_id": flow_run_id, "dynamic_key": dynamic_key, "id": id, "name": name, "tags": tags, "task_version": task_version, "empirical_policy": empirical_policy, "state": state, "task_inputs": task_inputs})
+
     def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return self._call("read_logs", {"log_filter": log_filter, "limit": limit, "offset": offset, "sort": sort})
