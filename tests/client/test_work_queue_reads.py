@@ -147,3 +147,11 @@ def test_the_concurrency_status_of_an_unknown_pool_is_not_found(
 ) -> None:
     with pytest.raises(ObjectNotFound):
         client.read_work_pool_concurrency_status("no-such-pool")
+
+
+def test_read_worker_metadata_has_the_process_worker_and_its_job_template() -> None:
+    metadata = get_client(sync_client=True).read_worker_metadata()
+    process = metadata["riverrun"]["process"]
+    assert (process["type"], process["display_name"]) == ("process", "Process")
+    template = process["default_base_job_configuration"]
+    assert set(template["job_configuration"]) >= {"command", "env", "working_dir"}

@@ -527,6 +527,12 @@ class AsyncOperations:
         """Queues (of one pool, or of all), by pool then priority then name."""
         return await _to_thread(self._sync.read_work_queues, work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
 
+    async def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return await _to_thread(self._sync.read_worker_metadata)
+
     async def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return await _to_thread(self._sync.read_workers_for_work_pool, work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)

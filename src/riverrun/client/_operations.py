@@ -593,6 +593,12 @@ class BackendOperations:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._call("read_workers_for_work_pool", {"work_pool_name": work_pool_name, "worker_filter": worker_filter, "offset": offset, "limit": limit})
 
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return self._call("read_worker_metadata", {})
+
     def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
         """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
         ones updated, the deployment's other SLAs deleted. Raises ``ObjectNotFound`` for an
@@ -1100,6 +1106,12 @@ class ClientOperations:
     def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._backend.read_workers_for_work_pool(work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return self._backend.read_worker_metadata()
 
     def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
         """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known

@@ -202,7 +202,6 @@ ALLOWED: dict[str, str] = {
     "prefect.blocks.*": "issue 12, not yet: block methods",
     # -- the client ---------------------------------------------------------------------------
     **_client("*deployment*", "issue 13: deployments"),
-    **_client("*worker*", "issue 14: workers"),
     **_client("*concurrency* *concurrency_slots*", "issue 15: concurrency"),
     **_client("*automation*", "issue 16: automations"),
     **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
