@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Optional, Protocol
 
 from riverrun._api.operation import Id, operation
@@ -101,6 +101,23 @@ class DeploymentsAPI(Protocol):
     @operation("POST", "/deployments/{deployment_id}/resume_deployment", status_code=204)
     def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
+        ...
+
+    @operation("POST", "/deployments/{deployment_id}/set_paused_state", status_code=204)
+    def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``."""
+        ...
+
+    @operation("POST", "/deployments/get_scheduled_flow_runs")
+    def get_scheduled_flow_runs_for_deployments(
+        self,
+        deployment_ids: list[Id],
+        scheduled_before: Optional[datetime] = None,
+        limit: Optional[int] = None,
+    ) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed."""
         ...
 
     @operation("POST", "/deployments/{deployment_id}/create_flow_run")

@@ -1,8 +1,8 @@
-"""Task runs: query, count, read, propose states, read states."""
+"""Task runs: create, query, count, read, propose states, read states."""
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
 from riverrun._api.operation import Id, operation
 from riverrun.schemas import filters as f
@@ -66,4 +66,23 @@ class TaskRunsAPI(Protocol):
     @operation("PATCH", "/task_runs/{task_run_id}/name", status_code=204)
     def set_task_run_name(self, task_run_id: Id, name: str) -> None:
         """Rename a task run; raises ``ObjectNotFound``."""
+        ...
+
+    @operation("POST", "/task_runs/", status_code=201, client=False)
+    def create_task_run(
+        self,
+        task_key: str,
+        flow_run_id: Optional[Id],
+        dynamic_key: str,
+        id: Optional[Id] = None,
+        name: Optional[str] = None,
+        tags: Optional[list[str]] = None,
+        task_version: Optional[str] = None,
+        empirical_policy: Optional[dict[str, Any]] = None,
+        state: Optional[State] = None,
+        task_inputs: Optional[dict[str, list[o.TaskRunInput]]] = None,
+    ) -> o.TaskRun:
+        """A task run, Pending unless ``state`` says otherwise, without running it; the
+        existing one when the flow run already has the task's ``(task_key, dynamic_key)``.
+        Raises ``ObjectNotFound`` for an unknown flow run."""
         ...

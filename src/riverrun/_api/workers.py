@@ -1,4 +1,4 @@
-"""Workers of a pool: heartbeats and reading them."""
+"""Workers of a pool: heartbeats and reading them; the worker types there are."""
 
 from __future__ import annotations
 
@@ -33,4 +33,10 @@ class WorkersAPI(Protocol):
         limit: Optional[int] = None,
     ) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
+        ...
+
+    @operation("GET", "/collections/views/aggregate-worker-metadata")
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry)."""
         ...

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import uuid
@@ -23,12 +24,51 @@ from riverrun._store import tables as t
 from riverrun._store.deployments import DeploymentStoreMixin, _dump, _id
 from riverrun._store.dialect import insert_or_ignore
 from riverrun.exceptions import ParameterTypeError
+from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
+from riverrun.schemas import sorting as s
 from riverrun.states import Scheduled, State, StateType
+
+# Prefect's page for a runner's poll of its deployments' scheduled runs.
+DEFAULT_SCHEDULED_LIMIT = 200
 
 
 class DeploymentRunStoreMixin(DeploymentStoreMixin):
     """Make flow runs of deployments."""
+
+    def set_deployment_paused_state(self, deployment_id: uuid.UUID | str, paused: bool) -> None:
+        """Pause (``paused=True``) or resume a deployment; raises ``ObjectNotFound``."""
+        if paused:
+            self.pause_deployment(deployment_id)
+        else:
+            self.resume_deployment(deployment_id)
+
+    def get_scheduled_flow_runs_for_deployments(
+        self,
+        deployment_ids: list[uuid.UUID | str],
+        scheduled_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[o.FlowRun]:
+        """Scheduled runs of the deployments, by next scheduled start (Prefect's order), due
+        before ``scheduled_before`` when it is given; at most ``limit`` (default 200)."""
+        if not deployment_ids:
+            return []
+        when = None if scheduled_before is None else f.FlowRunFilterNextScheduledStartTime(
+            before_=scheduled_before
+        )  # fmt: skip
+        return self.read_flow_runs(
+            deployment_filter=f.DeploymentFilter(
+                id=f.DeploymentFilterId(any_=[str(i) for i in deployment_ids])
+            ),
+            flow_run_filter=f.FlowRunFilter(
+                next_scheduled_start_time=when,
+                state=f.FlowRunFilterState(
+                    type=f.FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                ),
+            ),
+            sort=s.FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC,
+            limit=limit or DEFAULT_SCHEDULED_LIMIT,
+        )
 
     # -- runs from deployments ---------------------------------------------------------------------
     def create_flow_run_from_deployment(
@@ -120,6 +160,9 @@ def flow_run_row(
 ) -> dict[str, Any]:
     """The ``flow_run`` row of a run created from deployment row ``dep``, in ``state``."""
     scheduled = state.state_details.get("scheduled_time")
+    if isinstance(scheduled, str):  # a state that came over HTTP carries its details as JSON
+        with contextlib.suppress(ValueError):  # not a time: ignored, as any other non-time
+            scheduled = datetime.fromisoformat(scheduled)
     expected = to_us(scheduled) if isinstance(scheduled, datetime) else now
     return {
         "id": run_id, "flow_id": dep.flow_id, "name": name, "parameters": _dump(parameters),

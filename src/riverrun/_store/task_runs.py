@@ -1,17 +1,23 @@
-"""Task runs in the store: read, count, delete, rename, their states."""
+"""Task runs in the store: create, read, count, delete, rename, their states."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import sqlalchemy as sa
+
+from riverrun._internal.clock import now_us
+from riverrun._internal.ids import new_id
 from riverrun._store import convert
 from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.run_rows import RunRowsBase, as_id, not_found, run_select
+from riverrun._store.state_events import state_event
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.states import State
+from riverrun.states import Pending, State
 
 
 class TaskRunStoreMixin(RunRowsBase):
@@ -104,3 +110,54 @@ class TaskRunStoreMixin(RunRowsBase):
             )
             if changed.rowcount == 0:
                 raise not_found("task run", run_id, "riverrun task-run ls")
+
+    def create_task_run(
+        self,
+        task_key: str,
+        flow_run_id: uuid.UUID | str | None,
+        dynamic_key: str,
+        id: uuid.UUID | str | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        task_version: str | None = None,
+        empirical_policy: dict[str, Any] | None = None,
+        state: State | None = None,
+        task_inputs: dict[str, list[o.TaskRunInput]] | None = None,
+    ) -> o.TaskRun:
+        """Create a task run without running it (the creation event the engine records),
+        Pending unless ``state`` says otherwise; as Prefect's server, the flow run's existing
+        task run of the same ``(task_key, dynamic_key)`` is answered instead of a second one.
+
+        Raises:
+            ObjectNotFound: ``flow_run_id`` names no flow run.
+        """
+        from riverrun._internal.names import generate_run_name  # its word lists load on use
+
+        parent = None if flow_run_id is None else as_id(flow_run_id)
+        if parent is not None:
+            self._require("flow_run", parent)
+            c = t.task_run.c
+            with self.connect() as conn:
+                existing = conn.execute(
+                    sa.select(c.id).where(
+                        c.flow_run_id == parent, c.task_key == task_key,
+                        c.dynamic_key == str(dynamic_key),
+                    ).limit(1)
+                ).scalar()  # fmt: skip
+            if existing is not None:
+                return self.read_task_run(existing)
+        run_id = as_id(id) if id is not None else new_id()
+        now = now_us()
+        fresh = {"run_count": 0, "start_time": None, "state_type": None, "state_timestamp": None,
+                 "total_run_time": 0.0}  # fmt: skip
+        first = state_event("task_run", run_id, fresh, state if state is not None else Pending())
+        first.pop("kind")
+        self.ingest([{
+            "kind": "task_run", "id": run_id, "flow_run_id": parent, "task_key": task_key,
+            "name": name or generate_run_name(), "dynamic_key": str(dynamic_key),
+            "tags": sorted(set(tags or [])), "task_version": task_version,
+            "task_inputs": {k: [i.model_dump() for i in v] for k, v in (task_inputs or {}).items()},
+            "created": now, "expected_start_time": now,
+            "empirical_policy": empirical_policy or {}, "state": first,
+        }])  # fmt: skip
+        return self.read_task_run(run_id)

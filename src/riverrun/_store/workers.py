@@ -1,4 +1,4 @@
-"""Workers of a pool: heartbeats (an upsert) and reading them with their status."""
+"""Workers of a pool: heartbeats (an upsert), reading them with their status, the types."""
 
 from __future__ import annotations
 
@@ -10,14 +10,29 @@ from riverrun._internal.clock import now_us, to_us
 from riverrun._internal.ids import new_id
 from riverrun._store import tables as t
 from riverrun._store.dialect import insert_or_ignore
-from riverrun._store.work_pools import _dt, online_since
-from riverrun._store.work_queues import WorkQueueStoreMixin
+from riverrun._store.work_pools import _dt, online_since, process_base_job_template
+from riverrun._store.work_queue_status import WorkQueueStatusStoreMixin
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 
 
-class WorkerStoreMixin(WorkQueueStoreMixin):
+class WorkerStoreMixin(WorkQueueStatusStoreMixin):
     """Worker operations."""
+
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """riverrun's worker types in the shape of Prefect's collection registry view
+        (package -> type -> metadata); no registry is asked, so it works offline."""
+        return {
+            "riverrun": {
+                "process": {
+                    "type": "process", "display_name": "Process",
+                    "description": "Execute flow runs as subprocesses on a worker. Works well "
+                    "for local execution when first getting started.",
+                    "install_command": "pip install riverrun", "is_beta": False,
+                    "default_base_job_configuration": process_base_job_template(),
+                }
+            }
+        }  # fmt: skip
 
     def send_worker_heartbeat(
         self,

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from riverrun.schemas import filters as f
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import responses as r
     from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
@@ -196,6 +197,16 @@ class AsyncOperations:
         """Store log lines: ``LogCreate`` models or dicts with the same fields."""
         return await _to_thread(self._sync.create_logs, logs=logs)
 
+    async def create_task_run(self, task: Any, flow_run_id: Optional[Id], dynamic_key: str, id: Optional[Id]=None, name: Optional[str]=None, extra_tags: Optional[Iterable[str]]=None, state: Optional[State]=None, task_inputs: Optional[dict[str, list[o.TaskRunInput]]]=None) -> o.TaskRun:
+        """Create a run of ``task`` in a flow run (or none) without running it: Pending unless
+        ``state`` says otherwise, tagged with the task's tags and ``extra_tags``, with its
+        retry policy (Prefect's ``create_task_run``).
+
+        The flow run's existing task run of the same task and ``dynamic_key`` is returned
+        instead of a second one. Raises ``ObjectNotFound`` for an unknown flow run.
+        """
+        return await _to_thread(self._sync.create_task_run, task=task, flow_run_id=flow_run_id, dynamic_key=dynamic_key, id=id, name=name, extra_tags=extra_tags, state=state, task_inputs=task_inputs)
+
     async def create_variable(self, variable: VariableCreate) -> o.Variable:
         """Create a variable; raises ``ObjectAlreadyExists`` if the name is taken."""
         return await _to_thread(self._sync.create_variable, variable=variable)
@@ -280,11 +291,30 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.filter_flow_run_input, flow_run_id=flow_run_id, key_prefix=key_prefix, limit=limit, exclude_keys=exclude_keys)
 
+    async def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.get_runs_in_work_queue, id=id, limit=limit, scheduled_before=scheduled_before)
+
+    async def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return await _to_thread(self._sync.get_scheduled_flow_runs_for_deployments, deployment_ids=deployment_ids, scheduled_before=scheduled_before, limit=limit)
+
     async def get_scheduled_flow_runs_for_work_pool(self, work_pool_name: str, work_queue_names: Optional[list[str]]=None, scheduled_before: Optional[datetime]=None) -> list[o.WorkerFlowRunResponse]:
         """Scheduled runs of the pool's unpaused queues due before ``scheduled_before``
         (default: now), by queue priority then expected start; nothing is claimed.
         """
         return await _to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
+
+    async def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return await _to_thread(self._sync.match_work_queues, prefixes=prefixes, work_pool_name=work_pool_name)
 
     async def pause_automation(self, automation_id: Id) -> None:
         """Disable an automation; raises ``ObjectNotFound``."""
@@ -467,6 +497,12 @@ class AsyncOperations:
         """One pool by name; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.read_work_pool, work_pool_name=work_pool_name)
 
+    async def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.read_work_pool_concurrency_status, work_pool_name=work_pool_name, page=page, limit=limit, flow_run_limit=flow_run_limit)
+
     async def read_work_pools(self, limit: Optional[int]=None, offset: int=0, work_pool_filter: Optional[f.WorkPoolFilter]=None) -> list[o.WorkPool]:
         """Pools matching the filter, by name."""
         return await _to_thread(self._sync.read_work_pools, limit=limit, offset=offset, work_pool_filter=work_pool_filter)
@@ -479,9 +515,25 @@ class AsyncOperations:
         """One queue by name in the pool (default: the default pool); ``ObjectNotFound``."""
         return await _to_thread(self._sync.read_work_queue_by_name, name=name, work_pool_name=work_pool_name)
 
+    async def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.read_work_queue_concurrency_status, id=id, page=page, limit=limit)
+
+    async def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return await _to_thread(self._sync.read_work_queue_status, id=id)
+
     async def read_work_queues(self, work_pool_name: Optional[str]=None, work_queue_filter: Optional[f.WorkQueueFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None) -> list[o.WorkQueue]:
         """Queues (of one pool, or of all), by pool then priority then name."""
         return await _to_thread(self._sync.read_work_queues, work_pool_name=work_pool_name, work_queue_filter=work_queue_filter, limit=limit, offset=offset)
+
+    async def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return await _to_thread(self._sync.read_worker_metadata)
 
     async def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
@@ -537,6 +589,12 @@ class AsyncOperations:
     async def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return await _to_thread(self._sync.send_worker_heartbeat, work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
+
+    async def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return await _to_thread(self._sync.set_deployment_paused_state, deployment_id=deployment_id, paused=paused)
 
     async def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:
         """Rename a flow run; raises ``ObjectNotFound``."""

@@ -12,14 +12,15 @@ from riverrun.schemas import sorting as s
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
     from collections.abc import Iterable
-    from datetime import timedelta
     from datetime import datetime
+    from datetime import timedelta
     from pydantic import JsonValue
     from riverrun._api.operation import Id
     from riverrun.schemas import filters as f
     from riverrun.schemas import objects as o
     from riverrun.schemas import actions as a
     from riverrun.schemas import blocks as b
+    from riverrun.schemas import responses as r
     from riverrun.schemas import slas as sl
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
@@ -180,6 +181,13 @@ class BackendOperations:
         """Rename a task run; raises ``ObjectNotFound``."""
         return self._call("set_task_run_name", {"task_run_id": task_run_id, "name": name})
 
+    def create_task_run(self, task_key: str, flow_run_id: Optional[Id], dynamic_key: str, id: Optional[Id]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, task_version: Optional[str]=None, empirical_policy: Optional[dict[str, Any]]=None, state: Optional[State]=None, task_inputs: Optional[dict[str, list[o.TaskRunInput]]]=None) -> o.TaskRun:
+        """A task run, Pending unless ``state`` says otherwise, without running it; the
+        existing one when the flow run already has the task's ``(task_key, dynamic_key)``.
+        Raises ``ObjectNotFound`` for an unknown flow run.
+        """
+        return self._call("create_task_run", {"task_key": task_key, "flow_run_id": flow_run_id, "dynamic_key": dynamic_key, "id": id, "name": name, "tags": tags, "task_version": task_version, "empirical_policy": empirical_policy, "state": state, "task_inputs": task_inputs})
+
     def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return self._call("read_logs", {"log_filter": log_filter, "limit": limit, "offset": offset, "sort": sort})
@@ -275,6 +283,18 @@ class BackendOperations:
     def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return self._call("resume_deployment", {"deployment_id": deployment_id})
+
+    def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return self._call("set_deployment_paused_state", {"deployment_id": deployment_id, "paused": paused})
+
+    def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return self._call("get_scheduled_flow_runs_for_deployments", {"deployment_ids": deployment_ids, "scheduled_before": scheduled_before, "limit": limit})
 
     def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
@@ -538,6 +558,35 @@ class BackendOperations:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
         return self._call("delete_work_queue_by_id", {"id": id})
 
+    def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return self._call("read_work_queue_status", {"id": id})
+
+    def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return self._call("get_runs_in_work_queue", {"id": id, "limit": limit, "scheduled_before": scheduled_before})
+
+    def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return self._call("match_work_queues", {"prefixes": prefixes, "work_pool_name": work_pool_name})
+
+    def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return self._call("read_work_queue_concurrency_status", {"id": id, "page": page, "limit": limit})
+
+    def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return self._call("read_work_pool_concurrency_status", {"work_pool_name": work_pool_name, "page": page, "limit": limit, "flow_run_limit": flow_run_limit})
+
     def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return self._call("send_worker_heartbeat", {"work_pool_name": work_pool_name, "worker_name": worker_name, "heartbeat_interval_seconds": heartbeat_interval_seconds, "get_worker_id": get_worker_id, "worker_metadata": worker_metadata})
@@ -545,6 +594,12 @@ class BackendOperations:
     def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._call("read_workers_for_work_pool", {"work_pool_name": work_pool_name, "worker_filter": worker_filter, "offset": offset, "limit": limit})
+
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return self._call("read_worker_metadata", {})
 
     def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
         """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
@@ -766,6 +821,18 @@ class ClientOperations:
     def resume_deployment(self, deployment_id: Id) -> None:
         """Schedule a deployment again."""
         return self._backend.resume_deployment(deployment_id=deployment_id)
+
+    def set_deployment_paused_state(self, deployment_id: Id, paused: bool) -> None:
+        """Pause or resume a deployment (Prefect's deprecated spelling of ``pause_deployment``
+        / ``resume_deployment``); raises ``ObjectNotFound``.
+        """
+        return self._backend.set_deployment_paused_state(deployment_id=deployment_id, paused=paused)
+
+    def get_scheduled_flow_runs_for_deployments(self, deployment_ids: list[Id], scheduled_before: Optional[datetime]=None, limit: Optional[int]=None) -> list[o.FlowRun]:
+        """Scheduled runs of these deployments (due before ``scheduled_before``, if given),
+        soonest first, at most ``limit`` (default 200); nothing is claimed.
+        """
+        return self._backend.get_scheduled_flow_runs_for_deployments(deployment_ids=deployment_ids, scheduled_before=scheduled_before, limit=limit)
 
     def create_flow_run_from_deployment(self, deployment_id: Id, *, parameters: Optional[dict[str, Any]]=None, context: Optional[dict[str, Any]]=None, state: Optional[State]=None, name: Optional[str]=None, tags: Optional[list[str]]=None, idempotency_key: Optional[str]=None, parent_task_run_id: Optional[Id]=None, work_queue_name: Optional[str]=None, job_variables: Optional[dict[str, Any]]=None, labels: Optional[dict[str, Any]]=None) -> o.FlowRun:
         """A run of the deployment: parameters merged and checked against its schema."""
@@ -1007,6 +1074,35 @@ class ClientOperations:
         """Delete a queue (not a pool's default queue); raises ``ObjectNotFound``."""
         return self._backend.delete_work_queue_by_id(id=id)
 
+    def read_work_queue_status(self, id: Id) -> o.WorkQueueStatusDetail:
+        """A queue's health (its Late runs, its last poll); raises ``ObjectNotFound``."""
+        return self._backend.read_work_queue_status(id=id)
+
+    def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
+        """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
+        first, within its free slots; nothing is claimed, the queue counts as polled.
+        Raises ``ObjectNotFound``.
+        """
+        return self._backend.get_runs_in_work_queue(id=id, limit=limit, scheduled_before=scheduled_before)
+
+    def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
+        """Queues whose names start with any of ``prefixes`` (every queue when it is empty),
+        of one pool or of every pool.
+        """
+        return self._backend.match_work_queues(prefixes=prefixes, work_pool_name=work_pool_name)
+
+    def read_work_queue_concurrency_status(self, id: Id, page: int=1, limit: Optional[int]=None) -> r.WorkQueueConcurrencyStatus:
+        """The runs holding the queue's slots, ``limit`` (default 200) a page, pages from 1;
+        raises ``ObjectNotFound``.
+        """
+        return self._backend.read_work_queue_concurrency_status(id=id, page=page, limit=limit)
+
+    def read_work_pool_concurrency_status(self, work_pool_name: str, page: int=1, limit: Optional[int]=None, flow_run_limit: int=10) -> r.WorkPoolConcurrencyStatus:
+        """The pool's held slots and each queue's (``limit`` queues a page, by priority), with
+        up to ``flow_run_limit`` of the runs holding them; raises ``ObjectNotFound``.
+        """
+        return self._backend.read_work_pool_concurrency_status(work_pool_name=work_pool_name, page=page, limit=limit, flow_run_limit=flow_run_limit)
+
     def send_worker_heartbeat(self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: Optional[float]=None, get_worker_id: bool=False, worker_metadata: Optional[dict[str, Any]]=None) -> str:
         """Record that the worker is alive (creating its record); the worker's ID."""
         return self._backend.send_worker_heartbeat(work_pool_name=work_pool_name, worker_name=worker_name, heartbeat_interval_seconds=heartbeat_interval_seconds, get_worker_id=get_worker_id, worker_metadata=worker_metadata)
@@ -1014,6 +1110,12 @@ class ClientOperations:
     def read_workers_for_work_pool(self, work_pool_name: str, worker_filter: Optional[f.WorkerFilter]=None, offset: Optional[int]=None, limit: Optional[int]=None) -> list[o.Worker]:
         """The pool's workers, most recent heartbeat first, each ONLINE or OFFLINE."""
         return self._backend.read_workers_for_work_pool(work_pool_name=work_pool_name, worker_filter=worker_filter, offset=offset, limit=limit)
+
+    def read_worker_metadata(self) -> dict[str, Any]:
+        """The worker types riverrun has, by package then type, each with its base job
+        template (Prefect's answer comes from its online collection registry).
+        """
+        return self._backend.read_worker_metadata()
 
     def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
         """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known

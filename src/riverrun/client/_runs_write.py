@@ -1,7 +1,8 @@
 """Run methods of the client whose Prefect shape differs from the operation they use.
 
 Prefect's ``create_flow`` and ``create_flow_run`` take a ``Flow`` object, ``create_logs``
-takes ``LogCreate`` models or plain dicts, and ``set_flow_run_name`` is a rename through
+takes ``LogCreate`` models or plain dicts, ``create_task_run`` takes a ``Task`` object, and
+``set_flow_run_name`` is a rename through
 ``update_flow_run``; these turn them into the operations of the table
 (``riverrun._api.flow_runs``, ``riverrun._api.logs``).
 """
@@ -32,8 +33,8 @@ def _flow_name(flow: Any) -> str:
 
 
 class RunWriteClientMixin:
-    """``create_flow``, ``create_flow_run``, ``set_flow_run_name`` and ``create_logs`` as
-    Prefect's client has them."""
+    """``create_flow``, ``create_flow_run``, ``create_task_run``, ``set_flow_run_name`` and
+    ``create_logs`` as Prefect's client has them."""
 
     _backend: StoreAPI
 
@@ -70,6 +71,50 @@ class RunWriteClientMixin:
             parent_task_run_id=parent_task_run_id,
             state=state,
             flow_version=getattr(flow, "version", None),
+        )
+
+    def create_task_run(
+        self,
+        task: Any,
+        flow_run_id: Optional[Id],
+        dynamic_key: str,
+        id: Optional[Id] = None,
+        name: Optional[str] = None,
+        extra_tags: Optional[Iterable[str]] = None,
+        state: Optional[State] = None,
+        task_inputs: Optional[dict[str, list[o.TaskRunInput]]] = None,
+    ) -> o.TaskRun:
+        """Create a run of ``task`` in a flow run (or none) without running it: Pending unless
+        ``state`` says otherwise, tagged with the task's tags and ``extra_tags``, with its
+        retry policy (Prefect's ``create_task_run``).
+
+        The flow run's existing task run of the same task and ``dynamic_key`` is returned
+        instead of a second one. Raises ``ObjectNotFound`` for an unknown flow run.
+        """
+        task_key = getattr(task, "task_key", None)
+        if not isinstance(task_key, str):
+            raise TypeError(
+                f"Expected a task (a function decorated with @task), got {type(task).__name__}; "
+                "pass the task object itself, e.g. client.create_task_run(my_task, run.id, '0')."
+            )
+        delay = task.retry_delay_seconds
+        # As Prefect's client: retry delays travel as whole seconds.
+        delay = [int(d) for d in delay] if isinstance(delay, list) else int(delay or 0)
+        return self._backend.create_task_run(
+            task_key,
+            flow_run_id,
+            str(dynamic_key),
+            id=id,
+            name=name,
+            tags=sorted(set(task.tags).union(extra_tags or [])),
+            task_version=task.version,
+            empirical_policy={
+                "retries": task.retries,
+                "retry_delay": delay,
+                "retry_jitter_factor": task.retry_jitter_factor,
+            },
+            state=state,
+            task_inputs=task_inputs,
         )
 
     def set_flow_run_name(self, flow_run_id: Id, name: str) -> None:

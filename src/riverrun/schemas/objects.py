@@ -382,6 +382,23 @@ class WorkQueue(RiverrunBaseModel):
     updated: datetime | None = None
 
 
+class WorkQueueHealthPolicy(RiverrunBaseModel):
+    """When a queue counts as healthy: at most ``maximum_late_runs`` late runs, and polled
+    within ``maximum_seconds_since_last_polled`` (Prefect's defaults: 0 and 60)."""
+
+    maximum_late_runs: int | None = 0
+    maximum_seconds_since_last_polled: int | None = 60
+
+
+class WorkQueueStatusDetail(RiverrunBaseModel):
+    """A queue's health: its late runs, when a worker last polled it, and the policy."""
+
+    healthy: bool
+    late_runs_count: int = 0
+    last_polled: datetime | None = None
+    health_check_policy: WorkQueueHealthPolicy = Field(default_factory=WorkQueueHealthPolicy)
+
+
 class Worker(RiverrunBaseModel):
     """A worker process polling a pool, as its heartbeats report it."""
 
@@ -434,7 +451,9 @@ __all__ = [
     "WorkPool",
     "WorkPoolStatus",
     "WorkQueue",
+    "WorkQueueHealthPolicy",
     "WorkQueueStatus",
+    "WorkQueueStatusDetail",
     "Worker",
     "WorkerFlowRunResponse",
     "WorkerStatus",

@@ -201,11 +201,7 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.filters:*": "issue 12, not yet: filter fields",
     "prefect.blocks.*": "issue 12, not yet: block methods",
     # -- the client ---------------------------------------------------------------------------
-    **_client("*deployment* *schedule*", "issue 13: deployments"),
-    **_client(
-        "*work_pool* *work_queue* *worker* match_work_queues get_runs_in_work_queue",
-        "issue 14: workers",
-    ),
+    **_client("*deployment*", "issue 13: deployments"),
     **_client("*concurrency* *concurrency_slots*", "issue 15: concurrency"),
     **_client("*automation*", "issue 16: automations"),
     **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
