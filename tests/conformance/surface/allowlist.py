@@ -202,7 +202,13 @@ ALLOWED: dict[str, str] = {
     "prefect.blocks.*": "issue 12, not yet: block methods",
     # -- the client ---------------------------------------------------------------------------
     **_client("*deployment*", "issue 13: deployments"),
-    **_client("*concurrency* *concurrency_slots*", "issue 15: concurrency"),
+    **_client(
+        "increment_concurrency_slots increment_concurrency_slots_with_lease "
+        "release_concurrency_slots increment_v1_concurrency_slots decrement_v1_concurrency_slots",
+        "Prefect internal: raw HTTP calls (they return httpx Responses) under "
+        "prefect.concurrency; riverrun's concurrency() and tag limits take slots through "
+        "acquire_concurrency_slots_with_lease, which works embedded too",
+    ),
     **_client("*automation*", "issue 16: automations"),
     **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
     **_client(
