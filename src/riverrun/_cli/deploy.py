@@ -115,7 +115,12 @@ def _apply(deployment: Any, pool: str | None) -> None:
 
 def _deploy_project(project: Path) -> None:
     from riverrun.deployments.loading import load_flow_from_entrypoint
-    from riverrun.deployments.project import read_project, schedule_from_yaml, slas_from_specs
+    from riverrun.deployments.project import (
+        read_project,
+        schedule_from_yaml,
+        slas_from_specs,
+        triggers_from_specs,
+    )
 
     base = project.resolve().parent
     for entry in read_project(project):
@@ -135,6 +140,7 @@ def _deploy_project(project: Path) -> None:
             enforce_parameter_schema=entry.get("enforce_parameter_schema", True),
             catchup=entry.get("catchup", "all"), overlap=entry.get("overlap", "allow"),
             _sla=slas_from_specs(entry["sla"], f"{project}: {entry['name']}") if "sla" in entry else None,
+            triggers=triggers_from_specs(entry.get("triggers") or [], f"{project}: {entry['name']}"),
         )  # fmt: skip
         deployment.path = str(base)
         _apply(deployment, pool)
