@@ -232,3 +232,15 @@ def test_a_bad_trigger_in_the_project_file_names_its_field(project: Path) -> Non
     assert "triggers[0] ('unnamed'): threshold: Value error, threshold must be at least 1" in (
         result.output.replace("\n", " ").replace("  ", " ")
     )
+
+
+def test_deploy_trigger_flag_takes_json_and_files(project: Path) -> None:
+    (project / "triggers.yaml").write_text("triggers:\n  - {name: on refund, expect: [refund]}\n")
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly",
+                 "--trigger", '{"expect": ["paid"], "parameters": {"env": "pro"}}',
+                 "--trigger", "triggers.yaml")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    client = get_client(sync_client=True)
+    dep = client.read_deployment_by_name(NAME)
+    owned = client.read_resource_related_automations(f"riverrun.deployment.{dep.id}")
+    assert sorted(a.name for a in owned) == ["nightly__automation_1", "on refund"]
