@@ -194,3 +194,53 @@ def test_a_bad_sla_names_the_fields_it_needs(project: Path) -> None:
                  "--sla", '{"name": "slow"}')  # fmt: skip
     assert result.exit_code == 1
     assert "sla[0] ('slow') is not an SLA: give a name and one of duration" in result.output
+
+
+def test_project_file_triggers_replace_the_deployments_automations(project: Path) -> None:
+    (project / "riverrun.yaml").write_text(textwrap.dedent("""
+        deployments:
+          - name: nightly
+            entrypoint: flows/export.py:sf_export
+            triggers:
+              - expect: [shop.order.paid]
+                parameters: {env: pro}
+              - {name: on any, type: compound, require: any,
+                 triggers: [{type: event, expect: [a]}, {type: event, expect: [b]}]}
+    """))  # fmt: skip
+    assert cli("deploy").exit_code == 0
+    result = cli("deploy")
+    assert result.exit_code == 0, result.output
+    client = get_client(sync_client=True)
+    dep = client.read_deployment_by_name(NAME)
+    owned = client.read_resource_related_automations(f"riverrun.deployment.{dep.id}")
+    assert [(a.name, a.trigger.type) for a in owned] == [
+        ("nightly__automation_1", "event"), ("on any", "compound")
+    ]  # fmt: skip
+    assert owned[0].actions[0].parameters == {"env": "pro"}  # type: ignore[union-attr]
+
+
+def test_a_bad_trigger_in_the_project_file_names_its_field(project: Path) -> None:
+    (project / "riverrun.yaml").write_text(textwrap.dedent("""
+        deployments:
+          - name: nightly
+            entrypoint: flows/export.py:sf_export
+            triggers:
+              - {expect: [a], threshold: 0}
+    """))  # fmt: skip
+    result = cli("deploy")
+    assert result.exit_code == 1
+    assert "triggers[0] ('unnamed'): threshold: Value error, threshold must be at least 1" in (
+        result.output.replace("\n", " ").replace("  ", " ")
+    )
+
+
+def test_deploy_trigger_flag_takes_json_and_files(project: Path) -> None:
+    (project / "triggers.yaml").write_text("triggers:\n  - {name: on refund, expect: [refund]}\n")
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly",
+                 "--trigger", '{"expect": ["paid"], "parameters": {"env": "pro"}}',
+                 "--trigger", "triggers.yaml")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    client = get_client(sync_client=True)
+    dep = client.read_deployment_by_name(NAME)
+    owned = client.read_resource_related_automations(f"riverrun.deployment.{dep.id}")
+    assert sorted(a.name for a in owned) == ["nightly__automation_1", "on refund"]

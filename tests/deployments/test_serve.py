@@ -118,3 +118,28 @@ def test_pause_on_shutdown_sees_another_live_serving_process() -> None:
     gone.touch()
     assert not serving._served_elsewhere("d")
     assert not gone.exists()
+
+
+@pytest.mark.slow
+def test_a_served_trigger_runs_the_deployment_when_its_event_happens(tmp_path: Path) -> None:
+    from riverrun.events import emit_event
+
+    trigger = 'DeploymentEventTrigger(expect={"shop.paid"}, parameters={"env": "pro"})'
+    process = _serve(tmp_path, "from riverrun.events import DeploymentEventTrigger; "
+                               f'sf_export.serve(name="nightly", triggers=[{trigger}])')  # fmt: skip
+    try:
+        client = get_client(sync_client=True)
+        deployment = _wait_for(_deployment_exists)
+        resource = f"riverrun.deployment.{deployment.id}"
+        _wait_for(lambda: client.read_resource_related_automations(resource))
+        emit_event("shop.paid", resource={"riverrun.resource.id": "shop.order.1"})
+
+        def completed_run() -> Any:
+            runs = client.read_flow_runs()
+            return [r for r in runs if r.deployment_id and r.state_name == "Completed"]
+
+        (run,) = _wait_for(completed_run, timeout=120)
+        assert run.parameters == {"env": "pro"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)

@@ -1,4 +1,5 @@
-"""Automations: create, read, update, delete, pause and resume (Prefect's operations)."""
+"""Automations: create, read, find, update, delete, pause and resume, and the automations a
+resource owns or is acted on by (Prefect's operations)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,26 @@ class AutomationsAPI(Protocol):
     @operation("GET", "/automations/name/{name:path}")
     def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
         """The automations with that name (names need not be unique)."""
+        ...
+
+    @operation("GET", "/automations/find/{id_or_name:path}", client=False)
+    def find_automation(self, id_or_name: str) -> Optional[AutomationRecord]:
+        """The automation with this ID, else the first (oldest) with exactly this name, else
+        with this name in any case; None when none matches (the client's
+        ``find_automation`` raises ``ObjectNotFound`` for an unknown ID, as Prefect's)."""
+        ...
+
+    @operation("GET", "/automations/related-to/{resource_id:path}")
+    def read_resource_related_automations(self, resource_id: str) -> list[AutomationRecord]:
+        """The automations ``resource_id`` owns (``owner_resource``) and, for
+        ``riverrun.deployment.<id>``, those that run that deployment (a ``RunDeployment``
+        with ``source="selected"``), oldest first; [] for a resource nothing relates to."""
+        ...
+
+    @operation("DELETE", "/automations/owned-by/{resource_id:path}", status_code=204)
+    def delete_resource_owned_automations(self, resource_id: str) -> None:
+        """Delete every automation whose ``owner_resource`` is ``resource_id`` (none is no
+        error); what only acts on the resource is kept."""
         ...
 
     @operation("POST", "/automations/filter")

@@ -39,6 +39,11 @@ def deploy(
     sla: list[str] | None = typer.Option(
         None, "--sla", help="An SLA as JSON, or a .yaml/.json file with an 'sla' list (repeatable)."
     ),
+    trigger: list[str] | None = typer.Option(
+        None,
+        "--trigger",
+        help="A trigger as JSON, or a .yaml/.json file with a 'triggers' list (repeatable).",
+    ),  # fmt: skip
     project: Path = typer.Option(Path("riverrun.yaml"), "--project", help="The project file."),
 ) -> None:
     """Store a deployment (no image is built: workers run the code from the entrypoint).
@@ -75,6 +80,7 @@ def deploy(
             description=description, version=version, paused=paused, work_pool_name=pool,
             work_queue_name=work_queue, entrypoint=entrypoint,
             _sla=None if sla is None else _sla_flags(sla),
+            triggers=_trigger_flags(trigger or []),
         )  # fmt: skip
         _apply(deployment, pool)
     except (ConfigurationError, MissingFlowError, ValueError) as exc:
@@ -82,25 +88,38 @@ def deploy(
 
 
 def _sla_flags(flags: list[str]) -> list[Any]:
-    """SLAs from ``--sla`` values: JSON objects, or .yaml/.json files holding an ``sla`` list
-    (as Prefect's ``deploy --sla``)."""
+    """SLAs from ``--sla`` values (as Prefect's ``deploy --sla``)."""
+    from riverrun.deployments.project import slas_from_specs
+
+    return slas_from_specs(_specs(flags, "sla", "--sla"), "--sla")
+
+
+def _trigger_flags(flags: list[str]) -> list[Any]:
+    """Deployment triggers from ``--trigger`` values (as Prefect's ``deploy --trigger``)."""
+    from riverrun.deployments.project import triggers_from_specs
+
+    return triggers_from_specs(_specs(flags, "triggers", "--trigger"), "--trigger")
+
+
+def _specs(flags: list[str], key: str, option: str) -> list[Any]:
+    """The mappings the flags give: each a JSON object, or a .yaml/.json file holding a
+    ``key`` list."""
     import json
 
     import yaml
 
-    from riverrun.deployments.project import slas_from_specs
     from riverrun.exceptions import ConfigurationError
 
     specs: list[Any] = []
     for flag in flags:
         try:
             if flag.endswith((".yaml", ".yml", ".json")):  # JSON is YAML
-                specs.extend((yaml.safe_load(Path(flag).read_text()) or {}).get("sla", []))
+                specs.extend((yaml.safe_load(Path(flag).read_text()) or {}).get(key, []))
             else:
                 specs.append(json.loads(flag))
         except (OSError, ValueError, yaml.YAMLError) as exc:
-            raise ConfigurationError(f"--sla {flag!r} does not parse: {exc}") from None
-    return slas_from_specs(specs, "--sla")
+            raise ConfigurationError(f"{option} {flag!r} does not parse: {exc}") from None
+    return specs
 
 
 def _apply(deployment: Any, pool: str | None) -> None:
@@ -115,7 +134,12 @@ def _apply(deployment: Any, pool: str | None) -> None:
 
 def _deploy_project(project: Path) -> None:
     from riverrun.deployments.loading import load_flow_from_entrypoint
-    from riverrun.deployments.project import read_project, schedule_from_yaml, slas_from_specs
+    from riverrun.deployments.project import (
+        read_project,
+        schedule_from_yaml,
+        slas_from_specs,
+        triggers_from_specs,
+    )
 
     base = project.resolve().parent
     for entry in read_project(project):
@@ -135,6 +159,7 @@ def _deploy_project(project: Path) -> None:
             enforce_parameter_schema=entry.get("enforce_parameter_schema", True),
             catchup=entry.get("catchup", "all"), overlap=entry.get("overlap", "allow"),
             _sla=slas_from_specs(entry["sla"], f"{project}: {entry['name']}") if "sla" in entry else None,
+            triggers=triggers_from_specs(entry.get("triggers") or [], f"{project}: {entry['name']}"),
         )  # fmt: skip
         deployment.path = str(base)
         _apply(deployment, pool)

@@ -146,6 +146,41 @@ class AutomationStoreMixin(StoreBase):
             ).all()
         return [automation_from_row(r) for r in rows]
 
+    def find_automation(self, id_or_name: str) -> Optional[a.AutomationRecord]:
+        """By ID, else the oldest with exactly this name, else with it in any case; or None."""
+        try:
+            automation_id = uuid.UUID(str(id_or_name))
+        except ValueError:
+            automation_id = None
+        if automation_id is not None:
+            return self.read_automation(automation_id)
+        with self.connect() as conn:
+            rows = conn.execute(
+                self.text(SELECT_AUTOMATIONS + " WHERE lower(name) = :name ORDER BY created, id"),
+                {"name": id_or_name.lower()},
+            ).all()
+        exact = [r for r in rows if r[1] == id_or_name]
+        return automation_from_row((exact or rows)[0]) if rows else None
+
+    def read_resource_related_automations(self, resource_id: str) -> list[a.AutomationRecord]:
+        """What ``resource_id`` owns, and for a deployment what runs it, oldest first."""
+        with self.connect() as conn:
+            found = _mentioning(self, conn, resource_id)
+        return [x for x in found if _related(x, resource_id, owned_only=False)]
+
+    def delete_resource_owned_automations(self, resource_id: str) -> None:
+        """Delete the automations ``resource_id`` owns."""
+        with self.begin() as conn:
+            owned = [
+                str(x.id)
+                for x in _mentioning(self, conn, resource_id)
+                if _related(x, resource_id, owned_only=True)
+            ]
+            for automation_id in owned:
+                conn.execute(
+                    self.text("DELETE FROM automation WHERE id = :id"), {"id": automation_id}
+                )
+
     def read_automations(self, limit: Optional[int] = None) -> list[a.AutomationRecord]:
         """Every automation, by name."""
         sql = SELECT_AUTOMATIONS + " ORDER BY name, created"
@@ -158,10 +193,13 @@ class AutomationStoreMixin(StoreBase):
         return [automation_from_row(r) for r in rows]
 
     def update_automation(self, automation_id: Id, automation: a.AutomationCore) -> None:
-        """Replace an automation's definition (checked as at create)."""
+        """Replace an automation's definition (checked as at create). An update that names
+        no ``owner_resource`` keeps the stored one, as Prefect keeps an automation's owner."""
         automation = _revalidate(automation)
         with self.begin() as conn:
             _check(conn, automation, str(automation_id))
+            if automation.owner_resource is None:
+                automation = _keep_owner(self, conn, automation_id, automation)
             result = conn.execute(
                 self.text(
                     "UPDATE automation SET name = :name, enabled = :enabled, "
@@ -216,3 +254,52 @@ def _revalidate(automation: a.AutomationCore) -> a.AutomationCore:
         )
     except ValidationError as exc:  # pragma: no cover - the model was valid when built
         raise InvalidAutomation(str(exc)) from exc
+
+
+_DEPLOYMENT = "riverrun.deployment."
+
+
+def _like_escaped(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _mentioning(store: StoreBase, conn: Connection, resource_id: str) -> list[a.AutomationRecord]:
+    """The automations whose definition mentions the resource (or, for a deployment, its
+    ID), oldest first: a cheap filter in SQL that ``_related`` then decides exactly. The
+    owner lives in the JSON definition, so no table or index has to know about it."""
+    needle = resource_id[len(_DEPLOYMENT) :] if resource_id.startswith(_DEPLOYMENT) else resource_id
+    rows = conn.execute(
+        store.text(
+            SELECT_AUTOMATIONS + " WHERE definition LIKE :needle ESCAPE '\\' ORDER BY created, id"
+        ),
+        {
+            "needle": _like_escaped(json.dumps(needle, ensure_ascii=False)[1:-1])
+        },  # as the JSON text holds it
+    ).all()
+    return [automation_from_row(r) for r in rows]
+
+
+def _related(automation: a.AutomationRecord, resource_id: str, owned_only: bool) -> bool:
+    """Whether the resource owns the automation, or (unless ``owned_only``) is the deployment
+    one of its ``RunDeployment`` actions selects, as Prefect relates them."""
+    if automation.owner_resource == resource_id:
+        return True
+    if owned_only or not resource_id.startswith(_DEPLOYMENT):
+        return False
+    deployment_id = resource_id[len(_DEPLOYMENT) :]
+    return any(
+        isinstance(action, a.RunDeployment)
+        and action.source == "selected"
+        and str(action.deployment_id) == deployment_id
+        for action in automation.actions
+    )
+
+
+def _keep_owner(
+    store: StoreBase, conn: Connection, automation_id: Id, automation: a.AutomationCore
+) -> a.AutomationCore:
+    row = conn.execute(
+        store.text("SELECT definition FROM automation WHERE id = :id"), {"id": str(automation_id)}
+    ).first()
+    owner = None if row is None else json.loads(row[0]).get("owner_resource")
+    return automation if owner is None else automation.model_copy(update={"owner_resource": owner})

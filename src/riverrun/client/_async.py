@@ -269,6 +269,12 @@ class AsyncOperations:
         """Delete a global concurrency limit and its leases; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.delete_global_concurrency_limit_by_name, name=name)
 
+    async def delete_resource_owned_automations(self, resource_id: str) -> None:
+        """Delete every automation whose ``owner_resource`` is ``resource_id`` (none is no
+        error); what only acts on the resource is kept.
+        """
+        return await _to_thread(self._sync.delete_resource_owned_automations, resource_id=resource_id)
+
     async def delete_task_run(self, task_run_id: Id) -> None:
         """Delete a task run with its states, logs and artifacts; raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.delete_task_run, task_run_id=task_run_id)
@@ -290,6 +296,16 @@ class AsyncOperations:
         leaving out ``exclude_keys`` (an unknown run has none).
         """
         return await _to_thread(self._sync.filter_flow_run_input, flow_run_id=flow_run_id, key_prefix=key_prefix, limit=limit, exclude_keys=exclude_keys)
+
+    async def find_automation(self, id_or_name: Union[str, uuid.UUID]) -> Optional[AutomationRecord]:
+        """The automation with this ID, or else the first with this name (exactly, then in any
+        case); None when no name matches.
+
+        Raises:
+            ObjectNotFound: ``id_or_name`` is an ID (a UUID or its text) no automation has;
+                it is not looked up as a name then, as Prefect's client does.
+        """
+        return await _to_thread(self._sync.find_automation, id_or_name=id_or_name)
 
     async def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
         """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
@@ -468,6 +484,13 @@ class AsyncOperations:
     async def read_logs(self, log_filter: Optional[f.LogFilter]=None, limit: Optional[int]=None, offset: Optional[int]=None, sort: s.LogSort=s.LogSort.TIMESTAMP_ASC) -> list[o.Log]:
         """Log lines matching the filter, oldest first by default."""
         return await _to_thread(self._sync.read_logs, log_filter=log_filter, limit=limit, offset=offset, sort=sort)
+
+    async def read_resource_related_automations(self, resource_id: str) -> list[AutomationRecord]:
+        """The automations ``resource_id`` owns (``owner_resource``) and, for
+        ``riverrun.deployment.<id>``, those that run that deployment (a ``RunDeployment``
+        with ``source="selected"``), oldest first; [] for a resource nothing relates to.
+        """
+        return await _to_thread(self._sync.read_resource_related_automations, resource_id=resource_id)
 
     async def read_slas_for_deployment(self, deployment_id: Id) -> list[sl.Sla]:
         """The deployment's SLAs, by name. Raises ``ObjectNotFound`` for an unknown deployment."""

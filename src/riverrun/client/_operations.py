@@ -398,6 +398,26 @@ class BackendOperations:
         """The automations with that name (names need not be unique)."""
         return self._call("read_automations_by_name", {"name": name})
 
+    def find_automation(self, id_or_name: str) -> Optional[AutomationRecord]:
+        """The automation with this ID, else the first (oldest) with exactly this name, else
+        with this name in any case; None when none matches (the client's
+        ``find_automation`` raises ``ObjectNotFound`` for an unknown ID, as Prefect's).
+        """
+        return self._call("find_automation", {"id_or_name": id_or_name})
+
+    def read_resource_related_automations(self, resource_id: str) -> list[AutomationRecord]:
+        """The automations ``resource_id`` owns (``owner_resource``) and, for
+        ``riverrun.deployment.<id>``, those that run that deployment (a ``RunDeployment``
+        with ``source="selected"``), oldest first; [] for a resource nothing relates to.
+        """
+        return self._call("read_resource_related_automations", {"resource_id": resource_id})
+
+    def delete_resource_owned_automations(self, resource_id: str) -> None:
+        """Delete every automation whose ``owner_resource`` is ``resource_id`` (none is no
+        error); what only acts on the resource is kept.
+        """
+        return self._call("delete_resource_owned_automations", {"resource_id": resource_id})
+
     def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
         """Every automation, by name."""
         return self._call("read_automations", {"limit": limit})
@@ -917,6 +937,19 @@ class ClientOperations:
     def read_automations_by_name(self, name: str) -> list[AutomationRecord]:
         """The automations with that name (names need not be unique)."""
         return self._backend.read_automations_by_name(name=name)
+
+    def read_resource_related_automations(self, resource_id: str) -> list[AutomationRecord]:
+        """The automations ``resource_id`` owns (``owner_resource``) and, for
+        ``riverrun.deployment.<id>``, those that run that deployment (a ``RunDeployment``
+        with ``source="selected"``), oldest first; [] for a resource nothing relates to.
+        """
+        return self._backend.read_resource_related_automations(resource_id=resource_id)
+
+    def delete_resource_owned_automations(self, resource_id: str) -> None:
+        """Delete every automation whose ``owner_resource`` is ``resource_id`` (none is no
+        error); what only acts on the resource is kept.
+        """
+        return self._backend.delete_resource_owned_automations(resource_id=resource_id)
 
     def read_automations(self, limit: Optional[int]=None) -> list[AutomationRecord]:
         """Every automation, by name."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Optional, Union, overload
 from uuid import UUID
 
 from riverrun.client._async import AsyncOperations
+from riverrun.client._automations import AutomationClientMixin
 from riverrun.client._blocks import BlockClientMixin
 from riverrun.client._concurrency import ConcurrencyClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 class SyncRiverrunClient(
     ConcurrencyClientMixin,
     ClientOperations,
+    AutomationClientMixin,
     BlockClientMixin,
     DeploymentClientMixin,
     RunWriteClientMixin,

@@ -9,6 +9,9 @@
         schedules:
           - cron: "0 2 * * *"
             timezone: Europe/Paris
+        triggers:
+          - expect: [shop.order.paid]
+            parameters: {mode: fast}
 
 A key riverrun does not know is refused, naming it and the keys that are allowed, so a
 misspelt ``schedules`` never silently deploys a flow without its schedule.
@@ -17,6 +20,7 @@ misspelt ``schedules`` never silently deploys a flow without its schedule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ _TOP = {"name", "prefect-version", "riverrun-version", "build", "push", "pull", 
 _DEPLOYMENT = {"name", "version", "tags", "description", "entrypoint", "parameters", "work_pool",
                "schedules", "schedule", "concurrency_limit", "enforce_parameter_schema", "paused",
                "catchup", "catchup_window", "overlap", "job_variables", "pull", "build", "push",
-               "sla"}  # fmt: skip
+               "sla", "triggers"}  # fmt: skip
 _WORK_POOL = {"name", "work_queue_name", "job_variables"}
 _SCHEDULE = {"cron", "interval", "rrule", "timezone", "anchor_date", "day_or", "active",
              "parameters", "slug", "jitter", "max_scheduled_runs"}  # fmt: skip
@@ -90,6 +94,34 @@ def schedule_from_yaml(entry: dict[str, Any]) -> Any:
     return Schedule(**fields)
 
 
+def _each_validated(
+    specs: Any,
+    kind: Any,
+    where: str,
+    key: str,
+    example: str,
+    explain: Callable[[int, dict[str, Any], Any], str],
+) -> list[Any]:
+    """Each mapping of a ``key:`` list validated as ``kind``; ``explain(n, spec, error)``
+    says what is wrong with the n-th.
+
+    Raises:
+        ConfigurationError: not a list of mappings, or an item that does not validate.
+    """
+    import pydantic
+
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+        raise ConfigurationError(f"{where}: '{key}' must be a list of mappings, e.g. {example}.")
+    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(kind)
+    out = []
+    for n, spec in enumerate(specs):
+        try:
+            out.append(adapter.validate_python(spec))
+        except pydantic.ValidationError as exc:
+            raise ConfigurationError(f"{where}: {explain(n, spec, exc)}") from None
+    return out
+
+
 def slas_from_specs(specs: Any, where: str) -> list[Any]:
     """SLAs (``riverrun.schemas.slas``) from a ``sla:`` list of mappings, as Prefect's
     ``prefect.yaml`` takes them (``within`` and ``stale_after`` in seconds).
@@ -97,24 +129,38 @@ def slas_from_specs(specs: Any, where: str) -> list[Any]:
     Raises:
         ConfigurationError: not a list of mappings, or an SLA that does not validate.
     """
-    import pydantic
-
     from riverrun.schemas.slas import SlaTypes
 
-    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
-        raise ConfigurationError(
-            f"{where}: 'sla' must be a list of mappings, e.g. [{{name: slow, duration: 600}}]."
+    def explain(n: int, spec: dict[str, Any], exc: Any) -> str:
+        return (
+            f"sla[{n}] ({spec.get('name', 'unnamed')!r}) is not an SLA: give a name and "
+            "one of duration (seconds a run may take), within (seconds a run may start "
+            f"late) or stale_after (seconds between completed runs). {exc.error_count()} "
+            f"error(s): {exc.errors()[0]['msg']}"
         )
-    adapter: pydantic.TypeAdapter[SlaTypes] = pydantic.TypeAdapter(SlaTypes)
-    out = []
-    for n, spec in enumerate(specs):
-        try:
-            out.append(adapter.validate_python(spec))
-        except pydantic.ValidationError as exc:
-            raise ConfigurationError(
-                f"{where}: sla[{n}] ({spec.get('name', 'unnamed')!r}) is not an SLA: give a name and "
-                "one of duration (seconds a run may take), within (seconds a run may start "
-                f"late) or stale_after (seconds between completed runs). {exc.error_count()} "
-                f"error(s): {exc.errors()[0]['msg']}"
-            ) from None
-    return out
+
+    return _each_validated(specs, SlaTypes, where, "sla", "[{name: slow, duration: 600}]", explain)
+
+
+def triggers_from_specs(specs: Any, where: str) -> list[Any]:
+    """Deployment triggers from a ``triggers:`` list of mappings, as Prefect's
+    ``prefect.yaml`` takes them (the kind from ``type``, else inferred; seconds for durations).
+
+    Raises:
+        ConfigurationError: not a list of mappings, or a trigger that does not validate.
+    """
+    from riverrun.schemas.deployment_triggers import DeploymentTriggerTypes
+
+    def explain(n: int, spec: dict[str, Any], exc: Any) -> str:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"][1:]) or "the trigger"
+        return (
+            f"triggers[{n}] ({spec.get('name', 'unnamed')!r}): {field}: {first['msg']}. A "
+            "trigger takes the fields of an EventTrigger (expect, match, match_related, after, "
+            "for_each, posture, threshold, within) or of a compound/sequence trigger (triggers, "
+            "require, within), and name, description, enabled, parameters, job_variables, "
+            f"schedule_after ({exc.error_count()} error(s))."
+        )
+
+    example = "[{expect: [shop.order.paid], parameters: {mode: fast}}]"
+    return _each_validated(specs, DeploymentTriggerTypes, where, "triggers", example, explain)

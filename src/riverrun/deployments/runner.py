@@ -2,6 +2,8 @@
 
 The schedule arguments (``interval``, ``cron``, ``rrule``, ``schedule``, ``schedules``) are
 Prefect's: the first three may be one value or a list; only one kind may be given.
+``triggers`` are Prefect's too: each becomes an automation the deployment owns, replaced at
+every ``apply()``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from riverrun.schedules import Schedule
 from riverrun.schemas.actions import DeploymentScheduleCreate, as_schedule_create
+from riverrun.schemas.deployment_triggers import (
+    DEPLOYMENT_RESOURCE,
+    DeploymentTriggerTypes,
+    as_deployment_trigger,
+)
 from riverrun.schemas.objects import ConcurrencyLimitConfig, ConcurrencyOptions
 from riverrun.schemas.slas import SlaTypes
 
@@ -55,8 +62,26 @@ class RunnerDeployment(BaseModel):
     catchup: Literal["all", "latest", "none"] = "all"
     catchup_window: Optional[dt.timedelta] = None
     overlap: Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"] = "allow"
+    triggers: list[DeploymentTriggerTypes] = Field(default_factory=list)
     # Prefect's experimental ``_sla``: None leaves the stored SLAs alone, [] removes them.
     _sla: Optional[Union[SlaTypes, list[SlaTypes]]] = PrivateAttr(default=None)
+
+    @field_validator("triggers", mode="before")
+    @classmethod
+    def _copy_triggers(cls, value: Any) -> Any:
+        # Copies, as deployment triggers: naming and binding them below must not change the
+        # caller's objects (one trigger given to two deployments names two automations).
+        if not isinstance(value, (list, tuple)):
+            return value
+        return [item if isinstance(item, dict) else as_deployment_trigger(item) for item in value]
+
+    @model_validator(mode="after")
+    def _name_automations(self) -> RunnerDeployment:
+        """Each unnamed trigger's automation is ``<deployment>__automation_<n>`` (Prefect's)."""
+        for index, trigger in enumerate(self.triggers, start=1):
+            if trigger.name is None:
+                trigger.name = f"{self.name}__automation_{index}"
+        return self
 
     @property
     def full_name(self) -> str:
@@ -87,6 +112,12 @@ class RunnerDeployment(BaseModel):
             if self._sla is not None:
                 slas = self._sla if isinstance(self._sla, list) else [self._sla]
                 client.apply_slas_for_deployment(deployment_id, slas)
+            # Triggers have no identity to match stored automations by, so (as Prefect) the
+            # automations the deployment owns are dropped and made again, one per trigger.
+            client.delete_resource_owned_automations(f"{DEPLOYMENT_RESOURCE}{deployment_id}")
+            for trigger in self.triggers:
+                trigger.set_deployment_id(deployment_id)
+                client.create_automation(trigger.as_automation())
         return uuid.UUID(str(deployment_id))
 
     @classmethod
@@ -113,10 +144,16 @@ class RunnerDeployment(BaseModel):
         catchup: Literal["all", "latest", "none"] = "all",
         catchup_window: Optional[dt.timedelta] = None,
         overlap: Literal["allow", "skip", "buffer_one", "buffer_all", "cancel_other"] = "allow",
+        triggers: Optional[list[Any]] = None,
         _sla: Optional[Union[SlaTypes, list[SlaTypes]]] = None,
         **_prefect_only: Any,
     ) -> RunnerDeployment:
-        """The deployment of ``flow`` named ``name`` (``flow.to_deployment`` calls this)."""
+        """The deployment of ``flow`` named ``name`` (``flow.to_deployment`` calls this).
+
+        ``triggers`` are ``DeploymentEventTrigger`` / ``DeploymentCompoundTrigger`` /
+        ``DeploymentSequenceTrigger`` (or their mappings, as in ``riverrun.yaml``), or plain
+        triggers, which run the deployment with its default parameters.
+        """
         if "/" in name:
             raise ValueError(
                 f"Deployment name {name!r} contains '/'; the full name is 'flow/deployment', so "
@@ -146,6 +183,7 @@ class RunnerDeployment(BaseModel):
             parameter_openapi_schema=schema, work_pool_name=work_pool_name,
             work_queue_name=work_queue_name, job_variables=dict(job_variables or {}),
             catchup=catchup, catchup_window=catchup_window, overlap=overlap,
+            triggers=list(triggers or []),
         )  # fmt: skip
         deployment._sla = _sla
         return deployment

@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Optional, Union
 
 from riverrun.schemas.automations import (
+    ActionTypes,
+    AutomationCore,
     CallWebhook,
     CancelFlowRun,
     ChangeFlowRunState,
@@ -38,6 +40,13 @@ from riverrun.schemas.automations import (
     RunDeployment,
     SendNotification,
     SequenceTrigger,
+    TriggerTypes,
+)
+from riverrun.schemas.deployment_triggers import (
+    DeploymentCompoundTrigger,
+    DeploymentEventTrigger,
+    DeploymentSequenceTrigger,
+    DeploymentTriggerTypes,
 )
 
 
@@ -127,9 +136,11 @@ def emit_event(
 
 
 __all__ = [
-    "CallWebhook", "CancelFlowRun", "ChangeFlowRunState", "CompoundTrigger", "DoNothing",
-    "Event", "EventFilter", "EventTrigger", "PauseAutomation", "PauseDeployment", "Posture",
-    "ReceivedEvent", "RelatedResource", "Resource", "ResourceSpecification",
-    "ResumeAutomation", "ResumeDeployment", "RunDeployment", "SendNotification",
-    "SequenceTrigger", "emit_event",
+    "ActionTypes", "AutomationCore", "CallWebhook", "CancelFlowRun", "ChangeFlowRunState",
+    "CompoundTrigger", "DeploymentCompoundTrigger", "DeploymentEventTrigger",
+    "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "DoNothing", "Event", "EventFilter",
+    "EventTrigger", "PauseAutomation", "PauseDeployment", "Posture", "ReceivedEvent",
+    "RelatedResource", "Resource", "ResourceSpecification", "ResumeAutomation",
+    "ResumeDeployment", "RunDeployment", "SendNotification", "SequenceTrigger", "TriggerTypes",
+    "emit_event",
 ]  # fmt: skip

@@ -158,6 +158,17 @@ Seconds = Annotated[timedelta, PlainSerializer(lambda v: v.total_seconds(), retu
 """A duration, given as a timedelta or seconds, and written as seconds (as Prefect does)."""
 
 
+class _Tagged(BaseModel):
+    """A member of a union told apart by ``type``: the tag counts as given even when left at
+    its default, so a dump of the set fields (``exclude_unset``, as the HTTP client sends a
+    body) still says which kind it is."""
+
+    @model_validator(mode="after")
+    def _type_is_set(self) -> _Tagged:
+        self.model_fields_set.add("type")
+        return self
+
+
 class Posture(str, enum.Enum):
     """Reactive triggers fire on events that happen; proactive ones on events that do not."""
 
@@ -166,7 +177,7 @@ class Posture(str, enum.Enum):
     Metric = "Metric"
 
 
-class EventTrigger(BaseModel):
+class EventTrigger(_Tagged):
     """Fires when ``threshold`` events of ``expect`` (after an ``after`` event, per
     ``for_each`` bucket) happen within ``within`` — or, proactive, fail to.
 
@@ -213,7 +224,7 @@ class EventTrigger(BaseModel):
         return self
 
 
-class CompoundTrigger(BaseModel):
+class CompoundTrigger(_Tagged):
     """Fires when ``require`` (a count, ``any`` or ``all``) of its triggers fire within
     ``within`` of each other."""
 
@@ -234,7 +245,7 @@ class CompoundTrigger(BaseModel):
         return self
 
 
-class SequenceTrigger(BaseModel):
+class SequenceTrigger(_Tagged):
     """Fires when its triggers fire in order, all within ``within``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -253,7 +264,7 @@ SequenceTrigger.model_rebuild()
 # -- actions ------------------------------------------------------------------------------
 
 
-class _Action(BaseModel):
+class _Action(_Tagged):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -379,6 +390,13 @@ class AutomationCore(BaseModel):
     actions: list[ActionTypes] = Field(default_factory=list)
     actions_on_trigger: list[ActionTypes] = Field(default_factory=list)
     actions_on_resolve: list[ActionTypes] = Field(default_factory=list)
+    owner_resource: Optional[str] = Field(
+        default=None,
+        description=(
+            "The resource that owns this automation (``riverrun.deployment.<id>`` for a "
+            "deployment's trigger): applying the deployment again replaces what it owns."
+        ),
+    )
 
 
 class AutomationRecord(AutomationCore):

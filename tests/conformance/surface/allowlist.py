@@ -64,8 +64,18 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.objects:FlowRun.auto_scheduled": "issue 13: deployment schedules",
     # -- concurrency, automations, events ------------------------------------------------
     "prefect.client.schemas.actions:*ConcurrencyLimit*": "issue 15: concurrency",
-    "prefect.automations:*": "issue 16: automations",
-    "prefect.events:*": "issue 16: events",
+    "prefect.[ae][uv]*:*Metric*": "issue 16: metric triggers (event counts from the store)",
+    "prefect.[ae][uv]*:*WorkPool": "issue 16: automation actions on work pools",
+    "prefect.[ae][uv]*:*WorkQueue": "issue 16: automation actions on work queues",
+    "prefect.[ae][uv]*:DeleteFlowRun": "issue 16: automation action deleting a flow run",
+    "prefect.[ae][uv]*:SuspendFlowRun": "issue 16: automation action suspending a flow run",
+    "prefect.[ae][uv]*:DeclareIncident": "Cloud-only: incidents",
+    "prefect.[ae][uv]*:*Trigger": "issue 16: the abstract trigger classes (Trigger, ResourceTrigger, CompositeTrigger)",
+    "prefect.events:Action": "issue 16: the abstract action class",
+    "prefect.events:UnknownAction": "issue 16: actions of a newer server",
+    "prefect.events:Automation": "issue 16: events (riverrun.automations.Automation is the public class)",
+    "prefect.events:FlowRunSubscriber": "issue 16: streaming events over a websocket",
+    "prefect.events:get_events_*": "issue 16: streaming events over a websocket",
     "prefect.client.schemas.sorting:AutomationSort": "issue 16: automations",
     "prefect.context:FlowRunContext.events": "issue 16: events",
     # -- Dask/Ray and task runners -------------------------------------------------------
@@ -209,7 +219,6 @@ ALLOWED: dict[str, str] = {
         "prefect.concurrency; riverrun's concurrency() and tag limits take slots through "
         "acquire_concurrency_slots_with_lease, which works embedded too",
     ),
-    **_client("*automation*", "issue 16: automations"),
     **_client("read_events_page", "issue 15: events (read_events returns a list, no pages yet)"),
     **_client(
         "*server_default_result_storage*", "Prefect internal: server-side default result storage"

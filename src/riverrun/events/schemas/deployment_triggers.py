@@ -1,0 +1,15 @@
+"""Deployment triggers (Prefect's ``prefect.events.schemas.deployment_triggers``)."""
+
+from riverrun.schemas.deployment_triggers import (
+    BaseDeploymentTrigger,
+    DeploymentCompoundTrigger,
+    DeploymentEventTrigger,
+    DeploymentSequenceTrigger,
+    DeploymentTriggerTypes,
+    deployment_trigger_discriminator,
+)
+
+__all__ = [
+    "BaseDeploymentTrigger", "DeploymentCompoundTrigger", "DeploymentEventTrigger",
+    "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "deployment_trigger_discriminator",
+]  # fmt: skip
