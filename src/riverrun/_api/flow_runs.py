@@ -75,6 +75,12 @@ class FlowRunsAPI(Protocol):
         """
         ...
 
+    @operation("PATCH", "/flow_runs/{flow_run_id}/labels", body="labels", status_code=204)
+    def update_flow_run_labels(self, flow_run_id: Id, labels: o.KeyValueLabels) -> None:
+        """Merge ``labels`` into the flow run's (a key given again takes the new value); raises
+        ``ObjectNotFound``. Every run also has ``riverrun.flow.id``, its flow's ID."""
+        ...
+
     @operation("POST", "/flow_runs/{flow_run_id}/set_state", rejected_status=409)
     def set_flow_run_state(
         self, flow_run_id: Id, state: State, force: bool = False

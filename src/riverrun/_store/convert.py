@@ -109,6 +109,7 @@ def flow_run(row: Any) -> o.FlowRun:
         parent_task_run_id=m["parent_task_run_id"],
         next_scheduled_start_time=_time(m["next_scheduled_start_time"]),
         heartbeat=_time(m["heartbeat"]),
+        labels={"riverrun.flow.id": m["flow_id"], **_json(m.get("labels"), {})},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +16,7 @@ from riverrun._store import filters_sql as fs
 from riverrun._store import tables as t
 from riverrun._store.run_rows import RunRowsBase, as_id, not_found, run_select
 from riverrun._store.state_events import state_event as _state_event
+from riverrun.schemas import encoding
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
@@ -91,6 +93,20 @@ class FlowRunStoreMixin(RunRowsBase):
         event = {"kind": "flow_run_update", "id": new_id(), "run_id": run_id, "name": name,
                  "tags": None if tags is None else sorted(set(tags)) if isinstance(tags, (set, frozenset)) else list(tags)}  # fmt: skip
         self.ingest([event])
+
+    def update_flow_run_labels(
+        self, flow_run_id: uuid.UUID | str, labels: dict[str, bool | int | float | str]
+    ) -> None:
+        """Merge labels into the flow run's (see the operation table)."""
+        run_id, c = as_id(flow_run_id), t.flow_run.c
+        with self.begin() as conn:
+            query = sa.select(c.labels).where(c.id == run_id)
+            row = conn.execute(query if self.is_sqlite else query.with_for_update()).first()
+            if row is None:
+                raise not_found("flow run", run_id, "riverrun flow-run ls")
+            merged = {**json.loads(row.labels or "{}"), **labels}
+            conn.execute(t.flow_run.update().where(c.id == run_id)
+                         .values(labels=encoding.dumps(merged)))  # fmt: skip
 
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID | str, state: State, force: bool = False

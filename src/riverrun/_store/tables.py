@@ -109,6 +109,8 @@ flow_run = Table(
     Column("empirical_policy", Text, nullable=False, server_default="{}"),
     Column("context", Text, nullable=False, server_default="{}"),
     Column("heartbeat", BigInteger),
+    # Labels merged in by update_flow_run_labels (JSON); riverrun.flow.id is derived, not kept.
+    Column("labels", Text),
     Column("created", BigInteger, nullable=False),
     Column("updated", BigInteger, nullable=False),
     *_state_columns(),

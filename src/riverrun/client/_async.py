@@ -666,6 +666,12 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.update_flow_run, flow_run_id=flow_run_id, name=name, tags=tags)
 
+    async def update_flow_run_labels(self, flow_run_id: Id, labels: o.KeyValueLabels) -> None:
+        """Merge ``labels`` into the flow run's (a key given again takes the new value); raises
+        ``ObjectNotFound``. Every run also has ``riverrun.flow.id``, its flow's ID.
+        """
+        return await _to_thread(self._sync.update_flow_run_labels, flow_run_id=flow_run_id, labels=labels)
+
     async def update_global_concurrency_limit(self, name: str, concurrency_limit: a.GlobalConcurrencyLimitUpdate) -> None:
         """Change the fields given; ``active_slots=0`` frees its slots. Raises ``ObjectNotFound``."""
         return await _to_thread(self._sync.update_global_concurrency_limit, name=name, concurrency_limit=concurrency_limit)

@@ -93,6 +93,12 @@ class BackendOperations:
         """
         return self._call("update_flow_run", {"flow_run_id": flow_run_id, "name": name, "tags": tags})
 
+    def update_flow_run_labels(self, flow_run_id: Id, labels: o.KeyValueLabels) -> None:
+        """Merge ``labels`` into the flow run's (a key given again takes the new value); raises
+        ``ObjectNotFound``. Every run also has ``riverrun.flow.id``, its flow's ID.
+        """
+        return self._call("update_flow_run_labels", {"flow_run_id": flow_run_id, "labels": labels})
+
     def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""
         return self._call("set_flow_run_state", {"flow_run_id": flow_run_id, "state": state, "force": force})
@@ -689,6 +695,12 @@ class ClientOperations:
         The new tags survive the run's later state changes.
         """
         return self._backend.update_flow_run(flow_run_id=flow_run_id, name=name, tags=tags)
+
+    def update_flow_run_labels(self, flow_run_id: Id, labels: o.KeyValueLabels) -> None:
+        """Merge ``labels`` into the flow run's (a key given again takes the new value); raises
+        ``ObjectNotFound``. Every run also has ``riverrun.flow.id``, its flow's ID.
+        """
+        return self._backend.update_flow_run_labels(flow_run_id=flow_run_id, labels=labels)
 
     def set_flow_run_state(self, flow_run_id: Id, state: State, force: bool=False) -> o.OrchestrationResult:
         """Propose a state; the result says whether it was accepted, and why not."""

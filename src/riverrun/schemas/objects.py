@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, Union
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from riverrun.schemas.schedules import SCHEDULE_TYPES
 from riverrun.states import State, StateType
@@ -17,6 +17,10 @@ class RiverrunBaseModel(BaseModel):
     """Base of every object schema: unknown fields from newer servers are ignored."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+
+
+KeyValueLabels = dict[str, Union[StrictBool, StrictInt, StrictFloat, str]]
+"""Labels of a run, as Prefect's: text keys, scalar values."""
 
 
 class Flow(RiverrunBaseModel):
