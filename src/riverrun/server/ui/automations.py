@@ -71,7 +71,7 @@ def _create(store: UIStore, form: AutomationForm) -> AutomationRecord | None:
     missing = [name for name in form.flows if name not in found]
     if missing:
         form.errors["flows"] = (f"No flow named {', '.join(map(repr, missing))}: a flow exists once it "
-                                "has run; the field suggests the names there are.")  # fmt: skip
+                                "has run; type a few letters to see the flows there are.")  # fmt: skip
     automation = automation_form.build(form, [found[n] for n in form.flows if n in found])
     if automation is None or form.errors:
         return None
