@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from ui_seed import ROOT, SF_EXPORT, Seed, add_block_type, big_run, running_run,
 from riverrun._internal.clock import now_us
 from riverrun._store import testing as ev
 from riverrun._store.service import open_store
+from riverrun.blocks.notifications import CustomWebhookNotificationBlock
 from riverrun.server.testing import ServerProcess
 
 CHROMIUM = "/usr/bin/chromium"
@@ -390,6 +392,37 @@ def test_disable_an_automation_from_its_page(page: Any, server: ServerProcess, s
     _open(page, traffic, f"{base}/automations/{seeded_home.automation}")
     page.locator("#trigger").get_by_text("riverrun.flow-run.Failed").first.wait_for()
     page.screenshot(path=str(shots / "ui-automation.png"), full_page=True)
+
+
+def test_create_an_automation_with_its_form(page: Any, server: ServerProcess, traffic: Traffic,
+                                           shots: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setenv("RIVERRUN_API_URL", server.api_url)
+    block = CustomWebhookNotificationBlock(name="ops", url="http://127.0.0.1:9/ops")
+    # Saved through the server's API, off Playwright's thread: on a thread with a running
+    # event loop, save() returns the coroutine to await instead (as Prefect's does).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(block.save, "ops-hook").result()
+    base = f"http://127.0.0.1:{server.port}"
+    _open(page, traffic, f"{base}/automations")
+    page.get_by_role("link", name="New automation").click()
+    page.wait_for_url(re.compile(r"/automations/new$"))
+    page.get_by_label("Flows", exact=True).fill("etl.extract")
+    page.get_by_label("Tags", exact=True).fill("env:pro")
+    page.get_by_label("Crashed", exact=True).check()
+    page.get_by_label("Change the flow run's state").check()
+    page.get_by_label("New state").wait_for()
+    assert not page.get_by_label("Subject").is_visible()
+    page.get_by_label("Send a notification").check()
+    page.get_by_label("Notification block").select_option(label="Custom Webhook: ops-hook")
+    assert not page.get_by_label("New state").is_visible()
+    page.get_by_label("Name", exact=True).fill("extract failures")
+    page.screenshot(path=str(shots / "ui-automation-new.png"), full_page=True)
+    page.get_by_role("button", name="Create automation").click()
+    page.get_by_text("Created 'extract failures'.").wait_for()
+    page.locator("#as-python").get_by_text("riverrun.flow-run.Crashed").first.wait_for()
+    page.screenshot(path=str(shots / "ui-automation-created.png"), full_page=True)
+    page.get_by_role("link", name="Automations").first.click()
+    page.locator("#automations").get_by_role("link", name="extract failures").wait_for()
 
 
 def test_bulk_cancel_all_that_match_from_the_runs_page(page: Any, server: ServerProcess, seeded_home: Seed,

@@ -109,7 +109,7 @@ def pages(seeded: Seed, big: str) -> list[str]:
             "/deployments", "/deployments?q=night&paused=false", f"/deployments/{seeded.sf_export}",
             f"/deployments/{seeded.sf_export}/run", f"/deployments/{seeded.deployment_id}",
             f"/deployments/{seeded.deployment_id}/run?again={seeded.deployment_run}",
-            "/automations", f"/automations/{seeded.automation}",
+            "/automations", f"/automations/{seeded.automation}", "/automations/new",
             "/runs/bulk?action=cancel&state=RUNNING", "/runs/bulk?action=delete&xtag=env:pro&window=30d",
             "/work-pools", "/work-pools/laptop", "/work-pools/gpu", "/concurrency",
             "/runs?pool=laptop&queue=urgent&state=SCHEDULED", "/ui/suggest?what=pool&q=lap"]  # fmt: skip
@@ -153,6 +153,21 @@ def test_backfill_preview_and_bulk_preview_run_only_bounded_queries(client: Test
     response = client.post(f"/deployments/{seeded.sf_export}/backfill", data=form)
     assert response.status_code == 200, response.text[:300]
     assert len(statements) > 2 and not [s for s in statements if unbounded(s)]
+
+
+def test_creating_an_automation_from_its_form_runs_only_bounded_queries(
+    client: TestClient, statements: list[str]
+) -> None:
+    csrf = client.get("/automations/new").cookies.get("rr_csrf") or client.cookies.get("rr_csrf")
+    statements.clear()
+    form = {"csrf": csrf, "name": "", "states": "Failed", "posture": "Reactive",
+            "action": "cancel-flow-run", "flows": "etl.extract"}  # fmt: skip
+    assert client.post("/automations/new", data=form).status_code == 422
+    created = client.post(
+        "/automations/new", data={**form, "name": "budget"}, follow_redirects=False
+    )
+    assert created.status_code == 303, created.text[:300]
+    assert len(statements) > 3 and not [s for s in statements if unbounded(s)]
 
 
 def test_the_bound_check_catches_an_unbounded_select() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
@@ -412,3 +413,53 @@ def contains_proactive(trigger: Union[EventTrigger, CompoundTrigger, SequenceTri
     if isinstance(trigger, EventTrigger):
         return trigger.posture == Posture.Proactive
     return any(contains_proactive(t) for t in trigger.triggers)
+
+
+def flow_run_state_trigger(
+    states: Iterable[str] = (),
+    *,
+    flow_ids: Iterable[Union[str, uuid.UUID]] = (),
+    tags: Iterable[str] = (),
+    posture: Union[Posture, str] = Posture.Reactive,
+    within: Union[timedelta, float] = timedelta(0),
+) -> EventTrigger:
+    """The UI's "flow run state" trigger: a flow run entering one of ``states`` (reactive),
+    or staying in one longer than ``within`` (proactive), for the given flows and tags.
+
+    It is the trigger Prefect's UI builds from that form (``prefect-ui-library``'s
+    ``mapFlowRunStateTriggerToAutomationTrigger``): ``match`` any flow run, one bucket per
+    run (``for_each`` the resource ID), ``expect`` (reactive) or ``after`` (proactive) the
+    states' events, every state when none is given.
+
+    Args:
+        states: state names, e.g. ``["Failed", "Crashed"]`` (none: any state).
+        flow_ids: only runs of these flows (none: any flow).
+        tags: only runs with one of these tags (none: any).
+        posture: ``Reactive`` (entering a state) or ``Proactive`` (stuck in it).
+        within: for a proactive trigger, how long a run may stay in the state.
+
+    Example:
+        >>> flow_run_state_trigger(["Running"], posture="Proactive", within=timedelta(hours=2))
+    """
+    events = [f"riverrun.flow-run.{s}" for s in states] or ["riverrun.flow-run.*"]
+    related: list[dict[str, Union[str, list[str]]]] = []
+    for role, values in (("flow", [str(x) for x in flow_ids]), ("tag", list(tags))):
+        if values:
+            related.append({"riverrun.resource.role": role,
+                            "riverrun.resource.id": [f"riverrun.{role}.{v}" for v in values]})  # fmt: skip
+    # The UI writes one spec (its tag filter replaces its flow filter when both are set);
+    # riverrun keeps both, each of which must match.
+    specs = [ResourceSpecification(r) for r in related]
+    match_related: Union[ResourceSpecification, list[ResourceSpecification]] = (
+        specs[0] if len(specs) == 1 else specs if specs else ResourceSpecification({})
+    )
+    proactive = Posture(posture) == Posture.Proactive
+    return EventTrigger(
+        posture=Posture.Proactive if proactive else Posture.Reactive,
+        match=ResourceSpecification({"riverrun.resource.id": "riverrun.flow-run.*"}),
+        match_related=match_related,
+        for_each={"riverrun.resource.id"},
+        expect={"riverrun.flow-run.*"} if proactive else set(events),
+        after=set(events) if proactive else set(),
+        within=within if isinstance(within, timedelta) else timedelta(seconds=within),
+    )

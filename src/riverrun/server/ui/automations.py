@@ -1,15 +1,22 @@
-"""Automation pages: the list (enable, disable, delete) and one automation's trigger and
-actions, through the automation operations of the table (``_api/automations.py``)."""
+"""Automation pages: the list (enable, disable, delete), one automation's trigger and actions
+(as stored, and as the Python that creates it), and the "New automation" form, through the
+automation operations of the table (``_api/automations.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from riverrun.schemas.automations import AutomationRecord, Posture
-from riverrun.server.ui import data, session
+from riverrun._automations.python_source import automation_source
+from riverrun.schemas.automations import AutomationRecord, InvalidAutomation, Posture
+from riverrun.server.ui import automation_form, session
+from riverrun.server.ui import data_automations as data
+from riverrun.server.ui.automation_form import AutomationForm
+from riverrun.server.ui.data import UIStore
 from riverrun.server.ui.render import page
 
 router = APIRouter()
@@ -46,14 +53,55 @@ def automations(request: Request) -> Response:
                 capped=len(rows) >= data.AUTOMATIONS_SHOWN, notice=request.query_params.get("notice", ""))  # fmt: skip
 
 
+def _form_page(request: Request, form: AutomationForm, status_code: int = 200) -> Response:
+    blocks = data.notification_blocks(request.app.state.store)
+    return page(request, "automation_new.html", status_code=status_code, form=form, blocks=blocks,
+                states=automation_form.STATE_NAMES, actions=automation_form.ACTIONS,
+                units=automation_form.UNITS, targets=automation_form.TARGET_STATES)  # fmt: skip
+
+
+@router.get("/automations/new", response_class=HTMLResponse)
+def new_automation(request: Request) -> Response:
+    """The form for a "Flow run state" automation and its action."""
+    return _form_page(request, AutomationForm())
+
+
+def _create(store: UIStore, form: AutomationForm) -> AutomationRecord | None:
+    found = data.flow_ids(store, form.flows)
+    missing = [name for name in form.flows if name not in found]
+    if missing:
+        form.errors["flows"] = (f"No flow named {', '.join(map(repr, missing))}: a flow exists once it "
+                                "has run; type a few letters to see the flows there are.")  # fmt: skip
+    automation = automation_form.build(form, [found[n] for n in form.flows if n in found])
+    if automation is None or form.errors:
+        return None
+    try:
+        return data.create_automation(store, automation)
+    except InvalidAutomation as exc:
+        automation_form.place(exc, form)
+        return None
+
+
+@router.post("/automations/new", response_class=HTMLResponse, dependencies=_csrf)
+async def create_automation(request: Request) -> Response:
+    """Create the automation through the same operation as ``Automation.create()``; what it
+    refuses comes back at its field."""
+    form = automation_form.read_form(await session.form_pairs(request))
+    created = await run_in_threadpool(_create, request.app.state.store, form)
+    if created is None:
+        return await run_in_threadpool(_form_page, request, form, 422)
+    notice = urlencode({"notice": f"Created {created.name!r}."})
+    return RedirectResponse(f"/automations/{created.id}?{notice}", status_code=303)
+
+
 @router.get("/automations/{automation_id}", response_class=HTMLResponse)
 def automation(request: Request, automation_id: str) -> Response:
-    """One automation: its trigger and actions as stored."""
+    """One automation: its trigger and actions as stored, and as Python."""
     found = data.automation(request.app.state.store, automation_id)
     definition = found.model_dump(mode="json", exclude={"id", "created", "updated"})
-    return page(
-        request, "automation.html", automation=found, info=summary(found), definition=definition
-    )
+    return page(request, "automation.html", automation=found, info=summary(found),
+                definition=definition, python=automation_source(found),
+                notice=request.query_params.get("notice", ""))  # fmt: skip
 
 
 @router.post("/automations/{automation_id}/{action}", dependencies=_csrf)
@@ -66,8 +114,6 @@ def automation_action(request: Request, automation_id: str, action: str) -> Resp
     found = data.automation(store, automation_id)
     if action == "delete":
         data.delete_automation(store, automation_id)
-        from urllib.parse import urlencode
-
         return RedirectResponse(
             "/automations?" + urlencode({"notice": f"Deleted {found.name!r}."}), status_code=303
         )

@@ -19,7 +19,6 @@ from riverrun._store.ui_queries import Activity, CappedCount, TaskGroup
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
 from riverrun.schemas import sorting as s
-from riverrun.schemas.automations import AutomationRecord
 from riverrun.schemas.blocks import BlockDocument, BlockSchema, BlockType
 from riverrun.server.ui.layout import GROUP_ABOVE, TreeNode, build_tree
 from riverrun.states import State, StateType
@@ -533,39 +532,3 @@ def backfill(store: UIStore, dep: o.Deployment, start: datetime, end: datetime, 
         for when in plan.create:
             plan.create_run(reads, when)
     return plan.create, plan.skipped
-
-
-# -- automations ------------------------------------------------------------------------------
-
-#: Automations are configuration: a page lists this many at most.
-AUTOMATIONS_SHOWN = 500
-
-
-def automations(store: UIStore) -> list[AutomationRecord]:
-    """Every automation (at most ``AUTOMATIONS_SHOWN``), by name."""
-    return store.read_automations(limit=AUTOMATIONS_SHOWN)
-
-
-def automation(store: UIStore, automation_id: str) -> AutomationRecord:
-    """One automation; raises ``ObjectNotFound``."""
-    from riverrun.exceptions import ObjectNotFound
-
-    found = store.read_automation(automation_id)
-    if found is None:
-        raise ObjectNotFound(
-            f"No automation has the ID {automation_id!r}; the automations page lists them."
-        )
-    return found
-
-
-def set_automation_enabled(store: UIStore, automation_id: str, enabled: bool) -> None:
-    """Enable or disable an automation."""
-    if enabled:
-        store.resume_automation(automation_id)
-    else:
-        store.pause_automation(automation_id)
-
-
-def delete_automation(store: UIStore, automation_id: str) -> None:
-    """Delete an automation."""
-    store.delete_automation(automation_id)
