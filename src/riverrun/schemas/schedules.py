@@ -76,6 +76,10 @@ class IntervalSchedule(_Schedule):
             self.timezone = _dates._zone_name(self.anchor_date)
         else:
             _check(_dates.validate_timezone, self.timezone)
+        # The zone is kept in ``timezone``; the anchor is the instant, in UTC. An anchor in a
+        # zone's local mean time (before ~1900: Dublin -00:25:21) has an offset in seconds,
+        # which RFC 3339 cannot write and pydantic's JSON cuts to minutes, moving the anchor.
+        self.anchor_date = self.anchor_date.astimezone(dt.timezone.utc)
         return self
 
     def _dates(
