@@ -236,3 +236,16 @@ def test_a_long_poll_waits_no_longer_than_the_server_allows(tmp_path: Path) -> N
             # Asked to wait an hour with nothing due: answered within the client's timeout.
             claim = client.post("work_pools/p/claim_runs", json={"worker_name": "w", "wait": 3600})
     assert (claim.status_code, claim.json()) == (200, [])
+
+
+def test_an_interval_reads_back_in_seconds_as_the_spec_says(api: httpx.Client) -> None:
+    flow_id = api.post("flows/", json={"flow_name": f"f-{uuid.uuid4().hex[:8]}"}).json()
+    schedule = {"interval": 5400, "anchor_date": "2025-01-01T00:00:00Z"}
+    deployment_id = api.post(
+        "deployments/",
+        json={"flow_id": flow_id, "name": "d", "schedules": [{"schedule": schedule}]},
+    ).json()
+    read = api.get(f"deployments/{deployment_id}").json()["schedules"][0]["schedule"]
+    assert read["interval"] == 5400.0
+    spec = api.get("openapi.json").json()["components"]["schemas"]
+    assert spec["IntervalSchedule-Output"]["properties"]["interval"]["type"] == "number"

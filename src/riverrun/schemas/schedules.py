@@ -22,11 +22,12 @@ from pydantic import (
 
 from riverrun._scheduling import dates as _dates
 
-# Prefect stores an interval as seconds (a float), not as an ISO 8601 duration.
+# Prefect stores an interval as seconds (a float), not as an ISO 8601 duration. Always, not
+# only in pydantic's JSON: the server writes answers with its own encoder from Python values.
 Seconds = Annotated[
     dt.timedelta,
     Field(gt=dt.timedelta(0)),
-    PlainSerializer(lambda v: v.total_seconds(), return_type=float, when_used="json"),
+    PlainSerializer(lambda v: v.total_seconds(), return_type=float),
 ]
 
 
