@@ -93,7 +93,7 @@ def _failures(api_url: str, seed: int = _SEED) -> list[str]:
 )
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 11, after the session-6 merges: 17 findings on the new work-pool, work-queue and concurrency operations (405 for undeclared methods, a 500 on get_scheduled_flow_runs with an empty queue name, schema-valid requests refused)",
+    reason="issue 11: with seed 1 every check passes on SQLite and PostgreSQL, but in fuzzing POST /api/events/filter stops answering within 30 s after the run has posted events, and schemathesis then reports the server gone (not diagnosed yet)",
 )
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(
