@@ -76,6 +76,7 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("server_port", int, 4200, "Port `riverrun server start` listens on.", minimum=0),
     SettingDefinition("server_auth", bool, False, "Require API keys on every route but /api/health."),
     SettingDefinition("server_max_body_bytes", int, 10 * 1024 * 1024, "Largest request body the server accepts, in bytes (413 beyond).", positive=True),
+    SettingDefinition("server_max_poll_seconds", float, 60.0, "Longest a worker's claim waits on the server for a run to become due (a long poll) before answering with none; keep it under the idle timeout of a proxy in front of the server.", positive=True),
     SettingDefinition("server_max_parked_polls", int, 1000, "How many workers' long polls the server holds parked at once (on threads of their own, not the pool other requests use); more wait for a slot.", positive=True),
     SettingDefinition("store_busy_timeout_seconds", float, 30.0, "How long a write waits for another process's lock.", minimum=0),
     SettingDefinition("recording_exit_wait_seconds", float, 5.0, "At exit, how long to keep trying to deliver or write events still waiting (server away, database locked or full) before leaving them in the spool for the next run.", minimum=0),

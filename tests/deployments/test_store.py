@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -204,3 +205,16 @@ def test_idempotency_key_returns_the_first_run(store: Store, flow_id: str) -> No
     second = store.create_flow_run_from_deployment(dep_id, idempotency_key="k")
     assert first.id == second.id
     assert len(store.read_flow_runs()) == 1
+
+
+def test_an_anchor_in_local_mean_time_reads_back_as_the_same_instant_in_utc(
+    store: Store, flow_id: str
+) -> None:
+    # Dublin in 1850 was 25 min 21 s behind UTC: an offset RFC 3339 cannot write.
+    anchor = dt.datetime(1850, 1, 1, tzinfo=ZoneInfo("Europe/Dublin"))
+    dep_id = _deploy(store, flow_id, schedules=[Interval(3600, anchor_date=anchor)])
+    schedule = store.read_deployment(dep_id).schedules[0].schedule
+    assert isinstance(schedule, IntervalSchedule)
+    assert schedule.anchor_date == anchor
+    assert schedule.anchor_date.utcoffset() == dt.timedelta(0)
+    assert schedule.timezone == "Europe/Dublin"

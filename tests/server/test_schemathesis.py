@@ -10,6 +10,9 @@ request and the server's answer.
 
 from __future__ import annotations
 
+import os
+import re
+import uuid
 from pathlib import Path
 
 import httpx
@@ -35,43 +38,36 @@ _SEMANTIC_BODIES = [
     ("POST", "^/api/events$"),
 ]
 
-# Known bug, PostgreSQL only (found by this test, not fixed yet): a schedule's anchor date
-# before 1900 reads back with a local-mean-time offset such as ``-00:49``, which the spec's
-# date-time does not allow. Only this check, on these operations, on PostgreSQL.
-_POSTGRES_ANCHOR_DATE_BUG = [
-    ("GET", "^/api/deployments/\\{deployment_id\\}$"),
-    ("GET", "^/api/deployments/\\{deployment_id\\}/schedules$"),
-    ("POST", "^/api/deployments/\\{deployment_id\\}/schedules$"),
-]
-
 _MAX_EXAMPLES = 5
+# Seed 1 is the one the suite runs; another (RIVERRUN_TEST_SCHEMATHESIS_SEED=7) explores
+# other examples.
+_SEED = int(os.environ.get("RIVERRUN_TEST_SCHEMATHESIS_SEED", "1"))
 
 
-def _config(seed: int, postgres: bool) -> object:
+def _config(seed: int) -> object:
     from schemathesis.config import SchemathesisConfig
 
     off = [(m, p, "positive_data_acceptance") for m, p in _SEMANTIC_BODIES]
-    if postgres:
-        off += [(m, p, "response_schema_conformance") for m, p in _POSTGRES_ANCHOR_DATE_BUG]
     operations = "".join(
         f"\n[[operations]]\ninclude-method = \"{method}\"\ninclude-path-regex = '{path}'\n"
         f"checks.{check}.enabled = false\n"
         for method, path, check in off
     )
+    # 30 s per request, not 10: on a loaded two-core machine (CI beside other suites) a slow
+    # answer is no finding, and schemathesis reports a timeout as an error of the run.
     text = (
-        f"seed = {seed}\n[checks]\nenabled = true\n[generation]\nmax-examples = {_MAX_EXAMPLES}\n"
+        f"seed = {seed}\nrequest-timeout = 30\n[checks]\nenabled = true\n"
+        f"[generation]\nmax-examples = {_MAX_EXAMPLES}\n"
     )
     return SchemathesisConfig.from_str(text + operations)
 
 
-def _failures(api_url: str, postgres: bool) -> list[str]:
+def _failures(api_url: str, seed: int = _SEED) -> list[str]:
     """Every failed check of a bounded schemathesis run against ``api_url``, as text."""
     from schemathesis.engine import Status, events, from_schema
 
     root = api_url.removesuffix("/api")
-    schema = schemathesis.openapi.from_url(
-        f"{api_url}/openapi.json", config=_config(seed=1, postgres=postgres)
-    )
+    schema = schemathesis.openapi.from_url(f"{api_url}/openapi.json", config=_config(seed))
     schema.config.update(base_url=root)
     found: list[str] = []
     for event in from_schema(schema).execute():
@@ -90,9 +86,14 @@ def _failures(api_url: str, postgres: bool) -> list[str]:
 
 
 @pytest.mark.slow
+# Hypothesis warns when the repr of a generated example is large (a long list of queue
+# names): a cost of its report, not a finding.
+@pytest.mark.filterwarnings(
+    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+)
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 11, after the session-6 merges: 17 findings on the new work-pool, work-queue and concurrency operations (405 for undeclared methods, a 500 on get_scheduled_flow_runs with an empty queue name, schema-valid requests refused)",
+    reason="issue 11: with seed 1 every check passes on SQLite and PostgreSQL, but in fuzzing POST /api/events/filter stops answering within 30 s after the run has posted events, and schemathesis then reports the server gone (not diagnosed yet)",
 )
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(
@@ -102,8 +103,10 @@ def test_every_schemathesis_check_passes_against_a_real_server(
     home: Path, database: str, request: pytest.FixtureRequest
 ) -> None:
     url = request.getfixturevalue("pg_url") if database == "postgres" else None
-    with ServerProcess(home, url, args=["--log-level", "warning"]) as server:
-        failures = _failures(server.api_url, postgres=url is not None)
+    # A claim the fuzzer asks to wait a minute would outlast its 10 s request timeout.
+    env = {"RIVERRUN_SERVER_MAX_POLL_SECONDS": "1"}
+    with ServerProcess(home, url, env=env, args=["--log-level", "warning"]) as server:
+        failures = _failures(server.api_url)
         log = server.log()
     assert not failures, f"{len(failures)} failed checks:\n" + "\n".join(failures[:30])
     assert "Traceback" not in log, log[-4000:]
@@ -172,3 +175,77 @@ def test_the_spec_gives_integer_bounds_and_requires_discriminator_tags(api: http
     limit = schemas["ReadFlowRuns"]["properties"]["limit"]["anyOf"][0]
     assert limit["maximum"] == 2**62 and type(limit["maximum"]) is int
     assert "type" in schemas["EventTrigger-Input"]["required"]
+
+
+def test_an_empty_name_in_a_path_is_405_where_the_spec_lists_other_methods(
+    api: httpx.Client,
+) -> None:
+    answer = api.patch("v2/concurrency_limits/", json={"limit": 1})
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "POST"
+
+
+def test_scheduled_runs_of_queue_names_the_pool_lacks_are_none(api: httpx.Client) -> None:
+    pool = f"pool-{uuid.uuid4().hex[:8]}"
+    assert api.post("work_pools/", json={"work_pool": {"name": pool}}).status_code == 201
+    answer = api.post(f"work_pools/{pool}/get_scheduled_flow_runs", json={"work_queue_names": [""]})
+    assert (answer.status_code, answer.json()) == (200, [])
+
+
+def test_a_queue_read_by_name_with_no_pool_to_look_in_is_404_saying_what_to_name(
+    api: httpx.Client,
+) -> None:
+    answer = api.get("work_queues/name/default")
+    assert answer.status_code == 404
+    assert "RIVERRUN_DEFAULT_WORK_POOL_NAME" in answer.json()["detail"]
+
+
+def test_a_whole_number_no_database_column_holds_is_422_naming_it(api: httpx.Client) -> None:
+    answer = api.post("deployments/claim_runs", json={"deployment_ids": [], "now": -(2**75)})
+    assert answer.status_code == 422
+    assert "now" in answer.json()["detail"]
+
+
+def test_an_operation_that_returns_nothing_answers_with_no_content_as_its_spec_says(
+    api: httpx.Client,
+) -> None:
+    answer = api.post("logs/", json=[])
+    assert (answer.status_code, answer.content) == (201, b"")
+    assert "content-type" not in answer.headers
+    created = api.get("openapi.json").json()["paths"]["/api/logs/"]["post"]["responses"]["201"]
+    assert "content" not in created
+
+
+def test_the_spec_gives_durations_as_seconds_or_the_iso_8601_the_server_writes(
+    api: httpx.Client,
+) -> None:
+    schemas = api.get("openapi.json").json()["components"]["schemas"]
+    forms = schemas["FlowRun"]["properties"]["total_run_time"]["anyOf"]
+    assert {"type": "number"} in forms
+    (pattern,) = [form["pattern"] for form in forms if "pattern" in form]
+    # Years of 365 days, no months, fractions of a second: not RFC 3339's "duration".
+    assert re.match(pattern, "P26Y343DT6H22M21.751566S")
+    assert not re.match(pattern, "P")
+
+
+def test_a_long_poll_waits_no_longer_than_the_server_allows(tmp_path: Path) -> None:
+    env = {"RIVERRUN_SERVER_MAX_POLL_SECONDS": "0.1"}
+    with ServerProcess(tmp_path / "home", env=env) as server:
+        with httpx.Client(base_url=server.api_url + "/", timeout=30) as client:
+            assert client.post("work_pools/", json={"work_pool": {"name": "p"}}).is_success
+            # Asked to wait an hour with nothing due: answered within the client's timeout.
+            claim = client.post("work_pools/p/claim_runs", json={"worker_name": "w", "wait": 3600})
+    assert (claim.status_code, claim.json()) == (200, [])
+
+
+def test_an_interval_reads_back_in_seconds_as_the_spec_says(api: httpx.Client) -> None:
+    flow_id = api.post("flows/", json={"flow_name": f"f-{uuid.uuid4().hex[:8]}"}).json()
+    schedule = {"interval": 5400, "anchor_date": "2025-01-01T00:00:00Z"}
+    deployment_id = api.post(
+        "deployments/",
+        json={"flow_id": flow_id, "name": "d", "schedules": [{"schedule": schedule}]},
+    ).json()
+    read = api.get(f"deployments/{deployment_id}").json()["schedules"][0]["schedule"]
+    assert read["interval"] == 5400.0
+    spec = api.get("openapi.json").json()["components"]["schemas"]
+    assert spec["IntervalSchedule-Output"]["properties"]["interval"]["type"] == "number"

@@ -42,12 +42,18 @@ _Page = Annotated[int, Field(ge=0, le=_MAX_PAGE, strict=True), BeforeValidator(_
 _PAGING = frozenset({"limit", "offset"})
 
 
-def _paging(annotation: Any) -> Any:
-    """``int`` (or ``Optional[int]``) as a page bound: the page type in place of ``int``."""
+# Any other whole number of a body reaches a BIGINT column or a SQLite INTEGER (epoch
+# microseconds, tokens, counts); past 64 bits neither can hold it. 2**62, like the page bound,
+# is exact in the spec's float bounds.
+_Whole = Annotated[int, Field(ge=-_MAX_PAGE, le=_MAX_PAGE)]
+
+
+def _bounded(annotation: Any, bounded: Any) -> Any:
+    """``int`` (or ``Optional[int]``) with ``bounded`` in place of ``int``."""
     if annotation is int:
-        return _Page
+        return bounded
     if typing.get_origin(annotation) is typing.Union:
-        return typing.Union[tuple(_paging(a) for a in typing.get_args(annotation))]  # noqa: UP007
+        return typing.Union[tuple(_bounded(a, bounded) for a in typing.get_args(annotation))]  # noqa: UP007
     return annotation
 
 
@@ -105,8 +111,7 @@ def field_parameters(op: Operation) -> list[inspect.Parameter]:
 
 def _field(param: inspect.Parameter) -> tuple[Any, Any]:
     annotation = wire_type(param.annotation)
-    if param.name in _PAGING:
-        annotation = _paging(annotation)
+    annotation = _bounded(annotation, _Page if param.name in _PAGING else _Whole)
     default = ... if param.default is inspect.Parameter.empty else param.default
     return annotation, default
 

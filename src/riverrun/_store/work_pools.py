@@ -272,16 +272,17 @@ class WorkPoolStoreMixin(RunStoreMixin):
         """
         fr = t.flow_run.c
         queue = sa.func.coalesce(fr.work_queue_name, DEFAULT_QUEUE)
+        query = sa.select(fr.id, fr.deployment_id, queue.label("queue"))
+        if not queues:
+            # No queue to take from (none of the names given exists): a CASE with no WHEN
+            # is not SQL.
+            return query.where(sa.false())
         priority = sa.case({name: row.priority for name, row in queues.items()}, value=queue,
                            else_=1_000_000)  # fmt: skip
-        return (
-            sa.select(fr.id, fr.deployment_id, queue.label("queue"))
-            .where(
-                fr.work_pool_name == pool_name, fr.state_type == "SCHEDULED",
-                fr.expected_start_time <= before, queue.in_(list(queues) or [""]),
-            )
-            .order_by(priority, fr.expected_start_time, fr.id)
-        )  # fmt: skip
+        return query.where(
+            fr.work_pool_name == pool_name, fr.state_type == "SCHEDULED",
+            fr.expected_start_time <= before, queue.in_(list(queues)),
+        ).order_by(priority, fr.expected_start_time, fr.id)  # fmt: skip
 
     def _worker_runs(
         self, pool_id: str, queues: dict[str, Any], picked: list[tuple[str, str]]

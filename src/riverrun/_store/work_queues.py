@@ -128,7 +128,12 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
 
     def read_work_queue_by_name(self, name: str, work_pool_name: str | None = None) -> o.WorkQueue:
         """One queue by name in the pool; raises ``ObjectNotFound``."""
-        pool_name = _pool_name(work_pool_name)
+        try:
+            pool_name = _pool_name(work_pool_name)
+        except InvalidWorkPoolError as exc:
+            # A read names what it looks for: with no pool to look in, that queue is not
+            # found (Prefect answers 404 here too), and the message still says what to name.
+            raise ObjectNotFound(f"No work queue named {name!r} without a pool: {exc}") from None
         with self.connect() as conn:
             pool = self._pool_row(conn, pool_name)
             row = conn.execute(

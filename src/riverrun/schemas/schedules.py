@@ -22,11 +22,12 @@ from pydantic import (
 
 from riverrun._scheduling import dates as _dates
 
-# Prefect stores an interval as seconds (a float), not as an ISO 8601 duration.
+# Prefect stores an interval as seconds (a float), not as an ISO 8601 duration. Always, not
+# only in pydantic's JSON: the server writes answers with its own encoder from Python values.
 Seconds = Annotated[
     dt.timedelta,
     Field(gt=dt.timedelta(0)),
-    PlainSerializer(lambda v: v.total_seconds(), return_type=float, when_used="json"),
+    PlainSerializer(lambda v: v.total_seconds(), return_type=float),
 ]
 
 
@@ -76,6 +77,10 @@ class IntervalSchedule(_Schedule):
             self.timezone = _dates._zone_name(self.anchor_date)
         else:
             _check(_dates.validate_timezone, self.timezone)
+        # The zone is kept in ``timezone``; the anchor is the instant, in UTC. An anchor in a
+        # zone's local mean time (before ~1900: Dublin -00:25:21) has an offset in seconds,
+        # which RFC 3339 cannot write and pydantic's JSON cuts to minutes, moving the anchor.
+        self.anchor_date = self.anchor_date.astimezone(dt.timezone.utc)
         return self
 
     def _dates(

@@ -76,7 +76,8 @@ def create_app(config: ServerConfig) -> FastAPI:
     errors.install(app)
     from riverrun.settings import get_current_settings
 
-    long_poll.install(app, get_current_settings().server_max_parked_polls)
+    settings = get_current_settings()
+    long_poll.install(app, settings.server_max_parked_polls, settings.server_max_poll_seconds)
     app.add_middleware(BodySizeLimit, max_bytes=config.max_body_bytes)
     app.add_middleware(ApiVersionCheck)
 

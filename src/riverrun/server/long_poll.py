@@ -35,9 +35,16 @@ def is_long_poll(op: Operation) -> bool:
     return LONG_POLL_PARAMETER in op.signature.parameters
 
 
-def install(app: FastAPI, size: int) -> None:
-    """Give the app its limiter for parked polls (``size`` of them at once)."""
+def install(app: FastAPI, size: int, max_seconds: float) -> None:
+    """Give the app its limiter for parked polls (``size`` of them at once, each parked at
+    most ``max_seconds``)."""
     app.state.parked_polls = CapacityLimiter(size)
+    app.state.max_poll_seconds = max_seconds
+
+
+def capped_wait(app: FastAPI, wait: float) -> float:
+    """How long a poll asking to wait ``wait`` seconds parks on this server."""
+    return min(wait, float(app.state.max_poll_seconds))
 
 
 async def run_parked(request: Request, call: Callable[[], _T]) -> _T:

@@ -3,6 +3,7 @@ and the answer to an ``/api`` path or method no route serves."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -99,6 +100,9 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
       ``{"a"}``): ``uniqueItems`` would promise a refusal the server does not make.
     - The values a filter matches against are plain scalars (``riverrun._api.wire.Body``
       refuses objects there), where the filter schemas say ``list[Any]``.
+    - A duration is seconds or ISO 8601 text as pydantic writes it (``P1Y35DT3.25S``), where
+      pydantic's schema says JSON Schema's ``duration``, RFC 3339's, which has no fractions
+      of a second and no years without months: the server reads and writes both forms.
     """
     components = spec.get("components", {}).get("schemas", {})
     _scalar_filter_values(components)
@@ -135,10 +139,24 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
                 node[bound] = int(value)
         for value in node.values():
             walk(value)
+        # After the walk below it, which would find the RFC 3339 member again.
+        if node.get("type") == "string" and node.get("format") == "duration":
+            rest = {k: v for k, v in node.items() if k not in ("type", "format")}
+            node.clear()
+            node.update(rest, anyOf=copy.deepcopy(_DURATION))
 
     walk(spec)
     return spec
 
+
+# What pydantic writes for a timedelta: days and seconds, with years of 365 days split off.
+_ISO_DATE = r"(\d+Y(\d+D)?|\d+D)"
+_ISO_TIME = r"T(\d+H(\d+M)?(\d+(\.\d+)?S)?|\d+M(\d+(\.\d+)?S)?|\d+(\.\d+)?S)"
+_DURATION = [
+    {"type": "number"},
+    {"type": "string", "format": "duration"},
+    {"type": "string", "pattern": f"^-?P({_ISO_DATE}({_ISO_TIME})?|{_ISO_TIME})$"},
+]
 
 _SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]}
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from riverrun._api.operation import Operation
 from riverrun._api.store_api import operations
@@ -40,13 +41,36 @@ _STORE = "store"
 _REQUEST = "request"
 
 
+class _NamePathConvertor(PathConvertor):
+    """A ``{name:path}`` parameter: any text, slashes included, but never empty.
+
+    Starlette's ``path`` matches the empty string, so ``PATCH /v2/concurrency_limits/`` would
+    reach the PATCH of ``/v2/concurrency_limits/{name}`` with no name (a 422) where the spec
+    lists only POST there (a 405).
+    """
+
+    regex = ".+"
+
+
+_NAME_PATH = "riverrun_name_path"
+
+
+def _route_path(path: str) -> str:
+    """The path as the router matches it: ``{x:path}`` takes at least one character."""
+    return path.replace(":path}", f":{_NAME_PATH}}}")
+
+
 def operation_routers() -> list[APIRouter]:
     """One router per resource of the table, with a route per operation."""
+    register_url_convertor(_NAME_PATH, _NamePathConvertor())
     routers: dict[str, APIRouter] = {}
     for op in operations():
         tag = op.resource.removesuffix("API")
         router = routers.setdefault(op.resource, APIRouter(tags=[tag]))
         responses: dict[int | str, dict[str, Any]] = {}
+        # An answer with no content says so in the spec (the 201 of ``create_logs`` too, not
+        # only the 204s), rather than promising JSON it does not send.
+        plain: dict[str, Any] = {"response_class": Response} if returns_nothing(op) else {}
         if op.route.rejected_status is not None:
             responses[op.route.rejected_status] = {
                 "description": "The orchestration policy rejected the state; the body carries "
@@ -54,7 +78,7 @@ def operation_routers() -> list[APIRouter]:
                 "model": op.return_type,
             }
         router.add_api_route(
-            op.route.path,
+            _route_path(op.route.path),
             _endpoint(op),
             methods=[op.route.method],
             name=op.name,
@@ -64,6 +88,7 @@ def operation_routers() -> list[APIRouter]:
             status_code=op.route.status_code,
             response_model=None if returns_nothing(op) else op.return_type,
             responses=responses or None,
+            **plain,
         )
     return list(routers.values())
 
@@ -128,8 +153,11 @@ def _long_poll_endpoint(
         request: Request = values.pop(_REQUEST)
         store = values.pop(_STORE)
         arguments = arguments_of(values)
+        wait = arguments.get(long_poll.LONG_POLL_PARAMETER) or 0
+        if wait > 0:
+            arguments[long_poll.LONG_POLL_PARAMETER] = long_poll.capped_wait(request.app, wait)
         call = functools.partial(getattr(store, op.name), **arguments)
-        if (arguments.get(long_poll.LONG_POLL_PARAMETER) or 0) > 0:
+        if wait > 0:
             result = await long_poll.run_parked(request, call)
         else:
             result = await run_in_threadpool(call)
