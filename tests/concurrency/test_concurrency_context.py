@@ -122,11 +122,12 @@ def test_max_retries_exhausted_raises() -> None:
 
 def test_a_lease_is_renewed_while_the_block_runs() -> None:
     _limit("db", 1)
-    # 1 s leases (renewed at a fraction of that): short enough to outlive three, long enough
-    # that a renewal round trip on a loaded two-core machine still lands in time.
-    with concurrency("db", lease_duration=1.0):
+    # 2 s leases (renewed at a fraction of that): short enough to outlive two and a half,
+    # long enough that a renewal round trip on a two-core machine under a load of 30 (two
+    # test workers and a PostgreSQL server) still lands in time; 1 s ones missed there.
+    with concurrency("db", lease_duration=2.0):
         start = time.monotonic()
-        wait_until(lambda: time.monotonic() - start > 3.5, what="three lease lengths passing")
+        wait_until(lambda: time.monotonic() - start > 5.0, what="two and a half leases passing")
         assert _held("db") == 1
 
 
