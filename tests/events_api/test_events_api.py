@@ -86,3 +86,57 @@ def test_retention_deletes_events_older_than_the_cutoff() -> None:
     emit_event("new", resource={"riverrun.resource.id": "x"})
     assert embedded_store().delete_old_events(7) == 1
     assert _read() == ["new"]
+
+
+@flow(name="related-run")
+def related_run() -> str:
+    from riverrun import task
+    from riverrun.runtime import flow_run
+
+    @task(tags=["step:load"])
+    def load() -> int:
+        return 1
+
+    load()
+    return str(flow_run.id)
+
+
+def test_related_filter_finds_state_events_by_the_runs_flow_tag_and_prefix() -> None:
+    import riverrun
+
+    with riverrun.tags("env:pro"):
+        run_id = related_run()
+    related_run()  # untagged: not related to the tag
+    with get_client(sync_client=True) as client:
+        flow_id = client.read_flow_run(run_id).flow_id
+    states = [
+        "riverrun.flow-run.Pending",
+        "riverrun.flow-run.Running",
+        "riverrun.flow-run.Completed",
+    ]
+    names = ["riverrun.flow-run.*"]
+    assert _read(event_names=names, related_resource_ids=["riverrun.tag.env:pro"]) == states
+    assert _read(event_names=names, related_resource_ids=["riverrun.tag.env:*"]) == states
+    by_flow = _read(event_names=names, related_resource_ids=[f"riverrun.flow.{flow_id}"])
+    assert len(by_flow) == 2 * len(states)
+
+
+def test_related_filter_finds_task_run_events_by_their_flow_run_and_tags() -> None:
+    run_id = related_run()
+    names = ["riverrun.task-run.*"]
+    by_run = _read(event_names=names, related_resource_ids=[f"riverrun.flow-run.{run_id}"])
+    assert by_run[-1] == "riverrun.task-run.Completed" and len(by_run) >= 2
+    assert _read(event_names=names, related_resource_ids=["riverrun.tag.step:load"]) == by_run
+
+
+def test_related_filter_with_a_limit_pages_past_unrelated_events() -> None:
+    for n in range(250):
+        emit_event("noise", resource={"riverrun.resource.id": f"noise.{n}"})
+    for n in range(3):
+        emit_event(f"wanted.{n}", resource={"riverrun.resource.id": "w"},
+                   related=[{"riverrun.resource.id": "shop.customer.9", "riverrun.resource.role": "customer"}])  # fmt: skip
+    with get_client(sync_client=True) as client:
+        got = client.read_events(
+            filter=EventFilter(related_resource_ids=["shop.customer.9"]), limit=2
+        )
+    assert [e.event for e in got] == ["wanted.0", "wanted.1"]

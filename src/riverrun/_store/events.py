@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Optional
@@ -116,15 +117,70 @@ def wants_task_run_events(event_filter: Optional[EventFilter]) -> bool:
     )
 
 
+# The columns a related-resource filter reads, in each half of the query: stored events
+# (their own related JSON, and the flow run's flow, deployment, queue, pool and tags joined
+# in) and derived task-run events (the task's tags and flow run, then the flow run's).
+_STORED_RELATED = {"related": "e.related", "flow": "f.id", "deployment": "fr.deployment_id",
+                   "work-queue": "fr.work_queue_name", "work-pool": "fr.work_pool_name",
+                   "run_tags": "fr.tags", "task_tags": None, "flow-run": None}  # fmt: skip
+_TASK_RELATED = {"related": None, "flow": "e.flow_id", "deployment": "e.deployment_id",
+                 "work-queue": "e.work_queue_name", "work-pool": "e.work_pool_name",
+                 "run_tags": "e.run_tags", "task_tags": "e.task_tags",
+                 "flow-run": "e.flow_run_id"}  # fmt: skip
+_JSON_SAFE = re.compile(r'^[^"\\\x00-\x1f]*$')
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def _related_condition(wanted: list[str], columns: dict[str, Optional[str]],
+                       params: dict[str, Any], prefix: str) -> str:  # fmt: skip
+    """SQL that every event related to one of ``wanted`` satisfies (a superset: events are
+    checked exactly in Python after), so the read can stop at its limit instead of reading
+    every event. A pattern the JSON text cannot be searched for reliably matches everything."""
+    parts: list[str] = []
+    for n, pattern in enumerate(wanted):
+        is_prefix = pattern.endswith("*")
+        stem = pattern[:-1] if is_prefix else pattern
+        if not _JSON_SAFE.match(stem):
+            return "1 = 1"
+        key = f"{prefix}{n}"
+        params[key] = _like_escape(stem) + "%" if is_prefix else stem
+        match = f"LIKE :{key} ESCAPE '\\'" if is_prefix else f"= :{key}"
+        if columns["related"] is not None:
+            params[f"{key}j"] = f'%"{_like_escape(stem)}{"" if is_prefix else chr(34)}%'
+            parts.append(f"{columns['related']} LIKE :{key}j ESCAPE '\\'")
+        for kind in ("flow", "deployment", "work-queue", "work-pool", "flow-run"):
+            column = columns[kind]
+            if column is not None:
+                parts.append(f"('riverrun.{kind}.' || {column}) {match}")
+        for tags in (columns["run_tags"], columns["task_tags"]):
+            if tags is None:
+                continue
+            tag_stem = "riverrun.tag."
+            if stem.startswith(tag_stem):
+                tag = _like_escape(stem[len(tag_stem) :])
+                params[f"{key}t"] = f'%"{tag}{"" if is_prefix else chr(34)}%'
+                parts.append(f"{tags} LIKE :{key}t ESCAPE '\\'")
+            elif is_prefix and tag_stem.startswith(stem):
+                parts.append(f"({tags} IS NOT NULL AND {tags} <> '[]')")
+    return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
+
+
 def events_query(
     event_filter: Optional[EventFilter],
     limit: Optional[int],
     ids: Optional[list[str]] = None,
     task_runs: Optional[bool] = None,
+    after: Optional[tuple[int, str]] = None,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters reading events by a filter (or by IDs), oldest first.
 
-    ``task_runs`` (default: when the filter names them) adds the task-run state events.
+    ``task_runs`` (default: when the filter names them) adds the task-run state events;
+    ``after`` is the ``(occurred µs, id)`` of the last event already read (the next page).
+    With ``related_resource_ids`` the SQL keeps a superset of the matches (``events_from_rows``
+    keeps the exact ones), still limited, so a caller pages on with ``after``.
     """
     where: list[str] = []
     params: dict[str, Any] = {}
@@ -144,16 +200,21 @@ def events_query(
         where.append(_like_or_equal("e.event", flt.event_names, "name", params))
     if flt.resource_ids:
         where.append(_like_or_equal("e.resource_id", flt.resource_ids, "res", params))
-    condition = " WHERE " + " AND ".join(where) if where else ""
-    sql = SELECT_EVENTS + condition
+    if after is not None:
+        where.append("(e.occurred > :after_t OR (e.occurred = :after_t AND e.id > :after_id))")
+        params["after_t"], params["after_id"] = after
+    stored, derived = list(where), list(where)
+    if flt.related_resource_ids:
+        stored.append(_related_condition(flt.related_resource_ids, _STORED_RELATED, params, "rs"))
+        derived.append(_related_condition(flt.related_resource_ids, _TASK_RELATED, params, "rt"))
+    sql = SELECT_EVENTS + (" WHERE " + " AND ".join(stored) if stored else "")
     if task_runs if task_runs is not None else wants_task_run_events(event_filter):
-        sql += " UNION ALL " + SELECT_TASK_RUN_EVENTS + condition
+        sql += " UNION ALL " + SELECT_TASK_RUN_EVENTS
+        sql += " WHERE " + " AND ".join(derived) if derived else ""
         sql += " ORDER BY occurred, id"
     else:
         sql += " ORDER BY e.occurred, e.id"
-    # Related resources of derived events are made in Python, so that filter is applied
-    # after reading; read all rows then and cut to the limit afterwards.
-    if limit is not None and not flt.related_resource_ids:
+    if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     return sql, params
@@ -273,10 +334,23 @@ class EventStoreMixin(StoreBase):
         limit: Optional[int] = 100,  # noqa: A002
     ) -> list[ReceivedEvent]:
         """Events matching the filter, oldest first."""
-        sql, params = events_query(filter, limit)
+        if filter is None or not filter.related_resource_ids:
+            sql, params = events_query(filter, limit)
+            with self.connect() as conn:
+                return events_from_rows(conn.execute(self.text(sql), params).all(), filter, limit)
+        # The SQL keeps a superset of the related matches: page on until the limit is met.
+        found: list[ReceivedEvent] = []
+        page = max(200, 2 * (limit or 0))
+        after: Optional[tuple[int, str]] = None
         with self.connect() as conn:
-            rows = conn.execute(self.text(sql), params).all()
-        return events_from_rows(rows, filter, limit)
+            while limit is None or len(found) < limit:
+                sql, params = events_query(filter, page, after=after)
+                rows = conn.execute(self.text(sql), params).all()
+                found += events_from_rows(rows, filter, None)
+                if len(rows) < page:
+                    break
+                after = (rows[-1][1], rows[-1][0])
+        return found if limit is None else found[:limit]
 
     def delete_old_events(self, older_than_days: float, *, now: Optional[int] = None) -> int:
         """Delete events that occurred more than ``older_than_days`` ago; 0 or less keeps all.
