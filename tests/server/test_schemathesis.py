@@ -93,7 +93,7 @@ def _failures(api_url: str, seed: int = _SEED) -> list[str]:
 )
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 11: with seed 1 every check passes on SQLite and PostgreSQL, but in fuzzing POST /api/events/filter stops answering within 30 s after the run has posted events, and schemathesis then reports the server gone (not diagnosed yet)",
+    reason="issue 11: with seed 1 every status and schema check passes (a 1e308 lease, the last 500, now answers 422), but late in the run on SQLite (2026-12-03, after the events/filter related-resources read was bounded) requests to set_state, PUT automations and events/filter each time out at 30 s: the server stalls, not diagnosed yet",
 )
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize(
@@ -204,6 +204,14 @@ def test_a_whole_number_no_database_column_holds_is_422_naming_it(api: httpx.Cli
     answer = api.post("deployments/claim_runs", json={"deployment_ids": [], "now": -(2**75)})
     assert answer.status_code == 422
     assert "now" in answer.json()["detail"]
+
+
+def test_a_claim_lease_longer_than_a_day_is_422_naming_it(api: httpx.Client) -> None:
+    api.post("work_pools/", json={"name": "lease-pool", "type": "process"})
+    answer = api.post("work_pools/lease-pool/claim_runs",
+                      json={"worker_name": "w", "lease_seconds": 1.7976931348623157e308})  # fmt: skip
+    assert answer.status_code == 422
+    assert "lease_seconds must be positive and at most 86400" in answer.json()["detail"]
 
 
 def test_an_operation_that_returns_nothing_answers_with_no_content_as_its_spec_says(

@@ -49,6 +49,7 @@ from riverrun.states import State, StateType
 CHANNEL = "riverrun_claims"
 MAX_WAIT_S = 60.0  # a longer poll would outlive proxies' idle timeouts
 DEFAULT_CLAIM_LIMIT = 100
+MAX_LEASE_S = 86_400.0  # longer would outlive any sweep worth having, and 1e308 overflows
 _FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 GONE_CHECK_S = 1.0
 
@@ -187,8 +188,11 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
             raise InvalidWorkPoolError(
                 f"limit must be at least 1, got {limit} (0 would never claim)."
             )
-        if lease_seconds <= 0:
-            raise InvalidWorkPoolError(f"lease_seconds must be positive, got {lease_seconds}.")
+        if not 0 < lease_seconds <= MAX_LEASE_S:
+            raise InvalidWorkPoolError(
+                f"lease_seconds must be positive and at most {MAX_LEASE_S:.0f} (a day), got "
+                f"{lease_seconds}: a lease is renewed, so a short one is enough."
+            )
         deadline = time.monotonic() + max(0.0, min(wait, MAX_WAIT_S))
         gone = requester_gone.get() if wait > 0 else None
         if wait > 0:
