@@ -28,10 +28,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from riverrun._internal.signals import stop_on_signals
 from riverrun.deployments.runner import RunnerDeployment
 
 SCHEDULER_INTERVAL_S = 10.0
@@ -72,16 +72,17 @@ class Runner:
     # -- lifecycle ---------------------------------------------------------------------------
     def run(self) -> None:
         """Serve until Ctrl-C, SIGTERM or ``stop()``."""
-        self._store, self._local = _backend()
-        # apply() also unpauses (unless paused=True): a pause_on_shutdown is undone on start.
-        self.deployment_ids = [str(d.apply()) for d in self.deployments]
-        self._marks = [_mark_serving(dep_id) for dep_id in self.deployment_ids]
-        restore = self._install_signals()
-        if self.print_starting_message:
-            names = ", ".join(f"'{d.full_name}'" for d in self.deployments)
-            print(f"Serving {names}. Trigger a run with `riverrun deployment run "
-                  f"'{self.deployments[0].full_name}'`; Ctrl-C stops.", flush=True)  # fmt: skip
+        # Before apply(): a SIGTERM sent once the deployment is visible must find our handler.
+        restore = stop_on_signals(self.stop)
         try:
+            self._store, self._local = _backend()
+            # apply() also unpauses (unless paused=True): a pause_on_shutdown is undone on start.
+            self.deployment_ids = [str(d.apply()) for d in self.deployments]
+            self._marks = [_mark_serving(dep_id) for dep_id in self.deployment_ids]
+            if self.print_starting_message:
+                names = ", ".join(f"'{d.full_name}'" for d in self.deployments)
+                print(f"Serving {names}. Trigger a run with `riverrun deployment run "
+                      f"'{self.deployments[0].full_name}'`; Ctrl-C stops.", flush=True)  # fmt: skip
             self._loop()
         finally:
             restore()
@@ -90,23 +91,6 @@ class Runner:
     def stop(self) -> None:
         """Ask the loop to end (from another thread or a signal handler)."""
         self.stopping.set()
-
-    def _install_signals(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-        def handler(_signum: int, _frame: Any) -> None:
-            self.stop()
-
-        for sig in previous:
-            signal.signal(sig, handler)
-
-        def restore() -> None:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-
-        return restore
 
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:

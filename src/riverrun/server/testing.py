@@ -83,19 +83,28 @@ class ServerProcess:
         self._proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = began + timeout
-        while True:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"The server exited with {self._proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.api_url}/health", timeout=1.0).status_code == 200:
-                    self.started_in = time.perf_counter() - began
-                    return self
-            except httpx.TransportError:
-                pass
-            if time.perf_counter() > deadline:
-                self.stop()
-                raise TimeoutError(f"The server did not answer within {timeout} s:\n{self.log()}")
-            time.sleep(0.02)
+        # One client for the whole wait: a new one per try loads the CA bundle each time.
+        try:
+            with httpx.Client(timeout=1.0, trust_env=False) as client:
+                while True:
+                    if self._proc.poll() is not None:
+                        raise RuntimeError(
+                            f"The server exited with {self._proc.returncode}:\n{self.log()}"
+                        )
+                    try:
+                        if client.get(f"{self.api_url}/health").status_code == 200:
+                            self.started_in = time.perf_counter() - began
+                            return self
+                    except httpx.TransportError:
+                        pass
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError(
+                            f"The server did not answer within {timeout} s:\n{self.log()}"
+                        )
+                    time.sleep(0.02)
+        except BaseException:
+            self.stop()  # a failed start (or a test's timeout) leaves no server behind
+            raise
 
     def log(self) -> str:
         """Everything the server printed so far."""

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from riverrun._internal.signals import stop_on_signals
 from riverrun.schemas import objects as o
 
 LONG_POLL_S = 10.0
@@ -141,10 +141,15 @@ class BaseWorker:
         """Run the worker in this thread until SIGTERM, Ctrl-C or ``stop()``."""
         from riverrun.deployments.serve import _backend
 
-        self._backend, self._local = _backend()
-        self.work_pool = self._ensure_pool(printer)
+        # Before the pool is made: a SIGTERM sent once it is visible must find our handler.
+        restore = stop_on_signals(self.stop)
+        try:
+            self._backend, self._local = _backend()
+            self.work_pool = self._ensure_pool(printer)
+        except BaseException:
+            restore()
+            raise
         self._worker_id = ""
-        restore = self._install_signals()
         health = _start_healthcheck(self) if with_healthcheck else None
         beat = threading.Thread(target=self._heartbeats, daemon=True, name="riverrun-worker-beat")
         self._heartbeat()
@@ -189,23 +194,6 @@ class BaseWorker:
                 f"{self.type!r}. Start a worker of that type, or use a {self.type!r} pool."
             )
         return pool
-
-    def _install_signals(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-        def handler(_signum: int, _frame: Any) -> None:
-            self.stop()
-
-        for sig in previous:
-            signal.signal(sig, handler)
-
-        def restore() -> None:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
-
-        return restore
 
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self, run_once: bool) -> None:
