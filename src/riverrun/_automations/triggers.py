@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Optional, Union
 
+from riverrun._automations import loops
 from riverrun.schemas.automations import (
     CompoundTrigger,
     Event,
@@ -287,8 +288,13 @@ class Evaluator:
 
     def observe(self, event: Event) -> list[Firing]:
         """Feed one event to every trigger; returns what fired."""
-        firings = []
-        for automation_id in self._index.candidates(event.event):
+        firings: list[Firing] = []
+        candidates = self._index.candidates(event.event)
+        if candidates and loops.is_automation_event(event.event):
+            if loops.chain_depth(event) >= loops.MAX_CHAIN:
+                return firings
+            candidates = [a for a in candidates if not loops.about(event, a)]
+        for automation_id in candidates:
             state = self._states[automation_id][1]
             for key, triggering, events in state.observe(event):
                 firings.append(
@@ -333,7 +339,10 @@ class _NameIndex:
         self._exact: dict[str, list[str]] = {}
         self._prefixes: list[tuple[str, str]] = []
         self._always: list[str] = []
+        self._see_automation_events: set[str] = set()
         for automation_id, trigger in automations:
+            if loops.names_automation_events(trigger):
+                self._see_automation_events.add(automation_id)
             names = relevant_names(trigger)
             if names is None:
                 self._always.append(automation_id)
@@ -349,6 +358,8 @@ class _NameIndex:
         found = set(self._always)
         found.update(self._exact.get(name, ()))
         found.update(a for prefix, a in self._prefixes if name.startswith(prefix))
+        if loops.is_automation_event(name):
+            found &= self._see_automation_events
         return sorted(found, key=self._rank.__getitem__)
 
 
