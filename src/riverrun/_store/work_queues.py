@@ -29,6 +29,10 @@ from riverrun.schemas import objects as o
 READY_WITHIN_US = 60 * 1_000_000
 
 
+class DefaultQueueKept(InvalidWorkPoolError):
+    """A pool's default queue cannot be deleted: the request conflicts with the pool (409)."""
+
+
 def _pool_name(name: str | None) -> str:
     if name:
         return name
@@ -198,7 +202,7 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
                 )
             ).scalar_one_or_none()
             if default == queue.id:
-                raise InvalidWorkPoolError(
+                raise DefaultQueueKept(
                     f"{queue.name!r} is the default queue of work pool {queue.work_pool_name!r} "
                     "and cannot be deleted; delete the pool, or pause the queue."
                 )

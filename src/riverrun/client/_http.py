@@ -225,14 +225,14 @@ class HttpBackend(BackendOperations):
             return RiverrunHTTPStatusError(detail)
         if status == 404:
             return ObjectNotFound(detail)
+        if status in (409, 422) and _error_kind(response) == "InvalidWorkPoolError":
+            return InvalidWorkPoolError(detail)
         if status == 409:
             return ObjectAlreadyExists(detail)
         if status == 422 and _error_kind(response) == "ParameterTypeError":
             return ParameterTypeError(detail)
         if status == 422 and _error_kind(response) == "InvalidConcurrencyRequest":
             return InvalidConcurrencyRequest(detail)
-        if status == 422 and _error_kind(response) == "InvalidWorkPoolError":
-            return InvalidWorkPoolError(detail)
         if status == 422 and _error_kind(response) == "InvalidNameError":
             return InvalidNameError(detail)
         if status in (401, 403):

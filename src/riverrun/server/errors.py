@@ -69,6 +69,11 @@ async def _invalid_work_pool(_request: Request, exc: Exception) -> JSONResponse:
     return _json(422, str(exc), error="InvalidWorkPoolError")
 
 
+async def _default_queue_kept(_request: Request, exc: Exception) -> JSONResponse:
+    # Well-formed, but in conflict with the pool's state: a 409, as the spec allows a DELETE.
+    return _json(409, str(exc), error="InvalidWorkPoolError")
+
+
 async def _invalid_name(_request: Request, exc: Exception) -> JSONResponse:
     # The client raises InvalidNameError (a ValueError) again from this ``error`` field.
     return _json(422, str(exc), error="InvalidNameError")
@@ -239,6 +244,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidConcurrencyRequest, _concurrency)
     app.add_exception_handler(InvalidLeaseError, _invalid)
     app.add_exception_handler(InvalidWorkPoolError, _invalid_work_pool)
+    from riverrun._store.work_queues import DefaultQueueKept
+
+    app.add_exception_handler(DefaultQueueKept, _default_queue_kept)
     app.add_exception_handler(InvalidNameError, _invalid_name)
     app.add_exception_handler(ParameterTypeError, _parameters)
     from pydantic import ValidationError

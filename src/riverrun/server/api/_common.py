@@ -103,6 +103,7 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
     - A duration is seconds or ISO 8601 text as pydantic writes it (``P1Y35DT3.25S``), where
       pydantic's schema says JSON Schema's ``duration``, RFC 3339's, which has no fractions
       of a second and no years without months: the server reads and writes both forms.
+    - A path parameter is never empty (``minLength: 1``).
     """
     components = spec.get("components", {}).get("schemas", {})
     _scalar_filter_values(components)
@@ -146,7 +147,22 @@ def exact_spec(spec: dict[str, Any]) -> dict[str, Any]:
             node.update(rest, anyOf=copy.deepcopy(_DURATION))
 
     walk(spec)
+    _nonempty_path_parameters(spec)
     return spec
+
+
+def _nonempty_path_parameters(spec: dict[str, Any]) -> None:
+    """A path parameter is never empty: ``/task_runs//set_state`` is not a call of
+    ``/task_runs/{id}/set_state`` (clients such as schemathesis collapse the ``//`` and reach
+    ``/task_runs/{id}`` with another method, a 405), so the spec says ``minLength: 1``."""
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
 
 
 # What pydantic writes for a timedelta: days and seconds, with years of 365 days split off.
