@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, ClassVar
 
+import cloudpickle
 import distributed
 import pytest
 
@@ -299,6 +301,43 @@ def test_an_upstream_future_is_a_dask_dependency_of_the_downstream_task(
     assert result == 2
 
 
+@task
+def scheduler_of_this_worker() -> str:
+    return str(distributed.get_worker().scheduler.address)
+
+
+@flow(task_runner=DaskTaskRunner())
+def inner_flow() -> str:
+    return scheduler_of_this_worker.submit().result()  # type: ignore[no-any-return]
+
+
+@task
+def runs_a_flow() -> str:
+    return inner_flow()
+
+
+def test_with_a_default_dask_client_the_runner_joins_its_cluster(dask_cluster: Any) -> None:
+    # As prefect-dask 0.3.7 (measured): a notebook's ``Client(cluster)`` is the cluster used.
+    with distributed.Client(dask_cluster):
+        assert inner_flow() == dask_cluster.scheduler_address
+        assert len(dask_cluster.workers) == 2  # no cluster was started for the flow
+
+
+def test_a_flow_run_by_a_task_on_a_worker_uses_the_same_cluster(
+    runner: DaskTaskRunner, dask_cluster: Any, client: Any
+) -> None:
+    @flow(task_runner=runner)
+    def outer() -> str:
+        return runs_a_flow.submit().result()  # type: ignore[no-any-return]
+
+    # Not a LocalCluster of its own inside the worker: the worker's scheduler.
+    assert outer() == dask_cluster.scheduler_address
+    names = sorted(r.name for r in client.read_task_runs())
+    # The subflow's own task run stands for it in the parent, as in Prefect.
+    assert names == ["inner-flow-0", "runs_a_flow-0", "scheduler_of_this_worker-0"]
+    assert len(client.read_flow_runs()) == 2
+
+
 def test_address_with_cluster_kwargs_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="Cannot specify `address` and"):
         DaskTaskRunner(address="tcp://127.0.0.1:8786", cluster_kwargs={"n_workers": 2})
@@ -317,6 +356,15 @@ def test_an_unimportable_cluster_class_is_a_clear_error() -> None:
 def test_duplicates_are_equal_to_the_original() -> None:
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": 3}, client_kwargs={"timeout": 5})
     assert runner.duplicate() == runner
+
+
+def test_a_started_runner_pickles_as_its_settings(runner: DaskTaskRunner) -> None:
+    @flow(task_runner=runner)
+    def f() -> None:
+        inc.submit(1).wait()
+
+    f()
+    assert pickle.loads(cloudpickle.dumps(runner)) == runner
 
 
 def test_without_dask_installed_the_import_names_the_extra() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 import pytest
 
 from riverrun import flow, task
@@ -129,6 +131,11 @@ def test_namespace_defaults_to_riverrun() -> None:
 def test_duplicates_are_equal_to_the_original() -> None:
     runner = RayTaskRunner(address="ray://127.0.0.1:10001", init_kwargs={"num_cpus": 2})
     assert runner.duplicate() == runner
+
+
+def test_a_runner_pickles_as_its_settings() -> None:
+    runner = RayTaskRunner(address="ray://127.0.0.1:10001", init_kwargs={"num_cpus": 2})
+    assert pickle.loads(cloudpickle.dumps(runner)) == runner
 
 
 def test_without_ray_installed_the_import_names_the_extra() -> None:
