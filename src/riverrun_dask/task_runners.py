@@ -13,7 +13,7 @@ import contextlib
 import importlib
 import queue
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 from riverrun._engine.shipped import run_shipped
@@ -359,36 +359,50 @@ class DaskTaskRunner(ShippingTaskRunner):
 
     def _launch_many(
         self, task: Task[Any, Any], items: list[tuple[TaskRunInfo, bytes, list[Any]]]
-    ) -> list[tuple[cf.Future[bytes], Any]]:
-        """Runs with no upstream go in ``client.map`` calls of up to ``_SUBMIT_BATCH`` (one
-        message to the scheduler each); the others one ``client.submit`` each."""
+    ) -> Iterator[tuple[cf.Future[bytes], Any]]:
+        """In item order: runs with no upstream go in ``client.map`` calls of up to
+        ``_SUBMIT_BATCH`` (one message to the scheduler each), the others one ``client.submit``
+        each. Each launch is yielded once sent, so its outcome is taken as soon as it is back."""
         client = self.client
         collector = self._collector
         assert collector is not None
-        out: list[tuple[cf.Future[bytes], Any] | None] = [None] * len(items)
-        free = [i for i, (_, _, upstream) in enumerate(items) if not upstream]
-        for i, (info, payload, upstream) in enumerate(items):
-            if upstream:
-                out[i] = self._launch(task, info, payload, upstream)
         # A chunk no larger than the in-flight bound: all it reserves was sent before it.
         size = min(_SUBMIT_BATCH, collector.max_in_flight)
-        for start in range(0, len(free), size):
-            chunk = free[start : start + size]
-            reserved = 0
-            try:
-                for _ in chunk:
-                    collector.reserve()
-                    reserved += 1
-                dask_futures = client.map(
-                    run_shipped,
-                    [items[i][1] for i in chunk],
-                    key=[f"{task.name}-{items[i][0].id}" for i in chunk],
-                    pure=False,
-                )
-            except BaseException:
-                for _ in range(reserved):
-                    collector.release()
-                raise
-            for i, dask_future in zip(chunk, dask_futures, strict=True):
-                out[i] = (collector.watch(dask_future), dask_future)
-        return out  # type: ignore[return-value]  # every item is filled above
+        chunk: list[tuple[TaskRunInfo, bytes]] = []
+        for info, payload, upstream in items:
+            if not upstream:
+                chunk.append((info, payload))
+                if len(chunk) == size:
+                    yield from self._map_chunk(client, collector, task, chunk)
+                    chunk = []
+                continue
+            yield from self._map_chunk(client, collector, task, chunk)
+            chunk = []
+            yield self._launch(task, info, payload, upstream)
+        yield from self._map_chunk(client, collector, task, chunk)
+
+    @staticmethod
+    def _map_chunk(
+        client: distributed.Client,
+        collector: _Collector,
+        task: Task[Any, Any],
+        chunk: list[tuple[TaskRunInfo, bytes]],
+    ) -> list[tuple[cf.Future[bytes], Any]]:
+        if not chunk:
+            return []
+        reserved = 0
+        try:
+            for _ in chunk:
+                collector.reserve()
+                reserved += 1
+            dask_futures = client.map(
+                run_shipped,
+                [payload for _, payload in chunk],
+                key=[f"{task.name}-{info.id}" for info, _ in chunk],
+                pure=False,
+            )
+        except BaseException:
+            for _ in range(reserved):
+                collector.release()
+            raise
+        return [(collector.watch(f), f) for f in dask_futures]
