@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import contextvars
 import os
 import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from riverrun.futures import RiverrunConcurrentFuture, RiverrunFuture, RiverrunShippedFuture
@@ -249,6 +250,8 @@ class ShippingTaskRunner(TaskRunner):
                 ready.append((len(futures), info, payload, upstream))
                 futures.append(None)
         if ready:
+            # Read as it launches: each run's outcome is recorded as soon as it is back, not
+            # after the last of a 100,000-run map has been sent.
             launches = self._launch_many(task, [(i, p, u) for _, i, p, u in ready])
             for (index, info, _, _), (launched, handle) in zip(ready, launches, strict=True):
                 futures[index] = self._settle_on(task, info, recorder, None, launched, handle)
@@ -256,9 +259,11 @@ class ShippingTaskRunner(TaskRunner):
 
     def _launch_many(
         self, task: Task[Any, Any], items: list[tuple[TaskRunInfo, bytes, list[Any]]]
-    ) -> list[tuple[cf.Future[bytes], Any]]:
-        """``_launch`` each item; a cluster that takes many tasks in one call overrides it."""
-        return [self._launch(task, info, payload, upstream) for info, payload, upstream in items]
+    ) -> Iterator[tuple[cf.Future[bytes], Any]]:
+        """``_launch`` each item, in order, as it is read; a cluster that takes many tasks in
+        one call overrides it."""
+        for info, payload, upstream in items:
+            yield self._launch(task, info, payload, upstream)
 
     def _settle_on(
         self,

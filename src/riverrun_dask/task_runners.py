@@ -13,7 +13,7 @@ import contextlib
 import importlib
 import queue
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 from riverrun._engine.shipped import run_shipped
@@ -140,10 +140,31 @@ def _cluster_class(value: ClusterClass | None) -> Callable[..., distributed.depl
         ) from None
 
 
+def _current_dask_client() -> distributed.Client | None:
+    """The client ``distributed.get_client()`` finds (a worker's, or a default one), if any."""
+    import distributed
+
+    try:
+        return distributed.get_client()
+    except ValueError:  # "No global client found and no address provided"
+        return None
+
+
+def _scheduler_address(client: distributed.Client) -> str:
+    scheduler = client.scheduler
+    if scheduler is None:
+        raise RuntimeError(
+            "The Dask client is not connected to a scheduler; start its cluster first."
+        )
+    return str(scheduler.address)
+
+
 class DaskTaskRunner(ShippingTaskRunner):
     """Run task runs on Dask: a temporary ``LocalCluster``, a cluster class, or an address.
 
-    Arguments are those of ``prefect_dask.DaskTaskRunner``.
+    Arguments are those of ``prefect_dask.DaskTaskRunner``. With none that names a cluster,
+    a current Dask client (inside a task on a Dask worker, or a default ``Client`` made
+    before the flow) is joined, as prefect-dask does; otherwise a ``LocalCluster`` is made.
 
     Args:
         cluster: an existing cluster object to use (not closed by the runner).
@@ -232,6 +253,22 @@ class DaskTaskRunner(ShippingTaskRunner):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its settings only (no client, lock or collector): a flow that uses this runner can
+        # then travel by value, e.g. a script's flow that a task on a worker calls.
+        return (
+            type(self),
+            (
+                self._given_cluster,
+                self.address,
+                self.cluster_class,
+                self.cluster_kwargs,
+                self.adapt_kwargs,
+                self.client_kwargs,
+                self.performance_report_path,
+            ),
+        )
+
     @property
     def client(self) -> distributed.Client:
         """The runner's Dask client, connected (and its cluster created) on first use."""
@@ -250,6 +287,7 @@ class DaskTaskRunner(ShippingTaskRunner):
         logger = get_logger("task_runner.dask")
         stack = self._exit_stack
         connect_to: Any
+        current = None if self._names_a_cluster() else _current_dask_client()
         if self._cluster is not None:
             connect_to = self._cluster
             if self.adapt_kwargs:
@@ -257,6 +295,13 @@ class DaskTaskRunner(ShippingTaskRunner):
         elif self.address:
             logger.info("Connecting to an existing Dask cluster at %s", self.address)
             connect_to = self.address
+        elif current is not None:
+            # As prefect-dask: inside a task on a Dask worker, or after ``Client(...)`` in a
+            # notebook, the runner joins that cluster rather than starting one of its own.
+            connect_to = current.cluster or _scheduler_address(current)
+            logger.info("Connecting to the current Dask client's cluster %s", connect_to)
+            if self.adapt_kwargs and current.cluster is not None:
+                current.cluster.adapt(**self.adapt_kwargs)
         else:
             make = self.resolved_cluster_class or distributed.LocalCluster
             logger.info(
@@ -276,6 +321,11 @@ class DaskTaskRunner(ShippingTaskRunner):
         self._started = True
         if client.dashboard_link:
             logger.info("The Dask dashboard is available at %s", client.dashboard_link)
+
+    def _names_a_cluster(self) -> bool:
+        return bool(
+            self._given_cluster or self.address or self.cluster_class or self.cluster_kwargs
+        )
 
     def shutdown(self) -> None:
         """Close the client, and the cluster if this runner created it."""
@@ -309,36 +359,50 @@ class DaskTaskRunner(ShippingTaskRunner):
 
     def _launch_many(
         self, task: Task[Any, Any], items: list[tuple[TaskRunInfo, bytes, list[Any]]]
-    ) -> list[tuple[cf.Future[bytes], Any]]:
-        """Runs with no upstream go in ``client.map`` calls of up to ``_SUBMIT_BATCH`` (one
-        message to the scheduler each); the others one ``client.submit`` each."""
+    ) -> Iterator[tuple[cf.Future[bytes], Any]]:
+        """In item order: runs with no upstream go in ``client.map`` calls of up to
+        ``_SUBMIT_BATCH`` (one message to the scheduler each), the others one ``client.submit``
+        each. Each launch is yielded once sent, so its outcome is taken as soon as it is back."""
         client = self.client
         collector = self._collector
         assert collector is not None
-        out: list[tuple[cf.Future[bytes], Any] | None] = [None] * len(items)
-        free = [i for i, (_, _, upstream) in enumerate(items) if not upstream]
-        for i, (info, payload, upstream) in enumerate(items):
-            if upstream:
-                out[i] = self._launch(task, info, payload, upstream)
         # A chunk no larger than the in-flight bound: all it reserves was sent before it.
         size = min(_SUBMIT_BATCH, collector.max_in_flight)
-        for start in range(0, len(free), size):
-            chunk = free[start : start + size]
-            reserved = 0
-            try:
-                for _ in chunk:
-                    collector.reserve()
-                    reserved += 1
-                dask_futures = client.map(
-                    run_shipped,
-                    [items[i][1] for i in chunk],
-                    key=[f"{task.name}-{items[i][0].id}" for i in chunk],
-                    pure=False,
-                )
-            except BaseException:
-                for _ in range(reserved):
-                    collector.release()
-                raise
-            for i, dask_future in zip(chunk, dask_futures, strict=True):
-                out[i] = (collector.watch(dask_future), dask_future)
-        return out  # type: ignore[return-value]  # every item is filled above
+        chunk: list[tuple[TaskRunInfo, bytes]] = []
+        for info, payload, upstream in items:
+            if not upstream:
+                chunk.append((info, payload))
+                if len(chunk) == size:
+                    yield from self._map_chunk(client, collector, task, chunk)
+                    chunk = []
+                continue
+            yield from self._map_chunk(client, collector, task, chunk)
+            chunk = []
+            yield self._launch(task, info, payload, upstream)
+        yield from self._map_chunk(client, collector, task, chunk)
+
+    @staticmethod
+    def _map_chunk(
+        client: distributed.Client,
+        collector: _Collector,
+        task: Task[Any, Any],
+        chunk: list[tuple[TaskRunInfo, bytes]],
+    ) -> list[tuple[cf.Future[bytes], Any]]:
+        if not chunk:
+            return []
+        reserved = 0
+        try:
+            for _ in chunk:
+                collector.reserve()
+                reserved += 1
+            dask_futures = client.map(
+                run_shipped,
+                [payload for _, payload in chunk],
+                key=[f"{task.name}-{info.id}" for info, _ in chunk],
+                pure=False,
+            )
+        except BaseException:
+            for _ in range(reserved):
+                collector.release()
+            raise
+        return [(collector.watch(f), f) for f in dask_futures]

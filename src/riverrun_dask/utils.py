@@ -19,21 +19,12 @@ if TYPE_CHECKING:  # pragma: no cover
 Timeout = Union[int, float, str, timedelta, None]
 
 
-def _scheduler_address(client: distributed.Client) -> str:
-    scheduler = client.scheduler
-    if scheduler is None:
-        raise RuntimeError(
-            "The Dask client is not connected to a scheduler; start its cluster first."
-        )
-    return str(scheduler.address)
-
-
 def _client_kwargs(
     async_client: bool, timeout: Timeout, client_kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     import distributed
 
-    from riverrun_dask.task_runners import DaskTaskRunner
+    from riverrun_dask.task_runners import DaskTaskRunner, _scheduler_address
 
     task_ctx = TaskRunContext.get()
     flow_ctx = FlowRunContext.get()

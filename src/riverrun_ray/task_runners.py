@@ -71,6 +71,10 @@ class RayTaskRunner(ShippingTaskRunner):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its settings only (no lock or remote handle), so a flow using it can travel by value.
+        return (type(self), (self.address, self.init_kwargs))
+
     def _start(self) -> Any:
         import ray
 

@@ -2,7 +2,9 @@
 
 Cluster start-ups are few: one Dask ``LocalCluster`` (two worker processes) and one local
 Ray for the whole session. Their workers get a ``RIVERRUN_HOME`` of their own, never the
-test's, so every test on them also shows that a worker needs no access to the flow's store.
+test's, and a ``RIVERRUN_API_URL`` where no server answers (whichever test started the
+cluster, in whichever mode), so every test on them also shows that a worker needs no access
+to the flow's store or server.
 """
 
 from __future__ import annotations
@@ -26,23 +28,37 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             cloudpickle.register_pickle_by_value(module)
 
 
+# Port 9 (discard) on loopback: nothing listens there, so a worker that tried to reach a
+# server itself would fail and spool under its home, which ``_workers_record_nothing`` checks.
+UNREACHABLE_API = "http://127.0.0.1:9/api"
+
+
 @pytest.fixture(scope="session")
 def worker_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The RIVERRUN_HOME of every Dask and Ray worker: never any test's own home."""
     return tmp_path_factory.mktemp("worker-home")
 
 
+@pytest.fixture(scope="session")
+def worker_env(worker_home: Path) -> dict[str, str]:
+    """The riverrun settings of every Dask and Ray worker: its own home, no reachable server."""
+    return {"RIVERRUN_HOME": str(worker_home), "RIVERRUN_API_URL": UNREACHABLE_API}
+
+
 @pytest.fixture(autouse=True)
-def _workers_open_no_store(worker_home: Path) -> Iterator[None]:
-    """After every test: no worker opened a store in its own home (they record nothing)."""
+def _workers_record_nothing(worker_home: Path) -> Iterator[None]:
+    """After every test: no worker opened a store or spooled events in its own home."""
     yield
     assert not (worker_home / "riverrun.db").exists(), (
         "a Dask or Ray worker opened a store of its own during this test"
     )
+    assert not (worker_home / "spool").exists(), (
+        "a Dask or Ray worker tried to send events to a server itself during this test"
+    )
 
 
 @pytest.fixture(scope="session")
-def dask_cluster(worker_home: Path) -> Iterator[Any]:
+def dask_cluster(worker_env: dict[str, str]) -> Iterator[Any]:
     import dask
     import distributed
 
@@ -54,7 +70,7 @@ def dask_cluster(worker_home: Path) -> Iterator[Any]:
             processes=True,
             host="127.0.0.1",
             dashboard_address=":0",
-            env={"RIVERRUN_HOME": str(worker_home)},
+            env=worker_env,
         )
     try:
         yield cluster
@@ -63,7 +79,7 @@ def dask_cluster(worker_home: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def local_ray(worker_home: Path) -> Iterator[None]:
+def local_ray(worker_env: dict[str, str]) -> Iterator[None]:
     import ray
 
     # Ray gives its raylet a fixed 30 s to register; a busy machine can miss that once.
@@ -75,7 +91,7 @@ def local_ray(worker_home: Path) -> Iterator[None]:
                 num_cpus=2,
                 include_dashboard=False,
                 namespace="riverrun-tests",
-                runtime_env={"env_vars": {"RIVERRUN_HOME": str(worker_home)}},
+                runtime_env={"env_vars": worker_env},
                 log_to_driver=False,
             )
             break

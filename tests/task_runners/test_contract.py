@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +69,11 @@ def prints(message: str) -> None:
 @task
 def publishes() -> None:
     create_markdown_artifact("# report", key="contract-report")
+
+
+@task
+def record(value: Any) -> Any:
+    return value
 
 
 @task
@@ -268,6 +274,21 @@ def test_artifacts_are_recorded_with_the_task_run(make_runner: Runner, client: A
     [run] = client.read_task_runs()
     [artifact] = client.read_artifacts()
     assert (artifact.key, artifact.task_run_id) == ("contract-report", run.id)
+
+
+def test_a_persisted_result_is_read_back_from_the_recorded_state(
+    make_runner: Runner, client: Any, tmp_path: Path
+) -> None:
+    # A directory every worker and the flow can reach: a shared mount across machines.
+    persists = record.with_options(persist_result=True, result_storage=str(tmp_path / "results"))
+
+    @flow(task_runner=make_runner())
+    def f() -> None:
+        persists.submit({"rows": 3}).wait()
+
+    f()
+    [run] = client.read_task_runs()
+    assert run.state.result() == {"rows": 3}
 
 
 def test_async_tasks_run_and_return_their_result(make_runner: Runner, client: Any) -> None:
