@@ -241,14 +241,14 @@ def parse_states(values: list[str]) -> tuple[list[StateType], list[str]]:
 
 def state_filter(values: list[str]) -> FlowRunFilterState | None:
     """A flow run state filter matching any of ``values`` (types or names)."""
+    if not values:
+        return None  # before the import: the filter models cost ~0.07 s to define
     from riverrun.schemas.filters import (
         FlowRunFilterState,
         FlowRunFilterStateName,
         FlowRunFilterStateType,
     )
 
-    if not values:
-        return None
     types, names = parse_states(values)
     return FlowRunFilterState(
         type=FlowRunFilterStateType(any_=types) if types else None,

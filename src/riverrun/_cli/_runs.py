@@ -35,6 +35,12 @@ def query_flow_runs(
     ``--flow-name``) and ``name`` is contained in the run's own name (``spry-koala``), as
     ``FlowRunFilterName`` matches it. ``top_level`` leaves out subflow runs.
     """
+    from riverrun.schemas.sorting import FlowRunSort
+
+    sort = FlowRunSort.START_TIME_DESC
+    if not (flow or flow_names or name or tags or state or since or top_level):
+        # No filter at all: the filter models (~0.07 s to define) are not even imported.
+        return list(client.read_flow_runs(sort=sort, limit=limit))
     from riverrun.schemas.filters import (
         FlowFilter,
         FlowFilterName,
@@ -44,7 +50,6 @@ def query_flow_runs(
         FlowRunFilterStartTime,
         FlowRunFilterTags,
     )
-    from riverrun.schemas.sorting import FlowRunSort
 
     flow_filter = None
     if flow or flow_names:
@@ -57,7 +62,7 @@ def query_flow_runs(
         parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True) if top_level else None,
     )
     return list(client.read_flow_runs(flow_filter=flow_filter, flow_run_filter=run_filter,
-                                      sort=FlowRunSort.START_TIME_DESC, limit=limit))  # fmt: skip
+                                      sort=sort, limit=limit))  # fmt: skip
 
 
 def fill_flow_names(client: Any, runs: list[Any]) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from riverrun._cli import _params
+
 try:
     from typer import _click  # typer >= 0.26 carries its own copy of click
 except ImportError:  # pragma: no cover
@@ -128,8 +130,16 @@ class _LazyGroup(TyperGroup):
             return _missing_command(cmd_name, module_name, short_help)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
-        _plain_help(command)
+        _prepare(command)
         return command
+
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        for param in self.params:
+            _params.install(param)
+        return super().parse_args(ctx, args)
+
+    def get_help_option(self, ctx: _click.Context) -> Any:
+        return _params.installed(super().get_help_option(ctx))
 
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
@@ -180,15 +190,20 @@ class _LazyGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
-def _plain_help(command: _click.Command) -> None:
-    """Give a command and everything under it the root's plain help.
+def _prepare(command: _click.Command) -> None:
+    """Give a command and everything under it the root's plain help, and coercion of
+    option values that imports pydantic only for values that need it (``_params``).
 
     One style at every level, whatever a command module's ``typer.Typer(...)`` says, and
     ``--help`` never imports rich.
     """
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
+    # The help option is made per context, on first use (its names come from the context).
+    make_help_option = command.get_help_option
+    setattr(command, "get_help_option", lambda ctx: _params.installed(make_help_option(ctx)))  # noqa: B010
     for param in command.params:
+        _params.install(param)
         # `--limit N`-style labels instead of typer's `<int range>` / `<list[str]>`.
         is_option = getattr(param, "param_type_name", "") == "option"
         if is_option and not getattr(param, "is_flag", False) and param.metavar is None:
@@ -197,7 +212,7 @@ def _plain_help(command: _click.Command) -> None:
             # The argument's name (ID, SLUG/NAME) says what to type; `ID <str>` adds noise.
             setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
     for sub in getattr(command, "commands", {}).values():
-        _plain_help(sub)
+        _prepare(sub)
 
 
 def _is_server_refusal(exc: BaseException) -> bool:

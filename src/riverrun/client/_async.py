@@ -17,14 +17,6 @@ if TYPE_CHECKING:
     from riverrun._api.operation import Id
     from riverrun.client import _tag_limits
     from riverrun.schemas import objects as o
-    from riverrun.schemas.actions import VariableCreate
-    from riverrun.schemas.actions import VariableUpdate
-    from riverrun.schemas.actions import WorkQueueUpdate
-    from riverrun.schemas.actions import as_schedule_create
-    from riverrun.schemas.actions import LogCreate
-    from riverrun.schemas.blocks import BlockDocument
-    from riverrun.schemas.blocks import BlockDocumentCreate
-    from riverrun.schemas.blocks import BlockSchema
     from types import TracebackType
     from typing import Literal
     from typing import Optional
@@ -40,10 +32,16 @@ if TYPE_CHECKING:
     from riverrun.schemas import blocks as b
     from riverrun.schemas import responses as r
     from riverrun.schemas import slas as sl
+    from riverrun.schemas.actions import VariableCreate
+    from riverrun.schemas.actions import VariableUpdate
+    from riverrun.schemas.actions import LogCreate
     from riverrun.schemas.automations import EventFilter
     from riverrun.schemas.automations import ReceivedEvent
     from riverrun.schemas.automations import AutomationCore
     from riverrun.schemas.automations import AutomationRecord
+    from riverrun.schemas.blocks import BlockDocument
+    from riverrun.schemas.blocks import BlockDocumentCreate
+    from riverrun.schemas.blocks import BlockSchema
     from riverrun.schemas.leases import LeaseHold
     from riverrun.schemas.leases import LeaseRenewal
     from riverrun.schemas.leases import RunProcess

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from riverrun.schemas.blocks import BlockDocument, BlockDocumentCreate, BlockSchema
-
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
+    from riverrun.schemas.blocks import BlockDocument, BlockDocumentCreate, BlockSchema
 
 
 class BlockClientMixin:

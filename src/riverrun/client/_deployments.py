@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from riverrun._api.operation import Id
 from riverrun.schemas import objects as o
-from riverrun.schemas.actions import as_schedule_create
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
@@ -42,6 +41,8 @@ class DeploymentClientMixin:
         ``paused``, ``pull_steps``, ``enforce_parameter_schema``, ``job_variables``; and
         riverrun's ``catchup``, ``catchup_window`` (seconds or a timedelta), ``overlap``.
         """
+        from riverrun.schemas.actions import as_schedule_create
+
         if isinstance(concurrency_options, dict):
             concurrency_options = o.ConcurrencyOptions.model_validate(concurrency_options)
         if isinstance(catchup_window, (int, float)):
@@ -60,6 +61,8 @@ class DeploymentClientMixin:
         slug: Optional[str] = None,
     ) -> list[o.DeploymentSchedule]:
         """Add ``(schedule, active)`` pairs or ``DeploymentScheduleCreate`` to a deployment."""
+        from riverrun.schemas.actions import as_schedule_create
+
         return self._backend.create_deployment_schedules(
             deployment_id, [as_schedule_create(x) for x in schedules],
             max_scheduled_runs=max_scheduled_runs, parameters=parameters, slug=slug,

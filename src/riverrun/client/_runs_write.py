@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from riverrun._api.operation import Id
 from riverrun.schemas import objects as o
-from riverrun.schemas.actions import LogCreate
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
+    from riverrun.schemas.actions import LogCreate
     from riverrun.states import State
 
 
@@ -123,6 +123,8 @@ class RunWriteClientMixin:
 
     def create_logs(self, logs: Iterable[Union[LogCreate, dict[str, Any]]]) -> None:
         """Store log lines: ``LogCreate`` models or dicts with the same fields."""
+        from riverrun.schemas.actions import LogCreate
+
         lines = [
             line if isinstance(line, LogCreate) else LogCreate.model_validate(line) for line in logs
         ]

@@ -25,12 +25,15 @@ from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
 from riverrun.client._runs_write import RunWriteClientMixin
 from riverrun.schemas import objects as o
-from riverrun.schemas.actions import VariableCreate, VariableUpdate, WorkQueueUpdate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
     from riverrun._api.store_api import StoreAPI
+
+    # For annotations only (update_work_queue imports WorkQueueUpdate when called): the
+    # CLI's read commands never need schemas.actions.
+    from riverrun.schemas.actions import VariableCreate, VariableUpdate
 
 
 class SyncRiverrunClient(
@@ -114,6 +117,8 @@ class SyncRiverrunClient(
             raise ValueError(
                 "update_work_queue needs at least one field to change, e.g. is_paused=True."
             )
+        from riverrun.schemas.actions import WorkQueueUpdate
+
         self._backend.update_work_queue(id, WorkQueueUpdate(**kwargs))
 
 
