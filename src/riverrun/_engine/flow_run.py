@@ -164,7 +164,6 @@ def flow_run_steps(
             # The watcher stopped the code: this process no longer runs the run (its lease
             # was lost), and what it records now is refused by the store.
             final = Crashed(message=lost, data=exc)
-            _log(info, logging.ERROR, f"Crash detected! {lost}")
         elif isinstance(exc, FlowRunTimeoutError):
             timeout = flow.timeout_seconds or 0
             final = TimedOut(
@@ -193,7 +192,6 @@ def flow_run_steps(
     if lost is not None and final.message != lost:
         # The code ended by itself after the lease was lost: its outcome is not the run's.
         final = Crashed(message=lost)
-        _log(info, logging.ERROR, f"Crash detected! {lost}")
     data_ref = None
     if final.type is StateType.COMPLETED and flow.should_persist(ctx):
         data_ref = flow.persist(info, None if final.data is NONE_RESULT else final.data)

@@ -70,9 +70,9 @@ def lose(run_id: str, token: int, current: int | None, state_name: str | None) -
              else f"the run was ended meanwhile ({state_name or 'unknown state'})")  # fmt: skip
     message = (
         f"Flow run {run_id} lost its lease (token {token}): it expired while this process "
-        f"was not answering (frozen, suspended or cut off), and {taken}. This process stopped "
-        "running it and exits; the states it proposes are refused. Nothing to fix here: the "
-        "run's state says what became of it."
+        f"was not answering (frozen, suspended or cut off), and {taken}. This process no longer "
+        "runs it and exits; the states it proposes are refused. If hosts here often pause "
+        "this long, raise RIVERRUN_FLOWS_LEASE_SECONDS."
     )
     _lost.setdefault(run_id, message)
     return _lost[run_id]

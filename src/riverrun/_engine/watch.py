@@ -230,6 +230,33 @@ def _renew_embedded(
     return {}
 
 
+def confirm_handed_lease(client: Any, run_id: str) -> str | None:
+    """Before a handed run's code starts: None if this process still holds its lease (or
+    holds none, or cannot tell: the server is unreachable), else why it lost it.
+
+    A process frozen before its run started may resume after the run was rescheduled and
+    run by another holder: it must not run the user's code a second time.
+    """
+    from riverrun.exceptions import RiverrunServerUnreachable
+    from riverrun.schemas.leases import LeaseHold
+    from riverrun.settings import get_current_settings
+
+    leased, token = lease_state.env_lease()
+    if leased != run_id or token is None:
+        return None
+    hostname, pid, _started = this_process()
+    hold = LeaseHold(flow_run_id=run_id, lease_token=token)
+    try:
+        (answer,) = client.renew_flow_run_leases(
+            f"process:{hostname}:{pid}", [hold], get_current_settings().flows_lease_seconds
+        )
+    except RiverrunServerUnreachable:
+        return None  # the watcher asks again every second once the run starts
+    if answer.held:
+        return None
+    return lease_state.lose(run_id, token, answer.lease_token, answer.state_name)
+
+
 def _stop_lost(run_id: str, message: str, watched: _Watched) -> None:
     """Say why, stop the run's code, and end the process if the code will not stop."""
     from riverrun.logging.loggers import log_without_caller
