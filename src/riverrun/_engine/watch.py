@@ -61,6 +61,9 @@ _FIRST_LOOK_S = 0.05
 
 _intents: set[str] = set()
 
+_Lost = tuple[int, "int | None", "str | None"]
+"""A lease a renewal found not held: (this process's token, the run's token, its state name)."""
+
 
 def cancel_requested(*run_ids: str | None) -> bool:
     """Whether a cancellation was delivered to any of these runs (a run or its root)."""
@@ -156,11 +159,16 @@ class _Watcher:
             answered, lost_remote = self._renew(list(remote), settings)
             states.update(answered)
             lost.update(lost_remote)
-        for run_id, message in lost.items():
-            watched = runs.get(run_id)
-            if watched is not None and not watched.notified:
+        for run_id, (token, current, state_name) in lost.items():
+            # Under the lock, and only for a run still watched whose final state the engine
+            # has not recorded: a run that ended while its renewal was under way (the answer
+            # says not held: it is final) is not lost, and its process must not be stopped.
+            with self.lock:
+                watched = self.runs.get(run_id)
+                if watched is None or watched.notified or lease_state.is_finishing(run_id):
+                    continue
                 watched.notified = True
-                _stop_lost(run_id, message, watched)
+                _stop_lost(run_id, lease_state.lose(run_id, token, current, state_name), watched)
         for run_id, state_type in states.items():
             watched = runs.get(run_id)
             if state_type == "CANCELLING" and watched is not None and not watched.notified:
@@ -173,8 +181,8 @@ class _Watcher:
 
     def _renew(
         self, run_ids: list[str], settings: Any
-    ) -> tuple[dict[str, str | None], dict[str, str]]:
-        """Renew the runs' leases through the client: their state types, and leases lost."""
+    ) -> tuple[dict[str, str | None], dict[str, _Lost]]:
+        """Renew the runs' leases through the client: their state types, and leases not held."""
         from riverrun.client.orchestration import get_client
         from riverrun.exceptions import RiverrunServerUnreachable
         from riverrun.schemas.leases import LeaseHold, RunProcess
@@ -191,15 +199,13 @@ class _Watcher:
         except RiverrunServerUnreachable:
             # Spooled meanwhile; the server keeps no lease expiring before it is back.
             return dict.fromkeys(run_ids, "UNREACHABLE"), {}
-        lost: dict[str, str] = {}
+        lost: dict[str, _Lost] = {}
         for hold, answer in zip(holds, answers, strict=True):
             run_id = answer.flow_run_id
             if answer.held:
                 lease_state.took(run_id, answer.lease_token)
-            elif hold.lease_token is not None and not lease_state.is_finishing(run_id):
-                lost[run_id] = lease_state.lose(
-                    run_id, hold.lease_token, answer.lease_token, answer.state_name
-                )
+            elif hold.lease_token is not None:
+                lost[run_id] = (hold.lease_token, answer.lease_token, answer.state_name)
         states = {a.flow_run_id: None if a.state_type is None else a.state_type.value
                   for a in answers}  # fmt: skip
         return states, lost
@@ -207,9 +213,9 @@ class _Watcher:
 
 def _renew_embedded(
     runs: dict[str, _Watched], ttl_s: float, states: dict[str, str | None]
-) -> dict[str, str]:
+) -> dict[str, _Lost]:
     """Renew, in the file, the lease of the run this process was handed one of, when due;
-    ``{run ID: message}`` if that lease was lost."""
+    the run if that lease is no longer held."""
     from riverrun._recording.run_process import renew_run_lease
 
     run_id, token = lease_state.env_lease()
@@ -224,9 +230,9 @@ def _renew_embedded(
     held = renew_run_lease(watched.recorder, run_id, token, ttl_s)
     if held is not None:
         watched.renewed_at = now
-    if held is False and not lease_state.is_finishing(run_id):
+    if held is False:
         state = states.get(run_id)
-        return {run_id: lease_state.lose(run_id, token, None, state and state.title())}
+        return {run_id: (token, None, state and state.title())}
     return {}
 
 
