@@ -53,6 +53,9 @@ def _run_many(
     duplicates = {k: v for k, v in counts.items() if v > 1}
     missing = set(ids) - set(counts)
     assert duplicates == {} and missing == set(), outputs[0][-2000:]
+    # A run that ended as it should is never told it lost its lease (its flow process's
+    # output is in its worker's).
+    assert not [o for o in outputs if "lost its lease" in o], outputs
 
 
 @pytest.mark.slow

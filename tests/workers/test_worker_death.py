@@ -254,3 +254,51 @@ def test_a_worker_killed_while_its_claim_is_parked_is_handed_no_run(
     # Claimed once, by the live worker: not first by the dead one's poll, then swept back.
     history = _history(run_id)
     assert history.count("Scheduled") == 1 and history[-2:] == ["Running", "Completed"], history
+
+
+@pytest.mark.slow
+def test_a_worker_renews_a_pending_runs_lease_until_it_is_killed(
+    flows_dir: Path, database: str, processes: list[Any]
+) -> None:
+    # The entrypoint is slow to import (it waits for a gate): the run's flow process lives but
+    # has not started the run, so only the worker renews the lease of the Pending run.
+    pid_file, gate = flows_dir / "importing", flows_dir / "never"
+    (flows_dir / "slow_import.py").write_text(
+        "import os, pathlib, time\n"
+        "if os.environ.get('RIVERRUN__FLOW_RUN_ID'):  # slow only in the run's process\n"
+        f"    pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\n"
+        "    deadline = time.monotonic() + 120\n"
+        f"    while not pathlib.Path({str(gate)!r}).exists() and time.monotonic() < deadline:\n"
+        "        time.sleep(0.02)\n"
+        "from riverrun import flow\n"
+        "@flow\n"
+        "def record(out: str) -> None:\n"
+        "    pathlib.Path(out).write_text('ran')\n"
+    )
+    dep = _deploy("slow_import.py:record")
+    run_id = _run(dep, out=str(flows_dir / "runs.txt"))
+    worker = start_worker("--pool", "p")
+    processes.append(worker)
+    processes.append(_pid(pid_file))
+    assert _state(run_id).state_name == "Pending"
+    claimed_until = _lease_expires(database, run_id)
+    assert claimed_until is not None
+    # Two whole leases later the run is still Pending, on a lease the worker moved forward.
+    wait_for(lambda: now_us() > claimed_until + 2 * int(float(LEASE_S) * 1e6), timeout=30,
+             what="two lease periods to pass")  # fmt: skip
+    assert _state(run_id).state_name == "Pending"
+    assert (_lease_expires(database, run_id) or 0) > now_us()
+    _kill_worker(worker)
+
+    def swept() -> bool:
+        if "RIVERRUN_API_URL" not in os.environ:  # embedded: as the next worker's sweep does
+            store = Store(database)
+            try:
+                store.expire_run_leases()
+            finally:
+                store.dispose()
+        return _state(run_id).state_name == "Scheduled"
+
+    wait_for(swept, timeout=30, what="the run of the killed worker to go back to Scheduled")
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run_states(run_id)[-1].message == RESCHEDULED_MESSAGE

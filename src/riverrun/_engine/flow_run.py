@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from riverrun._engine import lease_state
 from riverrun._engine.decisions import (
     failure_message,
     retry_delay,
@@ -158,7 +159,12 @@ def flow_run_steps(
             )
             _finish_parent(parent_task, parent_ctx, suspended)
             return suspended
-        if isinstance(exc, FlowRunTimeoutError):
+        lost = lease_state.lost_message(info.id, info.root_flow_run_id)
+        if lost is not None:
+            # The watcher stopped the code: this process no longer runs the run (its lease
+            # was lost), and what it records now is refused by the store.
+            final = Crashed(message=lost, data=exc)
+        elif isinstance(exc, FlowRunTimeoutError):
             timeout = flow.timeout_seconds or 0
             final = TimedOut(
                 message=f"Flow run exceeded timeout of {timeout:g} second(s)", data=exc
@@ -182,6 +188,10 @@ def flow_run_steps(
                 final = Failed(message="The flow was failed and never resumed.")
         break
 
+    lost = lease_state.lost_message(info.id, info.root_flow_run_id)
+    if lost is not None and final.message != lost:
+        # The code ended by itself after the lease was lost: its outcome is not the run's.
+        final = Crashed(message=lost)
     data_ref = None
     if final.type is StateType.COMPLETED and flow.should_persist(ctx):
         data_ref = flow.persist(info, None if final.data is NONE_RESULT else final.data)
@@ -192,7 +202,9 @@ def flow_run_steps(
     _log(info, logging.INFO, f"Finished in state {final}")
     _finish_parent(parent_task, parent_ctx, final)
 
-    if final.type is StateType.COMPLETED:
+    if lost is not None:
+        hooks = []  # the run is not this process's any more: its hooks are not either
+    elif final.type is StateType.COMPLETED:
         hooks = flow.on_completion_hooks
     elif final.type is StateType.CRASHED:
         hooks = flow.on_crashed_hooks

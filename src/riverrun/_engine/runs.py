@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from riverrun._engine import lease_state
 from riverrun._internal import clock
 from riverrun.logging.console import flush_console
+from riverrun.schemas.leases import LEASE_TOKEN_DETAIL
 from riverrun.states import State, StateDetails, StateType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,6 +146,17 @@ class FlowRunInfo(_RunInfo):
         self.root_flow_run_id: str = id
         self.flow_version = flow_version
         self.deployment_id = deployment_id
+
+    def state_event(self, kind: str | None, state: State, data: Any = None) -> dict[str, Any]:
+        """``_RunInfo.state_event``, stamped with the lease token this process holds for the
+        run (if any), so the store refuses the state once that lease was lost."""
+        if state.type._value_ in _FINAL:
+            lease_state.finishing(self.id)
+        event = super().state_event(kind, state, data)
+        token = lease_state.held_token(self.id)
+        if token is not None:
+            event["state_details"] = {**event["state_details"], LEASE_TOKEN_DETAIL: token}
+        return event
 
     def _link_state(self, state: State) -> None:
         state.state_details["flow_run_id"] = self.id

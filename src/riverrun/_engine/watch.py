@@ -19,6 +19,15 @@ run named by ``FLOW_RUN_ID_ENV``): the watcher renews that lease with it — thr
 client, or embedded in the file every third of a TTL — so the run outlives a worker killed
 with ``kill -9``, and a lease taken over since (a newer token) is not extended.
 
+A renewal that answers ``held=False`` for a run whose lease this process held (and whose
+final state the engine has not recorded) means the lease was lost: the process was frozen or
+cut off past its TTL and the run was crashed or taken over meanwhile. The watcher logs why
+(an ERROR line of the run), stops the user's code as it delivers a cancellation (below, with
+no watchdog: the run is no longer this process's to record) and, if the code does not stop
+within ``RIVERRUN_RUNNER_CANCELLATION_GRACE_SECONDS``, ends the process with exit code 1.
+The engine ends the run ``Crashed`` with that message, a state the store refuses
+(``_engine.lease_state``).
+
 A run found ``Cancelling`` is cancelled in its process: the watcher notes the intent and
 sends the main thread SIGTERM (a sync top-level run) or cancels the asyncio task (an async
 one); the engine sees the intent and ends the run ``Cancelled`` ("Flow run was cancelled.",
@@ -40,21 +49,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from riverrun._engine import lease_state
 from riverrun._internal.processes import this_process
 from riverrun._recording.recorder import Recorder
 
 logger = logging.getLogger("riverrun.watch")
-
-LEASE_TOKEN_ENV = "RIVERRUN_FLOW_RUN_LEASE_TOKEN"
-"""A launcher that was granted the run's lease (a worker) passes its token to the flow process."""
-FLOW_RUN_ID_ENV = "RIVERRUN__FLOW_RUN_ID"
-"""...with the run the token is for (Prefect's ``PREFECT__FLOW_RUN_ID``): its subflows take
-leases of their own."""
+_run_logger = logging.getLogger("riverrun.flow_runs")
 
 CANCELLED_MESSAGE = "Flow run was cancelled."
 _FIRST_LOOK_S = 0.05
 
 _intents: set[str] = set()
+
+_Lost = tuple[int, "int | None", "str | None"]
+"""A lease a renewal found not held: (this process's token, the run's token, its state name)."""
 
 
 def cancel_requested(*run_ids: str | None) -> bool:
@@ -65,10 +73,11 @@ def cancel_requested(*run_ids: str | None) -> bool:
 @dataclass
 class _Watched:
     recorder: Recorder
-    deliver: Callable[[], None]
+    deliver: Callable[[], None]  # interrupts the run's code (a signal, a task cancel)
     recorded: bool = False
     notified: bool = False
     renewed_at: float = float("-inf")  # time.monotonic() of the last embedded lease renewal
+    exit_timer: threading.Timer | None = None  # ends the process if a lost run will not stop
 
 
 @dataclass
@@ -93,7 +102,10 @@ class _Watcher:
 
     def remove(self, run_id: str) -> None:
         with self.lock:
-            self.runs.pop(run_id, None)
+            watched = self.runs.pop(run_id, None)
+        if watched is not None and watched.exit_timer is not None:
+            watched.exit_timer.cancel()  # the run's code did stop
+        lease_state.forget(run_id)
 
     def _loop(self) -> None:
         from riverrun.settings import get_current_settings
@@ -140,19 +152,37 @@ class _Watcher:
                 for run_id in record_run_process(recorder, new):
                     embedded[run_id].recorded = True
             states.update(read_run_states(recorder, list(embedded)))
-            _renew_embedded(embedded, settings.flows_lease_seconds)
+            lost = _renew_embedded(embedded, settings.flows_lease_seconds, states)
+        else:
+            lost = {}
         if remote:
-            states.update(self._renew(list(remote), settings))
+            answered, lost_remote = self._renew(list(remote), settings)
+            states.update(answered)
+            lost.update(lost_remote)
+        for run_id, (token, current, state_name) in lost.items():
+            # Under the lock, and only for a run still watched whose final state the engine
+            # has not recorded: a run that ended while its renewal was under way (the answer
+            # says not held: it is final) is not lost, and its process must not be stopped.
+            with self.lock:
+                watched = self.runs.get(run_id)
+                if watched is None or watched.notified or lease_state.is_finishing(run_id):
+                    continue
+                watched.notified = True
+                _stop_lost(run_id, lease_state.lose(run_id, token, current, state_name), watched)
         for run_id, state_type in states.items():
             watched = runs.get(run_id)
             if state_type == "CANCELLING" and watched is not None and not watched.notified:
                 watched.notified = True
                 _intents.add(run_id)
+                _start_watchdog(run_id)
                 watched.deliver()
         missing = [i for i, w in embedded.items() if not w.recorded]
         return bool(missing) or any(states.get(i) is None for i in remote)
 
-    def _renew(self, run_ids: list[str], settings: Any) -> dict[str, str | None]:
+    def _renew(
+        self, run_ids: list[str], settings: Any
+    ) -> tuple[dict[str, str | None], dict[str, _Lost]]:
+        """Renew the runs' leases through the client: their state types, and leases not held."""
         from riverrun.client.orchestration import get_client
         from riverrun.exceptions import RiverrunServerUnreachable
         from riverrun.schemas.leases import LeaseHold, RunProcess
@@ -160,9 +190,7 @@ class _Watcher:
         if self.client is None:
             self.client = get_client(sync_client=True)
         hostname, pid, started = this_process()
-        leased, token = _env_lease()
-        holds = [LeaseHold(flow_run_id=r, lease_token=token if r == leased else None)
-                 for r in run_ids]  # fmt: skip
+        holds = [LeaseHold(flow_run_id=r, lease_token=lease_state.held_token(r)) for r in run_ids]
         try:
             answers = self.client.renew_flow_run_leases(
                 f"process:{hostname}:{pid}", holds, settings.flows_lease_seconds,
@@ -170,39 +198,93 @@ class _Watcher:
             )  # fmt: skip
         except RiverrunServerUnreachable:
             # Spooled meanwhile; the server keeps no lease expiring before it is back.
-            return dict.fromkeys(run_ids, "UNREACHABLE")
-        return {a.flow_run_id: None if a.state_type is None else a.state_type.value
-                for a in answers}  # fmt: skip
+            return dict.fromkeys(run_ids, "UNREACHABLE"), {}
+        lost: dict[str, _Lost] = {}
+        for hold, answer in zip(holds, answers, strict=True):
+            run_id = answer.flow_run_id
+            if answer.held:
+                lease_state.took(run_id, answer.lease_token)
+            elif hold.lease_token is not None:
+                lost[run_id] = (hold.lease_token, answer.lease_token, answer.state_name)
+        states = {a.flow_run_id: None if a.state_type is None else a.state_type.value
+                  for a in answers}  # fmt: skip
+        return states, lost
 
 
-def _env_lease() -> tuple[str | None, int | None]:
-    """The run this process was handed a lease of, and its token (or Nones)."""
-    raw = os.environ.get(LEASE_TOKEN_ENV)
-    try:
-        token = int(raw) if raw else None
-    except ValueError:
-        return None, None
-    return os.environ.get(FLOW_RUN_ID_ENV), token
-
-
-def _renew_embedded(runs: dict[str, _Watched], ttl_s: float) -> None:
-    """Renew, in the file, the lease of the run this process was handed one of, when due."""
+def _renew_embedded(
+    runs: dict[str, _Watched], ttl_s: float, states: dict[str, str | None]
+) -> dict[str, _Lost]:
+    """Renew, in the file, the lease of the run this process was handed one of, when due;
+    the run if that lease is no longer held."""
     from riverrun._recording.run_process import renew_run_lease
 
-    run_id, token = _env_lease()
+    run_id, token = lease_state.env_lease()
     if run_id is None or token is None:
-        return
+        return {}
     watched = runs.get(run_id)
     if watched is None or not watched.recorded:
-        return
+        return {}
     now = time.monotonic()
     if now - watched.renewed_at < ttl_s / 3:
-        return
+        return {}
     held = renew_run_lease(watched.recorder, run_id, token, ttl_s)
     if held is not None:
         watched.renewed_at = now
     if held is False:
-        logger.debug("Run %s: lease token %s is no longer the run's; not renewed.", run_id, token)
+        state = states.get(run_id)
+        return {run_id: (token, None, state and state.title())}
+    return {}
+
+
+def confirm_handed_lease(client: Any, run_id: str) -> str | None:
+    """Before a handed run's code starts: None if this process still holds its lease (or
+    holds none, or cannot tell: the server is unreachable), else why it lost it.
+
+    A process frozen before its run started may resume after the run was rescheduled and
+    run by another holder: it must not run the user's code a second time.
+    """
+    from riverrun.exceptions import RiverrunServerUnreachable
+    from riverrun.schemas.leases import LeaseHold
+    from riverrun.settings import get_current_settings
+
+    leased, token = lease_state.env_lease()
+    if leased != run_id or token is None:
+        return None
+    hostname, pid, _started = this_process()
+    hold = LeaseHold(flow_run_id=run_id, lease_token=token)
+    try:
+        (answer,) = client.renew_flow_run_leases(
+            f"process:{hostname}:{pid}", [hold], get_current_settings().flows_lease_seconds
+        )
+    except RiverrunServerUnreachable:
+        return None  # the watcher asks again every second once the run starts
+    if answer.held:
+        return None
+    return lease_state.lose(run_id, token, answer.lease_token, answer.state_name)
+
+
+def _stop_lost(run_id: str, message: str, watched: _Watched) -> None:
+    """Say why, stop the run's code, and end the process if the code will not stop."""
+    from riverrun.logging.loggers import log_without_caller
+    from riverrun.settings import get_current_settings
+
+    extra = {"flow_run_id": run_id, "task_run_id": None}
+    log_without_caller(_run_logger, logging.ERROR, message, extra)
+    grace = get_current_settings().runner_cancellation_grace_seconds
+    timer = watched.exit_timer = threading.Timer(grace, _exit_lost, (message, watched.recorder))
+    timer.daemon = True
+    timer.start()
+    watched.deliver()
+
+
+def _exit_lost(message: str, recorder: Recorder) -> None:
+    """The code of a run whose lease was lost did not stop within the grace period."""
+    try:
+        recorder.flush(timeout=2.0)
+    finally:
+        print(f"{message} Its code did not stop within the grace period; exiting.",
+              file=sys.stderr, flush=True)  # fmt: skip
+        os._exit(1)
 
 
 _watcher = _Watcher()
@@ -233,7 +315,6 @@ def _deliverer(run_id: str, is_async: bool) -> Callable[[], None]:
             loop = None
 
     def deliver() -> None:
-        _start_watchdog(run_id)
         if task is not None and loop is not None:
             loop.call_soon_threadsafe(task.cancel)
         elif main and threading.main_thread().ident is not None:

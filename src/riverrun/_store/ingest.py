@@ -25,6 +25,7 @@ from riverrun._internal.clock import from_us, now_us
 from riverrun._internal.events import KINDS
 from riverrun.exceptions import StoreError
 from riverrun.schemas.encoding import dumps as _dumps
+from riverrun.schemas.leases import LEASE_TOKEN_DETAIL
 
 ExecuteMany = Callable[[str, list[dict[str, Any]]], None]
 Plan = list[tuple[str, list[dict[str, Any]]]]
@@ -117,18 +118,31 @@ INSERT INTO task_run_tag (task_run_id, tag) VALUES (:run_id, :tag) ON CONFLICT D
 DELETE_FLOW_RUN_TAGS = "DELETE FROM flow_run_tag WHERE flow_run_id = :run_id"
 
 
+def _held(run: str) -> str:
+    """SQL: the flow run ``run`` is leased to whoever holds the token ``:fence`` (or the state
+    carries no token). The fencing of ``orchestration.fence``, for states that come as events."""
+    return (f"(CAST(:fence AS INTEGER) IS NULL OR ({run}.lease_token = CAST(:fence AS INTEGER)"
+            f" AND {run}.lease_owner IS NOT NULL))")  # fmt: skip
+
+
 def _insert_state(kind: str) -> str:
     # A state of a run that is not (yet) stored is skipped rather than failing the whole
     # batch on the foreign key; the engine always records a run before its states.
+    # A flow run's state stamped with a lease token (``state_details.lease_token``) is
+    # kept only while that token holds the run's lease, or as history older than the run's
+    # current state: a holder that lost its lease adds nothing after the takeover.
+    fenced = (f" AND ({_held('run')} OR :timestamp < run.state_timestamp)"
+              if kind == "flow_run" else "")  # fmt: skip
     return f"""
 INSERT INTO {kind}_state (id, {kind}_id, type, name, timestamp, message, data, state_details)
 SELECT :id, run.id, :type, :name, :timestamp, :message, :data, :state_details
-FROM {kind} AS run WHERE run.id = :run_id
+FROM {kind} AS run WHERE run.id = :run_id{fenced}
 ON CONFLICT (id) DO NOTHING
 """
 
 
 def _update_run_state(kind: str) -> str:
+    fenced = f" AND {_held(kind)}" if kind == "flow_run" else ""
     return f"""
 UPDATE {kind} SET
     state_id = :id, state_type = :type, state_name = :name, state_timestamp = :timestamp,
@@ -138,7 +152,7 @@ UPDATE {kind} SET
     run_count = COALESCE(:run_count, run_count),
     total_run_time = COALESCE(:total_run_time, total_run_time),
     updated = :timestamp
-WHERE {kind}.id = :run_id AND (state_timestamp IS NULL OR state_timestamp <= :timestamp)
+WHERE {kind}.id = :run_id AND (state_timestamp IS NULL OR state_timestamp <= :timestamp){fenced}
 """
 
 
@@ -155,8 +169,16 @@ WHERE flow_run.id = :run_id
 
 RELEASE_RUN_SLOTS = "DELETE FROM concurrency_lease WHERE holder_id = :run_id"
 """Free every concurrency slot a run holds (its deployment's slot, leases naming it holder);
-ingest runs it for each flow run reaching a final state, the leases sweeper for each run it
-crashes (``_store/concurrency.py``), both in their own transaction."""
+the leases sweeper runs it for each run it crashes (``_store/concurrency.py``) in its
+transaction, and ingest (``RELEASE_ENDED_RUN_SLOTS``) for each flow run reaching a final state."""
+
+RELEASE_ENDED_RUN_SLOTS = """
+DELETE FROM concurrency_lease WHERE holder_id = :run_id
+AND (CAST(:fence AS INTEGER) IS NULL
+     OR EXISTS (SELECT 1 FROM flow_run WHERE id = :run_id AND state_id = :state_id))
+"""
+"""``RELEASE_RUN_SLOTS`` for a final state: one a stale lease holder sent (refused by the
+fence) must not free the slots the run's new holder took."""
 
 _FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CANCELLED", "CRASHED"})
 
@@ -189,6 +211,20 @@ VALUES (
 )
 ON CONFLICT (id) DO NOTHING
 """
+
+INSERT_FENCED_STATE_EVENT = """
+INSERT INTO event (
+    id, occurred, event, resource_id, resource, related, payload, received, follows,
+    flow_run_id
+)
+SELECT :id, :occurred, :event, :resource_id, :resource, :related, :payload, :received,
+    :follows, :flow_run_id
+FROM flow_run_state AS s WHERE s.id = :state_id
+ON CONFLICT (id) DO NOTHING
+"""
+"""The event of a state that carried a lease token: written only if the fence let the state
+in (the event's ID is the state's, given again as ``state_id``: PostgreSQL types each
+parameter once), so automations never see a refused state."""
 
 
 def _json_object(value: dict[str, Any] | None) -> str:
@@ -254,10 +290,28 @@ def unplan(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _decode_state(state: dict[str, Any]) -> None:
+    state.pop("fence", None)  # planning's own key: a state payload has no such field
     for key in ("data", "state_details"):
         value = state.get(key)
         if value.__class__ is _Json:
             state[key] = json.loads(value)
+
+
+def _flow_run_state_row(state: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """``_state_row`` for a flow run's state, with ``fence``: the lease token it carries.
+
+    A token that cannot be one (not an integer) fences nothing, as a state without one; an
+    integer out of the column's range is -1, which no lease holds.
+    """
+    details = state.get("state_details")
+    if details.__class__ is not _Json:  # planned once already: ``fence`` is there
+        token = details.get(LEASE_TOKEN_DETAIL) if details else None
+        if token.__class__ is not int:
+            token = None
+        elif not 0 <= token < 2**31:
+            token = -1
+        state["fence"] = token
+    return _state_row(state, run_id)
 
 
 _STATE_FIELDS = frozenset(
@@ -328,9 +382,12 @@ def _fold_states(
             folded[4] = state["total_run_time"]
     folded_into_insert = False
     for row in runs:
-        folded = by_run.pop(row["id"], None)
-        if folded is None:
+        folded = by_run.get(row["id"])
+        if folded is None or folded[0].get("fence") is not None:
+            # A state carrying a lease token goes through the fenced UPDATE, never onto an
+            # insert row (the upsert cannot see the run's lease).
             continue
+        del by_run[row["id"]]
         newest, start, end, count, total = folded
         initial = row["state_timestamp"]
         if initial is None or initial <= newest["timestamp"]:
@@ -439,6 +496,7 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
     artifacts: list[dict[str, Any]] = []
     # Prefect-shaped events: custom ones (``emit_event``) and one per flow-run state.
     events_out: list[dict[str, Any]] = []
+    fenced_events_out: list[dict[str, Any]] = []  # of states with a lease token
     received = now_us()
 
     for event in events:
@@ -483,8 +541,10 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
                 }
             )
         elif kind == "flow_run_state":
-            events_out.append(_flow_run_state_event(event, event["run_id"], received))
-            flow_run_states.append(_state_row(event, event["run_id"]))
+            state_row = _flow_run_state_row(event, event["run_id"])
+            out = fenced_events_out if state_row["fence"] is not None else events_out
+            out.append(_flow_run_state_event(event, event["run_id"], received))
+            flow_run_states.append(state_row)
         elif kind == "flow_run":
             run_id = event["id"]
             tags = _tags(event.get("tags"))
@@ -516,8 +576,10 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
             for tag in tags:
                 flow_run_tags.append({"run_id": run_id, "tag": tag})
             if state is not None:
-                events_out.append(_flow_run_state_event(state, run_id, received))
-                first_states.append(_state_row(state, run_id))
+                state_row = _flow_run_state_row(state, run_id)
+                out = fenced_events_out if state_row["fence"] is not None else events_out
+                out.append(_flow_run_state_event(state, run_id, received))
+                first_states.append(state_row)
         elif kind == "flow_run_update":
             # Several updates of one run in a batch collapse into one, the last value winning.
             merged = updates.setdefault(
@@ -591,11 +653,19 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
             tag_rows = [{"run_id": u["run_id"], "tag": t} for u in retagged for t in u["tags"]]
             if tag_rows:
                 steps.append((INSERT_FLOW_RUN_TAG, tag_rows))
-    ended = {row["run_id"] for row in first_states + flow_run_states if row["type"] in _FINAL_TYPES}
+    ended: dict[str, dict[str, Any]] = {}
+    for row in sorted(first_states + flow_run_states, key=_timestamp):
+        if row["type"] in _FINAL_TYPES:  # the newest final state: the one that can be current
+            ended[row["run_id"]] = {"run_id": row["run_id"], "fence": row["fence"],
+                                    "state_id": row["id"]}  # fmt: skip
     if ended:
-        steps.append((RELEASE_RUN_SLOTS, [{"run_id": run_id} for run_id in sorted(ended)]))
+        steps.append((RELEASE_ENDED_RUN_SLOTS, [ended[run_id] for run_id in sorted(ended)]))
     if events_out:
         steps.append((INSERT_EVENT, events_out))
+    if fenced_events_out:
+        for event in fenced_events_out:
+            event["state_id"] = event["id"]
+        steps.append((INSERT_FENCED_STATE_EVENT, fenced_events_out))
     if logs:
         steps.append((INSERT_LOG, logs))
     if artifacts:

@@ -71,8 +71,13 @@ class RejectStatesOlderThanCurrent(OrchestrationRule):
         return None
 
 
-def fence(run_token: int | None, proposed: State) -> Decision | None:
-    """Refuse a proposal whose lease token is older than the run's (a stale holder)."""
+def fence(run_token: int | None, proposed: State, leased: bool = True) -> Decision | None:
+    """Refuse a proposal whose lease token does not hold the run's lease (a stale holder).
+
+    ``leased``: whether the run's lease is held by anyone now. A token older than the run's
+    lost the lease to another holder; the run's own token with no lease held lost it to the
+    sweeper (it expired). Ingest fences states that come as events the same way.
+    """
     token = proposed.state_details.get(LEASE_TOKEN_DETAIL)
     if token is None or run_token is None:
         return None
@@ -81,12 +86,12 @@ def fence(run_token: int | None, proposed: State) -> Decision | None:
     except (TypeError, ValueError):
         return Decision("ABORT", f"state_details.{LEASE_TOKEN_DETAIL} must be an integer, "
                                  f"not {token!r}.")  # fmt: skip
-    if given < run_token:
+    if given < run_token or (given == run_token and not leased):
         return Decision(
             "REJECT",
             f"Stale lease: the proposal carries lease token {given} but the run's lease is at "
-            f"{run_token} (it expired and was taken over or swept). This holder no longer runs "
-            "the run; stop working on it.",
+            f"{run_token}{'' if leased else ', held by no one'} (it expired and was taken over "
+            "or swept). This holder no longer runs the run; stop working on it.",
         )
     return None
 

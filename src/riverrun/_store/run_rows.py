@@ -98,7 +98,11 @@ class RunRowsBase(StoreBase):
             state = State(type=StateType.CANCELLED, name="Cancelled", message=state.message,
                           state_details=state.state_details)  # fmt: skip
         # Fencing holds even when forced: a stale lease holder must never move the run.
-        fenced = fence(row._mapping["lease_token"], state) if kind == "flow_run" else None
+        fenced = (
+            fence(row._mapping["lease_token"], state, row._mapping["lease_owner"] is not None)
+            if kind == "flow_run"
+            else None
+        )
         decision = fenced or decide(current, state, force=force)
         if decision is not None:
             return o.OrchestrationResult(status=decision.status, state=current,

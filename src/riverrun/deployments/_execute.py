@@ -31,6 +31,7 @@ def execute(flow_run_id: str, on_load_error: str = "fail") -> int:
     ends Crashed, and the error is also one of the run's logs).
     """
     from riverrun._engine.adopt import AdoptedRun, adopt
+    from riverrun._engine.watch import confirm_handed_lease
     from riverrun.client.orchestration import get_client
     from riverrun.deployments.loading import load_flow_from_entrypoint
     from riverrun.states import Crashed, Failed
@@ -57,6 +58,10 @@ def execute(flow_run_id: str, on_load_error: str = "fail") -> int:
         else:
             client.set_flow_run_state(run.id, Failed(message=message), force=True)
         print(message, file=sys.stderr)
+        return 1
+    lost = confirm_handed_lease(client, run.id)
+    if lost is not None:  # frozen before the run started, and it was run by another since
+        print(lost, file=sys.stderr)
         return 1
     adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id))
     result = flow(**run.parameters, return_state=True)

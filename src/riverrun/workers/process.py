@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from riverrun._engine.watch import FLOW_RUN_ID_ENV, LEASE_TOKEN_ENV
+from riverrun._engine.lease_state import FLOW_RUN_ID_ENV, LEASE_TOKEN_ENV
 from riverrun.deployments.serve import _child_env, _spawn_spare, _terminate
 from riverrun.schemas import objects as o
 from riverrun.workers.base import BaseWorker
