@@ -15,6 +15,8 @@ from riverrun.client import get_client
 from .test_api import SF_EXPORT
 
 NAME = "riverrun.emr.salesforce.sf_export/nightly"
+# Every test here runs embedded and against a real server (tests/conftest.py's switch).
+pytestmark = pytest.mark.both_modes
 
 
 def cli(*args: str) -> Result:
@@ -244,3 +246,45 @@ def test_deploy_trigger_flag_takes_json_and_files(project: Path) -> None:
     dep = client.read_deployment_by_name(NAME)
     owned = client.read_resource_related_automations(f"riverrun.deployment.{dep.id}")
     assert sorted(a.name for a in owned) == ["nightly__automation_1", "on refund"]
+
+
+def test_deploy_stores_its_flags(project: Path) -> None:
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly", "--interval", "600",
+                 "--timezone", "Europe/Paris", "--tag", "etl", "--description", "nightly export",
+                 "--version", "7", "--paused", "--params", '{"env": "snd"}')  # fmt: skip
+    assert result.exit_code == 0, result.output
+    dep = get_client(sync_client=True).read_deployment_by_name(NAME)
+    assert (dep.tags, dep.description, dep.version, dep.paused) == (
+        ["etl"], "nightly export", "7", True,
+    )  # fmt: skip
+    assert dep.parameters == {"env": "snd"}
+    assert dep.schedules[0].schedule.timezone == "Europe/Paris"  # type: ignore[union-attr]
+
+
+def test_deploy_of_a_missing_file_names_it_and_creates_nothing(project: Path) -> None:
+    result = cli("deploy", "flows/nope.py:sf_export", "--name", "nightly")
+    assert result.exit_code == 1 and "No file" in result.output and "nope.py" in result.output
+    assert get_client(sync_client=True).read_deployments() == []
+
+
+def test_deploy_with_an_invalid_cron_names_the_string(project: Path) -> None:
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly", "--cron", "every day")
+    assert result.exit_code == 1 and 'Invalid cron string: "every day"' in result.output
+    assert get_client(sync_client=True).read_deployments() == []
+
+
+def test_deployment_run_start_at_schedules_the_run_then(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--start-at", "2030-01-31T09:00:00+00:00", "--json")
+    assert result.exit_code == 0, result.output
+    run = get_client(sync_client=True).read_flow_run(json.loads(result.output)["id"])
+    assert run.expected_start_time.isoformat() == "2030-01-31T09:00:00+00:00"  # type: ignore[union-attr]
+
+
+def test_schedule_resume_turns_a_paused_schedule_back_on(project: Path) -> None:
+    _deploy()
+    [schedule] = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
+    cli("deployment", "schedule", "pause", NAME, schedule["id"])
+    assert cli("deployment", "schedule", "resume", NAME, schedule["id"]).exit_code == 0
+    [resumed] = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
+    assert resumed["active"] is True
