@@ -288,3 +288,13 @@ def test_schedule_resume_turns_a_paused_schedule_back_on(project: Path) -> None:
     assert cli("deployment", "schedule", "resume", NAME, schedule["id"]).exit_code == 0
     [resumed] = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
     assert resumed["active"] is True
+
+
+def test_backfill_reverse_lists_the_newest_time_first(project: Path) -> None:
+    _deploy()
+    dry = cli("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+              "--end", "2025-01-03T23:00:00", "--reverse", "--dry-run")  # fmt: skip
+    days = [
+        line.split("2025-01-")[1][:2] for line in dry.output.splitlines() if "would create" in line
+    ]
+    assert days == ["03", "02", "01"]

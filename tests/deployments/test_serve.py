@@ -143,3 +143,50 @@ def test_a_served_trigger_runs_the_deployment_when_its_event_happens(tmp_path: P
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_aserve_runs_several_deployments_in_one_process(tmp_path: Path) -> None:
+    process = _serve(tmp_path, "import asyncio; from riverrun import aserve; asyncio.run(aserve("
+                     'sf_export.to_deployment("nightly", parameters={"env": "pre"}), '
+                     'sf_export.to_deployment("weekly", parameters={"env": "pro"})))')  # fmt: skip
+    try:
+        _wait_for(_deployment_exists)
+        weekly = "riverrun.emr.salesforce.sf_export/weekly"
+        runs = [run_deployment(name, timeout=120) for name in (NAME, weekly)]
+        assert [(r.state_name, r.parameters["env"]) for r in runs] == [
+            ("Completed", "pre"), ("Completed", "pro"),
+        ]  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_pause_on_shutdown_false_leaves_the_deployment_active(tmp_path: Path) -> None:
+    process = _serve(tmp_path, 'sf_export.serve(name="nightly", pause_on_shutdown=False)')
+    try:
+        _wait_for(_deployment_exists)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert not get_client(sync_client=True).read_deployment_by_name(NAME).paused
+
+
+@pytest.mark.slow
+def test_serving_again_after_a_pause_on_shutdown_resumes_the_deployment(tmp_path: Path) -> None:
+    call = 'sf_export.serve(name="nightly", cron="0 2 * * *")'
+    first = _serve(tmp_path, call)
+    try:
+        _wait_for(_deployment_exists)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0
+    client = get_client(sync_client=True)
+    assert client.read_deployment_by_name(NAME).paused
+    second = _serve(tmp_path, call)
+    try:
+        _wait_for(lambda: not client.read_deployment_by_name(NAME).paused)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
