@@ -190,3 +190,43 @@ def test_serving_again_after_a_pause_on_shutdown_resumes_the_deployment(tmp_path
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
+
+
+BLOCKING = """
+import time
+
+from riverrun import flow
+
+
+@flow(name="blocking")
+def blocking() -> None:
+    while True:  # runs until the serving process stops it
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    blocking.serve(name="forever")
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_marks_the_run_it_had_started_crashed(tmp_path: Path) -> None:
+    (tmp_path / "blocking.py").write_text(BLOCKING)
+    process = subprocess.Popen([sys.executable, "blocking.py"], cwd=tmp_path, env=dict(os.environ),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+    client = get_client(sync_client=True)
+    try:
+        run = _wait_for(lambda: _trigger_once(client, "blocking/forever"))
+        _wait_for(lambda: client.read_flow_run(run.id).state_name == "Running")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert client.read_flow_run(run.id).state_name == "Crashed"
+
+
+def _trigger_once(client: Any, name: str) -> Any:
+    try:
+        client.read_deployment_by_name(name)
+    except Exception:  # noqa: BLE001 - not created yet
+        return None
+    return run_deployment(name, timeout=0)
