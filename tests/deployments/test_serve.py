@@ -230,3 +230,17 @@ def _trigger_once(client: Any, name: str) -> Any:
     except Exception:  # noqa: BLE001 - not created yet
         return None
     return run_deployment(name, timeout=0)
+
+
+@pytest.mark.slow
+def test_cli_run_with_watch_waits_for_the_served_run_to_complete(
+    served: subprocess.Popen[bytes],
+) -> None:
+    from .test_cli import cli
+
+    result = cli("deployment", "run", NAME, "--param", "env=snd", "--params",
+                 '{"min_date": "2025-01-31T00:00:00", "timeout_mins": 5}', "--watch")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = get_client(sync_client=True).read_flow_runs()
+    assert run.state_name == "Completed"
+    assert run.parameters == {"env": "snd", "min_date": "2025-01-31T00:00:00", "timeout_mins": 5}
