@@ -16,8 +16,8 @@ from riverrun.deployments import arun_deployment, load_flow_from_entrypoint, run
 from riverrun.exceptions import MissingFlowError, ObjectNotFound, ParameterTypeError
 from riverrun.schedules import Cron
 
-# Every test here runs embedded and against a real server (tests/conftest.py's switch).
-pytestmark = pytest.mark.both_modes
+# Every test here runs embedded and against real servers on SQLite and PostgreSQL.
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 SF_EXPORT = """
 from datetime import datetime
