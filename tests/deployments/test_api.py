@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,12 +12,12 @@ import pytest
 
 from riverrun import flow
 from riverrun.client import get_client
-from riverrun.deployments import load_flow_from_entrypoint, run_deployment
+from riverrun.deployments import arun_deployment, load_flow_from_entrypoint, run_deployment
 from riverrun.exceptions import MissingFlowError, ObjectNotFound, ParameterTypeError
 from riverrun.schedules import Cron
 
-# Every test here runs embedded and against a real server (tests/conftest.py's switch).
-pytestmark = pytest.mark.both_modes
+# Every test here runs embedded and against real servers on SQLite and PostgreSQL.
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 SF_EXPORT = """
 from datetime import datetime
@@ -187,3 +189,49 @@ def test_read_deployments_filters_by_work_pool_and_queue(sf_export: Any, tmp_pat
         assert names(
             work_queue_filter=WorkQueueFilter(name=WorkQueueFilterName(any_=["urgent"]))
         ) == ["b"]
+
+
+def test_to_deployment_stores_every_option_given(sf_export: Any) -> None:
+    dep_id = sf_export.to_deployment(
+        "nightly", interval=[3600, 7200], parameters={"env": "pre"}, tags=["etl"],
+        description="nightly export", version="7", paused=True, concurrency_limit=2,
+        enforce_parameter_schema=False, work_queue_name="q",
+    ).apply()  # fmt: skip
+    dep = _client().read_deployment(dep_id)
+    assert (dep.tags, dep.description, dep.version, dep.paused) == (
+        ["etl"], "nightly export", "7", True,
+    )  # fmt: skip
+    assert (dep.concurrency_limit, dep.enforce_parameter_schema, dep.parameters) == (
+        2, False, {"env": "pre"},
+    )  # fmt: skip
+    intervals = [s.schedule.interval for s in dep.schedules]  # type: ignore[union-attr]
+    assert intervals == [dt.timedelta(hours=1), dt.timedelta(hours=2)]
+
+
+def test_run_deployment_takes_the_run_name_and_scheduled_time(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+    when = dt.datetime(2030, 1, 31, 9, 0, tzinfo=dt.timezone.utc)
+    run = run_deployment("riverrun.emr.salesforce.sf_export/nightly", flow_run_name="by-hand",
+                         scheduled_time=when, timeout=0)  # fmt: skip
+    stored = _client().read_flow_run(run.id)
+    assert (stored.name, stored.expected_start_time, stored.state_name) == (
+        "by-hand", when, "Scheduled",
+    )  # fmt: skip
+
+
+def test_run_deployment_as_subflow_false_leaves_the_run_unlinked(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+
+    @flow
+    def parent() -> str:
+        name = "riverrun.emr.salesforce.sf_export/nightly"
+        return run_deployment(name, timeout=0, as_subflow=False).id
+
+    assert _client().read_flow_run(parent()).parent_task_run_id is None
+
+
+def test_arun_deployment_creates_the_run_from_async_code(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+    name = "riverrun.emr.salesforce.sf_export/nightly"
+    run = asyncio.run(arun_deployment(name, parameters={"env": "snd"}, timeout=0))
+    assert _client().read_flow_run(run.id).parameters == {"env": "snd"}

@@ -15,6 +15,8 @@ from riverrun.client import get_client
 from .test_api import SF_EXPORT
 
 NAME = "riverrun.emr.salesforce.sf_export/nightly"
+# Every test here runs embedded and against real servers on SQLite and PostgreSQL.
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 
 def cli(*args: str) -> Result:
@@ -28,6 +30,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "flows" / "export.py").write_text(textwrap.dedent(SF_EXPORT))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def _runs_by_hand() -> list:  # type: ignore[type-arg]
+    """Runs not made by a scheduler (a server's scheduler service may add its own at any time)."""
+    runs = get_client(sync_client=True).read_flow_runs()
+    return [r for r in runs if "auto-scheduled" not in r.tags]
 
 
 def _deploy() -> Result:
@@ -63,7 +71,7 @@ def test_deployment_run_with_a_bad_parameter_fails_naming_it(project: Path) -> N
     result = cli("deployment", "run", NAME, "--param", "env=dev")
     assert result.exit_code == 1
     assert "env: expected one of 'pre', 'snd', 'pro', got 'dev'" in result.output
-    assert get_client(sync_client=True).read_flow_runs() == []
+    assert _runs_by_hand() == []
 
 
 def test_unknown_deployment_suggests_the_closest(project: Path) -> None:
@@ -116,7 +124,7 @@ def test_backfill_creates_one_run_per_time_and_never_duplicates(project: Path) -
     assert cli(*args).exit_code == 0
     again = cli(*args)
     assert "Created 0 run(s); skipped 3" in again.output
-    assert len(get_client(sync_client=True).read_flow_runs()) == 3
+    assert len(_runs_by_hand()) == 3
 
 
 def test_backfill_reprocess_failed_reruns_failed_times(project: Path) -> None:
@@ -134,7 +142,7 @@ def test_backfill_reprocess_failed_reruns_failed_times(project: Path) -> None:
     )
     cli(*args)
     client = get_client(sync_client=True)
-    [run] = client.read_flow_runs()
+    [run] = _runs_by_hand()
     client.set_flow_run_state(run.id, Failed(), force=True)
     assert "Created 0 run(s)" in cli(*args).output
     assert "Created 1 run(s)" in cli(*args, "--reprocess", "failed").output
@@ -244,3 +252,55 @@ def test_deploy_trigger_flag_takes_json_and_files(project: Path) -> None:
     dep = client.read_deployment_by_name(NAME)
     owned = client.read_resource_related_automations(f"riverrun.deployment.{dep.id}")
     assert sorted(a.name for a in owned) == ["nightly__automation_1", "on refund"]
+
+
+def test_deploy_stores_its_flags(project: Path) -> None:
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly", "--interval", "600",
+                 "--timezone", "Europe/Paris", "--tag", "etl", "--description", "nightly export",
+                 "--version", "7", "--paused", "--params", '{"env": "snd"}')  # fmt: skip
+    assert result.exit_code == 0, result.output
+    dep = get_client(sync_client=True).read_deployment_by_name(NAME)
+    assert (dep.tags, dep.description, dep.version, dep.paused) == (
+        ["etl"], "nightly export", "7", True,
+    )  # fmt: skip
+    assert dep.parameters == {"env": "snd"}
+    assert dep.schedules[0].schedule.timezone == "Europe/Paris"  # type: ignore[union-attr]
+
+
+def test_deploy_of_a_missing_file_names_it_and_creates_nothing(project: Path) -> None:
+    result = cli("deploy", "flows/nope.py:sf_export", "--name", "nightly")
+    assert result.exit_code == 1 and "No file" in result.output and "nope.py" in result.output
+    assert get_client(sync_client=True).read_deployments() == []
+
+
+def test_deploy_with_an_invalid_cron_names_the_string(project: Path) -> None:
+    result = cli("deploy", "flows/export.py:sf_export", "--name", "nightly", "--cron", "every day")
+    assert result.exit_code == 1 and 'Invalid cron string: "every day"' in result.output
+    assert get_client(sync_client=True).read_deployments() == []
+
+
+def test_deployment_run_start_at_schedules_the_run_then(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--start-at", "2030-01-31T09:00:00+00:00", "--json")
+    assert result.exit_code == 0, result.output
+    run = get_client(sync_client=True).read_flow_run(json.loads(result.output)["id"])
+    assert run.expected_start_time.isoformat() == "2030-01-31T09:00:00+00:00"  # type: ignore[union-attr]
+
+
+def test_schedule_resume_turns_a_paused_schedule_back_on(project: Path) -> None:
+    _deploy()
+    [schedule] = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
+    cli("deployment", "schedule", "pause", NAME, schedule["id"])
+    assert cli("deployment", "schedule", "resume", NAME, schedule["id"]).exit_code == 0
+    [resumed] = json.loads(cli("deployment", "schedule", "ls", NAME, "--json").output)
+    assert resumed["active"] is True
+
+
+def test_backfill_reverse_lists_the_newest_time_first(project: Path) -> None:
+    _deploy()
+    dry = cli("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+              "--end", "2025-01-03T23:00:00", "--reverse", "--dry-run")  # fmt: skip
+    days = [
+        line.split("2025-01-")[1][:2] for line in dry.output.splitlines() if "would create" in line
+    ]
+    assert days == ["03", "02", "01"]

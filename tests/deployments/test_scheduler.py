@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from riverrun._internal.clock import to_us
 from riverrun._scheduling import policy
@@ -154,11 +155,17 @@ def test_catchup_latest_skips_older_missed_runs_and_keeps_them(store: Store, flo
     )  # type: ignore[union-attr]
 
 
-def test_overlap_skip_skips_a_run_due_while_another_runs(store: Store, flow_id: str) -> None:
-    dep_id = _deploy(store, flow_id, overlap="skip")
+def _one_running(store: Store, dep_id: str) -> Any:
+    """A run of the deployment, claimed and Running (so the next due run overlaps it)."""
     first = store.create_flow_run_from_deployment(dep_id)
     store.claim_deployment_runs([dep_id])
     store.set_flow_run_state(first.id, Running())
+    return first
+
+
+def test_overlap_skip_skips_a_run_due_while_another_runs(store: Store, flow_id: str) -> None:
+    dep_id = _deploy(store, flow_id, overlap="skip")
+    _one_running(store, dep_id)
     second = store.create_flow_run_from_deployment(dep_id)
     assert store.claim_deployment_runs([dep_id]) == []
     skipped = store.read_flow_run(second.id)
@@ -185,3 +192,55 @@ def test_policy_catchup_none_skips_late_scheduled_runs_but_not_manual_ones() -> 
 def test_jitter_is_the_same_in_every_process_and_within_the_window() -> None:
     first = policy.jitter_us("s", 123, 30.0)
     assert first == policy.jitter_us("s", 123, 30.0) and 0 <= first < 30_000_000
+
+
+def test_a_ten_second_interval_materialises_at_most_100_runs(store: Store, flow_id: str) -> None:
+    anchor = dt.datetime(2025, 1, 1, tzinfo=UTC)
+    _deploy(store, flow_id, schedules=[Interval(10, anchor_date=anchor)])
+    assert store.schedule_deployment_runs(now=NOW) == 100
+
+
+def test_a_quarterly_cron_materialises_only_what_falls_within_100_days(
+    store: Store, flow_id: str
+) -> None:
+    _deploy(store, flow_id, schedules=[Cron("0 0 1 */3 *")])  # Jul 1 in range, Oct 1 is not
+    store.schedule_deployment_runs(now=NOW)
+    assert [r.expected_start_time.date() for r in _runs(store)] == [dt.date(2025, 7, 1)]  # type: ignore[union-attr]
+
+
+def test_jitter_delays_each_run_within_its_window(store: Store, flow_id: str) -> None:
+    _deploy(store, flow_id, schedules=[Cron("0 * * * *", jitter=dt.timedelta(seconds=30))])
+    store.schedule_deployment_runs(now=NOW)
+    offsets = [r.expected_start_time - r.expected_start_time.replace(minute=0, second=0,  # type: ignore[union-attr]
+               microsecond=0) for r in _runs(store)]  # fmt: skip
+    assert all(dt.timedelta(0) <= x < dt.timedelta(seconds=30) for x in offsets)
+    assert any(x > dt.timedelta(0) for x in offsets)
+
+
+def test_catchup_window_skips_scheduled_runs_older_than_it(store: Store, flow_id: str) -> None:
+    dep_id = _deploy(store, flow_id, catchup_window=dt.timedelta(minutes=15),
+                     schedules=[Cron("*/10 * * * *")])  # fmt: skip
+    store.schedule_deployment_runs(now=NOW)
+    claimed = store.claim_deployment_runs([dep_id], now=NOW + 25 * MINUTE)
+    assert [r.expected_start_time.minute for r in claimed] == [10, 20]  # type: ignore[union-attr]
+    skipped = [r for r in _runs(store) if r.state_name == "Skipped"]
+    assert len(skipped) == 1 and "catchup window" in (skipped[0].state.message or "")  # type: ignore[union-attr]
+
+
+def test_overlap_buffer_all_keeps_every_due_run_waiting(store: Store, flow_id: str) -> None:
+    dep_id = _deploy(store, flow_id, overlap="buffer_all")
+    _one_running(store, dep_id)
+    waiting = [store.create_flow_run_from_deployment(dep_id) for _ in range(2)]
+    assert store.claim_deployment_runs([dep_id]) == []
+    assert {store.read_flow_run(r.id).state_name for r in waiting} == {"Scheduled"}
+
+
+def test_overlap_cancel_other_cancels_the_run_in_progress(store: Store, flow_id: str) -> None:
+    dep_id = _deploy(store, flow_id, overlap="cancel_other")
+    first = _one_running(store, dep_id)
+    second = store.create_flow_run_from_deployment(dep_id)
+    assert [r.id for r in store.claim_deployment_runs([dep_id])] == [second.id]
+    cancelled = store.read_flow_run(first.id)
+    assert cancelled.state_name == "Cancelling" and "overlap=cancel_other" in (
+        cancelled.state.message or ""  # type: ignore[union-attr]
+    )

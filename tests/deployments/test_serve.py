@@ -143,3 +143,104 @@ def test_a_served_trigger_runs_the_deployment_when_its_event_happens(tmp_path: P
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_aserve_runs_several_deployments_in_one_process(tmp_path: Path) -> None:
+    process = _serve(tmp_path, "import asyncio; from riverrun import aserve; asyncio.run(aserve("
+                     'sf_export.to_deployment("nightly", parameters={"env": "pre"}), '
+                     'sf_export.to_deployment("weekly", parameters={"env": "pro"})))')  # fmt: skip
+    try:
+        _wait_for(_deployment_exists)
+        weekly = "riverrun.emr.salesforce.sf_export/weekly"
+        runs = [run_deployment(name, timeout=120) for name in (NAME, weekly)]
+        assert [(r.state_name, r.parameters["env"]) for r in runs] == [
+            ("Completed", "pre"), ("Completed", "pro"),
+        ]  # fmt: skip
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_pause_on_shutdown_false_leaves_the_deployment_active(tmp_path: Path) -> None:
+    process = _serve(tmp_path, 'sf_export.serve(name="nightly", pause_on_shutdown=False)')
+    try:
+        _wait_for(_deployment_exists)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert not get_client(sync_client=True).read_deployment_by_name(NAME).paused
+
+
+@pytest.mark.slow
+def test_serving_again_after_a_pause_on_shutdown_resumes_the_deployment(tmp_path: Path) -> None:
+    call = 'sf_export.serve(name="nightly", cron="0 2 * * *")'
+    first = _serve(tmp_path, call)
+    try:
+        _wait_for(_deployment_exists)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=60) == 0
+    client = get_client(sync_client=True)
+    assert client.read_deployment_by_name(NAME).paused
+    second = _serve(tmp_path, call)
+    try:
+        _wait_for(lambda: not client.read_deployment_by_name(NAME).paused)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+
+
+BLOCKING = """
+import time
+
+from riverrun import flow
+
+
+@flow(name="blocking")
+def blocking() -> None:
+    while True:  # runs until the serving process stops it
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    blocking.serve(name="forever")
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_marks_the_run_it_had_started_crashed(tmp_path: Path) -> None:
+    (tmp_path / "blocking.py").write_text(BLOCKING)
+    process = subprocess.Popen([sys.executable, "blocking.py"], cwd=tmp_path, env=dict(os.environ),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+    client = get_client(sync_client=True)
+    try:
+        run = _wait_for(lambda: _trigger_once(client, "blocking/forever"))
+        _wait_for(lambda: client.read_flow_run(run.id).state_name == "Running")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert client.read_flow_run(run.id).state_name == "Crashed"
+
+
+def _trigger_once(client: Any, name: str) -> Any:
+    try:
+        client.read_deployment_by_name(name)
+    except Exception:  # noqa: BLE001 - not created yet
+        return None
+    return run_deployment(name, timeout=0)
+
+
+@pytest.mark.slow
+def test_cli_run_with_watch_waits_for_the_served_run_to_complete(
+    served: subprocess.Popen[bytes],
+) -> None:
+    from .test_cli import cli
+
+    result = cli("deployment", "run", NAME, "--param", "env=snd", "--params",
+                 '{"min_date": "2025-01-31T00:00:00", "timeout_mins": 5}', "--watch")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = get_client(sync_client=True).read_flow_runs()
+    assert run.state_name == "Completed"
+    assert run.parameters == {"env": "snd", "min_date": "2025-01-31T00:00:00", "timeout_mins": 5}
