@@ -125,14 +125,14 @@ def _held(run: str) -> str:
             f" AND {run}.lease_owner IS NOT NULL))")  # fmt: skip
 
 
-def _insert_state(kind: str) -> str:
+def _insert_state(kind: str, fenced_by_token: bool = False) -> str:
     # A state of a run that is not (yet) stored is skipped rather than failing the whole
     # batch on the foreign key; the engine always records a run before its states.
     # A flow run's state stamped with a lease token (``state_details.lease_token``) is
     # kept only while that token holds the run's lease, or as history older than the run's
     # current state: a holder that lost its lease adds nothing after the takeover.
     fenced = (f" AND ({_held('run')} OR :timestamp < run.state_timestamp)"
-              if kind == "flow_run" else "")  # fmt: skip
+              if fenced_by_token else "")  # fmt: skip
     return f"""
 INSERT INTO {kind}_state (id, {kind}_id, type, name, timestamp, message, data, state_details)
 SELECT :id, run.id, :type, :name, :timestamp, :message, :data, :state_details
@@ -141,8 +141,8 @@ ON CONFLICT (id) DO NOTHING
 """
 
 
-def _update_run_state(kind: str) -> str:
-    fenced = f" AND {_held(kind)}" if kind == "flow_run" else ""
+def _update_run_state(kind: str, fenced_by_token: bool = False) -> str:
+    fenced = f" AND {_held(kind)}" if fenced_by_token else ""
     return f"""
 UPDATE {kind} SET
     state_id = :id, state_type = :type, state_name = :name, state_timestamp = :timestamp,
@@ -160,6 +160,10 @@ INSERT_FLOW_RUN_STATE = _insert_state("flow_run")
 INSERT_TASK_RUN_STATE = _insert_state("task_run")
 UPDATE_FLOW_RUN_STATE = _update_run_state("flow_run")
 UPDATE_TASK_RUN_STATE = _update_run_state("task_run")
+# The states that carry a lease token get the fenced statements; the rest (every state of a
+# run no worker or lease renewal holds) keep the plain ones, which read no lease column.
+INSERT_FENCED_FLOW_RUN_STATE = _insert_state("flow_run", fenced_by_token=True)
+UPDATE_FENCED_FLOW_RUN_STATE = _update_run_state("flow_run", fenced_by_token=True)
 
 UPDATE_FLOW_RUN = """
 UPDATE flow_run SET name = COALESCE(:name, name), tags = COALESCE(:tags, tags),
@@ -225,6 +229,15 @@ ON CONFLICT (id) DO NOTHING
 """The event of a state that carried a lease token: written only if the fence let the state
 in (the event's ID is the state's, given again as ``state_id``: PostgreSQL types each
 parameter once), so automations never see a refused state."""
+
+
+def _by_fence(
+    rows: list[dict[str, Any]], plain: str, fenced: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rows without a lease token for ``plain``, those with one for ``fenced``."""
+    unfenced = [r for r in rows if r.get("fence") is None]
+    tokened = [r for r in rows if r.get("fence") is not None]
+    return [(sql, group) for sql, group in ((plain, unfenced), (fenced, tokened)) if group]
 
 
 def _json_object(value: dict[str, Any] | None) -> str:
@@ -626,10 +639,12 @@ def plan(events: Iterable[dict[str, Any]]) -> Plan:
         steps.append((UPSERT_TASK_RUN if task_runs_folded else INSERT_TASK_RUN, task_runs))
     if task_run_tags:
         steps.append((INSERT_TASK_RUN_TAG, task_run_tags))
-    if first_states or flow_run_states:
-        steps.append((INSERT_FLOW_RUN_STATE, first_states + flow_run_states))
-    if flow_run_updates:
-        steps.append((UPDATE_FLOW_RUN_STATE, flow_run_updates))
+    for sql, rows in _by_fence(first_states + flow_run_states, INSERT_FLOW_RUN_STATE,
+                               INSERT_FENCED_FLOW_RUN_STATE):  # fmt: skip
+        steps.append((sql, rows))
+    for sql, rows in _by_fence(flow_run_updates, UPDATE_FLOW_RUN_STATE,
+                               UPDATE_FENCED_FLOW_RUN_STATE):  # fmt: skip
+        steps.append((sql, rows))
     if task_first_states or task_run_states:
         steps.append((INSERT_TASK_RUN_STATE, task_first_states + task_run_states))
     if task_run_updates:

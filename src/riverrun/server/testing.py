@@ -72,7 +72,7 @@ class ServerProcess:
         return subprocess.run([sys.executable, "-c", _START, *args], env=self.env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 90.0) -> ServerProcess:
         """Launch the server and wait (at most ``timeout`` s) until ``/api/health`` answers."""
         import httpx
 
