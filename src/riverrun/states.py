@@ -332,7 +332,13 @@ class State:
                 "name": {"type": "string"},
                 "message": {"type": ["string", "null"]},
                 "timestamp": {"type": "string", "format": "date-time"},
-                "state_details": {"type": "object"},
+                "state_details": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": ["string", "null"], "minLength": 1}
+                        for k in sorted(_UUID_FIELDS)
+                    },
+                },
             },
             "required": ["type"],
         }
@@ -507,8 +513,18 @@ def _checked_state_dict(value: dict[str, Any]) -> dict[str, Any]:
     for field in ("name", "message", "timestamp", "id"):
         if value.get(field) is not None and not isinstance(value[field], str):
             raise ValueError(f"{field} must be a string")
-    if value.get("state_details") is not None and not isinstance(value["state_details"], dict):
+    details = value.get("state_details")
+    if details is not None and not isinstance(details, dict):
         raise ValueError("state_details must be an object")
+    # An empty ID names no run: kept, it came back in answers as an ID to call with.
+    for field, given in (details or {}).items():
+        if (
+            field in _UUID_FIELDS
+            and given is not None
+            and not isinstance(given, uuid.UUID)
+            and (not isinstance(given, str) or not given)
+        ):
+            raise ValueError(f"state_details.{field} must be an ID (a non-empty string) or null")
     if isinstance(value.get("timestamp"), str):
         try:
             datetime.fromisoformat(value["timestamp"])

@@ -295,3 +295,11 @@ def test_the_spec_says_a_path_parameter_is_never_empty(api: httpx.Client) -> Non
     spec = api.get("openapi.json").json()
     (parameter,) = spec["paths"]["/api/task_runs/{task_run_id}/set_state"]["post"]["parameters"]
     assert parameter["schema"]["minLength"] == 1
+
+
+def test_an_empty_run_id_in_state_details_is_422_naming_it(api: httpx.Client) -> None:
+    run = api.post("flow_runs/", json={"flow_name": f"f-{uuid.uuid4().hex[:8]}"}).json()
+    state = {"type": "RUNNING", "state_details": {"task_run_id": ""}}
+    answer = api.post(f"flow_runs/{run['id']}/set_state", json={"state": state})
+    assert answer.status_code == 422
+    assert "state_details.task_run_id" in answer.json()["detail"]
