@@ -102,7 +102,8 @@ def pages(seeded: Seed, big: str) -> list[str]:
     store = open_store(seeded.url)
     task = store.read_task_runs(limit=1)[0]
     flow = store.read_flows(limit=1)[0]
-    urls = ["/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
+    queue = store.read_work_queue_by_name("urgent", work_pool_name="laptop")
+    urls = [f"/work-queues/{queue.id}", "/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
             "/runs?deployment=nightly", "/ui/suggest?what=flow&q=vt", "/ui/suggest?what=tag&q=env",
             "/ui/suggest?what=deployment&q=n", f"/task-runs/{task.id}", "/flows", f"/flows/{flow.id}",
             "/blocks", "/variables", "/artifacts", "/settings", "/login",

@@ -271,3 +271,135 @@ def a_holder():  # type: ignore[no-untyped-def]
 def test_the_dashboard_points_to_the_new_pages(client: TestClient) -> None:
     html = _get(client, "/")
     assert '<a href="/work-pools">Work pools</a>' in html and "not part of this server" not in html
+
+
+# -- creating and editing pools and queues --------------------------------------------------------
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error" role="alert">([^<]+)<', html)
+    assert found, f"no error at {field}"
+    import html as h
+
+    return h.unescape(found.group(1))
+
+
+def test_create_a_work_pool_from_the_list(pools: Fresh) -> None:
+    form = {"name": "cluster", "type": "process", "description": "The big box.",
+            "concurrency_limit": "3"}  # fmt: skip
+    response = pools.post("/work-pools", form)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/work-pools/cluster?notice=")
+    made = pools.store.read_work_pool("cluster")
+    assert (made.type, made.description, made.concurrency_limit) == ("process", "The big box.", 3)
+    assert made.base_job_template["job_configuration"]["command"] == "{{ command }}"
+    assert [q.name for q in pools.store.read_work_queues(work_pool_name="cluster")] == ["default"]
+
+
+def test_a_new_pool_named_like_an_existing_one_is_refused_at_its_field(pools: Fresh) -> None:
+    response = pools.post("/work-pools", {"name": "laptop"})
+    assert response.status_code == 422
+    assert _field_error(response.text, "p-name").startswith("Work pool 'laptop' already exists")
+    assert pools.store.read_work_pool("laptop").description == "Runs on the team laptop."
+
+
+def test_a_new_pool_with_a_limit_of_zero_is_refused_with_the_reason(pools: Fresh) -> None:
+    response = pools.post("/work-pools", {"name": "cluster", "concurrency_limit": "0"})
+    assert response.status_code == 422
+    assert "must be at least 1" in _field_error(response.text, "p-concurrency_limit")
+    assert 'name="name" value="cluster"' in response.text
+    assert "cluster" not in [p.name for p in pools.store.read_work_pools()]
+
+
+def test_a_new_pool_with_a_template_that_is_not_json_is_refused_at_its_field(
+    pools: Fresh,
+) -> None:
+    response = pools.post("/work-pools", {"name": "cluster", "base_job_template": "{oops"})
+    assert response.status_code == 422
+    assert _field_error(response.text, "p-base_job_template").startswith("Not valid JSON")
+
+
+def test_edit_a_pools_description_limit_and_template(pools: Fresh) -> None:
+    template = '{"job_configuration": {"command": "run"}, "variables": {"type": "object"}}'
+    form = {"description": "Moved.", "concurrency_limit": "", "base_job_template": template}
+    response = pools.post("/work-pools/laptop/edit", form)
+    assert response.status_code == 303
+    pool = pools.store.read_work_pool("laptop")
+    assert (pool.description, pool.concurrency_limit) == ("Moved.", None)
+    assert pool.base_job_template["job_configuration"] == {"command": "run"}
+
+
+def test_the_pool_edit_form_shows_the_stored_values(client: TestClient) -> None:
+    html = _get(client, "/work-pools/laptop")
+    assert 'id="e-concurrency_limit" name="concurrency_limit" value="4"' in html
+    assert "&#34;job_configuration&#34;" in html or "&quot;job_configuration&quot;" in html
+
+
+def test_a_pool_limit_that_is_not_a_number_is_refused_at_its_field(pools: Fresh) -> None:
+    response = pools.post("/work-pools/laptop/edit", {"concurrency_limit": "many"})
+    assert response.status_code == 422
+    assert "is not a whole number" in _field_error(response.text, "e-concurrency_limit")
+    assert pools.store.read_work_pool("laptop").concurrency_limit == 4
+
+
+def test_delete_a_pool_from_its_page(pools: Fresh) -> None:
+    response = pools.post("/work-pools/gpu/delete", {})
+    assert response.status_code == 303 and response.headers["location"].startswith("/work-pools?")
+    assert "gpu" not in [p.name for p in pools.store.read_work_pools()]
+
+
+def test_add_a_queue_to_a_pool(pools: Fresh) -> None:
+    form = {"name": "bulk", "priority": "5", "concurrency_limit": "1", "description": "Slow."}
+    response = pools.post("/work-pools/laptop/queues", form)
+    assert response.status_code == 303
+    queue = pools.store.read_work_queue_by_name("bulk", work_pool_name="laptop")
+    assert (queue.priority, queue.concurrency_limit, queue.description) == (5, 1, "Slow.")
+
+
+def test_a_queue_name_the_pool_has_is_refused_at_its_field(pools: Fresh) -> None:
+    response = pools.post("/work-pools/laptop/queues", {"name": "urgent"})
+    assert response.status_code == 422
+    assert "already has a queue named 'urgent'" in _field_error(response.text, "q-name")
+    assert '<details id="new-queue" open>' in response.text
+
+
+def test_a_queue_priority_below_one_is_refused_at_its_field(pools: Fresh) -> None:
+    response = pools.post("/work-pools/laptop/queues", {"name": "bulk", "priority": "0"})
+    assert response.status_code == 422
+    assert _field_error(response.text, "q-priority").startswith("A queue's priority is 1 or more")
+
+
+def test_edit_a_queue_renames_it_and_changes_its_priority_and_limit(pools: Fresh) -> None:
+    queue = pools.store.read_work_queue_by_name("urgent", work_pool_name="laptop")
+    assert 'value="urgent"' in _get(pools.client, f"/work-queues/{queue.id}")
+    form = {"name": "asap", "priority": "1", "concurrency_limit": "", "description": ""}
+    response = pools.post(f"/work-queues/{queue.id}", form)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/work-pools/laptop?")
+    changed = pools.store.read_work_queue(queue.id)
+    assert (changed.name, changed.priority, changed.concurrency_limit) == ("asap", 1, None)
+
+
+def test_renaming_a_queue_to_a_name_the_pool_has_is_refused_at_its_field(pools: Fresh) -> None:
+    queue = pools.store.read_work_queue_by_name("urgent", work_pool_name="laptop")
+    response = pools.post(f"/work-queues/{queue.id}", {"name": "default", "priority": "2"})
+    assert response.status_code == 422
+    assert "already has a queue named 'default'" in _field_error(response.text, "wq-name")
+    assert pools.store.read_work_queue(queue.id).name == "urgent"
+
+
+def test_the_default_queue_keeps_its_name_and_has_no_delete(pools: Fresh) -> None:
+    default = pools.store.read_work_queue_by_name("default", work_pool_name="laptop")
+    html = _get(pools.client, f"/work-queues/{default.id}")
+    assert 'name="name" value="default" disabled' in html and "Delete queue" not in html
+    pools.post(f"/work-queues/{default.id}", {"name": "other", "priority": "3"})
+    assert pools.store.read_work_queue(default.id).name == "default"
+    response = pools.post(f"/work-queues/{default.id}/delete", {})
+    assert response.status_code == 409 and "cannot be deleted" in response.text
+
+
+def test_delete_a_queue(pools: Fresh) -> None:
+    queue = pools.store.read_work_queue_by_name("urgent", work_pool_name="laptop")
+    response = pools.post(f"/work-queues/{queue.id}/delete", {})
+    assert response.status_code == 303
+    assert [q.name for q in pools.store.read_work_queues(work_pool_name="laptop")] == ["default"]

@@ -84,3 +84,23 @@ def test_bulk_cancel_on_postgres(pg_client: TestClient, pg_seeded: Seed) -> None
     response = pg_client.post("/runs/bulk", data=form, follow_redirects=False)
     assert response.status_code == 303 and "2+run%28s%29+changed" in response.headers["location"]
     assert {store.read_flow_run(i).state_name for i in ids} == {"Cancelling"}
+
+
+def test_create_and_edit_a_pool_and_its_queue_on_postgres(
+    pg_client: TestClient, pg_seeded: Seed
+) -> None:
+    store = open_store(pg_seeded.url)
+    pg_client.get("/work-pools")
+    csrf = pg_client.cookies.get("rr_csrf")
+
+    def post(url: str, form: dict[str, str]) -> int:
+        return pg_client.post(url, data={"csrf": csrf, **form}, follow_redirects=False).status_code
+
+    assert post("/work-pools", {"name": "pg-pool", "concurrency_limit": "2"}) == 303
+    assert post("/work-pools/pg-pool/edit", {"description": "On PostgreSQL."}) == 303
+    assert post("/work-pools/pg-pool/queues", {"name": "fast", "priority": "1"}) == 303
+    queue = store.read_work_queue_by_name("fast", work_pool_name="pg-pool")
+    assert post(f"/work-queues/{queue.id}", {"name": "faster", "priority": "1"}) == 303
+    pool = store.read_work_pool("pg-pool")
+    assert (pool.description, pool.concurrency_limit) == ("On PostgreSQL.", None)
+    assert store.read_work_queue(queue.id).name == "faster"

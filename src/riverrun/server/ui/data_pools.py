@@ -7,14 +7,17 @@ what a page shows, so it can say "more" instead of reading a growing table.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from pydantic import ValidationError
 
 from riverrun._scheduling.policy import LATE_AFTER_US
 from riverrun._store.ui_queries import CappedCount
-from riverrun.exceptions import ObjectAlreadyExists
+from riverrun.exceptions import InvalidWorkPoolError, ObjectAlreadyExists, ObjectNotFound
 from riverrun.schemas import actions as a
 from riverrun.schemas import filters as f
 from riverrun.schemas import objects as o
@@ -137,6 +140,181 @@ def set_queue_paused(store: UIStore, queue_id: str, paused: bool) -> o.WorkQueue
     """Pause or resume one queue; the queue (for its pool's name)."""
     store.update_work_queue(queue_id, a.WorkQueueUpdate(is_paused=paused))
     return store.read_work_queue(queue_id)
+
+
+# -- creating and editing pools and queues ---------------------------------------------------
+
+#: What the pool forms show when nothing was typed yet.
+EMPTY_POOL = {"name": "", "type": "process", "description": "", "concurrency_limit": "",
+              "base_job_template": "", "is_paused": ""}  # fmt: skip
+EMPTY_QUEUE = {"name": "", "description": "", "priority": "", "concurrency_limit": "",
+               "is_paused": ""}  # fmt: skip
+_POOL_FIELDS = {k: k for k in EMPTY_POOL}
+_QUEUE_FIELDS = {k: k for k in EMPTY_QUEUE}
+
+
+def pool_values(pool: o.WorkPool) -> dict[str, str]:
+    """A pool as its edit form shows it (the job template as indented JSON)."""
+    limit = pool.concurrency_limit
+    return {"name": pool.name, "type": pool.type, "description": pool.description or "",
+            "concurrency_limit": "" if limit is None else str(limit),
+            "base_job_template": json.dumps(pool.base_job_template, indent=2),
+            "is_paused": "on" if pool.is_paused else ""}  # fmt: skip
+
+
+def queue_values(queue: o.WorkQueue) -> dict[str, str]:
+    """A queue as its edit form shows it."""
+    limit = queue.concurrency_limit
+    return {"name": queue.name, "description": queue.description or "",
+            "priority": "" if queue.priority is None else str(queue.priority),
+            "concurrency_limit": "" if limit is None else str(limit),
+            "is_paused": "on" if queue.is_paused else ""}  # fmt: skip
+
+
+def _optional_whole(text: str, errors: dict[str, str], key: str, what: str) -> int | None:
+    """A whole number typed in ``key``; empty means none (no limit, default priority)."""
+    if not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        errors[key] = f"{text.strip()!r} is not a whole number; give {what}, or leave it empty."
+        return None
+
+
+def _template(text: str, errors: dict[str, str]) -> dict[str, object] | None:
+    """The base job template typed as JSON: an object, or None when left empty."""
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        errors["base_job_template"] = (f"Not valid JSON ({exc.msg} at line {exc.lineno}, "
+                                       f"column {exc.colno}); fix it or clear the field.")  # fmt: skip
+        return None
+    if not isinstance(value, dict):
+        errors["base_job_template"] = (f"A base job template is a JSON object ({{...}}), not "
+                                       f"{type(value).__name__}.")  # fmt: skip
+        return None
+    return value
+
+
+def _limit_error(exc: InvalidWorkPoolError) -> dict[str, str]:
+    text = str(exc)
+    return {"priority" if "priority" in text else "concurrency_limit": text}
+
+
+def _saved(save: Callable[[], object], fields: dict[str, str]) -> dict[str, str]:
+    """Run ``save``; what the API's models and operations refuse, by form field."""
+    try:
+        save()
+    except ValidationError as exc:
+        return _errors(exc, fields)
+    except ObjectAlreadyExists as exc:
+        return {"name": str(exc)}
+    except InvalidWorkPoolError as exc:
+        return _limit_error(exc)
+    return {}
+
+
+def _pool_numbers(form: dict[str, str], errors: dict[str, str]) -> tuple[int | None, Any]:
+    """The pool form's concurrency limit and base job template (None: left empty)."""
+    limit = _optional_whole(form.get("concurrency_limit", ""), errors, "concurrency_limit",
+                            "the number of runs at once")  # fmt: skip
+    return limit, _template(form.get("base_job_template", ""), errors)
+
+
+def create_pool(store: UIStore, form: dict[str, str]) -> dict[str, str]:
+    """Create a pool (with its ``default`` queue) from the form; errors by field, checked by
+    the API's own model and operation (a limit of 0, a name taken)."""
+    errors: dict[str, str] = {}
+    limit, template = _pool_numbers(form, errors)
+    if errors:
+        return errors
+    return _saved(lambda: store.create_work_pool(a.WorkPoolCreate(
+        name=form.get("name", "").strip(), type=form.get("type", "").strip() or "process",
+        description=form.get("description", "").strip() or None, concurrency_limit=limit,
+        is_paused=form.get("is_paused") == "on", base_job_template=template or {},
+    )), _POOL_FIELDS)  # fmt: skip
+
+
+def update_pool(store: UIStore, name: str, form: dict[str, str]) -> dict[str, str]:
+    """Change a pool's description, limit (empty clears it), job template and pause switch;
+    errors by field."""
+    errors: dict[str, str] = {}
+    limit, template = _pool_numbers(form, errors)
+    if errors:
+        return errors
+    return _saved(lambda: store.update_work_pool(name, a.WorkPoolUpdate(
+        description=form.get("description", "").strip() or None, concurrency_limit=limit,
+        is_paused=form.get("is_paused") == "on", base_job_template=template,
+    )), _POOL_FIELDS)  # fmt: skip
+
+
+def delete_pool(store: UIStore, name: str) -> None:
+    """Delete a pool with its queues and workers (its runs keep naming it)."""
+    store.delete_work_pool(name)
+
+
+def _queue_numbers(form: dict[str, str], errors: dict[str, str]) -> tuple[int | None, int | None]:
+    priority = _optional_whole(form.get("priority", ""), errors, "priority",
+                               "a priority of 1 or more (1 is claimed first)")  # fmt: skip
+    if priority is not None and priority < 1:
+        errors["priority"] = (f"A queue's priority is 1 or more (1 is claimed first), not "
+                              f"{priority}; give 1 to claim from it before the others.")  # fmt: skip
+    limit = _optional_whole(form.get("concurrency_limit", ""), errors, "concurrency_limit",
+                            "the number of runs at once")  # fmt: skip
+    return priority, limit
+
+
+def create_queue(store: UIStore, pool: str, form: dict[str, str]) -> dict[str, str]:
+    """Create a queue of ``pool`` from the form; errors by field (a name the pool has, a
+    priority below 1, a limit of 0)."""
+    errors: dict[str, str] = {}
+    priority, limit = _queue_numbers(form, errors)
+    if errors:
+        return errors
+    return _saved(lambda: store.create_work_queue(work_pool_name=pool, **a.WorkQueueCreate(
+        name=form.get("name", "").strip(), priority=priority, concurrency_limit=limit,
+        description=form.get("description", "").strip() or None,
+        is_paused=form.get("is_paused") == "on",
+    ).model_dump()), _QUEUE_FIELDS)  # fmt: skip
+
+
+def _has_queue(store: UIStore, pool: str, name: str) -> bool:
+    try:
+        store.read_work_queue_by_name(name, work_pool_name=pool)
+    except ObjectNotFound:
+        return False
+    return True
+
+
+def update_queue(store: UIStore, queue: o.WorkQueue, form: dict[str, str],
+                 *, default: bool) -> dict[str, str]:  # fmt: skip
+    """Change a queue's name (not the default queue's: runs naming no queue are its), its
+    description, priority, limit (empty clears it) and pause switch; errors by field."""
+    errors: dict[str, str] = {}
+    priority, limit = _queue_numbers(form, errors)
+    name = queue.name if default else form.get("name", "").strip()
+    if not name:
+        errors["name"] = "A queue needs a name; give one, such as urgent."
+    elif name != queue.name and _has_queue(store, queue.work_pool_name or "", name):
+        errors["name"] = (f"Work pool {queue.work_pool_name!r} already has a queue named "
+                          f"{name!r}; choose another name.")  # fmt: skip
+    if errors:
+        return errors
+    return _saved(lambda: store.update_work_queue(queue.id, a.WorkQueueUpdate(
+        name=name, description=form.get("description", "").strip() or None,
+        priority=priority or queue.priority, concurrency_limit=limit,
+        is_paused=form.get("is_paused") == "on",
+    )), _QUEUE_FIELDS)  # fmt: skip
+
+
+def delete_queue(store: UIStore, queue_id: str) -> o.WorkQueue:
+    """Delete a queue (not its pool's default queue); the queue as it was."""
+    queue = store.read_work_queue(queue_id)
+    store.delete_work_queue_by_id(queue_id)
+    return queue
 
 
 # -- concurrency limits -----------------------------------------------------------------------
