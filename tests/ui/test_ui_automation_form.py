@@ -173,3 +173,71 @@ def test_created_automation_page_shows_python_that_makes_the_same_automation(app
     assert namespace["automation"].model_dump(exclude={"id"}) == stored.model_dump(
         exclude={"id", "created", "updated"}
     )
+
+
+# -- editing an automation in the form ------------------------------------------------------------
+
+
+def _created(app: Fresh, **fields: Any) -> str:
+    response = app.post("/automations/new", _form(**fields))
+    assert response.status_code == 303, response.text[:500]
+    return str(response.headers["location"].split("?")[0].rsplit("/", 1)[-1])
+
+
+def _value(page: str, key: str) -> str:
+    found = re.search(rf'id="a-{key}" name="{key}" value="([^"]*)"', page)
+    assert found, f"no field {key}"
+    return html.unescape(found.group(1))
+
+
+def test_edit_form_shows_the_automation_as_it_was_made(app: Fresh) -> None:
+    ident = _created(app, posture="Proactive", within="90", unit="minutes")
+    assert f'href="/automations/{ident}/edit"' in app.client.get(f"/automations/{ident}").text
+    page = app.client.get(f"/automations/{ident}/edit").text
+    assert f'action="/automations/{ident}/edit"' in page and "Save automation" in page
+    assert (_value(page, "name"), _value(page, "flows"), _value(page, "tags")) == (
+        "pro failures", "nightly", "env:pro"
+    )  # fmt: skip
+    assert 'name="states" value="Failed" checked' in page
+    assert 'name="states" value="Crashed" checked' in page
+    assert 'name="states" value="Running" checked' not in page
+    assert (
+        'value="Proactive" checked' in page
+        and 'name="within" min="0" step="any" value="90"' in page
+    )
+    assert f'<option value="{_hook_id()}" selected>' in page
+
+
+def test_saving_the_edit_form_updates_the_automation_in_place(app: Fresh) -> None:
+    ident = _created(app)
+    app.post(f"/automations/{ident}/disable", {})
+    response = app.post(f"/automations/{ident}/edit",
+                        _form(name="stuck runs", tags="", states="Running", posture="Proactive",
+                              within="2", unit="hours", action="cancel-flow-run"))  # fmt: skip
+    stored = _stored(response)
+    assert str(stored.id) == ident and stored.name == "stuck runs"
+    (flow,) = app.store.read_flows(limit=5)
+    assert stored.trigger == flow_run_state_trigger(["Running"], flow_ids=[flow.id],
+                                                    posture="Proactive", within=timedelta(hours=2))  # fmt: skip
+    assert stored.actions == [CancelFlowRun()] and stored.enabled is False
+    assert len(app.store.read_automations(limit=10)) == 1
+
+
+def test_a_bad_value_in_the_edit_form_comes_back_at_its_field(app: Fresh) -> None:
+    ident = _created(app)
+    response = app.post(f"/automations/{ident}/edit", _form(body="{{ flow_run.name "))
+    assert response.status_code == 422 and _error(response, "body")
+    assert f'action="/automations/{ident}/edit"' in response.text
+    assert app.store.read_automation(ident).actions[0].body.startswith("{{ flow_run.name }}")  # type: ignore[union-attr]
+
+
+def test_an_automation_the_form_cannot_say_is_not_offered_for_editing(app: Fresh) -> None:
+    from riverrun.schemas.automations import AutomationCore, DoNothing, EventTrigger
+
+    made = app.store.create_automation(AutomationCore(
+        name="two actions", trigger=EventTrigger(expect={"riverrun.flow-run.Failed"}, threshold=3,
+                                                 within=timedelta(minutes=5)),
+        actions=[DoNothing(), CancelFlowRun()]))  # fmt: skip
+    assert f"/automations/{made.id}/edit" not in app.client.get(f"/automations/{made.id}").text
+    response = app.client.get(f"/automations/{made.id}/edit", follow_redirects=False)
+    assert response.status_code == 303 and "the+form+does+not+offer" in response.headers["location"]

@@ -186,3 +186,55 @@ def place(exc: a.InvalidAutomation, form: AutomationForm) -> None:
     found = _FIELD.search(str(exc))
     key = found.group(1) if found else "name"
     form.errors[key if key in EMPTY else "action"] = str(exc)
+
+
+def from_automation(record: a.AutomationCore, flow_names: dict[str, str]) -> AutomationForm | None:
+    """The form that makes ``record`` again, or None when the form cannot say it (another
+    trigger than the flow-run state shorthand, several actions, a flow no longer known).
+
+    The form is rebuilt and compared with the record, so an automation edited here is never
+    silently changed in what the form does not show."""
+    trigger = record.trigger
+    if (record.actions_on_trigger or record.actions_on_resolve or len(record.actions) != 1
+            or not isinstance(trigger, a.EventTrigger)):  # fmt: skip
+        return None
+    proactive = trigger.posture == a.Posture.Proactive
+    events = trigger.after if proactive else trigger.expect
+    states = sorted(
+        (e.removeprefix("riverrun.flow-run.") for e in events if e != "riverrun.flow-run.*"),
+        key=lambda s: STATE_NAMES.index(s) if s in STATE_NAMES else len(STATE_NAMES),
+    )
+    related = trigger.match_related
+    specs = related if isinstance(related, list) else [related]
+    ids: dict[str, list[str]] = {"flow": [], "tag": []}
+    for spec in specs:
+        labels = dict(spec.items())
+        role = (labels.get("riverrun.resource.role") or [""])[0]
+        for value in labels.get("riverrun.resource.id", []) if role in ids else []:
+            ids[role].append(value.removeprefix(f"riverrun.{role}."))
+    if any(i not in flow_names for i in ids["flow"]):
+        return None
+    seconds = trigger.within.total_seconds()
+    unit = next((u for u in ("hours", "minutes") if seconds and seconds % UNITS[u] == 0), "seconds")
+    values = dict(EMPTY)
+    values.update(name=record.name, description=record.description,
+                  flows=", ".join(flow_names[i] for i in ids["flow"]), tags=", ".join(ids["tag"]),
+                  posture=trigger.posture.value, within=f"{seconds / UNITS[unit]:g}", unit=unit)  # fmt: skip
+    values.update(_action_values(record.actions[0]))
+    form = AutomationForm(values=values, states=states)
+    again = build(AutomationForm(values=dict(values), states=list(states)), ids["flow"])
+    if again is None or again.trigger != trigger or again.actions != record.actions:
+        return None
+    return form
+
+
+def _action_values(action: Any) -> dict[str, str]:
+    """An action as the form's fields."""
+    out = {"action": str(action.type)}
+    for key, field_name in (("block_document_id", "block_document_id"), ("subject", "subject"),
+                            ("body", "body"), ("payload", "payload"), ("state", "state"),
+                            ("state_name", "name"), ("state_message", "message")):  # fmt: skip
+        value = getattr(action, field_name, None)
+        if value is not None:
+            out[key] = str(getattr(value, "value", value))
+    return out

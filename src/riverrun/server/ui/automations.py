@@ -12,7 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from riverrun._automations.python_source import automation_source
-from riverrun.schemas.automations import AutomationRecord, InvalidAutomation, Posture
+from riverrun.schemas.automations import (
+    AutomationCore,
+    AutomationRecord,
+    InvalidAutomation,
+    Posture,
+)
 from riverrun.server.ui import automation_form, session
 from riverrun.server.ui import data_automations as data
 from riverrun.server.ui.automation_form import AutomationForm
@@ -53,11 +58,13 @@ def automations(request: Request) -> Response:
                 capped=len(rows) >= data.AUTOMATIONS_SHOWN, notice=request.query_params.get("notice", ""))  # fmt: skip
 
 
-def _form_page(request: Request, form: AutomationForm, status_code: int = 200) -> Response:
+def _form_page(request: Request, form: AutomationForm, status_code: int = 200,
+               editing: AutomationRecord | None = None) -> Response:  # fmt: skip
     blocks = data.notification_blocks(request.app.state.store)
     return page(request, "automation_new.html", status_code=status_code, form=form, blocks=blocks,
                 states=automation_form.STATE_NAMES, actions=automation_form.ACTIONS,
-                units=automation_form.UNITS, targets=automation_form.TARGET_STATES)  # fmt: skip
+                units=automation_form.UNITS, targets=automation_form.TARGET_STATES,
+                editing=editing)  # fmt: skip
 
 
 @router.get("/automations/new", response_class=HTMLResponse)
@@ -67,19 +74,25 @@ def new_automation(request: Request) -> Response:
 
 
 def _create(store: UIStore, form: AutomationForm) -> AutomationRecord | None:
-    found = data.flow_ids(store, form.flows)
-    missing = [name for name in form.flows if name not in found]
-    if missing:
-        form.errors["flows"] = (f"No flow named {', '.join(map(repr, missing))}: a flow exists once it "
-                                "has run; type a few letters to see the flows there are.")  # fmt: skip
-    automation = automation_form.build(form, [found[n] for n in form.flows if n in found])
-    if automation is None or form.errors:
+    automation = _built(store, form)
+    if automation is None:
         return None
     try:
         return data.create_automation(store, automation)
     except InvalidAutomation as exc:
         automation_form.place(exc, form)
         return None
+
+
+def _built(store: UIStore, form: AutomationForm) -> AutomationCore | None:
+    """The automation the form says (its flows resolved by name), or None with its errors."""
+    found = data.flow_ids(store, form.flows)
+    missing = [name for name in form.flows if name not in found]
+    if missing:
+        form.errors["flows"] = (f"No flow named {', '.join(map(repr, missing))}: a flow exists once it "
+                                "has run; type a few letters to see the flows there are.")  # fmt: skip
+    automation = automation_form.build(form, [found[n] for n in form.flows if n in found])
+    return None if automation is None or form.errors else automation
 
 
 @router.post("/automations/new", response_class=HTMLResponse, dependencies=_csrf)
@@ -94,13 +107,68 @@ async def create_automation(request: Request) -> Response:
     return RedirectResponse(f"/automations/{created.id}?{notice}", status_code=303)
 
 
+def _editable(store: UIStore, automation_id: str) -> tuple[AutomationRecord, AutomationForm | None]:
+    found = data.automation(store, automation_id)
+    flows: list[str] = []
+    related = getattr(found.trigger, "match_related", [])
+    for spec in related if isinstance(related, list) else [related]:
+        flows += [v.removeprefix("riverrun.flow.") for k, vs in spec.items() for v in vs
+                  if k == "riverrun.resource.id" and v.startswith("riverrun.flow.")]  # fmt: skip
+    return found, automation_form.from_automation(found, data.flow_names(store, flows))
+
+
+@router.get("/automations/{automation_id}/edit", response_class=HTMLResponse)
+def edit_automation(request: Request, automation_id: str) -> Response:
+    """The automation in the form it was made with, to change and save; an automation the
+    form cannot say (another trigger, several actions) is sent to its page, which says so."""
+    found, form = _editable(request.app.state.store, automation_id)
+    if form is None:
+        return _not_editable(found)
+    return _form_page(request, form, editing=found)
+
+
+def _not_editable(found: AutomationRecord) -> Response:
+    notice = urlencode({"notice": "This automation has a trigger or actions the form does not "
+                                  "offer; change it from Python or its JSON (below)."})  # fmt: skip
+    return RedirectResponse(f"/automations/{found.id}?{notice}", status_code=303)
+
+
+def _update(store: UIStore, found: AutomationRecord, form: AutomationForm) -> bool:
+    automation = _built(store, form)
+    if automation is None:
+        return False
+    automation.enabled, automation.tags = found.enabled, found.tags
+    automation.owner_resource = found.owner_resource
+    try:
+        data.update_automation(store, str(found.id), automation)
+    except InvalidAutomation as exc:
+        automation_form.place(exc, form)
+        return False
+    return True
+
+
+@router.post("/automations/{automation_id}/edit", response_class=HTMLResponse, dependencies=_csrf)
+async def save_automation(request: Request, automation_id: str) -> Response:
+    """Save the edited automation through ``update_automation``; what it refuses comes back
+    at its field."""
+    store = request.app.state.store
+    found, editable = await run_in_threadpool(_editable, store, automation_id)
+    if editable is None:
+        return _not_editable(found)
+    form = automation_form.read_form(await session.form_pairs(request))
+    if not await run_in_threadpool(_update, store, found, form):
+        return await run_in_threadpool(_form_page, request, form, 422, found)
+    notice = urlencode({"notice": f"Saved {form.values['name'].strip()!r}."})
+    return RedirectResponse(f"/automations/{automation_id}?{notice}", status_code=303)
+
+
 @router.get("/automations/{automation_id}", response_class=HTMLResponse)
 def automation(request: Request, automation_id: str) -> Response:
     """One automation: its trigger and actions as stored, and as Python."""
-    found = data.automation(request.app.state.store, automation_id)
+    found, form = _editable(request.app.state.store, automation_id)
     definition = found.model_dump(mode="json", exclude={"id", "created", "updated"})
     return page(request, "automation.html", automation=found, info=summary(found),
-                definition=definition, python=automation_source(found),
+                definition=definition, python=automation_source(found), editable=form is not None,
                 notice=request.query_params.get("notice", ""))  # fmt: skip
 
 

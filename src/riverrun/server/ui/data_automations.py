@@ -56,6 +56,19 @@ def create_automation(store: UIStore, automation: AutomationCore) -> AutomationR
     return store.create_automation(automation)
 
 
+def update_automation(store: UIStore, automation_id: str, automation: AutomationCore) -> None:
+    """Replace an automation's definition; raises ``InvalidAutomation`` as create does."""
+    store.update_automation(automation_id, automation)
+
+
+def flow_names(store: UIStore, ids: list[str]) -> dict[str, str]:
+    """The names of the flows with these IDs (an ID no flow has is left out)."""
+    if not ids:
+        return {}
+    flows = store.read_flows(flow_filter=f.FlowFilter(id=f.FlowFilterId(any_=ids)), limit=len(ids))
+    return {str(flow.id): flow.name for flow in flows}
+
+
 @dataclass(frozen=True)
 class NotificationBlock:
     """A saved block that can send notifications, as the form's choice shows it."""
