@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Connection
 
-HEAD_REVISION = "0014_flow_run_labels"
+HEAD_REVISION = "0015_log_run_order_index"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_SCHEMA_PATH = Path(__file__).parent / "schema_sqlite.sql"

@@ -241,7 +241,7 @@ log = Table(
     Column("level", Integer, nullable=False),
     Column("message", Text, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
-    Index("ix_log__flow_run_id_timestamp", "flow_run_id", "timestamp"),
+    Index("ix_log__flow_run_id_timestamp_id", "flow_run_id", "timestamp", "id"),
     Index("ix_log__task_run_id", "task_run_id", **_not_null("task_run_id")),
     Index("ix_log__timestamp", "timestamp"),
 )

@@ -131,10 +131,19 @@ class UIQueryMixin(StoreBase):
     ) -> CappedCount:
         """How many flow runs match, counting at most ``cap + 1`` of them (``since``/``until``:
         started, or expected to, in that window)."""
-        where = self._ui_run_where(*_tags_as_lists(flow_run_filter), flow_filter, exclude_tags)
+        flt, tag_lists = _tags_as_lists(flow_run_filter)
+        where = self._ui_run_where(flt, tag_lists, flow_filter, exclude_tags)
         where += _pool_where(work_pools, work_queues) + _started_where(since, until)
+        inner = sa.select(t.flow_run.c.id).where(*where)
+        if not tag_lists:
+            # In the list's own order, so the first cap + 1 rows are read from the start-time
+            # indexes and the scan stops there. Unordered, PostgreSQL chose a sequential scan
+            # for a window holding a quarter of the runs and filtered out 76,671 older rows
+            # before it found 10,001 (150 ms; see docs/ui.md). Tag lists are left unordered:
+            # they read their few rows from the tag index.
+            inner = inner.order_by(t.started(t.flow_run).desc())
         with self.connect() as conn:
-            return _capped(conn, sa.select(t.flow_run.c.id).where(*where), cap)
+            return _capped(conn, inner, cap)
 
     def flow_run_activity(
         self, since: datetime, until: datetime, buckets: int, cap: int = COUNT_CAP
@@ -144,9 +153,13 @@ class UIQueryMixin(StoreBase):
         lo, hi = to_us(since), to_us(until)
         width = max(1, (hi - lo) // buckets)
         started = t.started(t.flow_run)
+        # Integer division: the bucket's number, so the GROUP BY makes at most buckets x states
+        # rows. A true division (numeric on PostgreSQL, real on SQLite) made one group per run:
+        # 10,001 rows sent back and a numeric sort (30 days on PostgreSQL: 39 ms -> see
+        # docs/ui.md).
         inner = (
             sa.select(
-                ((started - lo) / width).label("b"),
+                ((started - lo) // width).label("b"),
                 t.flow_run.c.state_type.label("s"),
                 started.label("t"),
             )  # fmt: skip

@@ -205,8 +205,10 @@ def dashboard(store: UIStore, window: timedelta, buckets: int = 24) -> Dashboard
             name=f.FlowRunFilterStateName(any_=[name]) if name else None))  # fmt: skip
         return store.read_flow_runs_page(flow_run_filter=flt, limit=8)
 
+    # Late is a Scheduled state: naming the type lets the (state_type, started) index read only
+    # Scheduled runs, where the name alone walked every run of the window (10,001 on 30 days).
     return Dashboard(since, until, counts, activity.capped, latest(StateType.FAILED, StateType.CRASHED),
-                     latest(name="Late"), latest(StateType.RUNNING), activity.buckets)  # fmt: skip
+                     latest(StateType.SCHEDULED, name="Late"), latest(StateType.RUNNING), activity.buckets)  # fmt: skip
 
 
 def is_final(run: o.FlowRun | o.TaskRun) -> bool:
