@@ -472,3 +472,69 @@ def test_a_zero_concurrency_limit_is_refused_at_its_field(page: Any, server: Ser
     ).wait_for()
     assert page.locator("#g-limit").get_attribute("aria-invalid") == "true"
     page.screenshot(path=str(shots / "ui-concurrency.png"), full_page=True)
+
+
+def test_create_a_work_pool_and_edit_its_queue_by_clicking(page: Any, server: ServerProcess,
+                                                           seeded_home: Seed, traffic: Traffic,
+                                                           shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    _open(page, traffic, f"{base}/work-pools")
+    page.get_by_role("link", name="New work pool").click()
+    form = page.locator("#new-pool")
+    form.get_by_label("Name").fill("cluster")
+    form.get_by_label("Description").fill("The shared build box.")
+    form.get_by_label("Concurrency limit").fill("0")
+    form.get_by_role("button", name="Create work pool").click()
+    page.locator("#p-concurrency_limit-error", has_text="must be at least 1").wait_for()
+    page.screenshot(path=str(shots / "ui-work-pool-new.png"), full_page=True)
+    page.locator("#new-pool").get_by_label("Concurrency limit").fill("3")
+    page.locator("#new-pool").get_by_role("button", name="Create work pool").click()
+    page.get_by_text("Created the work pool 'cluster'.").wait_for()
+    page.locator("#new-queue summary").click()
+    queue_form = page.locator("#new-queue")
+    queue_form.get_by_label("Name").fill("bulk")
+    queue_form.get_by_label("Priority").fill("2")
+    queue_form.get_by_role("button", name="Add queue").click()
+    page.get_by_text("Added the queue 'bulk'.").wait_for()
+    page.get_by_role("link", name="Edit queue bulk").click()
+    page.wait_for_url(re.compile(r"/work-queues/"))
+    page.get_by_label("Concurrency limit").fill("1")
+    page.screenshot(path=str(shots / "ui-work-queue.png"), full_page=True)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved the queue 'bulk'.").wait_for()
+    store = open_store(seeded_home.url)
+    assert store.read_work_pool("cluster").concurrency_limit == 3
+    assert store.read_work_queue_by_name("bulk", work_pool_name="cluster").concurrency_limit == 1
+
+
+def test_edit_an_automation_in_its_form(page: Any, server: ServerProcess, seeded_home: Seed,
+                                        traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    from riverrun.automations import CancelFlowRun, flow_run_state_trigger
+    from riverrun.schemas.automations import AutomationCore
+
+    store = open_store(seeded_home.url)
+    (flow,) = store.read_flows(flow_filter=_flow_named("etl.extract"), limit=1)
+    made = store.create_automation(AutomationCore(
+        name="stuck extracts", actions=[CancelFlowRun()],
+        trigger=flow_run_state_trigger(["Running"], flow_ids=[flow.id], posture="Proactive",
+                                       within=3600)))  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    _open(page, traffic, f"{base}/automations/{made.id}")
+    page.get_by_role("link", name="Edit").click()
+    page.wait_for_url(re.compile(r"/edit$"))
+    assert page.get_by_label("Flows", exact=True).input_value() == "etl.extract"
+    assert page.get_by_label("Running", exact=True).is_checked()
+    page.get_by_label("Pending", exact=True).check()
+    page.get_by_label("Name", exact=True).fill("stuck extracts or pending")
+    page.screenshot(path=str(shots / "ui-automation-edit.png"), full_page=True)
+    page.get_by_role("button", name="Save automation").click()
+    page.get_by_text("Saved 'stuck extracts or pending'.").wait_for()
+    record = store.read_automation(made.id)
+    assert record is not None and record.trigger.after == {  # type: ignore[union-attr]
+        "riverrun.flow-run.Pending", "riverrun.flow-run.Running"}  # fmt: skip
+
+
+def _flow_named(name: str) -> Any:
+    from riverrun.schemas.filters import FlowFilter, FlowFilterName
+
+    return FlowFilter(name=FlowFilterName(any_=[name]))
