@@ -538,3 +538,25 @@ def _flow_named(name: str) -> Any:
     from riverrun.schemas.filters import FlowFilter, FlowFilterName
 
     return FlowFilter(name=FlowFilterName(any_=[name]))
+
+
+def test_create_and_edit_a_variable_by_clicking(page: Any, server: ServerProcess, seeded_home: Seed,
+                                                traffic: Traffic, shots: Path) -> None:  # fmt: skip
+    base = f"http://127.0.0.1:{server.port}"
+    assert _open(page, traffic, f"{base}/variables") <= 5
+    form = page.locator("#new-variable")
+    form.get_by_label("Name").fill("sf_tables")
+    form.get_by_label("Value (JSON)").fill("['accounts']")
+    form.get_by_role("button", name="Create variable").click()
+    page.locator("#v-value-error", has_text="Not valid JSON").wait_for()
+    page.locator("#new-variable").get_by_label("Value (JSON)").fill('["accounts", "contacts"]')
+    page.locator("#new-variable").get_by_label("Tags").fill("sf")
+    page.locator("#new-variable").get_by_role("button", name="Create variable").click()
+    page.get_by_text("Created the variable 'sf_tables'.").wait_for()
+    page.screenshot(path=str(shots / "ui-variables.png"), full_page=True)
+    page.get_by_role("link", name="Edit sf_tables").click()
+    page.get_by_label("Value (JSON)").fill('["accounts"]')
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved the variable 'sf_tables'.").wait_for()
+    found = open_store(seeded_home.url).read_variable_by_name("sf_tables")
+    assert found is not None and (found.value, found.tags) == (["accounts"], ["sf"])

@@ -25,6 +25,8 @@ _UNIQUE = re.compile(
     rf"WHERE\s+(?:\w+\.)?(id|hash|slug|key)\s*=\s*{_PARAM}\s*(\)|$|ORDER|AND|LIMIT)", re.I
 )
 _FLOW_NAME = re.compile(rf"WHERE\s+flow\.name\s*=\s*{_PARAM}", re.I)
+# A variable by its name (uq_variable__name): at most one row.
+_VARIABLE_NAME = re.compile(rf"WHERE\s+variable\.name\s*=\s*{_PARAM}\s*$", re.I)
 # The block catalog holds one row per Block class a program registered, not per run.
 _CATALOG = re.compile(r"FROM\s+block_(type|schema)\b", re.I)
 # Automations are configuration (the server's automation service reads them all each pass).
@@ -62,7 +64,8 @@ def unbounded(sql: str) -> bool:
     text = " ".join(sql.split())
     if not text.upper().startswith(("SELECT", "WITH")):
         return False
-    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, *_CONFIGURATION))
+    return not any(p.search(text) for p in (_LIMIT, _TIME, _UNIQUE, _FLOW_NAME, _VARIABLE_NAME,
+                                            *_CONFIGURATION))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +106,9 @@ def pages(seeded: Seed, big: str) -> list[str]:
     task = store.read_task_runs(limit=1)[0]
     flow = store.read_flows(limit=1)[0]
     queue = store.read_work_queue_by_name("urgent", work_pool_name="laptop")
-    urls = [f"/work-queues/{queue.id}", "/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
+    if store.read_variable_by_name("ui_budget") is None:
+        store.create_variable("ui_budget", {"pages": 1})
+    urls = [f"/work-queues/{queue.id}", "/variables/edit?name=ui_budget", "/", "/?window=30d", "/runs", "/runs?state=FAILED&xtag=env:pro&tag=team:data&name=x&flow=etl.extract",
             "/runs?deployment=nightly", "/ui/suggest?what=flow&q=vt", "/ui/suggest?what=tag&q=env",
             "/ui/suggest?what=deployment&q=n", f"/task-runs/{task.id}", "/flows", f"/flows/{flow.id}",
             "/blocks", "/variables", "/artifacts", "/settings", "/login",

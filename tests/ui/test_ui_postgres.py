@@ -104,3 +104,15 @@ def test_create_and_edit_a_pool_and_its_queue_on_postgres(
     pool = store.read_work_pool("pg-pool")
     assert (pool.description, pool.concurrency_limit) == ("On PostgreSQL.", None)
     assert store.read_work_queue(queue.id).name == "faster"
+
+
+def test_create_and_edit_a_variable_on_postgres(pg_client: TestClient, pg_seeded: Seed) -> None:
+    pg_client.get("/variables")
+    csrf = pg_client.cookies.get("rr_csrf")
+    made = pg_client.post("/variables", data={"csrf": csrf, "name": "pg_var", "value": '{"a": 1}'},
+                          follow_redirects=False)  # fmt: skip
+    saved = pg_client.post("/variables/edit?name=pg_var", data={"csrf": csrf, "value": "[2]", "tags": "x"},
+                           follow_redirects=False)  # fmt: skip
+    assert (made.status_code, saved.status_code) == (303, 303)
+    found = open_store(pg_seeded.url).read_variable_by_name("pg_var")
+    assert found is not None and (found.value, found.tags) == ([2], ["x"])

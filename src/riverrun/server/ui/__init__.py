@@ -41,6 +41,7 @@ def create_ui(parent: FastAPI) -> FastAPI:
         concurrency,
         deployments,
         runs,
+        variables,
         work_pools,
     )
 
@@ -56,6 +57,7 @@ def create_ui(parent: FastAPI) -> FastAPI:
     ui.include_router(automations.router, dependencies=guarded)
     ui.include_router(work_pools.router, dependencies=guarded)
     ui.include_router(concurrency.router, dependencies=guarded)
+    ui.include_router(variables.router, dependencies=guarded)
     ui.include_router(catalog.router, dependencies=guarded)
 
     @ui.exception_handler(session.LoginRequired)

@@ -27,7 +27,12 @@ def offset_of(request: Request) -> int:
 
 
 def _listing(
-    request: Request, template: str, key: str, read: Callable[..., list[Any]], q: str
+    request: Request,
+    template: str,
+    key: str,
+    read: Callable[..., list[Any]],
+    q: str,
+    **extra: Any,
 ) -> Response:
     """A page of a list searched by name on the server, read one row past the page."""
     offset = offset_of(request)
@@ -37,6 +42,7 @@ def _listing(
         "more": len(rows) > data.PAGE,
         "offset": offset,
         "q": q,
+        **extra,
     }
     return page(request, template, **context)
 
@@ -159,7 +165,9 @@ def _dig(values: dict[str, Any], path: str) -> Any:
 @router.get("/variables", response_class=HTMLResponse)
 def variables(request: Request, q: str = "") -> Response:
     """Variables by name, searched on the server."""
-    return _listing(request, "variables.html", "variables", data.variables, q)
+    return _listing(request, "variables.html", "variables", data.variables, q,
+                    new={"values": {"name": "", "value": "", "tags": ""}, "errors": {}},
+                    notice=request.query_params.get("notice", ""))  # fmt: skip
 
 
 @router.get("/artifacts", response_class=HTMLResponse)
