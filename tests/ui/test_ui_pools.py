@@ -273,6 +273,16 @@ def test_the_dashboard_points_to_the_new_pages(client: TestClient) -> None:
     assert '<a href="/work-pools">Work pools</a>' in html and "not part of this server" not in html
 
 
+def test_the_dashboard_shows_each_pools_health_workers_and_runs_waiting(
+    client: TestClient, beating: None
+) -> None:
+    html = _get(client, "/")
+    pools = html[html.index('id="dashboard-pools"') :]
+    assert _text(_row(pools, ">laptop<")).startswith("laptop Ready 1 1")
+    assert _text(_row(pools, ">gpu<")).startswith("gpu Paused 0 0")
+    assert 'href="/work-pools/laptop#waiting"' in pools
+
+
 # -- creating and editing pools and queues --------------------------------------------------------
 
 

@@ -59,10 +59,10 @@ def _count(rows: list[object], cap: int) -> CappedCount:
     return CappedCount(min(len(rows), cap), len(rows) > cap)
 
 
-def pools(store: UIStore, offset: int = 0) -> tuple[list[PoolRow], bool]:
-    """A page of pools by name with their queue count, workers online and runs waiting (due
-    Scheduled runs no worker has taken yet); and whether there are more pools."""
-    found = store.read_work_pools(limit=PAGE + 1, offset=offset)
+def pools(store: UIStore, offset: int = 0, size: int = PAGE) -> tuple[list[PoolRow], bool]:
+    """A page of ``size`` pools by name with their queue count, workers online and runs
+    waiting (due Scheduled runs no worker has taken yet); and whether there are more pools."""
+    found = store.read_work_pools(limit=size + 1, offset=offset)
     online = f.WorkerFilter(status=f.WorkerFilterStatus(any_=["ONLINE"]))
     due = _scheduled(datetime.now(timezone.utc))
     rows = [
@@ -79,9 +79,9 @@ def pools(store: UIStore, offset: int = 0) -> tuple[list[PoolRow], bool]:
             ),  # fmt: skip
             store.count_flow_runs_capped(flow_run_filter=due, work_pools=[pool.name]),
         )
-        for pool in found[:PAGE]
+        for pool in found[:size]
     ]
-    return rows, len(found) > PAGE
+    return rows, len(found) > size
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -26,6 +27,11 @@ _STATE_CLASS = {
 }  # fmt: skip
 STATE_ORDER = ("COMPLETED", "RUNNING", "FAILED", "CRASHED", "CANCELLED", "CANCELLING", "PENDING",
                "SCHEDULED", "PAUSED")  # fmt: skip
+
+
+def pool_url(name: str) -> str:
+    """The page of a work pool (its name quoted: a pool name may hold any character)."""
+    return "/work-pools/" + quote(name, safe="")
 
 
 def state_class(state: Any) -> str:

@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
 from riverrun.server.ui import artifacts as art
-from riverrun.server.ui import data
+from riverrun.server.ui import data, data_pools
 from riverrun.server.ui.layout import timeline
-from riverrun.server.ui.render import environment, page
+from riverrun.server.ui.render import environment, page, pool_url
 from riverrun.server.ui.session import require_csrf
 from riverrun.states import StateType
 
@@ -28,6 +28,8 @@ router = APIRouter()
 _WINDOW = re.compile(r"^(\d{1,4})([mhd])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 WINDOWS = ("1h", "24h", "7d", "30d")
+#: The dashboard shows this many work pools (by name); the rest are on the Work pools page.
+DASHBOARD_POOLS = 8
 #: How often a live stream looks for new log lines and states of a running run.
 STREAM_EVERY_S = 0.5
 #: A stream ends after this long; the browser reconnects if the run still runs.
@@ -58,8 +60,10 @@ def dashboard(request: Request, window: str | None = None) -> Response:
     label, span = parse_window(window)
     board = data.dashboard(request.app.state.store, span)
     peak = max([sum(b.values()) for b in board.activity] + [1])
+    pools, more_pools = data_pools.pools(request.app.state.store, size=DASHBOARD_POOLS)
     return page(request, "dashboard.html", board=board, window=label, windows=WINDOWS, peak=peak,
-                total=sum(board.counts.values()))  # fmt: skip
+                total=sum(board.counts.values()), pools=pools, more_pools=more_pools,
+                pool_url=pool_url)  # fmt: skip
 
 
 def run_query(params: QueryParams) -> tuple[data.RunQuery, dict[str, Any]]:

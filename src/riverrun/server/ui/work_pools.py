@@ -6,7 +6,7 @@ pool, queue and worker operations of the table (``_api/work_pools.py``...)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from riverrun.exceptions import InvalidWorkPoolError
 from riverrun.server.ui import data_pools, session
 from riverrun.server.ui.catalog import offset_of
-from riverrun.server.ui.render import page
+from riverrun.server.ui.render import page, pool_url
 
 router = APIRouter()
 _csrf = [Depends(session.require_csrf)]
@@ -25,11 +25,6 @@ _SWITCH = {"pause": True, "resume": False}
 def _unknown(request: Request, action: str) -> Response:
     return page(request, "error.html", status_code=404, status=404,
                 message=f"Unknown action {action!r}: use pause, resume or delete.")  # fmt: skip
-
-
-def pool_url(name: str) -> str:
-    """The page of a pool (its name quoted: a pool name may hold any character)."""
-    return "/work-pools/" + quote(name, safe="")
 
 
 def _noticed(url: str, notice: str) -> Response:
