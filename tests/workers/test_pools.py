@@ -94,6 +94,15 @@ def test_queues_get_the_next_priority_and_can_be_changed_and_deleted() -> None:
             client.read_work_queue(urgent.id)
 
 
+def test_renaming_a_queue_to_a_name_its_pool_has_is_refused_naming_it() -> None:
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="laptop"))
+        urgent = client.create_work_queue("urgent", work_pool_name="laptop")
+        with pytest.raises(ObjectAlreadyExists, match="already has a queue named 'default'"):
+            client.update_work_queue(urgent.id, name="default")
+        assert client.read_work_queue(urgent.id).name == "urgent"
+
+
 def test_the_default_queue_cannot_be_deleted() -> None:
     with get_client(sync_client=True) as client:
         pool = client.create_work_pool(WorkPoolCreate(name="laptop"))

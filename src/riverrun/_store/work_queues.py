@@ -183,8 +183,19 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
         fields = work_queue.model_dump(exclude_unset=True)
         if "concurrency_limit" in fields:
             check_limit(fields["concurrency_limit"], "work queue")
-        self.read_work_queue(id)
+        queue = self.read_work_queue(id)
+        q = t.work_queue.c
         with self.begin() as conn:
+            name = fields.get("name")
+            if name is not None and name != queue.name:
+                taken = conn.execute(
+                    sa.select(q.id).where(q.work_pool_id == queue.work_pool_id, q.name == name)
+                ).first()
+                if taken is not None:
+                    raise ObjectAlreadyExists(
+                        f"Work pool {queue.work_pool_name!r} already has a queue named {name!r};"
+                        " choose another name."
+                    )
             conn.execute(
                 t.work_queue.update()
                 .where(t.work_queue.c.id == str(id))
