@@ -56,6 +56,12 @@ class FlowRunContext(_ContextBase):
 
     __var__: ContextVar[FlowRunContext | None] = ContextVar("riverrun_flow_run", default=None)
 
+    flow: Flow[Any, Any]
+    task_runner: TaskRunner
+    log_prints: bool
+    persist_result: bool | None
+    observed_flow_pauses: dict[str, int]
+
     def __init__(
         self,
         flow: Flow[Any, Any],
@@ -97,6 +103,9 @@ class TaskRunContext(_ContextBase):
 
     __var__: ContextVar[TaskRunContext | None] = ContextVar("riverrun_task_run", default=None)
 
+    task: Task[Any, Any]
+    log_prints: bool
+
     def __init__(
         self,
         task: Task[Any, Any],
@@ -125,6 +134,12 @@ class TaskRunContext(_ContextBase):
     @property
     def task_run(self) -> TaskRun:
         return self.info.as_task_run()
+
+    @property
+    def persist_result(self) -> bool:
+        """Whether this task run's result is persisted (the task's, its flow's or the
+        setting's choice)."""
+        return self.task.should_persist(FlowRunContext.get())
 
 
 class TagsContext(_ContextBase):

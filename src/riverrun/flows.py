@@ -17,6 +17,7 @@ from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, ReservedArgumentError
+from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
@@ -150,6 +151,14 @@ class Flow(Generic[P, R]):
         """Validate and coerce ``parameters`` against the type hints; raise ParameterTypeError."""
         bound = bind(self.fn, self._signature, (), dict(parameters), self.name)
         return self._validator.validate(bound)
+
+    def serialize_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Parameters as JSON data, as a run records them: futures and states become
+        ``"<TypeName>"`` (they are not waited for), everything else riverrun's JSON form."""
+        return {
+            key: f"<{type(v).__name__}>" if isinstance(v, (RiverrunFuture, State)) else jsonable(v)
+            for key, v in parameters.items()
+        }
 
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some arguments changed (same as ``@flow``'s)."""

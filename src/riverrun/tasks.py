@@ -21,6 +21,7 @@ from riverrun.cache_policies import (
     CacheKeyFnPolicy,
     CachePolicy,
     UnhashableInput,
+    hash_object,
 )
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
@@ -49,6 +50,20 @@ def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
         return [backoff_factor * 2**r for r in range(retries)]
 
     return retry_backoff
+
+
+def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str | None:
+    """A ``cache_key_fn`` hashing the task's key, its code and all its arguments (JSON, or
+    cloudpickle for what JSON cannot hold); None, so no caching, when they cannot be hashed.
+
+    Example:
+        >>> @task(cache_key_fn=task_input_hash)
+        ... def fetch(url: str) -> bytes: ...
+    """
+    fn = context.task.fn
+    code = getattr(fn, "__code__", None)
+    return hash_object([context.task.task_key, code.co_code.hex() if code else repr(fn),
+                        arguments])  # fmt: skip
 
 
 def _task_key(fn: Callable[..., Any]) -> str:
@@ -580,4 +595,4 @@ def task(__fn: Any = None, **kwargs: Any) -> Any:
     return lambda fn: Task(fn, **kwargs)
 
 
-__all__ = ["Task", "exponential_backoff", "task"]
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]

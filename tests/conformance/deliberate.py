@@ -194,6 +194,9 @@ DELIBERATE: dict[str, list[Deliberate]] = {
             "D15",
         ),
     ],
+    "surface_helpers::scenario_scheduled_time_only_in_state_details": [
+        Deliberate("observations.equals_given", True, "D20"),
+    ],
     "logging_runtime::scenario_task_run_logger_outside_flow_task": [
         Deliberate("observations.lines", [["riverrun.task_runs", "INFO", "lone task log"]], "D3"),
     ],

@@ -199,14 +199,10 @@ ALLOWED: dict[str, str] = {
     "prefect.states:*": "issue 12, not yet: state helper functions",
     "prefect.flows:Flow.*": "issue 12, not yet: Flow methods",
     "prefect.tasks:Task.*": "issue 12, not yet: Task methods",
-    "prefect.tasks:task_input_hash": "issue 12, not yet: the Prefect 2 style cache_key_fn helper",
     "prefect.futures:*": "issue 12, not yet: futures helpers",
     "prefect.logging*:*": "issue 12, not yet: logging helpers",
     "prefect.runtime.flow_run:*": "issue 12, not yet: runtime fields",
     "prefect.artifacts:*": "issue 12, not yet: artifact classes",
-    "prefect.cache_policies:NONE": "issue 12, not yet: the NONE alias",
-    "prefect.utilities.annotations:*": "issue 12, not yet: annotations",
-    "prefect.variables:Variable.*": "issue 12, not yet: Variable fields",
     "prefect.client.schemas.objects:*": "issue 12, not yet: client object fields",
     "prefect.client.schemas.filters:*": "issue 12, not yet: filter fields",
     "prefect.blocks.*": "issue 12, not yet: block methods",
@@ -224,7 +220,7 @@ ALLOWED: dict[str, str] = {
         "*server_default_result_storage*", "Prefect internal: server-side default result storage"
     ),
     **_client(
-        "loop hello raise_for_api_version_mismatch* api_version client_version request",
+        "loop raise_for_api_version_mismatch* request",
         "Prefect internal: HTTP client plumbing",
     ),
     **_client("*", _NOT_YET_CLIENT),
