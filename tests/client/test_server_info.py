@@ -7,6 +7,8 @@ import asyncio
 import inspect
 from pathlib import Path
 
+import pytest
+
 import riverrun
 from riverrun._api.version import API_VERSION
 from riverrun.client.orchestration import RiverrunClient, get_client
@@ -32,5 +34,6 @@ def test_client_version_is_riverrun_version_on_both_clients(riverrun_home: Path)
     assert get_client().client_version() == riverrun.__version__
 
 
+@pytest.mark.single_mode("a property of the class, not of a store")
 def test_client_version_is_a_plain_call_on_the_async_client() -> None:
     assert not inspect.iscoroutinefunction(RiverrunClient.client_version)
