@@ -23,7 +23,7 @@ REASONS = (
 )
 
 _NOT_YET_CLIENT = (
-    "issue 12, not yet: the client's write side waits for the operation table (src/riverrun/_api)"
+    "issue 12, not yet: client methods not built (each is one operation in src/riverrun/_api)"
 )
 
 
@@ -181,10 +181,10 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.filters:Block*": "issue 12, not yet: block filters in the client",
     "prefect.client.schemas.sorting:BlockDocumentSort": "issue 12, not yet: block filters in the client",
     "prefect.client.schemas.filters:VariableFilterId": "issue 12, not yet: the client's variable filters",
-    "prefect.client.schemas.actions:*": "issue 12, not yet: the client's write side waits for the operation table",
-    "prefect.client.schemas:RunInput": "issue 12, not yet: flow run input (pause/suspend with wait_for_input)",
+    "prefect.client.schemas.actions:*": "issue 12, not yet: Prefect's request models for flows and runs (riverrun's create_flow_run and update_flow_run take keyword arguments)",
+    "prefect.client.schemas:RunInput": "Prefect internal: the base of its task input placeholders",
     "prefect.client.schemas.objects:Block*": "issue 12, not yet: block objects under the client's schema path",
-    "prefect.client.schemas.objects:RunInput": "issue 12, not yet: flow run input",
+    "prefect.client.schemas.objects:RunInput": "Prefect internal: the base of its task input placeholders",
     "prefect.results:*result_storage*": "issue 12, not yet: filesystem blocks as result storage (prefect.filesystems)",
     "prefect.results:ResultStore.*update_for_*": "issue 12, not yet: filesystem blocks as result storage (prefect.filesystems)",
     "prefect.results:default_cache": "Prefect internal: the in-memory result cache",
@@ -192,15 +192,12 @@ ALLOWED: dict[str, str] = {
     "prefect.filesystems:*": "issue 12, not yet: filesystem blocks as result storage",
     "prefect.context:FlowRunContext.*": "issue 12, not yet: FlowRunContext fields",
     "prefect.context:TaskRunContext.*": "issue 12, not yet: TaskRunContext fields",
-    "prefect.context:use_profile": "issue 12, not yet: profiles",
-    "prefect.context:SettingsContext": "issue 12, not yet: the settings context object",
     "prefect.context:with_context": "issue 12, not yet: logging with_context for subprocesses",
     "prefect.settings:DEFAULT_PROFILES_PATH": "Prefect internal: the profiles file shipped inside Prefect's package (riverrun ships none)",
     "prefect.settings:PREFECT_API_AUTH_STRING": "issue 12, not yet: HTTP basic auth to a server (riverrun's server checks API keys)",
     "prefect.states:return_value_to_state": "Prefect internal: its engine's turning a return value into a final state with a result record (riverrun's engine decides it in _engine)",
     "prefect.flows:Flow.*": "issue 12, not yet: Flow methods",
     "prefect.tasks:Task.*": "issue 12, not yet: Task methods",
-    "prefect.logging*:*": "issue 12, not yet: logging helpers",
     "prefect.runtime.flow_run:*": "issue 12, not yet: runtime fields",
     "prefect.artifacts:Artifact.reset_fields": "Prefect internal: PrefectBaseModel helper",
     "prefect.client.schemas.objects:*": "issue 12, not yet: client object fields",
