@@ -315,6 +315,10 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.find_automation, id_or_name=id_or_name)
 
+    async def get_most_recent_block_schema_for_block_type(self, block_type_id: Union[UUID, str]) -> Optional[BlockSchema]:
+        """The newest schema of a block type, or None if it has none."""
+        return await _to_thread(self._sync.get_most_recent_block_schema_for_block_type, block_type_id=block_type_id)
+
     async def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
         """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
         first, within its free slots; nothing is claimed, the queue counts as polled.
