@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
@@ -22,7 +23,7 @@ from riverrun.logging.loggers import enable_log_prints, ensure_logging_configure
 from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
-from riverrun.tasks import _require_function
+from riverrun.tasks import _MethodKind, _require_function, _unwrap_method
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.deployments.runner import RunnerDeployment
@@ -35,7 +36,7 @@ _BAD_NAME_CHARS = set("/%&><")
 StateHook = Callable[..., Any]
 
 
-class Flow(Generic[P, R]):
+class Flow(_MethodKind, Generic[P, R]):
     """A function whose calls are recorded as flow runs. Create flows with ``@flow``."""
 
     def __init__(
@@ -60,6 +61,7 @@ class Flow(Generic[P, R]):
         on_running: list[StateHook] | None = None,
         **unsupported: Any,
     ) -> None:
+        fn, self._method_kind = _unwrap_method(fn)
         _require_function(fn, "flow")
         _require_hook_lists(
             on_completion=on_completion,
@@ -162,7 +164,22 @@ class Flow(Generic[P, R]):
 
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some arguments changed (same as ``@flow``'s)."""
-        return Flow(self.fn, **{**self._options, **options})
+        clone: Flow[P, R] = Flow(self.fn, **{**self._options, **options})
+        clone._method_kind = self._method_kind
+        return clone
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        # A flow in a class body: read through an instance (or, for a classmethod, the
+        # class) it is a flow of the bound method, whose parameters leave out self / cls.
+        fn = self._bound_fn(instance, owner)
+        if fn is None:
+            return self
+        # A copy, not Flow(fn, ...): inspect.getdoc(bound method) reads this attribute again.
+        bound = copy.copy(self)
+        bound.fn = fn
+        bound._signature = inspect.signature(fn)
+        bound._validator = ParameterValidator(fn, self.name)
+        return bound
 
     # -- deployments (riverrun.deployments does the work) ------------------------------------
     def to_deployment(self, name: str, **options: Any) -> RunnerDeployment:

@@ -191,8 +191,6 @@ ALLOWED: dict[str, str] = {
     "prefect.settings:DEFAULT_PROFILES_PATH": "Prefect internal: the profiles file shipped inside Prefect's package (riverrun ships none)",
     "prefect.settings:PREFECT_API_AUTH_STRING": "issue 12, not yet: HTTP basic auth to a server (riverrun's server checks API keys)",
     "prefect.states:return_value_to_state": "Prefect internal: its engine's turning a return value into a final state with a result record (riverrun's engine decides it in _engine)",
-    "prefect.flows:Flow.*": "issue 12, not yet: Flow methods",
-    "prefect.tasks:Task.*": "issue 12, not yet: Task methods",
     "prefect.runtime.flow_run:*": "issue 12, not yet: runtime fields",
     "prefect.artifacts:Artifact.reset_fields": "Prefect internal: PrefectBaseModel helper",
     "prefect.client.schemas.objects:*": "issue 12, not yet: client object fields",
