@@ -193,3 +193,23 @@ def test_api_key_is_masked_for_display() -> None:
 def test_database_url_shows_everything_but_the_password() -> None:
     shown = display_value(DEFINITIONS["database_url"], "postgresql://app:hunter2@db:5432/riverrun")
     assert shown == "postgresql://app:********@db:5432/riverrun"
+
+
+def test_update_current_profile_with_a_bad_value_writes_nothing(riverrun_home: Path) -> None:
+    from riverrun.settings import load_current_profile, update_current_profile
+
+    update_current_profile({"RIVERRUN_RETENTION_DAYS": 3})
+    with pytest.raises(ConfigurationError, match="RIVERRUN_RETENTION_DAYS"):
+        update_current_profile({"RIVERRUN_RETENTION_DAYS": "three"})
+    assert load_current_profile().to_environment_variables() == {"RIVERRUN_RETENTION_DAYS": "3"}
+
+
+def test_update_current_profile_writes_the_profile_riverrun_profile_names(
+    riverrun_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from riverrun.settings import get_current_settings, load_profile, update_current_profile
+
+    monkeypatch.setenv("RIVERRUN_PROFILE", "dev")
+    assert update_current_profile({"retention_days": 9}).name == "dev"
+    assert load_profile("dev").to_environment_variables() == {"RIVERRUN_RETENTION_DAYS": "9"}
+    assert get_current_settings().retention_days == 9

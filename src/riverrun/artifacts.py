@@ -33,7 +33,11 @@ def _check_key(key: Optional[str]) -> None:
 
 
 def _record(
-    type_: Optional[str], data: Any, key: Optional[str], description: Optional[str]
+    type_: Optional[str],
+    data: Any,
+    key: Optional[str],
+    description: Optional[str],
+    run_ids: tuple[Any, Any] = (None, None),
 ) -> o.Artifact:
     from riverrun._recording.recorder import recorder_for
     from riverrun.schemas.encoding import jsonable
@@ -45,6 +49,9 @@ def _record(
     task_run_id = task_ctx.info.id if task_ctx is not None else None
     if task_ctx is not None and flow_run_id is None:
         flow_run_id = task_ctx.info.flow_run_id
+    # Runs the artifact names itself win over the current ones, as in Prefect.
+    flow_run_id = str(run_ids[0]) if run_ids[0] else flow_run_id
+    task_run_id = str(run_ids[1]) if run_ids[1] else task_run_id
     recorder = recorder_for(flow_ctx)
     artifact_id = new_id()
     created = clock.now_us()
@@ -77,6 +84,12 @@ class Artifact:
     """
 
     type: Optional[str] = None
+    key: Optional[str]
+    description: Optional[str]
+    data: Any
+    metadata_: Optional[dict[str, Any]]
+    flow_run_id: Optional[uuid.UUID]
+    task_run_id: Optional[uuid.UUID]
 
     def __init__(
         self,
@@ -85,6 +98,8 @@ class Artifact:
         description: Optional[str] = None,
         data: Any = None,
         metadata_: Optional[dict[str, Any]] = None,
+        flow_run_id: Optional[uuid.UUID] = None,
+        task_run_id: Optional[uuid.UUID] = None,
     ) -> None:
         _check_key(key)
         self.type = type if type is not None else self.type
@@ -92,15 +107,22 @@ class Artifact:
         self.description = description
         self.data = data
         self.metadata_ = metadata_
+        self.flow_run_id = flow_run_id
+        self.task_run_id = task_run_id
 
     def format(self) -> Any:
         """The data as stored: JSON text for a plain ``Artifact``."""
         return json.dumps(self.data)
 
+    async def aformat(self) -> Any:
+        """``format`` for async code."""
+        return self.format()
+
     @async_dispatch("acreate")
     def create(self, client: Any = None) -> o.Artifact:
         """Store the artifact (linked to the current flow/task run); awaitable in async code."""
-        return _record(self.type, self.format(), self.key, self.description)
+        return _record(self.type, self.format(), self.key, self.description,
+                       (self.flow_run_id, self.task_run_id))  # fmt: skip
 
     async def acreate(self, client: Any = None) -> o.Artifact:
         """Async twin of ``create``."""

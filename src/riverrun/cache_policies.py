@@ -227,12 +227,14 @@ TASK_SOURCE = TaskSource()
 RUN_ID = RunId()
 FLOW_PARAMETERS = FlowParameters()
 NO_CACHE = _None()
+NONE = NO_CACHE  # Prefect's other name for it (the engine checks it by identity)
 DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
 
 __all__ = [
     "DEFAULT",
     "FLOW_PARAMETERS",
     "INPUTS",
+    "NONE",
     "NO_CACHE",
     "RUN_ID",
     "TASK_SOURCE",

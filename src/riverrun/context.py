@@ -7,6 +7,7 @@ flows, tasks and threads see the right run (``contextvars`` follow threads the e
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Recorder
     from riverrun.flows import Flow
     from riverrun.schemas.objects import FlowRun, TaskRun
+    from riverrun.settings import Profile, Setting, Settings
     from riverrun.task_runners import TaskRunner
     from riverrun.tasks import Task
 
@@ -55,6 +57,12 @@ class FlowRunContext(_ContextBase):
     """
 
     __var__: ContextVar[FlowRunContext | None] = ContextVar("riverrun_flow_run", default=None)
+
+    flow: Flow[Any, Any]
+    task_runner: TaskRunner
+    log_prints: bool
+    persist_result: bool | None
+    observed_flow_pauses: dict[str, int]
 
     def __init__(
         self,
@@ -97,6 +105,9 @@ class TaskRunContext(_ContextBase):
 
     __var__: ContextVar[TaskRunContext | None] = ContextVar("riverrun_task_run", default=None)
 
+    task: Task[Any, Any]
+    log_prints: bool
+
     def __init__(
         self,
         task: Task[Any, Any],
@@ -125,6 +136,12 @@ class TaskRunContext(_ContextBase):
     @property
     def task_run(self) -> TaskRun:
         return self.info.as_task_run()
+
+    @property
+    def persist_result(self) -> bool:
+        """Whether this task run's result is persisted (the task's, its flow's or the
+        setting's choice)."""
+        return self.task.should_persist(FlowRunContext.get())
 
 
 class TagsContext(_ContextBase):
@@ -164,6 +181,73 @@ def tags(*new_tags: str) -> Iterator[set[str]]:
         yield set(combined)
 
 
+class SettingsContext(_ContextBase):
+    """The profile and settings in use: ``SettingsContext.get().profile.name``.
+
+    Entered by ``use_profile``; outside one, ``get()`` describes the active profile.
+    """
+
+    __var__: ContextVar[SettingsContext | None] = ContextVar("riverrun_settings", default=None)
+
+    def __init__(self, profile: Profile, settings: Settings) -> None:
+        super().__init__()
+        self.profile = profile
+        self.settings = settings
+
+    @classmethod
+    def get(cls) -> SettingsContext:
+        """The innermost ``use_profile`` context, else one for the active profile."""
+        current = cls.__var__.get()
+        if current is not None:
+            return current
+        from riverrun.settings import get_current_settings, load_current_profile
+
+        return cls(load_current_profile(), get_current_settings())
+
+
+@contextlib.contextmanager
+def use_profile(
+    profile: Profile | str,
+    override_environment_variables: bool = False,
+    include_current_context: bool = True,
+) -> Iterator[SettingsContext]:
+    """Use a profile's settings inside the block (in this process).
+
+    Args:
+        profile: a ``Profile`` or the name of one in the profiles file (``KeyError`` if none).
+        override_environment_variables: let the profile's values win over the environment
+            (by default the environment wins, as everywhere else).
+        include_current_context: keep the active profile's values for settings this one
+            does not set (if False, those fall back to their defaults).
+    """
+    from riverrun.settings import (
+        DEFINITIONS,
+        Profile,
+        get_current_settings,
+        load_profiles,
+        temporary_settings,
+    )
+
+    if isinstance(profile, str):
+        profile = load_profiles()[profile]
+    if not isinstance(profile, Profile):
+        raise TypeError(
+            f"Unexpected type {type(profile).__name__!r} for `profile`. Expected 'str' or 'Profile'."
+        )
+    values: dict[Setting | str, Any] = {
+        s.field_name: v
+        for s, v in profile.settings.items()
+        if override_environment_variables or s.name not in os.environ
+    }
+    if not include_current_context:
+        current = get_current_settings()
+        for name in DEFINITIONS:
+            if name not in values and current.source_of(name).startswith("profile"):
+                values[name] = DEFINITIONS[name].default
+    with temporary_settings(values) as settings, SettingsContext(profile, settings) as ctx:
+        yield ctx
+
+
 def get_run_context() -> TaskRunContext | FlowRunContext:
     """The current task run context, else the current flow run context.
 
@@ -184,9 +268,11 @@ def get_run_context() -> TaskRunContext | FlowRunContext:
 
 __all__ = [
     "FlowRunContext",
+    "SettingsContext",
     "TagsContext",
     "TaskRunContext",
     "current_tags",
     "get_run_context",
     "tags",
+    "use_profile",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
@@ -17,11 +18,12 @@ from riverrun._internal.ids import flow_id_for, new_id
 from riverrun._internal.names import generate_run_name
 from riverrun.context import FlowRunContext, current_tags
 from riverrun.exceptions import InvalidNameError, ReservedArgumentError
+from riverrun.futures import RiverrunFuture
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.schemas.encoding import jsonable
 from riverrun.states import State
 from riverrun.task_runners import TaskRunner, ThreadPoolTaskRunner
-from riverrun.tasks import _require_function
+from riverrun.tasks import _MethodKind, _require_function, _unwrap_method
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun.deployments.runner import RunnerDeployment
@@ -34,7 +36,7 @@ _BAD_NAME_CHARS = set("/%&><")
 StateHook = Callable[..., Any]
 
 
-class Flow(Generic[P, R]):
+class Flow(_MethodKind, Generic[P, R]):
     """A function whose calls are recorded as flow runs. Create flows with ``@flow``."""
 
     def __init__(
@@ -59,6 +61,7 @@ class Flow(Generic[P, R]):
         on_running: list[StateHook] | None = None,
         **unsupported: Any,
     ) -> None:
+        fn, self._method_kind = _unwrap_method(fn)
         _require_function(fn, "flow")
         _require_hook_lists(
             on_completion=on_completion,
@@ -151,9 +154,32 @@ class Flow(Generic[P, R]):
         bound = bind(self.fn, self._signature, (), dict(parameters), self.name)
         return self._validator.validate(bound)
 
+    def serialize_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Parameters as JSON data, as a run records them: futures and states become
+        ``"<TypeName>"`` (they are not waited for), everything else riverrun's JSON form."""
+        return {
+            key: f"<{type(v).__name__}>" if isinstance(v, (RiverrunFuture, State)) else jsonable(v)
+            for key, v in parameters.items()
+        }
+
     def with_options(self, **options: Any) -> Flow[P, R]:
         """A copy of this flow with some arguments changed (same as ``@flow``'s)."""
-        return Flow(self.fn, **{**self._options, **options})
+        clone: Flow[P, R] = Flow(self.fn, **{**self._options, **options})
+        clone._method_kind = self._method_kind
+        return clone
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        # A flow in a class body: read through an instance (or, for a classmethod, the
+        # class) it is a flow of the bound method, whose parameters leave out self / cls.
+        fn = self._bound_fn(instance, owner)
+        if fn is None:
+            return self
+        # A copy, not Flow(fn, ...): inspect.getdoc(bound method) reads this attribute again.
+        bound = copy.copy(self)
+        bound.fn = fn
+        bound._signature = inspect.signature(fn)
+        bound._validator = ParameterValidator(fn, self.name)
+        return bound
 
     # -- deployments (riverrun.deployments does the work) ------------------------------------
     def to_deployment(self, name: str, **options: Any) -> RunnerDeployment:

@@ -193,6 +193,24 @@ def resolve_futures_to_states(value: Any) -> Any:
     return value
 
 
+def resolve_futures_to_results(value: Any) -> Any:
+    """Replace futures in ``value`` (and in lists, tuples, sets, dicts) with their results.
+
+    Raises:
+        Exception: a future's run did not complete (the plain ``Exception`` Prefect raises).
+    """
+    if isinstance(value, RiverrunFuture):
+        value.wait()
+        if not value.state.is_completed():
+            raise Exception("At least one result did not complete successfully")  # noqa: TRY002
+        return value.result()
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(resolve_futures_to_results(v) for v in value)
+    if isinstance(value, dict):
+        return {k: resolve_futures_to_results(v) for k, v in value.items()}
+    return value
+
+
 __all__ = [
     "DoneAndNotDoneFutures",
     "RiverrunConcurrentFuture",
@@ -200,6 +218,7 @@ __all__ = [
     "RiverrunFutureList",
     "RiverrunShippedFuture",
     "as_completed",
+    "resolve_futures_to_results",
     "resolve_futures_to_states",
     "wait",
 ]

@@ -538,9 +538,182 @@ def temporary_settings(
         _overrides.remove(overrides)
 
 
+# -- Prefect's profile objects over the profiles file ------------------------------------------
+
+
+def _setting_object(key: Setting | str) -> Setting:
+    if isinstance(key, Setting):
+        return key
+    setting: Setting = __getattr__(find_setting(key).env_var)
+    return setting
+
+
+class Profile:
+    """A named set of settings in the profiles file (Prefect's ``Profile``).
+
+    Args:
+        name: the profile's name.
+        settings: values by ``Setting`` object or name (``RIVERRUN_API_URL`` or ``api_url``).
+        source: the file it was read from, if any.
+    """
+
+    def __init__(
+        self, name: str, settings: Mapping[Setting | str, Any] | None = None,
+        source: Path | None = None,
+    ) -> None:  # fmt: skip
+        self.name = name
+        self.settings: dict[Setting, Any] = {
+            _setting_object(k): v for k, v in (settings or {}).items()
+        }
+        self.source = source
+
+    def to_environment_variables(self) -> dict[str, str]:
+        """The profile's values as environment variables (``{"RIVERRUN_API_URL": "..."}``)."""
+        return {s.name: str(v) for s, v in self.settings.items() if v is not None}
+
+    def validate_settings(self) -> None:
+        """Raise ``ConfigurationError`` naming the first value its setting cannot take."""
+        for setting, value in self.settings.items():
+            _coerce(setting._definition, value, f"profile {self.name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Profile) and (other.name, other.settings, other.source) == (
+            self.name, self.settings, self.source
+        )  # fmt: skip
+
+    def __repr__(self) -> str:
+        return f"Profile(name={self.name!r}, settings={self.settings!r}, source={self.source!r})"
+
+
+class ProfilesCollection:
+    """Profiles by unique name, and which one is active (Prefect's ``ProfilesCollection``)."""
+
+    def __init__(self, profiles: Iterable[Profile], active: str | None = None) -> None:
+        self.profiles_by_name: dict[str, Profile] = {p.name: p for p in profiles}
+        self.active_name = active
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.profiles_by_name)
+
+    @property
+    def active_profile(self) -> Profile | None:
+        return None if self.active_name is None else self[self.active_name]
+
+    def set_active(self, name: str | None, check: bool = True) -> None:
+        """Make ``name`` the active profile; ``ValueError`` for an unknown one (with ``check``)."""
+        if check and name is not None and name not in self.names:
+            raise ValueError(f"Unknown profile name {name!r}.")
+        self.active_name = name
+
+    def update_profile(
+        self, name: str, settings: Mapping[Setting | str, Any], source: Path | None = None
+    ) -> Profile:
+        """Add the profile, or merge ``settings`` into the existing one (a ``None`` value
+        removes that setting); returns the new profile."""
+        given = Profile(name, settings, source)
+        existing = self.profiles_by_name.get(name)
+        merged = {**(existing.settings if existing else {}), **given.settings}
+        new = Profile(name, {k: v for k, v in merged.items() if v is not None},
+                      source or (existing.source if existing else None))  # fmt: skip
+        self.profiles_by_name[name] = new
+        return new
+
+    def add_profile(self, profile: Profile) -> None:
+        """Add a profile; ``ValueError`` if its name is taken."""
+        if profile.name in self.profiles_by_name:
+            raise ValueError(f"Profile name {profile.name!r} already exists in collection.")
+        self.profiles_by_name[profile.name] = profile
+
+    def remove_profile(self, name: str) -> None:
+        self.profiles_by_name.pop(name)
+
+    def without_profile_source(self, path: Path | None) -> ProfilesCollection:
+        """A new collection without the profiles read from ``path``."""
+        kept = [p for p in self.profiles_by_name.values() if p.source != path]
+        return ProfilesCollection(kept, active=self.active_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profiles file's content."""
+        return {"active": self.active_name, "profiles": {
+            p.name: {s.name: v for s, v in p.settings.items() if v is not None}
+            for p in self.profiles_by_name.values()
+        }}  # fmt: skip
+
+    def __getitem__(self, name: str) -> Profile:
+        return self.profiles_by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.profiles_by_name)
+
+    def items(self) -> list[tuple[str, Profile]]:
+        return list(self.profiles_by_name.items())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProfilesCollection) and (
+            other.profiles_by_name, other.active_name
+        ) == (self.profiles_by_name, self.active_name)  # fmt: skip
+
+    def __repr__(self) -> str:
+        return (f"ProfilesCollection(profiles={list(self.profiles_by_name.values())!r}, "
+                f"active={self.active_name!r})")  # fmt: skip
+
+
+def load_profiles(include_defaults: bool = True) -> ProfilesCollection:
+    """The profiles of ``$RIVERRUN_HOME/profiles.toml``; with ``include_defaults``, also an
+    empty ``default`` profile when the file has none (riverrun ships no profiles file)."""
+    path = home_path() / "profiles.toml"
+    if not include_defaults and not path.exists():
+        return ProfilesCollection([])
+    data = read_profiles(path)
+    source = path if path.exists() else None
+    profiles = [Profile(name, values, source) for name, values in data["profiles"].items()]
+    collection = ProfilesCollection(profiles, active=data["active"])
+    if include_defaults and "default" not in collection.names:
+        collection.add_profile(Profile("default"))
+    return collection
+
+
+def load_profile(name: str) -> Profile:
+    """One profile by name; ``ValueError`` if there is none."""
+    try:
+        return load_profiles()[name]
+    except KeyError:
+        raise ValueError(f"Profile {name!r} not found.") from None
+
+
+def load_current_profile() -> Profile:
+    """The active profile (``RIVERRUN_PROFILE``, else the file's), as stored in the file."""
+    profiles = load_profiles()
+    name = active_profile_name()
+    return profiles[name] if name in profiles.names else Profile(name)
+
+
+def save_profiles(profiles: ProfilesCollection) -> None:
+    """Write ``profiles`` to ``$RIVERRUN_HOME/profiles.toml`` (replacing what it held)."""
+    data = profiles.to_dict()
+    data["active"] = data["active"] or "default"
+    write_profiles(home_path() / "profiles.toml", data)
+
+
+def update_current_profile(settings: Mapping[Setting | str, Any]) -> Profile:
+    """Merge ``settings`` into the active profile (``None`` removes one) and save the file.
+
+    Raises:
+        ConfigurationError: a value its setting cannot take (nothing is written).
+    """
+    profiles = load_profiles()
+    name = active_profile_name()
+    profiles.update_profile(name, settings).validate_settings()
+    save_profiles(profiles)
+    return profiles[name]
+
+
 __all__ = [
     "DEFINITIONS",
     "ENV_VARS",
+    "Profile",
+    "ProfilesCollection",
     "Setting",
     "SettingDefinition",
     "Settings",
@@ -550,9 +723,14 @@ __all__ = [
     "find_setting",
     "get_current_settings",
     "home_path",
+    "load_current_profile",
+    "load_profile",
+    "load_profiles",
     "parse_setting_value",
     "read_profiles",
+    "save_profiles",
     "temporary_settings",
+    "update_current_profile",
     "update_profile",
     "write_profiles",
 ]

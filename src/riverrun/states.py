@@ -8,9 +8,12 @@ pydantic models through ``__get_pydantic_core_schema__``.
 from __future__ import annotations
 
 import enum
+import sys
 import time
+import traceback
 import uuid
 from datetime import datetime
+from types import TracebackType
 from typing import Any
 
 from riverrun._internal import clock
@@ -21,6 +24,7 @@ from riverrun.exceptions import (
     FailedRun,
     MissingResult,
     PausedRun,
+    TerminationSignal,
     UnfinishedRun,
 )
 from riverrun.schemas.encoding import jsonable
@@ -68,6 +72,26 @@ class StateDetails(dict):  # type: ignore[type-arg]
     """
 
     __slots__ = ()
+
+    # Prefect's fields (for readers and type checkers; values live in the dict).
+    flow_run_id: uuid.UUID | None
+    task_run_id: uuid.UUID | None
+    child_flow_run_id: uuid.UUID | None
+    scheduled_time: datetime | None
+    cache_key: str | None
+    cache_expiration: datetime | None
+    deferred: bool | None
+    untrackable_result: bool
+    pause_timeout: datetime | None
+    pause_reschedule: bool
+    pause_key: str | None
+    run_input_keyset: dict[str, str] | None
+    refresh_cache: bool | None
+    retriable: bool | None
+    transition_id: uuid.UUID | None
+    task_parameters_id: uuid.UUID | None
+    traceparent: str | None
+    deployment_concurrency_lease_id: uuid.UUID | None
 
     def __getattr__(self, name: str) -> Any:
         if name not in _DETAIL_FIELDS:
@@ -244,7 +268,18 @@ class State:
             )
         return data
 
+    async def aresult(
+        self, raise_on_failure: bool = True, retry_result_failure: bool = True
+    ) -> Any:
+        """``result()`` for async code (Prefect's ``await state.aresult()``)."""
+        return self.result(raise_on_failure=raise_on_failure)
+
     # -- copying and display -----------------------------------------------------------
+    def fresh_copy(self, **kwargs: Any) -> State:
+        """A copy of this state with a new ID and timestamp (``update={...}`` changes fields)."""
+        update = {"id": new_id(), "timestamp": clock.now(), **(kwargs.pop("update", None) or {})}
+        return self.model_copy(update=update)
+
     def model_copy(self, *, update: dict[str, Any] | None = None) -> State:
         values = {
             "type": self.type, "name": self.name, "message": self.message,
@@ -416,10 +451,38 @@ def _make(type_: StateType, default_name: str | None = None):  # type: ignore[no
     return constructor
 
 
-Scheduled = _make(StateType.SCHEDULED)
-Late = _make(StateType.SCHEDULED, "Late")
-AwaitingRetry = _make(StateType.SCHEDULED, "AwaitingRetry")
-AwaitingConcurrencySlot = _make(StateType.SCHEDULED, "AwaitingConcurrencySlot")
+def Scheduled(
+    cls: type[State] = State, scheduled_time: datetime | None = None, **kwargs: Any
+) -> State:
+    """Return a Scheduled state (type SCHEDULED) due at ``scheduled_time`` (default: now).
+
+    Raises:
+        ValueError: ``scheduled_time`` is given and ``state_details`` has one too.
+    """
+    details = StateDetails(kwargs.pop("state_details", None) or {})
+    if scheduled_time is not None and details.get("scheduled_time"):
+        raise ValueError("An extra scheduled_time was provided in state_details")
+    # Prefect replaces a scheduled_time given only in state_details with now; riverrun keeps
+    # it (docs/compatibility.md, D20).
+    if scheduled_time is not None or not details.get("scheduled_time"):
+        details["scheduled_time"] = scheduled_time or clock.now()
+    return cls(type=StateType.SCHEDULED, state_details=details, **kwargs)
+
+
+def _scheduled_named(name: str):  # type: ignore[no-untyped-def]
+    def constructor(
+        cls: type[State] = State, scheduled_time: datetime | None = None, **kwargs: Any
+    ) -> State:
+        return Scheduled(cls=cls, scheduled_time=scheduled_time, name=name, **kwargs)
+
+    constructor.__name__ = name
+    constructor.__doc__ = f"Return a {name} state (type SCHEDULED) due at ``scheduled_time``."
+    return constructor
+
+
+Late = _scheduled_named("Late")
+AwaitingRetry = _scheduled_named("AwaitingRetry")
+AwaitingConcurrencySlot = _scheduled_named("AwaitingConcurrencySlot")
 Pending = _make(StateType.PENDING)
 Running = _make(StateType.RUNNING)
 Retrying = _make(StateType.RUNNING, "Retrying")
@@ -476,6 +539,106 @@ def get_state_exception(state: State) -> BaseException:
     return _exception_for(state, state.data)
 
 
+async def aget_state_exception(state: State) -> BaseException:
+    """``get_state_exception`` for async code (Prefect's coroutine form)."""
+    return get_state_exception(state)
+
+
+def _ends_badly(state: State) -> bool:
+    return state.type in (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
+
+
+def raise_state_exception(state: State) -> None:
+    """Raise the exception of a failed, crashed or cancelled state; do nothing for others."""
+    if _ends_badly(state):
+        raise get_state_exception(state)
+
+
+async def araise_state_exception(state: State) -> None:
+    """``raise_state_exception`` for async code."""
+    raise_state_exception(state)
+
+
+async def get_state_result(
+    state: State, raise_on_failure: bool = True, retry_result_failure: bool = True
+) -> Any:
+    """Return a state's result, as ``state.result()`` does (a coroutine, as in Prefect 3).
+
+    ``retry_result_failure`` is accepted for Prefect's signature: results are read once.
+    """
+    return state.result(raise_on_failure=raise_on_failure)
+
+
+def is_state_iterable(obj: Any) -> bool:
+    """True for a non-empty list, set or tuple of states only (not dicts or other iterables)."""
+    return _is_state_collection(obj)
+
+
+def format_exception(exc: BaseException, tb: TracebackType | None = None) -> str:
+    """``"Type: message"``, or the whole traceback when ``tb`` is given, with riverrun's own
+    exception types named without their module (as Prefect does with its own)."""
+    exc_type = type(exc)
+    if tb is not None:
+        formatted = "".join(traceback.format_exception(exc_type, exc, tb))
+    else:
+        formatted = f"{exc_type.__name__}: {exc}"
+    if exc_type.__module__.startswith("riverrun."):
+        formatted = formatted.replace(f"{exc_type.__module__}.{exc_type.__name__}",
+                                      exc_type.__name__)  # fmt: skip
+    return formatted
+
+
+_CRASH_MESSAGES: tuple[tuple[type[BaseException], str], ...] = (
+    (KeyboardInterrupt, "Execution was aborted by an interrupt signal."),
+    (SystemExit, "Execution was aborted by Python system exit call."),
+)
+
+
+async def exception_to_crashed_state(exc: BaseException, result_store: Any = None) -> State:
+    """A Crashed state for an exception raised outside user code, with Prefect's messages.
+
+    ``result_store`` is accepted for Prefect's signature; the exception is the state's data.
+    """
+    import asyncio  # deferred: ~10 ms that runs not needing this function should not pay
+
+    if isinstance(exc, asyncio.CancelledError):
+        message = "Execution was cancelled by the runtime environment."
+    elif isinstance(exc, TerminationSignal):
+        message = "Execution was aborted by a termination signal."
+    else:
+        message = next(
+            (text for kind, text in _CRASH_MESSAGES if isinstance(exc, kind)),
+            f"Execution was interrupted by an unexpected exception: {format_exception(exc)}",
+        )
+    return Crashed(message=message, data=exc)
+
+
+async def exception_to_failed_state(
+    exc: BaseException | None = None,
+    result_store: Any = None,
+    write_result: bool = False,
+    **kwargs: Any,
+) -> State:
+    """A Failed state (not retriable) carrying ``exc``, or the exception being handled.
+
+    ``result_store`` and ``write_result`` are accepted for Prefect's signature; the exception
+    is the state's data.
+
+    Raises:
+        ValueError: no exception was passed and none is being handled.
+    """
+    if exc is None:
+        exc = sys.exc_info()[1]
+        if exc is None:
+            raise ValueError("Exception was not passed and no active exception could be found.")
+    message = kwargs.pop("message", "") or ""
+    if message and not message.endswith(" "):
+        message += " "
+    state = Failed(data=exc, message=message + format_exception(exc), **kwargs)
+    state.state_details["retriable"] = False
+    return state
+
+
 __all__ = [
     "AwaitingConcurrencySlot",
     "AwaitingRetry",
@@ -497,7 +660,15 @@ __all__ = [
     "Suspended",
     "TERMINAL_STATES",
     "TimedOut",
+    "aget_state_exception",
+    "araise_state_exception",
+    "exception_to_crashed_state",
+    "exception_to_failed_state",
+    "format_exception",
     "get_state_exception",
+    "get_state_result",
+    "is_state_iterable",
+    "raise_state_exception",
 ]
 
 

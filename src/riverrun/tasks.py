@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import hashlib
 import inspect
+import types
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
@@ -21,6 +22,7 @@ from riverrun.cache_policies import (
     CacheKeyFnPolicy,
     CachePolicy,
     UnhashableInput,
+    hash_object,
 )
 from riverrun.context import FlowRunContext, TaskRunContext, current_tags
 from riverrun.futures import RiverrunFuture, RiverrunFutureList
@@ -51,6 +53,20 @@ def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
     return retry_backoff
 
 
+def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str | None:
+    """A ``cache_key_fn`` hashing the task's key, its code and all its arguments (JSON, or
+    cloudpickle for what JSON cannot hold); None, so no caching, when they cannot be hashed.
+
+    Example:
+        >>> @task(cache_key_fn=task_input_hash)
+        ... def fetch(url: str) -> bytes: ...
+    """
+    fn = context.task.fn
+    code = getattr(fn, "__code__", None)
+    return hash_object([context.task.task_key, code.co_code.hex() if code else repr(fn),
+                        arguments])  # fmt: skip
+
+
 def _task_key(fn: Callable[..., Any]) -> str:
     code = getattr(fn, "__code__", None)
     origin = f"{getattr(code, 'co_filename', '')}:{getattr(code, 'co_firstlineno', '')}"
@@ -66,7 +82,46 @@ def _require_function(fn: Any, decorator: str) -> None:
         )
 
 
-class Task(Generic[P, R]):
+def _unwrap_method(fn: Any) -> tuple[Any, str | None]:
+    """``fn`` without a ``classmethod``/``staticmethod`` wrapper, and which it was."""
+    if isinstance(fn, classmethod):
+        return fn.__func__, "classmethod"
+    if isinstance(fn, staticmethod):
+        return fn.__func__, "staticmethod"
+    return fn, None
+
+
+class _MethodKind:
+    """Prefect's ``ismethod`` / ``isclassmethod`` / ``isstaticmethod`` of a flow or task
+    defined in a class body."""
+
+    fn: Any
+    _method_kind: str | None = None
+
+    @property
+    def ismethod(self) -> bool:
+        """Bound to an instance (read through one: ``obj.my_flow``)."""
+        return inspect.ismethod(self.fn) and self._method_kind is None
+
+    @property
+    def isclassmethod(self) -> bool:
+        return self._method_kind == "classmethod"
+
+    @property
+    def isstaticmethod(self) -> bool:
+        return self._method_kind == "staticmethod"
+
+    def _bound_fn(self, instance: Any, owner: Any) -> Any:
+        """The function to call when read as ``instance.name`` or ``owner.name``; None
+        when it stays as it is."""
+        if self._method_kind == "classmethod":
+            return types.MethodType(self.fn, owner if owner is not None else type(instance))
+        if self._method_kind == "staticmethod" or instance is None:
+            return None
+        return self.fn.__get__(instance, owner)
+
+
+class Task(_MethodKind, Generic[P, R]):
     """A function whose calls are recorded as task runs, with retries, caching and timeouts.
 
     Create tasks with the ``@task`` decorator; see ``task`` for the arguments.
@@ -103,6 +158,7 @@ class Task(Generic[P, R]):
         on_commit: list[TransactionHook] | None = None,
         **unsupported: Any,
     ) -> None:
+        fn, self._method_kind = _unwrap_method(fn)
         _require_function(fn, "task")
         if unsupported:
             raise TypeError(
@@ -459,10 +515,12 @@ class Task(Generic[P, R]):
         return f"Task(name={self.name!r})"
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
-        if instance is None:
+        fn = self._bound_fn(instance, owner)
+        if fn is None:
             return self
         bound = self.with_options()
-        bound.fn = self.fn.__get__(instance, owner)  # type: ignore[attr-defined]
+        bound.fn = fn
+        bound._method_kind = self._method_kind
         return bound
 
 
@@ -580,4 +638,4 @@ def task(__fn: Any = None, **kwargs: Any) -> Any:
     return lambda fn: Task(fn, **kwargs)
 
 
-__all__ = ["Task", "exponential_backoff", "task"]
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]

@@ -21,6 +21,10 @@ class Variable:
     and plain calls in sync code, as in Prefect; ``aget``/``aset``/``aunset`` are always async.
     """
 
+    name: str
+    value: Any
+    tags: list[str]
+
     def __init__(self, name: str, value: Any, tags: Optional[list[str]] = None) -> None:
         self.name = name
         self.value = value

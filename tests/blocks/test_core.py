@@ -306,3 +306,20 @@ def test_repr_masks_secret_fields() -> None:
 
 def test_repr_masks_a_field_marked_secret() -> None:
     assert "shh" not in repr(Secret(value={"token": "shh"}))
+
+
+def test_most_recent_block_schema_of_a_type_is_the_one_saving_registered() -> None:
+    SlackWebhook(url="http://127.0.0.1/x").save("slack-recent")
+
+    with _client() as client:
+        block_type = client.read_block_type_by_slug("slack-webhook")
+        doc = client.read_block_document_by_name("slack-recent", "slack-webhook")
+        schema = client.get_most_recent_block_schema_for_block_type(uuid.UUID(block_type.id))
+
+    assert schema is not None and doc.block_schema is not None
+    assert schema.id == doc.block_schema.id
+
+
+def test_most_recent_block_schema_of_a_type_without_schemas_is_none() -> None:
+    with _client() as client:
+        assert client.get_most_recent_block_schema_for_block_type(uuid.uuid4()) is None

@@ -194,6 +194,17 @@ DELIBERATE: dict[str, list[Deliberate]] = {
             "D15",
         ),
     ],
+    "methods::scenario_staticmethod_flow_called_through_an_instance": [
+        Deliberate("observations", {"returns": {"type": "int", "value": 10}}, "D21"),
+    ],
+    "methods::scenario_method_kind_flags": [
+        Deliberate("observations.flow_on_class", [False, False], "D21"),
+        Deliberate("observations.staticmethod", [False, True], "D21"),
+        Deliberate("observations.task_staticmethod", [False, True], "D21"),
+    ],
+    "surface_helpers::scenario_scheduled_time_only_in_state_details": [
+        Deliberate("observations.equals_given", True, "D20"),
+    ],
     "logging_runtime::scenario_task_run_logger_outside_flow_task": [
         Deliberate("observations.lines", [["riverrun.task_runs", "INFO", "lone task log"]], "D3"),
     ],

@@ -324,6 +324,48 @@ class LogPrinter:
         sys.stdout.flush()
 
 
+DEFAULT_NUM_LOGS = 20
+
+
+def select_logs(
+    lines: list[Any], *, head: bool, tail: bool, num_logs: int | None, reverse: bool
+) -> list[Any]:
+    """The logs to show of ``lines`` (oldest first), as Prefect's ``logs`` commands choose
+    them: ``--head`` or ``-n`` alone the first N (of the newest-first order with
+    ``--reverse``), ``--tail`` the N most recent (oldest first unless ``--reverse``)."""
+    count = (num_logs or DEFAULT_NUM_LOGS) if head or tail or num_logs else None
+    if tail and count:
+        picked = lines[-count:]
+        return picked[::-1] if reverse else picked
+    ordered = lines[::-1] if reverse else lines
+    return ordered[:count] if count else ordered
+
+
+def flow_run_log_filter(flow_run_id: Any) -> Any:
+    """The log filter for one flow run's logs."""
+    from riverrun.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    return LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+
+
+def print_selected_logs(
+    client: Any, log_filter: Any, output: str | None, as_json: bool, **choice: Any
+) -> None:
+    """Print the logs ``select_logs`` chooses: ``-o json`` as one JSON array (Prefect's
+    form), ``--json`` as one JSON object a line, else as text."""
+    from riverrun._cli._common import print_json
+    from riverrun.schemas.sorting import LogSort
+
+    lines = _read_all(client.read_logs, log_filter=log_filter, sort=LogSort.TIMESTAMP_ASC)
+    lines = select_logs(lines, **choice)
+    if output is not None:
+        print_json([dump(line) for line in lines])
+        return
+    printer = LogPrinter(as_json=as_json)
+    for line in lines:
+        printer(line)
+
+
 class LogTail:
     """Prints a flow run's logs, oldest first, each once, however often it is polled.
 

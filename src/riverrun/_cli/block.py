@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from riverrun._cli._output import OUTPUT_HELP, wants_json
+
 if TYPE_CHECKING:
     from riverrun.blocks.core import Block
     from riverrun.schemas.blocks import BlockDocument, BlockSchema
@@ -59,6 +61,7 @@ def ls(
     block_type: Optional[str] = typer.Option(
         None, "--type", "-t", help="Only blocks of this type slug."
     ),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (secrets masked)."),
 ) -> None:
     """List saved blocks, secrets masked.
@@ -68,6 +71,7 @@ def ls(
       riverrun block ls
       riverrun block ls --type secret --json
     """
+    as_json = wants_json(output, as_json)
     from riverrun._cli._common import console, format_time, print_json, print_table, sync_client
 
     with sync_client() as client:
@@ -106,6 +110,7 @@ def ls(
 
 @type_app.command("ls")
 def type_ls(
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """List registered block types (a type is registered when a block of it is first saved).
@@ -114,6 +119,7 @@ def type_ls(
     Examples:
       riverrun block type ls
     """
+    as_json = wants_json(output, as_json)
     from riverrun._cli._common import console, dump, print_json, print_table, sync_client
 
     with sync_client() as client:
@@ -145,6 +151,7 @@ def inspect_(
     ref: str = typer.Argument(
         ..., metavar="SLUG/NAME", help="The block, e.g. slack-webhook/slack."
     ),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts (secrets masked)."),
 ) -> None:
     """Show a saved block's fields, secrets masked.
@@ -153,6 +160,7 @@ def inspect_(
     Examples:
       riverrun block inspect slack-webhook/slack
     """
+    as_json = wants_json(output, as_json)
     from riverrun._cli._common import console, format_time, print_json, sync_client
 
     slug, name = _split_ref(ref)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
+
+from riverrun._cli._output import OUTPUT_HELP, wants_json
 
 if TYPE_CHECKING:
     from riverrun.settings import SettingDefinition
@@ -19,9 +21,20 @@ app = typer.Typer(
 
 @app.command()
 def view(
-    show_sources: bool = typer.Option(
-        False, "--show-sources", help="Say where each value came from."
+    show_sources: Optional[bool] = typer.Option(
+        None,
+        "--show-sources/--hide-sources",
+        help="Say where each value came from (default: hidden in the table, shown with -o json).",
     ),
+    show_defaults: Optional[bool] = typer.Option(
+        None,
+        "--show-defaults/--hide-defaults",
+        help="Include settings at their defaults (default: shown in the table, not with -o json).",
+    ),
+    show_secrets: bool = typer.Option(
+        False, "--show-secrets/--hide-secrets", help="Show secret values unmasked."
+    ),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Show every setting with its value; secrets are masked.
@@ -30,11 +43,30 @@ def view(
     Examples:
       riverrun config view --show-sources
       riverrun config view --json
+      riverrun config view -o json --show-defaults
     """
     from riverrun._cli._common import console, print_json, print_table
     from riverrun.settings import ENV_VARS, display_value, get_current_settings
 
     settings = get_current_settings()
+
+    def shown(name: str, value: Any) -> str:
+        return (
+            str(value)
+            if show_secrets and value is not None
+            else display_value(ENV_VARS[name], value)
+        )
+
+    if wants_json(output):
+        # Prefect's form: the settings not at their defaults, each with its source.
+        print_json({"profile": settings.profile_name, "settings": [
+            {"name": name, "value": shown(name, value),
+             **({"source": _prefect_source(source)} if show_sources is not False else {})}
+            for name, value, source in settings.items()
+            if show_defaults or source != "default"
+        ]})  # fmt: skip
+        return
+    show_sources = bool(show_sources)
     if as_json:
         print_json(
             {
@@ -51,8 +83,9 @@ def view(
         )
         return
     rows = [
-        (env_var, display_value(ENV_VARS[env_var], value), source)
+        (env_var, shown(env_var, value), source)
         for env_var, value, source in settings.items()
+        if show_defaults is not False or source != "default"
     ]
     from rich.table import Table
 
@@ -69,6 +102,13 @@ def view(
         table.add_row(*cells, style=style)
     console().print(f"Profile: {settings.profile_name}  ({settings.profiles_path})")
     print_table(table)
+
+
+def _prefect_source(source: str) -> str:
+    """riverrun's source of a value ("profile 'dev'") as Prefect names it ("profile")."""
+    if source == "default":
+        return "defaults"
+    return "profile" if source.startswith("profile") else source
 
 
 def _json_value(definition: SettingDefinition, value: Any) -> Any:
@@ -114,6 +154,9 @@ def set_(
 @app.command()
 def unset(
     names: list[str] = typer.Argument(..., metavar="NAME...", help="Settings to remove."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Skip confirmation (accepted as Prefect's; riverrun never asks)."
+    ),
 ) -> None:
     """Remove settings from the active profile, so they fall back to their defaults.
 

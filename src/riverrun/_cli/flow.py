@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from riverrun._cli._output import OUTPUT_HELP, wants_json
+
 app = typer.Typer(help="List flows.", no_args_is_help=True, add_completion=False)
 
 
@@ -18,6 +20,7 @@ def ls(
         None, "--name", "-n", help="Only flows whose name contains this text."
     ),
     limit: int = typer.Option(100, "--limit", "-l", min=1, help="At most this many flows."),
+    output: str | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """List flows by name.
@@ -27,6 +30,7 @@ def ls(
       riverrun flow ls
       riverrun flow ls --name vtasks --json
     """
+    as_json = wants_json(output, as_json)
     from riverrun._cli._common import (
         console,
         dump,

@@ -7,13 +7,17 @@ from typing import Any
 
 import typer
 
+from riverrun._cli import _runs_options
+from riverrun._cli._output import OUTPUT_HELP, wants_json
+
 app = typer.Typer(
     help="List, inspect, follow and delete flow runs.",
     no_args_is_help=True,
     add_completion=False,
 )
 
-_JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+_JSON = typer.Option(False, "--json", help="Print JSON for scripts (same as -o json).")
+_OUTPUT = typer.Option(None, "--output", "-o", help=OUTPUT_HELP)
 
 
 @app.command("ls")
@@ -43,6 +47,9 @@ def ls(
         "-s",
         help="Only runs in this state name or type, e.g. Failed, Cached (repeatable).",
     ),
+    state_type: list[str] = typer.Option(
+        [], "--state-type", help="Only runs of this state type, e.g. COMPLETED (repeatable)."
+    ),
     since: str | None = typer.Option(
         None, "--since", help="Only runs started since: 30m, 1h, 2d, 1w, or an ISO date."
     ),
@@ -50,6 +57,7 @@ def ls(
     tree: bool = typer.Option(
         False, "--tree", help="Show each run with its subflow runs and task runs nested under it."
     ),
+    output: str | None = _OUTPUT,
     as_json: bool = _JSON,
 ) -> None:
     """List flow runs, newest first.
@@ -63,8 +71,9 @@ def ls(
     from riverrun._cli import _runs
     from riverrun._cli._common import parse_since, print_json, state_filter, sync_client
 
+    as_json = wants_json(output, as_json)
     since_time = parse_since(since) if since else None
-    states = state_filter(state)
+    states = state_filter([*state, *(t.upper() for t in state_type)])
     with sync_client() as client:
         runs = _runs.query_flow_runs(
             client,
@@ -135,6 +144,7 @@ def _print_table(runs: list[Any]) -> None:
 @app.command()
 def inspect(
     flow_run_id: str = typer.Argument(..., metavar="ID", help="The flow run's ID."),
+    output: str | None = _OUTPUT,
     as_json: bool = _JSON,
 ) -> None:
     """Show every field of a flow run and its state history.
@@ -156,6 +166,7 @@ def inspect(
         sync_client,
     )
 
+    as_json = wants_json(output, as_json)
     with sync_client() as client:
         run = read_flow_run_or_fail(client, flow_run_id)
         _runs.fill_flow_names(client, [run])
@@ -242,8 +253,13 @@ def logs(
     poll_interval: float = typer.Option(
         0.5, "--poll-interval", min=0.05, help="With --follow, seconds between checks.", hidden=True
     ),
+    head: bool = _runs_options.HEAD,
+    num_logs: int | None = _runs_options.NUM_LOGS,
+    reverse: bool = _runs_options.REVERSE,
+    tail_: bool = _runs_options.TAIL,  # "tail" is the LogTail below
+    output: str | None = _OUTPUT,
     as_json: bool = typer.Option(
-        False, "--json", help="One JSON object per log line, for scripts."
+        False, "--json", help="One JSON object per log line, for scripts (same as -o json)."
     ),
 ) -> None:
     """Print a flow run's logs, oldest first; with --follow, until the run is final.
@@ -251,13 +267,27 @@ def logs(
     \b
     Examples:
       riverrun flow-run logs 01a2...
+      riverrun flow-run logs 01a2... --tail -n 5
       riverrun flow-run logs 01a2... --follow
     """
     from riverrun._cli import _runs
     from riverrun._cli._common import fail, is_final, note, read_flow_run_or_fail, sync_client
 
+    wants_json(output)  # refuses a format other than json
+    if head and tail_:
+        fail("Please provide either a `head` or `tail` option but not both.")
+    selecting = head or tail_ or reverse or num_logs is not None or output is not None
+    if selecting and follow:
+        fail("--follow prints logs as they come: it cannot be combined with --head, --tail, "
+             "--num-logs, --reverse or --output.")  # fmt: skip
     with sync_client() as client:
         run = read_flow_run_or_fail(client, flow_run_id)
+        if selecting:
+            _runs.print_selected_logs(
+                client, _runs.flow_run_log_filter(run.id), output, as_json,
+                head=head, tail=tail_, num_logs=num_logs, reverse=reverse,
+            )  # fmt: skip
+            return
         tail = _runs.LogTail(client, run.id, _runs.LogPrinter(as_json=as_json))
         if not follow:
             tail.poll()

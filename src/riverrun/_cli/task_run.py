@@ -6,6 +6,7 @@ from typing import Any, NoReturn
 
 import typer
 
+from riverrun._cli import _runs_options
 from riverrun._cli._output import OUTPUT_HELP, wants_json
 
 app = typer.Typer(
@@ -159,21 +160,10 @@ def inspect(
 @app.command("logs")
 def logs(
     task_run_id: str = typer.Argument(..., metavar="ID", help="The task run's ID."),
-    # No -h: it is --help at every level of riverrun's CLI (Prefect's -h means --head here).
-    head: bool = typer.Option(False, "--head", help="Show the first 20 logs instead of all logs."),
-    num_logs: int | None = typer.Option(
-        None,
-        "--num-logs",
-        "-n",
-        min=1,
-        help="Number of logs to show with --head or --tail (default 20).",
-    ),
-    reverse: bool = typer.Option(
-        False, "--reverse", "-r", help="Print the most recent logs first."
-    ),
-    tail: bool = typer.Option(
-        False, "--tail", "-t", help="Show the last 20 logs instead of all logs."
-    ),
+    head: bool = _runs_options.HEAD,
+    num_logs: int | None = _runs_options.NUM_LOGS,
+    reverse: bool = _runs_options.REVERSE,
+    tail: bool = _runs_options.TAIL,
     output: str | None = typer.Option(None, "--output", "-o", help=OUTPUT_HELP),
     as_json: bool = typer.Option(
         False, "--json", help="One JSON object per log line, for scripts."
@@ -189,19 +179,14 @@ def logs(
     from riverrun._cli import _runs
     from riverrun._cli._common import fail, sync_client
     from riverrun.schemas.filters import LogFilter, LogFilterTaskRunId
-    from riverrun.schemas.sorting import LogSort
 
+    wants_json(output)  # refuses a format other than json
     if head and tail:
         fail("Please provide either a `head` or `tail` option but not both.")
     with sync_client() as client:
         run = _read_task_run_or_fail(client, task_run_id, what="task run")
         log_filter = LogFilter(task_run_id=LogFilterTaskRunId(any_=[run.id]))
-        lines = _runs._read_all(client.read_logs, log_filter=log_filter, sort=LogSort.TIMESTAMP_ASC)
-    if head or tail:
-        count = num_logs or 20
-        lines = lines[:count] if head else lines[-count:]
-    if reverse:
-        lines = lines[::-1]
-    printer = _runs.LogPrinter(as_json=wants_json(output, as_json))
-    for line in lines:
-        printer(line)
+        _runs.print_selected_logs(
+            client, log_filter, output, as_json,
+            head=head, tail=tail, num_logs=num_logs, reverse=reverse,
+        )  # fmt: skip

@@ -143,7 +143,7 @@ def flow_run_steps(
             waiting = AwaitingRetry(
                 message=failure_message(exc, "Flow run")
                 + f" - retry {attempt}/{flow.retries} in {delay:g}s",
-                state_details={"scheduled_time": clock.now() + timedelta(seconds=delay)},
+                scheduled_time=clock.now() + timedelta(seconds=delay),
             )
             record(info.state_event("flow_run_state", waiting))
             _log(info, logging.WARNING, waiting.message or "")

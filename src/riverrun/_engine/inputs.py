@@ -8,7 +8,7 @@ from typing import Any
 
 from riverrun.futures import RiverrunFuture
 from riverrun.states import State, StateType
-from riverrun.utilities.annotations import allow_failure, quote
+from riverrun.utilities.annotations import allow_failure, opaque, quote
 
 
 class _Resolution:
@@ -27,7 +27,7 @@ def needs_resolution(value: Any) -> bool:
     """Whether ``value`` holds a future, a state or an annotation the engine must resolve."""
     if type(value) in _PLAIN:
         return False
-    if isinstance(value, (RiverrunFuture, allow_failure, quote, State)):
+    if isinstance(value, (RiverrunFuture, allow_failure, quote, opaque, State)):
         return True
     if isinstance(value, (list, tuple, set)):
         return any(needs_resolution(v) for v in value)
@@ -43,6 +43,13 @@ def _resolve(value: Any, name: str, res: _Resolution, allow: bool) -> Any:
         return value.unwrap()
     if isinstance(value, allow_failure):
         return _resolve(value.unwrap(), name, res, True)
+    if isinstance(value, opaque):
+        inner = value.unwrap()
+        return (
+            _resolve(inner, name, res, allow)
+            if isinstance(inner, (RiverrunFuture, State))
+            else inner
+        )
     if isinstance(value, RiverrunFuture):
         value.wait()
         res.inputs.setdefault(name, []).append(

@@ -38,7 +38,7 @@ from riverrun.futures import RiverrunFuture, wait
 from riverrun.logging.console import flush_console
 from riverrun.logging.loggers import enable_log_prints, ensure_logging_configured
 from riverrun.states import Crashed, Failed, Pending, State
-from riverrun.utilities.annotations import allow_failure, quote
+from riverrun.utilities.annotations import allow_failure, opaque, quote
 
 if TYPE_CHECKING:  # pragma: no cover
     from riverrun._recording.recorder import Event, Recorder
@@ -210,6 +210,10 @@ def _swap_futures(value: Any, native: Native, handles: list[Any]) -> Any:
         return value
     if isinstance(value, allow_failure):
         return allow_failure(_swap_futures(value.unwrap(), native, handles))
+    if isinstance(value, opaque):
+        # Only the top level is resolved: a future inside the value travels as it is.
+        inner = value.unwrap()
+        return _swap_futures(inner, native, handles) if isinstance(inner, RiverrunFuture) else inner
     if isinstance(value, (list, tuple, set)):
         return type(value)(_swap_futures(v, native, handles) for v in value)
     if isinstance(value, dict):

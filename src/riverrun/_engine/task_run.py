@@ -211,9 +211,7 @@ def task_run_steps(
             # with one it waits as AwaitingRetry (Scheduled), then enters "Retrying".
             if task.retry_delay_seconds:
                 scheduled = clock.now() + timedelta(seconds=delay)
-                waiting = AwaitingRetry(
-                    message=message, state_details={"scheduled_time": scheduled}
-                )
+                waiting = AwaitingRetry(scheduled_time=scheduled, message=message)
                 entering = Retrying()
             else:
                 waiting, entering = Retrying(message=message), None

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from datetime import timedelta
     from riverrun._api.operation import UNSET
     from riverrun._api.operation import Id
+    from riverrun._api.version import API_VERSION
+    from riverrun._api.version import package_version
     from riverrun.client import _tag_limits
     from riverrun.schemas import objects as o
     from types import TracebackType
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from uuid import UUID
     import uuid
     from datetime import datetime
+    import httpx
     from pydantic import JsonValue
     from riverrun._api.store_api import StoreAPI
     from riverrun.schemas import filters as f
@@ -72,6 +75,13 @@ class AsyncOperations:
     async def api_healthcheck(self) -> Optional[Exception]:
         """None if the store (or server) answers, else the exception it raised."""
         return await _to_thread(self._sync.api_healthcheck)
+
+    async def api_version(self) -> str:
+        """The version of the API the server speaks (the embedded store speaks this
+        client's), e.g. ``"1"``; a client and server of different API versions refuse each
+        other with a message naming both.
+        """
+        return await _to_thread(self._sync.api_version)
 
     async def apply_slas_for_deployment(self, deployment_id: Id, slas: list[sl.SlaTypes]) -> sl.SlaMergeResponse:
         """Make ``slas`` the deployment's SLAs, matched by name: new names are created, known
@@ -305,6 +315,10 @@ class AsyncOperations:
         """
         return await _to_thread(self._sync.find_automation, id_or_name=id_or_name)
 
+    async def get_most_recent_block_schema_for_block_type(self, block_type_id: Union[UUID, str]) -> Optional[BlockSchema]:
+        """The newest schema of a block type, or None if it has none."""
+        return await _to_thread(self._sync.get_most_recent_block_schema_for_block_type, block_type_id=block_type_id)
+
     async def get_runs_in_work_queue(self, id: Id, limit: int=10, scheduled_before: Optional[datetime]=None) -> list[o.FlowRun]:
         """The queue's Scheduled runs due before ``scheduled_before`` (default: now), soonest
         first, within its free slots; nothing is claimed, the queue counts as polled.
@@ -323,6 +337,12 @@ class AsyncOperations:
         (default: now), by queue priority then expected start; nothing is claimed.
         """
         return await _to_thread(self._sync.get_scheduled_flow_runs_for_work_pool, work_pool_name=work_pool_name, work_queue_names=work_queue_names, scheduled_before=scheduled_before)
+
+    async def hello(self) -> httpx.Response:
+        """Say hello to the API: ``GET /hello``, whose answer is ``"👋"`` (a check that the
+        server answers and accepts the key). Embedded, the answer is made here.
+        """
+        return await _to_thread(self._sync.hello)
 
     async def match_work_queues(self, prefixes: list[str], work_pool_name: Optional[str]=None) -> list[o.WorkQueue]:
         """Queues whose names start with any of ``prefixes`` (every queue when it is empty),

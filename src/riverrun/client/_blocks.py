@@ -7,7 +7,8 @@ to a server); the store encrypts them before they reach the database.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
+from uuid import UUID
 
 if TYPE_CHECKING:
     from riverrun._api.store_api import StoreAPI
@@ -22,6 +23,13 @@ class BlockClientMixin:
     def read_block_schemas(self) -> list[BlockSchema]:
         """Every registered block schema, newest first."""
         return self._backend.read_block_schemas()
+
+    def get_most_recent_block_schema_for_block_type(
+        self, block_type_id: Union[UUID, str]
+    ) -> Optional[BlockSchema]:
+        """The newest schema of a block type, or None if it has none."""
+        schemas = self._backend.read_block_schemas(block_type_id=str(block_type_id))
+        return schemas[0] if schemas else None
 
     def create_block_document(
         self,

@@ -174,6 +174,10 @@ async def _to_thread(func: Any, /, *args: Any, **kwargs: Any) -> Any:
 '''
 
 
+# Plain calls on the async client too, as in Prefect (``client.client_version()``).
+SYNC_ON_BOTH_CLIENTS = frozenset({"client_version"})
+
+
 def async_source() -> str:
     """The source of ``riverrun/client/_async.py``."""
     from riverrun.client.orchestration import SyncRiverrunClient
@@ -181,7 +185,7 @@ def async_source() -> str:
     methods = []
     modules: dict[str, ModuleType] = {}
     for name in sorted(dir(SyncRiverrunClient)):
-        if name.startswith("_"):
+        if name.startswith("_") or name in SYNC_ON_BOTH_CLIENTS:
             continue
         func = getattr(SyncRiverrunClient, name)
         if not inspect.isfunction(func):

@@ -24,6 +24,7 @@ from riverrun.client._concurrency import ConcurrencyClientMixin
 from riverrun.client._deployments import DeploymentClientMixin
 from riverrun.client._operations import ClientOperations
 from riverrun.client._runs_write import RunWriteClientMixin
+from riverrun.client._server_info import ServerInfoClientMixin
 from riverrun.schemas import objects as o
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class SyncRiverrunClient(
     BlockClientMixin,
     DeploymentClientMixin,
     RunWriteClientMixin,
+    ServerInfoClientMixin,
 ):
     """The synchronous client (Prefect's ``SyncPrefectClient``); method names as Prefect 3.
 
@@ -141,6 +143,10 @@ class RiverrunClient(AsyncOperations):
     def api_url(self) -> Optional[str]:
         """The server's API URL, or None when the client uses the embedded store."""
         return self._sync.api_url
+
+    def client_version(self) -> str:
+        """This client's riverrun version; a plain call, not a coroutine, as in Prefect."""
+        return self._sync.client_version()
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,6 +1,7 @@
 """Run loggers: ``get_run_logger()`` inside a flow or task; records are stored with the run."""
 
 from riverrun.logging.loggers import (
+    LogEavesdropper,
     disable_logger,
     disable_run_logger,
     flow_run_logger,
@@ -11,6 +12,7 @@ from riverrun.logging.loggers import (
 )
 
 __all__ = [
+    "LogEavesdropper",
     "disable_logger",
     "disable_run_logger",
     "flow_run_logger",

@@ -239,6 +239,57 @@ def print_as_log(*args: Any, **kwargs: Any) -> None:
 
 
 @contextlib.contextmanager
+def patch_print() -> Iterator[None]:
+    """Inside the block, ``print`` goes to the run logger in runs with ``log_prints`` on
+    (elsewhere it prints as usual); the builtin is put back after."""
+    original = builtins.print
+    builtins.print = _patched_print
+    try:
+        yield
+    finally:
+        builtins.print = original
+
+
+class LogEavesdropper(logging.Handler):
+    """Collect what the logger ``eavesdrop_on`` (and its children) log inside a ``with`` block.
+
+    Example:
+        >>> with LogEavesdropper("my_logger") as eavesdropper:
+        ...     logging.getLogger("my_logger").info("Hello, world!")
+        >>> eavesdropper.text()
+        '[INFO]: Hello, world!'
+    """
+
+    def __init__(self, eavesdrop_on: str, level: int = logging.NOTSET) -> None:
+        super().__init__(level=level)
+        self.eavesdrop_on = eavesdrop_on
+        self._target_logger: logging.Logger | None = None
+        self._lines: list[str] = []
+        # Level and message only: what is collected may be shown back to a user.
+        self.formatter = logging.Formatter("[%(levelname)s]: %(message)s")
+
+    def __enter__(self) -> LogEavesdropper:
+        self._target_logger = logging.getLogger(self.eavesdrop_on)
+        self._original_level = self._target_logger.level
+        self._target_logger.level = self.level
+        self._target_logger.addHandler(self)
+        self._lines = []
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        if self._target_logger is not None:
+            self._target_logger.removeHandler(self)
+            self._target_logger.level = self._original_level
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._lines.append(self.format(record))
+
+    def text(self) -> str:
+        """The collected lines, one a line."""
+        return "\n".join(self._lines)
+
+
+@contextlib.contextmanager
 def disable_logger(name: str) -> Iterator[None]:
     """Silence the logger ``name`` inside the block (it is restored after)."""
     logger = logging.getLogger(name)

@@ -539,6 +539,10 @@ class ArtifactCollectionFilter(OperatorMixin, RiverrunFilterBaseModel):
     type: ArtifactCollectionFilterType | None = None
 
 
+class VariableFilterId(_AnyId):
+    """Match variables by ID."""
+
+
 class VariableFilterName(_Name):
     """Match variables by name."""
 
@@ -550,6 +554,6 @@ class VariableFilterTags(_Tags):
 class VariableFilter(OperatorMixin, RiverrunFilterBaseModel):
     """Filter variables."""
 
-    id: _AnyId | None = None
+    id: VariableFilterId | None = None
     name: VariableFilterName | None = None
     tags: VariableFilterTags | None = None

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from riverrun.schemas.schedules import SCHEDULE_TYPES
-from riverrun.states import State, StateType
+from riverrun.states import State, StateDetails, StateType
 
 
 class RiverrunBaseModel(BaseModel):
@@ -448,6 +448,9 @@ __all__ = [
     "MinimalConcurrencyLimitResponse",
     "OrchestrationResult",
     "RiverrunBaseModel",
+    "State",
+    "StateDetails",
+    "StateType",
     "TaskRun",
     "TaskRunInput",
     "TaskRunPolicy",

@@ -1,7 +1,9 @@
-"""Annotations that change how the engine treats an argument: ``unmapped``, ``allow_failure``."""
+"""Annotations that change how the engine treats an argument: ``unmapped``, ``allow_failure``,
+``quote``, ``opaque``; and ``freeze`` for deployment parameters."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -39,5 +41,52 @@ class allow_failure(BaseAnnotation[T]):
 class quote(BaseAnnotation[T]):
     """Pass the value through untouched: no future resolution inside it."""
 
+    def unquote(self) -> T:
+        """The value inside."""
+        return self.value
 
-__all__ = ["BaseAnnotation", "allow_failure", "quote", "unmapped"]
+
+class Quote(quote[T]):
+    """Prefect's old spelling of ``quote`` (deprecated there too)."""
+
+    def __init__(self, value: T) -> None:
+        warnings.warn("Use of `Quote` is deprecated. Use `quote` instead.", DeprecationWarning,
+                      stacklevel=2)  # fmt: skip
+        super().__init__(value)
+
+
+class opaque(BaseAnnotation[T]):
+    """Resolve the value if it is a future or a state, but never look inside what it holds.
+
+    For a task argument whose value is large (a big dict, a DataFrame): without it the
+    engine walks the value looking for futures to wait for.
+    """
+
+
+class NotSet:
+    """A sentinel telling "not given" apart from ``None``."""
+
+
+class freeze(BaseAnnotation[T]):
+    """A deployment parameter the UI shows as fixed: runs of the deployment cannot change it.
+
+    Raises:
+        ValueError: the value is not JSON serializable.
+    """
+
+    def __init__(self, value: T) -> None:
+        from pydantic_core import to_json  # deferred: freeze is rare, pydantic is not light
+
+        try:
+            to_json(value)
+        except Exception:  # noqa: BLE001 - any failure means "not JSON"
+            raise ValueError("Value must be JSON serializable") from None
+        super().__init__(value)
+
+    def unfreeze(self) -> T:
+        """The value inside."""
+        return self.value
+
+
+__all__ = ["BaseAnnotation", "NotSet", "Quote", "allow_failure", "freeze", "opaque", "quote",
+           "unmapped"]  # fmt: skip

@@ -22,10 +22,6 @@ REASONS = (
     "Prefect test suite",  # helpers for Prefect's own tests
 )
 
-_NOT_YET_CLIENT = (
-    "issue 12, not yet: the client's write side waits for the operation table (src/riverrun/_api)"
-)
-
 
 def _client(methods: str, reason: str) -> dict[str, str]:
     # One pattern for both clients: the sync client lacks a few async-only members (``loop``).
@@ -180,11 +176,10 @@ ALLOWED: dict[str, str] = {
     # -- this issue, left for later ---------------------------------------------------------
     "prefect.client.schemas.filters:Block*": "issue 12, not yet: block filters in the client",
     "prefect.client.schemas.sorting:BlockDocumentSort": "issue 12, not yet: block filters in the client",
-    "prefect.client.schemas.filters:VariableFilterId": "issue 12, not yet: the client's variable filters",
-    "prefect.client.schemas.actions:*": "issue 12, not yet: the client's write side waits for the operation table",
-    "prefect.client.schemas:RunInput": "issue 12, not yet: flow run input (pause/suspend with wait_for_input)",
+    "prefect.client.schemas.actions:*": "issue 12, not yet: Prefect's request models for flows and runs (riverrun's create_flow_run and update_flow_run take keyword arguments)",
+    "prefect.client.schemas:RunInput": "Prefect internal: the base of its task input placeholders",
     "prefect.client.schemas.objects:Block*": "issue 12, not yet: block objects under the client's schema path",
-    "prefect.client.schemas.objects:RunInput": "issue 12, not yet: flow run input",
+    "prefect.client.schemas.objects:RunInput": "Prefect internal: the base of its task input placeholders",
     "prefect.results:*result_storage*": "issue 12, not yet: filesystem blocks as result storage (prefect.filesystems)",
     "prefect.results:ResultStore.*update_for_*": "issue 12, not yet: filesystem blocks as result storage (prefect.filesystems)",
     "prefect.results:default_cache": "Prefect internal: the in-memory result cache",
@@ -192,21 +187,12 @@ ALLOWED: dict[str, str] = {
     "prefect.filesystems:*": "issue 12, not yet: filesystem blocks as result storage",
     "prefect.context:FlowRunContext.*": "issue 12, not yet: FlowRunContext fields",
     "prefect.context:TaskRunContext.*": "issue 12, not yet: TaskRunContext fields",
-    "prefect.context:use_profile": "issue 12, not yet: profiles",
-    "prefect.context:SettingsContext": "issue 12, not yet: the settings context object",
     "prefect.context:with_context": "issue 12, not yet: logging with_context for subprocesses",
-    "prefect.settings:*": "issue 12, not yet: Prefect's settings objects and profile functions",
-    "prefect.states:*": "issue 12, not yet: state helper functions",
-    "prefect.flows:Flow.*": "issue 12, not yet: Flow methods",
-    "prefect.tasks:Task.*": "issue 12, not yet: Task methods",
-    "prefect.tasks:task_input_hash": "issue 12, not yet: the Prefect 2 style cache_key_fn helper",
-    "prefect.futures:*": "issue 12, not yet: futures helpers",
-    "prefect.logging*:*": "issue 12, not yet: logging helpers",
+    "prefect.settings:DEFAULT_PROFILES_PATH": "Prefect internal: the profiles file shipped inside Prefect's package (riverrun ships none)",
+    "prefect.settings:PREFECT_API_AUTH_STRING": "issue 12, not yet: HTTP basic auth to a server (riverrun's server checks API keys)",
+    "prefect.states:return_value_to_state": "Prefect internal: its engine's turning a return value into a final state with a result record (riverrun's engine decides it in _engine)",
     "prefect.runtime.flow_run:*": "issue 12, not yet: runtime fields",
-    "prefect.artifacts:*": "issue 12, not yet: artifact classes",
-    "prefect.cache_policies:NONE": "issue 12, not yet: the NONE alias",
-    "prefect.utilities.annotations:*": "issue 12, not yet: annotations",
-    "prefect.variables:Variable.*": "issue 12, not yet: Variable fields",
+    "prefect.artifacts:Artifact.reset_fields": "Prefect internal: PrefectBaseModel helper",
     "prefect.client.schemas.objects:*": "issue 12, not yet: client object fields",
     "prefect.client.schemas.filters:*": "issue 12, not yet: filter fields",
     "prefect.blocks.*": "issue 12, not yet: block methods",
@@ -224,8 +210,7 @@ ALLOWED: dict[str, str] = {
         "*server_default_result_storage*", "Prefect internal: server-side default result storage"
     ),
     **_client(
-        "loop hello raise_for_api_version_mismatch* api_version client_version request",
+        "loop raise_for_api_version_mismatch* request",
         "Prefect internal: HTTP client plumbing",
     ),
-    **_client("*", _NOT_YET_CLIENT),
 }

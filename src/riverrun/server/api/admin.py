@@ -23,3 +23,9 @@ async def version(request: Request) -> dict[str, str]:
     dialect = "sqlite" if request.app.state.store.is_sqlite else "postgresql"
     auth = "on" if request.app.state.config.auth else "off"
     return {"riverrun": riverrun_version(), "api_version": "1", "database": dialect, "auth": auth}
+
+
+@router.get("/hello")
+async def hello() -> str:
+    """``"👋"``: Prefect's check that the API answers (and accepts the key)."""
+    return "👋"
