@@ -1,6 +1,7 @@
 """Automations in the server: evaluate new events, claim firings, deliver their actions.
 
-Each pass reads the events received since the last one, in pages by ``(received, id)``
+A pass runs every second, or 0.1 s after events are posted to ``/api/events``. Each pass
+reads the events received since the last one, in pages by ``(received, id)``
 (``_store/event_feed.py``), plus those received up to ``_OVERLAP_US`` behind it that it has
 not seen (another replica's transaction may commit an event stamped a little earlier: only
 their IDs are read, then the unseen ones by ID), feeds them to the triggers, lets time pass for proactive triggers, and
@@ -24,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from riverrun._internal.clock import now_us
+from riverrun.server.services.runner import Wakeup
 
 if TYPE_CHECKING:
     from riverrun._automations.runner import AutomationRunner
@@ -54,6 +56,8 @@ class AutomationService:
     def __init__(self, interval_s: float = 1.0) -> None:
         self.interval_s = interval_s
         self.first_delay_s = 0.0
+        # The event route wakes the service when events arrive (passes >= 0.1 s apart).
+        self.wakeup = Wakeup()
         self._runner: AutomationRunner | None = None
         # Where the stored and the derived (task-run) events were read up to.
         self._cursor: Cursor = (now_us(), "")
