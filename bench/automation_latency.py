@@ -69,7 +69,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _client(api_url: str, deployments: list[str], rate: float, seconds: float,
             seed: int, out: Any) -> None:  # fmt: skip
-    """Post ``rate`` events/s for ``seconds`` s, in batches; report what was sent."""
+    """Post ``rate`` events/s for ``seconds`` s, in batches; report what was sent (or why
+    it stopped: the harness must not wait for a report that never comes)."""
+    try:
+        _post(api_url, deployments, rate, seconds, seed, out)
+    except Exception as exc:  # noqa: BLE001 - reported to the harness, which says so
+        out.put({"error": f"{type(exc).__name__}: {exc}"})
+
+
+def _post(api_url: str, deployments: list[str], rate: float, seconds: float,
+          seed: int, out: Any) -> None:  # fmt: skip
     import httpx
 
     rng = random.Random(seed)
@@ -134,7 +143,8 @@ def main() -> None:
         server = stack.enter_context(ServerProcess(home / "server", db_url))
         os.environ["RIVERRUN_API_URL"] = server.api_url
         os.environ["RIVERRUN_HOME"] = str(home / "client")
-        deployments = _create_automations(args.automations, receiver.url)
+        # With no automations the events still name deployments, of no trigger.
+        deployments = _create_automations(args.automations, receiver.url) or [str(uuid.uuid4())]
         assert server.pid is not None
         cpu_before, load_before = _cpu_s(server.pid), os.getloadavg()
         ctx = multiprocessing.get_context("spawn")
@@ -156,12 +166,15 @@ def main() -> None:
                                     str(server.pid), "-o", profile, "-f", "raw", "-r", "50",
                                     "-d", str(int(args.seconds))])  # fmt: skip
         reports = [out.get(timeout=args.seconds + 600) for _ in clients]
+        errors = [r["error"] for r in reports if "error" in r]
+        if errors:
+            raise SystemExit(f"a client stopped: {errors[0]}")
         for c in clients:
             c.join()
         posted_at = time.time()
         if spy is not None:
             spy.wait()
-        expected = sum(r["failed"] for r in reports)
+        expected = sum(r["failed"] for r in reports) if args.automations else 0
         deadline = time.monotonic() + 300
         while len(receiver.latencies) < expected and time.monotonic() < deadline:
             time.sleep(0.05)  # bounded wait for the last notifications
