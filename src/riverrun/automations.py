@@ -48,6 +48,12 @@ from riverrun.schemas.automations import (
     contains_proactive,
     flow_run_state_trigger,
 )
+from riverrun.schemas.metric_triggers import (
+    MetricTrigger,
+    MetricTriggerOperator,
+    MetricTriggerQuery,
+    RiverrunMetric,
+)
 
 
 def _client() -> Any:
@@ -167,7 +173,8 @@ class Automation(AutomationCore):
 
 __all__ = [
     "Automation", "CallWebhook", "CancelFlowRun", "ChangeFlowRunState", "CompoundTrigger",
-    "DoNothing", "EventTrigger", "PauseAutomation", "PauseDeployment", "Posture",
-    "ResumeAutomation", "ResumeDeployment", "RunDeployment", "SendNotification",
+    "DoNothing", "EventTrigger", "MetricTrigger", "MetricTriggerOperator", "MetricTriggerQuery",
+    "PauseAutomation", "PauseDeployment", "Posture",
+    "ResumeAutomation", "ResumeDeployment", "RiverrunMetric", "RunDeployment", "SendNotification",
     "SequenceTrigger", "flow_run_state_trigger",
 ]  # fmt: skip

@@ -16,7 +16,7 @@ from riverrun.blocks.notifications import CustomWebhookNotificationBlock
 from riverrun.client.orchestration import get_client
 from riverrun.events import EventFilter, ReceivedEvent, emit_event
 
-pytestmark = pytest.mark.both_modes
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 
 def _events(name: str, count: int, timeout: float = 60.0) -> list[ReceivedEvent]:

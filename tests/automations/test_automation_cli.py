@@ -65,3 +65,15 @@ def test_events_stream_prints_matching_events_as_json() -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["resource"]["riverrun.resource.id"] == "shop.order.9"
+
+
+def test_create_of_a_proactive_trigger_without_a_server_warns(tmp_path: Path) -> None:
+    path = tmp_path / "proactive.yaml"
+    path.write_text(
+        "name: stuck runs\ntrigger:\n  type: event\n  posture: Proactive\n  after: "
+        "[riverrun.flow-run.Running]\n  expect: [riverrun.flow-run.Completed]\n  within: 7200\n"
+        "actions:\n  - type: do-nothing\n"
+    )
+    created = _cli("automation", "create", "-f", str(path))
+    assert created.exit_code == 0, created.output
+    assert "Warning" in created.output and "server" in created.output

@@ -12,7 +12,12 @@ import pytest
 
 from riverrun import flow, tags
 from riverrun.automations import Automation, EventTrigger, SendNotification
-from riverrun.blocks.notifications import CustomWebhookNotificationBlock
+from riverrun.blocks.notifications import (
+    CustomWebhookNotificationBlock,
+    EmailNotification,
+    EmailServerCredentials,
+    SMTPType,
+)
 from riverrun.client.orchestration import get_client
 from riverrun.events import EventFilter, ReceivedEvent
 
@@ -64,6 +69,25 @@ def test_failed_pro_run_notifies_once(receiver: Any) -> None:
     assert outcome.event == "riverrun.automation.action.executed"
     assert len(receiver.requests) == 1
     assert receiver.requests[0].json["text"].endswith("ValueError: disk full")
+
+
+def test_failed_pro_run_sends_an_email_to_the_smtp_server(smtp_server: Any) -> None:
+    credentials = EmailServerCredentials(smtp_server=smtp_server.host, smtp_port=smtp_server.port,
+                                         smtp_type=SMTPType.INSECURE)  # fmt: skip
+    block = EmailNotification(credentials=credentials, to_emails=["ops@example.com"])
+    block.save("ops-mail", overwrite=True)
+    Automation(
+        name="mail",
+        trigger=EventTrigger(expect={"riverrun.flow-run.Failed"},
+                             match_related={"riverrun.resource.id": "riverrun.tag.env:pro"}),
+        actions=[SendNotification(block_document_id=uuid.UUID(str(block._block_document_id)),
+                                  subject="{{ flow.name }} failed", body="{{ flow_run.message }}")],
+    ).create()  # fmt: skip
+    _fail("env:pro")
+    (outcome,) = _outcomes()
+    assert outcome.event == "riverrun.automation.action.executed"
+    (message,) = smtp_server.messages
+    assert b"Subject: nightly failed" in message.content
 
 
 @pytest.mark.slow

@@ -25,7 +25,7 @@ from riverrun.blocks.notifications import CustomWebhookNotificationBlock
 from riverrun.client import get_client
 from riverrun.deployments import run_deployment
 
-pytestmark = [pytest.mark.both_modes, pytest.mark.slow]
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres, pytest.mark.slow]
 
 NAME = "held/held"
 SERVED = """

@@ -281,6 +281,11 @@ class Evaluator:
         self._states = states
         self._index = _NameIndex([(i, t) for i, (t, _) in states.items()])
 
+    def names(self) -> Optional[set[str]]:
+        """The event-name patterns that can change what any trigger remembers, or None
+        when any event can (events of other names need not be read)."""
+        return self._index.names()
+
     @property
     def empty(self) -> bool:
         """Whether no automation is evaluated."""
@@ -352,6 +357,12 @@ class _NameIndex:
                     self._prefixes.append((name[:-1], automation_id))
                 else:
                     self._exact.setdefault(name, []).append(automation_id)
+
+    def names(self) -> Optional[set[str]]:
+        """Every name pattern indexed, or None when some trigger takes every event."""
+        if self._always:
+            return None
+        return set(self._exact) | {f"{prefix}*" for prefix, _ in self._prefixes}
 
     def candidates(self, name: str) -> list[str]:
         """The automations to feed an event named ``name``, in their given order."""

@@ -181,6 +181,14 @@ class AutomationStoreMixin(StoreBase):
                     self.text("DELETE FROM automation WHERE id = :id"), {"id": automation_id}
                 )
 
+    def automations_version(self) -> tuple[int, int]:
+        """How many automations there are and their latest change (µs): every change
+        (create, update, pause, resume, delete) changes it, so a reader of every automation
+        reads them again only then."""
+        with self.connect() as conn:
+            row = conn.execute(self.text("SELECT COUNT(*), MAX(updated) FROM automation")).one()
+        return int(row[0]), int(row[1] or 0)
+
     def read_automations(self, limit: Optional[int] = None) -> list[a.AutomationRecord]:
         """Every automation, by name."""
         sql = SELECT_AUTOMATIONS + " ORDER BY name, created"

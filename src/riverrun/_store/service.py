@@ -15,6 +15,7 @@ from riverrun._store.blocks import BlockStoreMixin
 from riverrun._store.claims import ClaimStoreMixin
 from riverrun._store.concurrency import ConcurrencyStoreMixin
 from riverrun._store.dialect import sqlite_url
+from riverrun._store.event_feed import EventFeedMixin
 from riverrun._store.events import EventStoreMixin
 from riverrun._store.flow_run_inputs import FlowRunInputStoreMixin
 from riverrun._store.flow_run_pauses import PauseStoreMixin
@@ -37,6 +38,7 @@ class Store(
     VariableStoreMixin,
     UIQueryMixin,
     EventStoreMixin,
+    EventFeedMixin,
     AutomationStoreMixin,
     ConcurrencyStoreMixin,
     LeaseStoreMixin,

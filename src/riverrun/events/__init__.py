@@ -48,6 +48,12 @@ from riverrun.schemas.deployment_triggers import (
     DeploymentSequenceTrigger,
     DeploymentTriggerTypes,
 )
+from riverrun.schemas.metric_triggers import (
+    DeploymentMetricTrigger,
+    MetricTrigger,
+    MetricTriggerOperator,
+    MetricTriggerQuery,
+)
 
 
 def _run_context_related() -> list[dict[str, str]]:
@@ -138,8 +144,9 @@ def emit_event(
 __all__ = [
     "ActionTypes", "AutomationCore", "CallWebhook", "CancelFlowRun", "ChangeFlowRunState",
     "CompoundTrigger", "DeploymentCompoundTrigger", "DeploymentEventTrigger",
-    "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "DoNothing", "Event", "EventFilter",
-    "EventTrigger", "PauseAutomation", "PauseDeployment", "Posture", "ReceivedEvent",
+    "DeploymentMetricTrigger", "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "DoNothing", "Event", "EventFilter",
+    "EventTrigger", "MetricTrigger", "MetricTriggerOperator", "MetricTriggerQuery",
+    "PauseAutomation", "PauseDeployment", "Posture", "ReceivedEvent",
     "RelatedResource", "Resource", "ResourceSpecification", "ResumeAutomation",
     "ResumeDeployment", "RunDeployment", "SendNotification", "SequenceTrigger", "TriggerTypes",
     "emit_event",

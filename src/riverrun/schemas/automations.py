@@ -378,6 +378,25 @@ ActionTypes = Annotated[
 # -- automations --------------------------------------------------------------------------
 
 
+METRIC_TRIGGERS_REFUSED = (
+    "metric triggers (MetricTrigger, posture 'Metric') are evaluated only by Prefect Cloud: "
+    "Prefect's open-source server refuses them and riverrun does not evaluate them. For a "
+    "deployment's duration or lateness give it an SLA (TimeToCompletionSla, LatenessSla, "
+    "FrequencySla in riverrun._experimental.sla.objects) and trigger on "
+    "'riverrun.sla.violation'; for failures use an EventTrigger on "
+    "'riverrun.flow-run.Failed' with threshold= and within=."
+)
+
+
+def _is_metric(trigger: object) -> bool:
+    """Whether a trigger (a model or a mapping), or one nested in it, is a metric trigger."""
+    get = trigger.get if isinstance(trigger, dict) else lambda k: getattr(trigger, k, None)
+    if get("type") == "metric" or get("posture") in ("Metric", Posture.Metric):
+        return True
+    nested = get("triggers")
+    return isinstance(nested, list) and any(_is_metric(t) for t in nested)
+
+
 class AutomationCore(BaseModel):
     """What defines an automation: a trigger and the actions it runs when it fires."""
 
@@ -398,6 +417,13 @@ class AutomationCore(BaseModel):
             "deployment's trigger): applying the deployment again replaces what it owns."
         ),
     )
+
+    @field_validator("trigger", mode="before")
+    @classmethod
+    def _no_metric_trigger(cls, value: object) -> object:
+        if _is_metric(value):
+            raise ValueError(METRIC_TRIGGERS_REFUSED)
+        return value
 
 
 class AutomationRecord(AutomationCore):

@@ -14,7 +14,7 @@ from riverrun.server.auth import AuthLimiters, require_api_key
 from riverrun.server.config import ServerConfig, riverrun_version
 from riverrun.server.deps import prepare_store
 from riverrun.server.limits import BodySizeLimit
-from riverrun.server.services.runner import Service, ServiceRunner
+from riverrun.server.services.runner import Service, ServiceRunner, Wakeup
 
 
 def server_services(config: ServerConfig) -> list[Service]:
@@ -53,7 +53,11 @@ def create_app(config: ServerConfig) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(prepare_store, app.state.store)
-        runner = ServiceRunner(app.state.store, server_services(config))
+        services = server_services(config)
+        runner = ServiceRunner(app.state.store, services)
+        app.state.wake_on_events = [
+            w for s in services if isinstance(w := getattr(s, "wakeup", None), Wakeup)
+        ]
         runner.start()
         try:
             yield

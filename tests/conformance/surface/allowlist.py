@@ -60,7 +60,6 @@ ALLOWED: dict[str, str] = {
     "prefect.client.schemas.objects:FlowRun.auto_scheduled": "issue 13: deployment schedules",
     # -- concurrency, automations, events ------------------------------------------------
     "prefect.client.schemas.actions:*ConcurrencyLimit*": "issue 15: concurrency",
-    "prefect.[ae][uv]*:*Metric*": "issue 16: metric triggers (event counts from the store)",
     "prefect.[ae][uv]*:*WorkPool": "issue 16: automation actions on work pools",
     "prefect.[ae][uv]*:*WorkQueue": "issue 16: automation actions on work queues",
     "prefect.[ae][uv]*:DeleteFlowRun": "issue 16: automation action deleting a flow run",

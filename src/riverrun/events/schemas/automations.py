@@ -8,8 +8,14 @@ from riverrun.schemas.automations import (
     SequenceTrigger,
     TriggerTypes,
 )
+from riverrun.schemas.metric_triggers import (
+    MetricTrigger,
+    MetricTriggerOperator,
+    MetricTriggerQuery,
+    RiverrunMetric,
+)
 
 __all__ = [
-    "AutomationCore", "CompoundTrigger", "EventTrigger", "Posture", "SequenceTrigger",
-    "TriggerTypes",
+    "AutomationCore", "CompoundTrigger", "EventTrigger", "MetricTrigger", "MetricTriggerOperator",
+    "MetricTriggerQuery", "Posture", "RiverrunMetric", "SequenceTrigger", "TriggerTypes",
 ]  # fmt: skip

@@ -8,8 +8,9 @@ from riverrun.schemas.deployment_triggers import (
     DeploymentTriggerTypes,
     deployment_trigger_discriminator,
 )
+from riverrun.schemas.metric_triggers import DeploymentMetricTrigger
 
 __all__ = [
     "BaseDeploymentTrigger", "DeploymentCompoundTrigger", "DeploymentEventTrigger",
-    "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "deployment_trigger_discriminator",
+    "DeploymentMetricTrigger", "DeploymentSequenceTrigger", "DeploymentTriggerTypes", "deployment_trigger_discriminator",
 ]  # fmt: skip

@@ -38,4 +38,6 @@ async def ingest_events(body: EventBatch, request: Request, store: StoreDep) -> 
     events: list[dict[str, Any]] = (await request.json())["events"]
     if events:
         await run_in_threadpool(ingest, store, events)
+        for wakeup in getattr(request.app.state, "wake_on_events", ()):
+            wakeup.set()  # the automations service evaluates them now, not at its next second
     return Ingested(ingested=len(body.events))

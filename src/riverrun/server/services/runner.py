@@ -37,6 +37,38 @@ class Service(Protocol):
         ...
 
 
+class Wakeup:
+    """Cuts a service's wait short from any thread (the event route: events arrived), at
+    most once per ``min_gap_s`` so a stream of batches makes a pass every ``min_gap_s``, not
+    one per batch."""
+
+    def __init__(self, min_gap_s: float = 0.1) -> None:
+        self.min_gap_s = min_gap_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self._pending = False
+
+    def set(self) -> None:
+        """Ask for the next pass now (thread-safe, cheap when already asked)."""
+        loop, event = self._loop, self._event
+        if loop is None or event is None or self._pending:
+            return
+        self._pending = True
+        loop.call_soon_threadsafe(event.set)
+
+    async def wait(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less once ``set`` (but at least ``min_gap_s``)."""
+        if self._event is None:
+            self._loop, self._event = asyncio.get_running_loop(), asyncio.Event()
+        if delay <= 0:
+            return
+        await asyncio.sleep(min(delay, self.min_gap_s))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._event.wait(), max(0.0, delay - self.min_gap_s))
+        self._event.clear()
+        self._pending = False
+
+
 class ServiceRunner:
     """Runs services as asyncio tasks until stopped.
 
@@ -73,4 +105,8 @@ class ServiceRunner:
                 logger.warning("%s pass failed (%s); retrying in %.0f s.", service.name, exc,
                                service.interval_s)  # fmt: skip
                 delay = service.interval_s
-            await asyncio.sleep(delay)
+            wakeup = getattr(service, "wakeup", None)
+            if isinstance(wakeup, Wakeup):
+                await wakeup.wait(delay)
+            else:
+                await asyncio.sleep(delay)
