@@ -301,6 +301,18 @@ def test_every_command_has_plain_help_with_examples(tmp_path: Path) -> None:
         assert not re.search(r"[╭│]|<(bool|str|int|list)", text), path
 
 
+def test_group_help_lists_each_command_by_its_whole_first_sentence(tmp_path: Path) -> None:
+    groups = sorted({tuple(path[:-1]) for path in _all_commands(tmp_path) if len(path) > 1})
+    assert ("work-queue",) in groups
+    for group in groups:
+        result = riverrun(*group, "--help", home=tmp_path, env={"COLUMNS": "80"})
+        assert result.returncode == 0, (group, result.stderr)
+        listing = result.stdout.split("Commands:\n", 1)[1]
+        assert not re.search(r"\.\.\.$", listing, re.MULTILINE), (group, listing)
+    queue = riverrun("work-queue", "--help", home=tmp_path, env={"COLUMNS": "80"}).stdout
+    assert "default queue)." in queue  # the end of `delete`'s sentence, wrapped
+
+
 # -- 10-12. the docs stand on their own and say what is built ------------------------------------
 
 
