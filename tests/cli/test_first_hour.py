@@ -187,6 +187,13 @@ def test_server_start_on_a_busy_port_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_server_start_says_how_to_record_into_it(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path / "server") as server:
+        banner = server.log()
+    assert f"RIVERRUN_API_URL={server.api_url} python my_flow.py" in banner
+    assert f"riverrun login --url {server.api_url}" in banner
+
+
 # -- 5. login says when the server does not check keys ----------------------------------------
 
 
