@@ -248,6 +248,14 @@ def test_reset_keeps_blocks_and_variables_unless_asked(tmp_path: Path) -> None:
 # -- 7. block ls never cuts a name ------------------------------------------------------------
 
 
+def test_block_create_says_how_to_load_it_as_the_guide_does(tmp_path: Path) -> None:
+    result = riverrun("block", "create", "slack-webhook", "--name", "slack",
+                      "--json", '{"url": "https://hooks.example/x"}', home=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "SlackWebhook.load('slack')" in result.stdout
+    assert "Block.load('slack-webhook/slack')" in result.stdout
+
+
 def test_block_ls_shows_whole_names_in_a_narrow_terminal(tmp_path: Path) -> None:
     script = tmp_path / "save.py"
     script.write_text(SAVE_BLOCK)
