@@ -187,6 +187,13 @@ def test_server_start_on_a_busy_port_says_so(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_server_start_says_how_to_record_into_it(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path / "server") as server:
+        banner = server.log()
+    assert f"RIVERRUN_API_URL={server.api_url} python my_flow.py" in banner
+    assert f"riverrun login --url {server.api_url}" in banner
+
+
 # -- 5. login says when the server does not check keys ----------------------------------------
 
 
@@ -239,6 +246,14 @@ def test_reset_keeps_blocks_and_variables_unless_asked(tmp_path: Path) -> None:
 
 
 # -- 7. block ls never cuts a name ------------------------------------------------------------
+
+
+def test_block_create_says_how_to_load_it_as_the_guide_does(tmp_path: Path) -> None:
+    result = riverrun("block", "create", "slack-webhook", "--name", "slack",
+                      "--json", '{"url": "https://hooks.example/x"}', home=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "SlackWebhook.load('slack')" in result.stdout
+    assert "Block.load('slack-webhook/slack')" in result.stdout
 
 
 def test_block_ls_shows_whole_names_in_a_narrow_terminal(tmp_path: Path) -> None:
@@ -299,6 +314,18 @@ def test_every_command_has_plain_help_with_examples(tmp_path: Path) -> None:
             f"`riverrun {' '.join(path)} --help` has no examples"
         )
         assert not re.search(r"[╭│]|<(bool|str|int|list)", text), path
+
+
+def test_group_help_lists_each_command_by_its_whole_first_sentence(tmp_path: Path) -> None:
+    groups = sorted({tuple(path[:-1]) for path in _all_commands(tmp_path) if len(path) > 1})
+    assert ("work-queue",) in groups
+    for group in groups:
+        result = riverrun(*group, "--help", home=tmp_path, env={"COLUMNS": "80"})
+        assert result.returncode == 0, (group, result.stderr)
+        listing = result.stdout.split("Commands:\n", 1)[1]
+        assert not re.search(r"\.\.\.$", listing, re.MULTILINE), (group, listing)
+    queue = riverrun("work-queue", "--help", home=tmp_path, env={"COLUMNS": "80"}).stdout
+    assert "default queue)." in queue  # the end of `delete`'s sentence, wrapped
 
 
 # -- 10-12. the docs stand on their own and say what is built ------------------------------------

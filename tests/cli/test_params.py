@@ -36,7 +36,25 @@ def _params() -> list[tuple[str, Any, Any]]:
 
 
 def _samples(param: Any) -> list[Any]:
-    values: list[Any] = [None, param.default, "text", "5", "-3", "2.5", ("a", "b"), ["x"], 7, 0.5]
+    values: list[Any] = [
+        None,
+        param.default,
+        "text",
+        "5",
+        "0",
+        "007",
+        "99999999999999999999",
+        "-3",
+        "2.5",
+        "+4",
+        " 6",
+        "1_000",
+        "٣",
+        ("a", "b"),
+        ["x"],
+        7,
+        0.5,
+    ]
     return values + [True, False, ()]
 
 

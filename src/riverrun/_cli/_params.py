@@ -5,7 +5,9 @@ typer (0.29) coerces every parameter's value, given or default, through a pydant
 ``--profile`` alone made ``riverrun version`` import pydantic (~0.15 s of CPU of its 0.26 s)
 to turn ``None`` into ``None``. ``QuickCoercion`` answers the values whose result is known
 without pydantic: ``None``, a ``str`` for a ``str``, an in-range ``int`` or ``float`` of
-exactly that type (a default), a list or tuple of ``str`` for a ``list[str]``. Any other
+exactly that type (a default), a plain decimal ``str`` for an ``int`` (``--limit 5``: the
+first pydantic validator built loads pydantic's plugin machinery, ~110 M instructions), a
+list or tuple of ``str`` for a ``list[str]``. Any other
 value (``"5"`` for an ``int``, a choice, a path, a custom parser) goes to typer's own
 coercion, built then, so the results and the error messages are typer's
 (``tests/cli/test_params.py`` compares the two on every parameter of every command).
@@ -67,6 +69,8 @@ class QuickCoercion:
             return _UNKNOWN
         if annotation in (str, bool) and type(value) is annotation:
             return value
+        if annotation is int and type(value) is str and value.isascii() and value.isdigit():
+            value = int(value)
         if annotation in (int, float) and type(value) is annotation:
             info = self.descriptor.parameter_info
             if (info.min is None or value >= info.min) and (info.max is None or value <= info.max):

@@ -276,7 +276,10 @@ def create(
                 ),
                 overwrite=overwrite,
             )
-    typer.echo(f"Saved block {slug}/{name}. Load it with Block.load({f'{slug}/{name}'!r}).")
+    generic = f"Block.load({f'{slug}/{name}'!r})"
+    # The guide's form (SlackWebhook.load("slack")) when the block's class is known.
+    how = generic if block_cls is None else f"{block_cls.__name__}.load({name!r}) or {generic}"
+    typer.echo(f"Saved block {slug}/{name}. Load it with {how}.")
 
 
 _SKIP = object()

@@ -212,6 +212,11 @@ def _prepare(command: _click.Command) -> None:
             # The argument's name (ID, SLUG/NAME) says what to type; `ID <str>` adds noise.
             setattr(param, "display_type_rich", lambda ctx: None)  # noqa: B010
     for sub in getattr(command, "commands", {}).values():
+        if sub.short_help is None and sub.help:
+            # A group lists its commands by their first sentence; click cuts it to the
+            # terminal's width ("Delete a work queue by ID or name (not a..."), so it is given
+            # whole and the listing wraps it instead.
+            sub.short_help = _click.utils.make_default_short_help(sub.help, max_length=10_000)
         _prepare(sub)
 
 

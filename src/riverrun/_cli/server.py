@@ -173,6 +173,11 @@ def start(
     note(f"riverrun server: http://{shown_host}:{port}/api (docs: /api/docs); database "
          f"{_shown(url)}; auth {'on' if auth else 'off'}; retention {retention}; requests up "
          f"to {max_body_bytes} bytes.")  # fmt: skip
+    # A newcomer's next question: the banner says where the server is, not how to use it.
+    client_host = "127.0.0.1" if host in ("0.0.0.0", "::") else shown_host
+    api_url = f"http://{client_host}:{port}/api"
+    note(f"Record into it: RIVERRUN_API_URL={api_url} python my_flow.py, or "
+         f"`riverrun login --url {api_url}` to keep it in the profile.")  # fmt: skip
     serve(config, host, port, log_level=log_level)
 
 

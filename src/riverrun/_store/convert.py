@@ -1,4 +1,13 @@
-"""Rows to the pydantic objects of ``client/schemas/objects.py``: times, JSON, states."""
+"""Rows to the pydantic objects of ``client/schemas/objects.py``: times, JSON, states.
+
+Flow runs, flows and logs, what every read command lists, are built without validation
+(``schemas._trusted``) when every value already has its field's type, as the store's own
+columns guarantee: validating the first one builds the model's core schema and loads
+pydantic's plugin machinery (``importlib.metadata``), ~110 M instructions of a CLI read
+command's ~1,000 M. A value of another shape (a policy written by an older engine, an ``int``
+retry delay) goes through validation, so the object is always the one validation would
+build (``tests/store/test_convert_trusted.py`` compares the two).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,8 @@ from typing import Any, Literal
 
 from riverrun._internal.clock import from_us
 from riverrun.schemas import objects as o
-from riverrun.states import State
+from riverrun.schemas._trusted import trusted
+from riverrun.states import State, StateType
 
 
 def _time(value: int | None) -> Any:
@@ -92,10 +102,49 @@ def _run_common(m: Any) -> dict[str, Any]:
     }
 
 
+def _flow_run_policy(values: Any) -> o.FlowRunPolicy | None:
+    """The policy built without validation, or None when a value is not of its field's type."""
+    if not isinstance(values, dict) or not values.keys() <= o.FlowRunPolicy.model_fields.keys():
+        return None
+    retries, delay = values.get("retries"), values.get("retry_delay")
+    pause_keys, resuming = values.get("pause_keys", []), values.get("resuming", False)
+    if not (
+        (retries is None or type(retries) is int)
+        and (delay is None or type(delay) is float)
+        and type(pause_keys) is list
+        and all(type(key) is str for key in pause_keys)
+        and type(resuming) is bool
+    ):
+        return None
+    return trusted(o.FlowRunPolicy, **values)
+
+
+def _is_str_list(value: Any) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
 def flow_run(row: Any) -> o.FlowRun:
     """A ``FlowRun`` from a ``flow_run`` row joined with its flow's name and current state."""
     m = row._mapping
-    return o.FlowRun(
+    values = _flow_run_values(m)
+    policy = _flow_run_policy(values["empirical_policy"])
+    if (
+        policy is None
+        or not _is_str_list(values["tags"])
+        or not all(type(values[k]) is dict for k in ("parameters", "context", "labels"))
+        or type(values["run_count"]) is not int
+    ):
+        return o.FlowRun(**values)
+    state_type = values["state_type"]
+    values.update(
+        empirical_policy=policy,
+        state_type=None if state_type is None else StateType(state_type),
+    )
+    return trusted(o.FlowRun, **values)
+
+
+def _flow_run_values(m: Any) -> dict[str, Any]:
+    return dict(
         **_run_common(m),
         flow_id=m["flow_id"],
         flow_name=m.get("flow_name"),
@@ -130,26 +179,32 @@ def task_run(row: Any) -> o.TaskRun:
 
 def flow(row: Any) -> o.Flow:
     """A ``Flow`` from a ``flow`` row."""
-    return o.Flow(
-        id=row.id,
-        name=row.name,
-        tags=_json(row.tags, []),
-        created=_time(row.created),
-        updated=_time(row.updated),
-    )
+    values = {
+        "id": row.id,
+        "name": row.name,
+        "tags": _json(row.tags, []),
+        "created": _time(row.created),
+        "updated": _time(row.updated),
+    }
+    if not _is_str_list(values["tags"]):
+        return o.Flow(**values)
+    return trusted(o.Flow, **values)
 
 
 def log(row: Any) -> o.Log:
     """A ``Log`` from a ``log`` row."""
-    return o.Log(
-        id=row.id,
-        name=row.name,
-        level=row.level,
-        message=row.message,
-        timestamp=from_us(row.timestamp),
-        flow_run_id=row.flow_run_id,
-        task_run_id=row.task_run_id,
-    )
+    values = {
+        "id": row.id,
+        "name": row.name,
+        "level": row.level,
+        "message": row.message,
+        "timestamp": from_us(row.timestamp),
+        "flow_run_id": row.flow_run_id,
+        "task_run_id": row.task_run_id,
+    }
+    if type(values["level"]) is not int or type(values["message"]) is not str:
+        return o.Log(**values)
+    return trusted(o.Log, **values)
 
 
 def artifact(row: Any) -> o.Artifact:
