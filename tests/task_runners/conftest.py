@@ -57,14 +57,13 @@ def _workers_record_nothing(worker_home: Path) -> Iterator[None]:
     )
 
 
-@pytest.fixture(scope="session")
-def dask_cluster(worker_env: dict[str, str]) -> Iterator[Any]:
+def _new_dask_cluster(worker_env: dict[str, str]) -> Any:
     import dask
     import distributed
 
     # One retry for a task whose worker died, so the always-killing test ends quickly.
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = distributed.LocalCluster(
+        return distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=2,
             processes=True,
@@ -72,10 +71,33 @@ def dask_cluster(worker_env: dict[str, str]) -> Iterator[Any]:
             dashboard_address=":0",
             env=worker_env,
         )
+
+
+@pytest.fixture(scope="session")
+def _dask_clusters(worker_env: dict[str, str]) -> Iterator[list[Any]]:
+    made = [_new_dask_cluster(worker_env)]
     try:
-        yield cluster
+        yield made
     finally:
-        cluster.close()
+        made[-1].close()
+
+
+@pytest.fixture
+def dask_cluster(_dask_clusters: list[Any], worker_env: dict[str, str]) -> Any:
+    """The session's cluster with its two workers, or a new one if it has lost them.
+
+    The tests that kill workers leave it to the nannies to start new ones; on a loaded machine
+    a nanny can give up, and a cluster with no workers runs nothing (the next test would wait
+    for ever)."""
+    cluster = _dask_clusters[-1]
+    if len(cluster.scheduler_info.get("workers", {})) < 2:
+        try:
+            cluster.wait_for_workers(2, timeout=60)
+        except Exception:  # noqa: BLE001 - replaced below
+            cluster.close()
+            cluster = _new_dask_cluster(worker_env)
+            _dask_clusters.append(cluster)
+    return cluster
 
 
 @pytest.fixture(scope="session")

@@ -391,3 +391,17 @@ def test_two_thousand_mapped_task_runs_are_all_recorded(
         )
     )
     assert completed == 2000
+
+
+def test_an_interrupted_flow_does_not_wait_for_a_run_no_worker_can_take(client: Any) -> None:
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 0, **IN_PROCESS})
+
+    @flow(task_runner=runner)
+    def f() -> None:
+        inc.submit(1)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        f()
+    [run] = client.read_task_runs()
+    assert run.state_type == StateType.CRASHED

@@ -121,7 +121,12 @@ def flow_run_steps(
         ok, value = yield Call(
             flow.fn, args, kwargs, contexts, flow.timeout_seconds, f"Flow run {info.name!r}"
         )
-        children_error = _wait_for_children(ctx)
+        # An interrupted body (Ctrl-C, SystemExit, a cancellation, a test's timeout) does not
+        # wait for the runs it submitted: one that can never finish (a Dask cluster left with no
+        # workers) would hold the process for ever. The task runner's shutdown settles them: a
+        # pool waits for its runs, a cluster's runs still out are recorded Crashed.
+        interrupted = not ok and not isinstance(value, Exception)
+        children_error = None if interrupted else _wait_for_children(ctx)
         if ok:
             implied = state_from_return_value(value)
             if implied is None:
