@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from riverrun._cli.main import app
 from riverrun.client import get_client
+from riverrun.states import Completed, Failed, Running
 
 from .test_api import SF_EXPORT
 
@@ -128,7 +133,6 @@ def test_backfill_creates_one_run_per_time_and_never_duplicates(project: Path) -
 
 
 def test_backfill_reprocess_failed_reruns_failed_times(project: Path) -> None:
-    from riverrun.states import Failed
 
     _deploy()
     args = (
@@ -304,3 +308,59 @@ def test_backfill_reverse_lists_the_newest_time_first(project: Path) -> None:
         line.split("2025-01-")[1][:2] for line in dry.output.splitlines() if "would create" in line
     ]
     assert days == ["03", "02", "01"]
+
+
+def _finish_the_run_by_hand(state: Callable[[], Any]) -> threading.Thread:
+    """A thread that, once the CLI has created its run, moves it to Running and then to
+    ``state()`` through the API (standing in for the serving process, so the watch has something
+    to see). The final state is made after Running: a state older than the run's is ignored."""
+
+    def finish() -> None:
+        client = get_client(sync_client=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = _runs_by_hand()
+            if runs:
+                client.set_flow_run_state(runs[0].id, Running(), force=True)
+                client.set_flow_run_state(runs[0].id, state(), force=True)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=finish, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_deployment_run_watch_exits_0_once_the_run_completes(project: Path) -> None:
+    _deploy()
+    finisher = _finish_the_run_by_hand(Completed)
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0.1",
+                 "--watch-timeout", "120")  # fmt: skip
+    finisher.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert "Flow run finished successfully in 'Completed'." in result.output
+
+
+def test_deployment_run_watch_exits_1_naming_the_state_the_run_ended_in(project: Path) -> None:
+    _deploy()
+    finisher = _finish_the_run_by_hand(Failed)
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0.1")
+    finisher.join(timeout=60)
+    assert result.exit_code == 1
+    assert "Flow run finished in state 'Failed'." in result.output
+
+
+def test_deployment_run_watch_timeout_exits_1_and_leaves_the_run(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--watch", "--watch-timeout", "0.5")
+    assert result.exit_code == 1
+    [run] = _runs_by_hand()
+    assert f"Flow run with ID {run.id} exceeded watch timeout of 0.5 seconds" in result.output
+    assert run.state_name == "Scheduled"
+
+
+def test_deployment_run_watch_interval_must_be_positive(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0")
+    assert result.exit_code == 2 and "--watch-interval" in result.output
+    assert _runs_by_hand() == []
