@@ -142,11 +142,6 @@ def test_from_source_loads_from_a_local_directory(sf_export: Any, tmp_path: Path
     assert loaded.name == "riverrun.emr.salesforce.sf_export"
 
 
-def test_from_source_refuses_a_git_url(sf_export: Any) -> None:
-    with pytest.raises(MissingFlowError, match="loads local paths only"):
-        sf_export.from_source("https://github.com/org/repo.git", "flows.py:f")
-
-
 def test_deploy_stores_the_work_pool(sf_export: Any) -> None:
     dep_id = sf_export.deploy("nightly", work_pool_name="pool", print_next_steps=False)
     assert _client().read_deployment(dep_id).work_pool_name == "pool"
