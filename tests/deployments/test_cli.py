@@ -364,3 +364,109 @@ def test_deployment_run_watch_interval_must_be_positive(project: Path) -> None:
     result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0")
     assert result.exit_code == 2 and "--watch-interval" in result.output
     assert _runs_by_hand() == []
+
+
+def _backfill_args(*extra: str) -> tuple[str, ...]:
+    return ("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+            "--end", "2025-01-03T23:00:00", *extra)  # fmt: skip
+
+
+def _complete(run_id: Any) -> None:
+    client = get_client(sync_client=True)
+    client.set_flow_run_state(run_id, Running(), force=True)
+    client.set_flow_run_state(run_id, Completed(), force=True)
+
+
+def test_backfill_reprocess_completed_reruns_times_that_completed(project: Path) -> None:
+    _deploy()
+    one_day = ("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+               "--end", "2025-01-01T23:00:00")  # fmt: skip
+    cli(*one_day)
+    [run] = _runs_by_hand()
+    _complete(run.id)
+    assert "Created 0 run(s); skipped 1" in cli(*one_day).output
+    assert "Created 0 run(s); skipped 1" in cli(*one_day, "--reprocess", "failed").output
+    rerun = cli(*one_day, "--reprocess", "completed")
+    assert "Created 1 run(s); skipped 0" in rerun.output
+    assert sorted(r.state_name for r in _runs_by_hand()) == ["Completed", "Scheduled"]
+
+
+def test_backfill_reprocess_completed_never_duplicates_a_time_still_scheduled(
+    project: Path,
+) -> None:
+    _deploy()
+    cli(*_backfill_args())
+    again = cli(*_backfill_args("--reprocess", "completed"))
+    assert "Created 0 run(s); skipped 3" in again.output
+    assert again.output.count("a run is scheduled or in progress") == 3
+
+
+def _in_a_terminal(*args: str, timeout: float = 120.0) -> tuple[int, str]:
+    """Run the real ``riverrun`` command on a pseudo-terminal (so rich draws its live
+    progress) and return its exit status and everything it wrote."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    command = [str(Path(sys.executable).parent / "riverrun"), *args]
+    env = {**os.environ, "COLUMNS": "160", "LINES": "40", "TERM": "xterm-256color"}
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return process.wait(timeout=max(1.0, deadline - time.monotonic())), b"".join(chunks).decode(
+            errors="replace"
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+
+
+def test_backfill_draws_a_progress_bar_while_it_creates_runs(project: Path) -> None:
+    _deploy()
+    status, shown = _in_a_terminal(*_backfill_args())
+    assert status == 0, shown
+    assert "Creating runs" in shown and "━" in shown
+    assert "Created 3 run(s); skipped 0." in shown
+
+
+def test_backfill_wait_draws_progress_while_its_runs_run(project: Path) -> None:
+    _deploy()
+    stop = threading.Event()
+
+    def run_them() -> None:  # stands in for the serving process: completes each new run
+        while not stop.is_set():
+            for run in _runs_by_hand():
+                if run.state_name == "Scheduled":
+                    _complete(run.id)
+            stop.wait(0.1)
+
+    runner = threading.Thread(target=run_them, daemon=True)
+    runner.start()
+    try:
+        status, shown = _in_a_terminal(*_backfill_args("--max-active", "1", "--wait"))
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    assert status == 0, shown
+    assert "Backfill" in shown and "finished, " in shown and "created" in shown
+    assert "3 of 3 run(s) finished; skipped 0." in shown
