@@ -230,3 +230,18 @@ def test_arun_deployment_creates_the_run_from_async_code(sf_export: Any) -> None
     name = "riverrun.emr.salesforce.sf_export/nightly"
     run = asyncio.run(arun_deployment(name, parameters={"env": "snd"}, timeout=0))
     assert _client().read_flow_run(run.id).parameters == {"env": "snd"}
+
+
+def test_run_deployment_with_an_idempotency_key_returns_the_first_run(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+    name = "riverrun.emr.salesforce.sf_export/nightly"
+    first = run_deployment(name, idempotency_key="order-42", timeout=0)
+    again = run_deployment(name, idempotency_key="order-42", parameters={"env": "pro"}, timeout=0)
+    assert again.id == first.id
+    assert [r.id for r in _client().read_flow_runs()] == [first.id]
+
+
+def test_to_deployment_refuses_an_invalid_rrule_naming_it(sf_export: Any) -> None:
+    with pytest.raises(ValueError, match='Invalid RRule string "FREQ=SOMETIMES"'):
+        sf_export.to_deployment("x", rrule="FREQ=SOMETIMES")
+    assert _client().read_deployments() == []
