@@ -64,7 +64,8 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if args.claim_only:  # the deployments and their runs of an earlier run of this program
         store = open_store(f"sqlite:///{home}/riverrun.db")
         t0, c0 = time.perf_counter(), time.process_time()
-        topped_up = store.schedule_deployment_runs()
+        # Without the pass, the runs an earlier pass made up to an hour ahead are claimed.
+        topped_up = 0 if args.skip_pass else store.schedule_deployment_runs()
         metrics = {"deployments": args.n, "pass_s": time.perf_counter() - t0,
                    "pass_cpu_s": time.process_time() - c0, "pass_created": topped_up}  # fmt: skip
         claimed = _claim_a_minute(store, args.n)
@@ -162,6 +163,7 @@ def _extra(parser: Any) -> None:
         "--claim-only", action="store_true",
         help="reuse RIVERRUN_HOME's SQLite file from an earlier run: one pass, then the claim",
     )  # fmt: skip
+    parser.add_argument("--skip-pass", action="store_true", help="with --claim-only: no pass")
 
 
 if __name__ == "__main__":
