@@ -142,11 +142,6 @@ def test_from_source_loads_from_a_local_directory(sf_export: Any, tmp_path: Path
     assert loaded.name == "riverrun.emr.salesforce.sf_export"
 
 
-def test_from_source_refuses_a_git_url(sf_export: Any) -> None:
-    with pytest.raises(MissingFlowError, match="loads local paths only"):
-        sf_export.from_source("https://github.com/org/repo.git", "flows.py:f")
-
-
 def test_deploy_stores_the_work_pool(sf_export: Any) -> None:
     dep_id = sf_export.deploy("nightly", work_pool_name="pool", print_next_steps=False)
     assert _client().read_deployment(dep_id).work_pool_name == "pool"
@@ -235,3 +230,18 @@ def test_arun_deployment_creates_the_run_from_async_code(sf_export: Any) -> None
     name = "riverrun.emr.salesforce.sf_export/nightly"
     run = asyncio.run(arun_deployment(name, parameters={"env": "snd"}, timeout=0))
     assert _client().read_flow_run(run.id).parameters == {"env": "snd"}
+
+
+def test_run_deployment_with_an_idempotency_key_returns_the_first_run(sf_export: Any) -> None:
+    sf_export.to_deployment("nightly", parameters={"env": "pre"}).apply()
+    name = "riverrun.emr.salesforce.sf_export/nightly"
+    first = run_deployment(name, idempotency_key="order-42", timeout=0)
+    again = run_deployment(name, idempotency_key="order-42", parameters={"env": "pro"}, timeout=0)
+    assert again.id == first.id
+    assert [r.id for r in _client().read_flow_runs()] == [first.id]
+
+
+def test_to_deployment_refuses_an_invalid_rrule_naming_it(sf_export: Any) -> None:
+    with pytest.raises(ValueError, match='Invalid RRule string "FREQ=SOMETIMES"'):
+        sf_export.to_deployment("x", rrule="FREQ=SOMETIMES")
+    assert _client().read_deployments() == []

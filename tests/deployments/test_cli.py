@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from riverrun._cli.main import app
 from riverrun.client import get_client
+from riverrun.states import Completed, Failed, Running
 
 from .test_api import SF_EXPORT
 
@@ -128,7 +133,6 @@ def test_backfill_creates_one_run_per_time_and_never_duplicates(project: Path) -
 
 
 def test_backfill_reprocess_failed_reruns_failed_times(project: Path) -> None:
-    from riverrun.states import Failed
 
     _deploy()
     args = (
@@ -304,3 +308,165 @@ def test_backfill_reverse_lists_the_newest_time_first(project: Path) -> None:
         line.split("2025-01-")[1][:2] for line in dry.output.splitlines() if "would create" in line
     ]
     assert days == ["03", "02", "01"]
+
+
+def _finish_the_run_by_hand(state: Callable[[], Any]) -> threading.Thread:
+    """A thread that, once the CLI has created its run, moves it to Running and then to
+    ``state()`` through the API (standing in for the serving process, so the watch has something
+    to see). The final state is made after Running: a state older than the run's is ignored."""
+
+    def finish() -> None:
+        client = get_client(sync_client=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = _runs_by_hand()
+            if runs:
+                client.set_flow_run_state(runs[0].id, Running(), force=True)
+                client.set_flow_run_state(runs[0].id, state(), force=True)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=finish, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_deployment_run_watch_exits_0_once_the_run_completes(project: Path) -> None:
+    _deploy()
+    finisher = _finish_the_run_by_hand(Completed)
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0.1",
+                 "--watch-timeout", "120")  # fmt: skip
+    finisher.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert "Flow run finished successfully in 'Completed'." in result.output
+
+
+def test_deployment_run_watch_exits_1_naming_the_state_the_run_ended_in(project: Path) -> None:
+    _deploy()
+    finisher = _finish_the_run_by_hand(Failed)
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0.1")
+    finisher.join(timeout=60)
+    assert result.exit_code == 1
+    assert "Flow run finished in state 'Failed'." in result.output
+
+
+def test_deployment_run_watch_timeout_exits_1_and_leaves_the_run(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--watch", "--watch-timeout", "0.5")
+    assert result.exit_code == 1
+    [run] = _runs_by_hand()
+    assert f"Flow run with ID {run.id} exceeded watch timeout of 0.5 seconds" in result.output
+    assert run.state_name == "Scheduled"
+
+
+def test_deployment_run_watch_interval_must_be_positive(project: Path) -> None:
+    _deploy()
+    result = cli("deployment", "run", NAME, "--watch", "--watch-interval", "0")
+    assert result.exit_code == 2 and "--watch-interval" in result.output
+    assert _runs_by_hand() == []
+
+
+def _backfill_args(*extra: str) -> tuple[str, ...]:
+    return ("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+            "--end", "2025-01-03T23:00:00", *extra)  # fmt: skip
+
+
+def _complete(run_id: Any) -> None:
+    client = get_client(sync_client=True)
+    client.set_flow_run_state(run_id, Running(), force=True)
+    client.set_flow_run_state(run_id, Completed(), force=True)
+
+
+def test_backfill_reprocess_completed_reruns_times_that_completed(project: Path) -> None:
+    _deploy()
+    one_day = ("deployment", "backfill", NAME, "--start", "2025-01-01T00:00:00",
+               "--end", "2025-01-01T23:00:00")  # fmt: skip
+    cli(*one_day)
+    [run] = _runs_by_hand()
+    _complete(run.id)
+    assert "Created 0 run(s); skipped 1" in cli(*one_day).output
+    assert "Created 0 run(s); skipped 1" in cli(*one_day, "--reprocess", "failed").output
+    rerun = cli(*one_day, "--reprocess", "completed")
+    assert "Created 1 run(s); skipped 0" in rerun.output
+    assert sorted(r.state_name for r in _runs_by_hand()) == ["Completed", "Scheduled"]
+
+
+def test_backfill_reprocess_completed_never_duplicates_a_time_still_scheduled(
+    project: Path,
+) -> None:
+    _deploy()
+    cli(*_backfill_args())
+    again = cli(*_backfill_args("--reprocess", "completed"))
+    assert "Created 0 run(s); skipped 3" in again.output
+    assert again.output.count("a run is scheduled or in progress") == 3
+
+
+def _in_a_terminal(*args: str, timeout: float = 120.0) -> tuple[int, str]:
+    """Run the real ``riverrun`` command on a pseudo-terminal (so rich draws its live
+    progress) and return its exit status and everything it wrote."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    command = [str(Path(sys.executable).parent / "riverrun"), *args]
+    env = {**os.environ, "COLUMNS": "160", "LINES": "40", "TERM": "xterm-256color"}
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.2)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(leader, 65536)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return process.wait(timeout=max(1.0, deadline - time.monotonic())), b"".join(chunks).decode(
+            errors="replace"
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(leader)
+
+
+def test_backfill_draws_a_progress_bar_while_it_creates_runs(project: Path) -> None:
+    _deploy()
+    status, shown = _in_a_terminal(*_backfill_args())
+    assert status == 0, shown
+    assert "Creating runs" in shown and "━" in shown
+    assert "Created 3 run(s); skipped 0." in shown
+
+
+def test_backfill_wait_draws_progress_while_its_runs_run(project: Path) -> None:
+    _deploy()
+    stop = threading.Event()
+
+    def run_them() -> None:  # stands in for the serving process: completes each new run
+        while not stop.is_set():
+            for run in _runs_by_hand():
+                if run.state_name == "Scheduled":
+                    _complete(run.id)
+            stop.wait(0.1)
+
+    runner = threading.Thread(target=run_them, daemon=True)
+    runner.start()
+    try:
+        status, shown = _in_a_terminal(*_backfill_args("--max-active", "1", "--wait"))
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    assert status == 0, shown
+    assert "Backfill" in shown and "finished, " in shown and "created" in shown
+    assert "3 of 3 run(s) finished; skipped 0." in shown

@@ -244,3 +244,14 @@ def test_cli_run_with_watch_waits_for_the_served_run_to_complete(
     [run] = get_client(sync_client=True).read_flow_runs()
     assert run.state_name == "Completed"
     assert run.parameters == {"env": "snd", "min_date": "2025-01-31T00:00:00", "timeout_mins": 5}
+
+
+@pytest.mark.slow
+def test_serve_global_limit_is_the_deployments_concurrency_limit(tmp_path: Path) -> None:
+    process = _serve(tmp_path, 'sf_export.serve(name="nightly", global_limit=1, limit=3)')
+    try:
+        deployment = _wait_for(_deployment_exists)
+        assert deployment.concurrency_limit == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)

@@ -55,3 +55,18 @@ def test_a_finite_rrule_runs_out_as_a_fresh_computation_does() -> None:
     for hours in range(0, 7):
         now = T0 + hours * 60 * MINUTE + 1
         assert _cached(cache, schedule, now, 100) == _fresh(schedule, now, 100)
+
+
+def test_a_steady_schedule_is_asked_for_dates_once_per_limit_passes_not_every_pass() -> None:
+    schedule = CronSchedule(cron="* * * * *")
+    cache, asked = FutureDates(), []
+
+    def dates(start: datetime, end: datetime, n: int) -> list[datetime]:
+        asked.append(n)
+        return schedule.get_dates(n=n, start=start, end=end)
+
+    for minute in range(30):  # a pass a minute, each needing one new date
+        now = T0 + minute * MINUTE + 1
+        got = cache.upcoming(("s", "def"), dates, now, now + HUNDRED_DAYS, 10)
+        assert got == _fresh(schedule, now, 10)
+    assert len(asked) <= 4

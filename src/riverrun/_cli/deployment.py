@@ -15,6 +15,7 @@ schedule_app = typer.Typer(help="List, add, pause, resume and delete a deploymen
                            no_args_is_help=True, add_completion=False)  # fmt: skip
 app.add_typer(schedule_app, name="schedule")
 
+_WATCH_INTERVAL_S = 0.5  # --watch's default poll: a run read is a fraction of a millisecond
 _JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 _NAME = typer.Argument(
     ..., metavar="FLOW/DEPLOYMENT", help="The deployment, as 'flow-name/deployment-name'."
@@ -194,13 +195,29 @@ def run(
     watch: bool = typer.Option(
         False, "--watch", help="Wait for the run to finish; exit 1 unless it completes."
     ),
+    watch_interval: float | None = typer.Option(
+        None,
+        "--watch-interval",
+        min=0.05,
+        help=f"With --watch: seconds between reads of the run (default {_WATCH_INTERVAL_S}).",
+    ),  # fmt: skip
+    watch_timeout: float | None = typer.Option(
+        None,
+        "--watch-timeout",
+        min=0,
+        help="With --watch: stop waiting after this many seconds and exit 1 (the run goes on).",
+    ),  # fmt: skip
     as_json: bool = _JSON,
 ) -> None:
     """Create a run of a deployment (parameters checked against its schema now).
 
+    With ``--watch`` it prints each state the run enters and exits 0 once the run is
+    Completed, 1 once it ends in any other state or when ``--watch-timeout`` passes first.
+
     \b
     Examples:
       riverrun deployment run 'sf_export/nightly' --param env=snd --watch
+      riverrun deployment run 'sf_export/nightly' --watch --watch-timeout 600
       riverrun deployment run 'sf_export/nightly' --params '{"env": "pro"}' --start-in 5m
     """
     from riverrun._cli._common import dump, fail, print_json, sync_client
@@ -223,25 +240,55 @@ def run(
                                                               state=state, tags=tag or None)  # fmt: skip
         except ParameterTypeError as exc:
             fail(str(exc))
+        if not as_json:
+            typer.echo(
+                f"Created flow run {flow_run.name!r} ({flow_run.id}), {flow_run.state_name}."
+            )
         if watch:
-            flow_run = _watch(client, flow_run)
+            flow_run = _watch(client, flow_run, watch_interval or _WATCH_INTERVAL_S,
+                              watch_timeout, show=not as_json)  # fmt: skip
     if as_json:
         print_json(dump(flow_run))
-    else:
-        typer.echo(f"Created flow run {flow_run.name!r} ({flow_run.id}), {flow_run.state_name}.")
-    if watch and flow_run.state_name != "Completed":
-        raise typer.Exit(1)
+    if not watch:
+        return
+    # Prefect's closing lines and exit codes.
+    if flow_run.state_type is not None and flow_run.state_type.value == "COMPLETED":
+        if not as_json:
+            typer.echo(f"Flow run finished successfully in {flow_run.state_name!r}.")
+        return
+    fail(f"Flow run finished in state {flow_run.state_name!r}.")
 
 
-def _watch(client: Any, flow_run: Any) -> Any:
+def _watch(client: Any, flow_run: Any, interval: float, timeout: float | None, show: bool) -> Any:
+    """Read the run every ``interval`` seconds until it ends, printing each state it enters.
+
+    Exits 1 with Prefect's message when ``timeout`` passes first.
+    """
     import time
 
-    from riverrun._cli._common import is_final
+    from riverrun._cli._common import fail, is_final
 
-    while not is_final(flow_run):
-        time.sleep(0.5)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    seen = None
+    while True:
+        if show and flow_run.state_name != seen:
+            seen = flow_run.state_name
+            typer.echo(f"Flow run {flow_run.name!r} is {seen}.")
+        if is_final(flow_run):
+            return flow_run
+        if deadline is not None and time.monotonic() >= deadline:
+            fail(f"Flow run with ID {flow_run.id} exceeded watch timeout of {_seconds(timeout)} "
+                 f"seconds. The run goes on: `riverrun flow-run watch {flow_run.id}` follows it, "
+                 "`riverrun flow-run cancel` stops it.")  # fmt: skip
+        pause = (
+            interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic()))
+        )
+        time.sleep(pause)
         flow_run = client.read_flow_run(flow_run.id)
-    return flow_run
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "?"
 
 
 def _by_name(action: str) -> Any:

@@ -196,21 +196,32 @@ def insert_flow_runs(
 ) -> int:
     """Insert runs (each with its first state) sharing ``tags``; how many were new.
 
+    A run whose idempotency key was taken is skipped, with no state or tags.
+    """
+    return insert_tagged_flow_runs(conn, is_sqlite, [(row, state, tags) for row, state in runs])
+
+
+def insert_tagged_flow_runs(
+    conn: Any, is_sqlite: bool, runs: list[tuple[dict[str, Any], State, list[str]]]
+) -> int:
+    """Insert runs, each with its first state and its tags; how many were new.
+
     A run whose idempotency key was taken is skipped, with no state or tags. One statement
-    per table, whatever the number of runs: a scheduler pass inserts thousands.
+    per table, whatever the number of runs: a scheduler pass inserts thousands, from many
+    deployments at once.
     """
     if not runs:
         return 0
     # RETURNING, not rowcount: on PostgreSQL a skipped insert's rowcount is not reliable.
     # Values go as parameters, not ``.values()``: the statement compiles once per process.
     inserted = {
-        r[0] for r in conn.execute(_insert_run_statement(is_sqlite), [row for row, _ in runs])
+        r[0] for r in conn.execute(_insert_run_statement(is_sqlite), [row for row, _, _ in runs])
     }
-    new = [(row, state) for row, state in runs if row["id"] in inserted]
+    new = [run for run in runs if run[0]["id"] in inserted]
     if not new:
         return 0
     states = []
-    for row, state in new:
+    for row, state, _ in new:
         stored = state.to_dict()
         states.append({
             "id": state.id, "flow_run_id": row["id"], "type": stored["type"],
@@ -219,9 +230,7 @@ def insert_flow_runs(
             "state_details": _dump(stored["state_details"]),
         })  # fmt: skip
     conn.execute(t.flow_run_state.insert(), states)
-    if tags:
-        conn.execute(
-            t.flow_run_tag.insert(),
-            [{"flow_run_id": row["id"], "tag": tag} for row, _ in new for tag in tags],
-        )
+    tag_rows = [{"flow_run_id": row["id"], "tag": tag} for row, _, tags in new for tag in tags]
+    if tag_rows:
+        conn.execute(t.flow_run_tag.insert(), tag_rows)
     return len(new)

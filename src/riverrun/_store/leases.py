@@ -74,6 +74,17 @@ class LeaseExpiry:
         return self.crashed + self.rescheduled + self.cleared
 
 
+# Built once: a claim grants a lease per run, and building the statement each time cost
+# more than running it.
+_GRANT = (
+    t.flow_run.update()
+    .where(t.flow_run.c.id == sa.bindparam("run_id"))
+    .values(lease_owner=sa.bindparam("owner"), lease_token=t.flow_run.c.lease_token + 1,
+            lease_expires=sa.bindparam("expires"))
+    .returning(t.flow_run.c.lease_token)
+)  # fmt: skip
+
+
 def grant_run_lease(
     conn: Connection, flow_run_id: str, owner: str, ttl_us: int, now_us: int
 ) -> int:
@@ -82,12 +93,9 @@ def grant_run_lease(
     Call it inside the claimer's transaction, after the claim moved the run (it does not
     check the run's state). Raises ``ObjectNotFound`` if no run has that ID.
     """
-    fr = t.flow_run.c
     token = conn.execute(
-        t.flow_run.update()
-        .where(fr.id == str(flow_run_id))
-        .values(lease_owner=owner, lease_token=fr.lease_token + 1, lease_expires=now_us + ttl_us)
-        .returning(fr.lease_token)
+        _GRANT,
+        {"run_id": str(flow_run_id), "owner": owner, "expires": now_us + ttl_us},
     ).scalar()
     if token is None:
         raise ObjectNotFound(f"No flow run with ID {str(flow_run_id)!r} to lease.")

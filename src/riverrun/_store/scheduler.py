@@ -8,6 +8,7 @@ claiming moves a run out of Scheduled with a conditional UPDATE, so only one cla
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from riverrun._store import tables as t
 from riverrun._store.deployment_runs import (
     DeploymentRunStoreMixin,
     flow_run_row,
-    insert_flow_runs,
+    insert_tagged_flow_runs,
 )
 from riverrun._store.deployments import AUTO_SCHEDULED_TAG, _dump
 from riverrun.schemas import objects as o
@@ -55,6 +56,37 @@ def _state(type_: StateType, name: str, message: str | None = None, **details: A
     return State(type=type_, name=name, message=message, state_details=details)
 
 
+def _parsed(text: str) -> Any:
+    """The schedule a stored definition describes."""
+    return parse_schedule(json.loads(text))
+
+
+_RAISE_HIGH_WATER = (
+    t.deployment_schedule.update()
+    .where(
+        t.deployment_schedule.c.id == sa.bindparam("schedule_id"),
+        sa.or_(t.deployment_schedule.c.high_water.is_(None),
+               t.deployment_schedule.c.high_water < sa.bindparam("mark")),
+    )
+    .values(high_water=sa.bindparam("mark"))
+)  # fmt: skip
+
+
+def _write_plans(conn: Any, is_sqlite: bool, plans: list[_Plan]) -> int:
+    """Insert the planned runs of many schedules and raise their high-water marks.
+
+    A few statements for the lot, not four per schedule: in the steady state each schedule
+    adds one run, and with 10,000 schedules the statements' own cost was most of a pass.
+    """
+    runs = [(row, state, plan.tags) for plan in plans for row, state in plan.runs]
+    created = insert_tagged_flow_runs(conn, is_sqlite, runs)
+    conn.execute(
+        _RAISE_HIGH_WATER,
+        [{"schedule_id": plan.schedule_id, "mark": plan.high_water} for plan in plans],
+    )
+    return created
+
+
 class SchedulerStoreMixin(DeploymentRunStoreMixin):
     """Scheduling steps over the store; each is one or a few short transactions."""
 
@@ -71,9 +103,13 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         """
         current = now if now is not None else now_us()
         d, sc = t.deployment.c, t.deployment_schedule.c
+        # Only the columns a plan reads: a pass reads every schedule, and a deployment's
+        # parameter schema and description are most of its row.
         query = (
-            sa.select(t.deployment, t.deployment_schedule.c.id.label("schedule_id"),
-                      sc.schedule, sc.parameters.label("schedule_parameters"),
+            sa.select(d.id, d.flow_id, d.version, d.work_pool_name, d.work_queue_name,
+                      d.parameters, d.tags, d.catchup, d.catchup_window_seconds,
+                      sc.id.label("schedule_id"), sc.schedule,
+                      sc.parameters.label("schedule_parameters"),
                       sc.max_scheduled_runs, sc.jitter_seconds, sc.high_water)
             .join(t.deployment_schedule, sc.deployment_id == d.id)
             .where(d.paused.is_(False), sc.active.is_(True))
@@ -91,26 +127,11 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
             plans = [p for p in (self._plan(row, current) for row in chunk) if p is not None]
             if plans:
                 with self.begin() as conn:
-                    created += sum(self._write_plan(conn, plan) for plan in plans)
-        return created
-
-    def _write_plan(self, conn: Any, plan: _Plan) -> int:
-        """Insert one schedule's planned runs and raise its high-water mark."""
-        created = insert_flow_runs(conn, self.is_sqlite, plan.runs, plan.tags)
-        sc = t.deployment_schedule.c
-        conn.execute(
-            t.deployment_schedule.update()
-            .where(
-                sc.id == plan.schedule_id,
-                sa.or_(sc.high_water.is_(None), sc.high_water < plan.high_water),
-            )
-            .values(high_water=plan.high_water)
-        )
+                    created += _write_plans(conn, self.is_sqlite, plans)
         return created
 
     def _plan(self, row: Any, now: int) -> _Plan | None:
         """The runs one schedule needs now, or None."""
-        schedule = parse_schedule(json.loads(row.schedule))
         limit = min(row.max_scheduled_runs or MAX_RUNS, MAX_RUNS)
         start = now
         window = row.catchup_window_seconds
@@ -122,12 +143,15 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
                 start = max(start, now - int(window * 1_000_000))
         end = now + int(MAX_TIME.total_seconds() * 1_000_000)
         if start == now:
-            # The steady state: only the dates past those of the last pass are computed.
+            # The steady state: only the dates past those of the last pass are computed, and
+            # the schedule is parsed only when some are (parsing was a third of a pass).
             upcoming = _future_dates.upcoming(
                 (row.schedule_id, row.schedule),
-                lambda s, e, n: schedule.get_dates(n=n, start=s, end=e), now, end, limit,
+                lambda s, e, n: _parsed(row.schedule).get_dates(n=n, start=s, end=e),
+                now, end, limit,
             )  # fmt: skip
         else:
+            schedule = _parsed(row.schedule)
             dates = schedule.get_dates(n=limit, start=from_us(start), end=from_us(end))
             upcoming = [int(x.timestamp() * 1_000_000) for x in dates]
         stamps = policy.materialise_window(
@@ -268,6 +292,27 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
             return move_run(conn, run_id, state, from_types, from_names)
 
 
+@functools.lru_cache(maxsize=8)
+def _move_statement(with_names: bool, final: bool) -> Any:
+    """``move_run``'s UPDATE, built once per shape: a claim moves thousands of runs, and
+    building and keying the statement anew each time was most of a claim's CPU."""
+    fr = t.flow_run.c
+    where = [fr.id == sa.bindparam("run_id"),
+             fr.state_type.in_(sa.bindparam("from_types", expanding=True))]  # fmt: skip
+    if with_names:
+        where.append(fr.state_name.in_(sa.bindparam("from_names", expanding=True)))
+    return (
+        t.flow_run.update().where(*where).values(
+            state_id=sa.bindparam("new_state_id"), state_type=sa.bindparam("new_state_type"),
+            state_name=sa.bindparam("new_state_name"),
+            state_timestamp=sa.bindparam("new_state_timestamp"),
+            state_message=sa.bindparam("new_state_message"),
+            updated=sa.bindparam("new_state_timestamp"),
+            end_time=sa.bindparam("new_state_timestamp") if final else fr.end_time,
+        ).returning(fr.id)
+    )  # fmt: skip
+
+
 def move_run(
     conn: Any,
     run_id: str,
@@ -276,26 +321,22 @@ def move_run(
     from_names: tuple[str, ...] | None = None,
 ) -> int:
     """In ``conn``'s transaction, put a run in ``state`` if it is still in one of ``from_types``."""
-    fr = t.flow_run.c
-    where = [fr.id == run_id, fr.state_type.in_(from_types)]
-    if from_names is not None:
-        where.append(fr.state_name.in_(from_names))
     stored = state.to_dict()
-    done = conn.execute(
-        t.flow_run.update().where(*where).values(
-            state_id=state.id, state_type=state.type.value, state_name=state.name,
-            state_timestamp=state.timestamp_us, state_message=state.message,
-            updated=state.timestamp_us,
-            end_time=state.timestamp_us if state.is_final() else fr.end_time,
-        ).returning(fr.id)
-    )  # fmt: skip
+    params = {
+        "run_id": run_id, "from_types": list(from_types), "new_state_id": state.id,
+        "new_state_type": state.type.value, "new_state_name": state.name,
+        "new_state_timestamp": state.timestamp_us, "new_state_message": state.message,
+    }  # fmt: skip
+    if from_names is not None:
+        params["from_names"] = list(from_names)
+    done = conn.execute(_move_statement(from_names is not None, state.is_final()), params)
     if done.first() is None:
         return 0
-    conn.execute(t.flow_run_state.insert().values(
-        id=state.id, flow_run_id=run_id, type=stored["type"], name=stored["name"],
-        timestamp=state.timestamp_us, message=stored["message"], data=None,
-        state_details=_dump(stored["state_details"]),
-    ))  # fmt: skip
+    conn.execute(t.flow_run_state.insert(), {
+        "id": state.id, "flow_run_id": run_id, "type": stored["type"], "name": stored["name"],
+        "timestamp": state.timestamp_us, "message": stored["message"], "data": None,
+        "state_details": _dump(stored["state_details"]),
+    })  # fmt: skip
     return 1
 
 

@@ -84,24 +84,51 @@ def _flows_in(module: Any) -> list[str]:
     return sorted(k for k, v in vars(module).items() if isinstance(v, Flow))
 
 
-def flow_from_source(source: str | Path, entrypoint: str) -> Any:
-    """``Flow.from_source``: a flow from a local directory (or a file's directory).
+def flow_from_source(source: Any, entrypoint: str) -> Any:
+    """``Flow.from_source``: a flow from a local directory, a git repository or a storage.
+
+    Args:
+        source: a directory (or a file in it), a ``file://`` URL of one, a git URL (the
+            ``git`` scheme or a path ending in ``.git``: ``https://host/org/repo.git``,
+            ``git@host:org/repo.git``, ``file:///srv/repo.git``), or a ``GitRepository``.
+        entrypoint: ``"path/in/source.py:function"``.
 
     Raises:
-        MissingFlowError: the source is a URL (only local paths are supported here) or the
-            entrypoint cannot be loaded from it.
+        MissingFlowError: the source is remote storage other than git, does not exist, could
+            not be cloned, or the entrypoint cannot be loaded from it.
     """
+    from riverrun.deployments.storage import GitRepository, is_git_url, local_path_of
+
+    if isinstance(source, str) and is_git_url(source):
+        source = GitRepository(url=source)
+    if isinstance(source, GitRepository):
+        return _flow_from_repository(source, entrypoint)
     text = str(source)
-    if "://" in text or text.startswith("git@"):
+    local = local_path_of(text)
+    if local is None:
         raise MissingFlowError(
-            f"Flow.from_source({text!r}) names a remote repository; riverrun loads local paths "
-            "only. Clone it and pass the directory."
+            f"Flow.from_source({text!r}): riverrun loads flows from a local directory or a git "
+            "repository (a URL ending in .git, or git@host:org/repo.git); for other remote "
+            "storage, copy the code to a directory and pass that."
         )
-    base = Path(text)
+    base = Path(local)
     if base.is_file():
         base = base.parent
     if not base.exists():
         raise MissingFlowError(f"Flow source {text!r} does not exist; pass a directory.")
     flow = load_flow_from_entrypoint(entrypoint, base=base.resolve())
     flow._source = (str(base.resolve()), entrypoint)
+    return flow
+
+
+def _flow_from_repository(repository: Any, entrypoint: str) -> Any:
+    """Clone (or update) the repository under ``$RIVERRUN_HOME/sources/git`` and load from it."""
+    from riverrun.deployments.storage import clone_base
+    from riverrun.settings import home_path
+
+    repository.set_base_path(clone_base(home_path(), repository))
+    repository.pull_code_sync()
+    flow = load_flow_from_entrypoint(entrypoint, base=repository.destination)
+    flow._source = (str(repository.destination), entrypoint)
+    flow._storage = repository
     return flow

@@ -165,7 +165,13 @@ class RunnerDeployment(BaseModel):
             for p in inspect.signature(flow.fn).parameters.values()
         ):
             schema["additionalProperties"] = True
-        entry, path = (entrypoint, None) if entrypoint else entrypoint_of(flow)
+        source = getattr(flow, "_source", None)  # (directory, entrypoint) of from_source
+        if entrypoint:
+            entry, path = entrypoint, None
+        elif source is not None:
+            entry, path = source[1], source[0]
+        else:
+            entry, path = entrypoint_of(flow)
         options = None
         if isinstance(concurrency_limit, ConcurrencyLimitConfig):
             options = ConcurrencyOptions(

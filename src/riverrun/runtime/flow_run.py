@@ -12,8 +12,9 @@ from riverrun.context import FlowRunContext, TaskRunContext
 
 # Every name is resolved by the module __getattr__ below.
 __all__ = [  # noqa: F822
-    "api_url", "flow_name", "flow_version", "id", "name", "parameters", "parent_flow_run_id",
-    "root_flow_run_id", "run_count", "scheduled_start_time", "tags", "ui_url",
+    "api_url", "flow_name", "flow_version", "id", "name", "parameters", "parent_deployment_id",
+    "parent_flow_run_id", "root_flow_run_id", "run_count", "scheduled_start_time", "tags",
+    "ui_url",
 ]  # fmt: skip
 
 
@@ -45,10 +46,28 @@ def __getattr__(attribute: str) -> Any:
         return info.parent_flow_run_id if info else None
     if attribute == "root_flow_run_id":
         return info.root_flow_run_id if info else None
+    if attribute == "parent_deployment_id":
+        # Prefect's: the deployment of the parent flow run, if it has one.
+        if info is None or info.parent_flow_run_id is None:
+            return None
+        from riverrun.runtime.deployment import stored_run
+
+        parent = stored_run(info.parent_flow_run_id).deployment_id
+        return str(parent) if parent is not None else None
     if attribute == "scheduled_start_time":
         from riverrun._internal import clock
 
-        return clock.from_us(info.created) if info else clock.now()
+        if info is None:
+            return clock.now()
+        if getattr(info, "deployment_id", None):
+            # A deployment's run was scheduled for a time (Prefect: its expected start time);
+            # its process may start later.
+            from riverrun.runtime.deployment import stored_run
+
+            expected = stored_run(info.id).expected_start_time
+            if expected is not None:
+                return expected
+        return clock.from_us(info.created)
     if attribute == "api_url":
         from riverrun.settings import get_current_settings
 

@@ -31,7 +31,6 @@ def _client(methods: str, reason: str) -> dict[str, str]:
 ALLOWED: dict[str, str] = {
     # -- deployments, serving, workers: other issues -------------------------------------
     "prefect.deployments:*": "issue 13: deployments",
-    "prefect.runtime.flow_run:parent_deployment_id": "issue 13: deployments",
     "prefect.runtime.flow_run:job_variables": "issue 14: work pool job variables",
     "prefect.flows:serve": "issue 13: serve",
     "prefect.flows:aserve": "issue 13: serve",

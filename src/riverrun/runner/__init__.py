@@ -1,0 +1,1 @@
+"""Prefect's ``prefect.runner`` path: ``riverrun.runner.storage`` holds ``GitRepository``."""
