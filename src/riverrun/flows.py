@@ -309,6 +309,7 @@ class Flow(Generic[P, R]):
             info.parent_flow_run_id = parent_ctx.info.id
             info.root_flow_run_id = parent_ctx.info.root_flow_run_id
         info.name = adopted.name if adopted else self._run_name(info, parameters)
+        info.pending = adopted is not None and adopted.pending
         ctx = FlowRunContext(
             self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default
         )

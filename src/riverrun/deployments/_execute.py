@@ -55,7 +55,8 @@ def execute(flow_run_id: str, on_load_error: str = "fail") -> int:
     if lost is not None:  # frozen before the run started, and it was run by another since
         print(lost, file=sys.stderr)
         return 1
-    adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id))
+    pending = run.state_type is not None and run.state_type.value == "PENDING"
+    adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id, pending))
     result = flow(**run.parameters, return_state=True)
     state = asyncio.run(result) if asyncio.iscoroutine(result) else result
     return 0 if state.is_completed() else 1

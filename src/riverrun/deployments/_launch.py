@@ -159,6 +159,9 @@ class _ForkServer:
 
     def close(self) -> None:
         """Stop the fork server (its children go on)."""
+        if not self.ready and self.process.poll() is None:
+            self.kill()  # still importing: it has forked nothing, and would only finish first
+            return
         if not self.dead:
             self._died()  # EOF on its socket: it exits
         try:

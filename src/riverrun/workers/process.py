@@ -153,4 +153,7 @@ class ProcessWorker(BaseWorker):
     def run(self, *args: Any, **kwargs: Any) -> None:
         """Run the worker (``BaseWorker.run``), its fork server importing meanwhile."""
         self._launcher.start()
-        super().run(*args, **kwargs)
+        try:
+            super().run(*args, **kwargs)
+        finally:  # the worker could not start (no pool...): no fork server left behind
+            self._launcher.close()
