@@ -34,7 +34,7 @@ from riverrun.deployments._forkserver import HEADER
 LOST_EXIT_CODE = -255  # no signal has this number: "exited, code unknown"
 READY_WAIT_S = 30.0  # a fork server still importing: waiting beats a second cold import
 FORK_WAIT_S = 10.0  # a fork server this slow to fork is hung: kill it
-_EXIT_CODE_WAIT_S = 2.0  # a child gone, its exit code not yet reported by its fork server
+_EXIT_CODE_WAIT_S = 10.0  # a child gone, its exit code not yet reported by its fork server
 _MAX_EARLY_DEATHS = 3  # fork servers that died before ready, in a row: stop respawning
 
 
@@ -88,6 +88,9 @@ class _ForkServer:
         self.dead = False
         self.error: str | None = None
         self.exits: dict[int, int] = {}  # PID -> exit code, reported and not yet collected
+        # PIDs given up on (LOST_EXIT_CODE) whose exit is still to be reported: that report
+        # is dropped, or a later child given the same PID would take it for its own.
+        self.given_up: set[int] = set()
         self._buffer = b""
 
     def pump(self, timeout: float = 0.0) -> None:
@@ -109,7 +112,11 @@ class _ForkServer:
         for line in lines:
             message = json.loads(line)
             if "exit" in message:
-                self.exits[int(message["exit"])] = int(message["code"])
+                pid = int(message["exit"])
+                if pid in self.given_up:
+                    self.given_up.discard(pid)
+                else:
+                    self.exits[pid] = int(message["code"])
             elif message.get("ready"):
                 self.ready = True
             elif "error" in message:
@@ -136,17 +143,32 @@ class _ForkServer:
             return None
         finally:
             os.close(status_w)  # the child's copy is the only one left: its exit is EOF here
-        pid = _read_pid(status_r, FORK_WAIT_S)
+        pid = self._read_pid(status_r, FORK_WAIT_S)
         if pid is None and not _closed(status_r):
             # Hung (stopped, or starved): kill it so it can never fork this run later, then
             # see whether it had forked a child already (the child writes its PID first).
             self.kill()
-            pid = _read_pid(status_r, FORK_WAIT_S)
+            pid = self._read_pid(status_r, FORK_WAIT_S)
         if pid is None:
             os.close(status_r)
             return None
         os.set_blocking(status_r, False)
         return pid, status_r
+
+    def _read_pid(self, fd: int, timeout: float) -> int | None:
+        """The PID a child wrote to its status pipe; None if the pipe closed without one or
+        nothing came within ``timeout``. Reads the fork server's reports meanwhile, so it is
+        never blocked writing them."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            watched: list[Any] = [fd] if self.dead else [fd, self.sock]
+            readable, _, _ = select.select(watched, [], [], left)
+            if fd in readable:
+                data = os.read(fd, 64)
+                return int(data) if data.strip() else None
+            if readable:
+                self.pump()
+        return None
 
     def _died(self) -> None:
         self.dead = True
@@ -171,14 +193,6 @@ class _ForkServer:
             self.process.wait()
 
 
-def _read_pid(fd: int, timeout: float) -> int | None:
-    readable, _, _ = select.select([fd], [], [], timeout)
-    if not readable:
-        return None
-    data = os.read(fd, 64)
-    return int(data) if data.strip() else None
-
-
 def _closed(fd: int) -> bool:
     readable, _, _ = select.select([fd], [], [], 0)
     return bool(readable) and os.read(fd, 64) == b""
@@ -200,10 +214,12 @@ class ForkedProcess:
         self._server.pump()
         code = self._server.exits.pop(self.pid, None)
         if code is None and self._gone():
+            assert self._gone_at is not None
             if self._server.dead:
                 code = LOST_EXIT_CODE
-            elif self._gone_at is not None and time.monotonic() - self._gone_at > _EXIT_CODE_WAIT_S:
-                code = LOST_EXIT_CODE
+            elif time.monotonic() - self._gone_at > _EXIT_CODE_WAIT_S:
+                code = LOST_EXIT_CODE  # its fork server is alive but silent (stopped?)
+                self._server.given_up.add(self.pid)
         if code is not None:
             self.returncode = code
             os.close(self._status)
@@ -274,6 +290,8 @@ class Launcher:
         if server.wait_ready(READY_WAIT_S):
             self._early_deaths = 0
             return server
+        if not server.dead and server.process.poll() is None:
+            return None  # still importing (a loaded machine): this run starts cold, later fork
         if server.error is not None:  # it will never be safe: stop trying
             print(f"riverrun: not forking flow runs: {server.error}.", file=sys.stderr)
             self._enabled = False
