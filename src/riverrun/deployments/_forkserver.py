@@ -61,7 +61,9 @@ def _preload() -> None:
     # The backend the runs will use, imported (not opened: no connection may cross a fork).
     if get_current_settings().api_url:
         import riverrun._recording.remote  # noqa: F401
-        import riverrun.client._http  # noqa: F401
+        from riverrun.client._http import preload
+
+        preload()
     else:
         import riverrun._recording.local  # noqa: F401
         import riverrun._store.bulk_sqlite  # noqa: F401
