@@ -312,6 +312,7 @@ CASES: tuple[Case, ...] = (
             "trigger_p99_s",
             "claim_p50_s",
             "claim_p99_s",
+            "serve_cpu_per_run_s",
             "read_deployments_p50_s",
             "create_run_p50_s",
         ),

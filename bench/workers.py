@@ -7,9 +7,9 @@ Side by side with Prefect 3.9.1 where Prefect has the same thing:
   ``prefect server start`` with its defaults, temporary home, free port). ``warm``: the worker
   is already polling (one untimed run first); ``cold``: the worker is started just after the
   trigger. Prefect's worker polls every 10 s (``PREFECT_WORKER_QUERY_SECONDS``), so its warm
-  latency is spread over that interval. ``spaced`` (riverrun): warm, with 3 s between runs:
-  back to back, each run finds the spare interpreter the previous one left still starting
-  (its imports take about a second on a loaded machine), so ``warm`` measures that start-up.
+  latency is spread over that interval. ``spaced`` (riverrun): warm, with 3 s between runs
+  (it told apart a single warm spare's start-up from the rest; runs are now forked from a
+  fork server, so ``warm`` and ``spaced`` should agree).
 - ``claims``: runs claimed per second (claimed, not finished) by 8 claimers competing through
   a riverrun server on a scratch PostgreSQL database (riverrun only).
 - ``idle``: CPU% of the riverrun server's process tree with 50 parked long polls over a window.
@@ -47,7 +47,7 @@ from bench.stats import percentile
 
 PREFECT_PYTHON = os.environ.get("PREFECT_PYTHON", "/work/prefect-venv/bin/python")
 BODY_BOUND_S = 60.0  # one run's trigger → body, at most (Prefect: 10 s poll + start)
-SPACED_GAP_S = 3.0  # ``spaced``: long enough for a worker's next spare to be ready, loaded
+SPACED_GAP_S = 3.0  # ``spaced``: what a single warm spare needed to be ready again, loaded
 
 FLOW = textwrap.dedent(
     """
@@ -98,7 +98,7 @@ TRIGGER = textwrap.dedent(
                 worker.wait(timeout=60)
 
     def spaced():
-        time.sleep({gap})  # the worker's next spare interpreter has started meanwhile
+        time.sleep({gap})  # what a single warm spare needed to be ready again
         return one(False)
 
     cold = mode == "cold"

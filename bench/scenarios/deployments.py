@@ -2,7 +2,9 @@
 
 A flow that writes the time its body starts is served by ``flow.serve()`` in a subprocess
 (embedded store, no server). Each of N runs is triggered with ``run_deployment(timeout=0)``;
-latency is from the trigger call to the body's first line, read from the marker file.
+latency is from the trigger call to the body's first line, read from the marker file, and
+``serve_cpu_per_run_s`` is the serving process tree's CPU time (its start-up included) over
+the runs.
 Then ``read_deployments`` and ``create_flow_run_from_deployment`` are timed on a second,
 unserved deployment. riverrun only: Prefect's ``serve()`` needs its server.
 """
@@ -10,6 +12,7 @@ unserved deployment. riverrun only: Prefect's ``serve()`` needs its server.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,6 +83,10 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     finally:
         server.terminate()
         server.wait(timeout=60)
+    # CPU of the serving process and everything it started (fork server, runs), waited for:
+    # unlike wall time, it does not grow with the machine's load.
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    serve_cpu_s = used.ru_utime + used.ru_stime
     sys.path.insert(0, str(work))
     os.chdir(work)
     import served  # type: ignore[import-not-found]
@@ -103,6 +110,7 @@ def body(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "trigger_p99_s": _pct(latencies, 0.99),
         "claim_p50_s": _pct(claims, 0.5),
         "claim_p99_s": _pct(claims, 0.99),
+        "serve_cpu_per_run_s": serve_cpu_s / (args.n + args.warmup),
         "read_deployments_p50_s": _pct(reads, 0.5),
         "create_run_p50_s": _pct(creates, 0.5),
     }

@@ -335,6 +335,7 @@ class Flow(_MethodKind, Generic[P, R]):
             info.parent_flow_run_id = parent_ctx.info.id
             info.root_flow_run_id = parent_ctx.info.root_flow_run_id
         info.name = adopted.name if adopted else self._run_name(info, parameters)
+        info.pending = adopted is not None and adopted.pending
         ctx = FlowRunContext(
             self, info, recorder, self.task_runner.duplicate(), log_prints, persist_default
         )

@@ -66,6 +66,7 @@ _DEFINITIONS: list[SettingDefinition] = [
     SettingDefinition("flows_default_retries", int, 0, "Retries for flows that set none.", minimum=0),
     SettingDefinition("flows_lease_seconds", float, 30.0, "How long a flow run's lease lasts unrenewed (a worker's claim, a flow process against a server): its run is marked Crashed about this long (plus one sweep) after its process stops answering, or goes back to Scheduled if its worker died before starting it.", positive=True),
     SettingDefinition("flows_watch_interval_seconds", float, 1.0, "How often a flow process renews its run's lease and checks whether the run is being cancelled.", positive=True),
+    SettingDefinition("runner_fork_server", bool, True, "Start the flow-run processes of serve() and process workers as forks of a pre-imported fork server (a few ms each, POSIX only); false: a fresh interpreter per run."),
     SettingDefinition("runner_cancellation_grace_seconds", float, 30.0, "How long a cancelled run's process may take to stop before it is killed (Prefect's runner waits 30 s).", minimum=0),
     SettingDefinition("server_services_lease_sweeper_loop_seconds", float, 5.0, "How often the server marks runs whose lease expired Crashed (or Scheduled if they never started).", positive=True),
     SettingDefinition("server_services_sla_loop_seconds", float, 5.0, "How often the server (or a serve() process on the embedded store) checks deployments' SLAs and records violations.", positive=True),

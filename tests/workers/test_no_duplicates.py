@@ -69,9 +69,9 @@ def test_four_workers_on_sqlite_run_each_of_40_runs_once(
     _run_many({}, store, flows_dir, workers=4, runs=40)
 
 
-# Each run is a process, and eight workers on two cores finish about 0.4 a second (CI timed
-# out on 200 in session 6): 80 keep the suite within its budget; the 2,000 is
-# RIVERRUN_TEST_DUPLICATE_RUNS=2000 (the timeout grows with it).
+# Each run is a process (forked from its worker's fork server: 2,000 took 22 min at load
+# 27-78, 90 a minute; a fresh interpreter each made it 5 a minute): 80 keep the suite within
+# its budget; the 2,000 is RIVERRUN_TEST_DUPLICATE_RUNS=2000 (the timeout grows).
 PG_RUNS = int(os.environ.get("RIVERRUN_TEST_DUPLICATE_RUNS", "80"))
 
 

@@ -201,3 +201,22 @@ def test_a_deployment_concurrency_limit_of_one_keeps_its_runs_apart_on_a_worker(
     assert [d.state_name for d in done] == ["Completed", "Completed"], output
     (_, first_end), (second_start, _) = sorted(_span(r) for r in runs)
     assert first_end <= second_start
+
+
+@pytest.mark.both_modes
+@pytest.mark.slow
+def test_a_worker_run_records_pending_once(flows_dir: Path) -> None:
+    _pool()
+    dep = _deploy("flows.py:record")
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(
+            dep, parameters={"out": str(flows_dir / "runs.txt")}
+        )
+    worker = start_worker("--pool", "p")
+    try:
+        wait_for(lambda: _final(run.id), timeout=60, what="the run to finish")
+    finally:
+        output = stop(worker)
+    with get_client(sync_client=True) as client:
+        history = [s.name for s in client.read_flow_run_states(run.id)]
+    assert history == ["Scheduled", "Pending", "Running", "Completed"], output

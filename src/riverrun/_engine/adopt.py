@@ -19,6 +19,7 @@ class AdoptedRun:
     name: str
     tags: list[str] = field(default_factory=list)
     deployment_id: str | None = None
+    pending: bool = False  # the stored run is Pending already (claimed for this process)
 
 
 _ADOPTED: ContextVar[AdoptedRun | None] = ContextVar("riverrun_adopted_run", default=None)

@@ -87,11 +87,8 @@ def flow_run_steps(
     if parent_task is not None and parent_ctx is not None:
         record(parent_task.creation_event(parent_task.state_event(None, Pending()), {}))
         record(parent_task.state_event("task_run_state", Running()))
-    record(
-        info.creation_event(
-            parameters_json, flow.retry_policy_json, info.state_event(None, Pending())
-        )
-    )
+    first = None if info.pending else info.state_event(None, Pending())
+    record(info.creation_event(parameters_json, flow.retry_policy_json, first))
 
     if validation_error is not None:
         final = Failed(message=str(validation_error), data=validation_error)

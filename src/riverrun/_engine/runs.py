@@ -124,6 +124,7 @@ class FlowRunInfo(_RunInfo):
         "root_flow_run_id",
         "flow_version",
         "deployment_id",
+        "pending",
     )
 
     def __init__(
@@ -144,6 +145,9 @@ class FlowRunInfo(_RunInfo):
         self.parent_task_run_id = parent_task_run_id
         self.parent_flow_run_id: str | None = None
         self.root_flow_run_id: str = id
+        # Already Pending in the store (a deployment's run claimed by a worker or serve()):
+        # the engine records no Pending of its own, so the history has one.
+        self.pending = False
         self.flow_version = flow_version
         self.deployment_id = deployment_id
 

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 
+POLL_RECORD_US = 5_000_000  # last_polled is read as "polled within 60 s": 5 s is exact enough
+
+
 class StoreBase:
     """Connection handling shared by every part of the store.
 
@@ -28,6 +31,7 @@ class StoreBase:
         self.busy_timeout_s = busy_timeout_s
         self._engine: Engine | None = None
         self._texts: dict[str, Any] = {}
+        self._polls: dict[str, tuple[int, Any]] = {}  # key -> (when recorded, what it gave)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
@@ -89,6 +93,19 @@ class StoreBase:
                     "raise RIVERRUN_STORE_BUSY_TIMEOUT_SECONDS."
                 ) from exc
             raise
+
+    def poll_recorded(self, key: str, now: int) -> tuple[bool, Any]:
+        """Whether this process recorded the poll ``key`` (a deployment's or a queue's
+        ``last_polled``, a claiming worker's touch) within ``POLL_RECORD_US``, and what that
+        record gave. A poll that finds nothing then writes nothing: on SQLite any commit wakes
+        every process watching the file, the poller's own loop included, which then polled
+        again at once, a commit a round."""
+        seen = self._polls.get(key)
+        return (seen is not None and now - seen[0] < POLL_RECORD_US), (seen or (0, None))[1]
+
+    def note_poll(self, key: str, now: int, value: Any = None) -> None:
+        """Remember that the poll ``key`` was recorded at ``now`` (see ``poll_recorded``)."""
+        self._polls[key] = (now, value)
 
     def text(self, sql: str) -> Any:
         """A cached ``text()`` construct for a statement of shared SQL."""

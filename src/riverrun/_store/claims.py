@@ -241,7 +241,8 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
         tokens: dict[str, int] = {}
         ttl_us = int(lease_seconds * 1_000_000)
         with self.begin() as conn:
-            owner = f"worker:{self._claiming_worker(conn, pool.id, worker_name, now)}"
+            worker_id = self._claiming_worker(conn, pool.id, worker_name, now)
+            owner = f"worker:{worker_id}"
             limited = pool.concurrency_limit is not None or any(
                 q.concurrency_limit is not None for q in queues.values()
             )
@@ -279,11 +280,17 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
                     pool_free -= 1
                 if queue in queue_free:
                     queue_free[queue] -= 1
-            conn.execute(
-                t.work_queue.update()
-                .where(t.work_queue.c.id.in_([q.id for q in queues.values()]))
-                .values(last_polled=now)
-            )
+            due = [q.id for q in queues.values() if not self.poll_recorded(f"queue:{q.id}", now)[0]]
+            if due:
+                conn.execute(
+                    t.work_queue.update().where(t.work_queue.c.id.in_(due)).values(last_polled=now)
+                )
+        # Once committed: a claim rolled back recorded nothing.
+        worker_key = f"worker:{pool.id}:{worker_name}"
+        if not self.poll_recorded(worker_key, now)[0]:  # touched by this claim
+            self.note_poll(worker_key, now, worker_id)
+        for queue_id in due:
+            self.note_poll(f"queue:{queue_id}", now)
         next_due = None if picked else self._next_due(pool.name, queues, now)
         claimed = self._worker_runs(pool.id, queues, picked)
         for item in claimed:
@@ -303,15 +310,19 @@ class ClaimStoreMixin(WorkerStoreMixin, SchedulerStoreMixin, LeaseStoreMixin):
 
     def _claiming_worker(self, conn: Any, pool_id: str, worker_name: str, now: int) -> str:
         """The worker's ID (a claim is also a heartbeat: its record is made or touched)."""
+        recent, known = self.poll_recorded(f"worker:{pool_id}:{worker_name}", now)
+        if recent:
+            return str(known)
         w = t.worker.c
         conn.execute(insert_or_ignore(t.worker, self.is_sqlite).values(
             id=new_id(), work_pool_id=pool_id, name=worker_name, last_heartbeat_time=now,
             created=now, updated=now,
         ))  # fmt: skip
-        return str(conn.execute(
+        worker_id = str(conn.execute(
             t.worker.update().where(w.work_pool_id == pool_id, w.name == worker_name)
             .values(last_heartbeat_time=now, updated=now).returning(w.id)
         ).scalar_one())  # fmt: skip
+        return worker_id
 
     def _free_slots(
         self, conn: Any, pool: Any, queues: dict[str, Any]

@@ -211,8 +211,12 @@ class SchedulerStoreMixin(DeploymentRunStoreMixin):
         if not ids:
             return []
         d = t.deployment.c
-        with self.begin() as conn:
-            conn.execute(t.deployment.update().where(d.id.in_(ids)).values(last_polled=current))
+        due = [i for i in ids if not self.poll_recorded(f"deployment:{i}", current)[0]]
+        if due:
+            with self.begin() as conn:
+                conn.execute(t.deployment.update().where(d.id.in_(due)).values(last_polled=current))
+            for i in due:
+                self.note_poll(f"deployment:{i}", current)
         starting = self.apply_run_policies(ids, current)
         fr = t.flow_run.c
         with self.connect() as conn:

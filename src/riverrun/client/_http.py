@@ -98,6 +98,22 @@ def _error_kind(response: httpx.Response) -> str | None:
     return body.get("error") if isinstance(body, dict) else None
 
 
+def preload() -> None:
+    """Import what the first request imports lazily (httpx's transport, the operation table),
+    without opening anything: a fork server calls it so its children do not each pay it."""
+    import encodings.idna  # noqa: F401
+
+    import certifi  # noqa: F401
+    import h11  # noqa: F401
+    import httpcore  # noqa: F401
+    import httpx  # noqa: F401
+    import pydantic.type_adapter  # noqa: F401
+
+    import riverrun._api.store_api  # noqa: F401
+    import riverrun._api.version  # noqa: F401
+    import riverrun._api.wire  # noqa: F401
+
+
 def _is_riverrun_api(url: str, key: str | None) -> bool:
     try:
         answer = _shared_client(url, key).get("version")

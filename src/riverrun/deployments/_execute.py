@@ -1,24 +1,16 @@
 """Run one stored flow run of a deployment in this process: ``python -m riverrun.deployments._execute ID``.
 
-With ``--wait`` instead of an ID, the process imports what a run needs first and then reads
-the run's ID from stdin: ``serve()`` keeps one such spare ready, so a triggered run's body
-starts without paying for interpreter start-up and imports (hundreds of milliseconds on an
-idle machine, seconds on a loaded one).
-
-``serve()`` starts one of these per run. The flow is loaded from the deployment's entrypoint
+``serve()`` and process workers run ``execute`` in a fork of their fork server
+(``_launch.py``), which has imported riverrun already; this module as a program is the cold
+start, where forking is not possible. The flow is loaded from the deployment's entrypoint
 and run as the stored run (its ID, name, tags, parameters), so states, logs and results are
 recorded as for any flow. A flow that cannot be loaded fails the run with the reason
 (a worker asks for ``Crashed`` instead, as Prefect's workers do, with the error in the logs).
-
-A worker hands its spare a JSON line instead of a bare ID: ``{"id", "env", "working_dir",
-"on_load_error"}`` — the job's environment and directory are applied before the run starts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,28 +55,11 @@ def execute(flow_run_id: str, on_load_error: str = "fail") -> int:
     if lost is not None:  # frozen before the run started, and it was run by another since
         print(lost, file=sys.stderr)
         return 1
-    adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id))
+    pending = run.state_type is not None and run.state_type.value == "PENDING"
+    adopt(AdoptedRun(run.id, run.name, list(run.tags), deployment.id, pending))
     result = flow(**run.parameters, return_state=True)
     state = asyncio.run(result) if asyncio.iscoroutine(result) else result
     return 0 if state.is_completed() else 1
-
-
-def wait_for_run() -> int:
-    """Import the run's machinery, then run the flow run whose ID arrives on stdin."""
-    import riverrun.client.orchestration  # noqa: F401 - warm: the client and its backend
-    import riverrun.deployments.loading  # noqa: F401
-    import riverrun.flows  # noqa: F401
-    from riverrun.client.orchestration import get_client
-
-    get_client(sync_client=True).api_healthcheck()  # opens the store (or the server's client)
-    line = sys.stdin.readline().strip()
-    if not line.startswith("{"):
-        return execute(line) if line else 0
-    job = json.loads(line)
-    os.environ.update({k: str(v) for k, v in (job.get("env") or {}).items() if v is not None})
-    if job.get("working_dir"):
-        os.chdir(job["working_dir"])
-    return execute(job["id"], job.get("on_load_error", "fail"))
 
 
 def _log_error(flow_run_id: str, message: str) -> None:
@@ -104,6 +79,4 @@ def _log_error(flow_run_id: str, message: str) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--wait":
-        sys.exit(wait_for_run())
     sys.exit(execute(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "fail"))

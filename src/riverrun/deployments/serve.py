@@ -5,7 +5,8 @@ The loop, with the embedded store (or ``RIVERRUN_DATABASE_URL``):
 - keeps every schedule materialised ahead and marks late runs (the store-level scheduler,
   idempotent, so two serving processes on one store never double-schedule);
 - claims due runs (catchup and overlap policies applied) and starts each in a subprocess
-  from the deployment's entrypoint, at most ``limit`` at once;
+  from the deployment's entrypoint, at most ``limit`` at once: a fork of a fork server that
+  has imported riverrun (``_launch.py``), so runs back to back each start in milliseconds;
 - wakes within ~50 ms of any commit to the SQLite file by watching ``PRAGMA data_version``
   on a read connection (a few microseconds a check), so a triggered run starts well within
   a second — no 10 s poll; on PostgreSQL or against a server it checks every 0.5 s;
@@ -24,14 +25,20 @@ import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from riverrun._internal.signals import stop_on_signals
+from riverrun.deployments._launch import (
+    Launcher,
+    RunProcess,
+    child_env,
+    exit_description,
+    wait_or_kill,
+)
+from riverrun.deployments._launch import terminate as _terminate
 from riverrun.deployments.runner import RunnerDeployment
 
 SCHEDULER_INTERVAL_S = 10.0
@@ -62,11 +69,11 @@ class Runner:
         self.pause_on_shutdown = pause_on_shutdown
         self.print_starting_message = print_starting_message
         self.stopping = threading.Event()
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.processes: dict[str, RunProcess] = {}
         self.deployment_ids: list[str] = []
         self._store: Any = None  # the client's backend: the store, or the HTTP backend
         self._local: Any = None  # the Store itself when this process has it (not remote)
-        self._spare: subprocess.Popen[bytes] | None = None  # imported, waiting for a run ID
+        self._launcher = Launcher()  # forks each run from a pre-imported fork server
         self._marks: list[Path] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -95,7 +102,7 @@ class Runner:
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:
         watch = _ChangeWatcher(self._local)
-        self._spare = _spawn_spare()
+        self._launcher.start()
         from riverrun.settings import get_current_settings
 
         next_schedule = next_sla_check = 0.0
@@ -129,18 +136,9 @@ class Runner:
         for run in self._store.claim_deployment_runs(self.deployment_ids, limit=free):
             self.processes[run.id] = self._process_for(run.id)
 
-    def _process_for(self, run_id: str) -> subprocess.Popen[bytes]:
-        """The spare process, handed the run (a new spare is started for the next one)."""
-        spare, self._spare = self._spare, _spawn_spare()
-        if spare is not None and spare.poll() is None and spare.stdin is not None:
-            try:
-                spare.stdin.write(f"{run_id}\n".encode())
-                spare.stdin.close()
-                return spare
-            except OSError:  # it died meanwhile: start the run the slow way
-                pass
-        return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", run_id],
-                                env=_child_env())  # fmt: skip
+    def _process_for(self, run_id: str) -> RunProcess:
+        """A process running the run: forked from the fork server, or a fresh interpreter."""
+        return self._launcher.launch(run_id, env=child_env(), cwd=os.getcwd())
 
     def _reap(self) -> None:
         for run_id, process in list(self.processes.items()):
@@ -149,7 +147,7 @@ class Runner:
                 continue
             del self.processes[run_id]
             self._crash_if_unfinished(
-                run_id, f"Its process exited with code {code} before the run finished."
+                run_id, f"Its process {exit_description(code)} before the run finished."
             )
 
     def _cancel_requested(self) -> None:
@@ -174,48 +172,23 @@ class Runner:
             self._store.set_flow_run_state(run_id, Crashed(message=message), force=True)
 
     def _shutdown(self) -> None:
-        if self._spare is not None and self._spare.stdin is not None:
-            self._spare.stdin.close()  # an empty line: the spare exits without running anything
-            _terminate(self._spare)
-            self._spare = None
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 10
         for run_id, process in self.processes.items():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            wait_or_kill(process, deadline)
             self._crash_if_unfinished(
                 run_id, "The serving process shut down while the run was in progress."
             )
         self.processes.clear()
+        self._launcher.close()  # after the runs: it reports their exit codes
         for mark in self._marks:
             mark.unlink(missing_ok=True)
         if self.pause_on_shutdown:
             for dep_id in self.deployment_ids:
                 if not _served_elsewhere(dep_id):
                     self._store.pause_deployment(dep_id)
-
-
-def _child_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
-
-
-def _spawn_spare() -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "riverrun.deployments._execute", "--wait"],
-                            stdin=subprocess.PIPE, env=_child_env())  # fmt: skip
-
-
-def _terminate(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class _ChangeWatcher:

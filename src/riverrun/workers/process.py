@@ -9,26 +9,32 @@ also gets the run's ID and its lease token (``RIVERRUN__FLOW_RUN_ID``,
 ``RIVERRUN_FLOW_RUN_LEASE_TOKEN``): the flow process renews the lease the worker claimed, so
 the run goes on if the worker dies, and its renewals are fenced if the lease was taken over.
 
-The default command uses the warm spare of ``deployments/_execute.py``: an interpreter that
-has already imported riverrun and opened the store waits for the next run's ID, so a claimed
-run's body starts without paying interpreter start-up.
+The default command forks the run's process from a fork server that has imported riverrun
+(``deployments/_launch.py``, shared with ``serve()``), so a claimed run's body starts without
+paying interpreter start-up, however many runs arrive at once; a custom ``command`` is a plain
+subprocess.
 """
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from riverrun._engine.lease_state import FLOW_RUN_ID_ENV, LEASE_TOKEN_ENV
-from riverrun.deployments.serve import _child_env, _spawn_spare, _terminate
+from riverrun.deployments._launch import (
+    Launcher,
+    RunProcess,
+    child_env,
+    exit_description,
+    wait_or_kill,
+)
+from riverrun.deployments._launch import terminate as _terminate
 from riverrun.schemas import objects as o
 from riverrun.workers.base import BaseWorker
 
@@ -37,7 +43,7 @@ _GRACE_S = 10.0
 
 @dataclass
 class _Job:
-    process: subprocess.Popen[bytes]
+    process: RunProcess
     temp_dir: str | None
 
 
@@ -50,7 +56,7 @@ class ProcessWorker(BaseWorker):
     def __init__(self, work_pool_name: str, **kwargs: Any) -> None:
         super().__init__(work_pool_name, **kwargs)
         self._jobs: dict[str, _Job] = {}
-        self._spare: subprocess.Popen[bytes] | None = None
+        self._launcher = Launcher()
 
     @classmethod
     def get_default_base_job_template(cls) -> dict[str, Any]:
@@ -94,42 +100,20 @@ class ProcessWorker(BaseWorker):
             temp_dir = working_dir = tempfile.mkdtemp(prefix="riverrun-run-")
         quiet = variables.get("stream_output") is False
         command = variables.get("command")
+        process: RunProcess
         if command:
             process = subprocess.Popen(
                 shlex.split(str(command)), cwd=str(working_dir),
-                env={**_child_env(), **env},
+                env={**child_env(), **env},
                 stdout=subprocess.DEVNULL if quiet else None,
                 stderr=subprocess.DEVNULL if quiet else None,
             )  # fmt: skip
         else:
-            process = self._handoff(run.id, env, str(working_dir), quiet)
+            process = self._launcher.launch(
+                run.id, env={**child_env(), **env}, cwd=str(working_dir), quiet=quiet,
+                on_load_error="crash",
+            )  # fmt: skip
         self._jobs[run.id] = _Job(process, temp_dir)
-
-    def _handoff(
-        self, run_id: str, env: dict[str, str], working_dir: str, quiet: bool
-    ) -> subprocess.Popen[bytes]:
-        """The warm spare (a new one is started for the next run), or a cold start."""
-        job = {"id": run_id, "env": env, "working_dir": working_dir, "on_load_error": "crash"}
-        if not quiet:  # the spare writes to the worker's output: a quiet run starts cold
-            spare, handed = self._spare, False
-            if spare is not None and spare.poll() is None and spare.stdin is not None:
-                try:
-                    spare.stdin.write((json.dumps(job) + "\n").encode())
-                    spare.stdin.close()
-                    handed = True
-                except OSError:  # it died meanwhile: start the run the slow way
-                    pass
-            # The next spare only once this run has its job: its fork and start-up (~0.5 s of
-            # CPU, more on a loaded machine) come after this run's start, not before it.
-            self._spare = _spawn_spare()
-            if handed and spare is not None:
-                return spare
-        return subprocess.Popen(
-            [sys.executable, "-m", "riverrun.deployments._execute", run_id, "crash"],
-            cwd=working_dir, env={**_child_env(), **env},
-            stdout=subprocess.DEVNULL if quiet else None,
-            stderr=subprocess.DEVNULL if quiet else None,
-        )  # fmt: skip
 
     # -- finishing -------------------------------------------------------------------------------------
     def reap(self) -> None:
@@ -141,7 +125,7 @@ class ProcessWorker(BaseWorker):
             if job.temp_dir is not None:
                 shutil.rmtree(job.temp_dir, ignore_errors=True)
             self.crash_if_unfinished(
-                run_id, f"Its process exited with code {code} before the run finished."
+                run_id, f"Its process {exit_description(code)} before the run finished."
             )
 
     def kill_run(self, run_id: str) -> None:
@@ -152,29 +136,24 @@ class ProcessWorker(BaseWorker):
                 shutil.rmtree(job.temp_dir, ignore_errors=True)
 
     def stop_runs(self) -> None:
-        if self._spare is not None:
-            if self._spare.stdin is not None:
-                self._spare.stdin.close()  # an empty line: the spare exits without running
-            _terminate(self._spare)
-            self._spare = None
         for job in self._jobs.values():
             if job.process.poll() is None:
                 job.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + _GRACE_S
         for run_id, job in list(self._jobs.items()):
-            try:
-                job.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                job.process.kill()
-                job.process.wait()
+            wait_or_kill(job.process, deadline)
             self.crash_if_unfinished(
                 run_id, f"Worker {self.name!r} shut down while the run was in progress."
             )
             if job.temp_dir is not None:
                 shutil.rmtree(job.temp_dir, ignore_errors=True)
         self._jobs.clear()
+        self._launcher.close()  # after the runs: it reports their exit codes
 
     def run(self, *args: Any, **kwargs: Any) -> None:
-        """Run the worker (``BaseWorker.run``), with a warm spare interpreter ready."""
-        self._spare = _spawn_spare()
-        super().run(*args, **kwargs)
+        """Run the worker (``BaseWorker.run``), its fork server importing meanwhile."""
+        self._launcher.start()
+        try:
+            super().run(*args, **kwargs)
+        finally:  # the worker could not start (no pool...): no fork server left behind
+            self._launcher.close()
