@@ -21,7 +21,7 @@ from .test_api import SF_EXPORT
 
 NAME = "riverrun.emr.salesforce.sf_export/nightly"
 # Embedded (the serving process schedules) and against a server (its scheduler service does).
-pytestmark = pytest.mark.both_modes
+pytestmark = [pytest.mark.both_modes, pytest.mark.postgres]
 
 
 def _wait_for(check: Callable[[], Any], timeout: float = 60.0) -> Any:
