@@ -80,6 +80,16 @@ def slow(marker: str):
 
 
 @flow
+def stubborn(marker: str):
+    """Note each SIGTERM in ``marker``.term and go on: a run that will not stop."""
+    import signal
+    import time
+    signal.signal(signal.SIGTERM, lambda *_: Path(marker + ".term").write_text("got it"))
+    Path(marker).write_text("ignoring SIGTERM")
+    time.sleep(60)
+
+
+@flow
 def hold(marker: str, gate: str = "", bound: float = 120.0):
     """Leave this process's PID in ``marker``; then wait for the file ``gate`` (if named)."""
     import time

@@ -146,6 +146,29 @@ def test_sigterm_stops_the_worker_and_marks_its_running_run_crashed(flows_dir: P
 
 
 @pytest.mark.slow
+def test_a_second_sigterm_while_the_worker_stops_its_runs_does_not_kill_it(
+    flows_dir: Path,
+) -> None:
+    _pool()
+    dep = _deploy("flows.py:stubborn")
+    marker = flows_dir / "started"
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(dep, parameters={"marker": str(marker)})
+    worker = start_worker("--pool", "p")
+    try:
+        wait_for(marker.exists, timeout=60, what="the flow body to start ignoring SIGTERM")
+        worker.send_signal(signal.SIGTERM)
+        # The run got the SIGTERM passed on and goes on: the worker now waits out its grace.
+        wait_for((flows_dir / "started.term").exists, timeout=30, what="the run's SIGTERM")
+        worker.send_signal(signal.SIGTERM)
+    finally:
+        output = stop(worker)
+    assert worker.returncode == 0, output
+    done = _final(run.id)
+    assert done is not None and done.state_name == "Crashed", output
+
+
+@pytest.mark.slow
 def test_run_once_runs_what_is_due_and_exits(flows_dir: Path) -> None:
     _pool()
     dep = _deploy("flows.py:record")

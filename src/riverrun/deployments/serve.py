@@ -92,8 +92,12 @@ class Runner:
                       f"'{self.deployments[0].full_name}'`; Ctrl-C stops.", flush=True)  # fmt: skip
             self._loop()
         finally:
-            restore()
-            self._shutdown()
+            # The handlers stay until shutdown is over: a second SIGTERM (a supervisor or a
+            # test repeating its request) must not kill the process mid-way through it.
+            try:
+                self._shutdown()
+            finally:
+                restore()
 
     def stop(self) -> None:
         """Ask the loop to end (from another thread or a signal handler)."""

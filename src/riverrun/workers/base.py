@@ -159,12 +159,16 @@ class BaseWorker:
         try:
             self._loop(run_once)
         finally:
-            restore()
-            self.stopping.set()
-            self.stop_runs()
-            if health is not None:
-                health.shutdown()
-            printer(f"Worker {self.name!r} stopped.")
+            # The handlers stay until the runs are stopped: a second SIGTERM (a supervisor or
+            # a test repeating its request) must not kill the worker mid-way through it.
+            try:
+                self.stopping.set()
+                self.stop_runs()
+                if health is not None:
+                    health.shutdown()
+                printer(f"Worker {self.name!r} stopped.")
+            finally:
+                restore()
 
     def stop(self) -> None:
         """Ask the loop to end (another thread, or a signal handler)."""
