@@ -87,11 +87,15 @@ def record_statements(url: str) -> Iterator[list[str]]:
     """Every SQL statement the store at ``url`` runs while the generator is open."""
     from sqlalchemy import event
 
+    from riverrun.server.services.runner import current_service
+
     engine = open_store(url).engine
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
+        # A background service's pass (automations, scheduler) is no page's query.
+        if current_service.get() is None:
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
     yield seen

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from riverrun._store.service import Store
 
 logger = logging.getLogger("riverrun.server.services")
+
+# The service whose pass runs in this context (None in a request): what a statement was run for,
+# for those who count a request's queries (the web UI's query budget counts pages only).
+current_service: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "riverrun_current_service", default=None
+)
 
 
 class Service(Protocol):
@@ -96,6 +103,7 @@ class ServiceRunner:
         self._tasks = []
 
     async def _loop(self, service: Service) -> None:
+        current_service.set(service.name)  # this task's context; its passes' threads copy it
         await asyncio.sleep(service.first_delay_s)
         while True:
             try:
