@@ -313,3 +313,20 @@ def test_an_empty_run_id_in_state_details_is_422_naming_it(api: httpx.Client) ->
     answer = api.post(f"flow_runs/{run['id']}/set_state", json={"state": state})
     assert answer.status_code == 422
     assert "state_details.task_run_id" in answer.json()["detail"]
+
+
+def test_an_empty_id_for_a_new_task_run_is_422_naming_it(api: httpx.Client) -> None:
+    run = api.post("flow_runs/", json={"flow_name": f"f-{uuid.uuid4().hex[:8]}"}).json()
+    body = {"task_key": "k", "dynamic_key": "0", "flow_run_id": run["id"], "id": ""}
+    answer = api.post("task_runs/", json=body)
+    assert answer.status_code == 422
+    assert "id" in answer.json()["detail"]
+    assert all(r["id"] for r in api.post("task_runs/filter", json={}).json())
+
+
+def test_the_spec_says_an_id_in_a_body_is_never_empty_text(api: httpx.Client) -> None:
+    spec = api.get("openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    [body] = [s for name, s in schemas.items() if name.startswith("CreateTaskRun")]
+    texts = [a for a in body["properties"]["id"]["anyOf"] if a.get("type") == "string"]
+    assert texts and all(a.get("minLength") == 1 for a in texts if a.get("format") != "uuid")

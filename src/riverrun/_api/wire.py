@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
+import uuid
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from typing import Annotated, Any
@@ -109,8 +110,22 @@ def field_parameters(op: Operation) -> list[inspect.Parameter]:
     return [p for p in op.parameters if p.name not in skip]
 
 
+# An ID sent as text names a run, flow, block...: an empty one names nothing, and kept it came
+# back in answers (``state_details.task_run_id: ""``) as an ID to call with.
+_IdText = Annotated[str, Field(min_length=1)]
+
+
+def _nonempty_ids(annotation: Any) -> Any:
+    """``Id`` (a UUID or its text), or ``Optional[Id]``, with the text at least a character."""
+    if typing.get_origin(annotation) is typing.Union:
+        args = typing.get_args(annotation)
+        if uuid.UUID in args and str in args:
+            return typing.Union[tuple(_IdText if a is str else a for a in args)]  # noqa: UP007
+    return annotation
+
+
 def _field(param: inspect.Parameter) -> tuple[Any, Any]:
-    annotation = wire_type(param.annotation)
+    annotation = _nonempty_ids(wire_type(param.annotation))
     annotation = _bounded(annotation, _Page if param.name in _PAGING else _Whole)
     default = ... if param.default is inspect.Parameter.empty else param.default
     return annotation, default
