@@ -122,14 +122,19 @@ def test_a_worker_limit_of_zero_is_refused(flows_dir: Path) -> None:
     assert "--limit must be at least 1" in out.stderr and "Traceback" not in out.stderr
 
 
-@pytest.mark.slow
-def test_sigterm_stops_the_worker_and_marks_its_running_run_crashed(flows_dir: Path) -> None:
+def _a_run_on_a_worker(entrypoint: str, marker: Path) -> tuple[Any, subprocess.Popen[bytes]]:
+    """A run of ``entrypoint`` (told to write ``marker``) on pool p, and a worker started for it."""
     _pool()
-    dep = _deploy("flows.py:slow")
-    marker = flows_dir / "started"
+    dep = _deploy(entrypoint)
     with get_client(sync_client=True) as client:
         run = client.create_flow_run_from_deployment(dep, parameters={"marker": str(marker)})
-    worker = start_worker("--pool", "p")
+    return run, start_worker("--pool", "p")
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_worker_and_marks_its_running_run_crashed(flows_dir: Path) -> None:
+    marker = flows_dir / "started"
+    run, worker = _a_run_on_a_worker("flows.py:slow", marker)
     try:
         wait_for(marker.exists, timeout=60, what="the flow body to start")
     finally:
@@ -149,12 +154,8 @@ def test_sigterm_stops_the_worker_and_marks_its_running_run_crashed(flows_dir: P
 def test_a_second_sigterm_while_the_worker_stops_its_runs_does_not_kill_it(
     flows_dir: Path,
 ) -> None:
-    _pool()
-    dep = _deploy("flows.py:stubborn")
     marker = flows_dir / "started"
-    with get_client(sync_client=True) as client:
-        run = client.create_flow_run_from_deployment(dep, parameters={"marker": str(marker)})
-    worker = start_worker("--pool", "p")
+    run, worker = _a_run_on_a_worker("flows.py:stubborn", marker)
     try:
         wait_for(marker.exists, timeout=60, what="the flow body to start ignoring SIGTERM")
         worker.send_signal(signal.SIGTERM)
