@@ -98,12 +98,7 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
         queue_id = new_id()
         with self.begin() as conn:
             pool = self._pool_row(conn, pool_name)
-            if (
-                conn.execute(
-                    sa.select(q.id).where(q.work_pool_id == pool.id, q.name == name)
-                ).first()
-                is not None
-            ):
+            if _queue_named(conn, pool.id, name):
                 raise ObjectAlreadyExists(
                     f"Work pool {pool_name!r} already has a queue named {name!r}; "
                     f"`riverrun work-queue ls --pool {pool_name}` lists them."
@@ -184,18 +179,17 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
         if "concurrency_limit" in fields:
             check_limit(fields["concurrency_limit"], "work queue")
         queue = self.read_work_queue(id)
-        q = t.work_queue.c
         with self.begin() as conn:
             name = fields.get("name")
-            if name is not None and name != queue.name:
-                taken = conn.execute(
-                    sa.select(q.id).where(q.work_pool_id == queue.work_pool_id, q.name == name)
-                ).first()
-                if taken is not None:
-                    raise ObjectAlreadyExists(
-                        f"Work pool {queue.work_pool_name!r} already has a queue named {name!r};"
-                        " choose another name."
-                    )
+            if (
+                name is not None
+                and name != queue.name
+                and _queue_named(conn, queue.work_pool_id, name)
+            ):
+                raise ObjectAlreadyExists(
+                    f"Work pool {queue.work_pool_name!r} already has a queue named {name!r};"
+                    " choose another name."
+                )
             conn.execute(
                 t.work_queue.update()
                 .where(t.work_queue.c.id == str(id))
@@ -218,6 +212,13 @@ class WorkQueueStoreMixin(WorkPoolStoreMixin):
                     "and cannot be deleted; delete the pool, or pause the queue."
                 )
             conn.execute(t.work_queue.delete().where(t.work_queue.c.id == queue.id))
+
+
+def _queue_named(conn: sa.Connection, pool_id: str | None, name: str) -> bool:
+    """Whether the pool ``pool_id`` has a queue called ``name``."""
+    q = t.work_queue.c
+    found = conn.execute(sa.select(q.id).where(q.work_pool_id == pool_id, q.name == name))
+    return found.first() is not None
 
 
 def queue_clauses(work_queue_filter: f.WorkQueueFilter | None) -> list[Any]:
